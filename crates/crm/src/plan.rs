@@ -1,0 +1,208 @@
+//! Turns a batch of CDR events into a few multi-row statements (one per kind) instead of one
+//! round trip per event: the database sees about five statements per batch of 500 events.
+//!
+//! Events are grouped by kind and applied starts, then answers, then ends, which is the order a
+//! call produces them. Within a kind, repeated events for one call collapse the way applying them
+//! one by one would: the last start wins, the first answer wins, the last end wins. The SQL text
+//! is shared by both backends (multi-row VALUES, ON CONFLICT, UPDATE ... FROM, RETURNING work
+//! the same on SQLite >= 3.35 and PostgreSQL); only value binding differs.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::{CdrEnd, CdrEvent, CdrStart, Leg};
+
+/// Keeps each statement well under SQLite's bound-parameter limit (32766).
+pub(crate) const MAX_PARAMS: usize = 10_000;
+
+/// Rows per statement for a table of `columns` bound columns.
+pub(crate) fn rows_per_statement(columns: usize) -> usize {
+    (MAX_PARAMS / columns).max(1)
+}
+
+pub(crate) const START_INSERT: &str =
+    "INSERT INTO cdrs (call_id, caller, caller_name, callee, callee_name, started_at) ";
+/// A start arriving after its end (out of order) is still the authority on numbers and start.
+pub(crate) const START_CONFLICT: &str = " ON CONFLICT (call_id) DO UPDATE SET
+    caller = excluded.caller, caller_name = excluded.caller_name,
+    callee = excluded.callee, callee_name = excluded.callee_name,
+    started_at = excluded.started_at";
+
+/// Followed by `VALUES (call_id, at), ...` and [`ANSWER_TAIL`]; the first answer wins.
+pub(crate) const ANSWER_HEAD: &str =
+    "UPDATE cdrs SET answered_at = COALESCE(cdrs.answered_at, v.column2) FROM (";
+pub(crate) const ANSWER_TAIL: &str = ") AS v WHERE cdrs.call_id = v.column1 RETURNING cdrs.call_id";
+
+pub(crate) const END_INSERT: &str =
+    "INSERT INTO cdrs (call_id, caller, callee, started_at, answered_at, ended_at,
+                       disposition, sip_status, hangup_cause, hangup_side, recovered) ";
+/// An end for an unknown call inserts the whole row (numbers and times guessed from the legs).
+pub(crate) const END_CONFLICT: &str = " ON CONFLICT (call_id) DO UPDATE SET
+    answered_at = COALESCE(cdrs.answered_at, excluded.answered_at),
+    ended_at = excluded.ended_at, disposition = excluded.disposition,
+    sip_status = excluded.sip_status, hangup_cause = excluded.hangup_cause,
+    hangup_side = excluded.hangup_side, recovered = FALSE";
+
+/// Followed by the list of call ids and `)`: legs are replaced, never appended, so replaying
+/// an end (writer retry) cannot duplicate them.
+pub(crate) const LEGS_DELETE: &str = "DELETE FROM cdr_legs WHERE cdr_call_id IN (";
+pub(crate) const LEGS_INSERT: &str =
+    "INSERT INTO cdr_legs (cdr_call_id, seq, role, sip_call_id, peer, extension,
+                           started_at, answered_at, ended_at, final_status) ";
+
+/// A batch grouped by kind, deduplicated per call, in first-seen order.
+#[derive(Debug, Default)]
+pub(crate) struct Plan<'a> {
+    pub starts: Vec<&'a CdrStart>,
+    pub answers: Vec<(&'a str, DateTime<Utc>)>,
+    pub ends: Vec<&'a CdrEnd>,
+}
+
+/// One leg row to insert: owning call, position in the timeline, the leg.
+pub(crate) type LegRow<'a> = (&'a str, i32, &'a Leg);
+
+impl<'a> Plan<'a> {
+    pub(crate) fn from_events(events: &'a [CdrEvent]) -> Self {
+        let mut plan = Plan::default();
+        let mut start_at: HashMap<&str, usize> = HashMap::new();
+        let mut answered: HashSet<&str> = HashSet::new();
+        let mut end_at: HashMap<&str, usize> = HashMap::new();
+        for ev in events {
+            match ev {
+                CdrEvent::Start(c) => match start_at.get(c.call_id.as_str()) {
+                    Some(&i) => plan.starts[i] = c,
+                    None => {
+                        start_at.insert(&c.call_id, plan.starts.len());
+                        plan.starts.push(c);
+                    }
+                },
+                CdrEvent::Answer { call_id, at } => {
+                    if answered.insert(call_id) {
+                        plan.answers.push((call_id, *at));
+                    }
+                }
+                CdrEvent::End(e) => match end_at.get(e.call_id.as_str()) {
+                    Some(&i) => plan.ends[i] = e,
+                    None => {
+                        end_at.insert(&e.call_id, plan.ends.len());
+                        plan.ends.push(e);
+                    }
+                },
+            }
+        }
+        plan
+    }
+
+    pub(crate) fn start(c: &'a CdrStart) -> Self {
+        Plan {
+            starts: vec![c],
+            ..Plan::default()
+        }
+    }
+
+    pub(crate) fn answer(call_id: &'a str, at: DateTime<Utc>) -> Self {
+        Plan {
+            answers: vec![(call_id, at)],
+            ..Plan::default()
+        }
+    }
+
+    pub(crate) fn end(e: &'a CdrEnd) -> Self {
+        Plan {
+            ends: vec![e],
+            ..Plan::default()
+        }
+    }
+
+    /// Every leg of every end, numbered within its call.
+    pub(crate) fn leg_rows(&self) -> Vec<LegRow<'a>> {
+        self.ends
+            .iter()
+            .flat_map(|e| {
+                e.legs.iter().enumerate().map(|(seq, leg)| {
+                    (
+                        e.call_id.as_str(),
+                        i32::try_from(seq).unwrap_or(i32::MAX),
+                        leg,
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+/// The answers whose call id the database did not report as updated.
+pub(crate) fn unknown_answers<'a>(
+    asked: &[(&'a str, DateTime<Utc>)],
+    updated: &[String],
+) -> Vec<&'a str> {
+    let updated: HashSet<&str> = updated.iter().map(String::as_str).collect();
+    asked
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| !updated.contains(id))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + s, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn start(id: &str, s: i64) -> CdrEvent {
+        CdrEvent::Start(CdrStart {
+            call_id: id.into(),
+            caller: "1".into(),
+            caller_name: None,
+            callee: "2".into(),
+            callee_name: None,
+            started_at: t(s),
+        })
+    }
+
+    #[test]
+    fn repeated_events_collapse_like_sequential_application() {
+        let events = vec![
+            start("a", 1),
+            CdrEvent::Answer {
+                call_id: "a".into(),
+                at: t(5),
+            },
+            start("b", 2),
+            start("a", 3),
+            CdrEvent::Answer {
+                call_id: "a".into(),
+                at: t(9),
+            },
+        ];
+        let plan = Plan::from_events(&events);
+        let starts: Vec<_> = plan
+            .starts
+            .iter()
+            .map(|c| (c.call_id.as_str(), c.started_at))
+            .collect();
+        assert_eq!(starts, [("a", t(3)), ("b", t(2))]);
+        assert_eq!(plan.answers, [("a", t(5))]);
+        assert!(plan.ends.is_empty());
+    }
+
+    #[test]
+    fn unknown_answers_are_those_not_updated() {
+        let asked = [("a", t(0)), ("ghost", t(0)), ("b", t(0))];
+        let updated = vec!["b".to_owned(), "a".to_owned()];
+        assert_eq!(unknown_answers(&asked, &updated), ["ghost"]);
+    }
+
+    #[test]
+    fn rows_per_statement_stays_under_the_parameter_limit() {
+        assert_eq!(rows_per_statement(10) * 10, MAX_PARAMS);
+        assert_eq!(rows_per_statement(MAX_PARAMS * 2), 1);
+    }
+}

@@ -1,0 +1,104 @@
+//! Test support shared with the end-to-end suite: one throwaway PostgreSQL schema per test, so
+//! tests run in parallel against one server without seeing each other's rows.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+use crate::{Crm, CrmError};
+
+/// Environment variable the test command sets to the server from `tests/ensure-postgres.sh`.
+pub const PG_URL_ENV: &str = "SWITCHBOARD_TEST_PG_URL";
+/// Tried when [`PG_URL_ENV`] is unset (a developer's local server).
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The PostgreSQL URL a test should use, or `None` to skip it.
+///
+/// If [`PG_URL_ENV`] is set it is returned unchecked, so an unreachable server then fails the
+/// test. Otherwise [`DEFAULT_PG_URL`] is probed; if it does not answer, a line
+/// "PostgreSQL not reachable: skipping `<test>`" is printed and `None` returned.
+pub async fn postgres_url_for_test(test: &str) -> Option<String> {
+    if let Ok(url) = std::env::var(PG_URL_ENV) {
+        return Some(url);
+    }
+    let reachable = match PgConnectOptions::from_str(DEFAULT_PG_URL) {
+        Ok(opts) => matches!(
+            tokio::time::timeout(Duration::from_secs(3), opts.connect()).await,
+            Ok(Ok(_))
+        ),
+        Err(_) => false,
+    };
+    if reachable {
+        Some(DEFAULT_PG_URL.to_owned())
+    } else {
+        println!("PostgreSQL not reachable: skipping {test}");
+        None
+    }
+}
+
+/// Creates a fresh schema with a random name on the server at `base_url` and connects a
+/// [`Crm`] whose `search_path` is that schema (migrations run inside it). Returns the schema
+/// name for [`drop_isolated_postgres`].
+pub async fn connect_isolated_postgres(base_url: &str) -> Result<(Crm, String), CrmError> {
+    let base = PgConnectOptions::from_str(base_url)?;
+    let schema = random_schema_name();
+    let mut admin = base.connect().await?;
+    sqlx::query(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&mut admin)
+        .await?;
+    admin.close().await?;
+    let crm = Crm::connect_postgres_with(base.options([("search_path", schema.as_str())])).await?;
+    Ok((crm, schema))
+}
+
+/// Drops a schema made by [`connect_isolated_postgres`] and everything in it. Close the
+/// [`Crm`] first so no pooled connection holds locks in it.
+pub async fn drop_isolated_postgres(base_url: &str, schema: &str) -> Result<(), CrmError> {
+    if schema.is_empty()
+        || !schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(CrmError::InvalidSchemaName(schema.to_owned()));
+    }
+    let mut admin = PgConnectOptions::from_str(base_url)?.connect().await?;
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+        .execute(&mut admin)
+        .await?;
+    admin.close().await?;
+    Ok(())
+}
+
+fn random_schema_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // RandomState is seeded from OS randomness per thread and advanced per instance; mixing in
+    // a counter and the pid keeps names apart across tests and processes without a rand crate.
+    let mut h = RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u32(std::process::id());
+    format!("sbtest_{:016x}", h.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_distinct_identifiers() {
+        let a = random_schema_name();
+        let b = random_schema_name();
+        assert_ne!(a, b);
+        assert!(a.starts_with("sbtest_") && a.len() == 23);
+    }
+
+    #[tokio::test]
+    async fn drop_refuses_names_that_would_need_quoting() {
+        let r = drop_isolated_postgres(DEFAULT_PG_URL, "x\"; DROP TABLE cdrs; --").await;
+        assert!(matches!(r, Err(CrmError::InvalidSchemaName(_))));
+    }
+}

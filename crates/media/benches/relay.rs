@@ -1,0 +1,234 @@
+//! RTP relay cost benchmark (loopback): N relayed calls, a generator thread playing both phones
+//! of every call from one socket (172-byte RTP every 20 ms each way, like the C reference in
+//! shared/perfkit/relaybench), the relay on its own thread with a tokio current_thread runtime.
+//! Reports relay-thread CPU ns per forwarded packet, loss, and RSS per session, one JSON line
+//! per call count.
+//!
+//! Run: `cargo bench -p switchboard-media --bench relay -- [CALLS...] [--secs S]`
+//! (default 50 200 500, 8 s). `benches/relay_vs_c.sh` runs it next to the C relay.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::os::fd::AsRawFd;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use media::{MediaRelay, RelayConfig, RelaySession, Side};
+
+const PKT: usize = 172;
+const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn pin_to_cpu(cpu: usize) {
+    // SAFETY: plain libc call on a zeroed cpu_set_t for the calling thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn rss_kb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn set_buffers(sock: &UdpSocket, bytes: i32) {
+    for opt in [libc::SO_RCVBUF, libc::SO_SNDBUF] {
+        // SAFETY: setsockopt on a valid fd with a pointer to an i32 of the right size.
+        unsafe {
+            libc::setsockopt(
+                sock.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&bytes as *const i32).cast(),
+                std::mem::size_of::<i32>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+struct RelayReport {
+    forwarded: u64,
+    cpu_ns: u64,
+    rss_before_kb: u64,
+    rss_allocated_kb: u64,
+    rss_after_traffic_kb: u64,
+}
+
+/// The relay thread: allocate `calls` sessions pointing both sides at the generator, report
+/// the RTP ports, forward until told to stop.
+fn relay_thread(
+    calls: usize,
+    generator: SocketAddr,
+    ports_tx: std_mpsc::Sender<Vec<u16>>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> RelayReport {
+    pin_to_cpu(1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let relay = MediaRelay::new(RelayConfig {
+            bind_ip: LO,
+            advertise_ip: LO,
+            port_min: 30000,
+            port_max: 30000 + (calls as u16) * 4 + 400,
+        })
+        .expect("relay config");
+        let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let rss_before_kb = rss_kb();
+        let mut sessions: Vec<RelaySession> = Vec::with_capacity(calls);
+        for i in 0..calls {
+            let s = relay
+                .allocate(&format!("bench-{i}"), events.clone())
+                .await
+                .expect("allocate");
+            s.set_remote(Side::A, generator, None);
+            s.set_remote(Side::B, generator, None);
+            sessions.push(s);
+        }
+        // Let every task start and register its sockets before measuring.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let rss_allocated_kb = rss_kb();
+        let ports = sessions
+            .iter()
+            .flat_map(|s| [s.local_port(Side::A), s.local_port(Side::B)])
+            .collect();
+        ports_tx.send(ports).expect("main thread waits");
+        let c0 = thread_cpu_ns();
+        let _ = stop.await;
+        let cpu_ns = thread_cpu_ns() - c0;
+        let rss_after_traffic_kb = rss_kb();
+        let mut forwarded = 0;
+        for s in &sessions {
+            forwarded += s.stats().await.forwarded_packets();
+        }
+        for s in sessions {
+            s.close().await;
+        }
+        RelayReport {
+            forwarded,
+            cpu_ns,
+            rss_before_kb,
+            rss_allocated_kb,
+            rss_after_traffic_kb,
+        }
+    })
+}
+
+fn run(calls: usize, secs: u64) {
+    let gen = UdpSocket::bind((LO, 0)).expect("generator socket");
+    set_buffers(&gen, 16 << 20);
+    gen.set_nonblocking(true).expect("nonblocking");
+    let gen_addr = gen.local_addr().expect("addr");
+    let (ports_tx, ports_rx) = std_mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+    let relay = std::thread::Builder::new()
+        .name("relay".into())
+        .spawn(move || relay_thread(calls, gen_addr, ports_tx, stop_rx))
+        .expect("relay thread");
+    pin_to_cpu(0);
+    let targets: Vec<SocketAddr> = ports_rx
+        .recv()
+        .expect("relay ready")
+        .into_iter()
+        .map(|p| SocketAddr::new(LO, p))
+        .collect();
+
+    let mut pkt = [0xd5u8; PKT];
+    pkt[0] = 0x80;
+    let mut rbuf = [0u8; 2048];
+    let (mut sent, mut back) = (0u64, 0u64);
+    let slices = 20usize;
+    let slice = Duration::from_millis(1);
+    let t0 = Instant::now();
+    let end = t0 + Duration::from_secs(secs);
+    let mut next = t0;
+    let mut s = 0usize;
+    while Instant::now() < end {
+        let n = targets.len();
+        for target in &targets[n * s / slices..n * (s + 1) / slices] {
+            if gen.send_to(&pkt, target).is_ok() {
+                sent += 1;
+            }
+        }
+        s = (s + 1) % slices;
+        next += slice;
+        loop {
+            while gen.recv_from(&mut rbuf).is_ok() {
+                back += 1;
+            }
+            let now = Instant::now();
+            if now >= next {
+                break;
+            }
+            if next - now > Duration::from_micros(200) {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let _ = stop_tx.send(());
+    let report = relay.join().expect("relay thread");
+    for _ in 0..50 {
+        while gen.recv_from(&mut rbuf).is_ok() {
+            back += 1;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let ns_per = if report.forwarded > 0 {
+        report.cpu_ns as f64 / report.forwarded as f64
+    } else {
+        0.0
+    };
+    let loss = if sent > 0 {
+        100.0 * (1.0 - back as f64 / sent as f64)
+    } else {
+        0.0
+    };
+    let per_session = |kb: u64| kb.saturating_sub(report.rss_before_kb) as f64 / calls as f64;
+    println!(
+        "{{\"mode\":\"rust-tokio\",\"calls\":{calls},\"secs\":{secs},\"offered_pps\":{},\"sent\":{sent},\
+\"forwarded\":{},\"received_back\":{back},\"loss_pct\":{loss:.3},\"relay_cpu_pct_one_core\":{:.1},\
+\"relay_ns_per_pkt\":{ns_per:.0},\"rss_kb_per_session_idle\":{:.1},\"rss_kb_per_session_after_traffic\":{:.1}}}",
+        100 * calls,
+        report.forwarded,
+        100.0 * report.cpu_ns as f64 / (secs as f64 * 1e9),
+        per_session(report.rss_allocated_kb),
+        per_session(report.rss_after_traffic_kb),
+    );
+}
+
+fn main() {
+    let mut calls = Vec::new();
+    let mut secs = 8;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--secs" => secs = args.next().and_then(|v| v.parse().ok()).unwrap_or(secs),
+            "--bench" => {}
+            other => calls.extend(other.parse::<usize>().ok()),
+        }
+    }
+    if calls.is_empty() {
+        calls = vec![50, 200, 500];
+    }
+    for n in calls {
+        run(n, secs);
+    }
+}

@@ -1,0 +1,207 @@
+//! The RTP/RTCP relay: [`MediaRelay`] owns the port range and hands out [`RelaySession`]s, one
+//! per call. Each session is one tokio task owning its four sockets (RTP+RTCP for side A, which
+//! faces the caller, and for side B, which faces the callee); the session handle talks to it
+//! through a control channel, never per packet. The forwarding loop lives in `task.rs`.
+
+mod latch;
+mod task;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ports::PortPool;
+use crate::MediaError;
+use task::{Control, SessionTask};
+
+pub use latch::RELATCH_AFTER;
+pub use task::IDLE_CHECK_EVERY;
+
+/// Where the relay binds and what it tells phones, and its port range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelayConfig {
+    pub bind_ip: IpAddr,
+    /// The address written into rewritten SDP (differs from `bind_ip` behind 1:1 NAT or with a
+    /// wildcard bind).
+    pub advertise_ip: IpAddr,
+    /// First RTP port; must be even.
+    pub port_min: u16,
+    /// Last port; the range must hold at least 4 ports (one call: two RTP/RTCP pairs).
+    pub port_max: u16,
+}
+
+/// One side of a relayed call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// Faces the caller.
+    A,
+    /// Faces the callee.
+    B,
+}
+
+impl Side {
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Side::A => 0,
+            Side::B => 1,
+        }
+    }
+}
+
+/// What a session reports on the event channel given at [`MediaRelay::allocate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MediaEvent {
+    /// No RTP arrived from either side for `idle` (at least the configured media timeout).
+    /// Reported once; reported again only after media resumed or the timeout was set again.
+    Timeout { label: String, idle: Duration },
+}
+
+/// Packets and bytes of one kind of traffic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FlowStats {
+    pub packets: u64,
+    pub bytes: u64,
+}
+
+/// Traffic that arrived on one side and was meant for the other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DirectionStats {
+    /// Forwarded RTP.
+    pub rtp: FlowStats,
+    /// Forwarded RTCP.
+    pub rtcp: FlowStats,
+    /// Accepted but dropped because the other side's address was not known yet.
+    pub dropped_no_remote: u64,
+    /// Refused by the latching rule (a source other than the latched one).
+    pub rejected_source: u64,
+    /// The kernel refused to send (socket buffer full, unreachable family).
+    pub send_failed: u64,
+}
+
+/// A session's counters and latched peers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayStats {
+    /// Arrived on side A, sent out of side B.
+    pub a_to_b: DirectionStats,
+    /// Arrived on side B, sent out of side A.
+    pub b_to_a: DirectionStats,
+    /// Latched RTP source of side A / side B.
+    pub latched_rtp: [Option<SocketAddr>; 2],
+    /// Latched RTCP source of side A / side B.
+    pub latched_rtcp: [Option<SocketAddr>; 2],
+}
+
+impl RelayStats {
+    /// RTP + RTCP packets forwarded in both directions.
+    pub fn forwarded_packets(&self) -> u64 {
+        [self.a_to_b, self.b_to_a]
+            .iter()
+            .map(|d| d.rtp.packets + d.rtcp.packets)
+            .sum()
+    }
+}
+
+/// Cheap-clone handle on the relay's port range.
+#[derive(Debug, Clone)]
+pub struct MediaRelay {
+    pool: Arc<PortPool>,
+    advertise_ip: IpAddr,
+}
+
+impl MediaRelay {
+    /// Validates the range (even first port, at least 4 ports). Binds nothing yet.
+    pub fn new(cfg: RelayConfig) -> Result<Self, MediaError> {
+        Ok(Self {
+            pool: PortPool::new(cfg.bind_ip, cfg.port_min, cfg.port_max)?,
+            advertise_ip: cfg.advertise_ip,
+        })
+    }
+
+    /// Bind an RTP+RTCP pair for each side of a call and start its forwarding task. `label`
+    /// names the session in events (e.g. the call id). Must run inside a tokio runtime.
+    pub async fn allocate(
+        &self,
+        label: &str,
+        events: mpsc::UnboundedSender<MediaEvent>,
+    ) -> Result<RelaySession, MediaError> {
+        let a = self.pool.bind_pair()?;
+        let b = self.pool.bind_pair()?;
+        let ports = [a.rtp_port, b.rtp_port];
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = SessionTask::new(label.to_owned(), [a, b], rx, events)?;
+        tokio::spawn(task.run());
+        Ok(RelaySession {
+            control: tx,
+            ports,
+            advertise_ip: self.advertise_ip,
+        })
+    }
+
+    /// Ports (RTP and RTCP) currently held by sessions: 4 per session.
+    pub fn ports_in_use(&self) -> usize {
+        self.pool.ports_in_use()
+    }
+}
+
+/// A call's relay, owned by the call task. Dropping it stops forwarding and frees the ports
+/// (shortly after, when the task sees the channel close); [`RelaySession::close`] does the same
+/// and waits until the ports are free.
+#[derive(Debug)]
+pub struct RelaySession {
+    control: mpsc::UnboundedSender<Control>,
+    ports: [u16; 2],
+    advertise_ip: IpAddr,
+}
+
+impl RelaySession {
+    /// RTP port of that side (RTCP is this + 1).
+    pub fn local_port(&self, side: Side) -> u16 {
+        self.ports[side.index()]
+    }
+
+    pub fn advertise_ip(&self) -> IpAddr {
+        self.advertise_ip
+    }
+
+    /// Where packets going out of `side` are sent, as that side's SDP says. Symmetric latching
+    /// overrides it once the side has sent from somewhere (see [`RELATCH_AFTER`]). A changed
+    /// address clears the side's latches; the same address again (session refresh) keeps them.
+    /// An unspecified address or port 0 (hold, declined) means "unknown": packets are dropped.
+    pub fn set_remote(&self, side: Side, rtp: SocketAddr, rtcp: Option<SocketAddr>) {
+        let usable = |a: SocketAddr| (!a.ip().is_unspecified() && a.port() != 0).then_some(a);
+        // A send error means the task is gone, i.e. the session is already over.
+        let _ = self.control.send(Control::Remote {
+            side,
+            rtp: usable(rtp),
+            rtcp: rtcp.and_then(usable),
+        });
+    }
+
+    /// Report [`MediaEvent::Timeout`] when no RTP arrives from either side for this long,
+    /// counted from now. `None` disables it (e.g. on hold). Checked every
+    /// [`IDLE_CHECK_EVERY`], so it fires up to two checks late.
+    pub fn set_media_timeout(&self, timeout: Option<Duration>) {
+        let _ = self.control.send(Control::MediaTimeout(timeout));
+    }
+
+    /// Current counters. Zeroes if the task is gone.
+    pub async fn stats(&self) -> RelayStats {
+        let (tx, rx) = oneshot::channel();
+        if self.control.send(Control::Stats(tx)).is_err() {
+            return RelayStats::default();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// Stop forwarding, free the ports (they are free when this returns), final counters.
+    pub async fn close(self) -> RelayStats {
+        let (tx, rx) = oneshot::channel();
+        if self.control.send(Control::Close(tx)).is_err() {
+            return RelayStats::default();
+        }
+        rx.await.unwrap_or_default()
+    }
+}

@@ -1,0 +1,274 @@
+//! The per-session forwarding task: one future that polls the control channel, a coarse idle
+//! tick and the four sockets by hand. Per packet it does one `recvfrom`, a latch check, one
+//! `sendto` and counter bumps: no allocation (one buffer per session), no lock, no channel,
+//! no timer. The clock is read once per wake-up, not per packet.
+
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::ReadBuf;
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+use super::latch::Latch;
+use super::{DirectionStats, MediaEvent, RelayStats, Side};
+use crate::ports::{BoundPair, PairLease};
+use crate::MediaError;
+
+/// How often a session checks for media timeout.
+pub const IDLE_CHECK_EVERY: Duration = Duration::from_millis(250);
+
+/// Packets taken from one socket per wake-up before yielding, so a flood on one call cannot
+/// starve the other sessions on the same runtime thread.
+const BUDGET_PER_SOCKET: usize = 32;
+
+/// Large enough for any RTP/RTCP datagram on an Ethernet path; bigger ones get truncated.
+const BUFFER_SIZE: usize = 2048;
+
+pub(crate) enum Control {
+    Remote {
+        side: Side,
+        rtp: Option<SocketAddr>,
+        rtcp: Option<SocketAddr>,
+    },
+    MediaTimeout(Option<Duration>),
+    Stats(oneshot::Sender<RelayStats>),
+    Close(oneshot::Sender<RelayStats>),
+}
+
+struct Leg {
+    // Sockets before the lease: fields drop in order, so the ports are closed before the pool
+    // hands them out again.
+    rtp: UdpSocket,
+    rtcp: UdpSocket,
+    _lease: PairLease,
+    remote_rtp: Option<SocketAddr>,
+    remote_rtcp: Option<SocketAddr>,
+    latch_rtp: Latch,
+    latch_rtcp: Latch,
+}
+
+impl Leg {
+    fn new(pair: BoundPair) -> Result<Self, MediaError> {
+        Ok(Self {
+            rtp: UdpSocket::from_std(pair.rtp)?,
+            rtcp: UdpSocket::from_std(pair.rtcp)?,
+            _lease: pair.lease,
+            remote_rtp: None,
+            remote_rtcp: None,
+            latch_rtp: Latch::default(),
+            latch_rtcp: Latch::default(),
+        })
+    }
+
+    fn socket(&self, rtcp: bool) -> &UdpSocket {
+        if rtcp {
+            &self.rtcp
+        } else {
+            &self.rtp
+        }
+    }
+
+    /// Latched source first (symmetric RTP), else what the SDP said.
+    fn destination(&self, rtcp: bool) -> Option<SocketAddr> {
+        if rtcp {
+            self.latch_rtcp.peer().or(self.remote_rtcp)
+        } else {
+            self.latch_rtp.peer().or(self.remote_rtp)
+        }
+    }
+}
+
+/// Media-timeout bookkeeping, advanced only on the coarse tick.
+struct Idle {
+    timeout: Option<Duration>,
+    rtp_since_tick: bool,
+    last_rtp: Instant,
+    reported: bool,
+}
+
+pub(crate) struct SessionTask {
+    label: String,
+    legs: [Leg; 2],
+    buf: Box<[u8; BUFFER_SIZE]>,
+    /// Index 0: arrived on A (A to B); index 1: arrived on B.
+    directions: [DirectionStats; 2],
+    control: mpsc::UnboundedReceiver<Control>,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    tick: Interval,
+    idle: Idle,
+}
+
+impl SessionTask {
+    pub fn new(
+        label: String,
+        pairs: [BoundPair; 2],
+        control: mpsc::UnboundedReceiver<Control>,
+        events: mpsc::UnboundedSender<MediaEvent>,
+    ) -> Result<Self, MediaError> {
+        let [a, b] = pairs;
+        let now = Instant::now();
+        let mut tick = tokio::time::interval_at(now + IDLE_CHECK_EVERY, IDLE_CHECK_EVERY);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Ok(Self {
+            label,
+            legs: [Leg::new(a)?, Leg::new(b)?],
+            buf: Box::new([0; BUFFER_SIZE]),
+            directions: [DirectionStats::default(); 2],
+            control,
+            events,
+            tick,
+            idle: Idle {
+                timeout: None,
+                rtp_since_tick: false,
+                last_rtp: now,
+                reported: false,
+            },
+        })
+    }
+
+    pub async fn run(mut self) {
+        let close = poll_fn(|cx| self.poll(cx)).await;
+        let stats = self.stats();
+        // Free the sockets and ports before answering, so the caller of close() can reuse them.
+        drop(self);
+        if let Some(reply) = close {
+            let _ = reply.send(stats);
+        }
+    }
+
+    /// Ready when the session ends: `Some` on close(), `None` when the handle was dropped.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Option<oneshot::Sender<RelayStats>>> {
+        loop {
+            match self.control.poll_recv(cx) {
+                Poll::Ready(Some(Control::Close(reply))) => return Poll::Ready(Some(reply)),
+                Poll::Ready(Some(msg)) => self.handle(msg),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => break,
+            }
+        }
+        while let Poll::Ready(now) = self.tick.poll_tick(cx) {
+            self.on_tick(now);
+        }
+        let now = Instant::now().into_std();
+        let mut more = false;
+        for socket in 0..4 {
+            more |= self.drain(cx, socket / 2, socket % 2 == 1, now);
+        }
+        if more {
+            // Budget spent with packets left: come back after the other tasks had their turn.
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+
+    /// Forward what is queued on one socket; true if the budget ran out first.
+    fn drain(
+        &mut self,
+        cx: &mut Context<'_>,
+        side: usize,
+        rtcp: bool,
+        now: std::time::Instant,
+    ) -> bool {
+        let [a, b] = &mut self.legs;
+        let (inbound, outbound) = if side == 0 { (a, &*b) } else { (b, &*a) };
+        let stats = &mut self.directions[side];
+        for _ in 0..BUDGET_PER_SOCKET {
+            let mut buf = ReadBuf::new(&mut self.buf[..]);
+            let from = match inbound.socket(rtcp).poll_recv_from(cx, &mut buf) {
+                Poll::Pending => return false,
+                Poll::Ready(Err(_)) => continue,
+                Poll::Ready(Ok(from)) => from,
+            };
+            let latch = if rtcp {
+                &mut inbound.latch_rtcp
+            } else {
+                &mut inbound.latch_rtp
+            };
+            if !latch.admit(from, now) {
+                stats.rejected_source += 1;
+                continue;
+            }
+            if !rtcp {
+                self.idle.rtp_since_tick = true;
+            }
+            let Some(to) = outbound.destination(rtcp) else {
+                stats.dropped_no_remote += 1;
+                continue;
+            };
+            let packet = buf.filled();
+            match outbound.socket(rtcp).try_send_to(packet, to) {
+                Ok(_) => {
+                    let flow = if rtcp {
+                        &mut stats.rtcp
+                    } else {
+                        &mut stats.rtp
+                    };
+                    flow.packets += 1;
+                    flow.bytes += packet.len() as u64;
+                }
+                Err(_) => stats.send_failed += 1,
+            }
+        }
+        true
+    }
+
+    fn handle(&mut self, msg: Control) {
+        match msg {
+            Control::Remote { side, rtp, rtcp } => {
+                let leg = &mut self.legs[side.index()];
+                if leg.remote_rtp != rtp || leg.remote_rtcp != rtcp {
+                    leg.remote_rtp = rtp;
+                    leg.remote_rtcp = rtcp;
+                    leg.latch_rtp.reset();
+                    leg.latch_rtcp.reset();
+                }
+            }
+            Control::MediaTimeout(timeout) => {
+                self.idle = Idle {
+                    timeout,
+                    rtp_since_tick: false,
+                    last_rtp: Instant::now(),
+                    reported: false,
+                };
+            }
+            Control::Stats(reply) => {
+                let _ = reply.send(self.stats());
+            }
+            // poll() handles Close itself because it ends the task.
+            Control::Close(reply) => {
+                let _ = reply.send(self.stats());
+            }
+        }
+    }
+
+    fn on_tick(&mut self, now: Instant) {
+        let idle = &mut self.idle;
+        if std::mem::take(&mut idle.rtp_since_tick) {
+            idle.last_rtp = now;
+            idle.reported = false;
+        }
+        let Some(timeout) = idle.timeout else { return };
+        let silent = now.saturating_duration_since(idle.last_rtp);
+        if silent >= timeout && !idle.reported {
+            idle.reported = true;
+            let _ = self.events.send(MediaEvent::Timeout {
+                label: self.label.clone(),
+                idle: silent,
+            });
+        }
+    }
+
+    fn stats(&self) -> RelayStats {
+        let [a, b] = &self.legs;
+        RelayStats {
+            a_to_b: self.directions[0],
+            b_to_a: self.directions[1],
+            latched_rtp: [a.latch_rtp.peer(), b.latch_rtp.peer()],
+            latched_rtcp: [a.latch_rtcp.peer(), b.latch_rtcp.peer()],
+        }
+    }
+}

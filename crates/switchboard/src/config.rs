@@ -1,0 +1,573 @@
+//! The one TOML configuration file: every key optional, defaults that run a safe local demo.
+//!
+//! `load` parses and validates; every problem is reported as `file:line:column: message` so
+//! `switchboard check` can point at the exact spot. `docs/configuration.md` documents each key.
+
+use serde::Deserialize;
+use sip::Transport;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The whole configuration, as read from the file (or all defaults).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where SQLite, demo credentials and other state live.
+    pub data_dir: PathBuf,
+    pub sip: SipConfig,
+    pub media: MediaConfig,
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub users: Vec<Spanned<UserConfig>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    /// `udp://IP:PORT` or `tcp://IP:PORT` entries.
+    pub listen: Vec<Spanned<String>>,
+    /// SIP domain and digest realm.
+    pub domain: String,
+    pub t1_ms: u64,
+    pub t2_ms: u64,
+    pub t4_ms: u64,
+    /// How long a callee may ring before the caller gets 480.
+    pub ring_timeout_s: u64,
+    pub min_expires_s: u32,
+    pub max_expires_s: u32,
+    pub default_expires_s: u32,
+    /// How long a digest nonce stays valid.
+    pub nonce_lifetime_s: u64,
+    /// Digest algorithms offered (in this order) and accepted: "MD5", "SHA-256".
+    pub auth_algorithms: Vec<Spanned<String>>,
+    /// Address written into our Via/Contact headers when it differs from the listen address
+    /// (e.g. behind a 1:1 NAT). Default: the listen address.
+    pub public_address: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MediaConfig {
+    /// Address the relay sockets bind to.
+    pub bind: Spanned<String>,
+    /// Address written into SDP (default: `bind`).
+    pub advertise: Option<Spanned<String>>,
+    pub port_min: u16,
+    pub port_max: Spanned<u16>,
+    /// A call with no RTP from either side for this long is ended (0 disables).
+    pub timeout_s: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub listen: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` (relative paths are under `data_dir`) or `postgres://...`.
+    /// Default: `sqlite://<data_dir>/switchboard.db`.
+    pub url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub extension: Spanned<String>,
+    pub password: Spanned<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            sip: SipConfig::default(),
+            media: MediaConfig::default(),
+            http: HttpConfig::default(),
+            database: DatabaseConfig::default(),
+            users: Vec::new(),
+        }
+    }
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig {
+            listen: vec![
+                Spanned::new(0..0, "udp://127.0.0.1:5060".into()),
+                Spanned::new(0..0, "tcp://127.0.0.1:5060".into()),
+            ],
+            domain: "switchboard.local".into(),
+            t1_ms: 500,
+            t2_ms: 4000,
+            t4_ms: 5000,
+            ring_timeout_s: 60,
+            min_expires_s: 60,
+            max_expires_s: 3600,
+            default_expires_s: 3600,
+            nonce_lifetime_s: 300,
+            // MD5 first: many deployed phones (and SIPp) answer only the first challenge.
+            auth_algorithms: vec![
+                Spanned::new(0..0, "MD5".into()),
+                Spanned::new(0..0, "SHA-256".into()),
+            ],
+            public_address: None,
+        }
+    }
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig {
+            bind: Spanned::new(0..0, "127.0.0.1".into()),
+            advertise: None,
+            port_min: 20000,
+            port_max: Spanned::new(0..0, 29999),
+            timeout_s: 60,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: Spanned::new(0..0, "127.0.0.1:8080".into()),
+        }
+    }
+}
+
+/// One problem found in the configuration, located in the file when possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Everything wrong with a configuration file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", render(.file, .problems))]
+pub struct ConfigError {
+    pub file: String,
+    pub problems: Vec<Problem>,
+}
+
+fn render(file: &str, problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{file}:{}:{}: {}", p.line, p.column, p.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A configuration with everything resolved into typed values the switch runs on.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub data_dir: PathBuf,
+    pub listen: Vec<(Transport, SocketAddr)>,
+    pub public_ip: Option<IpAddr>,
+    pub domain: String,
+    pub timers: sip::transaction::TimerConfig,
+    pub ring_timeout: Duration,
+    pub registrar: sip::registrar::RegistrarConfig,
+    pub nonce_lifetime: Duration,
+    pub auth_algorithms: Vec<sip::auth::Algorithm>,
+    pub media_bind: IpAddr,
+    pub media_advertise: IpAddr,
+    pub port_min: u16,
+    pub port_max: u16,
+    pub media_timeout: Option<Duration>,
+    pub http_listen: SocketAddr,
+    pub database_url: String,
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub extension: String,
+    pub password: String,
+    pub name: Option<String>,
+}
+
+/// Read and validate a configuration file.
+pub fn load(path: &Path) -> Result<Resolved, ConfigError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: file.clone(),
+        problems: vec![Problem {
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        }],
+    })?;
+    parse(&file, &text)
+}
+
+/// Parse and validate configuration text (`file` names it in messages).
+pub fn parse(file: &str, text: &str) -> Result<Resolved, ConfigError> {
+    let locate = |span: Range<usize>| line_col(text, span.start);
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(&locate).unwrap_or((1, 1));
+        ConfigError {
+            file: file.to_string(),
+            problems: vec![Problem {
+                line,
+                column,
+                message: e.message().to_string(),
+            }],
+        }
+    })?;
+    resolve(config, &locate).map_err(|problems| ConfigError {
+        file: file.to_string(),
+        problems,
+    })
+}
+
+impl Config {
+    /// Validate and resolve a configuration that did not come from a file (the demo).
+    pub fn resolve(self) -> Result<Resolved, ConfigError> {
+        resolve(self, &|_| (0, 0)).map_err(|problems| ConfigError {
+            file: "<built-in>".into(),
+            problems,
+        })
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn resolve(
+    c: Config,
+    locate: &dyn Fn(Range<usize>) -> (usize, usize),
+) -> Result<Resolved, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut problem = |span: Range<usize>, message: String| {
+        let (line, column) = locate(span);
+        problems.push(Problem {
+            line,
+            column,
+            message,
+        });
+    };
+
+    let mut listen = Vec::new();
+    for entry in &c.sip.listen {
+        match parse_listen(entry.get_ref()) {
+            Ok(l) if listen.contains(&l) => problem(
+                entry.span(),
+                format!("sip.listen: `{}` is listed twice", entry.get_ref()),
+            ),
+            Ok(l) => listen.push(l),
+            Err(msg) => problem(entry.span(), format!("sip.listen: {msg}")),
+        }
+    }
+    if c.sip.listen.is_empty() {
+        problem(0..0, "sip.listen: at least one address is needed".into());
+    }
+    let public_ip = c.sip.public_address.as_ref().and_then(|p| {
+        p.get_ref()
+            .parse::<IpAddr>()
+            .map_err(|_| {
+                problem(
+                    p.span(),
+                    format!("sip.public_address: `{}` is not an IP address", p.get_ref()),
+                )
+            })
+            .ok()
+    });
+    let mut auth_algorithms = Vec::new();
+    for a in &c.sip.auth_algorithms {
+        match a.get_ref().to_ascii_uppercase().as_str() {
+            "MD5" => auth_algorithms.push(sip::auth::Algorithm::Md5),
+            "SHA-256" => auth_algorithms.push(sip::auth::Algorithm::Sha256),
+            other => problem(
+                a.span(),
+                format!("sip.auth_algorithms: unknown algorithm `{other}` (MD5 or SHA-256)"),
+            ),
+        }
+    }
+    if c.sip.auth_algorithms.is_empty() {
+        problem(
+            0..0,
+            "sip.auth_algorithms: name at least one algorithm".into(),
+        );
+    }
+    if c.sip.domain.trim().is_empty() {
+        problem(0..0, "sip.domain must not be empty".into());
+    }
+    if c.sip.t1_ms == 0 || c.sip.t2_ms < c.sip.t1_ms {
+        problem(
+            0..0,
+            "sip timers: t1_ms must be > 0 and t2_ms >= t1_ms".into(),
+        );
+    }
+    if c.sip.min_expires_s > c.sip.max_expires_s {
+        problem(
+            0..0,
+            "sip: min_expires_s must not exceed max_expires_s".into(),
+        );
+    }
+
+    let ip = |s: &Spanned<String>, key: &str, problem: &mut dyn FnMut(Range<usize>, String)| {
+        s.get_ref()
+            .parse::<IpAddr>()
+            .map_err(|_| {
+                problem(
+                    s.span(),
+                    format!("{key}: `{}` is not an IP address", s.get_ref()),
+                )
+            })
+            .ok()
+    };
+    let media_bind = ip(&c.media.bind, "media.bind", &mut problem);
+    let media_advertise = match &c.media.advertise {
+        Some(a) => ip(a, "media.advertise", &mut problem),
+        None => media_bind,
+    };
+    if media_advertise.is_some_and(|a| a.is_unspecified()) {
+        problem(
+            c.media.bind.span(),
+            "media: with bind 0.0.0.0 set media.advertise to the address phones can reach".into(),
+        );
+    }
+    let port_max = *c.media.port_max.get_ref();
+    if !c.media.port_min.is_multiple_of(2) || c.media.port_min == 0 {
+        problem(
+            c.media.port_max.span(),
+            "media.port_min must be an even port above 0".into(),
+        );
+    }
+    if port_max < c.media.port_min.saturating_add(3) {
+        problem(
+            c.media.port_max.span(),
+            "media.port_max must leave at least 4 ports above port_min".into(),
+        );
+    }
+
+    let http_listen = c
+        .http
+        .listen
+        .get_ref()
+        .parse::<SocketAddr>()
+        .map_err(|_| {
+            problem(
+                c.http.listen.span(),
+                format!("http.listen: `{}` is not IP:PORT", c.http.listen.get_ref()),
+            )
+        })
+        .ok();
+
+    let database_url = match &c.database.url {
+        Some(u) => {
+            let url = u.get_ref();
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                let p = Path::new(path);
+                if p.is_relative() && path != ":memory:" {
+                    format!("sqlite://{}", c.data_dir.join(p).display())
+                } else {
+                    url.clone()
+                }
+            } else if url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:")
+            {
+                url.clone()
+            } else {
+                problem(
+                    u.span(),
+                    format!("database.url: `{url}` is neither sqlite://… nor postgres://…"),
+                );
+                String::new()
+            }
+        }
+        None => format!("sqlite://{}", c.data_dir.join("switchboard.db").display()),
+    };
+
+    let mut users: Vec<User> = Vec::new();
+    for u in &c.users {
+        let u = u.get_ref();
+        let ext = u.extension.get_ref();
+        if ext.is_empty()
+            || !ext
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "._-+".contains(ch))
+        {
+            problem(
+                u.extension.span(),
+                format!("users.extension `{ext}`: use letters, digits and . _ - + only"),
+            );
+            continue;
+        }
+        if users.iter().any(|x| x.extension == *ext) {
+            problem(
+                u.extension.span(),
+                format!("users.extension `{ext}` is defined twice"),
+            );
+            continue;
+        }
+        if u.password.get_ref().len() < 6 {
+            problem(
+                u.password.span(),
+                format!("users.password for `{ext}` is too short (6 characters at least)"),
+            );
+        }
+        users.push(User {
+            extension: ext.clone(),
+            password: u.password.get_ref().clone(),
+            name: u.name.clone(),
+        });
+    }
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let (Some(media_bind), Some(media_advertise), Some(http_listen)) =
+        (media_bind, media_advertise, http_listen)
+    else {
+        return Err(vec![Problem {
+            line: 0,
+            column: 0,
+            message: "invalid addresses".into(),
+        }]);
+    };
+    Ok(Resolved {
+        data_dir: c.data_dir,
+        listen,
+        public_ip,
+        domain: c.sip.domain,
+        timers: sip::transaction::TimerConfig {
+            t1: Duration::from_millis(c.sip.t1_ms),
+            t2: Duration::from_millis(c.sip.t2_ms),
+            t4: Duration::from_millis(c.sip.t4_ms),
+        },
+        ring_timeout: Duration::from_secs(c.sip.ring_timeout_s.max(1)),
+        registrar: sip::registrar::RegistrarConfig {
+            min_expires: c.sip.min_expires_s,
+            max_expires: c.sip.max_expires_s,
+            default_expires: c.sip.default_expires_s,
+            max_contacts: 10,
+        },
+        nonce_lifetime: Duration::from_secs(c.sip.nonce_lifetime_s.max(10)),
+        auth_algorithms,
+        media_bind,
+        media_advertise,
+        port_min: c.media.port_min,
+        port_max,
+        media_timeout: (c.media.timeout_s > 0).then(|| Duration::from_secs(c.media.timeout_s)),
+        http_listen,
+        database_url,
+        users,
+    })
+}
+
+fn parse_listen(s: &str) -> Result<(Transport, SocketAddr), String> {
+    let (transport, addr) = s
+        .split_once("://")
+        .ok_or_else(|| format!("`{s}` should look like udp://127.0.0.1:5060"))?;
+    let transport = match transport.to_ascii_lowercase().as_str() {
+        "udp" => Transport::Udp,
+        "tcp" => Transport::Tcp,
+        other => return Err(format!("unknown transport `{other}` (udp or tcp)")),
+    };
+    let addr: SocketAddr = addr
+        .parse()
+        .map_err(|_| format!("`{addr}` is not IP:PORT"))?;
+    Ok((transport, addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn empty_file_is_the_demo_defaults() {
+        let r = parse("x.toml", "").unwrap();
+        assert_eq!(r.listen.len(), 2);
+        assert!(r.listen.iter().all(|(_, a)| a.ip() == LOOPBACK));
+        assert_eq!(r.http_listen.ip(), LOOPBACK);
+        assert_eq!(r.database_url, "sqlite://data/switchboard.db");
+        assert_eq!(r.media_timeout, Some(Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn full_file_resolves() {
+        let text = r#"
+data_dir = "/var/lib/switchboard"
+[sip]
+listen = ["udp://0.0.0.0:5070"]
+domain = "bank.example"
+ring_timeout_s = 20
+[media]
+bind = "0.0.0.0"
+advertise = "192.0.2.10"
+port_min = 30000
+port_max = 30100
+[database]
+url = "postgres://sb@db/sb"
+[[users]]
+extension = "2001"
+password = "secret-2001"
+name = "Agent Kim"
+"#;
+        let r = parse("sb.toml", text).unwrap();
+        assert_eq!(
+            r.listen,
+            vec![(Transport::Udp, "0.0.0.0:5070".parse().unwrap())]
+        );
+        assert_eq!(r.media_advertise, "192.0.2.10".parse::<IpAddr>().unwrap());
+        assert_eq!(r.database_url, "postgres://sb@db/sb");
+        assert_eq!(r.users[0].name.as_deref(), Some("Agent Kim"));
+        assert_eq!(r.ring_timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn errors_point_at_file_line_column() {
+        let text = "[sip]\nlisten = [\"udp://127.0.0.1:5060\", \"sctp://1.2.3.4:5\"]\n\n[[users]]\nextension = \"10 01\"\npassword = \"abcdefgh\"\n";
+        let err = parse("bad.toml", text).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml:2:35: sip.listen: unknown transport `sctp`"),
+            "{err}"
+        );
+        assert!(
+            err.contains("bad.toml:5:13: users.extension `10 01`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_syntax_errors_are_located() {
+        let err = parse("t.toml", "[sip]\nlisen = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("t.toml:2:1: unknown field `lisen`"),
+            "{err}"
+        );
+        let err = parse("t.toml", "[sip\n").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml:1:"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_extension_and_short_password() {
+        let text = "[[users]]\nextension=\"1\"\npassword=\"abcdefg\"\n[[users]]\nextension=\"1\"\npassword=\"abc\"\n";
+        let err = parse("u.toml", text).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        assert!(err
+            .to_string()
+            .contains("u.toml:5:11: users.extension `1` is defined twice"));
+    }
+}

@@ -1,0 +1,98 @@
+//! `switchboard`: the binary. Commands: `serve` (run the switch), `check` (validate the
+//! configuration). With no configuration file, `serve` runs a safe local demo.
+
+mod config;
+mod demo;
+mod http;
+mod server;
+mod sip_driver;
+mod switch;
+mod tcp;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A SIP softswitch with a built-in ACD for contact centers"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the switch (with no --config: a local demo on 127.0.0.1 with demo extensions).
+    Serve {
+        /// The TOML configuration file (docs/configuration.md).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Validate the configuration and exit non-zero with file:line:column messages on errors.
+    Check {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { config } => check(config),
+        Command::Serve { config } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| "info".into()),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            match serve(config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("switchboard: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn check(path: Option<PathBuf>) -> ExitCode {
+    let result = match &path {
+        Some(p) => config::load(p),
+        None => config::Config::default().resolve(),
+    };
+    match result {
+        Ok(c) => {
+            println!(
+                "configuration OK: {} listen address(es), {} user(s), database {}",
+                c.listen.len(),
+                c.users.len(),
+                c.database_url
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
+    let config = match &path {
+        Some(p) => config::load(p)?,
+        None => demo::config().context("preparing the demo configuration")?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(server::run(config, path.is_none()))
+}

@@ -1,0 +1,201 @@
+//! Starting and stopping the switch: database, sockets, relay, HTTP, and the SIP driver task.
+
+use crate::config::Resolved;
+use crate::switch::{Me, SwitchConfig};
+use crate::{http, sip_driver, tcp};
+use anyhow::Context;
+use sip::Transport;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let crm = crm::Crm::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the CRM database {}", redact(&config.database_url)))?;
+    let recovered = crm.recover_open_cdrs(chrono::Utc::now()).await?;
+    if recovered > 0 {
+        tracing::warn!(
+            recovered,
+            "closed CDRs of calls that were in progress when the switch last stopped"
+        );
+    }
+    let (cdrs, cdr_task) = crm::CdrWriter::spawn(crm.clone());
+
+    let shutdown = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let (inbound_tx, inbound_rx) = mpsc::channel(8192);
+
+    let mut udp = Vec::new();
+    let mut me = Me {
+        udp: None,
+        tcp: None,
+        user_agent: format!("Switchboard/{}", env!("CARGO_PKG_VERSION")),
+    };
+    for (transport, addr) in &config.listen {
+        let public = |a: std::net::SocketAddr| match config.public_ip {
+            Some(ip) => std::net::SocketAddr::new(ip, a.port()),
+            None => a,
+        };
+        match transport {
+            Transport::Udp => {
+                let socket = UdpSocket::bind(addr)
+                    .await
+                    .with_context(|| format!("binding SIP UDP {addr}"))?;
+                let local = socket.local_addr()?;
+                me.udp.get_or_insert(public(local));
+                tracing::info!(%local, "SIP listening on UDP");
+                let socket = Arc::new(socket);
+                tracker.spawn(sip_driver::udp_reader(
+                    socket.clone(),
+                    inbound_tx.clone(),
+                    shutdown.clone(),
+                ));
+                udp.push(socket);
+            }
+            Transport::Tcp => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding SIP TCP {addr}"))?;
+                let local = listener.local_addr()?;
+                me.tcp.get_or_insert(public(local));
+                tracing::info!(%local, "SIP listening on TCP");
+                tracker.spawn(tcp::accept_loop(
+                    listener,
+                    inbound_tx.clone(),
+                    shutdown.clone(),
+                ));
+            }
+        }
+    }
+
+    let relay = media::MediaRelay::new(media::RelayConfig {
+        bind_ip: config.media_bind,
+        advertise_ip: config.media_advertise,
+        port_min: config.port_min,
+        port_max: config.port_max,
+    })?;
+
+    let users: HashMap<String, (String, Option<String>)> = config
+        .users
+        .iter()
+        .map(|u| (u.extension.clone(), (u.password.clone(), u.name.clone())))
+        .collect();
+    let mut nonce_secret = [0u8; 32];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut nonce_secret);
+    let switch_config = SwitchConfig {
+        domain: config.domain.clone(),
+        me,
+        timers: config.timers,
+        ring_timeout: config.ring_timeout,
+        registrar: config.registrar,
+        nonce_lifetime: config.nonce_lifetime,
+        nonce_secret,
+        auth_algorithms: config.auth_algorithms.clone(),
+        users,
+        media_timeout: config.media_timeout.is_some(),
+    };
+
+    let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());
+    let http_listener = TcpListener::bind(config.http_listen)
+        .await
+        .with_context(|| format!("binding HTTP {}", config.http_listen))?;
+    tracing::info!(addr = %http_listener.local_addr()?, "HTTP listening");
+    tracker.spawn(http::serve(
+        http_listener,
+        crm.clone(),
+        status_rx,
+        shutdown.clone(),
+    ));
+
+    if demo {
+        print_demo(&config);
+    }
+
+    let driver = sip_driver::Driver::new(
+        switch_config,
+        udp,
+        inbound_tx.clone(),
+        relay,
+        config.media_timeout,
+        cdrs,
+        status_tx,
+    );
+    drop(inbound_tx);
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: ending calls, flushing CDRs");
+        stop.cancel();
+    });
+    driver.run(inbound_rx, shutdown.clone()).await;
+    shutdown.cancel();
+    tracker.close();
+    tracker.wait().await;
+    let stats = cdr_task.shutdown().await?;
+    tracing::info!(?stats, "CDR writer flushed; bye");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_string(),
+    }
+}
+
+fn print_demo(config: &Resolved) {
+    let sip = config
+        .listen
+        .iter()
+        .map(|(t, a)| format!("{t} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "Switchboard demo is running (SIP: {sip}; HTTP: http://{}).",
+        config.http_listen
+    );
+    println!(
+        "Register a softphone with one of these (domain {}):",
+        config.domain
+    );
+    for u in &config.users {
+        println!(
+            "  extension {:<6} password {:<14} {}",
+            u.extension,
+            u.password,
+            u.name.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "Dial another extension's number to call it. CDRs: {}",
+        config.database_url
+    );
+}

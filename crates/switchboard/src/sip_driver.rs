@@ -1,0 +1,322 @@
+//! The tokio driver of the switch core: feeds it datagrams, media events and timeouts, and carries
+//! out what it asks (send bytes, allocate and steer relay sessions, write CDRs).
+
+use crate::switch::{Action, CallId, Side, Switch, SwitchConfig};
+use bytes::Bytes;
+use sip::{Peer, Transport};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+/// What the socket tasks hand to the driver.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A whole SIP message (a UDP datagram, or one framed off a TCP stream).
+    Message {
+        from: Peer,
+        bytes: Bytes,
+    },
+    /// A TCP connection is open; responses and requests to `addr` go to `writer`.
+    TcpUp {
+        addr: SocketAddr,
+        writer: mpsc::Sender<Bytes>,
+    },
+    TcpDown {
+        addr: SocketAddr,
+    },
+}
+
+/// A snapshot for the HTTP status endpoint.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Status {
+    pub registered_contacts: usize,
+    pub active_calls: usize,
+    pub calls_started: u64,
+    pub calls_answered: u64,
+    pub parse_errors: u64,
+    pub relay_ports_in_use: usize,
+    /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
+    pub rtp_packets_a_to_b: u64,
+    pub rtp_packets_b_to_a: u64,
+}
+
+/// Media totals of ended calls, summed by the tasks that close relay sessions.
+#[derive(Debug, Default)]
+struct MediaTotals {
+    a_to_b: AtomicU64,
+    b_to_a: AtomicU64,
+}
+
+/// Largest UDP datagram we accept (bigger ones are cut by the kernel anyway).
+const MAX_DATAGRAM: usize = 65_535;
+
+pub async fn udp_reader(
+    socket: Arc<UdpSocket>,
+    inbound: mpsc::Sender<Inbound>,
+    shutdown: CancellationToken,
+) {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let received = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            r = socket.recv_from(&mut buf) => r,
+        };
+        match received {
+            Ok((n, from)) => {
+                let msg = Inbound::Message {
+                    from: Peer::udp(from),
+                    bytes: Bytes::copy_from_slice(&buf[..n]),
+                };
+                if inbound.send(msg).await.is_err() {
+                    return;
+                }
+            }
+            // ICMP port unreachable from a previous send surfaces here on Linux; keep going.
+            Err(e) => tracing::debug!(error = %e, "UDP receive error"),
+        }
+    }
+}
+
+pub struct Driver {
+    switch: Switch,
+    udp: Vec<Arc<UdpSocket>>,
+    inbound: mpsc::Sender<Inbound>,
+    relay: media::MediaRelay,
+    media_timeout: Option<Duration>,
+    sessions: HashMap<CallId, media::RelaySession>,
+    media_tx: mpsc::UnboundedSender<media::MediaEvent>,
+    media_rx: mpsc::UnboundedReceiver<media::MediaEvent>,
+    tcp: HashMap<SocketAddr, mpsc::Sender<Bytes>>,
+    cdrs: crm::CdrSender,
+    status: watch::Sender<Status>,
+    status_at: Instant,
+    media_totals: Arc<MediaTotals>,
+}
+
+impl Driver {
+    pub fn new(
+        cfg: SwitchConfig,
+        udp: Vec<Arc<UdpSocket>>,
+        inbound: mpsc::Sender<Inbound>,
+        relay: media::MediaRelay,
+        media_timeout: Option<Duration>,
+        cdrs: crm::CdrSender,
+        status: watch::Sender<Status>,
+    ) -> Self {
+        let (media_tx, media_rx) = mpsc::unbounded_channel();
+        let now = Instant::now();
+        Driver {
+            switch: Switch::new(cfg, now, chrono::Utc::now()),
+            udp,
+            inbound,
+            relay,
+            media_timeout,
+            sessions: HashMap::new(),
+            media_tx,
+            media_rx,
+            tcp: HashMap::new(),
+            cdrs,
+            status,
+            status_at: now,
+            media_totals: Arc::default(),
+        }
+    }
+
+    pub async fn run(mut self, mut inbound: mpsc::Receiver<Inbound>, shutdown: CancellationToken) {
+        // Keeps the status snapshot fresh when no SIP arrives.
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let deadline = self.switch.poll_timeout();
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                msg = inbound.recv() => {
+                    let Some(msg) = msg else { break };
+                    self.on_inbound(msg);
+                    // Take what else is queued before flushing: fewer wake-ups under load.
+                    for _ in 0..64 {
+                        match inbound.try_recv() {
+                            Ok(m) => self.on_inbound(m),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Some(ev) = self.media_rx.recv() => {
+                    if let media::MediaEvent::Timeout { label, idle } = ev {
+                        if let Ok(call) = label.parse::<CallId>() {
+                            tracing::info!(call, ?idle, "no RTP: ending call (media timeout)");
+                            self.switch.media_timeout(Instant::now(), call);
+                        }
+                    }
+                }
+                _ = sleep => self.switch.handle_timeout(Instant::now()),
+                _ = tick.tick() => {}
+            }
+            self.flush().await;
+        }
+        self.switch.shutdown(Instant::now());
+        self.flush().await;
+        for (_, session) in self.sessions.drain() {
+            session.close().await;
+        }
+    }
+
+    fn on_inbound(&mut self, msg: Inbound) {
+        match msg {
+            Inbound::Message { from, bytes } => {
+                self.switch.handle_datagram(Instant::now(), from, &bytes)
+            }
+            Inbound::TcpUp { addr, writer } => {
+                self.tcp.insert(addr, writer);
+            }
+            Inbound::TcpDown { addr } => {
+                self.tcp.remove(&addr);
+            }
+        }
+    }
+
+    /// Carry out everything the core asked for, until it asks for nothing more.
+    async fn flush(&mut self) {
+        loop {
+            let mut busy = false;
+            while let Some(t) = self.switch.poll_transmit() {
+                busy = true;
+                self.send(t.to, t.bytes).await;
+            }
+            while let Some(action) = self.switch.poll_action() {
+                busy = true;
+                self.act(action).await;
+            }
+            if !busy {
+                break;
+            }
+        }
+        let now = Instant::now();
+        if now.duration_since(self.status_at) >= Duration::from_millis(500) {
+            self.status_at = now;
+            let s = self.switch.stats();
+            self.status.send_replace(Status {
+                registered_contacts: self.switch.registered_contacts(),
+                active_calls: s.calls_active,
+                calls_started: s.calls_started,
+                calls_answered: s.calls_answered,
+                parse_errors: s.parse_errors,
+                relay_ports_in_use: self.relay.ports_in_use(),
+                rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
+                rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
+            });
+        }
+    }
+
+    async fn send(&mut self, to: Peer, bytes: Bytes) {
+        match to.transport {
+            Transport::Udp => {
+                let socket = self
+                    .udp
+                    .iter()
+                    .find(|s| {
+                        s.local_addr()
+                            .is_ok_and(|a| a.is_ipv4() == to.addr.is_ipv4())
+                    })
+                    .or(self.udp.first());
+                if let Some(socket) = socket {
+                    if let Err(e) = socket.send_to(&bytes, to.addr).await {
+                        tracing::debug!(%to, error = %e, "UDP send failed");
+                    }
+                }
+            }
+            Transport::Tcp => match self.tcp.get(&to.addr) {
+                Some(writer) => {
+                    if writer.try_send(bytes).is_err() {
+                        tracing::warn!(%to, "TCP connection congested or closed; message dropped");
+                    }
+                }
+                None => {
+                    tokio::spawn(crate::tcp::connect_and_send(
+                        to.addr,
+                        bytes,
+                        self.inbound.clone(),
+                    ));
+                }
+            },
+        }
+    }
+
+    async fn act(&mut self, action: Action) {
+        match action {
+            Action::AllocateMedia { call } => {
+                let result = self
+                    .relay
+                    .allocate(&call.to_string(), self.media_tx.clone())
+                    .await;
+                let result = match result {
+                    Ok(session) => {
+                        session.set_media_timeout(None);
+                        let ports = (
+                            session.advertise_ip(),
+                            session.local_port(media::Side::A),
+                            session.local_port(media::Side::B),
+                        );
+                        self.sessions.insert(call, session);
+                        Ok(ports)
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                self.switch.media_allocated(Instant::now(), call, result);
+            }
+            Action::SetRemote {
+                call,
+                side,
+                rtp,
+                rtcp,
+            } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.set_remote(media_side(side), rtp, rtcp);
+                }
+            }
+            Action::MediaTimeout { call, enabled } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.set_media_timeout(if enabled { self.media_timeout } else { None });
+                }
+            }
+            Action::ReleaseMedia { call } => {
+                if let Some(s) = self.sessions.remove(&call) {
+                    let totals = self.media_totals.clone();
+                    tokio::spawn(async move {
+                        let stats = s.close().await;
+                        totals
+                            .a_to_b
+                            .fetch_add(stats.a_to_b.rtp.packets, Ordering::Relaxed);
+                        totals
+                            .b_to_a
+                            .fetch_add(stats.b_to_a.rtp.packets, Ordering::Relaxed);
+                        tracing::debug!(call, ?stats, "relay closed");
+                    });
+                }
+            }
+            Action::Cdr(ev) => {
+                if let Err(e) = self.cdrs.send(ev) {
+                    tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
+                }
+            }
+        }
+    }
+}
+
+fn media_side(side: Side) -> media::Side {
+    match side {
+        Side::A => media::Side::A,
+        Side::B => media::Side::B,
+    }
+}

@@ -1,0 +1,166 @@
+//! A call through the B2BUA: the caller's leg (A), the callee's forked branches (B), and the
+//! facts the CDR needs.
+
+use super::dialog::Dialog;
+use media::sdp::SessionDescription;
+use rsip::Request;
+use sip::transaction::{ClientTxId, ServerTxId};
+use std::net::IpAddr;
+use std::time::Instant;
+
+/// Our handle for a call (never reused within a run).
+pub type CallId = u64;
+
+/// Which leg of a call: A faces the caller, B the callee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    A,
+    B,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallState {
+    /// Waiting for the relay to give us ports.
+    AwaitingMedia,
+    /// INVITEs are out to the callee's contacts.
+    Ringing,
+    /// A branch answered; both legs are confirmed dialogs.
+    Answered,
+    /// Final: no new requests are accepted; we wait for outstanding transactions.
+    Ended,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchState {
+    Trying,
+    Early,
+    Answered,
+    /// Failed with this status (408 for a transaction timeout).
+    Failed(u16),
+    /// We sent CANCEL (or BYE for a late 2xx).
+    Cancelled,
+}
+
+/// One INVITE sent to one registered contact of the callee.
+#[derive(Debug)]
+pub struct Branch {
+    pub tx: ClientTxId,
+    pub dialog: Dialog,
+    pub invite_cseq: u32,
+    pub state: BranchState,
+    pub started: Instant,
+    pub answered: Option<Instant>,
+    pub ended: Option<Instant>,
+    pub final_status: Option<u16>,
+    /// A late-offer call: B's 2xx carried the offer, so its ACK waits for A's ACK (the answer).
+    pub ack_deferred: bool,
+    /// A client transaction of this branch's INVITE still expects a final response.
+    pub invite_pending: bool,
+}
+
+/// The caller's leg.
+#[derive(Debug)]
+pub struct CallerLeg {
+    pub invite_tx: ServerTxId,
+    pub invite: Request,
+    pub dialog: Dialog,
+    /// Our To-tag on this leg.
+    pub local_tag: String,
+    pub final_sent: bool,
+}
+
+/// An in-dialog request we forwarded to the other leg, waiting for its final response.
+#[derive(Debug)]
+pub struct Forwarded {
+    pub origin: ServerTxId,
+    pub from: Side,
+    pub method: rsip::Method,
+    pub request: Request,
+}
+
+#[derive(Debug)]
+pub struct Party {
+    pub number: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Call {
+    /// The CDR's id (a UUID: SIP Call-IDs are chosen by phones and may collide).
+    pub cdr_id: String,
+    pub state: CallState,
+    pub caller: Party,
+    pub callee: Party,
+    pub a: CallerLeg,
+    pub branches: Vec<Branch>,
+    pub answered_branch: Option<usize>,
+    pub started: Instant,
+    pub answered: Option<Instant>,
+    pub ring_deadline: Option<Instant>,
+    /// The caller's offer (None: late offer, the callee will offer in its 2xx).
+    pub a_sdp: Option<SessionDescription>,
+    pub relay: Option<RelayPorts>,
+    /// Client transactions (branch INVITEs, BYEs, forwarded requests) still open.
+    pub open_client_txs: usize,
+    /// A re-INVITE in progress (for 491 on glare).
+    pub reinvite_pending: bool,
+    /// The first failure status seen on any branch, ranked (486 beats 480...).
+    pub best_failure: Option<u16>,
+}
+
+/// The relay ports of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelayPorts {
+    pub ip: IpAddr,
+    pub a_port: u16,
+    pub b_port: u16,
+}
+
+impl RelayPorts {
+    pub fn port(&self, side: Side) -> u16 {
+        match side {
+            Side::A => self.a_port,
+            Side::B => self.b_port,
+        }
+    }
+}
+
+impl Call {
+    pub fn answered_dialog_mut(&mut self, side: Side) -> Option<&mut Dialog> {
+        match side {
+            Side::A => Some(&mut self.a.dialog),
+            Side::B => {
+                let i = self.answered_branch?;
+                self.branches.get_mut(i).map(|b| &mut b.dialog)
+            }
+        }
+    }
+
+    pub fn all_branches_done(&self) -> bool {
+        self.branches
+            .iter()
+            .all(|b| matches!(b.state, BranchState::Failed(_) | BranchState::Cancelled))
+    }
+}
+
+/// Rank failure statuses so the caller hears the most telling one (RFC 3261 §16.7 spirit):
+/// busy and decline win over unavailable, which wins over errors.
+pub fn failure_rank(code: u16) -> u8 {
+    match code {
+        486 | 600 => 6,
+        603 => 5,
+        404 | 604 => 1,
+        480 | 408 | 487 => 3,
+        400..=499 => 2,
+        _ => 0,
+    }
+}

@@ -1,0 +1,319 @@
+//! Requests inside an established call: BYE ends both legs, re-INVITE/UPDATE/INFO and the like
+//! are passed to the other leg with SDP rewritten for the relay, and ACKs close INVITEs.
+
+use super::call::{CallState, Forwarded, Side};
+use super::dialog::{body_of, set_body};
+use super::invite::parse_sdp;
+use super::{read, Action, CallId, ClientPurpose, Switch};
+use crm::Disposition;
+use rsip::{Header, Method, Request, Response};
+use sip::transaction::{ClientTxId, ServerTxId};
+use sip::Peer;
+use std::time::Instant;
+
+impl Switch {
+    pub(super) fn on_in_dialog(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        let key = (
+            read::call_id(&req).unwrap_or_default(),
+            read::to_tag(&req).unwrap_or_default(),
+        );
+        let Some(&(id, side)) = self.dialogs.get(&key) else {
+            self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist");
+            return;
+        };
+        let state = self.calls.get(&id).map(|c| c.state);
+        match (req.method, state) {
+            (Method::Bye, Some(CallState::Answered)) => {
+                self.reply(now, tx, &req, 200, "OK");
+                let s = if side == Side::A {
+                    crm::Side::Caller
+                } else {
+                    crm::Side::Callee
+                };
+                self.hang_up(now, id, Some((side, s)), "normal clearing");
+            }
+            (Method::Bye, Some(CallState::Ringing | CallState::AwaitingMedia))
+                if side == Side::A =>
+            {
+                // A caller may not BYE before the answer (it must CANCEL), but treat it as one.
+                self.reply(now, tx, &req, 200, "OK");
+                self.finish_unanswered(
+                    now,
+                    id,
+                    487,
+                    "Request Terminated",
+                    Disposition::Cancelled,
+                    "caller hung up",
+                    Some(crm::Side::Caller),
+                );
+            }
+            (_, Some(CallState::Answered)) => self.forward(now, id, side, tx, from, req),
+            _ => self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist"),
+        }
+    }
+
+    /// Pass an in-dialog request to the other leg; its final response comes back to `tx`.
+    fn forward(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        side: Side,
+        tx: ServerTxId,
+        from: Peer,
+        req: Request,
+    ) {
+        let is_invite = req.method == Method::Invite;
+        if is_invite && self.calls.get(&id).is_some_and(|c| c.reinvite_pending) {
+            let mut resp = sip::message::make_response(&req, 491, Some("Request Pending"), None);
+            resp.headers.push(Header::RetryAfter("1".into()));
+            self.respond(now, tx, resp);
+            return;
+        }
+        let _ = from;
+        let body = if read::is_sdp(&req.headers, &req.body) {
+            match parse_sdp(&req.body) {
+                Ok(_) => self
+                    .relay_sdp(id, side, &req.headers, &req.body, true)
+                    .map(|b| ("application/sdp".to_string(), b)),
+                Err(reason) => {
+                    self.reply(now, tx, &req, 488, &reason);
+                    return;
+                }
+            }
+        } else {
+            body_of(&req.headers, &req.body)
+        };
+        if is_invite {
+            self.hold_check(id, &req);
+        }
+        let me = self.cfg.me.clone();
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(dialog) = call.answered_dialog_mut(side.other()) else {
+            self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist");
+            return;
+        };
+        let mut out = dialog.request(
+            req.method,
+            &me,
+            body.as_ref().map(|(c, b)| (c.as_str(), b.clone())),
+        );
+        // Keep end-to-end headers that describe the content of INFO/NOTIFY/MESSAGE.
+        for h in req.headers.iter() {
+            if let Header::Other(name, _) = h {
+                let n = name.to_ascii_lowercase();
+                if n == "event" || n == "subscription-state" || n == "info-package" {
+                    out.headers.push(h.clone());
+                }
+            }
+            if matches!(h, Header::Event(_) | Header::SubscriptionState(_)) {
+                out.headers.push(h.clone());
+            }
+        }
+        let peer = dialog.peer;
+        if is_invite {
+            call.reinvite_pending = true;
+        }
+        let method = req.method;
+        let ctx = match self.tx.send_request(now, peer, out) {
+            Ok(t) => t,
+            Err(e) => {
+                call.reinvite_pending = false;
+                tracing::warn!(call = id, error = %e, "in-dialog request not forwarded");
+                self.reply(now, tx, &req, 500, "Server Internal Error");
+                return;
+            }
+        };
+        call.open_client_txs += 1;
+        self.client_txs.insert(
+            ctx,
+            (
+                id,
+                ClientPurpose::Forward(Box::new(Forwarded {
+                    origin: tx,
+                    from: side,
+                    method,
+                    request: req,
+                })),
+            ),
+        );
+    }
+
+    /// The other leg answered a forwarded request: answer the originator the same way.
+    pub(super) fn on_forward_response(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        ctx: ClientTxId,
+        f: Box<Forwarded>,
+        code: u16,
+        resp: Option<Response>,
+    ) {
+        if f.method == Method::Invite {
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.reinvite_pending = false;
+            }
+        }
+        let reason = resp.as_ref().map(read::reason);
+        let mut out = sip::message::make_response(&f.request, code, reason.as_deref(), None);
+        if let Some(r) = &resp {
+            let body = if read::is_sdp(&r.headers, &r.body) {
+                self.relay_sdp(id, f.from.other(), &r.headers, &r.body, false)
+                    .map(|b| ("application/sdp".to_string(), b))
+            } else {
+                body_of(&r.headers, &r.body)
+            };
+            if f.method == Method::Invite && (200..300).contains(&code) {
+                // We confirm the other leg's 2xx ourselves (B2BUA); the originator's ACK ends its side.
+                self.ack_forwarded(now, id, ctx, f.from.other(), r);
+            }
+            if let Some(c) = self.calls.get(&id) {
+                let user = match f.from {
+                    Side::A => &c.callee.number,
+                    Side::B => &c.caller.number,
+                };
+                if matches!(f.method, Method::Invite | Method::Update) && (200..300).contains(&code)
+                {
+                    let transport = c.a.dialog.peer.transport;
+                    let t = match f.from {
+                        Side::A => transport,
+                        Side::B => c
+                            .answered_branch
+                            .and_then(|i| c.branches.get(i))
+                            .map_or(transport, |b| b.dialog.peer.transport),
+                    };
+                    out.headers.push(self.cfg.me.contact(user, t));
+                }
+            }
+            set_body(
+                &mut out.headers,
+                &mut out.body,
+                body.as_ref().map(|(c, b)| (c.as_str(), b.clone())),
+            );
+        }
+        // A fresh To-tag is wrong inside a dialog: our tag on the originator's leg is in its request.
+        self.respond(now, f.origin, out);
+    }
+
+    fn ack_forwarded(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        ctx: ClientTxId,
+        side: Side,
+        resp: &Response,
+    ) {
+        let me = self.cfg.me.clone();
+        let Some((seq, _)) = read::cseq(resp) else {
+            return;
+        };
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(d) = call.answered_dialog_mut(side) else {
+            return;
+        };
+        let ack = d.request_with_cseq(Method::Ack, seq, &me, None);
+        let peer = d.peer;
+        if let Err(e) = self.tx.ack_2xx(now, ctx, peer, ack) {
+            tracing::debug!(call = id, error = %e, "ACK for re-INVITE not sent");
+        }
+    }
+
+    /// An ACK for a 2xx we sent to the caller: for late-offer calls it carries the answer that the
+    /// callee's 2xx is still waiting for.
+    pub(super) fn on_ack(&mut self, now: Instant, stx: Option<ServerTxId>, ack: Request) {
+        let Some(stx) = stx else { return };
+        let Some(&id) = self.invite_servers.get(&stx) else {
+            return;
+        };
+        let deferred = self.calls.get(&id).and_then(|c| {
+            let i = c.answered_branch?;
+            c.branches[i].ack_deferred.then_some(i)
+        });
+        let Some(i) = deferred else { return };
+        let body = self.relay_sdp(id, Side::A, &ack.headers, &ack.body, false);
+        let me = self.cfg.me.clone();
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let b = &mut call.branches[i];
+        b.ack_deferred = false;
+        let out = b.dialog.request_with_cseq(
+            Method::Ack,
+            b.invite_cseq,
+            &me,
+            body.map(|b| ("application/sdp", b)),
+        );
+        let (tx, peer) = (b.tx, b.dialog.peer);
+        let _ = self.tx.ack_2xx(now, tx, peer, out);
+    }
+
+    /// End an answered call: BYE to the leg(s) that did not hang up, CDR closed, media released.
+    /// `by` names the side that sent BYE (None: the switch ends it, e.g. media timeout).
+    pub(super) fn hang_up(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        by: Option<(Side, crm::Side)>,
+        cause: &str,
+    ) {
+        let state = self.calls.get(&id).map(|c| c.state);
+        match state {
+            Some(CallState::Answered) => {}
+            Some(CallState::AwaitingMedia | CallState::Ringing) => {
+                self.fail_call(now, id, 500, "Server Internal Error", cause);
+                return;
+            }
+            _ => return,
+        }
+        let me = self.cfg.me.clone();
+        let mut byes = Vec::new();
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.state = CallState::Ended;
+            for side in [Side::A, Side::B] {
+                if by.is_some_and(|(s, _)| s == side) {
+                    continue;
+                }
+                if let Some(d) = call.answered_dialog_mut(side) {
+                    let bye = d.request(Method::Bye, &me, None);
+                    byes.push((d.peer, bye));
+                }
+            }
+            if let Some(i) = call.answered_branch {
+                call.branches[i].ended = Some(now);
+            }
+        }
+        for (peer, bye) in byes {
+            if let Ok(t) = self.tx.send_request(now, peer, bye) {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.open_client_txs += 1;
+                }
+                self.client_txs.insert(t, (id, ClientPurpose::Bye));
+            }
+        }
+        let side = by.map(|(_, s)| s).or(Some(crm::Side::Switch));
+        self.close_cdr(now, id, Disposition::Answered, 200, cause, side);
+        self.reap(id);
+    }
+
+    /// Hold (sendonly/inactive or a 0.0.0.0 address) stops RTP legitimately: pause the silence check.
+    fn hold_check(&mut self, id: CallId, req: &Request) {
+        if !self.cfg.media_timeout || !read::is_sdp(&req.headers, &req.body) {
+            return;
+        }
+        if let Ok(sdp) = parse_sdp(&req.body) {
+            let held = sdp.audio_target().is_none_or(|t| {
+                matches!(
+                    t.direction,
+                    media::sdp::Direction::Inactive | media::sdp::Direction::RecvOnly
+                )
+            });
+            self.actions.push_back(Action::MediaTimeout {
+                call: id,
+                enabled: !held,
+            });
+        }
+    }
+}

@@ -1,0 +1,716 @@
+//! Setting up a call: the caller's INVITE, forking to the callee's contacts, answers, failures,
+//! CANCEL and the ring timeout.
+
+use super::call::{
+    failure_rank, Branch, BranchState, Call, CallState, CallerLeg, Party, RelayPorts, Side,
+};
+use super::dialog::{set_body, Dialog};
+use super::{read, Action, CallId, ClientPurpose, CoreTimer, Switch};
+use crm::{CdrEvent, CdrStart, Disposition};
+use media::sdp::SessionDescription;
+use rsip::headers::UntypedHeader;
+use rsip::{Header, Method, Request, Response};
+use sip::transaction::{ClientTxId, ServerTxId};
+use sip::Peer;
+use std::time::Instant;
+
+impl Switch {
+    pub(super) fn on_new_invite(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        let Some(caller) = self.authenticate(now, tx, &req, true) else {
+            return;
+        };
+        let Some(callee) = read::request_user(&req) else {
+            self.reply(now, tx, &req, 404, "No User In Request-URI");
+            return;
+        };
+        let Some((_, callee_name)) = self.cfg.users.get(&callee).cloned() else {
+            self.reply(now, tx, &req, 404, "Not Found");
+            return;
+        };
+        if self.registrar.lookup(now, &callee).is_empty() {
+            self.reply(
+                now,
+                tx,
+                &req,
+                480,
+                "Temporarily Unavailable (Not Registered)",
+            );
+            return;
+        }
+        let a_sdp = if req.body.is_empty() {
+            None
+        } else if !read::is_sdp(&req.headers, &req.body) {
+            let mut resp =
+                sip::message::make_response(&req, 415, None, Some(&sip::message::new_tag()));
+            resp.headers.push(Header::Accept("application/sdp".into()));
+            self.respond(now, tx, resp);
+            return;
+        } else {
+            match parse_sdp(&req.body) {
+                Ok(sdp) if sdp.audio_target().is_some() => Some(sdp),
+                Ok(_) => {
+                    self.reply(now, tx, &req, 488, "No Audio Stream In SDP");
+                    return;
+                }
+                Err(reason) => {
+                    self.reply(now, tx, &req, 488, &reason);
+                    return;
+                }
+            }
+        };
+
+        let id = self.next_call;
+        self.next_call += 1;
+        let local_tag = sip::message::new_tag();
+        let a_call_id = read::call_id(&req).unwrap_or_default();
+        let to_value = header_value(&req.headers, |h| match h {
+            Header::To(t) => Some(t.value().to_string()),
+            _ => None,
+        });
+        let from_value = header_value(&req.headers, |h| match h {
+            Header::From(f) => Some(f.value().to_string()),
+            _ => None,
+        });
+        let caller_name = read::from_display_name(&req)
+            .or_else(|| self.cfg.users.get(&caller).and_then(|(_, n)| n.clone()));
+        let dialog = Dialog {
+            call_id: a_call_id.clone(),
+            local: format!("{to_value};tag={local_tag}"),
+            remote: from_value,
+            remote_target: read::contact_uri(&req).unwrap_or_else(|| req.uri.to_string()),
+            local_cseq: 0,
+            peer: from,
+            contact_user: callee.clone(),
+        };
+        let call = Call {
+            cdr_id: uuid::Uuid::new_v4().to_string(),
+            state: CallState::AwaitingMedia,
+            caller: Party {
+                number: caller.clone(),
+                name: caller_name,
+            },
+            callee: Party {
+                number: callee,
+                name: callee_name,
+            },
+            a: CallerLeg {
+                invite_tx: tx,
+                invite: req,
+                dialog,
+                local_tag: local_tag.clone(),
+                final_sent: false,
+            },
+            branches: Vec::new(),
+            answered_branch: None,
+            started: now,
+            answered: None,
+            ring_deadline: None,
+            a_sdp,
+            relay: None,
+            open_client_txs: 0,
+            reinvite_pending: false,
+            best_failure: None,
+        };
+        self.actions
+            .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
+                call_id: call.cdr_id.clone(),
+                caller: call.caller.number.clone(),
+                caller_name: call.caller.name.clone(),
+                callee: call.callee.number.clone(),
+                callee_name: call.callee.name.clone(),
+                started_at: self.wall(now),
+            })));
+        self.stats.calls_started += 1;
+        self.dialogs.insert((a_call_id, local_tag), (id, Side::A));
+        self.invite_servers.insert(tx, id);
+        self.calls.insert(id, call);
+        self.actions.push_back(Action::AllocateMedia { call: id });
+    }
+
+    /// Media is ready: send an INVITE to every registered contact of the callee.
+    pub(super) fn start_branches(&mut self, now: Instant, id: CallId, ports: RelayPorts) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            self.actions.push_back(Action::ReleaseMedia { call: id });
+            return;
+        };
+        if call.state != CallState::AwaitingMedia {
+            self.actions.push_back(Action::ReleaseMedia { call: id });
+            return;
+        }
+        call.relay = Some(ports);
+        if let Some(t) = call.a_sdp.as_ref().and_then(|s| s.audio_target()) {
+            self.actions.push_back(Action::SetRemote {
+                call: id,
+                side: Side::A,
+                rtp: t.rtp,
+                rtcp: t.rtcp,
+            });
+        }
+        let bindings: Vec<(String, Peer)> = self
+            .registrar
+            .lookup(now, &call.callee.number)
+            .into_iter()
+            .map(|b| (b.contact.to_string(), b.source))
+            .collect();
+        if bindings.is_empty() {
+            self.fail_call(
+                now,
+                id,
+                480,
+                "Temporarily Unavailable (Not Registered)",
+                "callee not registered",
+            );
+            return;
+        }
+        let body = call
+            .a_sdp
+            .as_ref()
+            .map(|s| s.rewrite_for_relay(ports.ip, ports.b_port).into_bytes());
+        let max_forwards = read::max_forwards(&call.a.invite)
+            .unwrap_or(70)
+            .clamp(1, 70)
+            - 1;
+        let caller_display = call
+            .caller
+            .name
+            .as_deref()
+            .map(|n| format!("\"{}\" ", n.replace('"', "")))
+            .unwrap_or_default();
+        for (contact, peer) in bindings {
+            let local_tag = sip::message::new_tag();
+            let b_call_id = sip::message::new_call_id(&self.cfg.domain);
+            let mut dialog = Dialog {
+                call_id: b_call_id.clone(),
+                local: format!(
+                    "{caller_display}<sip:{}@{}>;tag={local_tag}",
+                    call.caller.number, self.cfg.domain
+                ),
+                remote: format!("<sip:{}@{}>", call.callee.number, self.cfg.domain),
+                remote_target: contact,
+                local_cseq: 0,
+                peer,
+                contact_user: call.caller.number.clone(),
+            };
+            let mut invite = dialog.request(
+                Method::Invite,
+                &self.cfg.me,
+                body.clone().map(|b| ("application/sdp", b)),
+            );
+            invite
+                .headers
+                .retain(|h| !matches!(h, Header::MaxForwards(_)));
+            invite
+                .headers
+                .push(Header::MaxForwards(max_forwards.to_string().into()));
+            invite
+                .headers
+                .push(Header::Allow(super::dialog::ALLOW.into()));
+            let tx = match self.tx.send_request(now, peer, invite) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    tracing::warn!(call = id, error = %e, "INVITE to callee not sent");
+                    continue;
+                }
+            };
+            let index = call.branches.len();
+            call.branches.push(Branch {
+                tx,
+                invite_cseq: dialog.local_cseq,
+                dialog,
+                state: BranchState::Trying,
+                started: now,
+                answered: None,
+                ended: None,
+                final_status: None,
+                ack_deferred: false,
+                invite_pending: true,
+            });
+            call.open_client_txs += 1;
+            self.client_txs
+                .insert(tx, (id, ClientPurpose::BranchInvite(index)));
+            self.dialogs.insert((b_call_id, local_tag), (id, Side::B));
+        }
+        if call.branches.is_empty() {
+            self.fail_call(
+                now,
+                id,
+                500,
+                "Server Internal Error",
+                "no INVITE could be sent",
+            );
+            return;
+        }
+        call.state = CallState::Ringing;
+        let deadline = now + self.cfg.ring_timeout;
+        call.ring_deadline = Some(deadline);
+        self.arm(deadline, CoreTimer::RingTimeout(id));
+    }
+
+    /// A response (or a timeout, as `Err(408)`) on one of our client transactions.
+    pub(super) fn on_response(
+        &mut self,
+        now: Instant,
+        tx: ClientTxId,
+        resp: Result<Response, u16>,
+    ) {
+        let code = match &resp {
+            Ok(r) => read::status(r),
+            Err(c) => *c,
+        };
+        let final_ = code >= 200;
+        if !final_ {
+            // Provisional responses matter only for INVITEs to the callee (ringing, early media).
+            if let Some(&(call, ClientPurpose::BranchInvite(i))) = self.client_txs.get(&tx) {
+                self.on_branch_response(now, call, i, tx, code, resp.ok());
+            }
+            return;
+        }
+        let Some((call, purpose)) = self.client_txs.remove(&tx) else {
+            return;
+        };
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.open_client_txs = c.open_client_txs.saturating_sub(1);
+        }
+        match purpose {
+            ClientPurpose::BranchInvite(i) => {
+                self.on_branch_response(now, call, i, tx, code, resp.ok())
+            }
+            ClientPurpose::Bye => {}
+            ClientPurpose::Forward(f) => {
+                self.on_forward_response(now, call, tx, f, code, resp.ok())
+            }
+        }
+        self.reap(call);
+    }
+
+    fn on_branch_response(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        i: usize,
+        tx: ClientTxId,
+        code: u16,
+        resp: Option<Response>,
+    ) {
+        if code == 100 {
+            return;
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(branch) = call.branches.get_mut(i) else {
+            return;
+        };
+        if let Some(r) = &resp {
+            learn_remote(&mut branch.dialog, r);
+        }
+        match code {
+            101..=199 => {
+                if branch.state == BranchState::Trying {
+                    branch.state = BranchState::Early;
+                }
+                if call.state != CallState::Ringing {
+                    return;
+                }
+                let Some(r) = resp else { return };
+                let mut out = sip::message::make_response(
+                    &call.a.invite,
+                    code,
+                    Some(&read::reason(&r)),
+                    Some(&call.a.local_tag),
+                );
+                out.headers.push(
+                    self.cfg
+                        .me
+                        .contact(&call.callee.number, call.a.dialog.peer.transport),
+                );
+                let body = self.relay_sdp(id, Side::B, &r.headers, &r.body, false);
+                if let Some(call) = self.calls.get_mut(&id) {
+                    set_body(
+                        &mut out.headers,
+                        &mut out.body,
+                        body.as_ref().map(|b| ("application/sdp", b.clone())),
+                    );
+                    let stx = call.a.invite_tx;
+                    self.respond(now, stx, out);
+                }
+            }
+            200..=299 => {
+                branch.invite_pending = false;
+                let Some(r) = resp else { return };
+                if call.state != CallState::Ringing {
+                    // A late or second answer: take it and hang it up at once.
+                    branch.state = BranchState::Cancelled;
+                    let ack = branch.dialog.request_with_cseq(
+                        Method::Ack,
+                        branch.invite_cseq,
+                        &self.cfg.me,
+                        None,
+                    );
+                    let peer = branch.dialog.peer;
+                    let bye = branch.dialog.request(Method::Bye, &self.cfg.me, None);
+                    let _ = self.tx.ack_2xx(now, tx, peer, ack);
+                    if let Ok(btx) = self.tx.send_request(now, peer, bye) {
+                        call.open_client_txs += 1;
+                        self.client_txs.insert(btx, (id, ClientPurpose::Bye));
+                    }
+                    return;
+                }
+                branch.state = BranchState::Answered;
+                branch.answered = Some(now);
+                branch.final_status = Some(code);
+                call.answered_branch = Some(i);
+                call.answered = Some(now);
+                call.state = CallState::Answered;
+                let late_offer = call.a_sdp.is_none();
+                let body = self.relay_sdp(id, Side::B, &r.headers, &r.body, late_offer);
+                let Some(call) = self.calls.get_mut(&id) else {
+                    return;
+                };
+                if late_offer {
+                    call.branches[i].ack_deferred = true;
+                } else {
+                    let b = &call.branches[i];
+                    let ack =
+                        b.dialog
+                            .request_with_cseq(Method::Ack, b.invite_cseq, &self.cfg.me, None);
+                    let _ = self.tx.ack_2xx(now, tx, b.dialog.peer, ack);
+                }
+                let others: Vec<ClientTxId> = call
+                    .branches
+                    .iter_mut()
+                    .enumerate()
+                    .filter(|(j, b)| {
+                        *j != i && matches!(b.state, BranchState::Trying | BranchState::Early)
+                    })
+                    .map(|(_, b)| {
+                        b.state = BranchState::Cancelled;
+                        b.tx
+                    })
+                    .collect();
+                let mut ok = sip::message::make_response(
+                    &call.a.invite,
+                    code,
+                    None,
+                    Some(&call.a.local_tag),
+                );
+                ok.headers.push(
+                    self.cfg
+                        .me
+                        .contact(&call.callee.number, call.a.dialog.peer.transport),
+                );
+                ok.headers.push(Header::Allow(super::dialog::ALLOW.into()));
+                ok.headers.push(self.cfg.me.server());
+                set_body(
+                    &mut ok.headers,
+                    &mut ok.body,
+                    body.map(|b| ("application/sdp", b)),
+                );
+                call.a.final_sent = true;
+                let stx = call.a.invite_tx;
+                for t in others {
+                    let _ = self.tx.cancel(now, t);
+                }
+                self.respond(now, stx, ok);
+                self.stats.calls_answered += 1;
+                let at = self.wall(now);
+                let cdr_id = self
+                    .calls
+                    .get(&id)
+                    .map(|c| c.cdr_id.clone())
+                    .unwrap_or_default();
+                self.actions.push_back(Action::Cdr(CdrEvent::Answer {
+                    call_id: cdr_id,
+                    at,
+                }));
+                if self.cfg.media_timeout {
+                    self.actions.push_back(Action::MediaTimeout {
+                        call: id,
+                        enabled: true,
+                    });
+                }
+            }
+            _ => {
+                branch.invite_pending = false;
+                if branch.state != BranchState::Cancelled {
+                    branch.state = BranchState::Failed(code);
+                }
+                branch.final_status = Some(code);
+                branch.ended = Some(now);
+                if failure_rank(code) > call.best_failure.map_or(0, failure_rank)
+                    || call.best_failure.is_none()
+                {
+                    call.best_failure = Some(code);
+                }
+                if call.state == CallState::Ringing && call.all_branches_done() {
+                    let (status, reason, disposition, cause) =
+                        caller_status(call.best_failure.unwrap_or(480));
+                    self.finish_unanswered(now, id, status, reason, disposition, cause, None);
+                }
+            }
+        }
+    }
+
+    /// The ring timeout expired.
+    pub(super) fn ring_timeout(&mut self, now: Instant, id: CallId) {
+        let due = self.calls.get(&id).is_some_and(|c| {
+            c.state == CallState::Ringing && c.ring_deadline.is_some_and(|d| d <= now)
+        });
+        if due {
+            self.finish_unanswered(
+                now,
+                id,
+                480,
+                "No Answer",
+                Disposition::NoAnswer,
+                "ring timeout",
+                None,
+            );
+        }
+    }
+
+    /// The caller cancelled its INVITE.
+    pub(super) fn on_cancelled(&mut self, now: Instant, stx: ServerTxId) {
+        let Some(&id) = self.invite_servers.get(&stx) else {
+            return;
+        };
+        let ringing = self
+            .calls
+            .get(&id)
+            .is_some_and(|c| matches!(c.state, CallState::AwaitingMedia | CallState::Ringing));
+        if ringing {
+            self.finish_unanswered(
+                now,
+                id,
+                487,
+                "Request Terminated",
+                Disposition::Cancelled,
+                "caller cancelled",
+                Some(crm::Side::Caller),
+            );
+        }
+    }
+
+    /// End a call that never got answered: final response to the caller, CANCEL to every branch
+    /// still ringing, CDR closed.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn finish_unanswered(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        reason: &str,
+        disposition: Disposition,
+        cause: &str,
+        side: Option<crm::Side>,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.state == CallState::Ended {
+            return;
+        }
+        call.state = CallState::Ended;
+        let mut cancels = Vec::new();
+        for b in call.branches.iter_mut() {
+            if matches!(b.state, BranchState::Trying | BranchState::Early) {
+                b.state = BranchState::Cancelled;
+                cancels.push(b.tx);
+            }
+            if b.ended.is_none() {
+                b.ended = Some(now);
+            }
+        }
+        let stx = call.a.invite_tx;
+        let resp = (!call.a.final_sent).then(|| {
+            call.a.final_sent = true;
+            sip::message::make_response(
+                &call.a.invite,
+                status,
+                Some(reason),
+                Some(&call.a.local_tag),
+            )
+        });
+        for t in cancels {
+            let _ = self.tx.cancel(now, t);
+        }
+        if let Some(r) = resp {
+            self.respond(now, stx, r);
+        }
+        self.close_cdr(now, id, disposition, status, cause, side);
+        self.reap(id);
+    }
+
+    pub(super) fn fail_call(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        reason: &str,
+        cause: &str,
+    ) {
+        self.finish_unanswered(
+            now,
+            id,
+            status,
+            reason,
+            Disposition::Failed,
+            cause,
+            Some(crm::Side::Switch),
+        );
+    }
+
+    /// Rewrite SDP coming from `from` for the other side, and point the relay's `from` side at it.
+    /// Returns the body to send on, or None when there is no (usable) SDP.
+    pub(super) fn relay_sdp(
+        &mut self,
+        id: CallId,
+        from: Side,
+        headers: &rsip::Headers,
+        body: &[u8],
+        _offer: bool,
+    ) -> Option<Vec<u8>> {
+        if !read::is_sdp(headers, body) {
+            return None;
+        }
+        let relay = self.calls.get(&id)?.relay?;
+        let sdp = match parse_sdp(body) {
+            Ok(s) => s,
+            Err(reason) => {
+                tracing::info!(call = id, %reason, "unusable SDP; not relayed");
+                return None;
+            }
+        };
+        if let Some(t) = sdp.audio_target() {
+            self.actions.push_back(Action::SetRemote {
+                call: id,
+                side: from,
+                rtp: t.rtp,
+                rtcp: t.rtcp,
+            });
+        }
+        let out = sdp.rewrite_for_relay(relay.ip, relay.port(from.other()));
+        if from == Side::A {
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.a_sdp = Some(sdp);
+            }
+        }
+        Some(out.into_bytes())
+    }
+
+    pub(super) fn close_cdr(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        disposition: Disposition,
+        status: u16,
+        cause: &str,
+        side: Option<crm::Side>,
+    ) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let wall = |t: Instant| self.wall(t);
+        let mut legs = vec![crm::Leg {
+            role: crm::LegRole::Caller,
+            sip_call_id: call.a.dialog.call_id.clone(),
+            peer: call.a.dialog.peer.to_string(),
+            extension: call.caller.number.clone(),
+            started_at: wall(call.started),
+            answered_at: call.answered.map(wall),
+            ended_at: Some(wall(now)),
+            final_status: Some(status),
+        }];
+        for b in &call.branches {
+            legs.push(crm::Leg {
+                role: crm::LegRole::Callee,
+                sip_call_id: b.dialog.call_id.clone(),
+                peer: b.dialog.peer.to_string(),
+                extension: call.callee.number.clone(),
+                started_at: wall(b.started),
+                answered_at: b.answered.map(wall),
+                ended_at: Some(wall(b.ended.unwrap_or(now))),
+                final_status: b.final_status,
+            });
+        }
+        let end = crm::CdrEnd {
+            call_id: call.cdr_id.clone(),
+            ended_at: wall(now),
+            disposition,
+            sip_status: status,
+            hangup_cause: cause.to_string(),
+            hangup_side: side,
+            legs,
+        };
+        self.actions.push_back(Action::Cdr(CdrEvent::End(end)));
+        if call.relay.is_some() {
+            self.actions.push_back(Action::ReleaseMedia { call: id });
+        }
+    }
+}
+
+/// Parse an SDP body, with a reason phrase for 488 on failure.
+pub(super) fn parse_sdp(body: &[u8]) -> Result<SessionDescription, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "Bad SDP: Not UTF-8".to_string())?;
+    SessionDescription::parse(text).map_err(|e| {
+        let mut r = format!("Bad SDP: {e}");
+        r.truncate(100);
+        r
+    })
+}
+
+/// What the caller hears when no branch answered.
+fn caller_status(code: u16) -> (u16, &'static str, Disposition, &'static str) {
+    match code {
+        486 | 600 => (486, "Busy Here", Disposition::Busy, "callee busy"),
+        603 => (603, "Decline", Disposition::Busy, "callee declined"),
+        408 | 480 | 487 => (
+            480,
+            "Temporarily Unavailable",
+            Disposition::NoAnswer,
+            "callee unavailable",
+        ),
+        404 | 604 => (
+            404,
+            "Not Found",
+            Disposition::Failed,
+            "callee unknown to its phone",
+        ),
+        500..=599 => (502, "Bad Gateway", Disposition::Failed, "callee failed"),
+        _ => (
+            480,
+            "Temporarily Unavailable",
+            Disposition::Failed,
+            "callee refused",
+        ),
+    }
+}
+
+/// Learn the remote tag and target of a branch from a response that carries them.
+fn learn_remote(dialog: &mut Dialog, resp: &Response) {
+    if read::to_tag(resp).is_some() {
+        if let Some(to) = header_value_opt(&resp.headers, |h| match h {
+            Header::To(t) => Some(t.value().to_string()),
+            _ => None,
+        }) {
+            dialog.remote = to;
+        }
+    }
+    if let Some(c) = read::contact_uri(resp) {
+        dialog.remote_target = c;
+    }
+}
+
+fn header_value_opt(
+    headers: &rsip::Headers,
+    f: impl Fn(&Header) -> Option<String>,
+) -> Option<String> {
+    headers.iter().find_map(f)
+}
+
+pub(super) fn header_value(
+    headers: &rsip::Headers,
+    f: impl Fn(&Header) -> Option<String>,
+) -> String {
+    header_value_opt(headers, f).unwrap_or_default()
+}

@@ -1,0 +1,357 @@
+//! The switch core: registrar, authentication and B2BUA calls, as one sans-IO state machine.
+//!
+//! Drive it like quinn-proto or str0m: hand in what arrived (`handle_datagram`), what the media
+//! relay answered (`media_allocated`, `media_timeout`) and the time (`handle_timeout`), then drain
+//! `poll_transmit` (bytes for the wire), `poll_action` (media and CDR work for the driver) and
+//! `poll_timeout` (when to call `handle_timeout` next). It never reads a clock and never does I/O,
+//! so tests run whole calls, with loss and timeouts, under a virtual clock.
+
+mod call;
+mod dialog;
+mod indialog;
+mod invite;
+mod read;
+mod register;
+#[cfg(test)]
+mod tests;
+
+pub use call::{CallId, Side};
+pub use dialog::Me;
+
+use call::{Call, RelayPorts};
+use chrono::{DateTime, Utc};
+use rsip::{Header, Method, Request, SipMessage};
+use sip::auth::DigestAuth;
+use sip::registrar::Registrar;
+use sip::transaction::{ClientTxId, ServerTxId, TimerConfig, TransactionEvent, Transactions};
+use sip::{Peer, Transmit};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// What the switch needs to know to run.
+#[derive(Debug, Clone)]
+pub struct SwitchConfig {
+    pub domain: String,
+    pub me: Me,
+    pub timers: TimerConfig,
+    pub ring_timeout: Duration,
+    pub registrar: sip::registrar::RegistrarConfig,
+    pub nonce_lifetime: Duration,
+    pub nonce_secret: [u8; 32],
+    pub auth_algorithms: Vec<sip::auth::Algorithm>,
+    /// extension → (password, display name)
+    pub users: HashMap<String, (String, Option<String>)>,
+    /// Whether the media relay ends silent calls (the core enables it on answer).
+    pub media_timeout: bool,
+}
+
+/// Work the driver does for the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Allocate relay ports for a new call and answer with `Switch::media_allocated`.
+    AllocateMedia { call: CallId },
+    /// Where a side of the call wants to receive media (from its SDP).
+    SetRemote {
+        call: CallId,
+        side: Side,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+    },
+    /// Turn the relay's silence detection on (answered, media flowing) or off (hold, ringing).
+    MediaTimeout { call: CallId, enabled: bool },
+    /// The call is over: stop relaying and free its ports.
+    ReleaseMedia { call: CallId },
+    /// A CDR change for the CRM database.
+    Cdr(crm::CdrEvent),
+}
+
+/// Why the core wants to wake up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CoreTimer {
+    RingTimeout(CallId),
+}
+
+/// Counters for logs and metrics.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub parse_errors: u64,
+    pub calls_started: u64,
+    pub calls_answered: u64,
+    pub calls_active: usize,
+}
+
+/// The B2BUA, registrar and authenticator.
+pub struct Switch {
+    cfg: SwitchConfig,
+    /// Maps the virtual clock to wall time for CDRs.
+    epoch: (Instant, DateTime<Utc>),
+    tx: Transactions,
+    auth: DigestAuth,
+    registrar: Registrar,
+    calls: HashMap<CallId, Call>,
+    next_call: CallId,
+    /// (Call-ID, our tag on that leg) → call and side, for in-dialog requests.
+    dialogs: HashMap<(String, String), (CallId, Side)>,
+    /// INVITE server transactions of callers.
+    invite_servers: HashMap<ServerTxId, CallId>,
+    client_txs: HashMap<ClientTxId, (CallId, ClientPurpose)>,
+    timers: BinaryHeap<Reverse<(Instant, CoreTimer)>>,
+    transmits: VecDeque<Transmit>,
+    actions: VecDeque<Action>,
+    stats: Stats,
+}
+
+/// Why we opened a client transaction.
+#[derive(Debug)]
+enum ClientPurpose {
+    BranchInvite(usize),
+    Bye,
+    Forward(Box<call::Forwarded>),
+}
+
+impl Switch {
+    pub fn new(cfg: SwitchConfig, now: Instant, wall: DateTime<Utc>) -> Self {
+        let auth = DigestAuth::new(&cfg.domain, cfg.nonce_lifetime, cfg.nonce_secret)
+            .with_algorithms(&cfg.auth_algorithms);
+        Switch {
+            tx: Transactions::new(cfg.timers),
+            registrar: Registrar::new(cfg.registrar),
+            auth,
+            cfg,
+            epoch: (now, wall),
+            calls: HashMap::new(),
+            next_call: 1,
+            dialogs: HashMap::new(),
+            invite_servers: HashMap::new(),
+            client_txs: HashMap::new(),
+            timers: BinaryHeap::new(),
+            transmits: VecDeque::new(),
+            actions: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            calls_active: self.calls.len(),
+            ..self.stats.clone()
+        }
+    }
+
+    pub fn registered_contacts(&self) -> usize {
+        self.registrar.registered_count()
+    }
+
+    /// Bytes arrived from `from`.
+    pub fn handle_datagram(&mut self, now: Instant, from: Peer, bytes: &[u8]) {
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return; // keep-alive (RFC 5626 CRLF ping)
+        }
+        match sip::parse::parse(bytes) {
+            Ok(msg) => self.handle_message(now, from, msg),
+            Err(e) => {
+                self.stats.parse_errors += 1;
+                tracing::debug!(%from, error = %e, "unparsable SIP message");
+                let reply = if e.is_bad_version() {
+                    sip::parse::respond_unparsable(bytes, 505, "Version Not Supported")
+                } else {
+                    sip::parse::reject_unparsable(bytes, &e.to_string())
+                };
+                if let Some(bytes) = reply {
+                    self.transmits.push_back(Transmit { to: from, bytes });
+                }
+            }
+        }
+    }
+
+    /// A parsed message arrived from `from`.
+    pub fn handle_message(&mut self, now: Instant, from: Peer, msg: SipMessage) {
+        self.tx.handle_message(now, from, msg);
+        self.process(now);
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.tx.handle_timeout(now);
+        self.registrar.expire(now);
+        while let Some(Reverse((at, timer))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            match timer {
+                CoreTimer::RingTimeout(call) => self.ring_timeout(now, call),
+            }
+        }
+        self.process(now);
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.tx.poll_timeout(),
+            self.registrar.poll_timeout(),
+            self.timers.peek().map(|Reverse((at, _))| *at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits
+            .pop_front()
+            .or_else(|| self.tx.poll_transmit())
+    }
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The relay answered an `AllocateMedia`.
+    pub fn media_allocated(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        result: Result<(IpAddr, u16, u16), String>,
+    ) {
+        match result {
+            Ok((ip, a_port, b_port)) => {
+                self.start_branches(now, call, RelayPorts { ip, a_port, b_port })
+            }
+            Err(reason) => {
+                tracing::warn!(call, %reason, "no media for call");
+                self.fail_call(now, call, 503, "No Media Ports", "no media ports");
+            }
+        }
+        self.process(now);
+    }
+
+    /// The relay saw no RTP for the configured time.
+    pub fn media_timeout(&mut self, now: Instant, call: CallId) {
+        self.hang_up(now, call, None, "media timeout");
+        self.process(now);
+    }
+
+    /// The switch is stopping: hang up every call (BYE or a final response) and close its CDR.
+    pub fn shutdown(&mut self, now: Instant) {
+        let ids: Vec<CallId> = self.calls.keys().copied().collect();
+        for id in ids {
+            match self.calls.get(&id).map(|c| c.state) {
+                Some(call::CallState::Answered) => self.hang_up(now, id, None, "switch shutdown"),
+                Some(call::CallState::Ended) | None => {}
+                Some(_) => self.fail_call(now, id, 503, "Service Unavailable", "switch shutdown"),
+            }
+        }
+        self.process(now);
+    }
+
+    /// Map the virtual clock to wall time.
+    fn wall(&self, at: Instant) -> DateTime<Utc> {
+        let delta = at.saturating_duration_since(self.epoch.0);
+        self.epoch.1 + chrono::Duration::from_std(delta).unwrap_or_default()
+    }
+
+    /// Drain transaction events until the layer is quiet.
+    fn process(&mut self, now: Instant) {
+        while let Some(ev) = self.tx.poll_event() {
+            match ev {
+                TransactionEvent::Request { tx, from, request } => {
+                    self.on_request(now, tx, from, request)
+                }
+                TransactionEvent::Ack { tx, request, .. } => self.on_ack(now, tx, request),
+                TransactionEvent::Cancelled { tx, .. } => self.on_cancelled(now, tx),
+                TransactionEvent::Response { tx, response } => {
+                    self.on_response(now, tx, Ok(response))
+                }
+                TransactionEvent::Timeout { tx, .. } => self.on_response(now, tx, Err(408)),
+                TransactionEvent::AckTimeout { tx } => {
+                    if let Some(&call) = self.invite_servers.get(&tx) {
+                        self.hang_up(now, call, None, "no ACK from caller");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn on_request(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        if let Err(rej) = sip::validate::check_request(&req, &[]) {
+            let mut resp = sip::message::make_response(&req, rej.code, Some(&rej.reason), None);
+            resp.headers.extend(rej.extra_headers);
+            self.respond(now, tx, resp);
+            return;
+        }
+        let in_dialog = read::to_tag(&req).is_some();
+        match req.method {
+            Method::Register => self.on_register(now, tx, from, req),
+            Method::Options if !in_dialog => {
+                let mut resp =
+                    sip::message::make_response(&req, 200, None, Some(&sip::message::new_tag()));
+                resp.headers.push(Header::Allow(dialog::ALLOW.into()));
+                resp.headers.push(Header::Accept("application/sdp".into()));
+                resp.headers.push(self.cfg.me.server());
+                self.respond(now, tx, resp);
+            }
+            Method::Invite if !in_dialog => self.on_new_invite(now, tx, from, req),
+            _ if in_dialog => self.on_in_dialog(now, tx, from, req),
+            Method::Bye | Method::Info | Method::Update => {
+                self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist")
+            }
+            Method::Subscribe
+            | Method::Publish
+            | Method::Notify
+            | Method::Message
+            | Method::Refer => {
+                let mut resp = sip::message::make_response(&req, 405, None, None);
+                resp.headers.push(Header::Allow(dialog::ALLOW.into()));
+                self.respond(now, tx, resp);
+            }
+            _ => self.reply(now, tx, &req, 501, "Not Implemented"),
+        }
+    }
+
+    fn respond(&mut self, now: Instant, tx: ServerTxId, resp: rsip::Response) {
+        if let Err(e) = self.tx.send_response(now, tx, resp) {
+            tracing::debug!(error = %e, "response not sent");
+        }
+    }
+
+    fn reply(&mut self, now: Instant, tx: ServerTxId, req: &Request, code: u16, reason: &str) {
+        let resp =
+            sip::message::make_response(req, code, Some(reason), Some(&sip::message::new_tag()));
+        self.respond(now, tx, resp);
+    }
+
+    fn arm(&mut self, at: Instant, timer: CoreTimer) {
+        self.timers.push(Reverse((at, timer)));
+    }
+
+    /// Forget a call once it is over and nothing of it is in flight.
+    fn reap(&mut self, call: CallId) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        if c.state != call::CallState::Ended || c.open_client_txs > 0 {
+            return;
+        }
+        if let Some(c) = self.calls.remove(&call) {
+            self.dialogs
+                .remove(&(c.a.dialog.call_id.clone(), c.a.local_tag.clone()));
+            for b in &c.branches {
+                if let Some(tag) = read_tag(&b.dialog.local) {
+                    self.dialogs.remove(&(b.dialog.call_id.clone(), tag));
+                }
+            }
+            self.invite_servers.remove(&c.a.invite_tx);
+        }
+    }
+}
+
+/// The `tag` parameter of a From/To header value we built.
+fn read_tag(header_value: &str) -> Option<String> {
+    header_value
+        .split(';')
+        .skip(1)
+        .find_map(|p| p.trim().strip_prefix("tag=").map(str::to_string))
+}

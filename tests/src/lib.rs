@@ -1,0 +1,352 @@
+//! End-to-end harness: runs the real `switchboard` binary with a generated configuration on
+//! loopback ports picked at run time, drives it with real SIP peers (SIPp, baresip), and reads
+//! the CRM database it wrote.
+//!
+//! The binary is found through `SWITCHBOARD_BIN` (set by tests/run.sh) or next to the test
+//! executable in the Cargo target directory.
+
+use anyhow::{bail, Context};
+use std::io::Read;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Extensions every test switch has: (extension, password, name).
+pub const USERS: [(&str, &str, &str); 4] = [
+    ("2001", "pw-2001-secret", "Alice Agent"),
+    ("2002", "pw-2002-secret", "Bob Agent"),
+    ("2003", "pw-2003-secret", "Carol"),
+    ("2004", "pw-2004-secret", "Dave"),
+];
+
+pub fn password(ext: &str) -> &'static str {
+    USERS
+        .iter()
+        .find(|u| u.0 == ext)
+        .map(|u| u.1)
+        .unwrap_or("unknown")
+}
+
+/// A UDP and TCP port free on 127.0.0.1 right now.
+pub fn free_port() -> u16 {
+    for _ in 0..100 {
+        let Ok(udp) = UdpSocket::bind("127.0.0.1:0") else {
+            continue;
+        };
+        let Ok(addr) = udp.local_addr() else { continue };
+        if TcpListener::bind(("127.0.0.1", addr.port())).is_ok() {
+            return addr.port();
+        }
+    }
+    panic!("no free port on 127.0.0.1");
+}
+
+/// Options for a test switch.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub media_timeout_s: u64,
+    pub ring_timeout_s: u64,
+    /// None: SQLite in the switch's temp dir.
+    pub database_url: Option<String>,
+    pub extra_toml: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            media_timeout_s: 30,
+            ring_timeout_s: 30,
+            database_url: None,
+            extra_toml: String::new(),
+        }
+    }
+}
+
+/// A running switch.
+pub struct Switch {
+    child: Option<Child>,
+    pub sip_port: u16,
+    pub http_port: u16,
+    pub dir: tempfile::TempDir,
+    pub database_url: String,
+    pub log: PathBuf,
+}
+
+pub fn binary() -> PathBuf {
+    if let Ok(p) = std::env::var("SWITCHBOARD_BIN") {
+        return PathBuf::from(p);
+    }
+    // target/debug/deps/<test> → target/debug/switchboard
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    dir.join("switchboard")
+}
+
+impl Switch {
+    pub fn start(opts: Options) -> anyhow::Result<Switch> {
+        let dir = tempfile::tempdir()?;
+        let sip_port = free_port();
+        let http_port = free_port();
+        // A 200-port media range at a random spot; the relay skips ports that are taken.
+        let base = 20_000 + 2 * (u32::from(free_port()) % 15_000) as u16;
+        let database_url = opts
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/switchboard.db", dir.path().display()));
+        let mut toml = format!(
+            "data_dir = \"{data}\"\n[sip]\nlisten = [\"udp://127.0.0.1:{sip_port}\", \"tcp://127.0.0.1:{sip_port}\"]\n\
+             ring_timeout_s = {ring}\nt1_ms = 100\nt2_ms = 800\nt4_ms = 1000\n\
+             [media]\nbind = \"127.0.0.1\"\nport_min = {base}\nport_max = {max}\ntimeout_s = {mt}\n\
+             [http]\nlisten = \"127.0.0.1:{http_port}\"\n[database]\nurl = \"{database_url}\"\n",
+            data = dir.path().display(),
+            ring = opts.ring_timeout_s,
+            max = base + 199,
+            mt = opts.media_timeout_s,
+        );
+        for (ext, pw, name) in USERS {
+            toml.push_str(&format!(
+                "[[users]]\nextension = \"{ext}\"\npassword = \"{pw}\"\nname = \"{name}\"\n"
+            ));
+        }
+        toml.push_str(&opts.extra_toml);
+        let config = dir.path().join("switchboard.toml");
+        std::fs::write(&config, toml)?;
+        let log = dir.path().join("switchboard.log");
+        let child = Command::new(binary())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info,switchboard=debug")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .with_context(|| format!("starting {}", binary().display()))?;
+        let switch = Switch {
+            child: Some(child),
+            sip_port,
+            http_port,
+            dir,
+            database_url,
+            log,
+        };
+        switch.wait_ready()?;
+        Ok(switch)
+    }
+
+    fn wait_ready(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if self.http_get("/health").is_ok_and(|b| b.contains("ok")) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("switch did not come up; log:\n{}", self.log_text())
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A tiny HTTP/1.1 GET on loopback (no client library needed for JSON status checks).
+    pub fn http_get(&self, path: &str) -> anyhow::Result<String> {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.http_port))?;
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        Ok(out
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default())
+    }
+
+    pub fn sip_target(&self) -> String {
+        format!("127.0.0.1:{}", self.sip_port)
+    }
+
+    /// Kill the switch at once (a crash).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Ask the switch to stop (SIGTERM) and wait for it.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Switch {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Where the SIPp scenarios of this repository live.
+pub fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sipp")
+        .join(name)
+}
+
+/// A SIPp run in the background.
+pub struct Sipp {
+    child: Child,
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+/// Start SIPp against the switch with `scenario` and extra arguments. Output and logs go to a
+/// temp dir (kept in the failure message).
+pub fn sipp(
+    switch: &Switch,
+    name: &str,
+    scenario_file: &Path,
+    args: &[&str],
+) -> anyhow::Result<Sipp> {
+    let dir = switch.dir.path().join(format!("sipp-{name}"));
+    std::fs::create_dir_all(&dir)?;
+    let child = Command::new("sipp")
+        .arg(switch.sip_target())
+        .arg("-sf")
+        .arg(scenario_file)
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-nostdin",
+            "-trace_err",
+            "-trace_msg",
+            "-timeout",
+            "30s",
+            "-max_recv_loops",
+            "1000",
+        ])
+        .args(args)
+        .current_dir(&dir)
+        .stdout(std::fs::File::create(dir.join("stdout.log"))?)
+        .stderr(std::fs::File::create(dir.join("stderr.log"))?)
+        .spawn()
+        .context("starting sipp (is sip-tester installed? tests/run.sh installs it)")?;
+    Ok(Sipp {
+        child,
+        name: name.into(),
+        dir,
+    })
+}
+
+impl Sipp {
+    /// Wait for SIPp to end; Ok when every call of the scenario succeeded (exit code 0).
+    pub fn wait(mut self, timeout: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                if status.success() {
+                    return Ok(());
+                }
+                bail!("sipp {} failed ({status}):\n{}", self.name, self.logs());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                bail!("sipp {} timed out:\n{}", self.name, self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        let mut out = String::new();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                let tail: String = text
+                    .chars()
+                    .rev()
+                    .take(6000)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                out.push_str(&format!("--- {}\n{tail}\n", p.display()));
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Register `ext` from local SIP port `port` (UDP) with the right password; waits for success.
+pub fn register(switch: &Switch, ext: &str, port: u16) -> anyhow::Result<()> {
+    let port_s = port.to_string();
+    sipp(
+        switch,
+        &format!("register-{ext}-{port}"),
+        &scenario("register.xml"),
+        &[
+            "-s",
+            ext,
+            "-au",
+            ext,
+            "-ap",
+            password(ext),
+            "-m",
+            "1",
+            "-p",
+            &port_s,
+        ],
+    )?
+    .wait(Duration::from_secs(20))
+}
+
+/// Read the CDRs the switch wrote (newest first), waiting until `pred` holds or 10 s pass.
+pub fn wait_for_cdrs(
+    database_url: &str,
+    pred: impl Fn(&[crm::Cdr]) -> bool,
+) -> anyhow::Result<Vec<crm::Cdr>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let crm = crm::Crm::connect(database_url).await?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let cdrs = crm.recent_cdrs(100).await?;
+            if pred(&cdrs) || Instant::now() > deadline {
+                return Ok(cdrs);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+}

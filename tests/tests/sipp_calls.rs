@@ -1,0 +1,106 @@
+//! Calls through the real switch between SIPp peers: registration with digest auth, an answered
+//! call with RTP both ways through the relay, and the CDR in the database.
+
+use std::time::Duration;
+use switchboard_e2e::{
+    free_port, password, register, scenario, sipp, wait_for_cdrs, Options, Switch,
+};
+
+fn status_field(switch: &Switch, field: &str) -> u64 {
+    let body = switch.http_get("/api/status").unwrap_or_default();
+    let key = format!("\"{field}\":");
+    body.split(&key)
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn answered_call_relays_rtp_both_ways_and_writes_a_cdr() {
+    let switch = Switch::start(Options::default()).expect("switch starts");
+    let callee_port = free_port();
+    register(&switch, "2002", callee_port).expect("callee registers");
+
+    let callee_port_s = callee_port.to_string();
+    let callee_media = free_port().to_string();
+    let callee = sipp(
+        &switch,
+        "callee",
+        &scenario("uas_answer.xml"),
+        &[
+            "-p",
+            &callee_port_s,
+            "-m",
+            "1",
+            "-rtp_echo",
+            "-mp",
+            &callee_media,
+        ],
+    )
+    .expect("callee sipp");
+    std::thread::sleep(Duration::from_millis(300));
+    let caller_port = free_port().to_string();
+    let caller_media = free_port().to_string();
+    let caller = sipp(
+        &switch,
+        "caller",
+        &scenario("uac_call.xml"),
+        &[
+            "-s",
+            "2002",
+            "-au",
+            "2001",
+            "-ap",
+            password("2001"),
+            "-key",
+            "caller",
+            "2001",
+            "-p",
+            &caller_port,
+            "-m",
+            "1",
+            "-mp",
+            &caller_media,
+        ],
+    )
+    .expect("caller sipp");
+    caller
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    callee
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("read CDRs");
+    assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
+    let cdr = &cdrs[0];
+    assert_eq!(cdr.caller, "2001");
+    assert_eq!(cdr.callee, "2002");
+    assert_eq!(cdr.callee_name.as_deref(), Some("Bob Agent"));
+    assert_eq!(cdr.disposition, Some(crm::Disposition::Answered));
+    assert_eq!(cdr.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(cdr.sip_status, Some(200));
+    assert!(cdr.answered_at.is_some());
+    assert!(
+        cdr.billable_s.unwrap_or(0) >= 1,
+        "talked about 2 s: {cdr:?}"
+    );
+    assert_eq!(cdr.legs.len(), 2, "{:?}", cdr.legs);
+
+    // RTP went caller → relay → callee (echo) → relay → caller.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while status_field(&switch, "rtp_packets_b_to_a") == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let a_to_b = status_field(&switch, "rtp_packets_a_to_b");
+    let b_to_a = status_field(&switch, "rtp_packets_b_to_a");
+    assert!(a_to_b > 20, "caller's RTP relayed to callee: {a_to_b}");
+    assert!(
+        b_to_a > 20,
+        "callee's echo relayed back to caller: {b_to_a}"
+    );
+}
