@@ -1,0 +1,130 @@
+//! A call between two real baresip softphones through the real switch: both register over UDP
+//! with digest auth, 2001 dials 2002, 2002 answers on its own, each sends its own tone for a few
+//! seconds, 2001 hangs up. Passes only if each side's decoded audio carries the OTHER side's
+//! tone (so audio crossed the relay both ways, uncorrupted) and the CDR records the call.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+use switchboard_e2e::baresip::Phone;
+use switchboard_e2e::tone::{blocks_with_tone, read_wav, write_tone_wav, Wav};
+use switchboard_e2e::{wait_for_cdrs, Options, Switch};
+
+const CALLER_HZ: f64 = 1000.0;
+const CALLEE_HZ: f64 = 440.0;
+/// 50 ms at 8 kHz: a whole number of cycles of both tones, so their Goertzel bins are exact.
+const BLOCK: usize = 400;
+const TALK: Duration = Duration::from_secs(3);
+
+/// Time left before the test's overall deadline, capped at `cap` for one step.
+fn left(deadline: Instant, cap: Duration) -> Duration {
+    deadline.saturating_duration_since(Instant::now()).min(cap)
+}
+
+fn logs(switch: &Switch, phones: &[&Phone]) -> String {
+    let mut out = format!("--- switch\n{}", switch.log_text());
+    for p in phones {
+        out.push_str(&format!("--- baresip {}\n{}", p.ext, p.log_text()));
+    }
+    out
+}
+
+/// Assert `wav` (what one phone heard) holds `want_hz` for at least `min_s` seconds and never
+/// clearly holds `not_hz` (its own tone, which would mean an echo or crossed legs).
+fn assert_heard(who: &str, path: &Path, wav: &Wav, want_hz: f64, not_hz: f64, min_s: f64) {
+    let block_s = BLOCK as f64 / f64::from(wav.sample_rate);
+    let want = blocks_with_tone(wav, BLOCK, want_hz) as f64 * block_s;
+    let wrong = blocks_with_tone(wav, BLOCK, not_hz) as f64 * block_s;
+    assert!(
+        want >= min_s,
+        "{who} heard {want_hz} Hz for only {want:.2} s of {:.2} s recorded ({})",
+        wav.seconds(),
+        path.display()
+    );
+    assert!(
+        wrong < 0.2,
+        "{who} heard its own {not_hz} Hz for {wrong:.2} s ({})",
+        path.display()
+    );
+}
+
+#[test]
+fn two_baresip_phones_talk_through_the_relay_and_hear_each_others_tone() {
+    let deadline = Instant::now() + Duration::from_secs(50);
+    let switch = Switch::start(Options::default()).expect("switch starts");
+    let caller_tone = switch.dir.path().join("tone-1000.wav");
+    let callee_tone = switch.dir.path().join("tone-440.wav");
+    // Longer than the call: baresip's aufile source stops at the end of the file.
+    write_tone_wav(&caller_tone, CALLER_HZ, 8000, 20, 8000).expect("caller tone");
+    write_tone_wav(&callee_tone, CALLEE_HZ, 8000, 20, 8000).expect("callee tone");
+
+    let mut callee = Phone::start(&switch, "2002", &callee_tone).expect("baresip 2002");
+    let mut caller = Phone::start(&switch, "2001", &caller_tone).expect("baresip 2001");
+    for phone in [&mut callee, &mut caller] {
+        let wait = left(deadline, Duration::from_secs(10));
+        if let Err(e) = phone.wait_registered(wait) {
+            panic!("{e:#}\n{}", phone.log_text());
+        }
+    }
+
+    let target = format!("sip:2002@{}", switch.sip_target());
+    let step = |r: anyhow::Result<_>, what: &str, caller: &Phone, callee: &Phone| {
+        if let Err(e) = r {
+            panic!("{what}: {e:#}\n{}", logs(&switch, &[caller, callee]));
+        }
+    };
+    let r = caller.command("dial", &target, Duration::from_secs(5));
+    step(r.map(drop), "dial", &caller, &callee);
+    let r = callee.wait_event("CALL_ESTABLISHED", left(deadline, Duration::from_secs(10)));
+    step(r.map(drop), "callee answers", &caller, &callee);
+    let r = caller.wait_event("CALL_ESTABLISHED", left(deadline, Duration::from_secs(10)));
+    step(r.map(drop), "caller sees the answer", &caller, &callee);
+
+    std::thread::sleep(TALK);
+
+    let r = caller.command("hangup", "", Duration::from_secs(5));
+    step(r.map(drop), "hangup", &caller, &callee);
+    let r = caller.wait_event("CALL_CLOSED", left(deadline, Duration::from_secs(5)));
+    step(r.map(drop), "caller's call closes", &caller, &callee);
+    let r = callee.wait_event("CALL_CLOSED", left(deadline, Duration::from_secs(5)));
+    step(r.map(drop), "callee sees the BYE", &caller, &callee);
+    // Quitting closes the WAV dumps, so their headers hold the final sizes.
+    caller.quit(Duration::from_secs(3));
+    callee.quit(Duration::from_secs(3));
+
+    // Each phone's own source really was its tone: guards against a test that passes because
+    // both phones sent the same thing.
+    for (phone, hz) in [(&caller, CALLER_HZ), (&callee, CALLEE_HZ)] {
+        let path = phone.said_wav().expect("encoder dump");
+        let wav = read_wav(&path).expect("read encoder dump");
+        let said = blocks_with_tone(&wav, BLOCK, hz) as f64 * BLOCK as f64 / 8000.0;
+        assert!(said >= 2.0, "{} sent {hz} Hz for only {said:.2} s", phone.ext);
+    }
+    // Jitter buffer fill and the first RTP round trip eat a little of the 3 s talk time.
+    let min_s = 2.0;
+    let heard = callee.heard_wav().expect("callee decoder dump");
+    let wav = read_wav(&heard).expect("read callee dump");
+    assert_heard("2002", &heard, &wav, CALLER_HZ, CALLEE_HZ, min_s);
+    let heard = caller.heard_wav().expect("caller decoder dump");
+    let wav = read_wav(&heard).expect("read caller dump");
+    assert_heard("2001", &heard, &wav, CALLEE_HZ, CALLER_HZ, min_s);
+
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("read CDRs");
+    assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
+    let cdr = &cdrs[0];
+    assert_eq!(cdr.caller, "2001");
+    assert_eq!(cdr.callee, "2002");
+    assert_eq!(cdr.disposition, Some(crm::Disposition::Answered), "{cdr:?}");
+    assert_eq!(cdr.hangup_side, Some(crm::Side::Caller), "{cdr:?}");
+    assert!(cdr.answered_at.is_some(), "{cdr:?}");
+    assert!(
+        cdr.billable_s.unwrap_or(0) >= 2,
+        "talked about {TALK:?}: {cdr:?}"
+    );
+    assert!(
+        Instant::now() < deadline + Duration::from_secs(8),
+        "the test must stay well under a minute"
+    );
+}
