@@ -188,9 +188,9 @@ fn check_essentials(msg: &SipMessage) -> Result<(), ParseError> {
     Ok(())
 }
 
-/// Builds `400 <reason>` for a request rsip could not parse, copying the raw Via, From, To,
-/// Call-ID and CSeq lines. `None` when any of them cannot be found, for responses and for ACK
-/// (neither is ever answered).
+/// Builds `400 <reason>` for a request rsip could not parse, copying whichever of the raw Via,
+/// From, To, Call-ID and CSeq lines it has. `None` without a Via (nowhere to match the answer),
+/// for responses and for ACK (neither is ever answered).
 pub fn reject_unparsable(bytes: &[u8], reason: &str) -> Option<Bytes> {
     respond_unparsable(bytes, 400, reason)
 }
@@ -226,19 +226,30 @@ pub fn respond_unparsable(bytes: &[u8], code: u16, reason: &str) -> Option<Bytes
     if vias.is_empty() {
         return None;
     }
-    let (from, mut to, call_id, cseq) = (from?, to?, call_id?, cseq?);
-    if !to.to_ascii_lowercase().contains(";tag=") {
-        to.push_str(";tag=");
-        to.push_str(&crate::message::new_tag());
+    // Answer with whatever of the dialog-identifying headers the request had: a client matches
+    // responses by the Via branch, and a precise 400 beats silence and retransmissions.
+    if let Some(to) = to.as_mut() {
+        if !to.to_ascii_lowercase().contains(";tag=") {
+            to.push_str(";tag=");
+            to.push_str(&crate::message::new_tag());
+        }
     }
     let reason: String = reason.chars().filter(|c| !c.is_control()).collect();
     let mut out = format!("SIP/2.0 {code} {reason}\r\n");
     for via in vias {
         out.push_str(&format!("Via: {via}\r\n"));
     }
-    out.push_str(&format!(
-        "From: {from}\r\nTo: {to}\r\nCall-ID: {call_id}\r\nCSeq: {cseq}\r\nContent-Length: 0\r\n\r\n"
-    ));
+    for (name, value) in [
+        ("From", from),
+        ("To", to),
+        ("Call-ID", call_id),
+        ("CSeq", cseq),
+    ] {
+        if let Some(value) = value {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    out.push_str("Content-Length: 0\r\n\r\n");
     Some(Bytes::from(out))
 }
 

@@ -203,6 +203,24 @@ fn reject_unparsable_refuses_responses_ack_and_headerless() {
 }
 
 #[test]
+fn reject_unparsable_answers_a_request_missing_call_id_with_what_it_has() {
+    let no_call_id: String = INVITE
+        .lines()
+        .filter(|l| !l.starts_with("Call-ID"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    let bytes = reject_unparsable(no_call_id.as_bytes(), "Missing Call-ID header").expect("answer");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.starts_with("SIP/2.0 400 Missing Call-ID header\r\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\r\nVia: ") && text.contains("\r\nCSeq: ") && !text.contains("\r\nCall-ID:")
+    );
+}
+
+#[test]
 fn reject_unparsable_strips_control_chars_from_reason() {
     let bytes = reject_unparsable(INVITE.as_bytes(), "Bad\r\nInjected: yes").expect("answer");
     assert!(bytes.starts_with(b"SIP/2.0 400 BadInjected: yes\r\n"));
