@@ -117,24 +117,40 @@ impl Switch {
         let config = dir.path().join("switchboard.toml");
         std::fs::write(&config, toml)?;
         let log = dir.path().join("switchboard.log");
-        let child = Command::new(binary())
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "info,switchboard=debug")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log)?)
-            .spawn()
-            .with_context(|| format!("starting {}", binary().display()))?;
-        let switch = Switch {
-            child: Some(child),
+        let mut switch = Switch {
+            child: None,
             sip_port,
             http_port,
             dir,
             database_url,
             log,
         };
-        switch.wait_ready()?;
+        switch.spawn()?;
         Ok(switch)
+    }
+
+    fn spawn(&mut self) -> anyhow::Result<()> {
+        let config = self.dir.path().join("switchboard.toml");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)?;
+        let child = Command::new(binary())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info,switchboard=debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", binary().display()))?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+
+    /// Start the switch again with the same configuration, data and ports (after `kill`/`stop`).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.kill();
+        self.spawn()
     }
 
     fn wait_ready(&self) -> anyhow::Result<()> {

@@ -1,0 +1,98 @@
+//! The same call and CDR assertions with the CRM database on PostgreSQL (schema per test).
+
+use std::time::Duration;
+use switchboard_e2e::{call, callee, callee_rejecting, wait_for_cdrs, CallerPlan, Options, Switch};
+
+/// A PostgreSQL URL whose search_path is a fresh schema, migrated; None when no server (and no
+/// SWITCHBOARD_TEST_PG_URL): tests/run.sh always provides one.
+fn isolated_url() -> Option<(String, String, String)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    rt.block_on(async {
+        let base = crm::testing::postgres_url_for_test("cdr_postgres").await?;
+        let (crm, schema) = crm::connect_isolated_postgres(&base)
+            .await
+            .expect("create schema");
+        crm.close().await;
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Some((
+            format!("{base}{sep}options[search_path]={schema}"),
+            base,
+            schema,
+        ))
+    })
+}
+
+fn drop_schema(base: &str, schema: &str) {
+    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        let _ = rt.block_on(crm::testing::drop_isolated_postgres(base, schema));
+    }
+}
+
+#[test]
+fn cdrs_land_in_postgresql() {
+    let Some((url, base, schema)) = isolated_url() else {
+        return;
+    };
+    let switch = Switch::start(Options {
+        database_url: Some(url.clone()),
+        ..Options::default()
+    })
+    .expect("switch on PostgreSQL");
+    let b = callee(&switch, "2002", "uas_answer.xml", &["-rtp_echo"]).expect("callee");
+    let r = switchboard_e2e::sipp(
+        &switch,
+        "caller",
+        &switchboard_e2e::scenario("uac_call.xml"),
+        &[
+            "-s",
+            "2002",
+            "-au",
+            "2001",
+            "-ap",
+            switchboard_e2e::password("2001"),
+            "-key",
+            "caller",
+            "2001",
+            "-p",
+            &switchboard_e2e::free_port().to_string(),
+            "-mp",
+            &switchboard_e2e::free_port().to_string(),
+            "-m",
+            "1",
+        ],
+    )
+    .and_then(|a| a.wait(Duration::from_secs(30)));
+    if let Err(e) = r {
+        panic!("{e}\n{}", switch.log_text());
+    }
+    b.wait(Duration::from_secs(10)).expect("callee");
+    let busy = callee_rejecting(&switch, "2003", "486 Busy Here").expect("busy callee");
+    call(&switch, "2001", "2003", CallerPlan::ExpectFinal(486)).expect("busy call");
+    busy.wait(Duration::from_secs(10))
+        .expect("busy callee done");
+
+    let cdrs = wait_for_cdrs(&url, |c| {
+        c.len() == 2 && c.iter().all(|c| c.ended_at.is_some())
+    })
+    .expect("read CDRs");
+    drop(switch);
+    drop_schema(&base, &schema);
+    assert_eq!(cdrs.len(), 2, "{cdrs:#?}");
+    let answered = cdrs
+        .iter()
+        .find(|c| c.callee == "2002")
+        .expect("answered CDR");
+    assert_eq!(answered.disposition, Some(crm::Disposition::Answered));
+    assert_eq!(answered.hangup_side, Some(crm::Side::Caller));
+    assert!(answered.billable_s.unwrap_or(0) >= 1);
+    assert_eq!(answered.legs.len(), 2);
+    let busy = cdrs.iter().find(|c| c.callee == "2003").expect("busy CDR");
+    assert_eq!(busy.disposition, Some(crm::Disposition::Busy));
+    assert_eq!(busy.sip_status, Some(486));
+}
