@@ -104,3 +104,79 @@ fn answered_call_relays_rtp_both_ways_and_writes_a_cdr() {
         "callee's echo relayed back to caller: {b_to_a}"
     );
 }
+
+#[test]
+fn caller_on_tcp_reaches_a_callee_on_udp() {
+    let switch = Switch::start(Options::default()).expect("switch starts");
+    let callee_port = free_port();
+    register(&switch, "2003", callee_port).expect("callee registers");
+    let callee_port_s = callee_port.to_string();
+    let callee_media = free_port().to_string();
+    let callee = sipp(
+        &switch,
+        "callee",
+        &scenario("uas_answer.xml"),
+        &[
+            "-p",
+            &callee_port_s,
+            "-m",
+            "1",
+            "-rtp_echo",
+            "-mp",
+            &callee_media,
+        ],
+    )
+    .expect("callee sipp");
+    std::thread::sleep(Duration::from_millis(300));
+    let caller_port = free_port().to_string();
+    let caller_media = free_port().to_string();
+    let caller = sipp(
+        &switch,
+        "caller-tcp",
+        &scenario("uac_call.xml"),
+        &[
+            "-t",
+            "t1",
+            "-s",
+            "2003",
+            "-au",
+            "2004",
+            "-ap",
+            password("2004"),
+            "-key",
+            "caller",
+            "2004",
+            "-p",
+            &caller_port,
+            "-m",
+            "1",
+            "-mp",
+            &caller_media,
+        ],
+    )
+    .expect("caller sipp");
+    caller
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    callee
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("CDRs");
+    let cdr = &cdrs[0];
+    assert_eq!(cdr.disposition, Some(crm::Disposition::Answered));
+    let caller_leg = cdr
+        .legs
+        .iter()
+        .find(|l| l.role == crm::LegRole::Caller)
+        .expect("caller leg");
+    assert!(caller_leg.peer.starts_with("TCP:"), "{caller_leg:?}");
+    let callee_leg = cdr
+        .legs
+        .iter()
+        .find(|l| l.role == crm::LegRole::Callee)
+        .expect("callee leg");
+    assert!(callee_leg.peer.starts_with("UDP:"), "{callee_leg:?}");
+}
