@@ -19,11 +19,25 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # PostgreSQL: the service when reachable, else a throwaway cluster (stopped on exit).
-SWITCHBOARD_TEST_PG_URL="$(bash tests/ensure-postgres.sh)"
+pg_log=$(mktemp)
+if ! SWITCHBOARD_TEST_PG_URL="$(bash tests/ensure-postgres.sh 2>"$pg_log")"; then
+  cat "$pg_log" >&2
+  exit 1
+fi
+cat "$pg_log" >&2
 export SWITCHBOARD_TEST_PG_URL
+pg_stop=$(grep -o '/[^ ]*/stop\.sh' "$pg_log" | tail -n 1 || true)
+rm -f "$pg_log"
+if [ -n "$pg_stop" ]; then
+  trap 'sh "$pg_stop" >/dev/null 2>&1 || true' EXIT
+fi
 echo "tests/run.sh: PostgreSQL at ${SWITCHBOARD_TEST_PG_URL}" >&2
 
 # End-to-end tests run the real binary: build it first so they can find it.
 cargo build --bin switchboard
-export SWITCHBOARD_BIN="$PWD/target/debug/switchboard"
-cargo test --workspace "$@"
+export SWITCHBOARD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/switchboard"
+if [ $# -gt 0 ]; then
+  cargo test "$@"
+else
+  cargo test --workspace
+fi
