@@ -137,8 +137,12 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     shutdown.cancel();
     tracker.close();
     tracker.wait().await;
-    let stats = cdr_task.shutdown().await?;
-    tracing::info!(?stats, "CDR writer flushed; bye");
+    // The writer retries a database that is down for ever; do not hang the exit on it. Rows left
+    // open are closed as recovered at the next start, so nothing is lost.
+    match tokio::time::timeout(std::time::Duration::from_secs(15), cdr_task.shutdown()).await {
+        Ok(result) => tracing::info!(stats = ?result?, "CDR writer flushed; bye"),
+        Err(_) => tracing::error!("CDR writer did not finish within 15 s; pending CDR updates will be recovered at the next start"),
+    }
     Ok(())
 }
 
