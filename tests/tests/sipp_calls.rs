@@ -180,3 +180,47 @@ fn caller_on_tcp_reaches_a_callee_on_udp() {
         .expect("callee leg");
     assert!(callee_leg.peer.starts_with("UDP:"), "{callee_leg:?}");
 }
+
+#[test]
+fn hold_and_resume_reinvites_pass_through_with_directions_intact() {
+    let switch = Switch::start(Options::default()).expect("switch starts");
+    let callee =
+        switchboard_e2e::callee(&switch, "2002", "uas_hold.xml", &["-rtp_echo"]).expect("callee");
+    let caller_port = free_port().to_string();
+    let caller_media = free_port().to_string();
+    let caller = sipp(
+        &switch,
+        "caller-hold",
+        &scenario("uac_hold.xml"),
+        &[
+            "-s",
+            "2002",
+            "-au",
+            "2001",
+            "-ap",
+            password("2001"),
+            "-key",
+            "caller",
+            "2001",
+            "-p",
+            &caller_port,
+            "-m",
+            "1",
+            "-mp",
+            &caller_media,
+        ],
+    )
+    .expect("caller sipp");
+    caller
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    callee
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("CDRs");
+    assert_eq!(cdrs[0].disposition, Some(crm::Disposition::Answered));
+    assert_eq!(cdrs[0].hangup_side, Some(crm::Side::Caller));
+}
