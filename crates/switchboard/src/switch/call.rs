@@ -87,6 +87,17 @@ pub struct Forwarded {
     pub request: Request,
 }
 
+/// Our ACK for the other leg's 2xx to a forwarded re-INVITE that had no offer: that 2xx carried
+/// the offer, so the ACK waits for the originator's ACK, which carries the answer.
+#[derive(Debug)]
+pub struct DeferredAck {
+    pub call: CallId,
+    pub ctx: ClientTxId,
+    /// The leg the ACK goes to.
+    pub to: Side,
+    pub seq: u32,
+}
+
 #[derive(Debug)]
 pub struct Party {
     pub number: String,

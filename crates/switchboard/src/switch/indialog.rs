@@ -1,9 +1,9 @@
 //! Requests inside an established call: BYE ends both legs, re-INVITE/UPDATE/INFO and the like
 //! are passed to the other leg with SDP rewritten for the relay, and ACKs close INVITEs.
 
-use super::call::{CallState, Forwarded, Side};
+use super::call::{CallState, DeferredAck, Forwarded, Side};
 use super::dialog::{body_of, set_body};
-use super::invite::parse_sdp;
+use super::sdp::parse_sdp;
 use super::{read, Action, CallId, ClientPurpose, Switch};
 use crm::Disposition;
 use rsip::{Header, Method, Request, Response};
@@ -165,8 +165,23 @@ impl Switch {
                 body_of(&r.headers, &r.body)
             };
             if f.method == Method::Invite && (200..300).contains(&code) {
-                // We confirm the other leg's 2xx ourselves (B2BUA); the originator's ACK ends its side.
-                self.ack_forwarded(now, id, ctx, f.from.other(), r);
+                // We confirm the other leg's 2xx ourselves (B2BUA); the originator's ACK ends its
+                // side, unless the 2xx holds an offer: then that ACK carries the answer we relay.
+                let answer_in_ack = f.request.body.is_empty() && read::is_sdp(&r.headers, &r.body);
+                if let Some((seq, _)) = read::cseq(r) {
+                    let to = f.from.other();
+                    if answer_in_ack {
+                        let d = DeferredAck {
+                            call: id,
+                            ctx,
+                            to,
+                            seq,
+                        };
+                        self.deferred_acks.insert(f.origin, d);
+                    } else {
+                        self.ack_forwarded(now, id, ctx, to, seq, None);
+                    }
+                }
             }
             if let Some(c) = self.calls.get(&id) {
                 let user = match f.from {
@@ -196,25 +211,23 @@ impl Switch {
         self.respond(now, f.origin, out);
     }
 
-    fn ack_forwarded(
+    pub(super) fn ack_forwarded(
         &mut self,
         now: Instant,
         id: CallId,
         ctx: ClientTxId,
         side: Side,
-        resp: &Response,
+        seq: u32,
+        sdp: Option<Vec<u8>>,
     ) {
         let me = self.cfg.me.clone();
-        let Some((seq, _)) = read::cseq(resp) else {
-            return;
-        };
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
         let Some(d) = call.answered_dialog_mut(side) else {
             return;
         };
-        let ack = d.request_with_cseq(Method::Ack, seq, &me, None);
+        let ack = d.request_with_cseq(Method::Ack, seq, &me, sdp.map(|b| ("application/sdp", b)));
         let peer = d.peer;
         if let Err(e) = self.tx.ack_2xx(now, ctx, peer, ack) {
             tracing::debug!(call = id, error = %e, "ACK for re-INVITE not sent");
@@ -225,6 +238,11 @@ impl Switch {
     /// callee's 2xx is still waiting for.
     pub(super) fn on_ack(&mut self, now: Instant, stx: Option<ServerTxId>, ack: Request) {
         let Some(stx) = stx else { return };
+        if let Some(d) = self.deferred_acks.remove(&stx) {
+            let sdp = self.relay_sdp(d.call, d.to.other(), &ack.headers, &ack.body, false);
+            self.ack_forwarded(now, d.call, d.ctx, d.to, d.seq, sdp);
+            return;
+        }
         let Some(&id) = self.invite_servers.get(&stx) else {
             return;
         };
@@ -298,7 +316,9 @@ impl Switch {
         self.reap(id);
     }
 
-    /// Hold (sendonly/inactive or a 0.0.0.0 address) stops RTP legitimately: pause the silence check.
+    /// Hold (sendonly/recvonly/inactive or a 0.0.0.0 address) stops RTP legitimately: pause the
+    /// silence check. sendonly is the usual hold offer (RFC 6337 §5.3) and the holding phone
+    /// often sends nothing, so it counts as hold too.
     fn hold_check(&mut self, id: CallId, req: &Request) {
         if !self.cfg.media_timeout || !read::is_sdp(&req.headers, &req.body) {
             return;
@@ -307,7 +327,9 @@ impl Switch {
             let held = sdp.audio_target().is_none_or(|t| {
                 matches!(
                     t.direction,
-                    media::sdp::Direction::Inactive | media::sdp::Direction::RecvOnly
+                    media::sdp::Direction::Inactive
+                        | media::sdp::Direction::RecvOnly
+                        | media::sdp::Direction::SendOnly
                 )
             });
             self.actions.push_back(Action::MediaTimeout {

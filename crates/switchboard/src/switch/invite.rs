@@ -5,9 +5,9 @@ use super::call::{
     failure_rank, Branch, BranchState, Call, CallState, CallerLeg, Party, RelayPorts, Side,
 };
 use super::dialog::{set_body, Dialog};
+use super::sdp::parse_sdp;
 use super::{read, Action, CallId, ClientPurpose, CoreTimer, Switch};
 use crm::{CdrEvent, CdrStart, Disposition};
-use media::sdp::SessionDescription;
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Method, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -150,7 +150,7 @@ impl Switch {
             .registrar
             .lookup(now, &call.callee.number)
             .into_iter()
-            .map(|b| (b.contact.to_string(), b.source))
+            .map(|b| (b.uri().to_string(), b.source))
             .collect();
         if bindings.is_empty() {
             self.fail_call(
@@ -559,104 +559,6 @@ impl Switch {
             Some(crm::Side::Switch),
         );
     }
-
-    /// Rewrite SDP coming from `from` for the other side, and point the relay's `from` side at it.
-    /// Returns the body to send on, or None when there is no (usable) SDP.
-    pub(super) fn relay_sdp(
-        &mut self,
-        id: CallId,
-        from: Side,
-        headers: &rsip::Headers,
-        body: &[u8],
-        _offer: bool,
-    ) -> Option<Vec<u8>> {
-        if !read::is_sdp(headers, body) {
-            return None;
-        }
-        let relay = self.calls.get(&id)?.relay?;
-        let sdp = match parse_sdp(body) {
-            Ok(s) => s,
-            Err(reason) => {
-                tracing::info!(call = id, %reason, "unusable SDP; not relayed");
-                return None;
-            }
-        };
-        if let Some(t) = sdp.audio_target() {
-            self.actions.push_back(Action::SetRemote {
-                call: id,
-                side: from,
-                rtp: t.rtp,
-                rtcp: t.rtcp,
-            });
-        }
-        let out = sdp.rewrite_for_relay(relay.ip, relay.port(from.other()));
-        if from == Side::A {
-            if let Some(c) = self.calls.get_mut(&id) {
-                c.a_sdp = Some(sdp);
-            }
-        }
-        Some(out.into_bytes())
-    }
-
-    pub(super) fn close_cdr(
-        &mut self,
-        now: Instant,
-        id: CallId,
-        disposition: Disposition,
-        status: u16,
-        cause: &str,
-        side: Option<crm::Side>,
-    ) {
-        let Some(call) = self.calls.get(&id) else {
-            return;
-        };
-        let wall = |t: Instant| self.wall(t);
-        let mut legs = vec![crm::Leg {
-            role: crm::LegRole::Caller,
-            sip_call_id: call.a.dialog.call_id.clone(),
-            peer: call.a.dialog.peer.to_string(),
-            extension: call.caller.number.clone(),
-            started_at: wall(call.started),
-            answered_at: call.answered.map(wall),
-            ended_at: Some(wall(now)),
-            final_status: Some(status),
-        }];
-        for b in &call.branches {
-            legs.push(crm::Leg {
-                role: crm::LegRole::Callee,
-                sip_call_id: b.dialog.call_id.clone(),
-                peer: b.dialog.peer.to_string(),
-                extension: call.callee.number.clone(),
-                started_at: wall(b.started),
-                answered_at: b.answered.map(wall),
-                ended_at: Some(wall(b.ended.unwrap_or(now))),
-                final_status: b.final_status,
-            });
-        }
-        let end = crm::CdrEnd {
-            call_id: call.cdr_id.clone(),
-            ended_at: wall(now),
-            disposition,
-            sip_status: status,
-            hangup_cause: cause.to_string(),
-            hangup_side: side,
-            legs,
-        };
-        self.actions.push_back(Action::Cdr(CdrEvent::End(end)));
-        if call.relay.is_some() {
-            self.actions.push_back(Action::ReleaseMedia { call: id });
-        }
-    }
-}
-
-/// Parse an SDP body, with a reason phrase for 488 on failure.
-pub(super) fn parse_sdp(body: &[u8]) -> Result<SessionDescription, String> {
-    let text = std::str::from_utf8(body).map_err(|_| "Bad SDP: Not UTF-8".to_string())?;
-    SessionDescription::parse(text).map_err(|e| {
-        let mut r = format!("Bad SDP: {e}");
-        r.truncate(100);
-        r
-    })
 }
 
 /// What the caller hears when no branch answered.

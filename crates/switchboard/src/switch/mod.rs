@@ -7,11 +7,13 @@
 //! so tests run whole calls, with loss and timeouts, under a virtual clock.
 
 mod call;
+mod cdr;
 mod dialog;
 mod indialog;
 mod invite;
 mod read;
 mod register;
+mod sdp;
 #[cfg(test)]
 mod tests;
 
@@ -97,6 +99,8 @@ pub struct Switch {
     /// INVITE server transactions of callers.
     invite_servers: HashMap<ServerTxId, CallId>,
     client_txs: HashMap<ClientTxId, (CallId, ClientPurpose)>,
+    /// Forwarded offerless re-INVITEs, by the originator's server transaction.
+    deferred_acks: HashMap<ServerTxId, call::DeferredAck>,
     timers: BinaryHeap<Reverse<(Instant, CoreTimer)>>,
     transmits: VecDeque<Transmit>,
     actions: VecDeque<Action>,
@@ -126,6 +130,7 @@ impl Switch {
             dialogs: HashMap::new(),
             invite_servers: HashMap::new(),
             client_txs: HashMap::new(),
+            deferred_acks: HashMap::new(),
             timers: BinaryHeap::new(),
             transmits: VecDeque::new(),
             actions: VecDeque::new(),
@@ -154,11 +159,13 @@ impl Switch {
             Err(e) => {
                 self.stats.parse_errors += 1;
                 tracing::debug!(%from, error = %e, "unparsable SIP message");
-                let reply = if e.is_bad_version() {
-                    sip::parse::respond_unparsable(bytes, 505, "Version Not Supported")
-                } else {
-                    sip::parse::reject_unparsable(bytes, &e.to_string())
+                // 505 and 501 have fixed phrases; a 400's phrase says what is wrong.
+                let code = e.status_code();
+                let reason = match code {
+                    400 => e.to_string(),
+                    _ => sip::message::reason_phrase(code).to_string(),
                 };
+                let reply = sip::parse::respond_unparsable(bytes, code, &reason);
                 if let Some(bytes) = reply {
                     self.transmits.push_back(Transmit { to: from, bytes });
                 }
@@ -266,6 +273,10 @@ impl Switch {
                 }
                 TransactionEvent::Timeout { tx, .. } => self.on_response(now, tx, Err(408)),
                 TransactionEvent::AckTimeout { tx } => {
+                    if let Some(d) = self.deferred_acks.remove(&tx) {
+                        // No answer will come; confirm the other leg's 2xx anyway.
+                        self.ack_forwarded(now, d.call, d.ctx, d.to, d.seq, None);
+                    }
                     if let Some(&call) = self.invite_servers.get(&tx) {
                         self.hang_up(now, call, None, "no ACK from caller");
                     }
@@ -276,13 +287,16 @@ impl Switch {
     }
 
     fn on_request(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
-        if let Err(rej) = sip::validate::check_request(&req, &[]) {
+        let in_dialog = read::to_tag(&req).is_some();
+        // A new INVITE is relayed to the callee, so Max-Forwards 0 must stop it here (483):
+        // clamping it to 1 would let a loop through the switch run for ever.
+        let will_forward = req.method == Method::Invite && !in_dialog;
+        if let Err(rej) = sip::validate::check_request_opts(&req, &[], will_forward) {
             let mut resp = sip::message::make_response(&req, rej.code, Some(&rej.reason), None);
             resp.headers.extend(rej.extra_headers);
             self.respond(now, tx, resp);
             return;
         }
-        let in_dialog = read::to_tag(&req).is_some();
         match req.method {
             Method::Register => self.on_register(now, tx, from, req),
             Method::Options if !in_dialog => {

@@ -1,0 +1,15 @@
+//! Scenario tests of the switch core under a virtual clock: fake phones talk SIP text to the
+//! sans-IO `Switch`, and each scenario asserts what goes on the wire, the actions for the media
+//! relay and the CDR events.
+
+mod bad_input;
+mod call_basic;
+mod call_edges;
+mod failures;
+mod forking;
+mod harness;
+mod in_dialog;
+mod loss;
+mod phone;
+mod register;
+mod shutdown;
