@@ -30,10 +30,7 @@ impl CtrlMessage {
         let needle = format!("\"{key}\":");
         let rest = &self.raw[self.raw.find(&needle)? + needle.len()..];
         let Some(body) = rest.strip_prefix('"') else {
-            return rest
-                .split([',', '}'])
-                .next()
-                .map(|v| v.trim().to_string());
+            return rest.split([',', '}']).next().map(|v| v.trim().to_string());
         };
         let mut out = String::new();
         let mut chars = body.chars();
@@ -257,7 +254,10 @@ impl Phone {
             }
             return Ok(data);
         }
-        bail!("baresip {}: no answer to {command} in {timeout:?}", self.ext)
+        bail!(
+            "baresip {}: no answer to {command} in {timeout:?}",
+            self.ext
+        )
     }
 
     /// Wait for an event of type `kind`, skipping others; fails on timeout.
@@ -267,7 +267,9 @@ impl Phone {
             .iter()
             .position(|e| e.kind().as_deref() == Some(kind))
         {
-            return Ok(self.events.drain(..=i).last().context("event vanished")?);
+            // Events before the match are skipped, like those read while waiting below.
+            self.events.drain(..i);
+            return self.events.pop_front().context("event vanished");
         }
         self.events.clear();
         let deadline = Instant::now() + timeout;
@@ -297,8 +299,15 @@ impl Phone {
             if info.contains("OK") {
                 return Ok(());
             }
+            // baresip waits tens of seconds before retrying a failed registration: fail now.
+            if info.contains("ERR") {
+                bail!("baresip {}: registration failed: {info}", self.ext);
+            }
             if Instant::now() > deadline {
-                bail!("baresip {}: not registered in {timeout:?}: {info}", self.ext);
+                bail!(
+                    "baresip {}: not registered in {timeout:?}: {info}",
+                    self.ext
+                );
             }
             // Drain pushed events for a moment before asking again.
             let pause = Instant::now() + Duration::from_millis(150);

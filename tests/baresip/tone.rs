@@ -139,8 +139,8 @@ pub fn blocks_with_tone(wav: &Wav, block_len: usize, freq_hz: f64) -> usize {
     wav.samples
         .chunks_exact(block_len)
         .filter(|b| {
-            let rms = (b.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / b.len() as f64)
-                .sqrt();
+            let rms =
+                (b.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / b.len() as f64).sqrt();
             rms > 300.0 && tone_share(b, wav.sample_rate, freq_hz) > 0.5
         })
         .count()

@@ -609,3 +609,29 @@ pub mod baresip;
 /// Tone WAVs for test peers and Goertzel checks of what a peer recorded.
 #[path = "../baresip/tone.rs"]
 pub mod tone;
+
+impl Switch {
+    /// Rewrite this switch's configuration with `edit` and restart the binary on the same ports
+    /// and database: the way to set keys inside tables `Switch::start` already wrote (TOML
+    /// forbids reopening `[sip]` from `Options::extra_toml`).
+    pub fn restart_with_config(
+        &mut self,
+        edit: impl FnOnce(String) -> String,
+    ) -> anyhow::Result<()> {
+        self.stop();
+        let config = self.dir.path().join("switchboard.toml");
+        let text = std::fs::read_to_string(&config)?;
+        std::fs::write(&config, edit(text))?;
+        let log = std::fs::OpenOptions::new().append(true).open(&self.log)?;
+        let child = Command::new(binary())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "info,switchboard=debug")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("restarting {}", binary().display()))?;
+        self.child = Some(child);
+        self.wait_ready()
+    }
+}
