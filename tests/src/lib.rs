@@ -49,6 +49,8 @@ pub struct Options {
     pub ring_timeout_s: u64,
     /// None: SQLite in the switch's temp dir.
     pub database_url: Option<String>,
+    /// Extra keys for the `[sip]` table (e.g. `auth_algorithms = ["SHA-256", "MD5"]`).
+    pub sip_extra: String,
     pub extra_toml: String,
 }
 
@@ -58,6 +60,7 @@ impl Default for Options {
             media_timeout_s: 30,
             ring_timeout_s: 30,
             database_url: None,
+            sip_extra: String::new(),
             extra_toml: String::new(),
         }
     }
@@ -100,13 +103,14 @@ impl Switch {
             .unwrap_or_else(|| format!("sqlite://{}/switchboard.db", dir.path().display()));
         let mut toml = format!(
             "data_dir = \"{data}\"\n[sip]\nlisten = [\"udp://127.0.0.1:{sip_port}\", \"tcp://127.0.0.1:{sip_port}\"]\n\
-             ring_timeout_s = {ring}\nt1_ms = 100\nt2_ms = 800\nt4_ms = 1000\n\
+             ring_timeout_s = {ring}\nt1_ms = 100\nt2_ms = 800\nt4_ms = 1000\n{sip_extra}\n\
              [media]\nbind = \"127.0.0.1\"\nport_min = {base}\nport_max = {max}\ntimeout_s = {mt}\n\
              [http]\nlisten = \"127.0.0.1:{http_port}\"\n[database]\nurl = \"{database_url}\"\n",
             data = dir.path().display(),
             ring = opts.ring_timeout_s,
             max = base + 199,
             mt = opts.media_timeout_s,
+            sip_extra = opts.sip_extra,
         );
         for (ext, pw, name) in USERS {
             toml.push_str(&format!(

@@ -74,23 +74,23 @@ fn param<'a>(challenge: &'a str, name: &str) -> &'a str {
 
 /// An Authorization header answering an MD5 `challenge` for 2001 with `pw` and nonce count `nc`.
 fn authorization(challenge: &str, pw: &str, nc: u32) -> String {
+    authorization_with(sip::auth::Algorithm::Md5, challenge, pw, nc)
+}
+
+fn authorization_with(alg: sip::auth::Algorithm, challenge: &str, pw: &str, nc: u32) -> String {
     let (realm, nonce) = (param(challenge, "realm"), param(challenge, "nonce"));
     let uri = "sip:2001@127.0.0.1";
     let nc = format!("{nc:08x}");
     let response = sip::auth::digest_response(
-        sip::auth::Algorithm::Md5,
-        "2001",
-        realm,
-        pw,
-        "REGISTER",
-        uri,
-        nonce,
-        &nc,
-        "c0ffee",
+        alg, "2001", realm, pw, "REGISTER", uri, nonce, &nc, "c0ffee",
     );
+    let name = match alg {
+        sip::auth::Algorithm::Md5 => "MD5",
+        sip::auth::Algorithm::Sha256 => "SHA-256",
+    };
     format!(
         "Authorization: Digest username=\"2001\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", \
-         response=\"{response}\", algorithm=MD5, qop=auth, nc={nc}, cnonce=\"c0ffee\"\r\n"
+         response=\"{response}\", algorithm={name}, qop=auth, nc={nc}, cnonce=\"c0ffee\"\r\n"
     )
 }
 
@@ -189,10 +189,7 @@ fn digest_auth_accepts_the_right_password_once_per_nonce_count() {
         .expect("401");
     assert!(status_line(&r).starts_with("SIP/2.0 401"), "{r}");
     let challenges = header(&r, "WWW-Authenticate");
-    assert!(
-        challenges.iter().any(|c| c.contains("algorithm=SHA-256")),
-        "{r}"
-    );
+    assert_eq!(challenges.len(), 1, "MD5 alone by default: {r}");
     let md5 = challenges
         .iter()
         .find(|c| c.contains("algorithm=MD5"))
@@ -323,4 +320,63 @@ fn tcp_requests_are_framed_and_answered_and_bad_framing_closes_only_that_connect
     s.write_all(opt(4).as_bytes()).expect("write");
     let n = s.read(&mut buf).expect("read");
     assert!(String::from_utf8_lossy(&buf[..n]).contains("CSeq: 4 OPTIONS"));
+}
+
+#[test]
+fn sha256_digest_when_configured_is_offered_first_and_accepted() {
+    let switch = Switch::start(Options {
+        sip_extra: "auth_algorithms = [\"SHA-256\", \"MD5\"]".into(),
+        ..Options::default()
+    })
+    .expect("switch");
+    let c = Client::new(&switch);
+    let r = c
+        .exchange(
+            c.request("REGISTER", "Expires: 120\r\n", 1, "sha")
+                .as_bytes(),
+        )
+        .expect("401");
+    let challenges = header(&r, "WWW-Authenticate");
+    assert_eq!(challenges.len(), 2, "{r}");
+    assert!(
+        challenges[0].contains("algorithm=SHA-256") && challenges[1].contains("algorithm=MD5"),
+        "{r}"
+    );
+    let sha = authorization_with(
+        sip::auth::Algorithm::Sha256,
+        challenges[0],
+        password("2001"),
+        1,
+    );
+    let r = c
+        .exchange(
+            c.request("REGISTER", &format!("Expires: 120\r\n{sha}"), 2, "sha")
+                .as_bytes(),
+        )
+        .expect("200");
+    assert!(status_line(&r).starts_with("SIP/2.0 200"), "{r}");
+    let wrong = authorization_with(
+        sip::auth::Algorithm::Sha256,
+        challenges[0],
+        "wrong-password",
+        2,
+    );
+    let r = c
+        .exchange(
+            c.request("REGISTER", &format!("Expires: 120\r\n{wrong}"), 3, "sha")
+                .as_bytes(),
+        )
+        .expect("403");
+    assert!(status_line(&r).starts_with("SIP/2.0 403"), "{r}");
+    let md5 = authorization(challenges[1], password("2001"), 3);
+    let r = c
+        .exchange(
+            c.request("REGISTER", &format!("Expires: 120\r\n{md5}"), 4, "sha")
+                .as_bytes(),
+        )
+        .expect("200");
+    assert!(
+        status_line(&r).starts_with("SIP/2.0 200"),
+        "MD5 still accepted: {r}"
+    );
 }

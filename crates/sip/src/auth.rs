@@ -183,8 +183,8 @@ impl DigestAuth {
         nonce
     }
 
-    /// Headers for a 401 (WWW-Authenticate) or, when `proxy`, a 407 (Proxy-Authenticate):
-    /// a SHA-256 challenge first, then MD5 (RFC 8760 §2.4: preferred first), sharing one nonce.
+    /// Headers for a 401 (WWW-Authenticate) or, when `proxy`, a 407 (Proxy-Authenticate): one
+    /// challenge per configured algorithm in preference order (RFC 8760 §2.4), sharing one nonce.
     pub fn challenge(&mut self, now: Instant, proxy: bool, stale: bool) -> Vec<Header> {
         let nonce = self.issue_nonce(now);
         self.algorithms
@@ -232,25 +232,33 @@ impl DigestAuth {
         if values.is_empty() {
             return Err(AuthError::Missing);
         }
-        // A request may carry credentials for several realms; use the one for ours.
-        let mut creds = None;
+        // A request may carry credentials for several realms, and a UAC answering an RFC 8760
+        // multi-challenge sends one per algorithm: use the first for our realm whose algorithm we
+        // accept.
+        let mut ours = Vec::new();
         for value in values {
             let parsed = Credentials::parse(value)?;
             if parsed.realm == self.realm {
-                creds = Some(parsed);
-                break;
+                ours.push(parsed);
             }
         }
-        let creds = creds.ok_or(AuthError::WrongRealm)?;
-        let algorithm = match creds.algorithm.as_deref() {
-            None => Algorithm::Md5,
-            Some(a) if a.eq_ignore_ascii_case("MD5") => Algorithm::Md5,
-            Some(a) if a.eq_ignore_ascii_case("SHA-256") => Algorithm::Sha256,
-            Some(_) => return Err(AuthError::UnsupportedAlgorithm),
-        };
-        if !self.algorithms.contains(&algorithm) {
-            return Err(AuthError::UnsupportedAlgorithm);
+        if ours.is_empty() {
+            return Err(AuthError::WrongRealm);
         }
+        let (creds, algorithm) = ours
+            .into_iter()
+            .find_map(|c| {
+                let algorithm = match c.algorithm.as_deref() {
+                    None => Algorithm::Md5,
+                    Some(a) if a.eq_ignore_ascii_case("MD5") => Algorithm::Md5,
+                    Some(a) if a.eq_ignore_ascii_case("SHA-256") => Algorithm::Sha256,
+                    Some(_) => return None,
+                };
+                self.algorithms
+                    .contains(&algorithm)
+                    .then_some((c, algorithm))
+            })
+            .ok_or(AuthError::UnsupportedAlgorithm)?;
         if !creds
             .qop
             .as_deref()

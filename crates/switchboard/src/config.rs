@@ -113,11 +113,9 @@ impl Default for SipConfig {
             max_expires_s: 3600,
             default_expires_s: 3600,
             nonce_lifetime_s: 300,
-            // MD5 first: many deployed phones (and SIPp) answer only the first challenge.
-            auth_algorithms: vec![
-                Spanned::new(0..0, "MD5".into()),
-                Spanned::new(0..0, "SHA-256".into()),
-            ],
+            // MD5 alone by default: SIPp and many deployed phones answer only the first
+            // challenge, and some (baresip 1.0) fail outright when any challenge is not MD5.
+            auth_algorithms: vec![Spanned::new(0..0, "MD5".into())],
             public_address: None,
         }
     }

@@ -336,3 +336,29 @@ fn algorithm_order_is_configurable_and_disabled_ones_are_refused() {
     assert!(headers[0].to_string().contains("algorithm=MD5"));
     assert!(headers[1].to_string().contains("algorithm=SHA-256"));
 }
+
+#[test]
+fn of_several_credentials_the_first_with_an_accepted_algorithm_is_used() {
+    let now = Instant::now();
+    let mut md5_only = auth().with_algorithms(&[Algorithm::Md5]);
+    let nonce = nonce_of(&md5_only.challenge(now, false, false));
+    // A SHA-256 answer first (not accepted here), then an MD5 one: the MD5 one authenticates.
+    let sha = register_with(&good(&nonce), false);
+    let md5 = register_with(
+        &Cred {
+            alg: Algorithm::Md5,
+            ..good(&nonce)
+        },
+        false,
+    );
+    let mut both = sha.clone();
+    for h in md5.headers.iter() {
+        if matches!(h, Header::Authorization(_)) {
+            both.headers.push(h.clone());
+        }
+    }
+    assert_eq!(
+        md5_only.verify(now, &both, false, password_of),
+        Ok("alice".into())
+    );
+}
