@@ -1,21 +1,40 @@
-//! Media for Switchboard: SDP parsing and rewriting for the relay ([`sdp`]), and the RTP/RTCP
-//! relay ([`MediaRelay`]) that a B2BUA call puts between its two legs.
+//! Media for Switchboard: SDP parsing and rewriting for the relay ([`sdp`]), the RTP/RTCP
+//! relay ([`MediaRelay`]) that a B2BUA call puts between its two legs, and the IVR's media:
+//! G.711 ([`g711`]), RTP packets ([`rtp`]), prompts ([`Prompt`]) and their sans-IO
+//! [`Player`], and DTMF detection from all sources ([`dtmf`]).
 //!
-//! Driving it: parse each leg's SDP with [`SessionDescription::parse`], [`MediaRelay::allocate`]
-//! a [`RelaySession`] per call, tell it where each side receives with
+//! Driving the relay: parse each leg's SDP with [`SessionDescription::parse`],
+//! [`MediaRelay::allocate`] a [`RelaySession`] per call, tell it where each side receives with
 //! [`RelaySession::set_remote`] (from [`SessionDescription::audio_target`]), and send each leg
 //! the other leg's SDP rewritten with [`SessionDescription::rewrite_for_relay`] pointing at
 //! [`RelaySession::advertise_ip`] and that leg's [`RelaySession::local_port`].
+//!
+//! For the IVR, the session becomes the far end of side A: [`RelaySession::play`] sends
+//! prompts to the caller and reports [`MediaEvent::Dtmf`] / [`MediaEvent::PlaybackDone`];
+//! [`RelaySession::bridge`] goes back to relaying A⇄B.
 #![forbid(unsafe_code)]
 
+pub mod dtmf;
 mod error;
+pub mod g711;
+pub mod player;
 mod ports;
+pub mod prompt;
 mod relay;
+mod resample;
+pub mod rtp;
 pub mod sdp;
+pub mod tone;
 
+pub use dtmf::goertzel;
+pub use dtmf::{DtmfEvent, DtmfSource};
 pub use error::MediaError;
+pub use g711::Codec;
+pub use player::{Packet, Player, PlayerEvent};
+pub use prompt::{Prompt, PromptError};
 pub use relay::{
     DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession, RelayStats, Side,
     IDLE_CHECK_EVERY, RELATCH_AFTER,
 };
+pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};

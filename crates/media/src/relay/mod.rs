@@ -1,8 +1,10 @@
 //! The RTP/RTCP relay: [`MediaRelay`] owns the port range and hands out [`RelaySession`]s, one
 //! per call. Each session is one tokio task owning its four sockets (RTP+RTCP for side A, which
 //! faces the caller, and for side B, which faces the callee); the session handle talks to it
-//! through a control channel, never per packet. The forwarding loop lives in `task.rs`.
+//! through a control channel, never per packet. The forwarding loop lives in `task.rs`, the
+//! IVR's endpoint mode (prompts out, DTMF in, on side A) in `endpoint.rs`.
 
+mod endpoint;
 mod latch;
 mod task;
 
@@ -12,7 +14,10 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::dtmf::DtmfSource;
+use crate::g711::Codec;
 use crate::ports::PortPool;
+use crate::prompt::Prompt;
 use crate::MediaError;
 use task::{Control, SessionTask};
 
@@ -57,6 +62,17 @@ pub enum MediaEvent {
     /// No RTP arrived from either side for `idle` (at least the configured media timeout).
     /// Reported once; reported again only after media resumed or the timeout was set again.
     Timeout { label: String, idle: Duration },
+    /// A key pressed by the caller on side A, in endpoint mode; each press once, whichever
+    /// RTP-borne sources carried it (SIP INFO is the call's to merge, e.g. with
+    /// [`crate::dtmf::Deduplicator`]).
+    Dtmf {
+        label: String,
+        digit: char,
+        source: DtmfSource,
+    },
+    /// The prompts given to [`RelaySession::play`] have all been sent (not after
+    /// [`RelaySession::stop_playback`], nor for music on hold, which loops).
+    PlaybackDone { label: String },
 }
 
 /// Packets and bytes of one kind of traffic.
@@ -185,6 +201,47 @@ impl RelaySession {
     /// [`IDLE_CHECK_EVERY`], so it fires up to two checks late.
     pub fn set_media_timeout(&self, timeout: Option<Duration>) {
         let _ = self.control.send(Control::MediaTimeout(timeout));
+    }
+
+    /// Endpoint mode (IVR): play `prompts` in order to side A, replacing any playback, then
+    /// report [`MediaEvent::PlaybackDone`]. Until [`RelaySession::bridge`], RTP from A is not
+    /// relayed but listened to for DTMF ([`MediaEvent::Dtmf`]), and B's traffic is dropped.
+    pub fn play(&self, prompts: Vec<Arc<Prompt>>, codec: Codec) {
+        let _ = self.control.send(Control::Play {
+            prompts,
+            codec,
+            looping: false,
+        });
+    }
+
+    /// Like [`RelaySession::play`] but looping until stopped: music on hold.
+    pub fn play_looping(&self, prompts: Vec<Arc<Prompt>>, codec: Codec) {
+        let _ = self.control.send(Control::Play {
+            prompts,
+            codec,
+            looping: true,
+        });
+    }
+
+    /// Stop the prompt at once (barge-in); stays in endpoint mode, no PlaybackDone.
+    pub fn stop_playback(&self) {
+        let _ = self.control.send(Control::StopPlayback);
+    }
+
+    /// Endpoint mode without playing: listen to A for DTMF.
+    pub fn listen(&self) {
+        let _ = self.control.send(Control::Listen);
+    }
+
+    /// Leave endpoint mode: stop playback and relay A⇄B again (the IVR handed the call on).
+    pub fn bridge(&self) {
+        let _ = self.control.send(Control::Bridge);
+    }
+
+    /// Payload type side A negotiated for telephone-event/8000 (RFC 4733); `None` leaves
+    /// only in-band detection.
+    pub fn set_telephone_event_pt(&self, pt: Option<u8>) {
+        let _ = self.control.send(Control::TelephoneEvent(pt));
     }
 
     /// Current counters. Zeroes if the task is gone.

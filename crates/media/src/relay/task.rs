@@ -2,9 +2,13 @@
 //! tick and the four sockets by hand. Per packet it does one `recvfrom`, a latch check, one
 //! `sendto` and counter bumps: no allocation (one buffer per session), no lock, no channel,
 //! no timer. The clock is read once per wake-up, not per packet.
+//!
+//! In endpoint mode (IVR) the task also plays prompts out of side A and feeds A's RTP to the
+//! DTMF detectors instead of forwarding it; see `endpoint.rs`.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -13,9 +17,12 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
+use super::endpoint::Endpoint;
 use super::latch::Latch;
 use super::{DirectionStats, MediaEvent, RelayStats, Side};
+use crate::g711::Codec;
 use crate::ports::{BoundPair, PairLease};
+use crate::prompt::Prompt;
 use crate::MediaError;
 
 /// How often a session checks for media timeout.
@@ -35,6 +42,15 @@ pub(crate) enum Control {
         rtcp: Option<SocketAddr>,
     },
     MediaTimeout(Option<Duration>),
+    Play {
+        prompts: Vec<Arc<Prompt>>,
+        codec: Codec,
+        looping: bool,
+    },
+    StopPlayback,
+    Listen,
+    Bridge,
+    TelephoneEvent(Option<u8>),
     Stats(oneshot::Sender<RelayStats>),
     Close(oneshot::Sender<RelayStats>),
 }
@@ -100,6 +116,7 @@ pub(crate) struct SessionTask {
     events: mpsc::UnboundedSender<MediaEvent>,
     tick: Interval,
     idle: Idle,
+    endpoint: Endpoint,
 }
 
 impl SessionTask {
@@ -110,6 +127,7 @@ impl SessionTask {
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
         let [a, b] = pairs;
+        let endpoint = Endpoint::new(&label, a.rtp_port);
         let now = Instant::now();
         let mut tick = tokio::time::interval_at(now + IDLE_CHECK_EVERY, IDLE_CHECK_EVERY);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -127,6 +145,7 @@ impl SessionTask {
                 last_rtp: now,
                 reported: false,
             },
+            endpoint,
         })
     }
 
@@ -153,6 +172,9 @@ impl SessionTask {
         while let Poll::Ready(now) = self.tick.poll_tick(cx) {
             self.on_tick(now);
         }
+        let [a, _] = &self.legs;
+        self.endpoint
+            .pump(cx, &a.rtp, a.destination(false), &self.label, &self.events);
         let now = Instant::now().into_std();
         let mut more = false;
         for socket in 0..4 {
@@ -195,6 +217,14 @@ impl SessionTask {
             if !rtcp {
                 self.idle.rtp_since_tick = true;
             }
+            if self.endpoint.active {
+                // The switch is A's far end: A's RTP is listened to, nothing is relayed.
+                if side == 0 && !rtcp {
+                    self.endpoint
+                        .on_rtp(buf.filled(), now, &self.label, &self.events);
+                }
+                continue;
+            }
             let Some(to) = outbound.destination(rtcp) else {
                 stats.dropped_no_remote += 1;
                 continue;
@@ -235,6 +265,15 @@ impl SessionTask {
                     reported: false,
                 };
             }
+            Control::Play {
+                prompts,
+                codec,
+                looping,
+            } => self.endpoint.play(prompts, codec, looping),
+            Control::StopPlayback => self.endpoint.stop(),
+            Control::Listen => self.endpoint.listen(),
+            Control::Bridge => self.endpoint.bridge(),
+            Control::TelephoneEvent(pt) => self.endpoint.set_telephone_event_pt(pt),
             Control::Stats(reply) => {
                 let _ = reply.send(self.stats());
             }
