@@ -32,4 +32,19 @@ pub enum CrmError {
     /// The CDR writer task panicked or was aborted.
     #[error("CDR writer task failed: {0}")]
     WriterTask(String),
+    /// A customer field is empty, too long or malformed; the message names the field.
+    #[error("invalid {field}: {reason}")]
+    InvalidField { field: &'static str, reason: String },
+    /// A phone number could not be normalized.
+    #[error("invalid phone number: {0}")]
+    InvalidPhone(#[from] crate::phone::PhoneError),
+    /// The number already belongs to another customer (`owner`, when known).
+    #[error("phone number {number} already belongs to {}", owner.map_or_else(|| "another customer".to_owned(), |id| format!("customer {id}")))]
+    NumberTaken { number: String, owner: Option<i64> },
+    /// An update named a customer id that does not exist.
+    #[error("no customer with id {0}")]
+    UnknownCustomer(i64),
+    /// A CSV import cannot start: unreadable input or an unusable header row.
+    #[error("CSV import: {0}")]
+    CsvImport(String),
 }

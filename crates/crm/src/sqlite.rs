@@ -15,7 +15,7 @@ use crate::plan::{
 use crate::{Cdr, CrmError, Disposition, Leg, LegRole, Side};
 
 /// The single text form of a time in SQLite: microseconds, always six digits, `Z`.
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
@@ -28,7 +28,7 @@ fn parse_ts(column: &'static str, s: &str) -> Result<DateTime<Utc>, CrmError> {
         })
 }
 
-fn get_ts(row: &SqliteRow, column: &'static str) -> Result<DateTime<Utc>, CrmError> {
+pub(crate) fn get_ts(row: &SqliteRow, column: &'static str) -> Result<DateTime<Utc>, CrmError> {
     parse_ts(column, &row.try_get::<String, _>(column)?)
 }
 

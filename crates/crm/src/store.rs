@@ -47,6 +47,8 @@ pub(crate) enum Db {
 #[derive(Debug, Clone)]
 pub struct Crm {
     pub(crate) db: Db,
+    /// Country code for national phone numbers (see [`Crm::with_default_country_code`]).
+    pub(crate) default_cc: Option<std::sync::Arc<str>>,
 }
 
 /// What one transaction of events achieved.
@@ -116,6 +118,7 @@ impl Crm {
         SQLITE_MIGRATOR.run(&pool).await?;
         Ok(Crm {
             db: Db::Sqlite(pool),
+            default_cc: None,
         })
     }
 
@@ -129,6 +132,7 @@ impl Crm {
         POSTGRES_MIGRATOR.run(&pool).await?;
         Ok(Crm {
             db: Db::Postgres(pool),
+            default_cc: None,
         })
     }
 
