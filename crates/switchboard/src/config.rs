@@ -21,7 +21,20 @@ pub struct Config {
     pub media: MediaConfig,
     pub http: HttpConfig,
     pub database: DatabaseConfig,
+    pub ivr: IvrConfig,
     pub users: Vec<Spanned<UserConfig>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IvrConfig {
+    /// Directory of dialplan files. Default `dialplans`; when that default is missing, extensions
+    /// simply dial each other.
+    pub dialplans: Option<Spanned<String>>,
+    /// Directory of prompt WAV files (default: `<dialplans>/prompts`).
+    pub prompts: Option<String>,
+    /// Until the ACD lands: the extension that takes each queue's calls.
+    pub queues: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -73,6 +86,8 @@ pub struct DatabaseConfig {
     /// `sqlite://path` (relative paths are under `data_dir`) or `postgres://...`.
     /// Default: `sqlite://<data_dir>/switchboard.db`.
     pub url: Option<Spanned<String>>,
+    /// Country code for national numbers in the CRM (e.g. "82": 010-1234-5678 is +821012345678).
+    pub default_country_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +107,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             http: HttpConfig::default(),
             database: DatabaseConfig::default(),
+            ivr: IvrConfig::default(),
             users: Vec::new(),
         }
     }
@@ -184,6 +200,11 @@ pub struct Resolved {
     pub media_timeout: Option<Duration>,
     pub http_listen: SocketAddr,
     pub database_url: String,
+    pub default_country_code: Option<String>,
+    /// Dialplan directory and whether it must exist (it was named in the file).
+    pub dialplans_dir: Option<(PathBuf, bool)>,
+    pub prompts_dir: PathBuf,
+    pub queue_extensions: std::collections::HashMap<String, String>,
     pub users: Vec<User>,
 }
 
@@ -392,6 +413,20 @@ fn resolve(
         None => format!("sqlite://{}", c.data_dir.join("switchboard.db").display()),
     };
 
+    let (dialplans_dir, required) = match &c.ivr.dialplans {
+        Some(d) if d.get_ref().is_empty() => (None, false),
+        Some(d) => (Some(PathBuf::from(d.get_ref())), true),
+        None => (Some(PathBuf::from("dialplans")), false),
+    };
+    let prompts_dir = match &c.ivr.prompts {
+        Some(p) => PathBuf::from(p),
+        None => dialplans_dir
+            .as_ref()
+            .map(|d| d.join("prompts"))
+            .unwrap_or_else(|| PathBuf::from("prompts")),
+    };
+    let dialplans_dir = dialplans_dir.map(|d| (d, required));
+
     let mut users: Vec<User> = Vec::new();
     for u in &c.users {
         let u = u.get_ref();
@@ -465,6 +500,10 @@ fn resolve(
         media_timeout: (c.media.timeout_s > 0).then(|| Duration::from_secs(c.media.timeout_s)),
         http_listen,
         database_url,
+        default_country_code: c.database.default_country_code,
+        dialplans_dir,
+        prompts_dir,
+        queue_extensions: c.ivr.queues,
         users,
     })
 }

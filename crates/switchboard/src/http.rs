@@ -1,10 +1,11 @@
 //! The HTTP API: health, live status and CDRs as JSON.
 
+use crate::server::Reloader;
 use crate::sip_driver::Status;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -15,12 +16,14 @@ use tokio_util::sync::CancellationToken;
 struct App {
     crm: crm::Crm,
     status: watch::Receiver<Status>,
+    reloader: Reloader,
 }
 
 pub async fn serve(
     listener: TcpListener,
     crm: crm::Crm,
     status: watch::Receiver<Status>,
+    reloader: Reloader,
     shutdown: CancellationToken,
 ) {
     let app = Router::new()
@@ -28,7 +31,12 @@ pub async fn serve(
         .route("/api/status", get(status_handler))
         .route("/api/cdrs", get(cdrs))
         .route("/api/cdrs/{id}", get(cdr))
-        .with_state(App { crm, status });
+        .route("/api/dialplans/reload", post(reload))
+        .with_state(App {
+            crm,
+            status,
+            reloader,
+        });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;
@@ -60,6 +68,17 @@ async fn cdr(State(app): State<App>, Path(id): Path<String>) -> Response {
         Ok(Some(c)) => Json(c).into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such CDR\n").into_response(),
         Err(e) => internal(e),
+    }
+}
+
+async fn reload(State(app): State<App>) -> Response {
+    match app.reloader.reload().await {
+        Ok(plans) => Json(serde_json::json!({ "reloaded": true, "plans": plans })).into_response(),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({ "reloaded": false, "errors": e.lines().collect::<Vec<_>>() })),
+        )
+            .into_response(),
     }
 }
 

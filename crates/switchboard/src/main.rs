@@ -3,7 +3,9 @@
 
 mod config;
 mod demo;
+mod dialplans;
 mod http;
+mod lookup;
 mod server;
 mod sip_driver;
 mod switch;
@@ -69,15 +71,38 @@ fn check(path: Option<PathBuf>) -> ExitCode {
         None => config::Config::default().resolve(),
     };
     match result {
-        Ok(c) => {
-            println!(
-                "configuration OK: {} listen address(es), {} user(s), database {}",
-                c.listen.len(),
-                c.users.len(),
-                c.database_url
-            );
-            ExitCode::SUCCESS
-        }
+        Ok(c) => match dialplans::load(&c) {
+            Ok(plans) => {
+                println!(
+                    "configuration OK: {} listen address(es), {} user(s), database {}, {}",
+                    c.listen.len(),
+                    c.users.len(),
+                    c.database_url,
+                    match &plans {
+                        Some(p) => format!(
+                            "{} dialplan(s) in {} ({} prompt(s))",
+                            p.plans.plan_names().len(),
+                            c.dialplans_dir
+                                .as_ref()
+                                .map(|d| d.0.display().to_string())
+                                .unwrap_or_default(),
+                            p.prompts.len()
+                        ),
+                        None => "no dialplans (extensions dial each other)".into(),
+                    }
+                );
+                if let Some(p) = &plans {
+                    for w in p.plans.warnings() {
+                        println!("{w}");
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE

@@ -15,9 +15,21 @@ use tokio_util::task::TaskTracker;
 pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-    let crm = crm::Crm::connect(&config.database_url)
+    let dialplans = crate::dialplans::load(&config).context("loading dialplans")?;
+    match &dialplans {
+        Some(d) => {
+            tracing::info!(plans = ?d.plans.plan_names(), prompts = d.prompts.len(), "dialplans loaded")
+        }
+        None => tracing::info!("no dialplan directory: extensions dial each other directly"),
+    }
+    let mut crm = crm::Crm::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the CRM database {}", redact(&config.database_url)))?;
+    if let Some(cc) = &config.default_country_code {
+        crm = crm
+            .with_default_country_code(cc)
+            .context("database.default_country_code")?;
+    }
     let recovered = crm.recover_open_cdrs(chrono::Utc::now()).await?;
     if recovered > 0 {
         tracing::warn!(
@@ -99,6 +111,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         auth_algorithms: config.auth_algorithms.clone(),
         users,
         media_timeout: config.media_timeout.is_some(),
+        queue_extensions: config.queue_extensions.clone(),
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());
@@ -106,12 +119,19 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding HTTP {}", config.http_listen))?;
     tracing::info!(addr = %http_listener.local_addr()?, "HTTP listening");
+    let (control_tx, control_rx) = mpsc::channel(64);
+    let reloader = Reloader {
+        config: Arc::new(config.clone()),
+        control: control_tx.clone(),
+    };
     tracker.spawn(http::serve(
         http_listener,
         crm.clone(),
         status_rx,
+        reloader.clone(),
         shutdown.clone(),
     ));
+    tracker.spawn(reload_on_sighup(reloader, shutdown.clone()));
 
     if demo {
         print_demo(&config);
@@ -119,12 +139,15 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
 
     let driver = sip_driver::Driver::new(
         switch_config,
+        dialplans,
         udp,
         inbound_tx.clone(),
         relay,
         config.media_timeout,
         cdrs,
+        crm.clone(),
         status_tx,
+        control_tx,
     );
     drop(inbound_tx);
     let stop = shutdown.clone();
@@ -133,7 +156,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         tracing::info!("shutting down: ending calls, flushing CDRs");
         stop.cancel();
     });
-    driver.run(inbound_rx, shutdown.clone()).await;
+    driver.run(inbound_rx, control_rx, shutdown.clone()).await;
     shutdown.cancel();
     tracker.close();
     tracker.wait().await;
@@ -144,6 +167,57 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         Err(_) => tracing::error!("CDR writer did not finish within 15 s; pending CDR updates will be recovered at the next start"),
     }
     Ok(())
+}
+
+/// Reloads dialplans and prompts from disk and hands them to the driver; a broken set is refused
+/// and the running plans stay in service.
+#[derive(Clone)]
+pub struct Reloader {
+    config: Arc<Resolved>,
+    control: mpsc::Sender<sip_driver::Control>,
+}
+
+impl Reloader {
+    /// Ok(number of plans) when installed; Err(diagnostics) when refused.
+    pub async fn reload(&self) -> Result<usize, String> {
+        let config = self.config.clone();
+        let loaded = tokio::task::spawn_blocking(move || crate::dialplans::load(&config))
+            .await
+            .map_err(|e| format!("reload task failed: {e}"))?
+            .map_err(|e| e.to_string())?;
+        let Some(loaded) = loaded else {
+            return Err("no dialplan directory configured or found".into());
+        };
+        let count = loaded.plans.plan_names().len();
+        self.control
+            .send(sip_driver::Control::Install(loaded))
+            .await
+            .map_err(|_| "the switch is stopping".to_string())?;
+        Ok(count)
+    }
+}
+
+async fn reload_on_sighup(reloader: Reloader, shutdown: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = hup.recv() => match reloader.reload().await {
+                    Ok(n) => tracing::info!(plans = n, "SIGHUP: dialplans reloaded"),
+                    Err(e) => tracing::error!("SIGHUP: dialplans refused, the running ones stay:\n{e}"),
+                },
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (reloader, shutdown);
+    }
 }
 
 async fn wait_for_signal() {

@@ -31,6 +31,17 @@ pub enum Inbound {
     },
 }
 
+/// Requests to the driver from the rest of the switch (reload, CRM answers).
+pub enum Control {
+    /// New dialplans and prompts, already loaded and checked.
+    Install(crate::dialplans::Loaded),
+    /// The CRM's answer to a caller lookup.
+    Lookup {
+        call: CallId,
+        customer: Option<ivr::Customer>,
+    },
+}
+
 /// A snapshot for the HTTP status endpoint.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Status {
@@ -96,22 +107,33 @@ pub struct Driver {
     status: watch::Sender<Status>,
     status_at: Instant,
     media_totals: Arc<MediaTotals>,
+    prompts: Arc<HashMap<std::path::PathBuf, Arc<media::Prompt>>>,
+    crm: crm::Crm,
+    control_tx: mpsc::Sender<Control>,
 }
 
 impl Driver {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: SwitchConfig,
+        dialplans: Option<crate::dialplans::Loaded>,
         udp: Vec<Arc<UdpSocket>>,
         inbound: mpsc::Sender<Inbound>,
         relay: media::MediaRelay,
         media_timeout: Option<Duration>,
         cdrs: crm::CdrSender,
+        crm: crm::Crm,
         status: watch::Sender<Status>,
+        control_tx: mpsc::Sender<Control>,
     ) -> Self {
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let now = Instant::now();
+        let prompts = dialplans
+            .as_ref()
+            .map(|d| d.prompts.clone())
+            .unwrap_or_default();
         Driver {
-            switch: Switch::new(cfg, now, chrono::Utc::now()),
+            switch: Switch::new(cfg, dialplans.map(|d| d.plans), now, chrono::Utc::now()),
             udp,
             inbound,
             relay,
@@ -124,10 +146,18 @@ impl Driver {
             status,
             status_at: now,
             media_totals: Arc::default(),
+            prompts,
+            crm,
+            control_tx,
         }
     }
 
-    pub async fn run(mut self, mut inbound: mpsc::Receiver<Inbound>, shutdown: CancellationToken) {
+    pub async fn run(
+        mut self,
+        mut inbound: mpsc::Receiver<Inbound>,
+        mut control: mpsc::Receiver<Control>,
+        shutdown: CancellationToken,
+    ) {
         // Keeps the status snapshot fresh when no SIP arrives.
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -152,14 +182,17 @@ impl Driver {
                         }
                     }
                 }
-                Some(ev) = self.media_rx.recv() => {
-                    if let media::MediaEvent::Timeout { label, idle } = ev {
-                        if let Ok(call) = label.parse::<CallId>() {
-                            tracing::info!(call, ?idle, "no RTP: ending call (media timeout)");
-                            self.switch.media_timeout(Instant::now(), call);
-                        }
+                Some(ev) = self.media_rx.recv() => self.on_media_event(ev),
+                Some(c) = control.recv() => match c {
+                    Control::Install(loaded) => {
+                        tracing::info!(plans = loaded.plans.plan_names().len(), "dialplans reloaded");
+                        self.prompts = loaded.prompts;
+                        self.switch.reload_dialplans(Some(loaded.plans));
                     }
-                }
+                    Control::Lookup { call, customer } => {
+                        self.switch.lookup_result(Instant::now(), call, customer)
+                    }
+                },
                 _ = sleep => self.switch.handle_timeout(Instant::now()),
                 _ = tick.tick() => {}
             }
@@ -169,6 +202,34 @@ impl Driver {
         self.flush().await;
         for (_, session) in self.sessions.drain() {
             session.close().await;
+        }
+    }
+
+    fn on_media_event(&mut self, ev: media::MediaEvent) {
+        let now = Instant::now();
+        match ev {
+            media::MediaEvent::Timeout { label, idle } => {
+                if let Ok(call) = label.parse::<CallId>() {
+                    tracing::info!(call, ?idle, "no RTP: ending call (media timeout)");
+                    self.switch.media_timeout(now, call);
+                }
+            }
+            media::MediaEvent::Dtmf {
+                label,
+                digit,
+                source,
+            } => {
+                if let Ok(call) = label.parse::<CallId>() {
+                    tracing::debug!(call, %digit, ?source, "DTMF");
+                    self.switch.dtmf(now, call, digit);
+                }
+            }
+            media::MediaEvent::PlaybackDone { label } => {
+                if let Ok(call) = label.parse::<CallId>() {
+                    self.switch.playback_done(now, call);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -304,6 +365,42 @@ impl Driver {
                         tracing::debug!(call, ?stats, "relay closed");
                     });
                 }
+            }
+            Action::Endpoint {
+                call,
+                telephone_event_pt,
+            } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.set_telephone_event_pt(telephone_event_pt);
+                    s.listen();
+                }
+            }
+            Action::Play {
+                call,
+                prompts,
+                codec,
+            } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.play(crate::dialplans::resolve(&self.prompts, &prompts), codec);
+                }
+            }
+            Action::StopPlayback { call } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.stop_playback();
+                }
+            }
+            Action::Bridge { call } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.bridge();
+                }
+            }
+            Action::LookupCaller { call, number } => {
+                let crm = self.crm.clone();
+                let reply = self.control_tx.clone();
+                tokio::spawn(async move {
+                    let customer = crate::lookup::customer(&crm, &number).await;
+                    let _ = reply.send(Control::Lookup { call, customer }).await;
+                });
             }
             Action::Cdr(ev) => {
                 if let Err(e) = self.cdrs.send(ev) {

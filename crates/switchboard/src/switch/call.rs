@@ -31,6 +31,8 @@ impl Side {
 pub enum CallState {
     /// Waiting for the relay to give us ports.
     AwaitingMedia,
+    /// A dialplan runs the call (prompts, menus); no INVITE is out to a callee.
+    Ivr,
     /// INVITEs are out to the callee's contacts.
     Ringing,
     /// A branch answered; both legs are confirmed dialogs.
@@ -126,6 +128,13 @@ pub struct Call {
     pub reinvite_pending: bool,
     /// The first failure status seen on any branch, ranked (486 beats 480...).
     pub best_failure: Option<u16>,
+    /// The dialplan session running this call, if it entered a plan.
+    pub ivr: Option<ivr::Session>,
+    /// SDP the switch itself gave the caller (answering for the IVR, or early media): what the
+    /// caller's RTP is set up for, so a callee dialled later is offered exactly that.
+    pub our_sdp: Option<Vec<u8>>,
+    /// The codec agreed with the caller for prompts.
+    pub codec: media::g711::Codec,
 }
 
 /// The relay ports of a call.

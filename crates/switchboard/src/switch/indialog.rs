@@ -22,6 +22,13 @@ impl Switch {
             return;
         };
         let state = self.calls.get(&id).map(|c| c.state);
+        let switch_answered = self.calls.get(&id).is_some_and(|c| {
+            c.a.final_sent && matches!(c.state, CallState::Ivr | CallState::Ringing)
+        });
+        if switch_answered && side == Side::A {
+            self.in_dialog_with_switch(now, id, tx, req);
+            return;
+        }
         match (req.method, state) {
             (Method::Bye, Some(CallState::Answered)) => {
                 self.reply(now, tx, &req, 200, "OK");
@@ -49,6 +56,64 @@ impl Switch {
             }
             (_, Some(CallState::Answered)) => self.forward(now, id, side, tx, from, req),
             _ => self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist"),
+        }
+    }
+
+    /// A request from a caller whose far end is the switch itself (IVR, or ringing a callee after
+    /// the IVR answered): BYE ends the call, INFO may carry a digit, a re-INVITE gets the same SDP.
+    fn in_dialog_with_switch(&mut self, now: Instant, id: CallId, tx: ServerTxId, req: Request) {
+        match req.method {
+            Method::Bye => {
+                self.reply(now, tx, &req, 200, "OK");
+                self.hang_up(
+                    now,
+                    id,
+                    Some((Side::A, crm::Side::Caller)),
+                    "caller hung up",
+                );
+            }
+            Method::Info => {
+                let ctype = read::content_type(&req.headers).unwrap_or_default();
+                let digit = std::str::from_utf8(&req.body)
+                    .ok()
+                    .and_then(|body| media::dtmf::parse_info(&ctype, body).ok())
+                    .map(|e| e.digit);
+                self.reply(now, tx, &req, 200, "OK");
+                if let Some(digit) = digit {
+                    self.dtmf(now, id, digit);
+                }
+            }
+            Method::Invite | Method::Update => {
+                let Some(call) = self.calls.get(&id) else {
+                    return;
+                };
+                let mut ok = sip::message::make_response(&req, 200, None, None);
+                ok.headers.push(
+                    self.cfg
+                        .me
+                        .contact(&call.callee.number, call.a.dialog.peer.transport),
+                );
+                let sdp = call.our_sdp.clone();
+                if read::is_sdp(&req.headers, &req.body) {
+                    if let Ok(offer) = parse_sdp(&req.body) {
+                        if let Some(t) = offer.audio_target() {
+                            self.actions.push_back(Action::SetRemote {
+                                call: id,
+                                side: Side::A,
+                                rtp: t.rtp,
+                                rtcp: t.rtcp,
+                            });
+                        }
+                    }
+                }
+                set_body(
+                    &mut ok.headers,
+                    &mut ok.body,
+                    sdp.map(|b| ("application/sdp", b)),
+                );
+                self.respond(now, tx, ok);
+            }
+            _ => self.reply(now, tx, &req, 200, "OK"),
         }
     }
 
@@ -277,10 +342,12 @@ impl Switch {
         by: Option<(Side, crm::Side)>,
         cause: &str,
     ) {
-        let state = self.calls.get(&id).map(|c| c.state);
+        let state = self.calls.get(&id).map(|c| (c.state, c.a.final_sent));
         match state {
-            Some(CallState::Answered) => {}
-            Some(CallState::AwaitingMedia | CallState::Ringing) => {
+            Some((CallState::Answered, _)) => {}
+            // The switch answered the caller (IVR), maybe while a callee rings.
+            Some((CallState::Ivr | CallState::Ringing, true)) => self.cancel_branches(now, id),
+            Some((CallState::AwaitingMedia | CallState::Ringing | CallState::Ivr, false)) => {
                 self.fail_call(now, id, 500, "Server Internal Error", cause);
                 return;
             }

@@ -23,19 +23,37 @@ impl Switch {
             self.reply(now, tx, &req, 404, "No User In Request-URI");
             return;
         };
-        let Some((_, callee_name)) = self.cfg.users.get(&callee).cloned() else {
-            self.reply(now, tx, &req, 404, "Not Found");
-            return;
-        };
-        if self.registrar.lookup(now, &callee).is_empty() {
-            self.reply(
+        // A dialplan route decides first; without one, the number must be an extension.
+        let session = match &self.dialplans {
+            Some(plans) => ivr::Session::start(
+                plans,
                 now,
-                tx,
-                &req,
-                480,
-                "Temporarily Unavailable (Not Registered)",
-            );
-            return;
+                self.wall(now),
+                ivr::CallInfo {
+                    caller: caller.clone(),
+                    caller_name: read::from_display_name(&req).unwrap_or_default(),
+                    dialled: callee.clone(),
+                },
+            )
+            .ok(),
+            None => None,
+        };
+        let callee_name = self.cfg.users.get(&callee).and_then(|(_, n)| n.clone());
+        if session.is_none() {
+            if !self.cfg.users.contains_key(&callee) {
+                self.reply(now, tx, &req, 404, "Not Found");
+                return;
+            }
+            if self.registrar.lookup(now, &callee).is_empty() {
+                self.reply(
+                    now,
+                    tx,
+                    &req,
+                    480,
+                    "Temporarily Unavailable (Not Registered)",
+                );
+                return;
+            }
         }
         let a_sdp = if req.body.is_empty() {
             None
@@ -110,6 +128,9 @@ impl Switch {
             open_client_txs: 0,
             reinvite_pending: false,
             best_failure: None,
+            ivr: session,
+            our_sdp: None,
+            codec: media::g711::Codec::Pcmu,
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
@@ -127,8 +148,8 @@ impl Switch {
         self.actions.push_back(Action::AllocateMedia { call: id });
     }
 
-    /// Media is ready: send an INVITE to every registered contact of the callee.
-    pub(super) fn start_branches(&mut self, now: Instant, id: CallId, ports: RelayPorts) {
+    /// Media is ready: a dialplan call starts its plan, a direct call rings the callee.
+    pub(super) fn media_ready(&mut self, now: Instant, id: CallId, ports: RelayPorts) {
         let Some(call) = self.calls.get_mut(&id) else {
             self.actions.push_back(Action::ReleaseMedia { call: id });
             return;
@@ -146,26 +167,56 @@ impl Switch {
                 rtcp: t.rtcp,
             });
         }
+        if call.ivr.is_some() {
+            call.state = CallState::Ivr;
+            self.drive_ivr(now, id);
+            return;
+        }
+        let callee = call.callee.number.clone();
+        let ring_timeout = self.cfg.ring_timeout;
+        if let Err((status, reason, cause)) = self.ring(now, id, &callee, ring_timeout) {
+            self.fail_call(now, id, status, reason, cause);
+        }
+    }
+
+    /// Send an INVITE to every registered contact of `extension` for call `id`, and arm the ring
+    /// timeout. On failure: the status, reason and CDR cause for the caller.
+    pub(super) fn ring(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        extension: &str,
+        ring_timeout: std::time::Duration,
+    ) -> Result<(), (u16, &'static str, &'static str)> {
+        if !self.cfg.users.contains_key(extension) {
+            return Err((404, "Not Found", "no such extension"));
+        }
         let bindings: Vec<(String, Peer)> = self
             .registrar
-            .lookup(now, &call.callee.number)
+            .lookup(now, extension)
             .into_iter()
             .map(|b| (b.uri().to_string(), b.source))
             .collect();
         if bindings.is_empty() {
-            self.fail_call(
-                now,
-                id,
+            return Err((
                 480,
                 "Temporarily Unavailable (Not Registered)",
                 "callee not registered",
-            );
-            return;
+            ));
         }
-        let body = call
-            .a_sdp
-            .as_ref()
-            .map(|s| s.rewrite_for_relay(ports.ip, ports.b_port).into_bytes());
+        let Some(call) = self.calls.get_mut(&id) else {
+            return Err((500, "Server Internal Error", "call vanished"));
+        };
+        let Some(ports) = call.relay else {
+            return Err((500, "Server Internal Error", "no media"));
+        };
+        // Once the switch gave the caller SDP of its own (IVR), the callee is offered exactly
+        // that, so the caller's codec needs no change when the two are bridged.
+        let offer = match &call.our_sdp {
+            Some(ours) => parse_sdp(ours).ok(),
+            None => call.a_sdp.clone(),
+        };
+        let body = offer.map(|s| s.rewrite_for_relay(ports.ip, ports.b_port).into_bytes());
         let max_forwards = read::max_forwards(&call.a.invite)
             .unwrap_or(70)
             .clamp(1, 70)
@@ -176,6 +227,7 @@ impl Switch {
             .as_deref()
             .map(|n| format!("\"{}\" ", n.replace('"', "")))
             .unwrap_or_default();
+        let mut sent = 0;
         for (contact, peer) in bindings {
             let local_tag = sip::message::new_tag();
             let b_call_id = sip::message::new_call_id(&self.cfg.domain);
@@ -185,7 +237,7 @@ impl Switch {
                     "{caller_display}<sip:{}@{}>;tag={local_tag}",
                     call.caller.number, self.cfg.domain
                 ),
-                remote: format!("<sip:{}@{}>", call.callee.number, self.cfg.domain),
+                remote: format!("<sip:{extension}@{}>", self.cfg.domain),
                 remote_target: contact,
                 local_cseq: 0,
                 peer,
@@ -229,21 +281,17 @@ impl Switch {
             self.client_txs
                 .insert(tx, (id, ClientPurpose::BranchInvite(index)));
             self.dialogs.insert((b_call_id, local_tag), (id, Side::B));
+            sent += 1;
         }
-        if call.branches.is_empty() {
-            self.fail_call(
-                now,
-                id,
-                500,
-                "Server Internal Error",
-                "no INVITE could be sent",
-            );
-            return;
+        if sent == 0 {
+            return Err((500, "Server Internal Error", "no INVITE could be sent"));
         }
         call.state = CallState::Ringing;
-        let deadline = now + self.cfg.ring_timeout;
+        call.best_failure = None;
+        let deadline = now + ring_timeout;
         call.ring_deadline = Some(deadline);
         self.arm(deadline, CoreTimer::RingTimeout(id));
+        Ok(())
     }
 
     /// A response (or a timeout, as `Err(408)`) on one of our client transactions.
@@ -295,6 +343,7 @@ impl Switch {
         if code == 100 {
             return;
         }
+        let wall = self.wall(now);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -309,10 +358,27 @@ impl Switch {
                 if branch.state == BranchState::Trying {
                     branch.state = BranchState::Early;
                 }
-                if call.state != CallState::Ringing {
+                if call.state != CallState::Ringing || call.a.final_sent {
                     return;
                 }
                 let Some(r) = resp else { return };
+                if call.our_sdp.is_some() {
+                    // The caller already has the switch's SDP (IVR early media): ringing only.
+                    let mut out = sip::message::make_response(
+                        &call.a.invite,
+                        code,
+                        Some(&read::reason(&r)),
+                        Some(&call.a.local_tag),
+                    );
+                    out.headers.push(
+                        self.cfg
+                            .me
+                            .contact(&call.callee.number, call.a.dialog.peer.transport),
+                    );
+                    let stx = call.a.invite_tx;
+                    self.respond(now, stx, out);
+                    return;
+                }
                 let mut out = sip::message::make_response(
                     &call.a.invite,
                     code,
@@ -362,7 +428,7 @@ impl Switch {
                 call.answered_branch = Some(i);
                 call.answered = Some(now);
                 call.state = CallState::Answered;
-                let late_offer = call.a_sdp.is_none();
+                let late_offer = call.a_sdp.is_none() && call.our_sdp.is_none();
                 let body = self.relay_sdp(id, Side::B, &r.headers, &r.body, late_offer);
                 let Some(call) = self.calls.get_mut(&id) else {
                     return;
@@ -388,6 +454,32 @@ impl Switch {
                         b.tx
                     })
                     .collect();
+                if call.ivr.is_some() {
+                    // The plan hands the call over: relay caller and callee from now on.
+                    self.actions.push_back(Action::Bridge { call: id });
+                    if let Some(session) = call.ivr.as_mut() {
+                        session.handle(ivr::Input::DialResult {
+                            now,
+                            wall,
+                            outcome: ivr::DialOutcome::Answered,
+                        });
+                    }
+                }
+                if call.a.final_sent {
+                    // The switch answered the caller already (IVR): nothing more to tell it.
+                    for t in others {
+                        let _ = self.tx.cancel(now, t);
+                    }
+                    if self.cfg.media_timeout {
+                        self.actions.push_back(Action::MediaTimeout {
+                            call: id,
+                            enabled: true,
+                        });
+                    }
+                    self.drive_ivr(now, id);
+                    return;
+                }
+                let body = call.our_sdp.clone().or(body);
                 let mut ok = sip::message::make_response(
                     &call.a.invite,
                     code,
@@ -443,8 +535,12 @@ impl Switch {
                     call.best_failure = Some(code);
                 }
                 if call.state == CallState::Ringing && call.all_branches_done() {
-                    let (status, reason, disposition, cause) =
-                        caller_status(call.best_failure.unwrap_or(480));
+                    let best = call.best_failure.unwrap_or(480);
+                    if call.ivr.is_some() {
+                        self.ivr_dial_result(now, id, dial_outcome(best));
+                        return;
+                    }
+                    let (status, reason, disposition, cause) = caller_status(best);
                     self.finish_unanswered(now, id, status, reason, disposition, cause, None);
                 }
             }
@@ -456,6 +552,11 @@ impl Switch {
         let due = self.calls.get(&id).is_some_and(|c| {
             c.state == CallState::Ringing && c.ring_deadline.is_some_and(|d| d <= now)
         });
+        if due && self.calls.get(&id).is_some_and(|c| c.ivr.is_some()) {
+            self.cancel_branches(now, id);
+            self.ivr_dial_result(now, id, ivr::DialOutcome::NoAnswer);
+            return;
+        }
         if due {
             self.finish_unanswered(
                 now,
@@ -474,10 +575,13 @@ impl Switch {
         let Some(&id) = self.invite_servers.get(&stx) else {
             return;
         };
-        let ringing = self
-            .calls
-            .get(&id)
-            .is_some_and(|c| matches!(c.state, CallState::AwaitingMedia | CallState::Ringing));
+        let ringing = self.calls.get(&id).is_some_and(|c| {
+            !c.a.final_sent
+                && matches!(
+                    c.state,
+                    CallState::AwaitingMedia | CallState::Ringing | CallState::Ivr
+                )
+        });
         if ringing {
             self.finish_unanswered(
                 now,
@@ -558,6 +662,15 @@ impl Switch {
             cause,
             Some(crm::Side::Switch),
         );
+    }
+}
+
+/// How a failed dial looks to a dialplan.
+fn dial_outcome(code: u16) -> ivr::DialOutcome {
+    match code {
+        486 | 600 | 603 => ivr::DialOutcome::Busy,
+        408 | 480 | 487 => ivr::DialOutcome::NoAnswer,
+        _ => ivr::DialOutcome::Failed,
     }
 }
 

@@ -9,6 +9,7 @@
 mod call;
 mod cdr;
 mod dialog;
+mod dialplan;
 mod indialog;
 mod invite;
 mod read;
@@ -47,13 +48,17 @@ pub struct SwitchConfig {
     pub users: HashMap<String, (String, Option<String>)>,
     /// Whether the media relay ends silent calls (the core enables it on answer).
     pub media_timeout: bool,
+    /// Until the ACD lands: which extension serves each queue a dialplan sends calls to.
+    pub queue_extensions: HashMap<String, String>,
 }
 
 /// Work the driver does for the core.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// Allocate relay ports for a new call and answer with `Switch::media_allocated`.
-    AllocateMedia { call: CallId },
+    AllocateMedia {
+        call: CallId,
+    },
     /// Where a side of the call wants to receive media (from its SDP).
     SetRemote {
         call: CallId,
@@ -62,17 +67,47 @@ pub enum Action {
         rtcp: Option<SocketAddr>,
     },
     /// Turn the relay's silence detection on (answered, media flowing) or off (hold, ringing).
-    MediaTimeout { call: CallId, enabled: bool },
+    MediaTimeout {
+        call: CallId,
+        enabled: bool,
+    },
     /// The call is over: stop relaying and free its ports.
-    ReleaseMedia { call: CallId },
+    ReleaseMedia {
+        call: CallId,
+    },
     /// A CDR change for the CRM database.
     Cdr(crm::CdrEvent),
+    /// The switch is the caller's media endpoint now (IVR): stop relaying side A to B, detect
+    /// DTMF (RFC 4733 with this payload type, and in-band).
+    Endpoint {
+        call: CallId,
+        telephone_event_pt: Option<u8>,
+    },
+    /// Play prompts to the caller; answer with `Switch::playback_done` when they end.
+    Play {
+        call: CallId,
+        prompts: Vec<ivr::Prompt>,
+        codec: media::g711::Codec,
+    },
+    StopPlayback {
+        call: CallId,
+    },
+    /// Relay caller and callee again (the plan handed the call to a person).
+    Bridge {
+        call: CallId,
+    },
+    /// Look the caller up in the CRM; answer with `Switch::lookup_result`.
+    LookupCaller {
+        call: CallId,
+        number: String,
+    },
 }
 
 /// Why the core wants to wake up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum CoreTimer {
     RingTimeout(CallId),
+    Ivr(CallId),
 }
 
 /// Counters for logs and metrics.
@@ -105,6 +140,8 @@ pub struct Switch {
     transmits: VecDeque<Transmit>,
     actions: VecDeque<Action>,
     stats: Stats,
+    /// Inbound routing and IVR plans (None: extensions dial each other directly).
+    dialplans: Option<ivr::Dialplans>,
 }
 
 /// Why we opened a client transaction.
@@ -116,7 +153,12 @@ enum ClientPurpose {
 }
 
 impl Switch {
-    pub fn new(cfg: SwitchConfig, now: Instant, wall: DateTime<Utc>) -> Self {
+    pub fn new(
+        cfg: SwitchConfig,
+        dialplans: Option<ivr::Dialplans>,
+        now: Instant,
+        wall: DateTime<Utc>,
+    ) -> Self {
         let auth = DigestAuth::new(&cfg.domain, cfg.nonce_lifetime, cfg.nonce_secret)
             .with_algorithms(&cfg.auth_algorithms);
         Switch {
@@ -135,6 +177,7 @@ impl Switch {
             transmits: VecDeque::new(),
             actions: VecDeque::new(),
             stats: Stats::default(),
+            dialplans,
         }
     }
 
@@ -189,6 +232,7 @@ impl Switch {
             self.timers.pop();
             match timer {
                 CoreTimer::RingTimeout(call) => self.ring_timeout(now, call),
+                CoreTimer::Ivr(call) => self.ivr_timeout(now, call),
             }
         }
         self.process(now);
@@ -224,7 +268,7 @@ impl Switch {
     ) {
         match result {
             Ok((ip, a_port, b_port)) => {
-                self.start_branches(now, call, RelayPorts { ip, a_port, b_port })
+                self.media_ready(now, call, RelayPorts { ip, a_port, b_port })
             }
             Err(reason) => {
                 tracing::warn!(call, %reason, "no media for call");
@@ -244,9 +288,11 @@ impl Switch {
     pub fn shutdown(&mut self, now: Instant) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
-            match self.calls.get(&id).map(|c| c.state) {
-                Some(call::CallState::Answered) => self.hang_up(now, id, None, "switch shutdown"),
-                Some(call::CallState::Ended) | None => {}
+            match self.calls.get(&id).map(|c| (c.state, c.a.final_sent)) {
+                Some((call::CallState::Ended, _)) | None => {}
+                Some((call::CallState::Answered, _)) | Some((_, true)) => {
+                    self.hang_up(now, id, None, "switch shutdown")
+                }
                 Some(_) => self.fail_call(now, id, 503, "Service Unavailable", "switch shutdown"),
             }
         }

@@ -54,3 +54,64 @@ pub(super) fn parse_sdp(body: &[u8]) -> Result<SessionDescription, String> {
         r
     })
 }
+
+/// The SDP the switch answers with when it is itself the caller's media endpoint (IVR): G.711
+/// as the caller prefers it (PCMU or PCMA), plus telephone-event when offered, on relay port A.
+/// Without an offer (late offer) it offers both G.711 laws and telephone-event/8000.
+pub(super) fn endpoint_sdp(
+    call: &super::call::Call,
+) -> Option<(Vec<u8>, media::g711::Codec, Option<u8>)> {
+    use media::g711::Codec;
+    let relay = call.relay?;
+    let (codec, te) = match &call.a_sdp {
+        Some(offer) => {
+            let audio = offer.media().iter().find(|m| m.media == "audio")?;
+            let codec = audio.formats.iter().find_map(|f| match f.as_str() {
+                "0" => Some(Codec::Pcmu),
+                "8" => Some(Codec::Pcma),
+                _ => None,
+            })?;
+            let te = audio
+                .rtpmaps
+                .iter()
+                .find(|r| {
+                    r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000
+                })
+                .map(|r| r.payload_type);
+            (codec, te)
+        }
+        None => (Codec::Pcmu, Some(101)),
+    };
+    let family = if relay.ip.is_ipv4() { "IP4" } else { "IP6" };
+    let ip = relay.ip;
+    let port = relay.a_port;
+    // Any number unique per call will do for o= (RFC 4566); take it from the CDR's UUID.
+    let hex: String = call
+        .cdr_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(12)
+        .collect();
+    let session = u64::from_str_radix(&hex, 16).unwrap_or(1);
+    let mut formats = vec![codec.payload_type().to_string()];
+    let mut lines = vec![match codec {
+        Codec::Pcmu => "a=rtpmap:0 PCMU/8000".to_string(),
+        Codec::Pcma => "a=rtpmap:8 PCMA/8000".to_string(),
+    }];
+    if call.a_sdp.is_none() {
+        formats.push("8".into());
+        lines.push("a=rtpmap:8 PCMA/8000".into());
+    }
+    if let Some(pt) = te {
+        formats.push(pt.to_string());
+        lines.push(format!("a=rtpmap:{pt} telephone-event/8000"));
+        lines.push(format!("a=fmtp:{pt} 0-16"));
+    }
+    let sdp = format!(
+        "v=0\r\no=switchboard {session} 1 IN {family} {ip}\r\ns=switchboard\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP {}\r\n{}\r\na=ptime:20\r\na=sendrecv\r\n",
+        formats.join(" "),
+        lines.join("\r\n"),
+    );
+    Some((sdp.into_bytes(), codec, te))
+}

@@ -41,6 +41,7 @@ pub fn config() -> SwitchConfig {
         auth_algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
         users,
         media_timeout: true,
+        queue_extensions: HashMap::new(),
     }
 }
 
@@ -72,7 +73,7 @@ impl TestSwitch {
             .expect("fixed date")
             .with_timezone(&chrono::Utc);
         TestSwitch {
-            sw: Switch::new(cfg, now, wall),
+            sw: Switch::new(cfg, None, now, wall),
             now,
             inbox: HashMap::new(),
             actions: Vec::new(),

@@ -1,0 +1,322 @@
+//! Calls run by a dialplan: the switch answers (or gives early media), plays prompts through the
+//! relay's endpoint mode, feeds digits, playback ends, CRM answers and timeouts to the plan's
+//! `ivr::Session`, and carries out its Dial/Enqueue/Hangup by ringing extensions or ending the call.
+
+use super::call::{BranchState, CallState};
+use super::dialog::set_body;
+use super::sdp::endpoint_sdp;
+use super::{Action, CallId, CoreTimer, Switch};
+use crm::{CdrEvent, Disposition};
+use rsip::Header;
+use std::time::Instant;
+
+impl Switch {
+    /// A DTMF digit from the caller (RTP or SIP INFO).
+    pub fn dtmf(&mut self, now: Instant, call: CallId, digit: char) {
+        let wall = self.wall(now);
+        self.ivr_input(now, call, ivr::Input::Digit { now, wall, digit });
+    }
+
+    /// The relay finished playing what the plan asked for.
+    pub fn playback_done(&mut self, now: Instant, call: CallId) {
+        let wall = self.wall(now);
+        self.ivr_input(now, call, ivr::Input::PlaybackDone { now, wall });
+    }
+
+    /// The CRM answered a `LookupCaller`.
+    pub fn lookup_result(&mut self, now: Instant, call: CallId, customer: Option<ivr::Customer>) {
+        let wall = self.wall(now);
+        self.ivr_input(
+            now,
+            call,
+            ivr::Input::LookupResult {
+                now,
+                wall,
+                customer,
+            },
+        );
+    }
+
+    /// Replace the dialplans; calls in progress keep the plan they started with.
+    pub fn reload_dialplans(&mut self, plans: Option<ivr::Dialplans>) {
+        self.dialplans = plans;
+    }
+
+    fn ivr_input(&mut self, now: Instant, call: CallId, input: ivr::Input) {
+        let Some(session) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) else {
+            return;
+        };
+        session.handle(input);
+        self.drive_ivr(now, call);
+        self.process(now);
+    }
+
+    /// The plan's timer fired (menu input, digit timeouts, lookup timeout).
+    pub(super) fn ivr_timeout(&mut self, now: Instant, call: CallId) {
+        let due = self
+            .calls
+            .get(&call)
+            .and_then(|c| c.ivr.as_ref())
+            .and_then(|s| s.poll_timeout())
+            .is_some_and(|at| at <= now);
+        if due {
+            let wall = self.wall(now);
+            if let Some(s) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) {
+                s.handle(ivr::Input::Timeout { now, wall });
+            }
+            self.drive_ivr(now, call);
+        }
+    }
+
+    /// Carry out the plan's actions until it waits for input.
+    pub(super) fn drive_ivr(&mut self, now: Instant, id: CallId) {
+        loop {
+            let Some(call) = self.calls.get_mut(&id) else {
+                return;
+            };
+            if call.state == CallState::Ended {
+                return;
+            }
+            let Some(action) = call.ivr.as_mut().and_then(|s| s.poll_action()) else {
+                break;
+            };
+            match action {
+                ivr::Action::Answer => self.ivr_answer(now, id),
+                ivr::Action::Play { prompts, .. } => {
+                    self.ivr_early_media(now, id);
+                    let codec = self
+                        .calls
+                        .get(&id)
+                        .map(|c| c.codec)
+                        .unwrap_or(media::g711::Codec::Pcmu);
+                    self.actions.push_back(Action::Play {
+                        call: id,
+                        prompts,
+                        codec,
+                    });
+                }
+                ivr::Action::StopPlayback => {
+                    self.actions.push_back(Action::StopPlayback { call: id })
+                }
+                ivr::Action::LookupCaller { number } => self
+                    .actions
+                    .push_back(Action::LookupCaller { call: id, number }),
+                ivr::Action::Dial {
+                    extension,
+                    ring_timeout,
+                } => self.ivr_dial(now, id, &extension, ring_timeout),
+                ivr::Action::Enqueue { queue, .. } => {
+                    // Until the ACD lands, a queue is served by the extension configured for it.
+                    match self.cfg.queue_extensions.get(&queue).cloned() {
+                        Some(ext) => {
+                            let timeout = self.cfg.ring_timeout;
+                            self.ivr_dial(now, id, &ext, timeout);
+                        }
+                        None => {
+                            tracing::warn!(call = id, %queue, "no extension serves this queue");
+                            self.ivr_hangup(now, id, "queue unavailable");
+                            return;
+                        }
+                    }
+                }
+                ivr::Action::Hangup { cause } => {
+                    self.ivr_hangup(now, id, &cause);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if let Some(at) = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.ivr.as_ref())
+            .and_then(|s| s.poll_timeout())
+        {
+            self.arm(at, CoreTimer::Ivr(id));
+        }
+    }
+
+    fn ivr_dial(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        extension: &str,
+        timeout: std::time::Duration,
+    ) {
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.callee.number = extension.to_string();
+            call.callee.name = self.cfg.users.get(extension).and_then(|(_, n)| n.clone());
+        }
+        if let Err((status, _, cause)) = self.ring(now, id, extension, timeout) {
+            tracing::info!(call = id, %extension, %cause, "dial from the dialplan failed");
+            let outcome = match status {
+                480 => ivr::DialOutcome::NoAnswer,
+                _ => ivr::DialOutcome::Failed,
+            };
+            self.feed_dial_result(now, id, outcome);
+        }
+    }
+
+    /// Every branch of a dial from the plan failed (or rang out).
+    pub(super) fn ivr_dial_result(&mut self, now: Instant, id: CallId, outcome: ivr::DialOutcome) {
+        self.feed_dial_result(now, id, outcome);
+        self.drive_ivr(now, id);
+    }
+
+    fn feed_dial_result(&mut self, now: Instant, id: CallId, outcome: ivr::DialOutcome) {
+        let wall = self.wall(now);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.state = CallState::Ivr;
+        call.ring_deadline = None;
+        let finished = call.ivr.as_ref().is_none_or(|s| s.is_finished());
+        if finished {
+            // The plan already let go (a queue's extension failed): nobody is left to ask.
+            let cause = match outcome {
+                ivr::DialOutcome::Busy => "busy",
+                ivr::DialOutcome::NoAnswer => "no answer",
+                _ => "unavailable",
+            };
+            self.ivr_hangup(now, id, cause);
+            return;
+        }
+        if let Some(s) = call.ivr.as_mut() {
+            s.handle(ivr::Input::DialResult { now, wall, outcome });
+        }
+    }
+
+    /// The plan answers the call: 200 OK with the switch's own SDP; the relay plays to the caller.
+    fn ivr_answer(&mut self, now: Instant, id: CallId) {
+        let wall = self.wall(now);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.a.final_sent {
+            return;
+        }
+        let Some((sdp, codec, te)) = endpoint_sdp(call) else {
+            self.fail_call(
+                now,
+                id,
+                488,
+                "Not Acceptable Here (No G.711)",
+                "no common codec",
+            );
+            return;
+        };
+        let fresh = call.our_sdp.is_none();
+        call.codec = codec;
+        call.our_sdp = Some(sdp.clone());
+        call.a.final_sent = true;
+        call.answered = Some(now);
+        let mut ok =
+            sip::message::make_response(&call.a.invite, 200, None, Some(&call.a.local_tag));
+        ok.headers.push(
+            self.cfg
+                .me
+                .contact(&call.callee.number, call.a.dialog.peer.transport),
+        );
+        ok.headers.push(Header::Allow(super::dialog::ALLOW.into()));
+        ok.headers.push(self.cfg.me.server());
+        set_body(
+            &mut ok.headers,
+            &mut ok.body,
+            Some(("application/sdp", sdp)),
+        );
+        let stx = call.a.invite_tx;
+        let cdr_id = call.cdr_id.clone();
+        if fresh {
+            self.actions.push_back(Action::Endpoint {
+                call: id,
+                telephone_event_pt: te,
+            });
+        }
+        self.respond(now, stx, ok);
+        self.stats.calls_answered += 1;
+        self.actions.push_back(Action::Cdr(CdrEvent::Answer {
+            call_id: cdr_id,
+            at: wall,
+        }));
+    }
+
+    /// Prompts before an answer go out as early media (183 with the switch's SDP).
+    fn ivr_early_media(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.a.final_sent || call.our_sdp.is_some() {
+            return;
+        }
+        let Some((sdp, codec, te)) = endpoint_sdp(call) else {
+            return;
+        };
+        call.codec = codec;
+        call.our_sdp = Some(sdp.clone());
+        let mut progress = sip::message::make_response(
+            &call.a.invite,
+            183,
+            Some("Session Progress"),
+            Some(&call.a.local_tag),
+        );
+        progress.headers.push(
+            self.cfg
+                .me
+                .contact(&call.callee.number, call.a.dialog.peer.transport),
+        );
+        set_body(
+            &mut progress.headers,
+            &mut progress.body,
+            Some(("application/sdp", sdp)),
+        );
+        let stx = call.a.invite_tx;
+        self.actions.push_back(Action::Endpoint {
+            call: id,
+            telephone_event_pt: te,
+        });
+        self.respond(now, stx, progress);
+    }
+
+    /// The plan hangs up: BYE if the caller was answered, else the final response its cause names.
+    pub(super) fn ivr_hangup(&mut self, now: Instant, id: CallId, cause: &str) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.a.final_sent {
+            self.hang_up(now, id, None, cause);
+            return;
+        }
+        let (status, reason, disposition) = match cause {
+            "busy" => (486, "Busy Here", Disposition::Busy),
+            "no answer" | "no_answer" => (480, "No Answer", Disposition::NoAnswer),
+            _ => (480, "Temporarily Unavailable", Disposition::Failed),
+        };
+        self.finish_unanswered(
+            now,
+            id,
+            status,
+            reason,
+            disposition,
+            cause,
+            Some(crm::Side::Switch),
+        );
+    }
+
+    /// CANCEL every branch still ringing.
+    pub(super) fn cancel_branches(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let mut txs = Vec::new();
+        for b in call.branches.iter_mut() {
+            if matches!(b.state, BranchState::Trying | BranchState::Early) {
+                b.state = BranchState::Cancelled;
+                b.ended = Some(now);
+                txs.push(b.tx);
+            }
+        }
+        for t in txs {
+            let _ = self.tx.cancel(now, t);
+        }
+    }
+}
