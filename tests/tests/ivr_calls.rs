@@ -37,8 +37,36 @@ type = "hangup"
 cause = "normal"
 "#;
 
-/// A caller whose SDP points at `rtp_port` (a socket of the test), hanging up after `talk_ms`.
-fn caller_scenario(rtp_port: u16, talk_ms: u64) -> String {
+/// A caller whose SDP points at `rtp_port` (a socket of the test), hanging up after `talk_ms`;
+/// with `info_digit`, it sends that digit as SIP INFO (application/dtmf-relay) 1.5 s after the ACK.
+fn caller_scenario(rtp_port: u16, talk_ms: u64, info_digit: Option<char>) -> String {
+    let info = match info_digit {
+        Some(d) => format!(
+            r#"  <pause milliseconds="1500"/>
+  <send retrans="500"><![CDATA[
+INFO [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 3 INFO
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal={d}
+Duration=160
+]]></send>
+  <recv response="200"/>
+"#
+        ),
+        None => String::new(),
+    };
+    let talk_ms = if info_digit.is_some() {
+        talk_ms.saturating_sub(1500)
+    } else {
+        talk_ms
+    };
     let invite = |cseq: u32, auth: &str| {
         format!(
             r#"  <send retrans="500"><![CDATA[
@@ -96,14 +124,14 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
-  <pause milliseconds="{talk_ms}"/>
+{info}  <pause milliseconds="{talk_ms}"/>
   <send retrans="500"><![CDATA[
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:2001@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
 [last_To:]
 Call-ID: [call_id]
-CSeq: 3 BYE
+CSeq: 4 BYE
 Max-Forwards: 70
 Content-Length: 0
 
@@ -179,8 +207,30 @@ fn tone_share(samples: &[i16], freq: f64) -> f64 {
     media::goertzel::power(freq, samples) / mean_square
 }
 
+/// How the caller presses 1.
+#[derive(Clone, Copy, PartialEq)]
+enum Press {
+    Rfc4733,
+    InBand,
+    SipInfo,
+}
+
 #[test]
 fn menu_prompt_audio_arrives_and_an_rfc4733_digit_reaches_the_agent() {
+    menu_call(Press::Rfc4733);
+}
+
+#[test]
+fn an_in_band_dtmf_digit_in_the_g711_stream_reaches_the_agent() {
+    menu_call(Press::InBand);
+}
+
+#[test]
+fn a_sip_info_digit_reaches_the_agent() {
+    menu_call(Press::SipInfo);
+}
+
+fn menu_call(press: Press) {
     let plans = tempfile::tempdir().expect("tempdir");
     std::fs::write(plans.path().join("test.toml"), PLAN).expect("plan");
     std::fs::create_dir_all(plans.path().join("prompts")).expect("prompts dir");
@@ -197,7 +247,8 @@ fn menu_prompt_audio_arrives_and_an_rfc4733_digit_reaches_the_agent() {
         .expect("timeout");
     let rtp_port = media.local_addr().expect("addr").port();
     let scenario = switch.dir.path().join("ivr_caller.xml");
-    std::fs::write(&scenario, caller_scenario(rtp_port, 7000)).expect("scenario");
+    let info = (press == Press::SipInfo).then_some('1');
+    std::fs::write(&scenario, caller_scenario(rtp_port, 7000, info)).expect("scenario");
     let port = switchboard_e2e::free_port().to_string();
     let caller = sipp(
         &switch,
@@ -251,25 +302,46 @@ fn menu_prompt_audio_arrives_and_an_rfc4733_digit_reaches_the_agent() {
     let share = tone_share(&decode(&prompt), 1000.0);
     assert!(share > 0.8, "prompt is a 1 kHz tone (share {share:.2})");
 
-    // 2. Press 1 (RFC 4733, PT 101): three updates then three end packets, as phones do.
-    let ts = 50_000u32;
-    for (i, (end, dur)) in [
-        (false, 160u16),
-        (false, 320),
-        (false, 480),
-        (true, 640),
-        (true, 640),
-        (true, 640),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut ev = vec![1u8, if end { 0x80 | 10 } else { 10 }];
-        ev.extend_from_slice(&dur.to_be_bytes());
-        media
-            .send_to(&rtp(101, i == 0, 100 + i as u16, ts, &ev), relay_a)
-            .expect("send dtmf");
-        std::thread::sleep(Duration::from_millis(20));
+    // 2. Press 1.
+    match press {
+        Press::Rfc4733 => {
+            // PT 101: three updates then three end packets, as phones do.
+            let ts = 50_000u32;
+            for (i, (end, dur)) in [
+                (false, 160u16),
+                (false, 320),
+                (false, 480),
+                (true, 640),
+                (true, 640),
+                (true, 640),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let mut ev = vec![1u8, if end { 0x80 | 10 } else { 10 }];
+                ev.extend_from_slice(&dur.to_be_bytes());
+                media
+                    .send_to(&rtp(101, i == 0, 100 + i as u16, ts, &ev), relay_a)
+                    .expect("send dtmf");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Press::InBand => {
+            // 100 ms of the DTMF tone pair for 1 (697 + 1209 Hz) in PCMU, then 100 ms of silence.
+            let mut pcm = media::tone::dtmf('1', 6000.0, 100).expect("dtmf tone");
+            pcm.extend(std::iter::repeat_n(0i16, 800));
+            for (i, frame) in pcm.chunks(160).enumerate() {
+                let payload: Vec<u8> = frame.iter().map(|s| Codec::Pcmu.encode(*s)).collect();
+                media
+                    .send_to(
+                        &rtp(0, i == 0, 200 + i as u16, 60_000 + 160 * i as u32, &payload),
+                        relay_a,
+                    )
+                    .expect("send");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Press::SipInfo => {} // SIPp sends the INFO 1.5 s after its ACK
     }
 
     // 3. The plan dials the agent, who answers and echoes: what we send at 440 Hz comes back.
