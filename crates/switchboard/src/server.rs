@@ -276,4 +276,11 @@ fn print_demo(config: &Resolved) {
         "Dial another extension's number to call it. CDRs: {}",
         config.database_url
     );
+    if config
+        .dialplans_dir
+        .as_ref()
+        .is_some_and(|(d, _)| d.join("bank.toml").is_file())
+    {
+        println!("Dial 1588 for the sample phone-banking IVR (dialplans/bank.toml).");
+    }
 }
