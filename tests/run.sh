@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip)
+# Speech for the in-band DTMF detector's no-false-digits test.
+command -v espeak-ng >/dev/null || need+=(espeak-ng)
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${need[*]}" >&2
   sudo_cmd=""
