@@ -344,9 +344,9 @@ fn menu_call(press: Press) {
         Press::SipInfo => {} // SIPp sends the INFO 1.5 s after its ACK
     }
 
-    // 3. The plan dials the agent, who answers and echoes: what we send at 440 Hz comes back.
+    // 3. The plan dials the agent, who answers and echoes: what we send at 1500 Hz comes back.
     std::thread::sleep(Duration::from_millis(1500));
-    let tone: Vec<u8> = media::tone::sine(440.0, 8000.0, 8000)
+    let tone: Vec<u8> = media::tone::sine(1500.0, 8000.0, 8000)
         .into_iter()
         .map(|s| Codec::Pcmu.encode(s))
         .collect();
@@ -360,8 +360,8 @@ fn menu_call(press: Press) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let echoed = recv_rtp(&media, Instant::now() + Duration::from_millis(500));
-    let share = tone_share(&decode(&echoed), 440.0);
-    assert!(share > 0.5, "the agent's echo of our 440 Hz came back through the bridge (share {share:.2}, {} packets)", echoed.len());
+    let share = tone_share(&decode(&echoed), 1500.0);
+    assert!(share > 0.5, "the agent's echo of our 1500 Hz (not ringback) came back through the bridge (share {share:.2}, {} packets)", echoed.len());
 
     caller
         .wait(Duration::from_secs(20))

@@ -32,6 +32,12 @@ impl Dialplans {
     }
 
     /// The plan name and step id a dialled number enters, if any route matches.
+    /// A prompt named the way plans name them (`tone:440:1000`, `silence:500`, or a file under
+    /// the prompts directory), e.g. a `moh` step's source. None when malformed or escaping.
+    pub fn prompt(&self, spec: &str) -> Option<crate::Prompt> {
+        crate::prompt::parse_prompt(spec, &self.inner.prompts_dir).ok()
+    }
+
     pub fn route(&self, dialled: &str) -> Option<(&str, &str)> {
         let at = self.inner.route(dialled)?;
         let plan = &self.inner.plans[at.plan];

@@ -379,9 +379,15 @@ impl Driver {
                 call,
                 prompts,
                 codec,
+                looping,
             } => {
                 if let Some(s) = self.sessions.get(&call) {
-                    s.play(crate::dialplans::resolve(&self.prompts, &prompts), codec);
+                    let prompts = crate::dialplans::resolve(&self.prompts, &prompts);
+                    if looping {
+                        s.play_looping(prompts, codec);
+                    } else {
+                        s.play(prompts, codec);
+                    }
                 }
             }
             Action::StopPlayback { call } => {

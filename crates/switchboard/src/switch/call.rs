@@ -135,6 +135,8 @@ pub struct Call {
     pub our_sdp: Option<Vec<u8>>,
     /// The codec agreed with the caller for prompts.
     pub codec: media::g711::Codec,
+    /// What the caller hears while the plan rings someone (a `moh` step), else ringback.
+    pub moh: Option<ivr::Prompt>,
 }
 
 /// The relay ports of a call.

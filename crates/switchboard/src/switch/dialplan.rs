@@ -93,6 +93,7 @@ impl Switch {
                         call: id,
                         prompts,
                         codec,
+                        looping: false,
                     });
                 }
                 ivr::Action::StopPlayback => {
@@ -117,6 +118,15 @@ impl Switch {
                             self.ivr_hangup(now, id, "queue unavailable");
                             return;
                         }
+                    }
+                }
+                ivr::Action::MusicOnHold { source } => {
+                    let moh = self.dialplans.as_ref().and_then(|d| d.prompt(&source));
+                    if moh.is_none() {
+                        tracing::warn!(call = id, %source, "unusable music-on-hold source");
+                    }
+                    if let Some(call) = self.calls.get_mut(&id) {
+                        call.moh = moh;
                     }
                 }
                 ivr::Action::Hangup { cause } => {
@@ -154,6 +164,32 @@ impl Switch {
                 _ => ivr::DialOutcome::Failed,
             };
             self.feed_dial_result(now, id, outcome);
+            return;
+        }
+        // A caller the switch answered would hear silence while the extension rings: give it the
+        // plan's music on hold, or ringback (440+480 Hz, 2 s on, 4 s off).
+        if let Some(call) = self
+            .calls
+            .get(&id)
+            .filter(|c| c.a.final_sent || c.our_sdp.is_some())
+        {
+            let prompts = match &call.moh {
+                Some(p) => vec![p.clone()],
+                None => vec![
+                    ivr::Prompt::Tone {
+                        freqs: vec![440, 480],
+                        duration: std::time::Duration::from_secs(2),
+                    },
+                    ivr::Prompt::Silence(std::time::Duration::from_secs(4)),
+                ],
+            };
+            let codec = call.codec;
+            self.actions.push_back(Action::Play {
+                call: id,
+                prompts,
+                codec,
+                looping: true,
+            });
         }
     }
 

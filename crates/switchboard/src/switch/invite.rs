@@ -131,6 +131,7 @@ impl Switch {
             ivr: session,
             our_sdp: None,
             codec: media::g711::Codec::Pcmu,
+            moh: None,
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {

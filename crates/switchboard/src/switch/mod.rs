@@ -88,6 +88,8 @@ pub enum Action {
         call: CallId,
         prompts: Vec<ivr::Prompt>,
         codec: media::g711::Codec,
+        /// Music on hold and ringback loop until stopped, and report no end.
+        looping: bool,
     },
     StopPlayback {
         call: CallId,
