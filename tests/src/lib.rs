@@ -174,23 +174,44 @@ impl Switch {
 
     /// A tiny HTTP/1.1 GET on loopback (no client library needed for JSON status checks).
     pub fn http_get(&self, path: &str) -> anyhow::Result<String> {
+        Ok(self.http("GET", path)?.1)
+    }
+
+    /// An HTTP request with an empty body: (status code, body).
+    pub fn http(&self, method: &str, path: &str) -> anyhow::Result<(u16, String)> {
         use std::io::Write;
         let mut s = std::net::TcpStream::connect(("127.0.0.1", self.http_port))?;
-        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         )?;
         let mut out = String::new();
         s.read_to_string(&mut out)?;
-        Ok(out
+        let status = out
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = out
             .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_string())
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Ok((status, body))
     }
 
     pub fn sip_target(&self) -> String {
         format!("127.0.0.1:{}", self.sip_port)
+    }
+
+    /// Send a signal (e.g. "HUP") to the switch process.
+    pub fn signal(&self, name: &str) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill")
+                .arg(format!("-{name}"))
+                .arg(c.id().to_string())
+                .status();
+        }
     }
 
     /// Kill the switch at once (a crash).
