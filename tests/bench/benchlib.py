@@ -145,10 +145,18 @@ def status_kb(pid, key):
     return 0
 
 
+def udp_rcvbuf_errors():
+    """Datagrams the kernel dropped, machine-wide, because a socket's receive buffer was full."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(dict(zip(rows[0], rows[1])).get("RcvbufErrors", 0))
+
+
 def snap(path, specs):
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
     out = {"t": time.time(), "total": sum(cpu), "idle": cpu[3] + cpu[4], "groups": {}}
+    out["udp_drops"] = udp_rcvbuf_errors()
     for spec in specs:
         label, pids = spec.split("=", 1)
         members = group([int(p) for p in pids.split(",") if p])
@@ -168,6 +176,7 @@ def diff(a_path, b_path):
     dt = b["t"] - a["t"]
     busy = 1 - (b["idle"] - a["idle"]) / max(1, b["total"] - a["total"])
     out = {"wall_s": round(dt, 1), "machine_busy_pct": round(100 * busy, 1)}
+    out["udp_drops"] = b.get("udp_drops", 0) - a.get("udp_drops", 0)
     for label, g in b["groups"].items():
         before = a["groups"].get(label, {}).get("ticks", 0)
         out[f"{label}_cpu_pct"] = round(100 * (g["ticks"] - before) / HZ / max(dt, 1e-3), 1)

@@ -8,6 +8,8 @@
 #   OUT=/tmp/switchboard-bench/sip-rate-<time>   where per-step logs and summary.jsonl go
 #   SWITCHBOARD_BIN=...                          default /work/target-bench/release/switchboard
 #   KAM_OPTS="-x tlsf -m 2048" KAM_CHILDREN=4     Kamailio allocator, shared memory, UDP workers
+#   PERF="-F 999 -g"                             also `perf record` the target in the steady state
+#                                                (then: perf report -i STEP_DIR/perf.data)
 #
 # Modes: switch = authenticated calls (407 challenge, MD5 digest) through the switch, no RTP;
 # switch-rtp = the same with G.711 played by the caller and echoed by the callee through the
@@ -120,6 +122,9 @@ run_step() {
     kamailio)
       start_kamailio "$d" "$uas_port" || { stop_all; return; }
       target=127.0.0.1:$SIP_PORT
+      # Kamailio's workers can forward a 180 after the 200 of the same call; SIPp would abort
+      # that call as unexpected (perfkit does the same).
+      auth=(-default_behaviors all,-abortunexp)
       ;;
   esac
   (cd "$d" && exec sipp -sf "$HERE/uas.xml" -i 127.0.0.1 -p "$uas_port" -mp "$uas_mp" "${echo[@]}" \
@@ -139,6 +144,12 @@ run_step() {
   # Steady state: from 3 s after the start (ramp-up done) to the last second the caller lives.
   sleep 3
   $LIB snap "$d/a.json" "${groups[@]}" "uac=$uac"
+  local perf_pid=""
+  if [ -n "${PERF:-}" ] && [ -n "$TARGET_PID" ]; then
+    # shellcheck disable=SC2086 # PERF is a list of perf options
+    perf record $PERF -p "$TARGET_PID" -o "$d/perf.data" >"$d/perf.log" 2>&1 &
+    perf_pid=$!
+  fi
   while kill -0 "$uac" 2>/dev/null; do
     $LIB snap "$d/b.tmp" "${groups[@]}" "uac=$uac"
     [ -n "$TARGET_PID" ] && [ "$mode" != kamailio ] && $LIB mem "$TARGET_PID" >"$d/mem.tmp"
@@ -146,6 +157,7 @@ run_step() {
     sleep 1
   done
   wait "$uac"; local rc=$?
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid" 2>/dev/null; wait "$perf_pid" 2>/dev/null; fi
   local cpu stats rss=null hwm=null
   cpu=$($LIB diff "$d/a.json" "$d/b.json" 2>/dev/null || echo null)
   stats=$($LIB stat "$d/stat.csv" 2>/dev/null || echo null)

@@ -253,6 +253,12 @@ impl Transactions {
         }
     }
 
+    /// Whether client transaction `id` still holds its request (None: no such transaction).
+    #[cfg(test)]
+    fn client_holds_request(&self, id: ClientTxId) -> Option<bool> {
+        self.clients.get(&id).map(ClientTx::holds_request)
+    }
+
     /// Heap entries, stale ones included: lets leak tests check the timer structure too.
     #[cfg(test)]
     fn queued_timers(&self) -> usize {

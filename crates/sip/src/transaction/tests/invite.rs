@@ -427,3 +427,45 @@ fn retransmitted_invite_in_accepted_resends_2xx_until_acked() {
     p.run_to_idle();
     p.assert_clean();
 }
+
+/// Guards the RSS growth under load: finished client transactions linger for Timer D/K/M and
+/// must not keep the request they no longer send.
+#[test]
+fn client_transactions_release_their_request_after_a_final() {
+    use super::super::TransactionError;
+    use super::msgs::request;
+    let mut p = Pair::new(Udp);
+    let (ok, s_ok, req_ok) = start(&mut p, invite(Udp, "z9hG4bKrel1", "call-rel1"));
+    let (busy, s_busy, req_busy) = start(&mut p, invite(Udp, "z9hG4bKrel2", "call-rel2"));
+    let (opt, s_opt, req_opt) = start(&mut p, request(Udp, "OPTIONS", "z9hG4bKrel3", "c-3"));
+    for c in [ok, busy, opt] {
+        assert_eq!(p.uac.tx.client_holds_request(c), Some(true), "{c:?}");
+    }
+    p.uas
+        .tx
+        .send_response(p.now, s_ok, respond(&req_ok, 200))
+        .unwrap();
+    p.uas
+        .tx
+        .send_response(p.now, s_busy, respond(&req_busy, 486))
+        .unwrap();
+    p.uas
+        .tx
+        .send_response(p.now, s_opt, respond(&req_opt, 200))
+        .unwrap();
+    p.drive();
+    for c in [ok, busy, opt] {
+        assert_eq!(p.uac.tx.client_holds_request(c), Some(false), "{c:?}");
+    }
+    // Still INVITE transactions to the API, and the failure ACK was built before the release.
+    assert_eq!(
+        p.uac.tx.cancel(p.now, ok),
+        Err(TransactionError::AlreadyFinal(ok))
+    );
+    assert_eq!(p.sent_at(Side::Uac, "ACK"), [Duration::ZERO]);
+    let ev = p.take_events(Side::Uac);
+    let ack = ack_for_2xx(Udp, &response(&ev, 200), "z9hG4bKrel1ack");
+    p.uac.tx.ack_2xx(p.now, ok, p.uas.peer, ack).unwrap();
+    p.run_to_idle();
+    p.assert_clean();
+}
