@@ -12,6 +12,9 @@
 //! [`Crm::update_customer`], [`Crm::search_customers`], [`Crm::import_customers_csv`]; the IVR
 //! finds callers with [`Crm::customer_by_number`]. Numbers go through [`phone::normalize`].
 //!
+//! A [`CdrEnd`] carries the dialplan's variables ([`CdrVars`]); they are stored with the CDR as
+//! one JSON object, cut down to the limits in [`bounded_vars`] rather than refused.
+//!
 //! Reads ([`Crm::cdr`], [`Crm::recent_cdrs`]) go straight to the pool. Times are UTC
 //! everywhere and nothing here reads the clock. PostgreSQL stores TIMESTAMPTZ; SQLite stores
 //! fixed-width RFC 3339 text with microseconds (`2025-03-01T09:00:00.000000Z`), so text order is
@@ -33,6 +36,7 @@ mod sqlite;
 mod sqlite_customers;
 mod store;
 pub mod testing;
+mod vars;
 mod writer;
 
 pub use customer::{
@@ -46,6 +50,9 @@ pub use model::{Cdr, CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 pub use phone::PhoneError;
 pub use store::{Backend, Crm};
 pub use testing::connect_isolated_postgres;
+pub use vars::{
+    bounded_vars, CdrVars, MAX_VARS, MAX_VAR_NAME_CHARS, MAX_VAR_VALUE_CHARS, TRUNCATED_VAR,
+};
 pub use writer::{
     CdrEvent, CdrSender, CdrWriter, CdrWriterTask, WriterClosed, WriterStats, MAX_BATCH,
 };

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::CrmError;
+use crate::{CdrVars, CrmError};
 
 /// A call has begun: written immediately so a crash never loses the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +31,10 @@ pub struct CdrEnd {
     pub hangup_side: Option<Side>,
     /// The legs in timeline order; they replace any legs stored before for this call.
     pub legs: Vec<Leg>,
+    /// Variables the dialplan set during the call (menu choices, masked account numbers,
+    /// language...). They replace any stored before; over the limits of
+    /// [`crate::bounded_vars`] the excess is dropped, never the CDR.
+    pub vars: CdrVars,
 }
 
 /// One SIP leg of a call.
@@ -72,6 +76,9 @@ pub struct Cdr {
     /// The switch closed this record at startup because it had no end (crash or kill).
     pub recovered: bool,
     pub legs: Vec<Leg>,
+    /// The dialplan's variables as stored (limits applied); empty while the call is in
+    /// progress, for recovered records, and for records written before variables existed.
+    pub vars: CdrVars,
 }
 
 /// The outcome of a call, stored as lower-case text.
@@ -200,6 +207,7 @@ pub(crate) struct CdrRow {
     pub hangup_cause: Option<String>,
     pub hangup_side: Option<Side>,
     pub recovered: bool,
+    pub vars: CdrVars,
 }
 
 impl CdrRow {
@@ -225,6 +233,7 @@ impl CdrRow {
             billable_s,
             recovered: self.recovered,
             legs,
+            vars: self.vars,
         }
     }
 }
@@ -297,6 +306,7 @@ mod tests {
                 leg(LegRole::Caller, "1001", t(1, 0), Some(t(3, 0))),
                 leg(LegRole::Callee, "2002", t(2, 0), Some(t(3, 0))),
             ],
+            vars: CdrVars::new(),
         };
         let fb = end.fallback();
         assert_eq!((fb.caller, fb.callee), ("1001", "2002"));

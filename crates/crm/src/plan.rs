@@ -36,13 +36,15 @@ pub(crate) const ANSWER_TAIL: &str = ") AS v WHERE cdrs.call_id = v.column1 RETU
 
 pub(crate) const END_INSERT: &str =
     "INSERT INTO cdrs (call_id, caller, callee, started_at, answered_at, ended_at,
-                       disposition, sip_status, hangup_cause, hangup_side, recovered) ";
+                       disposition, sip_status, hangup_cause, hangup_side, recovered, vars) ";
+/// Bound columns of [`END_INSERT`].
+pub(crate) const END_COLUMNS: usize = 12;
 /// An end for an unknown call inserts the whole row (numbers and times guessed from the legs).
 pub(crate) const END_CONFLICT: &str = " ON CONFLICT (call_id) DO UPDATE SET
     answered_at = COALESCE(cdrs.answered_at, excluded.answered_at),
     ended_at = excluded.ended_at, disposition = excluded.disposition,
     sip_status = excluded.sip_status, hangup_cause = excluded.hangup_cause,
-    hangup_side = excluded.hangup_side, recovered = FALSE";
+    hangup_side = excluded.hangup_side, recovered = FALSE, vars = excluded.vars";
 
 /// Followed by the list of call ids and `)`: legs are replaced, never appended, so replaying
 /// an end (writer retry) cannot duplicate them.

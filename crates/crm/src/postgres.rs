@@ -8,10 +8,10 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use crate::model::{status_from_stored, CdrRow};
 use crate::plan::{
-    rows_per_statement, unknown_answers, Plan, ANSWER_HEAD, ANSWER_TAIL, END_CONFLICT, END_INSERT,
-    LEGS_DELETE, LEGS_INSERT, START_CONFLICT, START_INSERT,
+    rows_per_statement, unknown_answers, Plan, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS, END_CONFLICT,
+    END_INSERT, LEGS_DELETE, LEGS_INSERT, START_CONFLICT, START_INSERT,
 };
-use crate::{Cdr, CrmError, Disposition, Leg, LegRole, Side};
+use crate::{vars, Cdr, CrmError, Disposition, Leg, LegRole, Side};
 
 fn get_opt_status(row: &PgRow, column: &'static str) -> Result<Option<u16>, CrmError> {
     row.try_get::<Option<i32>, _>(column)?
@@ -53,7 +53,7 @@ pub(crate) async fn apply_plan(
         );
     }
 
-    for chunk in plan.ends.chunks(rows_per_statement(10)) {
+    for chunk in plan.ends.chunks(rows_per_statement(END_COLUMNS)) {
         let mut q = QueryBuilder::<Postgres>::new(END_INSERT);
         q.push_values(chunk, |mut b, e| {
             let fb = e.fallback();
@@ -67,7 +67,10 @@ pub(crate) async fn apply_plan(
                 .push_bind(i32::from(e.sip_status))
                 .push_bind(&e.hangup_cause)
                 .push_bind(e.hangup_side.map(Side::as_str))
-                .push_bind(false);
+                .push_bind(false)
+                .push_bind(vars::to_stored(&e.call_id, &e.vars))
+                // A text bind is not implicitly a JSONB value.
+                .push_unseparated("::jsonb");
         });
         q.push(END_CONFLICT);
         q.build().execute(&mut *conn).await?;
@@ -121,7 +124,7 @@ pub(crate) async fn recover_open(
 
 const CDR_COLUMNS: &str =
     "call_id, caller, caller_name, callee, callee_name, started_at, answered_at,
-    ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered";
+    ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered, vars::text AS vars";
 const LEG_COLUMNS: &str =
     "cdr_call_id, role, sip_call_id, peer, extension, started_at, answered_at,
     ended_at, final_status";
@@ -147,6 +150,7 @@ fn cdr_row(row: &PgRow) -> Result<CdrRow, CrmError> {
             .map(|s| Side::from_stored(&s))
             .transpose()?,
         recovered: row.try_get("recovered")?,
+        vars: vars::from_stored(row.try_get::<Option<&str>, _>("vars")?)?,
     })
 }
 

@@ -58,6 +58,7 @@ async fn start_answer_end_reads_back_with_durations(crm: &Crm) -> anyhow::Result
         hangup_cause: "no answer".into(),
         hangup_side: Some(Side::Switch),
         legs: vec![leg(LegRole::Callee, "2001", 1_100, None, 31_000)],
+        vars: Default::default(),
     })
     .await?;
     let unanswered = must_get(crm, "call-2").await?;

@@ -16,10 +16,16 @@ use tokio_util::sync::CancellationToken;
 /// What the socket tasks hand to the driver.
 #[derive(Debug)]
 pub enum Inbound {
-    /// A whole SIP message (a UDP datagram, or one framed off a TCP stream).
+    /// A whole SIP message (a UDP datagram, or one framed off a TCP stream) that did not parse;
+    /// the core answers it with a precise 400/505/501 where it can.
     Message {
         from: Peer,
         bytes: Bytes,
+    },
+    /// A message parsed on the socket's task, so parsing runs beside the core, not in it.
+    Parsed {
+        from: Peer,
+        msg: Box<rsip::SipMessage>,
     },
     /// A TCP connection is open; responses and requests to `addr` go to `writer`.
     TcpUp {
@@ -39,6 +45,11 @@ pub enum Control {
     Lookup {
         call: CallId,
         customer: Option<ivr::Customer>,
+    },
+    /// The relay's answer to an allocation.
+    Media {
+        call: CallId,
+        result: Result<media::RelaySession, media::MediaError>,
     },
 }
 
@@ -79,10 +90,7 @@ pub async fn udp_reader(
         };
         match received {
             Ok((n, from)) => {
-                let msg = Inbound::Message {
-                    from: Peer::udp(from),
-                    bytes: Bytes::copy_from_slice(&buf[..n]),
-                };
+                let msg = parsed(Peer::udp(from), &buf[..n]);
                 if inbound.send(msg).await.is_err() {
                     return;
                 }
@@ -93,9 +101,26 @@ pub async fn udp_reader(
     }
 }
 
+/// Parse on the caller's task; unparsable bytes go to the core as they are.
+pub fn parsed(from: Peer, bytes: &[u8]) -> Inbound {
+    match sip::parse::parse(bytes) {
+        Ok(msg) => Inbound::Parsed {
+            from,
+            msg: Box::new(msg),
+        },
+        Err(_) => Inbound::Message {
+            from,
+            bytes: Bytes::copy_from_slice(bytes),
+        },
+    }
+}
+
 pub struct Driver {
     switch: Switch,
     udp: Vec<Arc<UdpSocket>>,
+    /// The socket to send from per address family, chosen once.
+    udp4: Option<Arc<UdpSocket>>,
+    udp6: Option<Arc<UdpSocket>>,
     inbound: mpsc::Sender<Inbound>,
     relay: media::MediaRelay,
     media_timeout: Option<Duration>,
@@ -132,8 +157,15 @@ impl Driver {
             .as_ref()
             .map(|d| d.prompts.clone())
             .unwrap_or_default();
+        let family = |v4: bool| {
+            udp.iter()
+                .find(|s| s.local_addr().is_ok_and(|a| a.is_ipv4() == v4))
+                .cloned()
+        };
         Driver {
             switch: Switch::new(cfg, dialplans.map(|d| d.plans), now, chrono::Utc::now()),
+            udp4: family(true),
+            udp6: family(false),
             udp,
             inbound,
             relay,
@@ -192,6 +224,7 @@ impl Driver {
                     Control::Lookup { call, customer } => {
                         self.switch.lookup_result(Instant::now(), call, customer)
                     }
+                    Control::Media { call, result } => self.media_allocated(call, result),
                 },
                 _ = sleep => self.switch.handle_timeout(Instant::now()),
                 _ = tick.tick() => {}
@@ -203,6 +236,27 @@ impl Driver {
         for (_, session) in self.sessions.drain() {
             session.close().await;
         }
+    }
+
+    fn media_allocated(
+        &mut self,
+        call: CallId,
+        result: Result<media::RelaySession, media::MediaError>,
+    ) {
+        let result = match result {
+            Ok(session) => {
+                session.set_media_timeout(None);
+                let ports = (
+                    session.advertise_ip(),
+                    session.local_port(media::Side::A),
+                    session.local_port(media::Side::B),
+                );
+                self.sessions.insert(call, session);
+                Ok(ports)
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        self.switch.media_allocated(Instant::now(), call, result);
     }
 
     fn on_media_event(&mut self, ev: media::MediaEvent) {
@@ -238,6 +292,7 @@ impl Driver {
             Inbound::Message { from, bytes } => {
                 self.switch.handle_datagram(Instant::now(), from, &bytes)
             }
+            Inbound::Parsed { from, msg } => self.switch.handle_message(Instant::now(), from, *msg),
             Inbound::TcpUp { addr, writer } => {
                 self.tcp.insert(addr, writer);
             }
@@ -283,15 +338,12 @@ impl Driver {
     async fn send(&mut self, to: Peer, bytes: Bytes) {
         match to.transport {
             Transport::Udp => {
-                let socket = self
-                    .udp
-                    .iter()
-                    .find(|s| {
-                        s.local_addr()
-                            .is_ok_and(|a| a.is_ipv4() == to.addr.is_ipv4())
-                    })
-                    .or(self.udp.first());
-                if let Some(socket) = socket {
+                let socket = if to.addr.is_ipv4() {
+                    self.udp4.as_ref()
+                } else {
+                    self.udp6.as_ref()
+                };
+                if let Some(socket) = socket.or(self.udp.first()) {
                     if let Err(e) = socket.send_to(&bytes, to.addr).await {
                         tracing::debug!(%to, error = %e, "UDP send failed");
                     }
@@ -317,24 +369,15 @@ impl Driver {
     async fn act(&mut self, action: Action) {
         match action {
             Action::AllocateMedia { call } => {
-                let result = self
-                    .relay
-                    .allocate(&call.to_string(), self.media_tx.clone())
-                    .await;
-                let result = match result {
-                    Ok(session) => {
-                        session.set_media_timeout(None);
-                        let ports = (
-                            session.advertise_ip(),
-                            session.local_port(media::Side::A),
-                            session.local_port(media::Side::B),
-                        );
-                        self.sessions.insert(call, session);
-                        Ok(ports)
-                    }
-                    Err(e) => Err(e.to_string()),
-                };
-                self.switch.media_allocated(Instant::now(), call, result);
+                // Binding four sockets is the slowest step of a call's setup: do it on another
+                // task so the core keeps serving SIP meanwhile.
+                let relay = self.relay.clone();
+                let events = self.media_tx.clone();
+                let reply = self.control_tx.clone();
+                tokio::spawn(async move {
+                    let result = relay.allocate(&call.to_string(), events).await;
+                    let _ = reply.send(Control::Media { call, result }).await;
+                });
             }
             Action::SetRemote {
                 call,

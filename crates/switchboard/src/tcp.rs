@@ -113,10 +113,7 @@ async fn run(
             match framer.next_message() {
                 Ok(Some(bytes)) => {
                     if inbound
-                        .send(Inbound::Message {
-                            from: Peer::tcp(addr),
-                            bytes,
-                        })
+                        .send(crate::sip_driver::parsed(Peer::tcp(addr), &bytes))
                         .await
                         .is_err()
                     {

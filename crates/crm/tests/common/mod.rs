@@ -78,5 +78,6 @@ pub fn answered_end(call_id: &str, answered: i64, ended: i64) -> CdrEnd {
             leg(LegRole::Caller, "+4930123456", 0, Some(answered), ended),
             leg(LegRole::Callee, "2001", 100, Some(answered), ended),
         ],
+        vars: Default::default(),
     }
 }

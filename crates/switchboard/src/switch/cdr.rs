@@ -41,6 +41,7 @@ impl Switch {
             });
         }
         let end = crm::CdrEnd {
+            vars: call.vars.clone(),
             call_id: call.cdr_id.clone(),
             ended_at: wall(now),
             disposition,

@@ -129,6 +129,11 @@ impl Switch {
                         call.moh = moh;
                     }
                 }
+                ivr::Action::SetVar { name, value } => {
+                    if let Some(call) = self.calls.get_mut(&id) {
+                        call.vars.insert(name, value);
+                    }
+                }
                 ivr::Action::Hangup { cause } => {
                     self.ivr_hangup(now, id, &cause);
                     return;
@@ -157,13 +162,11 @@ impl Switch {
             call.callee.number = extension.to_string();
             call.callee.name = self.cfg.users.get(extension).and_then(|(_, n)| n.clone());
         }
-        if let Err((status, _, cause)) = self.ring(now, id, extension, timeout) {
+        if let Err((_, _, cause)) = self.ring(now, id, extension, timeout) {
             tracing::info!(call = id, %extension, %cause, "dial from the dialplan failed");
-            let outcome = match status {
-                480 => ivr::DialOutcome::NoAnswer,
-                _ => ivr::DialOutcome::Failed,
-            };
-            self.feed_dial_result(now, id, outcome);
+            // Nothing rang (unknown or unregistered extension): a failure, not "no answer",
+            // so the plan's on_failure step runs (ivr::DialOutcome::Failed).
+            self.feed_dial_result(now, id, ivr::DialOutcome::Failed);
             return;
         }
         // A caller the switch answered would hear silence while the extension rings: give it the

@@ -132,6 +132,7 @@ impl Switch {
             our_sdp: None,
             codec: media::g711::Codec::Pcmu,
             moh: None,
+            vars: Default::default(),
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
@@ -427,7 +428,8 @@ impl Switch {
                 branch.answered = Some(now);
                 branch.final_status = Some(code);
                 call.answered_branch = Some(i);
-                call.answered = Some(now);
+                // A caller the plan answered keeps that time: its CDR leg was answered then.
+                call.answered.get_or_insert(now);
                 call.state = CallState::Answered;
                 let late_offer = call.a_sdp.is_none() && call.our_sdp.is_none();
                 let body = self.relay_sdp(id, Side::B, &r.headers, &r.body, late_offer);

@@ -68,12 +68,17 @@ impl TestSwitch {
     }
 
     pub fn with(cfg: SwitchConfig) -> TestSwitch {
+        TestSwitch::with_plans(cfg, None)
+    }
+
+    /// A switch that routes through `plans` (see `load_plans`).
+    pub fn with_plans(cfg: SwitchConfig, plans: Option<ivr::Dialplans>) -> TestSwitch {
         let now = Instant::now();
         let wall = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
             .expect("fixed date")
             .with_timezone(&chrono::Utc);
         TestSwitch {
-            sw: Switch::new(cfg, None, now, wall),
+            sw: Switch::new(cfg, plans, now, wall),
             now,
             inbox: HashMap::new(),
             actions: Vec::new(),
@@ -208,6 +213,11 @@ impl TestSwitch {
         );
     }
 
+    /// The actions logged so far, left in the log.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
     pub fn take_actions(&mut self) -> Vec<Action> {
         std::mem::take(&mut self.actions)
     }
@@ -338,4 +348,29 @@ pub fn cdr_end(events: &[crm::CdrEvent]) -> crm::CdrEnd {
         .collect();
     assert_eq!(ends.len(), 1, "exactly one CDR end: {events:?}");
     ends.into_iter().next().expect("one end")
+}
+
+/// Compile dialplans from `(file name, TOML)` pairs, the way the server loads its directory:
+/// written to a fresh temporary directory, loaded with `ivr::load_dir`, then removed (a loaded
+/// set no longer needs its files). Prompts should be `tone:`/`silence:` built-ins.
+pub fn load_plans(files: &[(&str, &str)]) -> ivr::Dialplans {
+    let dir = std::env::temp_dir().join(format!("switchboard-plans-{}", uuid::Uuid::new_v4()));
+    let prompts = dir.join("prompts");
+    std::fs::create_dir_all(&prompts).expect("temp plan dir");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write plan");
+    }
+    let loaded = ivr::load_dir(&dir, &prompts);
+    let _ = std::fs::remove_dir_all(&dir);
+    match loaded {
+        Ok(plans) => plans,
+        Err(diags) => panic!(
+            "test plans do not load:\n{}",
+            diags
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    }
 }
