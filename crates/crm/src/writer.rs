@@ -19,6 +19,11 @@ use crate::{Backend, CdrEnd, CdrStart, Crm, CrmError};
 /// Upper bound of events per transaction: big enough to amortise the commit (an fsync on
 /// SQLite), small enough that one transaction never holds the write lock for long.
 pub const MAX_BATCH: usize = 500;
+
+/// How long the writer waits after the first event of a batch for more to arrive. Events are
+/// in memory meanwhile either way; this only trades a few milliseconds of delay for far fewer
+/// commits.
+pub const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -149,6 +154,17 @@ async fn run(
                 // 0 means closed and drained: all senders gone, or stopped and flushed.
                 if received == 0 {
                     break;
+                }
+                // Under load events trickle in one by one; wait a moment for more so one
+                // transaction carries many of them (a commit costs far more than a row).
+                if batch.len() < MAX_BATCH {
+                    tokio::time::sleep(COALESCE).await;
+                    while batch.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(ev) => batch.push(ev),
+                            Err(_) => break,
+                        }
+                    }
                 }
                 write_batch(&crm, &batch, &mut stats).await;
                 batch.clear();

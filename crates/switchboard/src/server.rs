@@ -56,9 +56,8 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         };
         match transport {
             Transport::Udp => {
-                let socket = UdpSocket::bind(addr)
-                    .await
-                    .with_context(|| format!("binding SIP UDP {addr}"))?;
+                let socket =
+                    bind_sip_udp(*addr).with_context(|| format!("binding SIP UDP {addr}"))?;
                 let local = socket.local_addr()?;
                 me.udp.get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on UDP");
@@ -167,6 +166,22 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         Err(_) => tracing::error!("CDR writer did not finish within 15 s; pending CDR updates will be recovered at the next start"),
     }
     Ok(())
+}
+
+/// What we ask the kernel to buffer on the SIP UDP socket: bursts (a registration storm after a
+/// network blip, a call-rate peak) queue here instead of being dropped and retransmitted. The
+/// kernel caps it at net.core.rmem_max (docs/operations.md).
+const SIP_UDP_RECV_BUFFER: usize = 8 << 20;
+
+fn bind_sip_udp(addr: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if let Err(e) = socket.set_recv_buffer_size(SIP_UDP_RECV_BUFFER) {
+        tracing::warn!(error = %e, "could not enlarge the SIP UDP receive buffer");
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 /// Reloads dialplans and prompts from disk and hands them to the driver; a broken set is refused
