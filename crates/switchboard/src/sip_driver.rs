@@ -275,7 +275,7 @@ impl Driver {
             } => {
                 if let Ok(call) = label.parse::<CallId>() {
                     tracing::debug!(call, %digit, ?source, "DTMF");
-                    self.switch.dtmf(now, call, digit);
+                    self.switch.dtmf(now, call, digit, false);
                 }
             }
             media::MediaEvent::PlaybackDone { label } => {

@@ -137,6 +137,8 @@ pub struct Call {
     pub codec: media::g711::Codec,
     /// What the caller hears while the plan rings someone (a `moh` step), else ringback.
     pub moh: Option<ivr::Prompt>,
+    /// The last digit taken, when, and whether it came by SIP INFO (for deduplication).
+    pub last_dtmf: Option<(char, std::time::Instant, bool)>,
     /// Variables the plan set (menu choices, customer grade...), kept with the CDR.
     pub vars: std::collections::BTreeMap<String, String>,
 }

@@ -10,9 +10,28 @@ use crm::{CdrEvent, Disposition};
 use rsip::Header;
 use std::time::Instant;
 
+/// How close the same key from INFO and from the media must be to count as one press.
+const DTMF_DUPLICATE_WINDOW: std::time::Duration = std::time::Duration::from_millis(800);
+
 impl Switch {
     /// A DTMF digit from the caller (RTP or SIP INFO).
-    pub fn dtmf(&mut self, now: Instant, call: CallId, digit: char) {
+    /// A DTMF digit from the caller: `via_info` for SIP INFO, else from the media (RFC 4733 or
+    /// in-band, already deduplicated by the relay). A phone that signals one key press both in
+    /// INFO and in the media gives the same digit twice within moments: the second is dropped.
+    pub fn dtmf(&mut self, now: Instant, call: CallId, digit: char, via_info: bool) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let Some((last, at, last_info)) = c.last_dtmf {
+            if last == digit
+                && last_info != via_info
+                && now.saturating_duration_since(at) < DTMF_DUPLICATE_WINDOW
+            {
+                tracing::debug!(call, %digit, "same key from INFO and media: counted once");
+                return;
+            }
+        }
+        c.last_dtmf = Some((digit, now, via_info));
         let wall = self.wall(now);
         self.ivr_input(now, call, ivr::Input::Digit { now, wall, digit });
     }

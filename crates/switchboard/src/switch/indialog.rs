@@ -80,7 +80,7 @@ impl Switch {
                     .map(|e| e.digit);
                 self.reply(now, tx, &req, 200, "OK");
                 if let Some(digit) = digit {
-                    self.dtmf(now, id, digit);
+                    self.dtmf(now, id, digit, true);
                 }
             }
             Method::Invite | Method::Update => {

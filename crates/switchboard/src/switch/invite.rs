@@ -133,6 +133,7 @@ impl Switch {
             codec: media::g711::Codec::Pcmu,
             moh: None,
             vars: Default::default(),
+            last_dtmf: None,
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {

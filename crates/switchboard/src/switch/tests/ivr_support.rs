@@ -272,7 +272,7 @@ pub fn playback_done(ts: &mut TestSwitch, call: CallId) {
 /// A digit from the caller, as the relay (RFC 4733 or in-band) reports it.
 pub fn dtmf(ts: &mut TestSwitch, call: CallId, digit: char) {
     let now = ts.now;
-    ts.sw.dtmf(now, call, digit);
+    ts.sw.dtmf(now, call, digit, false);
     ts.pump();
 }
 

@@ -10,6 +10,7 @@ mod forking;
 mod harness;
 mod in_dialog;
 mod ivr_dial;
+mod ivr_dtmf;
 mod ivr_flow;
 mod ivr_menu;
 mod ivr_support;
