@@ -39,7 +39,12 @@ cause = "normal"
 
 /// A caller whose SDP points at `rtp_port` (a socket of the test), hanging up after `talk_ms`;
 /// with `info_digit`, it sends that digit as SIP INFO (application/dtmf-relay) 1.5 s after the ACK.
-fn caller_scenario(rtp_port: u16, talk_ms: u64, info_digit: Option<char>) -> String {
+fn caller_scenario(
+    rtp_port: u16,
+    talk_ms: u64,
+    info_digit: Option<char>,
+    pcap: Option<&str>,
+) -> String {
     let info = match info_digit {
         Some(d) => format!(
             r#"  <pause milliseconds="1500"/>
@@ -62,7 +67,16 @@ Duration=160
         ),
         None => String::new(),
     };
-    let talk_ms = if info_digit.is_some() {
+    let info = match pcap {
+        // SIPp's own RTP player sends the recorded telephone-event packets of a key press.
+        Some(file) => format!(
+            r#"  <pause milliseconds="1800"/>
+  <nop><action><exec play_pcap_audio="{file}"/></action></nop>
+"#
+        ),
+        None => info,
+    };
+    let talk_ms = if info_digit.is_some() || pcap.is_some() {
         talk_ms.saturating_sub(1500)
     } else {
         talk_ms
@@ -194,6 +208,26 @@ fn decode(packets: &[Received]) -> Vec<i16> {
         .collect()
 }
 
+/// Send 1 s of 1.5 kHz to the relay and expect the agent's echo of it back through the bridge.
+fn echo_check(media: &UdpSocket, relay_a: SocketAddr) {
+    let tone: Vec<u8> = media::tone::sine(1500.0, 8000.0, 8000)
+        .into_iter()
+        .map(|s| Codec::Pcmu.encode(s))
+        .collect();
+    for (i, frame) in tone.chunks(160).enumerate() {
+        media
+            .send_to(
+                &rtp(0, i == 0, 1000 + i as u16, 80_000 + 160 * i as u32, frame),
+                relay_a,
+            )
+            .expect("send audio");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let echoed = recv_rtp(&media, Instant::now() + Duration::from_millis(500));
+    let share = tone_share(&decode(&echoed), 1500.0);
+    assert!(share > 0.5, "the agent's echo of our 1500 Hz (not ringback) came back through the bridge (share {share:.2}, {} packets)", echoed.len());
+}
+
 /// Share of the signal's power at `freq` (1.0: a pure tone at exactly that frequency).
 fn tone_share(samples: &[i16], freq: f64) -> f64 {
     if samples.is_empty() {
@@ -213,6 +247,8 @@ enum Press {
     Rfc4733,
     InBand,
     SipInfo,
+    /// SIPp plays a recorded RFC 4733 key press (Debian's sip-tester ships dtmf_2833_1.pcap).
+    SippPcap,
 }
 
 #[test]
@@ -228,6 +264,11 @@ fn an_in_band_dtmf_digit_in_the_g711_stream_reaches_the_agent() {
 #[test]
 fn a_sip_info_digit_reaches_the_agent() {
     menu_call(Press::SipInfo);
+}
+
+#[test]
+fn a_sipp_pcap_rfc4733_digit_reaches_the_agent() {
+    menu_call(Press::SippPcap);
 }
 
 fn menu_call(press: Press) {
@@ -248,7 +289,16 @@ fn menu_call(press: Press) {
     let rtp_port = media.local_addr().expect("addr").port();
     let scenario = switch.dir.path().join("ivr_caller.xml");
     let info = (press == Press::SipInfo).then_some('1');
-    std::fs::write(&scenario, caller_scenario(rtp_port, 7000, info)).expect("scenario");
+    std::fs::write(
+        &scenario,
+        caller_scenario(
+            rtp_port,
+            7000,
+            info,
+            (press == Press::SippPcap).then_some("/usr/share/sip-tester/dtmf_2833_1.pcap"),
+        ),
+    )
+    .expect("scenario");
     let port = switchboard_e2e::free_port().to_string();
     let caller = sipp(
         &switch,
@@ -341,27 +391,16 @@ fn menu_call(press: Press) {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        Press::SipInfo => {} // SIPp sends the INFO 1.5 s after its ACK
+        Press::SipInfo => {}  // SIPp sends the INFO 1.5 s after its ACK
+        Press::SippPcap => {} // SIPp plays the key press 1.8 s after its ACK
     }
 
     // 3. The plan dials the agent, who answers and echoes: what we send at 1500 Hz comes back.
+    // (Not with SIPp's pcap: the relay latched to SIPp's RTP port, so our socket is refused.)
     std::thread::sleep(Duration::from_millis(1500));
-    let tone: Vec<u8> = media::tone::sine(1500.0, 8000.0, 8000)
-        .into_iter()
-        .map(|s| Codec::Pcmu.encode(s))
-        .collect();
-    for (i, frame) in tone.chunks(160).enumerate() {
-        media
-            .send_to(
-                &rtp(0, i == 0, 1000 + i as u16, 80_000 + 160 * i as u32, frame),
-                relay_a,
-            )
-            .expect("send audio");
-        std::thread::sleep(Duration::from_millis(20));
+    if press != Press::SippPcap {
+        echo_check(&media, relay_a);
     }
-    let echoed = recv_rtp(&media, Instant::now() + Duration::from_millis(500));
-    let share = tone_share(&decode(&echoed), 1500.0);
-    assert!(share > 0.5, "the agent's echo of our 1500 Hz (not ringback) came back through the bridge (share {share:.2}, {} packets)", echoed.len());
 
     caller
         .wait(Duration::from_secs(20))
