@@ -223,7 +223,7 @@ fn echo_check(media: &UdpSocket, relay_a: SocketAddr) {
             .expect("send audio");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let echoed = recv_rtp(&media, Instant::now() + Duration::from_millis(500));
+    let echoed = recv_rtp(media, Instant::now() + Duration::from_millis(500));
     let share = tone_share(&decode(&echoed), 1500.0);
     assert!(share > 0.5, "the agent's echo of our 1500 Hz (not ringback) came back through the bridge (share {share:.2}, {} packets)", echoed.len());
 }
