@@ -660,3 +660,50 @@ impl Switch {
         self.wait_ready()
     }
 }
+
+/// A complete answered call with SIPp on both ends: `callee` registers and answers echoing RTP
+/// (tests/sipp/uas_answer.xml), `caller` authenticates, plays G.711 for 2 s and hangs up
+/// (tests/sipp/uac_call.xml). `caller_args` adds SIPp options (e.g. `-t t1` for TCP). Waits for
+/// both to succeed; on failure the error carries SIPp's and the switch's logs.
+pub fn answered_call(
+    switch: &Switch,
+    caller: &str,
+    callee_ext: &str,
+    caller_args: &[&str],
+) -> anyhow::Result<()> {
+    let callee = callee_with(
+        switch,
+        callee_ext,
+        &scenario("uas_answer.xml"),
+        &["-rtp_echo"],
+    )?;
+    let port = free_port().to_string();
+    let media = free_port().to_string();
+    let mut args = vec![
+        "-s",
+        callee_ext,
+        "-au",
+        caller,
+        "-ap",
+        password(caller),
+        "-key",
+        "caller",
+        caller,
+        "-p",
+        &port,
+        "-m",
+        "1",
+        "-mp",
+        &media,
+    ];
+    args.extend_from_slice(caller_args);
+    let uac = sipp(
+        switch,
+        &format!("caller-{caller}"),
+        &scenario("uac_call.xml"),
+        &args,
+    )?;
+    let log = |e: anyhow::Error| anyhow::anyhow!("{e}\n--- switch log ---\n{}", switch.log_text());
+    uac.wait(Duration::from_secs(30)).map_err(log)?;
+    callee.wait(Duration::from_secs(10)).map_err(log)
+}

@@ -1,7 +1,9 @@
 //! The same call and CDR assertions with the CRM database on PostgreSQL (schema per test).
 
 use std::time::Duration;
-use switchboard_e2e::{call, callee, callee_rejecting, wait_for_cdrs, CallerPlan, Options, Switch};
+use switchboard_e2e::{
+    answered_call, call, callee_rejecting, wait_for_cdrs, CallerPlan, Options, Switch,
+};
 
 /// A PostgreSQL URL whose search_path is a fresh schema, migrated; None when no server (and no
 /// SWITCHBOARD_TEST_PG_URL): tests/run.sh always provides one.
@@ -44,34 +46,7 @@ fn cdrs_land_in_postgresql() {
         ..Options::default()
     })
     .expect("switch on PostgreSQL");
-    let b = callee(&switch, "2002", "uas_answer.xml", &["-rtp_echo"]).expect("callee");
-    let r = switchboard_e2e::sipp(
-        &switch,
-        "caller",
-        &switchboard_e2e::scenario("uac_call.xml"),
-        &[
-            "-s",
-            "2002",
-            "-au",
-            "2001",
-            "-ap",
-            switchboard_e2e::password("2001"),
-            "-key",
-            "caller",
-            "2001",
-            "-p",
-            &switchboard_e2e::free_port().to_string(),
-            "-mp",
-            &switchboard_e2e::free_port().to_string(),
-            "-m",
-            "1",
-        ],
-    )
-    .and_then(|a| a.wait(Duration::from_secs(30)));
-    if let Err(e) = r {
-        panic!("{e}\n{}", switch.log_text());
-    }
-    b.wait(Duration::from_secs(10)).expect("callee");
+    answered_call(&switch, "2001", "2002", &[]).unwrap_or_else(|e| panic!("{e}"));
     let busy = callee_rejecting(&switch, "2003", "486 Busy Here").expect("busy callee");
     call(&switch, "2001", "2003", CallerPlan::ExpectFinal(486)).expect("busy call");
     busy.wait(Duration::from_secs(10))

@@ -3,20 +3,20 @@
 
 use std::time::Duration;
 use switchboard_e2e::{
-    callee, caller_scenario, free_port, password, sipp, wait_for_cdrs, CallerPlan, Options, Switch,
+    callee, caller_scenario, free_port, password, sipp, wait_for_cdrs, CallerPlan, Options, Sipp,
+    Switch,
 };
 
-#[test]
-fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
-    let mut switch = Switch::start(Options::default()).expect("switch");
-    let _b = callee(&switch, "2002", "uas_answer.xml", &["-rtp_echo"]).expect("callee");
-    // The caller answers and then waits for a BYE that never comes: the switch dies first.
+/// An answered call between 2001 and 2002 that only the switch can end: the caller waits for a
+/// BYE. Returns (caller, callee) once the CDR shows the answer.
+fn call_in_progress(switch: &Switch) -> (Sipp, Sipp) {
+    let b = callee(switch, "2002", "uas_answer.xml", &["-rtp_echo"]).expect("callee");
     let scenario =
         caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("scenario");
     let port = free_port().to_string();
     let media = free_port().to_string();
-    let _a = sipp(
-        &switch,
+    let a = sipp(
+        switch,
         "caller",
         &scenario,
         &[
@@ -38,7 +38,6 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
         ],
     )
     .expect("caller");
-
     let answered = wait_for_cdrs(&switch.database_url, |c| {
         c.iter().any(|c| c.answered_at.is_some())
     })
@@ -49,6 +48,14 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
             .any(|c| c.answered_at.is_some() && c.ended_at.is_none()),
         "open answered CDR: {answered:#?}"
     );
+    (a, b)
+}
+
+#[test]
+fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
+    let mut switch = Switch::start(Options::default()).expect("switch");
+    // The switch dies while the call is up.
+    let _call = call_in_progress(&switch);
 
     switch.kill();
     switch.restart().expect("switch starts again");
@@ -73,38 +80,7 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
 #[test]
 fn graceful_stop_hangs_up_calls_and_closes_their_cdrs() {
     let mut switch = Switch::start(Options::default()).expect("switch");
-    let b = callee(&switch, "2002", "uas_answer.xml", &["-rtp_echo"]).expect("callee");
-    let scenario =
-        caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("scenario");
-    let port = free_port().to_string();
-    let media = free_port().to_string();
-    let a = sipp(
-        &switch,
-        "caller",
-        &scenario,
-        &[
-            "-s",
-            "2002",
-            "-au",
-            "2001",
-            "-ap",
-            password("2001"),
-            "-key",
-            "caller",
-            "2001",
-            "-p",
-            &port,
-            "-mp",
-            &media,
-            "-m",
-            "1",
-        ],
-    )
-    .expect("caller");
-    wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().any(|c| c.answered_at.is_some())
-    })
-    .expect("answered");
+    let (a, b) = call_in_progress(&switch);
 
     switch.stop();
     // Both phones got a BYE (their scenarios end successfully only then).

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use switchboard_e2e::{
-    free_port, password, register, scenario, sipp, wait_for_cdrs, Options, Switch,
+    answered_call, free_port, password, scenario, sipp, wait_for_cdrs, Options, Switch,
 };
 
 fn status_field(switch: &Switch, field: &str) -> u64 {
@@ -19,58 +19,7 @@ fn status_field(switch: &Switch, field: &str) -> u64 {
 #[test]
 fn answered_call_relays_rtp_both_ways_and_writes_a_cdr() {
     let switch = Switch::start(Options::default()).expect("switch starts");
-    let callee_port = free_port();
-    register(&switch, "2002", callee_port).expect("callee registers");
-
-    let callee_port_s = callee_port.to_string();
-    let callee_media = free_port().to_string();
-    let callee = sipp(
-        &switch,
-        "callee",
-        &scenario("uas_answer.xml"),
-        &[
-            "-p",
-            &callee_port_s,
-            "-m",
-            "1",
-            "-rtp_echo",
-            "-mp",
-            &callee_media,
-        ],
-    )
-    .expect("callee sipp");
-    std::thread::sleep(Duration::from_millis(300));
-    let caller_port = free_port().to_string();
-    let caller_media = free_port().to_string();
-    let caller = sipp(
-        &switch,
-        "caller",
-        &scenario("uac_call.xml"),
-        &[
-            "-s",
-            "2002",
-            "-au",
-            "2001",
-            "-ap",
-            password("2001"),
-            "-key",
-            "caller",
-            "2001",
-            "-p",
-            &caller_port,
-            "-m",
-            "1",
-            "-mp",
-            &caller_media,
-        ],
-    )
-    .expect("caller sipp");
-    caller
-        .wait(Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
-    callee
-        .wait(Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    answered_call(&switch, "2001", "2002", &[]).unwrap_or_else(|e| panic!("{e}"));
 
     let cdrs = wait_for_cdrs(&switch.database_url, |c| {
         c.iter().any(|c| c.ended_at.is_some())
@@ -108,59 +57,7 @@ fn answered_call_relays_rtp_both_ways_and_writes_a_cdr() {
 #[test]
 fn caller_on_tcp_reaches_a_callee_on_udp() {
     let switch = Switch::start(Options::default()).expect("switch starts");
-    let callee_port = free_port();
-    register(&switch, "2003", callee_port).expect("callee registers");
-    let callee_port_s = callee_port.to_string();
-    let callee_media = free_port().to_string();
-    let callee = sipp(
-        &switch,
-        "callee",
-        &scenario("uas_answer.xml"),
-        &[
-            "-p",
-            &callee_port_s,
-            "-m",
-            "1",
-            "-rtp_echo",
-            "-mp",
-            &callee_media,
-        ],
-    )
-    .expect("callee sipp");
-    std::thread::sleep(Duration::from_millis(300));
-    let caller_port = free_port().to_string();
-    let caller_media = free_port().to_string();
-    let caller = sipp(
-        &switch,
-        "caller-tcp",
-        &scenario("uac_call.xml"),
-        &[
-            "-t",
-            "t1",
-            "-s",
-            "2003",
-            "-au",
-            "2004",
-            "-ap",
-            password("2004"),
-            "-key",
-            "caller",
-            "2004",
-            "-p",
-            &caller_port,
-            "-m",
-            "1",
-            "-mp",
-            &caller_media,
-        ],
-    )
-    .expect("caller sipp");
-    caller
-        .wait(Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
-    callee
-        .wait(Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    answered_call(&switch, "2004", "2003", &["-t", "t1"]).unwrap_or_else(|e| panic!("{e}"));
     let cdrs = wait_for_cdrs(&switch.database_url, |c| {
         c.iter().any(|c| c.ended_at.is_some())
     })

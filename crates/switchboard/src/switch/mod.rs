@@ -14,6 +14,7 @@ mod indialog;
 mod invite;
 mod read;
 mod register;
+mod ring;
 mod sdp;
 #[cfg(test)]
 mod tests;
