@@ -22,12 +22,15 @@ pub(crate) fn rows_per_statement(columns: usize) -> usize {
 }
 
 pub(crate) const START_INSERT: &str =
-    "INSERT INTO cdrs (call_id, caller, caller_name, callee, callee_name, started_at) ";
+    "INSERT INTO cdrs (call_id, caller, caller_name, callee, callee_name, started_at, answered_at) ";
+/// Bound columns of [`START_INSERT`].
+pub(crate) const START_COLUMNS: usize = 7;
 /// A start arriving after its end (out of order) is still the authority on numbers and start.
 pub(crate) const START_CONFLICT: &str = " ON CONFLICT (call_id) DO UPDATE SET
     caller = excluded.caller, caller_name = excluded.caller_name,
     callee = excluded.callee, callee_name = excluded.callee_name,
-    started_at = excluded.started_at";
+    started_at = excluded.started_at,
+    answered_at = COALESCE(cdrs.answered_at, excluded.answered_at)";
 
 /// Followed by `VALUES (call_id, at), ...` and [`ANSWER_TAIL`]; the first answer wins.
 pub(crate) const ANSWER_HEAD: &str =
@@ -57,6 +60,10 @@ pub(crate) const LEGS_INSERT: &str =
 #[derive(Debug, Default)]
 pub(crate) struct Plan<'a> {
     pub starts: Vec<&'a CdrStart>,
+    /// Parallel to `starts`: the answer of a call whose start is in the same batch, written in
+    /// the start's row (one row write per call instead of two; the usual case, as a call's start
+    /// and answer come milliseconds apart).
+    pub start_answered: Vec<Option<DateTime<Utc>>>,
     pub answers: Vec<(&'a str, DateTime<Utc>)>,
     pub ends: Vec<&'a CdrEnd>,
 }
@@ -93,12 +100,20 @@ impl<'a> Plan<'a> {
                 },
             }
         }
+        plan.start_answered = vec![None; plan.starts.len()];
+        for (call_id, at) in std::mem::take(&mut plan.answers) {
+            match start_at.get(call_id) {
+                Some(&i) => plan.start_answered[i] = Some(at),
+                None => plan.answers.push((call_id, at)),
+            }
+        }
         plan
     }
 
     pub(crate) fn start(c: &'a CdrStart) -> Self {
         Plan {
             starts: vec![c],
+            start_answered: vec![None],
             ..Plan::default()
         }
     }
@@ -191,8 +206,24 @@ mod tests {
             .map(|c| (c.call_id.as_str(), c.started_at))
             .collect();
         assert_eq!(starts, [("a", t(3)), ("b", t(2))]);
-        assert_eq!(plan.answers, [("a", t(5))]);
+        // a's answer rides in a's start row; nothing is left to update separately.
+        assert_eq!(plan.start_answered, [Some(t(5)), None]);
+        assert!(plan.answers.is_empty());
         assert!(plan.ends.is_empty());
+    }
+
+    #[test]
+    fn an_answer_without_its_start_in_the_batch_stays_an_update() {
+        let events = vec![
+            start("b", 1),
+            CdrEvent::Answer {
+                call_id: "a".into(),
+                at: t(5),
+            },
+        ];
+        let plan = Plan::from_events(&events);
+        assert_eq!(plan.start_answered, [None]);
+        assert_eq!(plan.answers, [("a", t(5))]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use crate::model::{status_from_stored, CdrRow};
 use crate::plan::{
     rows_per_statement, unknown_answers, Plan, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS, END_CONFLICT,
-    END_INSERT, LEGS_DELETE, LEGS_INSERT, START_CONFLICT, START_INSERT,
+    END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT, START_INSERT,
 };
 use crate::{vars, Cdr, CrmError, Disposition, Leg, LegRole, Side};
 
@@ -49,15 +49,21 @@ pub(crate) async fn apply_plan(
     conn: &mut SqliteConnection,
     plan: &Plan<'_>,
 ) -> Result<Vec<String>, CrmError> {
-    for chunk in plan.starts.chunks(rows_per_statement(6)) {
+    let rows = rows_per_statement(START_COLUMNS);
+    for (chunk, answered) in plan
+        .starts
+        .chunks(rows)
+        .zip(plan.start_answered.chunks(rows))
+    {
         let mut q = QueryBuilder::<Sqlite>::new(START_INSERT);
-        q.push_values(chunk, |mut b, c| {
+        q.push_values(chunk.iter().zip(answered), |mut b, (c, answered)| {
             b.push_bind(&c.call_id)
                 .push_bind(&c.caller)
                 .push_bind(&c.caller_name)
                 .push_bind(&c.callee)
                 .push_bind(&c.callee_name)
-                .push_bind(ts(c.started_at));
+                .push_bind(ts(c.started_at))
+                .push_bind(answered.map(ts));
         });
         q.push(START_CONFLICT);
         q.build().execute(&mut *conn).await?;
