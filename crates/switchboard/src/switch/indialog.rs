@@ -8,11 +8,10 @@ use super::{read, Action, CallId, ClientPurpose, Switch};
 use crm::Disposition;
 use rsip::{Header, Method, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
-use sip::Peer;
 use std::time::Instant;
 
 impl Switch {
-    pub(super) fn on_in_dialog(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+    pub(super) fn on_in_dialog(&mut self, now: Instant, tx: ServerTxId, req: Request) {
         let key = (
             read::call_id(&req).unwrap_or_default(),
             read::to_tag(&req).unwrap_or_default(),
@@ -54,7 +53,7 @@ impl Switch {
                     Some(crm::Side::Caller),
                 );
             }
-            (_, Some(CallState::Answered)) => self.forward(now, id, side, tx, from, req),
+            (_, Some(CallState::Answered)) => self.forward(now, id, side, tx, req),
             _ => self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist"),
         }
     }
@@ -118,15 +117,7 @@ impl Switch {
     }
 
     /// Pass an in-dialog request to the other leg; its final response comes back to `tx`.
-    fn forward(
-        &mut self,
-        now: Instant,
-        id: CallId,
-        side: Side,
-        tx: ServerTxId,
-        from: Peer,
-        req: Request,
-    ) {
+    fn forward(&mut self, now: Instant, id: CallId, side: Side, tx: ServerTxId, req: Request) {
         let is_invite = req.method == Method::Invite;
         if is_invite && self.calls.get(&id).is_some_and(|c| c.reinvite_pending) {
             let mut resp = sip::message::make_response(&req, 491, Some("Request Pending"), None);
@@ -134,11 +125,10 @@ impl Switch {
             self.respond(now, tx, resp);
             return;
         }
-        let _ = from;
         let body = if read::is_sdp(&req.headers, &req.body) {
             match parse_sdp(&req.body) {
                 Ok(_) => self
-                    .relay_sdp(id, side, &req.headers, &req.body, true)
+                    .relay_sdp(id, side, &req.headers, &req.body)
                     .map(|b| ("application/sdp".to_string(), b)),
                 Err(reason) => {
                     self.reply(now, tx, &req, 488, &reason);
@@ -224,7 +214,7 @@ impl Switch {
         let mut out = sip::message::make_response(&f.request, code, reason.as_deref(), None);
         if let Some(r) = &resp {
             let body = if read::is_sdp(&r.headers, &r.body) {
-                self.relay_sdp(id, f.from.other(), &r.headers, &r.body, false)
+                self.relay_sdp(id, f.from.other(), &r.headers, &r.body)
                     .map(|b| ("application/sdp".to_string(), b))
             } else {
                 body_of(&r.headers, &r.body)
@@ -304,7 +294,7 @@ impl Switch {
     pub(super) fn on_ack(&mut self, now: Instant, stx: Option<ServerTxId>, ack: Request) {
         let Some(stx) = stx else { return };
         if let Some(d) = self.deferred_acks.remove(&stx) {
-            let sdp = self.relay_sdp(d.call, d.to.other(), &ack.headers, &ack.body, false);
+            let sdp = self.relay_sdp(d.call, d.to.other(), &ack.headers, &ack.body);
             self.ack_forwarded(now, d.call, d.ctx, d.to, d.seq, sdp);
             return;
         }
@@ -316,7 +306,7 @@ impl Switch {
             c.branches[i].ack_deferred.then_some(i)
         });
         let Some(i) = deferred else { return };
-        let body = self.relay_sdp(id, Side::A, &ack.headers, &ack.body, false);
+        let body = self.relay_sdp(id, Side::A, &ack.headers, &ack.body);
         let me = self.cfg.me.clone();
         let Some(call) = self.calls.get_mut(&id) else {
             return;

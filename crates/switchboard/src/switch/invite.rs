@@ -245,7 +245,7 @@ impl Switch {
                         .me
                         .contact(&call.callee.number, call.a.dialog.peer.transport),
                 );
-                let body = self.relay_sdp(id, Side::B, &r.headers, &r.body, false);
+                let body = self.relay_sdp(id, Side::B, &r.headers, &r.body);
                 if let Some(call) = self.calls.get_mut(&id) {
                     set_body(
                         &mut out.headers,
@@ -285,7 +285,7 @@ impl Switch {
                 call.answered.get_or_insert(now);
                 call.state = CallState::Answered;
                 let late_offer = call.a_sdp.is_none() && call.our_sdp.is_none();
-                let body = self.relay_sdp(id, Side::B, &r.headers, &r.body, late_offer);
+                let body = self.relay_sdp(id, Side::B, &r.headers, &r.body);
                 let Some(call) = self.calls.get_mut(&id) else {
                     return;
                 };

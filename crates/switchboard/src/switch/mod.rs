@@ -357,7 +357,7 @@ impl Switch {
                 self.respond(now, tx, resp);
             }
             Method::Invite if !in_dialog => self.on_new_invite(now, tx, from, req),
-            _ if in_dialog => self.on_in_dialog(now, tx, from, req),
+            _ if in_dialog => self.on_in_dialog(now, tx, req),
             Method::Bye | Method::Info | Method::Update => {
                 self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist")
             }

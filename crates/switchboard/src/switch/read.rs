@@ -2,40 +2,11 @@
 
 use rsip::headers::UntypedHeader;
 use rsip::message::HeadersExt;
+
+// The readers the sip crate already has are used from there; the ones below are switch-specific
+// (or return owned values where the switch keeps them).
 use rsip::{Header, Request, Response};
-
-pub fn call_id(h: &impl HeadersExt) -> Option<String> {
-    h.call_id_header()
-        .ok()
-        .map(|c| c.value().trim().to_string())
-}
-
-pub fn cseq(h: &impl HeadersExt) -> Option<(u32, rsip::Method)> {
-    let c = h.cseq_header().ok()?;
-    Some((c.seq().ok()?, c.method().ok()?))
-}
-
-pub fn to_tag(h: &impl HeadersExt) -> Option<String> {
-    h.to_header()
-        .ok()?
-        .tag()
-        .ok()?
-        .map(|t| t.value().to_string())
-}
-
-/// User part of the From URI (the calling extension).
-pub fn from_user(h: &impl HeadersExt) -> Option<String> {
-    h.from_header().ok()?.uri().ok()?.user().map(str::to_string)
-}
-
-pub fn from_display_name(h: &impl HeadersExt) -> Option<String> {
-    h.from_header()
-        .ok()?
-        .display_name()
-        .ok()?
-        .map(|n| n.trim_matches('"').to_string())
-        .filter(|n| !n.is_empty())
-}
+pub use sip::message::{cseq, from_display_name, from_user, max_forwards, to_tag, to_user};
 
 /// The first Contact URI, as text (the remote target of a dialog).
 pub fn contact_uri(h: &impl HeadersExt) -> Option<String> {
@@ -43,10 +14,6 @@ pub fn contact_uri(h: &impl HeadersExt) -> Option<String> {
         .first()
         .and_then(|c| c.uri().ok())
         .map(|u| u.to_string())
-}
-
-pub fn max_forwards(h: &impl HeadersExt) -> Option<u32> {
-    h.max_forwards_header().ok()?.value().trim().parse().ok()
 }
 
 /// Content-Type without parameters, lower-cased.
@@ -77,17 +44,12 @@ pub fn status(resp: &Response) -> u16 {
     resp.status_code.code()
 }
 
-pub fn reason(resp: &Response) -> String {
-    match &resp.status_code {
-        rsip::StatusCode::Other(_, r) => r.clone(),
-        other => {
-            let s = other.to_string();
-            s.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or(s)
-        }
-    }
+/// Call-ID, owned (dialog keys and CDR legs keep it).
+pub fn call_id<M: rsip::message::HasHeaders>(m: &M) -> Option<String> {
+    sip::message::call_id(m).map(str::to_string)
 }
 
-/// User part of the To URI (the registering extension).
-pub fn to_user(h: &impl HeadersExt) -> Option<String> {
-    h.to_header().ok()?.uri().ok()?.user().map(str::to_string)
+/// The reason phrase of a response as it goes on the wire.
+pub fn reason(resp: &Response) -> String {
+    sip::message::status_reason(&resp.status_code).to_string()
 }

@@ -14,7 +14,6 @@ impl Switch {
         from: Side,
         headers: &rsip::Headers,
         body: &[u8],
-        _offer: bool,
     ) -> Option<Vec<u8>> {
         if !read::is_sdp(headers, body) {
             return None;
