@@ -2,7 +2,7 @@
 //! [`Input`]s with the current time, drains [`Action`]s, and sleeps until [`Acd::poll_timeout`].
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::action::{Action, AgentEvent, AgentEventKind, QueueEvent, QueueEventKind};
 use crate::agent::{Agent, AgentState, AgentStatus};
@@ -25,6 +25,8 @@ pub enum Timer {
     Announce { call: String },
     /// This call's skill requirement widens.
     Widen { call: String },
+    /// An agent who missed this call may be offered it again.
+    Retry { call: String },
 }
 
 /// The automatic call distributor.
@@ -149,6 +151,15 @@ impl Acd {
             if c.ringing.is_empty() {
                 if let Some(at) = c.next_widening(self.now) {
                     consider(at, Timer::Widen { call: c.id.clone() });
+                }
+                let retry = self
+                    .queues
+                    .get(&c.queue)
+                    .map_or(Duration::ZERO, |q| q.cfg.retry);
+                for at in c.missed_by.values() {
+                    if *at + retry > self.now {
+                        consider(*at + retry, Timer::Retry { call: c.id.clone() });
+                    }
                 }
             }
         }

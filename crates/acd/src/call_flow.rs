@@ -1,7 +1,7 @@
 //! Call-side inputs: callers entering, leaving, asking for a callback or being transferred,
 //! offers answered or missed, conversations ending; and overflow and announcements.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::acd::Acd;
@@ -56,7 +56,7 @@ impl Acd {
             ringing: Vec::new(),
             ring_started: None,
             ring_until: None,
-            missed_by: BTreeSet::new(),
+            missed_by: BTreeMap::new(),
             next_announce,
             callback: None,
         };
@@ -316,7 +316,7 @@ impl Acd {
             return;
         };
         c.ringing.retain(|a| a != agent);
-        c.missed_by.insert(agent.to_string());
+        c.missed_by.insert(agent.to_string(), now);
         let rang = c
             .ring_started
             .map(|t| now.saturating_duration_since(t))

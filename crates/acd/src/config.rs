@@ -62,6 +62,8 @@ pub struct QueueConfig {
     pub strategy: Strategy,
     /// How long an offer rings before it counts as a miss.
     pub ring_timeout: Duration,
+    /// An agent who missed a call is not offered that call again for this long.
+    pub retry: Duration,
     /// After-call work after each call of this queue (an agent's own setting wins).
     pub wrap_up: Duration,
     /// Callers waiting longer than this overflow.
@@ -96,6 +98,7 @@ impl QueueConfig {
             name: name.into(),
             strategy: Strategy::default(),
             ring_timeout: Duration::from_secs(15),
+            retry: Duration::from_secs(5),
             wrap_up: Duration::ZERO,
             max_wait: None,
             max_len: None,

@@ -2,7 +2,7 @@
 //! queue membership and the call's current skill step, queue weights, then the strategy.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::acd::Acd;
 use crate::action::{Action, QueueEventKind};
@@ -26,10 +26,19 @@ impl Acd {
         }
         let waiting = ranked(self.waiting.values().filter(|c| c.ringing.is_empty()));
         for call in &waiting {
+            let retry = self
+                .queues
+                .get(&call.queue)
+                .map_or(Duration::ZERO, |q| q.cfg.retry);
             let mut candidates: Vec<&Agent> = self
                 .agents
                 .values()
                 .filter(|a| qualifies(a, call, now))
+                .filter(|a| {
+                    call.missed_by
+                        .get(&a.cfg.id)
+                        .is_none_or(|at| now.saturating_duration_since(*at) >= retry)
+                })
                 .filter(|a| !self.wanted_by_heavier_queue(a, call, &waiting, now))
                 .collect();
             if candidates.is_empty() {
@@ -38,9 +47,9 @@ impl Acd {
             // Agents who just missed this call come last, so it goes to the next agent.
             if candidates
                 .iter()
-                .any(|a| !call.missed_by.contains(&a.cfg.id))
+                .any(|a| !call.missed_by.contains_key(&a.cfg.id))
             {
-                candidates.retain(|a| !call.missed_by.contains(&a.cfg.id));
+                candidates.retain(|a| !call.missed_by.contains_key(&a.cfg.id));
             }
             let chosen = choose(&self.queues, &self.agents, &mut self.rng, call, candidates);
             return Some((call.id.clone(), chosen));

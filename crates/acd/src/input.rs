@@ -12,6 +12,8 @@ pub enum EndedBy {
     Caller,
     /// The agent hung up.
     Agent,
+    /// The switch ended it (media timeout, shutdown, a failed leg).
+    Switch,
 }
 
 /// A caller entering a queue.

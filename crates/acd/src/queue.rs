@@ -2,7 +2,7 @@
 //! emergency band), the skills they need at a given moment, and each queue's run-time counters.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::config::{QueueConfig, Skills};
@@ -25,8 +25,9 @@ pub(crate) struct WaitingCall {
     pub ringing: Vec<String>,
     pub ring_started: Option<Instant>,
     pub ring_until: Option<Instant>,
-    /// Agents who missed this call; tried last so it goes to the next agent.
-    pub missed_by: BTreeSet<String>,
+    /// Agents who missed this call, and when: not offered it again within the queue's retry
+    /// delay, and after that tried last so it goes to the next agent.
+    pub missed_by: BTreeMap<String, Instant>,
     pub next_announce: Option<Instant>,
     pub callback: Option<String>,
 }
@@ -206,7 +207,7 @@ mod tests {
             ringing: Vec::new(),
             ring_started: None,
             ring_until: None,
-            missed_by: BTreeSet::new(),
+            missed_by: BTreeMap::new(),
             next_announce: None,
             callback: None,
         }

@@ -162,8 +162,13 @@ fn missed_offers_move_on_then_pause_the_agent() {
         call: "c1".into(),
         agent: "a2".into(),
     });
+    // Both missed it just now: nobody is offered the call again before the retry delay.
+    assert_eq!(s.offers(), vec![]);
+    s.run_to(20);
+    assert_eq!(s.offers(), vec![]);
+    s.run_to(21);
     assert_eq!(s.offers(), vec![pair("c1", "a1")]);
-    s.run_to(31);
+    s.run_to(36);
     let acts = s.take();
     assert!(acts.contains(&Action::AgentPaused {
         agent: "a1".into(),
