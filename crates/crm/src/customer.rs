@@ -201,14 +201,14 @@ impl CustomerPatch {
     }
 }
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> CrmError {
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> CrmError {
     CrmError::InvalidField {
         field,
         reason: reason.into(),
     }
 }
 
-fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), CrmError> {
+pub(crate) fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), CrmError> {
     let chars = value.chars().count();
     if chars > max {
         return Err(invalid(
@@ -221,7 +221,7 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), CrmErro
 
 /// Control characters in a one-line field break screens and CSV exports; NUL is also refused
 /// by PostgreSQL, so refusing it everywhere keeps the backends alike.
-fn check_one_line(field: &'static str, value: &str) -> Result<(), CrmError> {
+pub(crate) fn check_one_line(field: &'static str, value: &str) -> Result<(), CrmError> {
     match value.chars().find(|c| c.is_control()) {
         Some(c) => Err(invalid(
             field,

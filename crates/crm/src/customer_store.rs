@@ -112,6 +112,8 @@ pub(crate) trait CustomerConn {
     /// [`CrmError::NumberTaken`].
     async fn replace_phones(&mut self, id: i64, phones: &[CustomerPhone]) -> Result<(), CrmError>;
     async fn phone_owner(&mut self, number: &str) -> Result<Option<i64>, CrmError>;
+    /// Gives the contacts with `number` and no customer to customer `id`.
+    async fn attach_contacts(&mut self, id: i64, number: &str) -> Result<(), CrmError>;
     async fn load(&mut self, select: Select<'_>) -> Result<Vec<Customer>, CrmError>;
     /// Runs a fixed statement (savepoints).
     async fn run(&mut self, sql: &'static str) -> Result<(), CrmError>;
@@ -183,6 +185,19 @@ pub(crate) async fn ensure_free(
     Ok(())
 }
 
+/// The contact history of callers who were not customers yet: contacts recorded by number
+/// alone now belong to the customer who owns the number (same transaction as the phones).
+async fn attach_contacts(
+    conn: &mut impl CustomerConn,
+    id: i64,
+    phones: &[CustomerPhone],
+) -> Result<(), CrmError> {
+    for p in phones {
+        conn.attach_contacts(id, &p.number).await?;
+    }
+    Ok(())
+}
+
 async fn load_one(
     conn: &mut impl CustomerConn,
     select: Select<'_>,
@@ -205,6 +220,7 @@ pub(crate) async fn create(
     ensure_free(conn, phones, None).await?;
     let id = conn.insert_customer(fields, now).await?;
     conn.replace_phones(id, phones).await?;
+    attach_contacts(conn, id, phones).await?;
     reload(conn, id).await
 }
 
@@ -221,6 +237,7 @@ pub(crate) async fn update(
     if let Some(phones) = phones {
         ensure_free(conn, phones, Some(id)).await?;
         conn.replace_phones(id, phones).await?;
+        attach_contacts(conn, id, phones).await?;
     }
     reload(conn, id).await
 }

@@ -47,4 +47,10 @@ pub enum CrmError {
     /// A CSV import cannot start: unreadable input or an unusable header row.
     #[error("CSV import: {0}")]
     CsvImport(String),
+    /// A recording update named a recording id that was never started.
+    #[error("no recording with id {0:?}")]
+    UnknownRecording(String),
+    /// A contact update named a contact id that does not exist.
+    #[error("no contact with id {0}")]
+    UnknownContact(i64),
 }

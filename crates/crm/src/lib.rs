@@ -1,7 +1,7 @@
 //! The Switchboard CRM database: schema migrations and repositories, on SQLite (the default, a
 //! single file) or PostgreSQL (chosen by URL).
 //!
-//! It holds call detail records and customers. Drive it like this:
+//! It holds call detail records, customers, recordings and the contact history. Drive it like this:
 //! - at startup, [`Crm::connect`] (runs the embedded migrations from the top-level
 //!   `migrations/` folder) and [`Crm::recover_open_cdrs`] to close records a crash left open;
 //! - start a [`CdrWriter`] and give each call task a clone of its [`CdrSender`]: the task sends
@@ -12,6 +12,30 @@
 //! [`Crm::update_customer`], [`Crm::search_customers`], [`Crm::import_customers_csv`]; the IVR
 //! finds callers with [`Crm::customer_by_number`]. Numbers go through [`phone::normalize`].
 //!
+//! ACD history: the switch turns the ACD's events into [`QueueEventRecord`]s and
+//! [`AgentEventRecord`]s (each with a unique `event_id`, so replays are harmless) and links
+//! each CDR to its queue, agent and customer with a [`CdrLink`], all through the same
+//! [`CdrSender`]. [`Crm::queue_events`], [`Crm::queue_events_between`] and
+//! [`Crm::agent_events_between`] read them back; [`Crm::queue_report`] and
+//! [`Crm::agent_report`] compute service level, ASA, AHT, occupancy... as defined in
+//! `docs/metrics.md`.
+//!
+//! Recordings: the switch calls [`Crm::recording_started`] when a recording's file is opened
+//! and [`Crm::recording_finished`] when it is closed (direct writes, not through the writer).
+//! At startup [`Crm::open_recordings`] lists those a crash cut short, to repair and finish as
+//! [`RecordingStatus::Recovered`]; retention takes [`Crm::recordings_older_than`], deletes the
+//! files and calls [`Crm::mark_recording_deleted`].
+//!
+//! Contact history: one [`Contact`] per interaction ([`Crm::add_contact`], once per call, again
+//! to update it), attached to the customer owning the caller's number, or later, when a
+//! customer gets that number; read with [`Crm::contacts_of_customer`] and
+//! [`Crm::contacts_of_number`]; the agent's [`Crm::wrap_up_contact`] adds a code and notes.
+//!
+//! Logins: the switch writes the configured accounts with [`Crm::sync_accounts`] (argon2id
+//! password hashes and SHA-256 token hashes, made by the caller), keeps browser sessions with
+//! [`Crm::create_session`] / [`Crm::session`] / [`Crm::delete_session`], and appends who played
+//! which recording with [`Crm::audit`] (read back with [`Crm::audit_between`]).
+//!
 //! A [`CdrEnd`] carries the dialplan's variables ([`CdrVars`]); they are stored with the CDR as
 //! one JSON object, cut down to the limits in [`bounded_vars`] rather than refused.
 //!
@@ -21,6 +45,17 @@
 //! time order. Both keep microsecond precision.
 #![forbid(unsafe_code)]
 
+mod account_sql;
+mod account_store;
+mod accounts;
+mod acd_events;
+mod acd_sql;
+mod acd_stored;
+mod agent_report;
+mod audit;
+mod contact;
+mod contact_sql;
+mod contact_store;
 mod csv;
 mod customer;
 mod customer_store;
@@ -31,14 +66,45 @@ mod model;
 pub mod phone;
 mod plan;
 mod postgres;
+mod postgres_accounts;
+mod postgres_acd;
+mod postgres_contact;
 mod postgres_customers;
+mod postgres_recording;
+mod queue_report;
+mod recording;
+mod recording_sql;
+mod recording_store;
+mod report;
 mod sqlite;
+mod sqlite_accounts;
+mod sqlite_acd;
+mod sqlite_contact;
 mod sqlite_customers;
+mod sqlite_recording;
 mod store;
+mod store_acd;
 pub mod testing;
 mod vars;
 mod writer;
 
+pub use accounts::{
+    validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session,
+    MAX_AGENT_ID_CHARS, MAX_PASSWORD_HASH_CHARS, MAX_USERNAME_CHARS,
+};
+pub use acd_events::{
+    AgentEventKind, AgentEventRecord, AgentStateName, CdrLink, EndedBy, OverflowReason,
+    QueueEventKind, QueueEventRecord, MAX_EVENT_ID_CHARS,
+};
+pub use agent_report::AgentReportRow;
+pub use audit::{
+    AuditAction, AuditEntry, NewAuditEntry, MAX_AUDIT_ADDR_CHARS, MAX_AUDIT_DETAIL_CHARS,
+    MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
+};
+pub use contact::{
+    Channel, Contact, NewContact, MAX_CONTACTS_PAGE, MAX_CONTACT_NAME_CHARS,
+    MAX_CONTACT_NOTES_CHARS, MAX_OUTCOME_CHARS, MAX_WRAP_UP_CODE_CHARS,
+};
 pub use customer::{
     Customer, CustomerPatch, CustomerPhone, CustomerQuery, NewCustomer, NewPhone, PhoneLabel,
     DEFAULT_GRADE, MAX_GRADE_CHARS, MAX_LANGUAGE_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PAGE,
@@ -48,6 +114,12 @@ pub use error::CrmError;
 pub use import::{ImportReport, BATCH_ROWS};
 pub use model::{Cdr, CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 pub use phone::PhoneError;
+pub use queue_report::QueueReportRow;
+pub use recording::{
+    NewRecording, PausedSpan, Recording, RecordingDone, RecordingStatus, MAX_CALL_ID_CHARS,
+    MAX_DELETED_REASON_CHARS, MAX_PATH_CHARS, MAX_RECORDING_ERROR_CHARS, MAX_RECORDING_ID_CHARS,
+};
+pub use report::{Interval, ReportQuery, SlVariant, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON};
 pub use store::{Backend, Crm};
 pub use testing::connect_isolated_postgres;
 pub use vars::{

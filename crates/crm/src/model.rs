@@ -75,6 +75,13 @@ pub struct Cdr {
     pub billable_s: Option<i64>,
     /// The switch closed this record at startup because it had no end (crash or kill).
     pub recovered: bool,
+    /// The (last) queue the call went through, set by a [`crate::CdrLink`].
+    pub queue: Option<String>,
+    /// The (last) agent who answered the call, set by a [`crate::CdrLink`].
+    pub agent: Option<String>,
+    /// The customer the caller was identified as, set by a [`crate::CdrLink`]; cleared if the
+    /// customer is deleted.
+    pub customer_id: Option<i64>,
     pub legs: Vec<Leg>,
     /// The dialplan's variables as stored (limits applied); empty while the call is in
     /// progress, for recovered records, and for records written before variables existed.
@@ -145,6 +152,7 @@ stored_text!(Disposition, "disposition", {
 });
 stored_text!(Side, "hangup_side", { Caller => "caller", Callee => "callee", Switch => "switch" });
 stored_text!(LegRole, "role", { Caller => "caller", Callee => "callee" });
+pub(crate) use stored_text;
 
 /// Whole seconds between two instants, rounded up like per-second billing; never negative.
 pub(crate) fn whole_seconds(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
@@ -207,6 +215,9 @@ pub(crate) struct CdrRow {
     pub hangup_cause: Option<String>,
     pub hangup_side: Option<Side>,
     pub recovered: bool,
+    pub queue: Option<String>,
+    pub agent: Option<String>,
+    pub customer_id: Option<i64>,
     pub vars: CdrVars,
 }
 
@@ -232,6 +243,9 @@ impl CdrRow {
             duration_s,
             billable_s,
             recovered: self.recovered,
+            queue: self.queue,
+            agent: self.agent,
+            customer_id: self.customer_id,
             legs,
             vars: self.vars,
         }

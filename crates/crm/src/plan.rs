@@ -2,8 +2,11 @@
 //! round trip per event: the database sees about five statements per batch of 500 events.
 //!
 //! Events are grouped by kind and applied starts, then answers, then ends, which is the order a
-//! call produces them. Within a kind, repeated events for one call collapse the way applying them
-//! one by one would: the last start wins, the first answer wins, the last end wins. The SQL text
+//! call produces them, then CDR links (so a link may share a batch with its call's start), then
+//! queue and agent events. Within a kind, repeated events for one call collapse the way applying
+//! them one by one would: the last start wins, the first answer wins, the last end wins, links
+//! merge (the last `Some` of each field wins), and an event id seen twice is inserted once. The
+//! SQL text
 //! is shared by both backends (multi-row VALUES, ON CONFLICT, UPDATE ... FROM, RETURNING work
 //! the same on SQLite >= 3.35 and PostgreSQL); only value binding differs.
 
@@ -11,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::{CdrEnd, CdrEvent, CdrStart, Leg};
+use crate::{AgentEventRecord, CdrEnd, CdrEvent, CdrLink, CdrStart, Leg, QueueEventRecord};
 
 /// Keeps each statement well under SQLite's bound-parameter limit (32766).
 pub(crate) const MAX_PARAMS: usize = 10_000;
@@ -66,6 +69,42 @@ pub(crate) struct Plan<'a> {
     pub start_answered: Vec<Option<DateTime<Utc>>>,
     pub answers: Vec<(&'a str, DateTime<Utc>)>,
     pub ends: Vec<&'a CdrEnd>,
+    /// One merged link per call.
+    pub links: Vec<LinkRow<'a>>,
+    pub queue_events: Vec<&'a QueueEventRecord>,
+    pub agent_events: Vec<&'a AgentEventRecord>,
+}
+
+/// The links of one call in a batch, merged: for each column, the last `Some` given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LinkRow<'a> {
+    pub call_id: &'a str,
+    pub queue: Option<&'a str>,
+    pub agent: Option<&'a str>,
+    pub customer_id: Option<i64>,
+}
+
+impl<'a> LinkRow<'a> {
+    fn merge(&mut self, l: &'a CdrLink) {
+        self.queue = l.queue.as_deref().or(self.queue);
+        self.agent = l.agent.as_deref().or(self.agent);
+        self.customer_id = l.customer_id.or(self.customer_id);
+    }
+}
+
+/// What a transaction could not apply because the call has no CDR (logged and skipped).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Unapplied {
+    /// Calls of answers with no CDR.
+    pub answers: Vec<String>,
+    /// Calls of links with no CDR.
+    pub links: Vec<String>,
+}
+
+impl Unapplied {
+    pub(crate) fn count(&self) -> usize {
+        self.answers.len() + self.links.len()
+    }
 }
 
 /// One leg row to insert: owning call, position in the timeline, the leg.
@@ -77,6 +116,10 @@ impl<'a> Plan<'a> {
         let mut start_at: HashMap<&str, usize> = HashMap::new();
         let mut answered: HashSet<&str> = HashSet::new();
         let mut end_at: HashMap<&str, usize> = HashMap::new();
+        let mut link_at: HashMap<&str, usize> = HashMap::new();
+        // Queue and agent events live in different tables: separate id spaces.
+        let mut queue_ids: HashSet<&str> = HashSet::new();
+        let mut agent_ids: HashSet<&str> = HashSet::new();
         for ev in events {
             match ev {
                 CdrEvent::Start(c) => match start_at.get(c.call_id.as_str()) {
@@ -98,6 +141,17 @@ impl<'a> Plan<'a> {
                         plan.ends.push(e);
                     }
                 },
+                CdrEvent::Link(l) => plan.push_link(&mut link_at, l),
+                CdrEvent::Queue(q) => {
+                    if queue_ids.insert(&q.event_id) {
+                        plan.queue_events.push(q);
+                    }
+                }
+                CdrEvent::Agent(a) => {
+                    if agent_ids.insert(&a.event_id) {
+                        plan.agent_events.push(a);
+                    }
+                }
             }
         }
         plan.start_answered = vec![None; plan.starts.len()];
@@ -122,6 +176,29 @@ impl<'a> Plan<'a> {
         Plan {
             answers: vec![(call_id, at)],
             ..Plan::default()
+        }
+    }
+
+    pub(crate) fn link(l: &'a CdrLink) -> Self {
+        let mut plan = Plan::default();
+        plan.push_link(&mut HashMap::new(), l);
+        plan
+    }
+
+    fn push_link(&mut self, link_at: &mut HashMap<&'a str, usize>, l: &'a CdrLink) {
+        match link_at.get(l.call_id.as_str()) {
+            Some(&i) => self.links[i].merge(l),
+            None => {
+                link_at.insert(&l.call_id, self.links.len());
+                let mut row = LinkRow {
+                    call_id: &l.call_id,
+                    queue: None,
+                    agent: None,
+                    customer_id: None,
+                };
+                row.merge(l);
+                self.links.push(row);
+            }
         }
     }
 
@@ -159,6 +236,16 @@ pub(crate) fn unknown_answers<'a>(
         .iter()
         .map(|(id, _)| *id)
         .filter(|id| !updated.contains(id))
+        .collect()
+}
+
+/// The calls of `asked` links the database did not report as updated.
+pub(crate) fn unknown_links(asked: &[LinkRow<'_>], updated: &[String]) -> Vec<String> {
+    let updated: HashSet<&str> = updated.iter().map(String::as_str).collect();
+    asked
+        .iter()
+        .filter(|l| !updated.contains(l.call_id))
+        .map(|l| l.call_id.to_owned())
         .collect()
 }
 
@@ -224,6 +311,71 @@ mod tests {
         let plan = Plan::from_events(&events);
         assert_eq!(plan.start_answered, [None]);
         assert_eq!(plan.answers, [("a", t(5))]);
+    }
+
+    fn link(id: &str, queue: Option<&str>, agent: Option<&str>, customer: Option<i64>) -> CdrEvent {
+        CdrEvent::Link(CdrLink {
+            call_id: id.into(),
+            queue: queue.map(Into::into),
+            agent: agent.map(Into::into),
+            customer_id: customer,
+        })
+    }
+
+    #[test]
+    fn links_merge_per_call_and_event_ids_insert_once() {
+        let enter = |id: &str| {
+            CdrEvent::Queue(QueueEventRecord {
+                event_id: id.into(),
+                at: t(0),
+                queue: "q".into(),
+                call_id: "a".into(),
+                kind: crate::QueueEventKind::Enter { position: 1 },
+            })
+        };
+        let login = |id: &str| {
+            CdrEvent::Agent(AgentEventRecord {
+                event_id: id.into(),
+                at: t(0),
+                agent: "ag".into(),
+                kind: crate::AgentEventKind::Login,
+            })
+        };
+        let events = vec![
+            link("a", Some("q1"), None, Some(7)),
+            enter("e1"),
+            link("b", None, Some("x"), None),
+            link("a", Some("q2"), Some("ann"), None),
+            enter("e1"),
+            enter("e2"),
+            login("e1"),
+            login("e1"),
+        ];
+        let plan = Plan::from_events(&events);
+        assert_eq!(
+            plan.links,
+            [
+                LinkRow {
+                    call_id: "a",
+                    queue: Some("q2"),
+                    agent: Some("ann"),
+                    customer_id: Some(7)
+                },
+                LinkRow {
+                    call_id: "b",
+                    queue: None,
+                    agent: Some("x"),
+                    customer_id: None
+                },
+            ]
+        );
+        let ids: Vec<_> = plan
+            .queue_events
+            .iter()
+            .map(|q| q.event_id.as_str())
+            .collect();
+        assert_eq!(ids, ["e1", "e2"]);
+        assert_eq!(plan.agent_events.len(), 1);
     }
 
     #[test]

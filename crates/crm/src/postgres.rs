@@ -8,8 +8,9 @@ use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 
 use crate::model::{status_from_stored, CdrRow};
 use crate::plan::{
-    rows_per_statement, unknown_answers, Plan, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS, END_CONFLICT,
-    END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT, START_INSERT,
+    rows_per_statement, unknown_answers, Plan, Unapplied, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS,
+    END_CONFLICT, END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT,
+    START_INSERT,
 };
 use crate::{vars, Cdr, CrmError, Disposition, Leg, LegRole, Side};
 
@@ -19,11 +20,12 @@ fn get_opt_status(row: &PgRow, column: &'static str) -> Result<Option<u16>, CrmE
         .transpose()
 }
 
-/// Applies a planned batch (see [`crate::plan`]); returns the answers whose call is unknown.
+/// Applies a planned batch (see [`crate::plan`]); returns the answers and links whose call is
+/// unknown.
 pub(crate) async fn apply_plan(
     conn: &mut PgConnection,
     plan: &Plan<'_>,
-) -> Result<Vec<String>, CrmError> {
+) -> Result<Unapplied, CrmError> {
     let rows = rows_per_statement(START_COLUMNS);
     for (chunk, answered) in plan
         .starts
@@ -107,7 +109,11 @@ pub(crate) async fn apply_plan(
         });
         q.build().execute(&mut *conn).await?;
     }
-    Ok(unknown)
+    let links = crate::postgres_acd::apply(conn, plan).await?;
+    Ok(Unapplied {
+        answers: unknown,
+        links,
+    })
 }
 
 pub(crate) async fn recover_open(
@@ -130,7 +136,8 @@ pub(crate) async fn recover_open(
 
 const CDR_COLUMNS: &str =
     "call_id, caller, caller_name, callee, callee_name, started_at, answered_at,
-    ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered, vars::text AS vars";
+    ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered, queue, agent,
+    customer_id, vars::text AS vars";
 const LEG_COLUMNS: &str =
     "cdr_call_id, role, sip_call_id, peer, extension, started_at, answered_at,
     ended_at, final_status";
@@ -156,6 +163,9 @@ fn cdr_row(row: &PgRow) -> Result<CdrRow, CrmError> {
             .map(|s| Side::from_stored(&s))
             .transpose()?,
         recovered: row.try_get("recovered")?,
+        queue: row.try_get("queue")?,
+        agent: row.try_get("agent")?,
+        customer_id: row.try_get("customer_id")?,
         vars: vars::from_stored(row.try_get::<Option<&str>, _>("vars")?)?,
     })
 }

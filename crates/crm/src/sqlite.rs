@@ -9,8 +9,9 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::model::{status_from_stored, CdrRow};
 use crate::plan::{
-    rows_per_statement, unknown_answers, Plan, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS, END_CONFLICT,
-    END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT, START_INSERT,
+    rows_per_statement, unknown_answers, Plan, Unapplied, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS,
+    END_CONFLICT, END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT,
+    START_INSERT,
 };
 use crate::{vars, Cdr, CrmError, Disposition, Leg, LegRole, Side};
 
@@ -32,7 +33,10 @@ pub(crate) fn get_ts(row: &SqliteRow, column: &'static str) -> Result<DateTime<U
     parse_ts(column, &row.try_get::<String, _>(column)?)
 }
 
-fn get_opt_ts(row: &SqliteRow, column: &'static str) -> Result<Option<DateTime<Utc>>, CrmError> {
+pub(crate) fn get_opt_ts(
+    row: &SqliteRow,
+    column: &'static str,
+) -> Result<Option<DateTime<Utc>>, CrmError> {
     row.try_get::<Option<String>, _>(column)?
         .map(|s| parse_ts(column, &s))
         .transpose()
@@ -44,11 +48,12 @@ fn get_opt_status(row: &SqliteRow, column: &'static str) -> Result<Option<u16>, 
         .transpose()
 }
 
-/// Applies a planned batch (see [`crate::plan`]); returns the answers whose call is unknown.
+/// Applies a planned batch (see [`crate::plan`]); returns the answers and links whose call is
+/// unknown.
 pub(crate) async fn apply_plan(
     conn: &mut SqliteConnection,
     plan: &Plan<'_>,
-) -> Result<Vec<String>, CrmError> {
+) -> Result<Unapplied, CrmError> {
     let rows = rows_per_statement(START_COLUMNS);
     for (chunk, answered) in plan
         .starts
@@ -130,7 +135,11 @@ pub(crate) async fn apply_plan(
         });
         q.build().execute(&mut *conn).await?;
     }
-    Ok(unknown)
+    let links = crate::sqlite_acd::apply(conn, plan).await?;
+    Ok(Unapplied {
+        answers: unknown,
+        links,
+    })
 }
 
 pub(crate) async fn recover_open(
@@ -153,7 +162,8 @@ pub(crate) async fn recover_open(
 
 const CDR_COLUMNS: &str =
     "call_id, caller, caller_name, callee, callee_name, started_at, answered_at,
-    ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered, vars";
+    ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered, queue, agent,
+    customer_id, vars";
 const LEG_COLUMNS: &str =
     "cdr_call_id, role, sip_call_id, peer, extension, started_at, answered_at,
     ended_at, final_status";
@@ -179,6 +189,9 @@ fn cdr_row(row: &SqliteRow) -> Result<CdrRow, CrmError> {
             .map(|s| Side::from_stored(&s))
             .transpose()?,
         recovered: row.try_get("recovered")?,
+        queue: row.try_get("queue")?,
+        agent: row.try_get("agent")?,
+        customer_id: row.try_get("customer_id")?,
         vars: vars::from_stored(row.try_get::<Option<&str>, _>("vars")?)?,
     })
 }

@@ -79,6 +79,15 @@ impl CustomerConn for SqliteConnection {
             .await?)
     }
 
+    async fn attach_contacts(&mut self, id: i64, number: &str) -> Result<(), CrmError> {
+        sqlx::query(crate::contact_sql::ATTACH)
+            .bind(id)
+            .bind(number)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
     async fn load(&mut self, select: Select<'_>) -> Result<Vec<Customer>, CrmError> {
         let rows = match select {
             Select::Id(id) => sqlx::query(SELECT_BY_ID).bind(id),

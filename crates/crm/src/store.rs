@@ -11,7 +11,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::plan::Plan;
+use crate::plan::{Plan, Unapplied};
 use crate::{postgres, sqlite, Cdr, CdrEnd, CdrEvent, CdrStart, CrmError};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -55,7 +55,7 @@ pub struct Crm {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BatchOutcome {
     pub applied: u64,
-    /// Events that can never apply (an answer for an unknown call), logged and skipped.
+    /// Events that can never apply (an answer or link for an unknown call), logged and skipped.
     pub rejected: u64,
 }
 
@@ -162,7 +162,7 @@ impl Crm {
     /// [`CrmError::UnknownCall`] if the call has no CDR.
     pub async fn cdr_answer(&self, call_id: &str, at: DateTime<Utc>) -> Result<(), CrmError> {
         let unknown = self.apply_plan(&Plan::answer(call_id, at)).await?;
-        match unknown.into_iter().next() {
+        match unknown.answers.into_iter().next() {
             Some(id) => Err(CrmError::UnknownCall(id)),
             None => Ok(()),
         }
@@ -206,23 +206,26 @@ impl Crm {
         }
     }
 
-    /// Applies events in ONE transaction (see [`crate::plan`] for the grouping). Answers for
-    /// unknown calls are logged and counted as rejected; any database error aborts the whole
-    /// batch (nothing is committed).
+    /// Applies events in ONE transaction (see [`crate::plan`] for the grouping). Answers and
+    /// links for unknown calls are logged and counted as rejected; any database error aborts
+    /// the whole batch (nothing is committed).
     pub(crate) async fn apply_batch(&self, events: &[CdrEvent]) -> Result<BatchOutcome, CrmError> {
         let unknown = self.apply_plan(&Plan::from_events(events)).await?;
-        for call_id in &unknown {
+        for call_id in &unknown.answers {
             tracing::warn!(call_id, "CDR answer for an unknown call: skipped");
         }
-        let rejected = unknown.len() as u64;
+        for call_id in &unknown.links {
+            tracing::warn!(call_id, "CDR link for an unknown call: skipped");
+        }
+        let rejected = unknown.count() as u64;
         Ok(BatchOutcome {
             applied: events.len() as u64 - rejected,
             rejected,
         })
     }
 
-    /// Runs a plan in one transaction; returns the answers whose call is unknown.
-    async fn apply_plan(&self, plan: &Plan<'_>) -> Result<Vec<String>, CrmError> {
+    /// Runs a plan in one transaction; returns the answers and links whose call is unknown.
+    pub(crate) async fn apply_plan(&self, plan: &Plan<'_>) -> Result<Unapplied, CrmError> {
         let unknown = match &self.db {
             Db::Sqlite(p) => {
                 let mut tx = p.begin().await?;

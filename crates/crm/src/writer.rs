@@ -6,7 +6,11 @@
 //! than queueing in memory. Any other failure means some event in the batch is bad; the batch is
 //! then replayed one event per transaction, and each event the database still refuses is logged
 //! at error level with its content and counted in [`WriterStats::rejected`]. Replaying is safe
-//! because every event is idempotent (see the SQL modules).
+//! because every event is idempotent (see the SQL modules): CDR rows are upserts, links only
+//! set columns, and queue and agent events carry an `event_id` chosen by the switch, inserted
+//! with `ON CONFLICT DO NOTHING`. The id (rather than trusting that a replayed single-event
+//! transaction only follows a failure) also covers the ambiguous case where the connection
+//! drops during COMMIT after the database had committed: the retry then inserts nothing.
 
 use std::time::Duration;
 
@@ -14,7 +18,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::{Backend, CdrEnd, CdrStart, Crm, CrmError};
+use crate::{
+    AgentEventRecord, Backend, CdrEnd, CdrLink, CdrStart, Crm, CrmError, QueueEventRecord,
+};
 
 /// Upper bound of events per transaction: big enough to amortise the commit (an fsync on
 /// SQLite), small enough that one transaction never holds the write lock for long.
@@ -27,21 +33,33 @@ pub const COALESCE: std::time::Duration = std::time::Duration::from_millis(20);
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
-/// One thing that happened to a call, in the order the call task saw it.
+/// One thing for the CRM's call history, in the order the switch saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CdrEvent {
     Start(CdrStart),
-    Answer { call_id: String, at: DateTime<Utc> },
+    Answer {
+        call_id: String,
+        at: DateTime<Utc>,
+    },
     End(CdrEnd),
+    /// Sets the CDR's queue, agent and customer (send after the call's start).
+    Link(CdrLink),
+    /// Something happened to a call in a queue.
+    Queue(QueueEventRecord),
+    /// An agent logged in or out, paused, or changed state.
+    Agent(AgentEventRecord),
 }
 
 impl CdrEvent {
-    /// The call the event belongs to.
+    /// The call the event belongs to; empty for an agent event, which belongs to no call.
     pub fn call_id(&self) -> &str {
         match self {
             CdrEvent::Start(c) => &c.call_id,
             CdrEvent::Answer { call_id, .. } => call_id,
             CdrEvent::End(e) => &e.call_id,
+            CdrEvent::Link(l) => &l.call_id,
+            CdrEvent::Queue(q) => &q.call_id,
+            CdrEvent::Agent(_) => "",
         }
     }
 }
@@ -117,6 +135,21 @@ impl CdrSender {
     /// Queues [`CdrEvent::End`].
     pub fn end(&self, e: CdrEnd) -> Result<(), WriterClosed> {
         self.send(CdrEvent::End(e))
+    }
+
+    /// Queues [`CdrEvent::Link`].
+    pub fn link(&self, l: CdrLink) -> Result<(), WriterClosed> {
+        self.send(CdrEvent::Link(l))
+    }
+
+    /// Queues [`CdrEvent::Queue`].
+    pub fn queue_event(&self, e: QueueEventRecord) -> Result<(), WriterClosed> {
+        self.send(CdrEvent::Queue(e))
+    }
+
+    /// Queues [`CdrEvent::Agent`].
+    pub fn agent_event(&self, e: AgentEventRecord) -> Result<(), WriterClosed> {
+        self.send(CdrEvent::Agent(e))
     }
 }
 

@@ -1,6 +1,8 @@
 //! Shared by the CDR test files: run one scenario on SQLite and on PostgreSQL, and build values.
 #![allow(dead_code)]
 
+pub mod acd;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm::{CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 

@@ -1,0 +1,102 @@
+//! The audit log: one row each time someone plays or downloads a recording.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::{CrmError, Role};
+
+/// Longest audited object id.
+pub const MAX_AUDIT_OBJECT_CHARS: usize = 255;
+/// Longest client address.
+pub const MAX_AUDIT_ADDR_CHARS: usize = 64;
+/// Longest detail text.
+pub const MAX_AUDIT_DETAIL_CHARS: usize = 1000;
+/// Most rows one [`crate::Crm::audit_between`] returns.
+pub const MAX_AUDIT_PAGE: u32 = 10_000;
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AuditAction {
+    /// Audio served for playing (a range request, as a browser's player sends).
+    #[serde(rename = "recording.play")]
+    RecordingPlay,
+    /// The whole file served (no range: a download).
+    #[serde(rename = "recording.download")]
+    RecordingDownload,
+}
+
+impl AuditAction {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::RecordingPlay => "recording.play",
+            AuditAction::RecordingDownload => "recording.download",
+        }
+    }
+
+    pub(crate) fn from_stored(s: &str) -> Result<Self, CrmError> {
+        match s {
+            "recording.play" => Ok(AuditAction::RecordingPlay),
+            "recording.download" => Ok(AuditAction::RecordingDownload),
+            _ => Err(CrmError::CorruptValue {
+                column: "action",
+                value: s.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A row to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub at: DateTime<Utc>,
+    /// The username.
+    pub account: String,
+    pub role: Role,
+    pub action: AuditAction,
+    /// The recording id.
+    pub object_id: String,
+    pub remote_addr: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl NewAuditEntry {
+    pub(crate) fn validate(&self) -> Result<(), CrmError> {
+        crate::accounts::validate_username(&self.account)?;
+        let too_long = |field: &'static str, max: usize| CrmError::InvalidField {
+            field,
+            reason: format!("at most {max} characters"),
+        };
+        if self.object_id.is_empty() || self.object_id.chars().count() > MAX_AUDIT_OBJECT_CHARS {
+            return Err(too_long("object_id", MAX_AUDIT_OBJECT_CHARS));
+        }
+        if self
+            .remote_addr
+            .as_ref()
+            .is_some_and(|a| a.chars().count() > MAX_AUDIT_ADDR_CHARS)
+        {
+            return Err(too_long("remote_addr", MAX_AUDIT_ADDR_CHARS));
+        }
+        if self
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_AUDIT_DETAIL_CHARS)
+        {
+            return Err(too_long("detail", MAX_AUDIT_DETAIL_CHARS));
+        }
+        Ok(())
+    }
+}
+
+/// A stored row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub account: String,
+    pub role: Role,
+    pub action: AuditAction,
+    pub object_id: String,
+    pub remote_addr: Option<String>,
+    pub detail: Option<String>,
+}
