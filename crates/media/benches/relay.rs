@@ -7,59 +7,14 @@
 //! Run: `cargo bench -p switchboard-media --bench relay -- [CALLS...] [--secs S]`
 //! (default 50 200 500, 8 s). `benches/relay_vs_c.sh` runs it next to the C relay.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
-use std::os::fd::AsRawFd;
+use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use media::{MediaRelay, RelayConfig, RelaySession, Side};
 
-const PKT: usize = 172;
-const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
-
-fn pin_to_cpu(cpu: usize) {
-    // SAFETY: plain libc call on a zeroed cpu_set_t for the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-    }
-}
-
-fn thread_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-fn rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn set_buffers(sock: &UdpSocket, bytes: i32) {
-    for opt in [libc::SO_RCVBUF, libc::SO_SNDBUF] {
-        // SAFETY: setsockopt on a valid fd with a pointer to an i32 of the right size.
-        unsafe {
-            libc::setsockopt(
-                sock.as_raw_fd(),
-                libc::SOL_SOCKET,
-                opt,
-                (&bytes as *const i32).cast(),
-                std::mem::size_of::<i32>() as libc::socklen_t,
-            );
-        }
-    }
-}
+mod common;
+use common::*;
 
 struct RelayReport {
     forwarded: u64,
@@ -152,39 +107,11 @@ fn run(calls: usize, secs: u64) {
 
     let mut pkt = [0xd5u8; PKT];
     pkt[0] = 0x80;
-    let mut rbuf = [0u8; 2048];
-    let (mut sent, mut back) = (0u64, 0u64);
-    let slices = 20usize;
-    let slice = Duration::from_millis(1);
-    let t0 = Instant::now();
-    let end = t0 + Duration::from_secs(secs);
-    let mut next = t0;
-    let mut s = 0usize;
-    while Instant::now() < end {
-        let n = targets.len();
-        for target in &targets[n * s / slices..n * (s + 1) / slices] {
-            if gen.send_to(&pkt, target).is_ok() {
-                sent += 1;
-            }
-        }
-        s = (s + 1) % slices;
-        next += slice;
-        loop {
-            while gen.recv_from(&mut rbuf).is_ok() {
-                back += 1;
-            }
-            let now = Instant::now();
-            if now >= next {
-                break;
-            }
-            if next - now > Duration::from_micros(200) {
-                std::thread::sleep(Duration::from_micros(100));
-            }
-        }
-    }
+    let (sent, mut back) = generate(&gen, &targets, &mut pkt, secs, false);
     std::thread::sleep(Duration::from_millis(100));
     let _ = stop_tx.send(());
     let report = relay.join().expect("relay thread");
+    let mut rbuf = [0u8; 2048];
     for _ in 0..50 {
         while gen.recv_from(&mut rbuf).is_ok() {
             back += 1;

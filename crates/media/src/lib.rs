@@ -12,6 +12,9 @@
 //! For the IVR, the session becomes the far end of side A: [`RelaySession::play`] sends
 //! prompts to the caller and reports [`MediaEvent::Dtmf`] / [`MediaEvent::PlaybackDone`];
 //! [`RelaySession::bridge`] goes back to relaying A⇄B.
+//!
+//! Calls are recorded to stereo WAV (caller left, what the caller hears right) with
+//! [`RelaySession::start_recording`]; see [`record`].
 #![forbid(unsafe_code)]
 
 pub mod dtmf;
@@ -20,6 +23,7 @@ pub mod g711;
 pub mod player;
 mod ports;
 pub mod prompt;
+pub mod record;
 mod relay;
 mod resample;
 pub mod rtp;
@@ -32,6 +36,7 @@ pub use error::MediaError;
 pub use g711::Codec;
 pub use player::{Packet, Player, PlayerEvent};
 pub use prompt::{Prompt, PromptError};
+pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, RepairOutcome};
 pub use relay::{
     DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession, RelayStats, Side,
     IDLE_CHECK_EVERY, RELATCH_AFTER,

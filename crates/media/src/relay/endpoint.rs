@@ -20,6 +20,7 @@ use crate::dtmf::RtpDtmf;
 use crate::g711::Codec;
 use crate::player::{Player, PlayerEvent};
 use crate::prompt::Prompt;
+use crate::record::{Channel, Tap};
 use crate::rtp::RtpPacket;
 
 /// Room for a 20 ms G.711 frame and its header.
@@ -74,6 +75,7 @@ impl Endpoint {
     }
 
     /// Send what is due, report the end of playback, and arm the timer for the next packet.
+    /// What reaches A is also given to the recording, if any (the caller hears it).
     pub fn pump(
         &mut self,
         cx: &mut Context<'_>,
@@ -81,6 +83,7 @@ impl Endpoint {
         to: Option<SocketAddr>,
         label: &str,
         events: &mpsc::UnboundedSender<MediaEvent>,
+        mut tap: Option<&mut Tap>,
     ) {
         if !self.active {
             return;
@@ -102,8 +105,13 @@ impl Endpoint {
                 // No known address yet (no SDP, nothing latched): the packet is lost, the
                 // schedule goes on as a real phone's would.
                 if let Some(to) = to {
-                    if socket.try_send_to(&out[..len], to).is_err() {
-                        self.send_failed += 1;
+                    match socket.try_send_to(&out[..len], to) {
+                        Ok(_) => {
+                            if let Some(tap) = tap.as_deref_mut() {
+                                tap.record(Channel::Right, &out[..len], now);
+                            }
+                        }
+                        Err(_) => self.send_failed += 1,
                     }
                 }
             }

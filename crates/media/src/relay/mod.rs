@@ -9,8 +9,9 @@ mod latch;
 mod task;
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -18,6 +19,7 @@ use crate::dtmf::DtmfSource;
 use crate::g711::Codec;
 use crate::ports::PortPool;
 use crate::prompt::Prompt;
+use crate::record::{self, RecordError, RecordingOptions, RecordingSummary};
 use crate::MediaError;
 use task::{Control, SessionTask};
 
@@ -73,6 +75,12 @@ pub enum MediaEvent {
     /// The prompts given to [`RelaySession::play`] have all been sent (not after
     /// [`RelaySession::stop_playback`], nor for music on hold, which loops).
     PlaybackDone { label: String },
+    /// A recording ended without [`RelaySession::stop_recording`] (the session closed or
+    /// was dropped); the file is finished and this is its summary.
+    RecordingFinished {
+        label: String,
+        summary: Box<RecordingSummary>,
+    },
 }
 
 /// Packets and bytes of one kind of traffic.
@@ -108,6 +116,9 @@ pub struct RelayStats {
     pub latched_rtp: [Option<SocketAddr>; 2],
     /// Latched RTCP source of side A / side B.
     pub latched_rtcp: [Option<SocketAddr>; 2],
+    /// Recording frames lost because the recorder's queue was full (all recordings of the
+    /// session); the packets themselves were relayed.
+    pub recording_dropped: u64,
 }
 
 impl RelayStats {
@@ -244,6 +255,54 @@ impl RelaySession {
         let _ = self.control.send(Control::TelephoneEvent(pt));
     }
 
+    /// Start recording the call to a new stereo WAV file at `path` (an existing file is an
+    /// error, never overwritten): caller on the left, what the caller hears on the right
+    /// (side B while bridged, prompts in endpoint mode). Returns once the file exists.
+    pub async fn start_recording(
+        &self,
+        path: PathBuf,
+        opts: RecordingOptions,
+    ) -> Result<(), RecordError> {
+        let parts = record::start(path, opts).await?;
+        let (reply, answer) = oneshot::channel();
+        if let Err(rejected) = self.control.send(Control::StartRecording { parts, reply }) {
+            if let Control::StartRecording { parts, .. } = rejected.0 {
+                parts.discard();
+            }
+            return Err(RecordError::SessionClosed);
+        }
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(parts)) => {
+                parts.discard();
+                Err(RecordError::AlreadyRecording)
+            }
+            Err(_) => Err(RecordError::SessionClosed),
+        }
+    }
+
+    /// Silence the recording from now until [`RelaySession::resume_recording`] (e.g. while a
+    /// card number is read out); the span is listed in the summary. No-op if not recording.
+    pub fn pause_recording(&self) {
+        let _ = self
+            .control
+            .send(Control::PauseRecording(Instant::now(), true));
+    }
+
+    pub fn resume_recording(&self) {
+        let _ = self
+            .control
+            .send(Control::PauseRecording(Instant::now(), false));
+    }
+
+    /// Finish the recording (written and fsynced when this returns) and get its summary;
+    /// `None` if none was running.
+    pub async fn stop_recording(&self) -> Option<RecordingSummary> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::StopRecording(tx)).ok()?;
+        rx.await.ok()
+    }
+
     /// Current counters. Zeroes if the task is gone.
     pub async fn stats(&self) -> RelayStats {
         let (tx, rx) = oneshot::channel();
@@ -253,7 +312,9 @@ impl RelaySession {
         rx.await.unwrap_or_default()
     }
 
-    /// Stop forwarding, free the ports (they are free when this returns), final counters.
+    /// Stop forwarding, free the ports (they are free when this returns), final counters. A
+    /// recording still running is finished off the relay and reported as
+    /// [`MediaEvent::RecordingFinished`].
     pub async fn close(self) -> RelayStats {
         let (tx, rx) = oneshot::channel();
         if self.control.send(Control::Close(tx)).is_err() {

@@ -3,6 +3,9 @@
 //! `sendto` and counter bumps: no allocation (one buffer per session), no lock, no channel,
 //! no timer. The clock is read once per wake-up, not per packet.
 //!
+//! While recording, A's RTP and what goes out to A are also copied into the recorder's
+//! bounded queue (`record::Tap`): a fixed-size frame, a `try_send`, never a wait.
+//!
 //! In endpoint mode (IVR) the task also plays prompts out of side A and feeds A's RTP to the
 //! DTMF detectors instead of forwarding it; see `endpoint.rs`.
 
@@ -23,6 +26,7 @@ use super::{DirectionStats, MediaEvent, RelayStats, Side};
 use crate::g711::Codec;
 use crate::ports::{BoundPair, PairLease};
 use crate::prompt::Prompt;
+use crate::record::{Channel, Tap, TapParts};
 use crate::MediaError;
 
 /// How often a session checks for media timeout.
@@ -53,6 +57,14 @@ pub(crate) enum Control {
     TelephoneEvent(Option<u8>),
     Stats(oneshot::Sender<RelayStats>),
     Close(oneshot::Sender<RelayStats>),
+    /// Answered `Err(parts)` when a recording is already running.
+    StartRecording {
+        parts: TapParts,
+        reply: oneshot::Sender<Result<(), TapParts>>,
+    },
+    /// `true` pauses, `false` resumes, as of that instant.
+    PauseRecording(std::time::Instant, bool),
+    StopRecording(oneshot::Sender<crate::record::RecordingSummary>),
 }
 
 struct Leg {
@@ -117,6 +129,9 @@ pub(crate) struct SessionTask {
     tick: Interval,
     idle: Idle,
     endpoint: Endpoint,
+    recorder: Option<Tap>,
+    /// Queue-full drops of recordings already stopped.
+    recording_dropped: u64,
 }
 
 impl SessionTask {
@@ -146,6 +161,8 @@ impl SessionTask {
                 reported: false,
             },
             endpoint,
+            recorder: None,
+            recording_dropped: 0,
         })
     }
 
@@ -173,8 +190,14 @@ impl SessionTask {
             self.on_tick(now);
         }
         let [a, _] = &self.legs;
-        self.endpoint
-            .pump(cx, &a.rtp, a.destination(false), &self.label, &self.events);
+        self.endpoint.pump(
+            cx,
+            &a.rtp,
+            a.destination(false),
+            &self.label,
+            &self.events,
+            self.recorder.as_mut(),
+        );
         let now = Instant::now().into_std();
         let mut more = false;
         for socket in 0..4 {
@@ -216,6 +239,11 @@ impl SessionTask {
             }
             if !rtcp {
                 self.idle.rtp_since_tick = true;
+                if side == 0 {
+                    if let Some(tap) = &mut self.recorder {
+                        tap.record(Channel::Left, buf.filled(), now);
+                    }
+                }
             }
             if self.endpoint.active {
                 // The switch is A's far end: A's RTP is listened to, nothing is relayed.
@@ -232,6 +260,11 @@ impl SessionTask {
             let packet = buf.filled();
             match outbound.socket(rtcp).try_send_to(packet, to) {
                 Ok(_) => {
+                    if side == 1 && !rtcp {
+                        if let Some(tap) = &mut self.recorder {
+                            tap.record(Channel::Right, packet, now);
+                        }
+                    }
                     let flow = if rtcp {
                         &mut stats.rtcp
                     } else {
@@ -277,6 +310,34 @@ impl SessionTask {
             Control::Stats(reply) => {
                 let _ = reply.send(self.stats());
             }
+            Control::StartRecording { parts, reply } => {
+                if self.recorder.is_some() {
+                    if let Err(Err(parts)) = reply.send(Err(parts)) {
+                        parts.discard();
+                    }
+                } else {
+                    let tap = Tap::new(parts, self.label.clone(), self.events.clone());
+                    self.recorder = Some(tap);
+                    // Should start_recording() have been cancelled meanwhile, the recording
+                    // still runs and is reported when the session ends.
+                    let _ = reply.send(Ok(()));
+                }
+            }
+            Control::PauseRecording(at, pause) => {
+                if let Some(tap) = &mut self.recorder {
+                    if pause {
+                        tap.pause(at);
+                    } else {
+                        tap.resume(at);
+                    }
+                }
+            }
+            Control::StopRecording(reply) => {
+                if let Some(tap) = self.recorder.take() {
+                    self.recording_dropped += tap.dropped();
+                    tap.stop(Some(reply));
+                }
+            }
             // poll() handles Close itself because it ends the task.
             Control::Close(reply) => {
                 let _ = reply.send(self.stats());
@@ -308,6 +369,8 @@ impl SessionTask {
             b_to_a: self.directions[1],
             latched_rtp: [a.latch_rtp.peer(), b.latch_rtp.peer()],
             latched_rtcp: [a.latch_rtcp.peer(), b.latch_rtcp.peer()],
+            recording_dropped: self.recording_dropped
+                + self.recorder.as_ref().map_or(0, Tap::dropped),
         }
     }
 }

@@ -1,0 +1,158 @@
+//! Call recording to stereo WAV: the caller on the LEFT channel (RTP received from side A),
+//! what the caller hears on the RIGHT (RTP relayed from B to A, and the prompts and music the
+//! endpoint plays to A), 8 kHz 16-bit PCM decoded from G.711.
+//!
+//! Driving it: [`crate::RelaySession::start_recording`], `pause_recording`, `resume_recording`
+//! and `stop_recording`, which returns the [`RecordingSummary`]. A recording still running when
+//! the session closes is finished by the recorder and reported as
+//! [`crate::MediaEvent::RecordingFinished`]. [`repair`] fixes the header of a file left behind
+//! by a crash; run it over the recordings directory at start-up.
+//!
+//! # Off the hot path
+//! The relay task copies each recorded RTP payload into a fixed-size frame (no heap allocation)
+//! and `try_send`s it into a bounded queue. When the queue is full the frame is dropped and
+//! counted ([`RecordingSummary::frames_dropped`], [`crate::RelayStats::recording_dropped`]);
+//! the packet itself is relayed as usual, so a slow disk never delays audio. Non-G.711 payloads
+//! (telephone-event, comfort noise, others) are not queued: they become silence. One recorder
+//! thread owns the WAV writers of every recording: every 100 ms it places each recording's
+//! queued frames, applies pause/resume/stop and writes what is settled; a stopped recording is
+//! finalized on a short-lived thread of its own.
+//!
+//! # Alignment rules (`align.rs`)
+//! Positions are sample indices from the start of the recording (8000 per second).
+//! - Each channel keeps its own RTP clock: position = anchor + (timestamp − anchor timestamp),
+//!   computed with wrapping 32-bit arithmetic so a timestamp wrap at `u32::MAX` is seamless.
+//! - The anchor is set from the arrival time (relative to the recording start) at the channel's
+//!   first packet, and set again the same way on a new SSRC, a forward timestamp jump of more
+//!   than 1 s, or a backward jump of more than twice the jitter window seen on two packets in a
+//!   row (a single very late packet is only late). A new anchor never overlaps the channel's
+//!   previous audio.
+//! - Gaps (lost packets, hold, silence suppression) stay silent.
+//! - Nothing is written until it is older than the jitter window (default 160 ms) behind the
+//!   newest audio of either channel, so reordered packets within the window land in place. A
+//!   packet that arrives after its place was written is dropped and counted as late, except a
+//!   packet that continues its stream in order and is late by at most one 20 ms frame: then
+//!   the channel's anchor slips forward by that much. That keeps a channel whose RTP clock
+//!   drifts against the other within the window instead of losing it; after a network stall
+//!   it may shift that channel by less than one frame.
+//! - The writer interleaves L/R by position; a channel without audio at a position gets
+//!   silence there, so both channels follow wall time.
+//! - Pause: from the pause to the resume instant both channels are written as silence (the
+//!   time line goes on), the relay stops queuing frames, and the span is listed in
+//!   [`RecordingSummary::paused`].
+//! - Stop: everything is written up to the end of the last audio (or of a pause still open).
+//!
+//! # Crash safety
+//! The file is created with `create_new` (a recording never overwrites anything) and its
+//! header is on disk at once; the header is rewritten with the current sizes about once a
+//! second (hound's `flush`), audio goes out in writes of at most half a second, and the file
+//! is fsynced when finished. After a crash the header may be stale (sizes of the last flush, or
+//! zero in the first second): [`repair`] recomputes them from the file length.
+
+mod align;
+mod repair;
+mod tap;
+mod writer;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+pub use repair::{repair, RepairOutcome};
+pub(crate) use tap::{Channel, Tap, TapParts};
+pub(crate) use writer::start;
+
+/// Sample rate of every recording.
+pub const SAMPLE_RATE: u32 = 8000;
+/// Channels of every recording: caller left, what the caller hears right.
+pub const CHANNELS: u16 = 2;
+
+/// How a recording is made. Every field has a default that suits a phone call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordingOptions {
+    /// Frames the queue between the relay and the writer holds (both channels together,
+    /// 100 frames per second at 20 ms). Default 256, about 2.5 s of disk stall.
+    pub queue_frames: usize,
+    /// How long the writer waits for reordered packets before writing. Default 160 ms.
+    pub jitter: Duration,
+    /// How often the WAV header is brought up to date on disk. Default 1 s.
+    pub flush_every: Duration,
+}
+
+impl Default for RecordingOptions {
+    fn default() -> Self {
+        Self {
+            queue_frames: 256,
+            jitter: Duration::from_millis(160),
+            flush_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A span during which the recording was paused (silence in the file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PausedSpan {
+    /// Start, in milliseconds from the start of the file.
+    pub offset_ms: u64,
+    /// Length in milliseconds.
+    pub length_ms: u64,
+}
+
+/// What a finished recording is, for the CRM row and for checking the file later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingSummary {
+    pub path: PathBuf,
+    /// Wall-clock time of sample 0.
+    pub started: SystemTime,
+    /// Length of the audio, from the number of samples written.
+    pub duration: Duration,
+    /// File size in bytes.
+    pub bytes: u64,
+    pub sample_rate: u32,
+    pub channels: u16,
+    /// SHA-256 of the final file, lowercase hex; `None` if it could not be read back.
+    pub sha256: Option<String>,
+    pub paused: Vec<PausedSpan>,
+    /// RTP frames whose audio went into the file.
+    pub frames_written: u64,
+    /// Frames lost because the queue to the writer was full (the disk or writer was slow).
+    pub frames_dropped: u64,
+    /// Frames that arrived after their place in the file was written (or were unusable).
+    pub frames_late: u64,
+    /// Packets not recorded as audio: non-G.711 payload types, oversized or malformed RTP.
+    pub frames_skipped: u64,
+    /// Frames received after a disk error had ended the writing.
+    pub frames_discarded: u64,
+    /// Set when writing failed (disk full, I/O error): the file holds what was written
+    /// before; the relay was not affected.
+    pub error: Option<String>,
+}
+
+impl RecordingSummary {
+    /// True if the whole recording reached the disk without error.
+    pub fn is_complete(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Why a recording could not start, or a file could not be repaired.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    #[error("{0} already exists: recordings never overwrite a file")]
+    Exists(PathBuf),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: cannot write the WAV header: {source}")]
+    Wav { path: PathBuf, source: hound::Error },
+    #[error("{path} is not a WAV file that can be repaired: {reason}")]
+    NotWav { path: PathBuf, reason: &'static str },
+    #[error("the session is already recording")]
+    AlreadyRecording,
+    #[error("the relay session is closed")]
+    SessionClosed,
+    #[error("cannot start the recorder thread: {0}")]
+    Thread(std::io::Error),
+}

@@ -1,0 +1,297 @@
+//! The relay side of a recording: copies recorded RTP payloads into fixed-size [`Frame`]s and
+//! `try_send`s them to the writer thread. Per packet: a header parse, one copy of at most
+//! [`MAX_PAYLOAD`] bytes, one non-blocking queue push. No allocation, no lock, no wake-up of
+//! the writer (it polls), never a wait.
+
+use std::sync::mpsc::{Sender, SyncSender, TrySendError};
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::RecordingSummary;
+use crate::g711::Codec;
+use crate::relay::MediaEvent;
+use crate::rtp::RtpPacket;
+
+/// Largest payload recorded: 60 ms of G.711. Longer packets are skipped (counted).
+pub(crate) const MAX_PAYLOAD: usize = 480;
+
+/// Which channel of the file a packet belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    /// What the caller says: RTP received from side A.
+    Left,
+    /// What the caller hears: RTP relayed from B to A, prompts played to A.
+    Right,
+}
+
+impl Channel {
+    pub fn index(self) -> usize {
+        match self {
+            Channel::Left => 0,
+            Channel::Right => 1,
+        }
+    }
+}
+
+/// One RTP packet's audio and what places it on the time line.
+#[derive(Clone, Copy)]
+pub(crate) struct Frame {
+    pub arrival: Instant,
+    pub timestamp: u32,
+    pub ssrc: u32,
+    pub len: u16,
+    pub codec: Codec,
+    pub channel: Channel,
+    pub payload: [u8; MAX_PAYLOAD],
+}
+
+impl Frame {
+    /// The frame for a G.711 packet; `None` for anything else (not RTP, other payload type,
+    /// empty or longer than [`MAX_PAYLOAD`]).
+    #[inline]
+    pub fn from_datagram(channel: Channel, datagram: &[u8], arrival: Instant) -> Option<Self> {
+        let packet = RtpPacket::parse(datagram).ok()?;
+        let codec = Codec::from_payload_type(packet.payload_type())?;
+        let audio = packet.payload();
+        if audio.is_empty() || audio.len() > MAX_PAYLOAD {
+            return None;
+        }
+        let mut frame = Frame {
+            arrival,
+            timestamp: packet.timestamp(),
+            ssrc: packet.ssrc(),
+            len: audio.len() as u16,
+            codec,
+            channel,
+            payload: [0; MAX_PAYLOAD],
+        };
+        frame.payload[..audio.len()].copy_from_slice(audio);
+        Some(frame)
+    }
+
+    pub fn audio(&self) -> &[u8] {
+        &self.payload[..usize::from(self.len)]
+    }
+}
+
+/// Who gets the summary when a recording ends.
+pub(crate) enum Reply {
+    /// `stop_recording()` is waiting for it.
+    Caller(oneshot::Sender<RecordingSummary>),
+    /// The session ended with the recording running: report it as an event.
+    Event {
+        label: String,
+        events: mpsc::UnboundedSender<MediaEvent>,
+    },
+    /// The recording never started (the session was busy or gone): delete the empty file.
+    Discard,
+}
+
+/// Messages to the writer besides frames; rare, so this channel may wake it.
+pub(crate) enum WriterControl {
+    Pause(Instant),
+    Resume(Instant),
+    Stop {
+        at: Instant,
+        dropped: u64,
+        skipped: u64,
+        reply: Reply,
+    },
+}
+
+/// The two queue ends a started writer waits on, before a session has taken them.
+pub(crate) struct TapParts {
+    pub frames: SyncSender<Frame>,
+    pub control: Sender<WriterControl>,
+}
+
+impl TapParts {
+    /// The session would not take the recording: remove its (empty) file.
+    pub fn discard(self) {
+        let _ = self.control.send(WriterControl::Stop {
+            at: Instant::now(),
+            dropped: 0,
+            skipped: 0,
+            reply: Reply::Discard,
+        });
+    }
+}
+
+/// A running recording as the relay task holds it. Dropping it ends the recording and has the
+/// summary reported as [`MediaEvent::RecordingFinished`].
+pub(crate) struct Tap {
+    parts: Option<TapParts>,
+    label: String,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    paused: bool,
+    dropped: u64,
+    skipped: u64,
+}
+
+impl Tap {
+    pub fn new(parts: TapParts, label: String, events: mpsc::UnboundedSender<MediaEvent>) -> Self {
+        Self {
+            parts: Some(parts),
+            label,
+            events,
+            paused: false,
+            dropped: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Queue one packet's audio for `channel`, or count why not.
+    #[inline]
+    pub fn record(&mut self, channel: Channel, datagram: &[u8], now: Instant) {
+        if self.paused {
+            return;
+        }
+        let Some(parts) = &self.parts else { return };
+        let Some(frame) = Frame::from_datagram(channel, datagram, now) else {
+            self.skipped += 1;
+            return;
+        };
+        match parts.frames.try_send(frame) {
+            Ok(()) => {}
+            // Disconnected: the writer is gone (it only exits on stop), count it the same.
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => self.dropped += 1,
+        }
+    }
+
+    /// Frames lost to a full queue so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn pause(&mut self, at: Instant) {
+        if !self.paused {
+            self.paused = true;
+            self.send(WriterControl::Pause(at));
+        }
+    }
+
+    pub fn resume(&mut self, at: Instant) {
+        if self.paused {
+            self.paused = false;
+            self.send(WriterControl::Resume(at));
+        }
+    }
+
+    /// End the recording; the writer finishes the file and sends the summary to `reply`.
+    pub fn stop(mut self, reply: Option<oneshot::Sender<RecordingSummary>>) {
+        let reply = match reply {
+            Some(tx) => Reply::Caller(tx),
+            None => self.event_reply(),
+        };
+        self.finish(reply);
+    }
+
+    fn event_reply(&self) -> Reply {
+        Reply::Event {
+            label: self.label.clone(),
+            events: self.events.clone(),
+        }
+    }
+
+    fn finish(&mut self, reply: Reply) {
+        // The frame queue closes after the Stop is sent: the writer sees every frame first.
+        if let Some(parts) = self.parts.take() {
+            let _ = parts.control.send(WriterControl::Stop {
+                at: Instant::now(),
+                dropped: self.dropped,
+                skipped: self.skipped,
+                reply,
+            });
+        }
+    }
+
+    fn send(&self, msg: WriterControl) {
+        if let Some(parts) = &self.parts {
+            let _ = parts.control.send(msg);
+        }
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        if self.parts.is_some() {
+            let reply = self.event_reply();
+            self.finish(reply);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{channel, sync_channel};
+
+    use super::*;
+    use crate::rtp::RtpHeader;
+
+    fn packet(pt: u8, payload_len: usize) -> Vec<u8> {
+        let header = RtpHeader {
+            marker: false,
+            payload_type: pt,
+            sequence: 7,
+            timestamp: 1600,
+            ssrc: 42,
+        };
+        let mut out = vec![0; 12 + payload_len];
+        let n = header
+            .write(&vec![0xd5; payload_len], &mut out)
+            .expect("fits");
+        out.truncate(n);
+        out
+    }
+
+    fn tap(queue: usize) -> (Tap, std::sync::mpsc::Receiver<Frame>) {
+        let (frames, rx) = sync_channel(queue);
+        let (control, _control_rx) = channel();
+        let (events, _) = mpsc::unbounded_channel();
+        let parts = TapParts { frames, control };
+        (Tap::new(parts, "t".into(), events), rx)
+    }
+
+    #[test]
+    fn copies_g711_and_skips_other_payload_types() {
+        let (mut tap, rx) = tap(8);
+        let now = Instant::now();
+        tap.record(Channel::Left, &packet(0, 160), now);
+        tap.record(Channel::Right, &packet(8, 160), now);
+        tap.record(Channel::Left, &packet(101, 4), now);
+        tap.record(Channel::Left, &packet(13, 1), now);
+        tap.record(Channel::Left, &packet(0, MAX_PAYLOAD + 1), now);
+        tap.record(Channel::Left, b"not rtp", now);
+        let first = rx.try_recv().expect("PCMU frame");
+        assert_eq!(
+            (
+                first.channel,
+                first.codec,
+                first.len,
+                first.timestamp,
+                first.ssrc
+            ),
+            (Channel::Left, Codec::Pcmu, 160, 1600, 42)
+        );
+        assert_eq!(first.audio(), &[0xd5; 160][..]);
+        assert_eq!(rx.try_recv().expect("PCMA frame").codec, Codec::Pcma);
+        assert!(rx.try_recv().is_err());
+        assert_eq!((tap.skipped, tap.dropped()), (4, 0));
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_without_waiting() {
+        let (mut tap, rx) = tap(2);
+        for _ in 0..5 {
+            tap.record(Channel::Left, &packet(0, 160), Instant::now());
+        }
+        assert_eq!(tap.dropped(), 3);
+        assert_eq!(rx.try_iter().count(), 2);
+        // Paused: nothing is queued, nothing is counted.
+        tap.pause(Instant::now());
+        tap.record(Channel::Left, &packet(0, 160), Instant::now());
+        assert_eq!(rx.try_iter().count(), 0);
+        assert_eq!(tap.dropped(), 3);
+    }
+}
