@@ -61,12 +61,13 @@ fn allowed_keys(kind: &str) -> Option<&'static [&'static str]> {
         "queue" => &["queue", "priority", "skills"],
         "hangup" => &["prompts", "cause"],
         "moh" => &["source", "next"],
+        "record" => &["action", "next"],
         _ => return None,
     })
 }
 
 const STEP_TYPES: &str =
-    "answer, play, menu, collect, say, set, condition, lookup, goto, call, return, dial, queue, hangup, moh";
+    "answer, play, menu, collect, say, set, condition, lookup, goto, call, return, dial, queue, hangup, moh, record";
 
 /// Resolves `step` (in `plan`) or `other:step`.
 pub(crate) fn resolve_target(
@@ -315,6 +316,21 @@ impl Cx<'_, '_> {
                 },
                 next,
             },
+            "record" => {
+                let action = self.required(&d.action, "action", id)?;
+                let pause = match action.get_ref().as_str() {
+                    "pause" => true,
+                    "resume" => false,
+                    other => {
+                        self.err(
+                            &action.span(),
+                            format!("record action `{other}` must be `pause` or `resume`"),
+                        );
+                        return None;
+                    }
+                };
+                StepKind::Record { pause, next }
+            }
             _ => return None,
         })
     }

@@ -143,6 +143,10 @@ impl Session {
                     });
                     at = *next;
                 }
+                StepKind::Record { pause, next } => {
+                    self.actions.push_back(Action::Recording { pause: *pause });
+                    at = *next;
+                }
             }
         }
     }

@@ -38,6 +38,16 @@ impl Dialplans {
         crate::prompt::parse_prompt(spec, &self.inner.prompts_dir).ok()
     }
 
+    /// The prompts that speak `n` in English word order from the number files in `dir` (under
+    /// the prompts directory: `0.wav`..`19.wav`, `20.wav`..`90.wav`, `hundred.wav`...), as the
+    /// `say` step does. Empty when `dir` escapes the prompts directory.
+    pub fn number_prompts(&self, n: u64, dir: &str) -> Vec<crate::Prompt> {
+        crate::prompt::number_words(n)
+            .iter()
+            .filter_map(|w| self.prompt(&format!("{dir}/{w}.wav")))
+            .collect()
+    }
+
     pub fn route(&self, dialled: &str) -> Option<(&str, &str)> {
         let at = self.inner.route(dialled)?;
         let plan = &self.inner.plans[at.plan];
@@ -174,6 +184,11 @@ pub(crate) enum StepKind {
         source: Template,
         next: Next,
     },
+    /// Pause or resume the call's recording (a card number is read out meanwhile).
+    Record {
+        pause: bool,
+        next: Next,
+    },
 }
 
 #[derive(Debug)]
@@ -238,7 +253,8 @@ impl StepKind {
             | StepKind::Say { next, .. }
             | StepKind::Set { next, .. }
             | StepKind::Lookup { next, .. }
-            | StepKind::MusicOnHold { next, .. } => vec![*next],
+            | StepKind::MusicOnHold { next, .. }
+            | StepKind::Record { next, .. } => vec![*next],
             StepKind::Menu(m) => {
                 let mut v: Vec<Next> = m.options.iter().map(|(_, t)| Some(*t)).collect();
                 v.push(m.fallback);
@@ -272,6 +288,7 @@ impl StepKind {
                 | StepKind::Call { .. }
                 | StepKind::Return
                 | StepKind::MusicOnHold { .. }
+                | StepKind::Record { .. }
         )
     }
 }

@@ -126,6 +126,8 @@ pub(crate) struct StepDef {
     pub cause: Option<Spanned<String>>,
     // moh
     pub source: Option<Spanned<String>>,
+    // record
+    pub action: Option<Spanned<String>>,
 }
 
 impl StepDef {
@@ -149,7 +151,7 @@ impl StepDef {
             otherwise => "else", target => "target", extension => "extension",
             ring_timeout => "ring_timeout", on_busy => "on_busy", on_no_answer => "on_no_answer",
             on_failure => "on_failure", queue => "queue", priority => "priority",
-            skills => "skills", cause => "cause", source => "source",
+            skills => "skills", cause => "cause", source => "source", action => "action",
         );
         keys
     }

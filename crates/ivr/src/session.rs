@@ -127,6 +127,8 @@ pub enum Action {
     },
     /// Play this music-on-hold source whenever the caller waits without a prompt.
     MusicOnHold { source: String },
+    /// Pause (true) or resume (false) the call's recording, if it is being recorded.
+    Recording { pause: bool },
     /// Hang up with this cause (for the CDR and a Reason header).
     Hangup { cause: String },
     /// A variable changed (for the CDR).

@@ -72,11 +72,7 @@ fn known_premium_caller_takes_the_priority_path() {
     let a = c.played();
     assert_eq!(
         queue_of(&a),
-        Some((
-            "priority".into(),
-            100,
-            vec!["premium".into(), "lang:ko".into()]
-        ))
+        Some(("priority".into(), 100, vec!["premium".into(), "ko".into()]))
     );
     assert!(c.session.is_finished());
 }

@@ -174,3 +174,12 @@ fn one_broken_file_refuses_the_whole_set() {
         Some(true)
     );
 }
+
+#[test]
+fn record_step_action() {
+    let text = format!("[[step]]\nid = \"r\"\ntype = \"record\"\naction = \"stop\"\n{OK_STEP}");
+    assert_eq!(
+        err("d_record", &text),
+        "p.toml:4:10: record action `stop` must be `pause` or `resume`"
+    );
+}

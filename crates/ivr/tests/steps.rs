@@ -67,6 +67,11 @@ type = "moh"
 source = "moh/${lang_default}.wav"
 
 [[step]]
+id = "private"
+type = "record"
+action = "pause"
+
+[[step]]
 id = "who"
 type = "set"
 vars = { lang = "ko", greeting = "hello ${caller}" }
@@ -177,7 +182,7 @@ fn set(name: &str, value: &str) -> Action {
 }
 
 #[test]
-fn answer_moh_set_and_interpolated_play() {
+fn answer_moh_record_set_and_interpolated_play() {
     let mut c = call("steps_intro");
     let a = c.actions();
     assert_eq!(a[0], Action::Answer);
@@ -187,9 +192,10 @@ fn answer_moh_set_and_interpolated_play() {
             source: "moh/.wav".into()
         }
     );
-    assert_eq!(a[2..4], [set("greeting", "hello 42"), set("lang", "ko")]);
+    assert_eq!(a[2], Action::Recording { pause: true });
+    assert_eq!(a[3..5], [set("greeting", "hello 42"), set("lang", "ko")]);
     assert_eq!(
-        plays(&a[4..]),
+        plays(&a[5..]),
         [["hi.wav", "ko/x.wav", "tone:[440]:200", "silence:100"]]
     );
     assert_eq!(c.session.vars()["greeting"], "hello 42");
@@ -371,4 +377,38 @@ type = "hangup"
     let a = c.actions();
     assert_eq!(a.last(), Some(&hangup("dialplan loop")));
     assert_eq!(a.len(), 501, "1000 steps: 500 sets, then the hangup");
+}
+
+#[test]
+fn number_prompts_follow_english_word_order() {
+    let dir = scratch("steps_numbers", &[]);
+    write(
+        &dir,
+        "p.toml",
+        "[[step]]\nid = \"end\"\ntype = \"hangup\"\n",
+    );
+    let plans = load(&dir);
+    let names: Vec<String> = plans
+        .number_prompts(1234, "en/digits")
+        .iter()
+        .map(|p| match p {
+            ivr::Prompt::File(f) => f
+                .strip_prefix(dir.join("prompts"))
+                .map(|r| r.display().to_string())
+                .unwrap_or_default(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "en/digits/1.wav",
+            "en/digits/thousand.wav",
+            "en/digits/2.wav",
+            "en/digits/hundred.wav",
+            "en/digits/30.wav",
+            "en/digits/4.wav"
+        ]
+    );
+    assert!(plans.number_prompts(3, "../outside").is_empty());
 }
