@@ -11,6 +11,10 @@ command -v sipp >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip)
 # Speech for the in-band DTMF detector's no-false-digits test.
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# The agent page's browser test (tests/tests/browser.rs): Debian's Chromium and Node.js.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${need[*]}" >&2
   sudo_cmd=""
@@ -34,6 +38,10 @@ if [ -n "$pg_stop" ]; then
   trap 'sh "$pg_stop" >/dev/null 2>&1 || true' EXIT
 fi
 echo "tests/run.sh: PostgreSQL at ${SWITCHBOARD_TEST_PG_URL}" >&2
+
+# playwright-core for the browser test, as tests/browser/package-lock.json pins it (it drives
+# /usr/bin/chromium and downloads no browser of its own).
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >&2)
 
 # End-to-end tests run the real binary: build it first so they can find it.
 cargo build --bin switchboard

@@ -44,6 +44,14 @@ ko premium.wav "프리미엄 고객님, 전담 상담팀으로 연결해 드리�
 en after_hours.wav "Our center is closed. We are open weekdays from nine to six, Korea time. Goodbye."
 ko after_hours.wav "지금은 상담 시간이 아닙니다. 평일 오전 아홉 시부터 오후 여섯 시까지 운영합니다."
 
+# Queue announcements (position and estimated wait; numbers from digits/).
+en queue_position.wav "You are caller number"
+ko queue_position.wav "고객님의 대기 순서는"
+en queue_wait.wav "Your estimated wait is about"
+ko queue_wait.wav "예상 대기 시간은 약"
+en minutes.wav "minutes."
+ko minutes.wav "분입니다."
+
 # Digits for `say` in digits mode (both languages) and the English number vocabulary.
 for d in 0 1 2 3 4 5 6 7 8 9; do en "digits/$d.wav" "$d"; done
 for n in 10 11 12 13 14 15 16 17 18 19 20 30 40 50 60 70 80 90; do en "digits/$n.wav" "$n"; done

@@ -28,6 +28,11 @@ pub fn password(ext: &str) -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// The HTTP account every test switch has: username, password and bearer token.
+pub const ADMIN_USER: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-test-password";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef0123456789";
+
 /// A UDP and TCP port free on 127.0.0.1 right now.
 pub fn free_port() -> u16 {
     for _ in 0..100 {
@@ -78,7 +83,8 @@ pub struct Switch {
 
 pub fn binary() -> PathBuf {
     if let Ok(p) = std::env::var("SWITCHBOARD_BIN") {
-        return PathBuf::from(p);
+        // Absolute, because the switch runs in the test's temp dir.
+        return std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(p));
     }
     // target/debug/deps/<test> → target/debug/switchboard
     let exe = std::env::current_exe().unwrap_or_default();
@@ -117,6 +123,12 @@ impl Switch {
                 "[[users]]\nextension = \"{ext}\"\npassword = \"{pw}\"\nname = \"{name}\"\n"
             ));
         }
+        // The harness's own requests use the bearer token, so tests written before logins
+        // existed keep working; tests of access control send raw requests.
+        toml.push_str(&format!(
+            "[[accounts]]\nusername = \"{ADMIN_USER}\"\npassword = \"{ADMIN_PASSWORD}\"\n\
+             role = \"admin\"\ntoken = \"{ADMIN_TOKEN}\"\n"
+        ));
         toml.push_str(&opts.extra_toml);
         let config = dir.path().join("switchboard.toml");
         std::fs::write(&config, toml)?;
@@ -142,6 +154,8 @@ impl Switch {
         let child = Command::new(binary())
             .args(["serve", "--config"])
             .arg(&config)
+            // Relative paths (the default `recordings` directory) land in the test's temp dir.
+            .current_dir(self.dir.path())
             .env("RUST_LOG", "info,switchboard=debug")
             .stdout(Stdio::null())
             .stderr(log)
@@ -184,7 +198,8 @@ impl Switch {
         s.set_read_timeout(Some(Duration::from_secs(10)))?;
         write!(
             s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\
+             Authorization: Bearer {ADMIN_TOKEN}\r\nConnection: close\r\n\r\n"
         )?;
         let mut out = String::new();
         s.read_to_string(&mut out)?;
@@ -635,6 +650,15 @@ pub mod baresip;
 #[path = "../baresip/tone.rs"]
 pub mod tone;
 
+/// Tone captures (RTP in pcap) for SIPp's `play_pcap_audio`.
+pub mod pcap;
+
+/// HTTP requests with a body and headers, for the JSON API suites.
+pub mod http_client;
+
+/// ACD suite pieces: agent phones, queue callers, queue calls read back from the database.
+pub mod acd;
+
 impl Switch {
     /// Rewrite this switch's configuration with `edit` and restart the binary on the same ports
     /// and database: the way to set keys inside tables `Switch::start` already wrote (TOML
@@ -651,6 +675,8 @@ impl Switch {
         let child = Command::new(binary())
             .args(["serve", "--config"])
             .arg(&config)
+            // Relative paths (the default `recordings` directory) land in the test's temp dir.
+            .current_dir(self.dir.path())
             .env("RUST_LOG", "info,switchboard=debug")
             .stdout(Stdio::null())
             .stderr(log)
@@ -677,11 +703,25 @@ pub fn answered_call(
         &scenario("uas_answer.xml"),
         &["-rtp_echo"],
     )?;
+    let uac = talking_caller(switch, caller, callee_ext, caller_args)?;
+    let log = |e: anyhow::Error| anyhow::anyhow!("{e}\n--- switch log ---\n{}", switch.log_text());
+    uac.wait(Duration::from_secs(30)).map_err(log)?;
+    callee.wait(Duration::from_secs(10)).map_err(log)
+}
+
+/// A caller running tests/sipp/uac_call.xml from `caller` to `number`: authenticates, plays
+/// G.711 for 2 s after the answer and hangs up. `extra` adds SIPp options.
+pub fn talking_caller(
+    switch: &Switch,
+    caller: &str,
+    number: &str,
+    extra: &[&str],
+) -> anyhow::Result<Sipp> {
     let port = free_port().to_string();
     let media = free_port().to_string();
     let mut args = vec![
         "-s",
-        callee_ext,
+        number,
         "-au",
         caller,
         "-ap",
@@ -696,14 +736,11 @@ pub fn answered_call(
         "-mp",
         &media,
     ];
-    args.extend_from_slice(caller_args);
-    let uac = sipp(
+    args.extend_from_slice(extra);
+    sipp(
         switch,
-        &format!("caller-{caller}"),
+        &format!("caller-{caller}-{number}"),
         &scenario("uac_call.xml"),
         &args,
-    )?;
-    let log = |e: anyhow::Error| anyhow::anyhow!("{e}\n--- switch log ---\n{}", switch.log_text());
-    uac.wait(Duration::from_secs(30)).map_err(log)?;
-    callee.wait(Duration::from_secs(10)).map_err(log)
+    )
 }

@@ -23,6 +23,12 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub ivr: IvrConfig,
     pub users: Vec<Spanned<UserConfig>>,
+    pub acd: crate::acd_config::AcdSection,
+    pub queues: Vec<crate::acd_config::QueueSection>,
+    pub agents: Vec<crate::acd_config::AgentSection>,
+    pub recording: crate::recording::RecordingSection,
+    /// Logins for the HTTP API (`crate::auth::accounts`).
+    pub accounts: Vec<Spanned<crate::auth::AccountSection>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -33,8 +39,6 @@ pub struct IvrConfig {
     pub dialplans: Option<Spanned<String>>,
     /// Directory of prompt WAV files (default: `<dialplans>/prompts`).
     pub prompts: Option<String>,
-    /// Until the ACD lands: the extension that takes each queue's calls.
-    pub queues: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +82,14 @@ pub struct MediaConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     pub listen: Spanned<String>,
+    /// Mark the session cookie `Secure` (serve over HTTPS, e.g. behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// Serve `/metrics` without a login.
+    pub open_metrics: bool,
+    /// A browser session unused for this long ends.
+    pub session_idle_s: u64,
+    /// How long a username/address pair is refused after 5 failed logins.
+    pub login_lockout_s: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -109,6 +121,11 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             ivr: IvrConfig::default(),
             users: Vec::new(),
+            acd: Default::default(),
+            queues: Vec::new(),
+            agents: Vec::new(),
+            recording: Default::default(),
+            accounts: Vec::new(),
         }
     }
 }
@@ -153,6 +170,10 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: Spanned::new(0..0, "127.0.0.1:8080".into()),
+            secure_cookies: false,
+            open_metrics: false,
+            session_idle_s: 8 * 3600,
+            login_lockout_s: 30,
         }
     }
 }
@@ -204,8 +225,18 @@ pub struct Resolved {
     /// Dialplan directory and whether it must exist (it was named in the file).
     pub dialplans_dir: Option<(PathBuf, bool)>,
     pub prompts_dir: PathBuf,
-    pub queue_extensions: std::collections::HashMap<String, String>,
+    /// Queues and agents of the ACD.
+    pub acd: crate::switch::AcdSetup,
+    pub recording: crate::switch::RecordPolicy,
+    pub recordings_dir: PathBuf,
+    /// How long recordings are kept.
+    pub retention: crate::recording::Retention,
+    /// Codes agents choose from at wrap-up.
+    pub wrap_up_codes: Vec<String>,
     pub users: Vec<User>,
+    /// Logins for the HTTP API, and how sessions behave.
+    pub accounts: Vec<crate::auth::AccountSpec>,
+    pub http_auth: crate::auth::AuthSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -462,6 +493,32 @@ fn resolve(
         });
     }
 
+    let extensions: std::collections::HashSet<String> =
+        users.iter().map(|u| u.extension.clone()).collect();
+    let wrap_up_codes = c.acd.wrap_up_codes.clone();
+    if let Some(bad) = wrap_up_codes.iter().find(|w| {
+        w.is_empty()
+            || !w
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+    }) {
+        problem(
+            0..0,
+            format!("acd.wrap_up_codes: `{bad}` must be a lower-case word (a-z, 0-9, _)"),
+        );
+    }
+    let agent_ids: Vec<String> = c.agents.iter().map(|a| a.id.get_ref().clone()).collect();
+    let accounts = crate::auth::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
+    let http_auth = crate::auth::AuthSettings {
+        secure_cookies: c.http.secure_cookies,
+        open_metrics: c.http.open_metrics,
+        session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
+        login_lockout: Duration::from_secs(c.http.login_lockout_s),
+    };
+    let acd = crate::acd_config::resolve(c.acd, c.queues, c.agents, &extensions, &mut problem);
+    let (recording, recordings_dir, retention) =
+        crate::recording::resolve(c.recording, &mut problem);
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -503,8 +560,14 @@ fn resolve(
         default_country_code: c.database.default_country_code,
         dialplans_dir,
         prompts_dir,
-        queue_extensions: c.ivr.queues,
+        acd,
+        recording,
+        recordings_dir,
+        retention,
+        wrap_up_codes,
         users,
+        accounts,
+        http_auth,
     })
 }
 

@@ -10,6 +10,9 @@ use toml::Spanned;
 #[derive(Serialize, Deserialize)]
 struct DemoUsers {
     users: Vec<DemoUser>,
+    /// The password of the `admin` HTTP account (added by later versions; generated if absent).
+    #[serde(default)]
+    admin_password: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -29,8 +32,54 @@ const NAMES: [(&str, &str); 4] = [
 /// The demo configuration, creating `data/demo-users.toml` on first use.
 pub fn config() -> Result<Resolved, anyhow::Error> {
     let base = Config::default();
-    let users = load_or_create(&base.data_dir.join("demo-users.toml"))?;
+    let path = base.data_dir.join("demo-users.toml");
+    let mut users = load_or_create(&path)?;
+    let admin_password = match users.admin_password.clone() {
+        Some(p) => p,
+        None => {
+            let p = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
+            users.admin_password = Some(p.clone());
+            std::fs::write(&path, toml::to_string(&users)?)?;
+            p
+        }
+    };
+    println!("HTTP API and pages: log in as `admin` with password {admin_password}");
+    let admin = crate::auth::AccountSection {
+        username: Spanned::new(0..0, "admin".into()),
+        password: Some(Spanned::new(0..0, admin_password)),
+        password_hash: None,
+        role: Spanned::new(0..0, "admin".into()),
+        agent: None,
+        token: None,
+    };
+    // The demo agents log in to the agent page with their phone's password.
+    let agent_account = |username: &str, extension: &str| {
+        let password = users
+            .users
+            .iter()
+            .find(|u| u.extension == extension)
+            .map(|u| u.password.clone())?;
+        println!(
+            "Agent page http://{}/agent: `{username}` with the password of extension {extension}",
+            base.http.listen.get_ref()
+        );
+        Some(Spanned::new(
+            0..0,
+            crate::auth::AccountSection {
+                username: Spanned::new(0..0, username.into()),
+                password: Some(Spanned::new(0..0, password)),
+                password_hash: None,
+                role: Spanned::new(0..0, "agent".into()),
+                agent: Some(Spanned::new(0..0, username.into())),
+                token: None,
+            },
+        ))
+    };
+    let mut accounts = vec![Spanned::new(0..0, admin)];
+    accounts.extend(agent_account("alice", "1001"));
+    accounts.extend(agent_account("bob", "1002"));
     let config = Config {
+        accounts,
         users: users
             .users
             .into_iter()
@@ -45,6 +94,8 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
                 )
             })
             .collect(),
+        queues: demo_queues(),
+        agents: demo_agents(),
         ..base
     };
     config
@@ -69,10 +120,97 @@ fn load_or_create(path: &Path) -> anyhow::Result<DemoUsers> {
                 name: name.to_string(),
             })
             .collect(),
+        admin_password: Some(Alphanumeric.sample_string(&mut rng, 16)),
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(path, toml::to_string(&users)?)?;
     Ok(users)
+}
+
+/// The queues the sample plan (`dialplans/bank.toml`) sends callers to; `general` is also
+/// reachable by dialling 7000.
+fn demo_queues() -> Vec<crate::acd_config::QueueSection> {
+    let text = r#"
+[[queues]]
+name = "general"
+number = "7000"
+wrap_up_s = 10
+announce_every_s = 45
+announce = ["en/queue_position.wav", "number:${position}:en/digits",
+            "en/queue_wait.wav", "number:${wait_minutes}:en/digits", "en/minutes.wav"]
+[[queues]]
+name = "cards"
+[[queues]]
+name = "loans"
+[[queues]]
+name = "priority"
+strategy = "ring-all"
+"#;
+    #[derive(serde::Deserialize)]
+    struct Q {
+        queues: Vec<crate::acd_config::QueueSection>,
+    }
+    toml::from_str::<Q>(text)
+        .map(|q| q.queues)
+        .unwrap_or_default()
+}
+
+/// Alice (1001) and Bob (1002) are the demo agents: `*91` from their phones logs them in.
+fn demo_agents() -> Vec<crate::acd_config::AgentSection> {
+    let text = r#"
+[[agents]]
+id = "alice"
+name = "Alice (agent)"
+extension = "1001"
+skills = "en:5, ko:2, cards:4, loans:2, premium:3"
+queues = ["general", "cards", "loans", "priority"]
+[[agents]]
+id = "bob"
+name = "Bob (agent)"
+extension = "1002"
+skills = "en:3, ko:5, cards:2, loans:5"
+queues = ["general", "cards", "loans", "priority"]
+"#;
+    #[derive(serde::Deserialize)]
+    struct A {
+        agents: Vec<crate::acd_config::AgentSection>,
+    }
+    toml::from_str::<A>(text)
+        .map(|a| a.agents)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_queues_and_agents_parse_and_resolve() {
+        assert_eq!(demo_queues().len(), 4);
+        assert_eq!(demo_agents().len(), 2);
+        let users = NAMES
+            .iter()
+            .map(|(ext, name)| {
+                Spanned::new(
+                    0..0,
+                    UserConfig {
+                        extension: Spanned::new(0..0, ext.to_string()),
+                        password: Spanned::new(0..0, "demo-secret".into()),
+                        name: Some(name.to_string()),
+                    },
+                )
+            })
+            .collect();
+        let config = Config {
+            users,
+            queues: demo_queues(),
+            agents: demo_agents(),
+            ..Config::default()
+        };
+        let r = config.resolve().expect("demo resolves");
+        assert_eq!(r.acd.queues.len(), 4);
+        assert_eq!(r.acd.agents[0].extension.as_deref(), Some("1001"));
+    }
 }

@@ -1,4 +1,4 @@
-//! The HTTP API: health, live status and CDRs as JSON.
+//! The HTTP API: health, live status and CDRs as JSON; the ACD's routes are in `http_acd`.
 
 use crate::server::Reloader;
 use crate::sip_driver::Status;
@@ -13,30 +13,71 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Clone)]
-struct App {
-    crm: crm::Crm,
-    status: watch::Receiver<Status>,
-    reloader: Reloader,
+pub(crate) struct App {
+    pub crm: crm::Crm,
+    pub status: watch::Receiver<Status>,
+    pub reloader: Reloader,
+    pub control: tokio::sync::mpsc::Sender<crate::sip_driver::Control>,
+    pub events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    /// Screen pops and wrap-up codes for agents.
+    pub screens: std::sync::Arc<crate::screens::Screens>,
+    /// Access control: settings and failed-login backoff (see `crate::auth`).
+    pub auth: crate::auth::Auth,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     listener: TcpListener,
     crm: crm::Crm,
     status: watch::Receiver<Status>,
     reloader: Reloader,
+    control: tokio::sync::mpsc::Sender<crate::sip_driver::Control>,
+    events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    screens: std::sync::Arc<crate::screens::Screens>,
     shutdown: CancellationToken,
 ) {
+    let config = reloader.config().clone();
+    match crate::auth::accounts::sync(&crm, &config.accounts).await {
+        Ok(s) => tracing::info!(
+            accounts = s.upserted,
+            disabled = s.disabled,
+            sessions_ended = s.sessions_ended,
+            "HTTP accounts ready"
+        ),
+        // The API still runs on the accounts stored before; the log says why logins fail.
+        Err(e) => tracing::error!(error = %e, "cannot write the configured HTTP accounts"),
+    }
+    if config.accounts.is_empty() {
+        tracing::warn!("no [[accounts]] configured: the HTTP API refuses every request");
+    }
+    let state = App {
+        crm,
+        status,
+        reloader,
+        control,
+        events,
+        screens,
+        auth: crate::auth::Auth::new(config.http_auth.clone()),
+    };
     let app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/api/status", get(status_handler))
         .route("/api/cdrs", get(cdrs))
         .route("/api/cdrs/{id}", get(cdr))
         .route("/api/dialplans/reload", post(reload))
-        .with_state(App {
-            crm,
-            status,
-            reloader,
-        });
+        .merge(crate::http_acd::routes())
+        .merge(crate::http_crm::routes())
+        .merge(crate::http_recordings::routes())
+        .merge(crate::http_desk::routes())
+        .merge(crate::http_audio::routes())
+        .merge(crate::auth::http::routes())
+        .merge(crate::http_page::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::middleware::guard,
+        ))
+        .with_state(state);
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await;
@@ -55,10 +96,23 @@ struct Limit {
     limit: Option<u32>,
 }
 
-async fn cdrs(State(app): State<App>, Query(q): Query<Limit>) -> Response {
+async fn cdrs(
+    State(app): State<App>,
+    who: Option<axum::Extension<crate::auth::Principal>>,
+    Query(q): Query<Limit>,
+) -> Response {
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
-    match app.crm.recent_cdrs(limit).await {
-        Ok(list) => Json(list).into_response(),
+    // An agent sees only their own calls: look as far back as any list goes, then cut.
+    let agent = who.as_ref().and_then(|w| w.only_agent());
+    let fetch = if agent.is_some() { 1000 } else { limit };
+    match app.crm.recent_cdrs(fetch).await {
+        Ok(mut list) => {
+            if let Some(agent) = agent {
+                list.retain(|c| c.agent.as_deref() == Some(agent));
+                list.truncate(limit as usize);
+            }
+            Json(list).into_response()
+        }
         Err(e) => internal(e),
     }
 }
@@ -82,7 +136,18 @@ async fn reload(State(app): State<App>) -> Response {
     }
 }
 
-fn internal(e: crm::CrmError) -> Response {
+pub(crate) fn internal(e: crm::CrmError) -> Response {
     tracing::error!(error = %e, "CRM query failed");
     (StatusCode::INTERNAL_SERVER_ERROR, "database error\n").into_response()
+}
+
+/// Ask the switch core something through the driver's control channel and wait for the answer;
+/// `None` when the switch is stopping.
+pub(crate) async fn ask_switch<T>(
+    app: &App,
+    request: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> crate::sip_driver::Control,
+) -> Option<T> {
+    let (reply, rx) = tokio::sync::oneshot::channel();
+    app.control.send(request(reply)).await.ok()?;
+    rx.await.ok()
 }

@@ -1,11 +1,22 @@
 //! `switchboard`: the binary. Commands: `serve` (run the switch), `check` (validate the
 //! configuration). With no configuration file, `serve` runs a safe local demo.
 
+mod acd_config;
+mod acd_records;
+mod auth;
 mod config;
 mod demo;
 mod dialplans;
 mod http;
+mod http_acd;
+mod http_audio;
+mod http_crm;
+mod http_desk;
+mod http_page;
+mod http_recordings;
 mod lookup;
+mod recording;
+mod screens;
 mod server;
 mod sip_driver;
 mod switch;

@@ -37,10 +37,27 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
             "closed CDRs of calls that were in progress when the switch last stopped"
         );
     }
+    std::fs::create_dir_all(&config.recordings_dir).with_context(|| {
+        format!(
+            "creating the recordings directory {}",
+            config.recordings_dir.display()
+        )
+    })?;
+    // Rows keep absolute paths, so files are found whatever the next run's working directory.
+    let recordings_dir = config.recordings_dir.canonicalize()?;
+    let reopened = crate::recording::recover(&crm).await?;
+    if reopened > 0 {
+        tracing::warn!(reopened, "repaired recordings the last run left open");
+    }
     let (cdrs, cdr_task) = crm::CdrWriter::spawn(crm.clone());
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
+    tracker.spawn(crate::recording::retention_task(
+        crm.clone(),
+        config.retention.clone(),
+        shutdown.clone(),
+    ));
     let (inbound_tx, inbound_rx) = mpsc::channel(8192);
 
     let mut udp = Vec::new();
@@ -110,7 +127,8 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         auth_algorithms: config.auth_algorithms.clone(),
         users,
         media_timeout: config.media_timeout.is_some(),
-        queue_extensions: config.queue_extensions.clone(),
+        acd: config.acd.clone(),
+        recording: config.recording.clone(),
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());
@@ -123,11 +141,19 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         config: Arc::new(config.clone()),
         control: control_tx.clone(),
     };
+    let (events, _) = tokio::sync::broadcast::channel(1024);
+    let screens = crate::screens::Screens::new(
+        config.wrap_up_codes.clone(),
+        config.acd.pause_reasons.clone(),
+    );
     tracker.spawn(http::serve(
         http_listener,
         crm.clone(),
         status_rx,
         reloader.clone(),
+        control_tx.clone(),
+        events.clone(),
+        screens.clone(),
         shutdown.clone(),
     ));
     tracker.spawn(reload_on_sighup(reloader, shutdown.clone()));
@@ -147,6 +173,9 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         crm.clone(),
         status_tx,
         control_tx,
+        events.clone(),
+        recordings_dir,
+        screens.clone(),
     );
     drop(inbound_tx);
     let stop = shutdown.clone();
@@ -193,6 +222,11 @@ pub struct Reloader {
 }
 
 impl Reloader {
+    /// The configuration the switch was started with.
+    pub fn config(&self) -> &Arc<Resolved> {
+        &self.config
+    }
+
     /// Ok(number of plans) when installed; Err(diagnostics) when refused.
     pub async fn reload(&self) -> Result<usize, String> {
         let config = self.config.clone();

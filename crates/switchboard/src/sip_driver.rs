@@ -51,6 +51,22 @@ pub enum Control {
         call: CallId,
         result: Result<media::RelaySession, media::MediaError>,
     },
+    /// An agent's login, logout, pause... from the HTTP API.
+    Agent {
+        agent: String,
+        command: crate::switch::AgentCommand,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
+    /// Pause or resume a call's recording (by CDR id).
+    Recording {
+        cdr_id: String,
+        pause: bool,
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
+    /// The live view of queues and agents.
+    AcdSnapshot {
+        reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
+    },
 }
 
 /// A snapshot for the HTTP status endpoint.
@@ -135,6 +151,12 @@ pub struct Driver {
     prompts: Arc<HashMap<std::path::PathBuf, Arc<media::Prompt>>>,
     crm: crm::Crm,
     control_tx: mpsc::Sender<Control>,
+    /// Queue and agent events, as JSON lines, for the live stream.
+    events: tokio::sync::broadcast::Sender<Arc<str>>,
+    recordings_dir: std::path::PathBuf,
+    screens: Arc<crate::screens::Screens>,
+    /// Recordings in progress, by call.
+    recordings: HashMap<CallId, crate::recording::Active>,
 }
 
 impl Driver {
@@ -150,6 +172,9 @@ impl Driver {
         crm: crm::Crm,
         status: watch::Sender<Status>,
         control_tx: mpsc::Sender<Control>,
+        events: tokio::sync::broadcast::Sender<Arc<str>>,
+        recordings_dir: std::path::PathBuf,
+        screens: Arc<crate::screens::Screens>,
     ) -> Self {
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let now = Instant::now();
@@ -181,6 +206,10 @@ impl Driver {
             prompts,
             crm,
             control_tx,
+            events,
+            recordings_dir,
+            screens,
+            recordings: HashMap::new(),
         }
     }
 
@@ -225,6 +254,16 @@ impl Driver {
                         self.switch.lookup_result(Instant::now(), call, customer)
                     }
                     Control::Media { call, result } => self.media_allocated(call, result),
+                    Control::Agent { agent, command, reply } => {
+                        let result = self.switch.agent_command(Instant::now(), &agent, command);
+                        let _ = reply.send(result);
+                    }
+                    Control::Recording { cdr_id, pause, reply } => {
+                        let _ = reply.send(self.switch.pause_recording(&cdr_id, pause));
+                    }
+                    Control::AcdSnapshot { reply } => {
+                        let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
+                    }
                 },
                 _ = sleep => self.switch.handle_timeout(Instant::now()),
                 _ = tick.tick() => {}
@@ -233,7 +272,10 @@ impl Driver {
         }
         self.switch.shutdown(Instant::now());
         self.flush().await;
-        for (_, session) in self.sessions.drain() {
+        for (call, session) in self.sessions.drain() {
+            if let Some(active) = self.recordings.remove(&call) {
+                crate::recording::finish(&self.crm, &session, active).await;
+            }
             session.close().await;
         }
     }
@@ -397,7 +439,12 @@ impl Driver {
             Action::ReleaseMedia { call } => {
                 if let Some(s) = self.sessions.remove(&call) {
                     let totals = self.media_totals.clone();
+                    let recording = self.recordings.remove(&call);
+                    let crm = self.crm.clone();
                     tokio::spawn(async move {
+                        if let Some(active) = recording {
+                            crate::recording::finish(&crm, &s, active).await;
+                        }
                         let stats = s.close().await;
                         totals
                             .a_to_b
@@ -454,6 +501,52 @@ impl Driver {
             Action::Cdr(ev) => {
                 if let Err(e) = self.cdrs.send(ev) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
+                }
+            }
+            Action::StartRecording { call, cdr_id } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    let dir = self.recordings_dir.clone();
+                    if let Some(active) = crate::recording::start(&self.crm, &dir, s, cdr_id).await
+                    {
+                        self.recordings.insert(call, active);
+                    }
+                }
+            }
+            Action::PauseRecording { call, paused } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    if paused {
+                        s.pause_recording();
+                    } else {
+                        s.resume_recording();
+                    }
+                }
+            }
+            Action::ScreenPop(pop) => {
+                let (crm, screens) = (self.crm.clone(), self.screens.clone());
+                tokio::spawn(async move { screens.pop(&crm, *pop).await });
+            }
+            Action::Contact { call, mut contact } => {
+                contact.recording_id = self.recordings.get(&call).map(|r| r.id.clone());
+                let crm = self.crm.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = crm.add_contact(&contact).await {
+                        tracing::error!(call_id = ?contact.call_id, error = %e,
+                            "contact history row not written");
+                    }
+                });
+            }
+            Action::Acd(record) => {
+                let view = crate::switch::EventView::new(record.at, &record.event);
+                tracing::debug!(?view, "ACD event");
+                if self.events.receiver_count() > 0 {
+                    if let Ok(json) = serde_json::to_string(&view) {
+                        let _ = self.events.send(json.into());
+                    }
+                }
+                for ev in crate::acd_records::to_crm(record) {
+                    if let Err(e) = self.cdrs.send(ev) {
+                        tracing::error!(call_id = e.0.call_id(), "CRM writer gone; ACD event lost");
+                    }
                 }
             }
         }

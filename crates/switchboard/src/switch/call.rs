@@ -67,6 +67,10 @@ pub struct Branch {
     pub ack_deferred: bool,
     /// A client transaction of this branch's INVITE still expects a final response.
     pub invite_pending: bool,
+    /// The extension this branch rings.
+    pub extension: String,
+    /// The ACD agent this branch offers a queued call to.
+    pub agent: Option<String>,
 }
 
 /// The caller's leg.
@@ -141,6 +145,12 @@ pub struct Call {
     pub last_dtmf: Option<(char, std::time::Instant, bool)>,
     /// Variables the plan set (menu choices, customer grade...), kept with the CDR.
     pub vars: std::collections::BTreeMap<String, String>,
+    /// Where the call goes without a dialplan: a feature code or a queue's number.
+    pub direct: Option<super::feature::Direct>,
+    /// The call's place in the ACD while it waits in a queue or talks to an agent.
+    pub queue: Option<super::queue::QueueLeg>,
+    /// A recording was started (it runs until the media is released).
+    pub recording: bool,
 }
 
 /// The relay ports of a call.
@@ -169,6 +179,13 @@ impl Call {
                 self.branches.get_mut(i).map(|b| &mut b.dialog)
             }
         }
+    }
+
+    /// Some branch is still ringing (not answered, failed or cancelled).
+    pub fn branches_ringing(&self) -> bool {
+        self.branches
+            .iter()
+            .any(|b| matches!(b.state, BranchState::Trying | BranchState::Early))
     }
 
     pub fn all_branches_done(&self) -> bool {

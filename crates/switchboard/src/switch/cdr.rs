@@ -14,6 +14,28 @@ impl Switch {
         cause: &str,
         side: Option<crm::Side>,
     ) {
+        if let Some(contact) = self.contact_of(now, id, disposition) {
+            self.actions
+                .push_back(Action::Contact { call: id, contact });
+        }
+        self.queue_call_ended(now, id, side);
+        let phones: Vec<String> = self
+            .calls
+            .get(&id)
+            .map(|c| {
+                std::iter::once(c.caller.number.clone())
+                    .chain(
+                        c.branches
+                            .iter()
+                            .filter(|b| b.answered.is_some() && b.agent.is_none())
+                            .map(|b| b.extension.clone()),
+                    )
+                    .collect()
+            })
+            .unwrap_or_default();
+        for ext in phones {
+            self.agent_phone_free(now, &ext);
+        }
         let Some(call) = self.calls.get(&id) else {
             return;
         };
@@ -33,7 +55,7 @@ impl Switch {
                 role: crm::LegRole::Callee,
                 sip_call_id: b.dialog.call_id.clone(),
                 peer: b.dialog.peer.to_string(),
-                extension: call.callee.number.clone(),
+                extension: b.extension.clone(),
                 started_at: wall(b.started),
                 answered_at: b.answered.map(wall),
                 ended_at: Some(wall(b.ended.unwrap_or(now))),
@@ -54,5 +76,45 @@ impl Switch {
         if call.relay.is_some() {
             self.actions.push_back(Action::ReleaseMedia { call: id });
         }
+    }
+
+    /// The contact-history row of a customer-facing call (one that entered a dialplan or a
+    /// queue); calls between extensions and feature codes are not contacts.
+    fn contact_of(
+        &self,
+        now: Instant,
+        id: CallId,
+        disposition: Disposition,
+    ) -> Option<crm::NewContact> {
+        let call = self.calls.get(&id)?;
+        let queue = call.vars.get("queue").cloned();
+        if call.ivr.is_none() && queue.is_none() {
+            return None;
+        }
+        let agent = call.vars.get("agent").cloned();
+        let person_answered = call
+            .answered_branch
+            .and_then(|i| call.branches.get(i))
+            .and_then(|b| b.answered);
+        let outcome = match (&call.queue, person_answered, disposition) {
+            (Some(q), _, _) if q.agent.is_none() => "abandoned",
+            (_, Some(_), _) => "answered",
+            (None, None, _) if agent.is_some() => "answered",
+            (_, None, Disposition::Answered) => "self_service",
+            (_, None, d) => d.as_str(),
+        };
+        let since = person_answered.or(call.answered).unwrap_or(call.started);
+        Some(crm::NewContact {
+            call_id: Some(call.cdr_id.clone()),
+            channel: crm::Channel::VoiceInbound,
+            number: Some(call.caller.number.clone()),
+            customer_id: None,
+            at: self.wall(call.started),
+            queue,
+            agent,
+            duration_ms: Some(now.saturating_duration_since(since).as_millis() as i64),
+            outcome: outcome.to_string(),
+            recording_id: None,
+        })
     }
 }

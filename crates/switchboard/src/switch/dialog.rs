@@ -52,7 +52,7 @@ impl Me {
 
 /// The methods we accept; sent in Allow headers.
 pub const ALLOW: &str =
-    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, NOTIFY, MESSAGE";
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, UPDATE, NOTIFY, MESSAGE, REFER";
 
 /// One leg's dialog state, from our point of view.
 #[derive(Debug, Clone)]

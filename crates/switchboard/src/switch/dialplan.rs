@@ -38,6 +38,18 @@ impl Switch {
 
     /// The relay finished playing what the plan asked for.
     pub fn playback_done(&mut self, now: Instant, call: CallId) {
+        if self
+            .calls
+            .get(&call)
+            .is_some_and(|c| c.direct.as_ref().is_some_and(|d| d.is_feature()))
+        {
+            self.hang_up(now, call, None, "feature code done");
+            self.process(now);
+            return;
+        }
+        if self.announcement_done(call) {
+            return;
+        }
         let wall = self.wall(now);
         self.ivr_input(now, call, ivr::Input::PlaybackDone { now, wall });
     }
@@ -125,19 +137,14 @@ impl Switch {
                     extension,
                     ring_timeout,
                 } => self.ivr_dial(now, id, &extension, ring_timeout),
-                ivr::Action::Enqueue { queue, .. } => {
-                    // Until the ACD lands, a queue is served by the extension configured for it.
-                    match self.cfg.queue_extensions.get(&queue).cloned() {
-                        Some(ext) => {
-                            let timeout = self.cfg.ring_timeout;
-                            self.ivr_dial(now, id, &ext, timeout);
-                        }
-                        None => {
-                            tracing::warn!(call = id, %queue, "no extension serves this queue");
-                            self.ivr_hangup(now, id, "queue unavailable");
-                            return;
-                        }
-                    }
+                ivr::Action::Enqueue {
+                    queue,
+                    priority,
+                    skills,
+                    vars,
+                } => {
+                    self.enqueue(now, id, &queue, priority, &skills, vars);
+                    return;
                 }
                 ivr::Action::MusicOnHold { source } => {
                     let moh = self.dialplans.as_ref().and_then(|d| d.prompt(&source));
@@ -147,6 +154,14 @@ impl Switch {
                     if let Some(call) = self.calls.get_mut(&id) {
                         call.moh = moh;
                     }
+                }
+                ivr::Action::Recording { pause }
+                    if self.calls.get(&id).is_some_and(|c| c.recording) =>
+                {
+                    self.actions.push_back(Action::PauseRecording {
+                        call: id,
+                        paused: pause,
+                    });
                 }
                 ivr::Action::SetVar { name, value } => {
                     if let Some(call) = self.calls.get_mut(&id) {
@@ -170,7 +185,7 @@ impl Switch {
         }
     }
 
-    fn ivr_dial(
+    pub(super) fn ivr_dial(
         &mut self,
         now: Instant,
         id: CallId,
@@ -189,29 +204,14 @@ impl Switch {
             return;
         }
         // A caller the switch answered would hear silence while the extension rings: give it the
-        // plan's music on hold, or ringback (440+480 Hz, 2 s on, 4 s off).
+        // plan's music on hold, or ringback.
         if let Some(call) = self
             .calls
             .get(&id)
             .filter(|c| c.a.final_sent || c.our_sdp.is_some())
         {
-            let prompts = match &call.moh {
-                Some(p) => vec![p.clone()],
-                None => vec![
-                    ivr::Prompt::Tone {
-                        freqs: vec![440, 480],
-                        duration: std::time::Duration::from_secs(2),
-                    },
-                    ivr::Prompt::Silence(std::time::Duration::from_secs(4)),
-                ],
-            };
-            let codec = call.codec;
-            self.actions.push_back(Action::Play {
-                call: id,
-                prompts,
-                codec,
-                looping: true,
-            });
+            let moh = call.moh.clone();
+            self.play_waiting(id, moh);
         }
     }
 
@@ -245,7 +245,7 @@ impl Switch {
     }
 
     /// The plan answers the call: 200 OK with the switch's own SDP; the relay plays to the caller.
-    fn ivr_answer(&mut self, now: Instant, id: CallId) {
+    pub(super) fn ivr_answer(&mut self, now: Instant, id: CallId) {
         let wall = self.wall(now);
         let Some(call) = self.calls.get_mut(&id) else {
             return;

@@ -29,6 +29,9 @@ impl Switch {
             return;
         }
         match (req.method, state) {
+            (Method::Refer, Some(CallState::Answered)) if side == Side::B => {
+                self.blind_transfer(now, id, tx, req)
+            }
             (Method::Bye, Some(CallState::Answered)) => {
                 self.reply(now, tx, &req, 200, "OK");
                 let s = if side == Side::A {

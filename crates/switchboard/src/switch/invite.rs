@@ -21,8 +21,18 @@ impl Switch {
             self.reply(now, tx, &req, 404, "No User In Request-URI");
             return;
         };
-        // A dialplan route decides first; without one, the number must be an extension.
+        // Feature codes and queue numbers first, then a dialplan route; without one, the
+        // number must be an extension.
+        let direct = match super::feature::parse(&callee) {
+            Some(code) => Some(super::feature::Direct::Feature(code)),
+            None => self
+                .acd
+                .numbers
+                .get(&callee)
+                .map(|q| super::feature::Direct::Queue(q.clone())),
+        };
         let session = match &self.dialplans {
+            _ if direct.is_some() => None,
             Some(plans) => ivr::Session::start(
                 plans,
                 now,
@@ -37,7 +47,7 @@ impl Switch {
             None => None,
         };
         let callee_name = self.cfg.users.get(&callee).and_then(|(_, n)| n.clone());
-        if session.is_none() {
+        if session.is_none() && direct.is_none() {
             if !self.cfg.users.contains_key(&callee) {
                 self.reply(now, tx, &req, 404, "Not Found");
                 return;
@@ -132,6 +142,9 @@ impl Switch {
             moh: None,
             vars: Default::default(),
             last_dtmf: None,
+            direct,
+            queue: None,
+            recording: false,
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
@@ -143,10 +156,15 @@ impl Switch {
                 started_at: self.wall(now),
             })));
         self.stats.calls_started += 1;
+        let placed_by_agent = (!call.direct.as_ref().is_some_and(|d| d.is_feature()))
+            .then(|| call.caller.number.clone());
         self.dialogs.insert((a_call_id, local_tag), (id, Side::A));
         self.invite_servers.insert(tx, id);
         self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
+        if let Some(ext) = placed_by_agent {
+            self.agent_phone_busy(now, &ext);
+        }
     }
 
     /// A response (or a timeout, as `Err(408)`) on one of our client transactions.
@@ -198,6 +216,7 @@ impl Switch {
         if code == 100 {
             return;
         }
+        let offer_open = self.offer_still_open(id, i);
         let wall = self.wall(now);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -259,7 +278,10 @@ impl Switch {
             200..=299 => {
                 branch.invite_pending = false;
                 let Some(r) = resp else { return };
-                if call.state != CallState::Ringing {
+                if call.state != CallState::Ringing
+                    || branch.state == BranchState::Cancelled
+                    || !offer_open
+                {
                     // A late or second answer: take it and hang it up at once.
                     branch.state = BranchState::Cancelled;
                     let ack = branch.dialog.request_with_cseq(
@@ -279,6 +301,8 @@ impl Switch {
                 }
                 branch.state = BranchState::Answered;
                 branch.answered = Some(now);
+                // A direct call answered at an agent's phone keeps the ACD away from it.
+                let direct_answer = branch.agent.is_none().then(|| branch.extension.clone());
                 branch.final_status = Some(code);
                 call.answered_branch = Some(i);
                 // A caller the plan answered keeps that time: its CDR leg was answered then.
@@ -310,9 +334,11 @@ impl Switch {
                         b.tx
                     })
                     .collect();
-                if call.ivr.is_some() {
-                    // The plan hands the call over: relay caller and callee from now on.
+                if call.our_sdp.is_some() {
+                    // The switch held the caller (plan, queue): relay caller and callee now.
                     self.actions.push_back(Action::Bridge { call: id });
+                }
+                if call.ivr.is_some() {
                     if let Some(session) = call.ivr.as_mut() {
                         session.handle(ivr::Input::DialResult {
                             now,
@@ -331,6 +357,11 @@ impl Switch {
                             call: id,
                             enabled: true,
                         });
+                    }
+                    self.queue_answered(now, id, i);
+                    self.maybe_record(id, super::record::Moment::Answer);
+                    if let Some(ext) = direct_answer {
+                        self.agent_phone_busy(now, &ext);
                     }
                     self.drive_ivr(now, id);
                     return;
@@ -377,6 +408,10 @@ impl Switch {
                         enabled: true,
                     });
                 }
+                self.maybe_record(id, super::record::Moment::Answer);
+                if let Some(ext) = direct_answer {
+                    self.agent_phone_busy(now, &ext);
+                }
             }
             _ => {
                 branch.invite_pending = false;
@@ -389,6 +424,11 @@ impl Switch {
                     || call.best_failure.is_none()
                 {
                     call.best_failure = Some(code);
+                }
+                if call.queue.is_some() {
+                    // The ACD decides what a queued caller gets next.
+                    self.queue_branch_done(now, id, i);
+                    return;
                 }
                 if call.state == CallState::Ringing && call.all_branches_done() {
                     let best = call.best_failure.unwrap_or(480);
@@ -405,8 +445,11 @@ impl Switch {
 
     /// The ring timeout expired.
     pub(super) fn ring_timeout(&mut self, now: Instant, id: CallId) {
+        // A queued call's offers are timed by the ACD, not here.
         let due = self.calls.get(&id).is_some_and(|c| {
-            c.state == CallState::Ringing && c.ring_deadline.is_some_and(|d| d <= now)
+            c.state == CallState::Ringing
+                && c.queue.is_none()
+                && c.ring_deadline.is_some_and(|d| d <= now)
         });
         if due && self.calls.get(&id).is_some_and(|c| c.ivr.is_some()) {
             self.cancel_branches(now, id);

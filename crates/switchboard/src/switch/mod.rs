@@ -6,21 +6,30 @@
 //! `poll_timeout` (when to call `handle_timeout` next). It never reads a clock and never does I/O,
 //! so tests run whole calls, with loss and timeouts, under a virtual clock.
 
+mod acd_view;
+mod agents;
 mod call;
 mod cdr;
 mod dialog;
 mod dialplan;
+mod feature;
 mod indialog;
 mod invite;
+mod queue;
 mod read;
+mod record;
 mod register;
 mod ring;
 mod sdp;
 #[cfg(test)]
 mod tests;
+mod transfer;
 
+pub use acd_view::{AcdSnapshot, EventView, QueueView};
 pub use call::{CallId, Side};
 pub use dialog::Me;
+pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
+pub use record::{RecordMode, RecordPolicy};
 
 use call::{Call, RelayPorts};
 use chrono::{DateTime, Utc};
@@ -49,8 +58,10 @@ pub struct SwitchConfig {
     pub users: HashMap<String, (String, Option<String>)>,
     /// Whether the media relay ends silent calls (the core enables it on answer).
     pub media_timeout: bool,
-    /// Until the ACD lands: which extension serves each queue a dialplan sends calls to.
-    pub queue_extensions: HashMap<String, String>,
+    /// The ACD's queues and agents.
+    pub acd: AcdSetup,
+    /// Which calls are recorded.
+    pub recording: RecordPolicy,
 }
 
 /// Work the driver does for the core.
@@ -104,6 +115,24 @@ pub enum Action {
         call: CallId,
         number: String,
     },
+    /// A queue or agent event for the CRM database and the live view.
+    Acd(AcdRecord),
+    /// Record the call (caller left, what the caller hears right) until its media is released.
+    StartRecording {
+        call: CallId,
+        cdr_id: String,
+    },
+    PauseRecording {
+        call: CallId,
+        paused: bool,
+    },
+    /// A queued call is being offered to an agent: show the agent who is calling.
+    ScreenPop(Box<ScreenPop>),
+    /// A customer-facing call ended: its contact-history row (the driver adds the recording).
+    Contact {
+        call: CallId,
+        contact: crm::NewContact,
+    },
 }
 
 /// Why the core wants to wake up.
@@ -111,6 +140,7 @@ pub enum Action {
 enum CoreTimer {
     RingTimeout(CallId),
     Ivr(CallId),
+    Acd,
 }
 
 /// Counters for logs and metrics.
@@ -145,6 +175,7 @@ pub struct Switch {
     stats: Stats,
     /// Inbound routing and IVR plans (None: extensions dial each other directly).
     dialplans: Option<ivr::Dialplans>,
+    acd: queue::AcdRuntime,
 }
 
 /// Why we opened a client transaction.
@@ -164,7 +195,11 @@ impl Switch {
     ) -> Self {
         let auth = DigestAuth::new(&cfg.domain, cfg.nonce_lifetime, cfg.nonce_secret)
             .with_algorithms(&cfg.auth_algorithms);
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&cfg.nonce_secret[..8]);
+        let acd = queue::AcdRuntime::new(cfg.acd.clone(), now, wall, u64::from_le_bytes(seed));
         Switch {
+            acd,
             tx: Transactions::new(cfg.timers),
             registrar: Registrar::new(cfg.registrar),
             auth,
@@ -236,6 +271,7 @@ impl Switch {
             match timer {
                 CoreTimer::RingTimeout(call) => self.ring_timeout(now, call),
                 CoreTimer::Ivr(call) => self.ivr_timeout(now, call),
+                CoreTimer::Acd => self.acd_timeout(now),
             }
         }
         self.process(now);
@@ -297,6 +333,14 @@ impl Switch {
                     self.hang_up(now, id, None, "switch shutdown")
                 }
                 Some(_) => self.fail_call(now, id, 503, "Service Unavailable", "switch shutdown"),
+            }
+        }
+        // Agents are logged out so their stored state history ends here, not at the next event.
+        let mut agents: Vec<String> = self.acd.logged_in.keys().cloned().collect();
+        agents.sort();
+        for agent in agents {
+            if let Err(e) = self.agent_command(now, &agent, queue::AgentCommand::Logout) {
+                tracing::warn!(%agent, error = %e, "agent not logged out at shutdown");
             }
         }
         self.process(now);

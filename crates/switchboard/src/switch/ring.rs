@@ -21,6 +21,10 @@ impl Switch {
             return;
         }
         call.relay = Some(ports);
+        self.maybe_record(id, super::record::Moment::Start);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
         if let Some(t) = call.a_sdp.as_ref().and_then(|s| s.audio_target()) {
             self.actions.push_back(Action::SetRemote {
                 call: id,
@@ -32,6 +36,11 @@ impl Switch {
         if call.ivr.is_some() {
             call.state = CallState::Ivr;
             self.drive_ivr(now, id);
+            return;
+        }
+        if let Some(direct) = call.direct.clone() {
+            call.state = CallState::Ivr;
+            self.run_direct(now, id, direct);
             return;
         }
         let callee = call.callee.number.clone();
@@ -138,6 +147,8 @@ impl Switch {
                 final_status: None,
                 ack_deferred: false,
                 invite_pending: true,
+                extension: extension.to_string(),
+                agent: None,
             });
             call.open_client_txs += 1;
             self.client_txs

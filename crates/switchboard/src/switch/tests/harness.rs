@@ -41,7 +41,8 @@ pub fn config() -> SwitchConfig {
         auth_algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
         users,
         media_timeout: true,
-        queue_extensions: HashMap::new(),
+        acd: Default::default(),
+        recording: Default::default(),
     }
 }
 
@@ -57,6 +58,8 @@ pub struct TestSwitch {
     inbox: HashMap<Peer, VecDeque<Msg>>,
     /// Every action the switch asked for, in order; tests take them with `take_actions`.
     actions: Vec<Action>,
+    /// ACD events, kept apart from the actions (`take_acd_events`).
+    acd_events: Vec<crate::switch::AcdEvent>,
     loss: Option<Loss>,
     /// Answer `AllocateMedia` at once with the relay ports above.
     pub auto_media: bool,
@@ -82,6 +85,7 @@ impl TestSwitch {
             now,
             inbox: HashMap::new(),
             actions: Vec::new(),
+            acd_events: Vec::new(),
             loss: None,
             auto_media: true,
         }
@@ -121,6 +125,10 @@ impl TestSwitch {
                     self.actions.push(a);
                     self.sw
                         .media_allocated(self.now, call, Ok((RELAY_IP, RELAY_A, RELAY_B)));
+                    continue;
+                }
+                if let Action::Acd(record) = a {
+                    self.acd_events.push(record.event);
                     continue;
                 }
                 self.actions.push(a);
@@ -216,6 +224,10 @@ impl TestSwitch {
     /// The actions logged so far, left in the log.
     pub fn actions(&self) -> &[Action] {
         &self.actions
+    }
+
+    pub fn take_acd_events(&mut self) -> Vec<crate::switch::AcdEvent> {
+        std::mem::take(&mut self.acd_events)
     }
 
     pub fn take_actions(&mut self) -> Vec<Action> {

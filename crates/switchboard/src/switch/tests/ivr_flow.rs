@@ -1,5 +1,5 @@
 //! Plans that do not end at a menu: early media before a refusal, CRM lookups, callers leaving
-//! mid-prompt, queues served by an extension, reloads under running calls, and shutdown.
+//! mid-prompt, queues, reloads under running calls, and shutdown.
 
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A};
 use super::ivr_support::{
@@ -209,29 +209,6 @@ fn unmapped_queue_hangs_up() {
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_cause, "queue unavailable");
     assert_eq!(end.hangup_side, Some(crm::Side::Switch));
-    ts.finish();
-}
-
-/// A mapped queue whose extension is busy: the plan already let go, so the caller is hung up.
-#[test]
-fn mapped_queue_extension_busy_hangs_up() {
-    let mut ts = ivr_switch();
-    let (mut a, mut agent) = (phone(1001), phone(1003));
-    ts.register(&mut agent, 3600);
-    let c = answered_by_plan(&mut ts, &mut a, "1588");
-    ts.take_actions();
-    dtmf(&mut ts, c.call, '2');
-    let inv = ts.expect_request(&agent, "INVITE");
-    assert!(inv.request_uri().starts_with("sip:1003@"));
-    ts.send(
-        agent.peer,
-        &agent.respond(&inv, 486, "Busy Here", Some("ag"), None),
-    );
-    ts.expect_request(&agent, "ACK");
-    let bye = ts.expect_request(&a, "BYE");
-    ts.send(a.peer, &a.respond(&bye, 200, "OK", None, None));
-    let end = cdr_end(&ts.take_cdrs());
-    assert_eq!(end.hangup_cause, "busy");
     ts.finish();
 }
 

@@ -228,9 +228,13 @@ fn info_digit_drives_menu() {
     let ok = ts.expect_status(&a, 200);
     assert_eq!(ok.method(), "INFO");
     let actions = ts.take_actions();
-    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert_eq!(actions.len(), 3, "{actions:?}");
     assert_eq!(actions[0], Action::StopPlayback { call });
     assert!(is_ringback(&actions[1], call), "{actions:?}");
+    assert!(
+        matches!(&actions[2], Action::ScreenPop(p) if p.agent == "a1003" && p.dialled == "1588"),
+        "the agent's screen pops: {actions:?}"
+    );
     let inv = ts.expect_request(&agent, "INVITE");
     assert_eq!(inv.request_uri(), format!("sip:1003@{}", agent.peer.addr));
     ts.assert_quiet(&a);

@@ -4,7 +4,7 @@
 
 use super::harness::{config, load_plans, TestSwitch, RELAY_A, RELAY_IP};
 use super::phone::{Dlg, Msg, Phone};
-use crate::switch::{Action, CallId};
+use crate::switch::{AcdSetup, Action, AgentCommand, AgentSetup, CallId, QueueSetup};
 use std::time::Duration;
 
 /// 1588: answer, a menu (1 dials 1002, 2 queues `support`, 3 queues the unmapped `nowhere`),
@@ -157,17 +157,42 @@ id = "bye"
 type = "hangup"
 "#;
 
-/// The switch loaded with every test plan; queue `support` is served by extension 1003.
+/// The switch loaded with every test plan; queue `support` is served by agent `a1003`, logged
+/// in at extension 1003.
 pub fn ivr_switch() -> TestSwitch {
     let mut cfg = config();
-    cfg.queue_extensions
-        .insert("support".to_string(), "1003".to_string());
+    cfg.acd = support_queue();
     let plans = load_plans(&[
         ("menu.toml", MENU_PLAN),
         ("early.toml", EARLY_PLAN),
         ("lookup.toml", LOOKUP_PLAN),
     ]);
-    TestSwitch::with_plans(cfg, Some(plans))
+    let mut ts = TestSwitch::with_plans(cfg, Some(plans));
+    let now = ts.now;
+    ts.sw
+        .agent_command(now, "a1003", AgentCommand::Login { extension: None })
+        .expect("agent logs in");
+    ts.pump();
+    ts.take_acd_events();
+    ts
+}
+
+/// Queue `support` (longest idle, 15 s ring, 5 s retry) with agent `a1003` at extension 1003.
+pub fn support_queue() -> AcdSetup {
+    AcdSetup {
+        queues: vec![QueueSetup {
+            cfg: acd::QueueConfig::new("support"),
+            number: Some("7000".into()),
+            moh: None,
+            announce: Vec::new(),
+        }],
+        agents: vec![AgentSetup {
+            cfg: acd::AgentConfig::new("a1003").member_of("support", 0),
+            name: Some("Agent Kim".into()),
+            extension: Some("1003".into()),
+        }],
+        pause_reasons: vec!["break".into(), "lunch".into()],
+    }
 }
 
 /// A caller in a plan that answered it: the call, A's dialog (ACK sent) and the 200 A got.

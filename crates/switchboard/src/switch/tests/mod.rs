@@ -16,5 +16,8 @@ mod ivr_menu;
 mod ivr_support;
 mod loss;
 mod phone;
+mod queue_calls;
+mod recording;
 mod register;
 mod shutdown;
+mod transfer;

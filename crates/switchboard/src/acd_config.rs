@@ -1,0 +1,440 @@
+//! The `[acd]`, `[[queues]]` and `[[agents]]` sections of the configuration: queues with their
+//! strategy, limits, overflow and routing profile, and agents with skills and memberships,
+//! resolved into what the switch core's ACD runs on (`switch::AcdSetup`).
+
+use crate::switch::{AcdSetup, AgentSetup, QueueSetup};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::ops::Range;
+use std::time::Duration;
+use toml::Spanned;
+
+/// `[acd]`: settings for every queue and agent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AcdSection {
+    /// Pause reasons an agent picks with `*93<n>` (1-based); `*93` alone uses the first.
+    pub pause_reasons: Vec<String>,
+    /// Dispositions an agent picks after a call (wrap-up).
+    pub wrap_up_codes: Vec<String>,
+}
+
+impl Default for AcdSection {
+    fn default() -> Self {
+        AcdSection {
+            pause_reasons: ["break", "lunch", "training", "meeting", "coaching"]
+                .map(String::from)
+                .to_vec(),
+            wrap_up_codes: [
+                "resolved",
+                "follow_up",
+                "escalated",
+                "complaint",
+                "sale",
+                "wrong_number",
+                "other",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+/// One `[[queues]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSection {
+    pub name: Spanned<String>,
+    /// A number that enters the queue when dialled (and the target of a transfer).
+    pub number: Option<Spanned<String>>,
+    /// longest-idle (default), round-robin, fewest-calls, least-talk-time, ring-all, linear,
+    /// random.
+    pub strategy: Option<Spanned<String>>,
+    pub ring_timeout_s: Option<u64>,
+    /// An agent who missed a call is not offered it again for this long (default 5).
+    pub retry_s: Option<u64>,
+    pub wrap_up_s: Option<u64>,
+    pub max_wait_s: Option<u64>,
+    pub max_len: Option<usize>,
+    /// Another queue's name or an extension.
+    pub overflow: Option<Spanned<String>>,
+    /// never (default), no-agents, all-paused.
+    pub join_empty: Option<Spanned<String>>,
+    pub leave_when_empty: Option<Spanned<String>>,
+    /// Skill steps that widen with waiting time.
+    #[serde(default)]
+    pub profile: Vec<StepSection>,
+    /// How long skills the dialplan asks for apply when the queue has no profile.
+    pub call_skills_for_s: Option<u64>,
+    pub announce_every_s: Option<u64>,
+    /// The announcement's prompts (see docs/configuration.md).
+    #[serde(default)]
+    pub announce: Vec<String>,
+    pub service_level_s: Option<u64>,
+    pub short_abandon_s: Option<u64>,
+    /// Prompt (relative to the prompts directory, or `tone:`/`silence:`) callers hear while
+    /// they wait; default the dialplan's music on hold, else ringback.
+    pub moh: Option<String>,
+}
+
+/// One step of a routing profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSection {
+    /// `"loans:4, korean:5"`.
+    pub skills: Spanned<String>,
+    pub for_s: u64,
+}
+
+/// One `[[agents]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSection {
+    pub id: Spanned<String>,
+    pub name: Option<String>,
+    /// The extension the agent usually works at: `*91` from it logs this agent in.
+    pub extension: Option<Spanned<String>>,
+    /// `"loans:4, korean:5"`.
+    pub skills: Option<Spanned<String>>,
+    #[serde(default)]
+    pub queues: Vec<MembershipSection>,
+    pub max_missed: Option<u32>,
+    pub wrap_up_s: Option<u64>,
+}
+
+/// A queue an agent serves: its name, or a table with weight and order. (Untagged enums
+/// cannot carry spans; problems point at the agent's id.)
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum MembershipSection {
+    Name(String),
+    Full {
+        queue: String,
+        #[serde(default)]
+        weight: u32,
+        order: Option<u32>,
+    },
+}
+
+type Report<'a> = dyn FnMut(Range<usize>, String) + 'a;
+
+/// Resolve the sections; problems go to `problem` with the span they concern.
+pub fn resolve(
+    section: AcdSection,
+    queues: Vec<QueueSection>,
+    agents: Vec<AgentSection>,
+    extensions: &HashSet<String>,
+    problem: &mut Report<'_>,
+) -> AcdSetup {
+    let names: HashSet<String> = queues.iter().map(|q| q.name.get_ref().clone()).collect();
+    let mut setup = AcdSetup {
+        pause_reasons: section.pause_reasons,
+        ..AcdSetup::default()
+    };
+    let mut seen = HashSet::new();
+    let mut numbers = HashSet::new();
+    for q in queues {
+        let name = q.name.get_ref().clone();
+        if !valid_name(&name) {
+            problem(
+                q.name.span(),
+                format!("queues.name `{name}`: use letters, digits and . _ - only"),
+            );
+            continue;
+        }
+        if !seen.insert(name.clone()) {
+            problem(q.name.span(), format!("queue `{name}` is defined twice"));
+            continue;
+        }
+        let mut cfg = acd::QueueConfig::new(name.clone());
+        if let Some(s) = &q.strategy {
+            match strategy(s.get_ref()) {
+                Some(st) => cfg.strategy = st,
+                None => problem(
+                    s.span(),
+                    format!(
+                        "queue `{name}`: unknown strategy `{}` (longest-idle, round-robin, \
+                         fewest-calls, least-talk-time, ring-all, linear, random)",
+                        s.get_ref()
+                    ),
+                ),
+            }
+        }
+        let secs = Duration::from_secs;
+        if let Some(s) = q.ring_timeout_s {
+            cfg.ring_timeout = secs(s.max(1));
+        }
+        if let Some(s) = q.retry_s {
+            cfg.retry = secs(s);
+        }
+        cfg.wrap_up = secs(q.wrap_up_s.unwrap_or(0));
+        cfg.max_wait = q.max_wait_s.map(secs);
+        cfg.max_len = q.max_len;
+        if let Some(o) = &q.overflow {
+            let target = o.get_ref();
+            if target == &name {
+                problem(o.span(), format!("queue `{name}` overflows to itself"));
+            } else if !names.contains(target) && !extensions.contains(target) {
+                problem(
+                    o.span(),
+                    format!(
+                        "queue `{name}`: overflow `{target}` is neither a queue nor an extension"
+                    ),
+                );
+            }
+            cfg.overflow = Some(target.clone());
+        }
+        for (field, value, slot) in [
+            ("join_empty", &q.join_empty, &mut cfg.join_empty),
+            (
+                "leave_when_empty",
+                &q.leave_when_empty,
+                &mut cfg.leave_when_empty,
+            ),
+        ] {
+            if let Some(v) = value {
+                match empty_rule(v.get_ref()) {
+                    Some(r) => *slot = r,
+                    None => problem(
+                        v.span(),
+                        format!(
+                            "queue `{name}`: {field} `{}` must be never, no-agents or all-paused",
+                            v.get_ref()
+                        ),
+                    ),
+                }
+            }
+        }
+        for step in &q.profile {
+            match skills(step.skills.get_ref()) {
+                Ok(s) => cfg.profile.push(acd::RoutingStep {
+                    skills: s,
+                    duration: secs(step.for_s),
+                }),
+                Err(e) => problem(step.skills.span(), format!("queue `{name}`: {e}")),
+            }
+        }
+        if let Some(s) = q.call_skills_for_s {
+            cfg.call_skills_for = secs(s);
+        }
+        cfg.announce_interval = q.announce_every_s.filter(|s| *s > 0).map(secs);
+        if let Some(s) = q.service_level_s {
+            cfg.service_level = secs(s);
+        }
+        if let Some(s) = q.short_abandon_s {
+            cfg.short_abandon = secs(s);
+        }
+        let number = q.number.as_ref().map(|n| n.get_ref().clone());
+        if let Some(n) = &q.number {
+            if extensions.contains(n.get_ref()) {
+                problem(
+                    n.span(),
+                    format!(
+                        "queue `{name}`: number `{}` is also an extension",
+                        n.get_ref()
+                    ),
+                );
+            } else if !numbers.insert(n.get_ref().clone()) {
+                problem(
+                    n.span(),
+                    format!("queue `{name}`: number `{}` is used twice", n.get_ref()),
+                );
+            }
+        }
+        if cfg.announce_interval.is_some() && q.announce.is_empty() {
+            problem(
+                q.name.span(),
+                format!("queue `{name}`: announce_every_s needs `announce` prompts"),
+            );
+        }
+        setup.queues.push(QueueSetup {
+            cfg,
+            number,
+            moh: q.moh,
+            announce: q.announce,
+        });
+    }
+
+    let mut ids = HashSet::new();
+    for a in agents {
+        let id = a.id.get_ref().clone();
+        if !valid_name(&id) {
+            problem(
+                a.id.span(),
+                format!("agents.id `{id}`: use letters, digits and . _ - only"),
+            );
+            continue;
+        }
+        if !ids.insert(id.clone()) {
+            problem(a.id.span(), format!("agent `{id}` is defined twice"));
+            continue;
+        }
+        let mut cfg = acd::AgentConfig::new(id.clone());
+        if let Some(s) = &a.skills {
+            match skills(s.get_ref()) {
+                Ok(sk) => cfg.skills = sk,
+                Err(e) => problem(s.span(), format!("agent `{id}`: {e}")),
+            }
+        }
+        for (i, m) in a.queues.iter().enumerate() {
+            let (queue, weight, order) = match m {
+                MembershipSection::Name(q) => (q, 0, None),
+                MembershipSection::Full {
+                    queue,
+                    weight,
+                    order,
+                } => (queue, *weight, *order),
+            };
+            if !names.contains(queue) {
+                problem(
+                    a.id.span(),
+                    format!("agent `{id}`: no queue named `{queue}`"),
+                );
+                continue;
+            }
+            cfg.queues.push(acd::Membership {
+                queue: queue.clone(),
+                weight,
+                order: order.unwrap_or(i as u32),
+            });
+        }
+        if let Some(m) = a.max_missed {
+            cfg.max_missed = m;
+        }
+        cfg.wrap_up = a.wrap_up_s.map(Duration::from_secs);
+        let extension = a.extension.as_ref().map(|e| e.get_ref().clone());
+        if let Some(e) = &a.extension {
+            if !extensions.contains(e.get_ref()) {
+                problem(
+                    e.span(),
+                    format!("agent `{id}`: extension `{}` is not a user", e.get_ref()),
+                );
+            }
+        }
+        setup.agents.push(AgentSetup {
+            cfg,
+            name: a.name,
+            extension,
+        });
+    }
+    setup
+}
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn skills(list: &str) -> Result<acd::Skills, String> {
+    let items: Vec<&str> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    acd::parse_skills(&items).map_err(|e| e.to_string())
+}
+
+fn strategy(s: &str) -> Option<acd::Strategy> {
+    Some(match s {
+        "longest-idle" => acd::Strategy::LongestIdle,
+        "round-robin" => acd::Strategy::RoundRobin,
+        "fewest-calls" => acd::Strategy::FewestCalls,
+        "least-talk-time" => acd::Strategy::LeastTalkTime,
+        "ring-all" => acd::Strategy::RingAll,
+        "linear" => acd::Strategy::Linear,
+        "random" => acd::Strategy::Random,
+        _ => return None,
+    })
+}
+
+fn empty_rule(s: &str) -> Option<acd::EmptyRule> {
+    Some(match s {
+        "never" => acd::EmptyRule::Never,
+        "no-agents" => acd::EmptyRule::NoAgentsLoggedIn,
+        "all-paused" => acd::EmptyRule::AllPaused,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::parse;
+    use std::time::Duration;
+
+    const USERS: &str = "[[users]]\nextension = \"2001\"\npassword = \"secret-2001\"\n\
+                         [[users]]\nextension = \"2002\"\npassword = \"secret-2002\"\n";
+
+    #[test]
+    fn queues_and_agents_resolve() {
+        let text = format!(
+            "{USERS}
+[acd]
+pause_reasons = [\"break\", \"lunch\"]
+[[queues]]
+name = \"loans\"
+number = \"7001\"
+strategy = \"ring-all\"
+ring_timeout_s = 10
+retry_s = 2
+wrap_up_s = 15
+max_wait_s = 300
+overflow = \"general\"
+join_empty = \"no-agents\"
+profile = [ {{ skills = \"loans:4, korean\", for_s = 30 }} ]
+[[queues]]
+name = \"general\"
+overflow = \"2001\"
+[[agents]]
+id = \"a1\"
+extension = \"2002\"
+skills = \"loans:5\"
+queues = [\"general\", {{ queue = \"loans\", weight = 2, order = 7 }}]
+max_missed = 0
+"
+        );
+        let r = parse("acd.toml", &text).expect("valid");
+        let loans = &r.acd.queues[0];
+        assert_eq!(loans.number.as_deref(), Some("7001"));
+        assert_eq!(loans.cfg.strategy, acd::Strategy::RingAll);
+        assert_eq!(loans.cfg.retry, Duration::from_secs(2));
+        assert_eq!(loans.cfg.max_wait, Some(Duration::from_secs(300)));
+        assert_eq!(loans.cfg.join_empty, acd::EmptyRule::NoAgentsLoggedIn);
+        assert_eq!(loans.cfg.profile[0].skills.get("korean"), Some(&1));
+        let a = &r.acd.agents[0];
+        assert_eq!(a.cfg.queues[1].weight, 2);
+        assert_eq!(a.cfg.queues[1].order, 7);
+        assert_eq!(a.cfg.max_missed, 0);
+        assert_eq!(r.acd.pause_reasons, ["break", "lunch"]);
+    }
+
+    #[test]
+    fn mistakes_are_located() {
+        let text = format!(
+            "{USERS}
+[[queues]]
+name = \"q\"
+number = \"2001\"
+strategy = \"fastest\"
+overflow = \"nowhere\"
+profile = [ {{ skills = \"loans:9\", for_s = 30 }} ]
+[[agents]]
+id = \"a1\"
+extension = \"9999\"
+queues = [\"missing\"]
+"
+        );
+        let err = parse("acd.toml", &text).unwrap_err().to_string();
+        for needle in [
+            "acd.toml:10:10: queue `q`: number `2001` is also an extension",
+            "acd.toml:11:12: queue `q`: unknown strategy `fastest`",
+            "acd.toml:12:12: queue `q`: overflow `nowhere` is neither a queue nor an extension",
+            "acd.toml:13:24: queue `q`: invalid skill",
+            "acd.toml:15:6: agent `a1`: no queue named `missing`",
+            "acd.toml:16:13: agent `a1`: extension `9999` is not a user",
+        ] {
+            assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Login, logout and the session; account and audit listings.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::{password, Credential, Principal, SESSION_COOKIE};
+use crate::http::{internal, App};
+
+/// Largest login body.
+const LOGIN_LIMIT: usize = 4 * 1024;
+/// Longest password looked at (argon2 takes any length; this bounds the work).
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+pub(crate) fn routes() -> Router<App> {
+    Router::new()
+        .route(
+            "/api/login",
+            post(login).layer(DefaultBodyLimit::max(LOGIN_LIMIT)),
+        )
+        .route("/api/logout", post(logout))
+        .route("/api/session", get(session))
+        .route("/api/accounts", get(accounts))
+        .route("/api/audit", get(audit))
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(app): State<App>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let Ok(Json(login)) = body else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "send {\"username\": \"...\", \"password\": \"...\"}",
+        );
+    };
+    let user = login.username.trim().to_ascii_lowercase();
+    let ip = addr.ip();
+    if let Some(wait) = app
+        .auth
+        .with_lockout(|l| l.locked(&user, ip, Instant::now()))
+    {
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed logins: try again later",
+        );
+        let secs = wait.as_secs().max(1).to_string();
+        if let Ok(v) = HeaderValue::from_str(&secs) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let account = match app.crm.account_by_username(&user).await {
+        Ok(a) => a.filter(|a| !a.disabled),
+        Err(e) => return internal(e),
+    };
+    // Unknown users are checked against a dummy hash: same work, same answer.
+    let hash = match &account {
+        Some(a) => a.password_hash.clone(),
+        None => app.auth.dummy_hash().await,
+    };
+    let pw = login.password;
+    let verified = pw.len() <= MAX_PASSWORD_BYTES
+        && tokio::task::spawn_blocking(move || password::verify_password(&pw, &hash))
+            .await
+            .unwrap_or(false);
+    let Some(account) = account.filter(|_| verified) else {
+        let locked = app
+            .auth
+            .with_lockout(|l| l.failed(&user, ip, Instant::now()));
+        tracing::warn!(username = %user, %addr, locked = locked.is_some(), "failed login");
+        return error(StatusCode::UNAUTHORIZED, "invalid username or password");
+    };
+    app.auth.with_lockout(|l| l.succeeded(&user, ip));
+    let token = password::random_token();
+    let csrf = password::random_token();
+    let new = crm::NewSession {
+        token_hash: password::token_hash(&token),
+        account_id: account.id,
+        csrf_token: csrf.clone(),
+        created_at: Utc::now(),
+    };
+    if let Err(e) = app.crm.create_session(&new).await {
+        return internal(e);
+    }
+    tracing::info!(username = %user, %addr, role = %account.role, "login");
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        app.auth.settings.session_idle.as_secs(),
+        if app.auth.settings.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    let mut r = Json(serde_json::json!({
+        "username": account.username,
+        "role": account.role,
+        "agent": account.agent_id,
+        "csrf_token": csrf,
+    }))
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn logout(State(app): State<App>, Extension(who): Extension<Principal>) -> Response {
+    if let Credential::Session { token_hash, .. } = &who.credential {
+        if let Err(e) = app.crm.delete_session(token_hash).await {
+            return internal(e);
+        }
+    }
+    let mut r = Json(serde_json::json!({ "logged_out": true })).into_response();
+    let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&expired) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Who is logged in, and the CSRF token again (a page reloaded after login needs it).
+async fn session(Extension(who): Extension<Principal>) -> Response {
+    let csrf = match &who.credential {
+        Credential::Session { csrf_token, .. } => Some(csrf_token.clone()),
+        Credential::Bearer => None,
+    };
+    Json(serde_json::json!({
+        "username": who.username,
+        "role": who.role,
+        "agent": who.agent,
+        "csrf_token": csrf,
+    }))
+    .into_response()
+}
+
+async fn accounts(State(app): State<App>) -> Response {
+    match app.crm.accounts().await {
+        Ok(list) => Json(
+            list.into_iter()
+                .map(|a| {
+                    serde_json::json!({
+                        "username": a.username,
+                        "role": a.role,
+                        "agent": a.agent_id,
+                        "disabled": a.disabled,
+                        "bearer_token": a.token_hash.is_some(),
+                        "created_at": a.created_at,
+                        "updated_at": a.updated_at,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Between {
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/audit?from=&to=&limit=`: RFC 3339 times, default the last 24 hours.
+async fn audit(
+    State(app): State<App>,
+    q: Result<Query<Between>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(q)) = q else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "from and to are RFC 3339 times (2025-03-01T09:00:00Z), limit a number",
+        );
+    };
+    let to =
+        q.to.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(1));
+    let from = q.from.unwrap_or(to - chrono::Duration::days(1));
+    match app
+        .crm
+        .audit_between(from, to, q.limit.unwrap_or(1000))
+        .await
+    {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => internal(e),
+    }
+}

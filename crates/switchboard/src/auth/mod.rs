@@ -1,0 +1,129 @@
+//! Logins, roles, CSRF and audit for the HTTP API (docs/operations.md, "Access control").
+//!
+//! - [`accounts`]: `[[accounts]]` from the configuration, written to the database at start;
+//! - [`password`]: argon2id password hashes, SHA-256 token hashes, random tokens;
+//! - [`roles`]: the route table (deny by default), pure;
+//! - [`middleware`]: who is asking (session cookie or bearer token), CSRF, the role and scope
+//!   checks; puts a [`Principal`] into the request for handlers;
+//! - [`http`]: login, logout, the session, accounts and the audit log;
+//! - [`lockout`]: backoff for failed logins.
+
+pub mod accounts;
+pub mod http;
+pub mod lockout;
+pub mod middleware;
+pub mod password;
+pub mod roles;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crm::Role;
+use tokio::sync::OnceCell;
+
+pub use accounts::{AccountSection, AccountSpec};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sb_session";
+/// The header carrying the CSRF token on state-changing requests.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `[http]` settings of access control, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// Add `Secure` to the session cookie (when served over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Serve `/metrics` without a login.
+    pub open_metrics: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// How long a username/address pair is refused after too many failed logins.
+    pub login_lockout: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            secure_cookies: false,
+            open_metrics: false,
+            session_idle: Duration::from_secs(8 * 3600),
+            login_lockout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session; state-changing requests must echo `csrf_token`.
+    Session {
+        token_hash: String,
+        csrf_token: String,
+    },
+    /// `Authorization: Bearer`: no cookie, so no CSRF check.
+    Bearer,
+}
+
+/// The logged-in account behind a request (a request extension set by the middleware).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub username: String,
+    pub role: Role,
+    /// The ACD agent id of an agent account.
+    pub agent: Option<String>,
+    pub credential: Credential,
+}
+
+impl Principal {
+    /// The agent id whose objects alone this principal may see, if restricted.
+    pub fn only_agent(&self) -> Option<&str> {
+        match self.role {
+            Role::Agent => Some(self.agent.as_deref().unwrap_or("")),
+            _ => None,
+        }
+    }
+}
+
+/// Shared access-control state of the HTTP server.
+#[derive(Clone)]
+pub struct Auth {
+    pub settings: AuthSettings,
+    lockout: Arc<Mutex<lockout::Lockout>>,
+    /// An argon2 hash of a random password, verified for unknown users so that a failed login
+    /// takes as long whether or not the username exists.
+    dummy_hash: Arc<OnceCell<String>>,
+}
+
+impl Auth {
+    /// Access control with these settings.
+    pub fn new(settings: AuthSettings) -> Self {
+        Auth {
+            lockout: Arc::new(Mutex::new(lockout::Lockout::new(settings.login_lockout))),
+            settings,
+            dummy_hash: Arc::new(OnceCell::new()),
+        }
+    }
+
+    async fn dummy_hash(&self) -> String {
+        self.dummy_hash
+            .get_or_init(|| async {
+                let random = password::random_token();
+                tokio::task::spawn_blocking(move || password::hash_password(&random))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default()
+            })
+            .await
+            .clone()
+    }
+
+    fn with_lockout<T>(&self, f: impl FnOnce(&mut lockout::Lockout) -> T) -> T {
+        // A panic while holding the lock leaves counts that are still meaningful.
+        let mut guard = self
+            .lockout
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut guard)
+    }
+}

@@ -1,0 +1,272 @@
+//! Who may call which route: one table, deny by default. Admins may do everything and
+//! supervisors everything but account administration; QA reviewers and agents only what the
+//! table lists. Some agent rules are scoped to the agent's own objects: the path names their
+//! own agent id, or a call (or a call's recording) whose CDR `agent` is theirs. The middleware
+//! checks scopes against the database; this module stays pure.
+
+use axum::http::Method;
+use crm::Role;
+
+/// What a rule lets an agent touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// No further check.
+    Any,
+    /// Path segment `n` must be the agent's own id.
+    OwnAgent(usize),
+    /// Path segment `n` is a call id whose CDR's agent must be theirs.
+    OwnCall(usize),
+    /// Path segment `n` is a recording id whose call's CDR agent must be theirs.
+    OwnRecording(usize),
+}
+
+/// The outcome for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Allowed for this role (agents: subject to the scope).
+    Allow(Scope),
+    /// Not for this role (403).
+    Deny,
+}
+
+const A: Role = Role::Admin;
+const S: Role = Role::Supervisor;
+const Q: Role = Role::Qa;
+const G: Role = Role::Agent;
+
+/// (method, path pattern with `*` for one segment, roles, scope for agents).
+type Rule = (Method, &'static str, &'static [Role], Scope);
+
+fn rules() -> [Rule; 33] {
+    use Scope::*;
+    [
+        (Method::GET, "/api/session", &[A, S, Q, G], Any),
+        (Method::POST, "/api/logout", &[A, S, Q, G], Any),
+        (Method::GET, "/api/accounts", &[A], Any),
+        (Method::GET, "/api/audit", &[A, S], Any),
+        (Method::GET, "/api/status", &[A, S], Any),
+        (Method::POST, "/api/dialplans/reload", &[A, S], Any),
+        // The list is filtered to the agent's own calls by its handler.
+        (Method::GET, "/api/cdrs", &[A, S, Q, G], Any),
+        (Method::GET, "/api/cdrs/*", &[A, S, Q, G], OwnCall(2)),
+        (
+            Method::GET,
+            "/api/cdrs/*/recordings",
+            &[A, S, Q, G],
+            OwnCall(2),
+        ),
+        (
+            Method::POST,
+            "/api/cdrs/*/recording/*",
+            &[A, S, G],
+            OwnCall(2),
+        ),
+        (
+            Method::GET,
+            "/api/recordings/*",
+            &[A, S, Q, G],
+            OwnRecording(2),
+        ),
+        (
+            Method::GET,
+            "/api/recordings/*/audio",
+            &[A, S, Q, G],
+            OwnRecording(2),
+        ),
+        (Method::GET, "/api/acd", &[A, S], Any),
+        (Method::GET, "/api/queues", &[A, S, G], Any),
+        (Method::GET, "/api/agents", &[A, S, G], Any),
+        (Method::POST, "/api/agents/*/*", &[A, S, G], OwnAgent(2)),
+        (Method::GET, "/api/agents/*/screen", &[A, S, G], OwnAgent(2)),
+        (
+            Method::GET,
+            "/api/agents/*/screen/last",
+            &[A, S, G],
+            OwnAgent(2),
+        ),
+        (Method::GET, "/api/wrap-up-codes", &[A, S, Q, G], Any),
+        (Method::GET, "/api/pause-reasons", &[A, S, Q, G], Any),
+        (Method::POST, "/api/cdrs/*/wrap-up", &[A, S, G], OwnCall(2)),
+        // An agent's page shows the caller's history (every channel, every agent's calls).
+        (Method::GET, "/api/customers/*/contacts", &[A, S, Q, G], Any),
+        (Method::GET, "/api/contacts", &[A, S, Q], Any),
+        (Method::GET, "/api/events", &[A, S], Any),
+        (Method::GET, "/api/reports/queues", &[A, S, Q], Any),
+        (Method::GET, "/api/reports/agents", &[A, S, Q], Any),
+        (Method::GET, "/metrics", &[A, S], Any),
+        (Method::GET, "/api/customers", &[A, S, Q, G], Any),
+        (Method::POST, "/api/customers", &[A, S, G], Any),
+        (Method::POST, "/api/customers/import", &[A, S], Any),
+        (
+            Method::GET,
+            "/api/customers/by-number/*",
+            &[A, S, Q, G],
+            Any,
+        ),
+        (Method::GET, "/api/customers/*", &[A, S, Q, G], Any),
+        (Method::PATCH, "/api/customers/*", &[A, S, G], Any),
+    ]
+}
+
+/// Routes that need no login: health, login and the agent page's static files (its data comes
+/// from the API behind the login). `/metrics` joins them with `[http] open_metrics = true`.
+pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
+    let get = method == Method::GET || method == Method::HEAD;
+    (get && (path == "/health" || crate::http_page::PATHS.contains(&path)))
+        || (method == Method::POST && path == "/api/login")
+        || (open_metrics && get && path == "/metrics")
+}
+
+fn matches(pattern: &str, path: &str) -> bool {
+    let mut p = pattern.split('/');
+    let mut s = path.split('/');
+    loop {
+        match (p.next(), s.next()) {
+            (None, None) => return true,
+            (Some("*"), Some(seg)) if !seg.is_empty() => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+/// What `role` may do with `method path` (HEAD counts as GET).
+pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    if role == Role::Admin {
+        return Decision::Allow(Scope::Any);
+    }
+    if role == Role::Supervisor {
+        let account_admin = path == "/api/accounts" || path.starts_with("/api/accounts/");
+        return if account_admin {
+            Decision::Deny
+        } else {
+            Decision::Allow(Scope::Any)
+        };
+    }
+    // More specific patterns (`by-number/*`) come before `*` in the table.
+    match rules()
+        .into_iter()
+        .find(|(m, pattern, _, _)| m == method && matches(pattern, path))
+    {
+        Some((_, _, roles, scope)) if roles.contains(&role) => {
+            Decision::Allow(if role == Role::Agent {
+                scope
+            } else {
+                Scope::Any
+            })
+        }
+        _ => Decision::Deny,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+
+    #[test]
+    fn admins_and_supervisors_differ_only_on_accounts() {
+        for path in ["/api/status", "/api/acd", "/api/whatever-comes-next"] {
+            assert_eq!(decide(A, &Method::GET, path), Allow(Scope::Any));
+            assert_eq!(decide(S, &Method::GET, path), Allow(Scope::Any));
+        }
+        assert_eq!(decide(A, &Method::GET, "/api/accounts"), Allow(Scope::Any));
+        assert_eq!(decide(S, &Method::GET, "/api/accounts"), Deny);
+    }
+
+    #[test]
+    fn qa_reads_calls_recordings_reports_and_customers_only() {
+        for path in [
+            "/api/cdrs",
+            "/api/cdrs/c1",
+            "/api/cdrs/c1/recordings",
+            "/api/recordings/r1",
+            "/api/recordings/r1/audio",
+            "/api/reports/queues",
+            "/api/customers/7",
+            "/api/customers/by-number/+821012345678",
+        ] {
+            assert_eq!(decide(Q, &Method::GET, path), Allow(Scope::Any), "{path}");
+        }
+        assert_eq!(
+            decide(Q, &Method::HEAD, "/api/recordings/r1/audio"),
+            Allow(Scope::Any)
+        );
+        for (m, path) in [
+            (Method::PATCH, "/api/customers/7"),
+            (Method::POST, "/api/customers"),
+            (Method::POST, "/api/cdrs/c1/recording/pause"),
+            (Method::GET, "/api/status"),
+            (Method::GET, "/api/agents"),
+            (Method::GET, "/api/audit"),
+            (Method::GET, "/metrics"),
+            (Method::GET, "/api/unknown"),
+        ] {
+            assert_eq!(decide(Q, &m, path), Deny, "{m} {path}");
+        }
+    }
+
+    #[test]
+    fn agents_are_scoped_to_their_own_objects() {
+        assert_eq!(
+            decide(G, &Method::POST, "/api/agents/alice/pause"),
+            Allow(Scope::OwnAgent(2))
+        );
+        assert_eq!(
+            decide(G, &Method::GET, "/api/recordings/r1/audio"),
+            Allow(Scope::OwnRecording(2))
+        );
+        assert_eq!(
+            decide(G, &Method::GET, "/api/cdrs/c1"),
+            Allow(Scope::OwnCall(2))
+        );
+        assert_eq!(decide(G, &Method::GET, "/api/queues"), Allow(Scope::Any));
+        assert_eq!(
+            decide(G, &Method::PATCH, "/api/customers/3"),
+            Allow(Scope::Any)
+        );
+        assert_eq!(decide(G, &Method::POST, "/api/customers/import"), Deny);
+        assert_eq!(decide(G, &Method::GET, "/api/reports/agents"), Deny);
+        assert_eq!(decide(G, &Method::GET, "/api/acd"), Deny);
+        assert_eq!(
+            decide(G, &Method::POST, "/api/agents/alice"),
+            Deny,
+            "segment count"
+        );
+        assert_eq!(
+            decide(G, &Method::GET, "/api/cdrs//recordings"),
+            Deny,
+            "empty id"
+        );
+    }
+
+    #[test]
+    fn open_routes_are_health_login_and_optionally_metrics() {
+        assert!(is_open(&Method::GET, "/health", false));
+        assert!(is_open(&Method::POST, "/api/login", false));
+        assert!(!is_open(&Method::GET, "/api/login", false));
+        assert!(!is_open(&Method::GET, "/metrics", false));
+        assert!(is_open(&Method::GET, "/metrics", true));
+        assert!(!is_open(&Method::GET, "/api/status", true));
+        for page in ["/", "/agent", "/agent.js", "/agent.css"] {
+            assert!(is_open(&Method::GET, page, false), "{page}");
+            assert!(!is_open(&Method::POST, page, false), "{page}");
+        }
+        assert!(!is_open(&Method::GET, "/agent/x", false));
+        assert!(!is_open(&Method::GET, "/agent.json", false));
+    }
+
+    #[test]
+    fn agents_read_customers_contact_histories() {
+        assert_eq!(
+            decide(G, &Method::GET, "/api/customers/7/contacts"),
+            Allow(Scope::Any)
+        );
+        assert_eq!(decide(G, &Method::GET, "/api/contacts"), Deny);
+    }
+}

@@ -1,0 +1,371 @@
+//! The ACD over HTTP: the live view of queues and agents, agent login/logout/pause through the
+//! API, a server-sent event stream of queue and agent events for wallboards, reports computed
+//! from the stored events, and the Prometheus `/metrics` endpoint. docs/api.md lists them.
+
+use crate::http::{ask_switch, internal, App};
+use crate::sip_driver::Control;
+use crate::switch::{AcdSnapshot, AgentCommand};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::fmt::Write;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+pub(crate) fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/acd", get(snapshot))
+        .route("/api/queues", get(queues))
+        .route("/api/agents", get(agents))
+        .route("/api/agents/{id}/{action}", post(agent_action))
+        .route("/api/events", get(events))
+        .route("/api/reports/queues", get(queue_report))
+        .route("/api/reports/agents", get(agent_report))
+        .route("/metrics", get(metrics))
+}
+
+fn error(code: StatusCode, message: impl Into<String>) -> Response {
+    (code, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+async fn take_snapshot(app: &App) -> Result<AcdSnapshot, Response> {
+    ask_switch(app, |reply| Control::AcdSnapshot { reply })
+        .await
+        .ok_or_else(|| error(StatusCode::SERVICE_UNAVAILABLE, "switch is stopping"))
+}
+
+async fn snapshot(State(app): State<App>) -> Response {
+    match take_snapshot(&app).await {
+        Ok(s) => Json(s).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn queues(State(app): State<App>) -> Response {
+    match take_snapshot(&app).await {
+        Ok(s) => Json(s.queues).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn agents(State(app): State<App>) -> Response {
+    match take_snapshot(&app).await {
+        Ok(s) => Json(s.agents).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentBody {
+    extension: Option<String>,
+    reason: Option<String>,
+}
+
+/// POST /api/agents/{id}/{login|logout|pause|unpause|ready}, with an optional JSON body
+/// `{"extension": "1001"}` (login) or `{"reason": "lunch"}` (pause).
+async fn agent_action(
+    State(app): State<App>,
+    Path((agent, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let body: AgentBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AgentBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(b) => b,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
+        }
+    };
+    let command = match action.as_str() {
+        "login" => AgentCommand::Login {
+            extension: body.extension,
+        },
+        "logout" => AgentCommand::Logout,
+        "pause" => {
+            let reason = body.reason.unwrap_or_else(|| "break".into());
+            if reason.is_empty() || reason.len() > 64 {
+                return error(StatusCode::BAD_REQUEST, "reason: 1 to 64 characters");
+            }
+            AgentCommand::Pause { reason }
+        }
+        "unpause" => AgentCommand::Unpause,
+        "ready" => AgentCommand::Ready,
+        other => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("unknown action `{other}` (login, logout, pause, unpause, ready)"),
+            )
+        }
+    };
+    let result = ask_switch(&app, |reply| Control::Agent {
+        agent: agent.clone(),
+        command,
+        reply,
+    })
+    .await;
+    match result {
+        Some(Ok(())) => Json(serde_json::json!({ "agent": agent, "done": action })).into_response(),
+        Some(Err(reason)) if reason.starts_with("no agent ") => {
+            error(StatusCode::NOT_FOUND, reason)
+        }
+        Some(Err(reason)) => error(StatusCode::CONFLICT, reason),
+        None => error(StatusCode::SERVICE_UNAVAILABLE, "switch is stopping"),
+    }
+}
+
+/// Queue and agent events as server-sent events (`event: queue` / `event: agent`).
+async fn events(State(app): State<App>) -> impl IntoResponse {
+    let stream = BroadcastStream::new(app.events.subscribe()).filter_map(|item| {
+        let json = item.ok()?;
+        let scope = if json.contains("\"scope\":\"agent\"") {
+            "agent"
+        } else {
+            "queue"
+        };
+        Some(Ok::<Event, Infallible>(
+            Event::default().event(scope).data(json.as_ref()),
+        ))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportParams {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    queue: Option<String>,
+    agent: Option<String>,
+    /// 15m, 30m, hour, day, weekday, month, total (default).
+    interval: Option<String>,
+    tz_offset_minutes: Option<i32>,
+    service_level_s: Option<u64>,
+    short_abandon_s: Option<u64>,
+    /// answered_and_abandoned (default), offered, answered.
+    sl_variant: Option<String>,
+}
+
+/// What is wrong with a report window, if anything.
+fn check_window(p: &ReportParams) -> Option<&'static str> {
+    if p.to <= p.from {
+        return Some("`to` must be after `from`");
+    }
+    if p.to - p.from > chrono::Duration::days(400) {
+        return Some("window longer than 400 days");
+    }
+    if p.tz_offset_minutes.is_some_and(|m| m.abs() > 14 * 60) {
+        return Some("tz_offset_minutes out of range");
+    }
+    None
+}
+
+async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> Response {
+    if let Some(problem) = check_window(&p) {
+        return error(StatusCode::BAD_REQUEST, problem);
+    }
+    let interval = match p.interval.as_deref().unwrap_or("total") {
+        "15m" => crm::Interval::Min15,
+        "30m" => crm::Interval::Min30,
+        "hour" => crm::Interval::Hour,
+        "day" => crm::Interval::Day,
+        "weekday" => crm::Interval::Weekday,
+        "month" => crm::Interval::Month,
+        "total" => crm::Interval::Total,
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("interval `{other}`: 15m, 30m, hour, day, weekday, month or total"),
+            )
+        }
+    };
+    let sl_variant = match p.sl_variant.as_deref().unwrap_or("answered_and_abandoned") {
+        "answered_and_abandoned" => crm::SlVariant::AnsweredAndAbandoned,
+        "offered" => crm::SlVariant::Offered,
+        "answered" => crm::SlVariant::Answered,
+        other => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("sl_variant `{other}`: answered_and_abandoned, offered or answered"),
+            )
+        }
+    };
+    let mut q = crm::ReportQuery::new(p.from, p.to);
+    q.queue = p.queue;
+    q.interval = interval;
+    q.tz_offset_minutes = p.tz_offset_minutes.unwrap_or(0);
+    if let Some(s) = p.service_level_s {
+        q.service_level = Duration::from_secs(s);
+    }
+    if let Some(s) = p.short_abandon_s {
+        q.short_abandon = Duration::from_secs(s);
+    }
+    q.sl_variant = sl_variant;
+    match app.crm.queue_report(&q).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn agent_report(State(app): State<App>, Query(p): Query<ReportParams>) -> Response {
+    if let Some(problem) = check_window(&p) {
+        return error(StatusCode::BAD_REQUEST, problem);
+    }
+    match app.crm.agent_report(p.from, p.to, p.agent.as_deref()).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// Prometheus text exposition: the switch's counters, the live ACD view, and today's queue
+/// figures from the stored events (docs/metrics.md defines each).
+async fn metrics(State(app): State<App>) -> Response {
+    let status = app.status.borrow().clone();
+    let snapshot = match take_snapshot(&app).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    let midnight = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(now);
+    let today = match app
+        .crm
+        .queue_report(&crm::ReportQuery::new(
+            midnight,
+            now + chrono::Duration::seconds(1),
+        ))
+        .await
+    {
+        Ok(rows) => rows,
+        Err(e) => return internal(e),
+    };
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, kind: &str, samples: &[(String, f64)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, v) in samples {
+            let _ = writeln!(out, "{name}{labels} {v}");
+        }
+    };
+    let one = |v: f64| vec![(String::new(), v)];
+    gauge(
+        "switchboard_calls_active",
+        "Calls in progress.",
+        "gauge",
+        &one(status.active_calls as f64),
+    );
+    gauge(
+        "switchboard_calls_started_total",
+        "Calls started since the switch started.",
+        "counter",
+        &one(status.calls_started as f64),
+    );
+    gauge(
+        "switchboard_calls_answered_total",
+        "Calls answered since the switch started.",
+        "counter",
+        &one(status.calls_answered as f64),
+    );
+    gauge(
+        "switchboard_registered_contacts",
+        "Registered SIP contacts.",
+        "gauge",
+        &one(status.registered_contacts as f64),
+    );
+    gauge(
+        "switchboard_sip_parse_errors_total",
+        "Unparsable SIP messages.",
+        "counter",
+        &one(status.parse_errors as f64),
+    );
+    let per_queue = |f: &dyn Fn(&crate::switch::QueueView) -> f64| {
+        snapshot
+            .queues
+            .iter()
+            .map(|q| (format!("{{queue=\"{}\"}}", q.name), f(q)))
+            .collect::<Vec<_>>()
+    };
+    gauge(
+        "switchboard_queue_waiting",
+        "Callers waiting in the queue now.",
+        "gauge",
+        &per_queue(&|q| q.waiting as f64),
+    );
+    gauge(
+        "switchboard_queue_longest_wait_seconds",
+        "Longest current wait.",
+        "gauge",
+        &per_queue(&|q| q.longest_wait_s),
+    );
+    let mut by_state = Vec::new();
+    for q in &snapshot.queues {
+        for (state, n) in [
+            ("available", q.agents_available),
+            ("ringing", q.agents_ringing),
+            ("on_call", q.agents_on_call),
+            ("wrap_up", q.agents_wrap_up),
+            ("paused", q.agents_paused),
+        ] {
+            by_state.push((
+                format!("{{queue=\"{}\",state=\"{state}\"}}", q.name),
+                n as f64,
+            ));
+        }
+    }
+    gauge(
+        "switchboard_queue_agents",
+        "Logged-in agents of the queue by state.",
+        "gauge",
+        &by_state,
+    );
+    let today_of = |f: &dyn Fn(&crm::QueueReportRow) -> f64| {
+        today
+            .iter()
+            .map(|r| (format!("{{queue=\"{}\"}}", r.queue), f(r)))
+            .collect::<Vec<_>>()
+    };
+    for (name, help, f) in [
+        (
+            "switchboard_queue_offered_today",
+            "Calls that entered the queue today (UTC).",
+            (&|r: &crm::QueueReportRow| r.offered as f64) as &dyn Fn(&crm::QueueReportRow) -> f64,
+        ),
+        (
+            "switchboard_queue_answered_today",
+            "Calls of today connected to an agent.",
+            &|r: &crm::QueueReportRow| r.answered as f64,
+        ),
+        (
+            "switchboard_queue_abandoned_today",
+            "Calls of today abandoned while waiting (short abandons included).",
+            &|r: &crm::QueueReportRow| r.abandoned as f64,
+        ),
+        (
+            "switchboard_queue_short_abandoned_today",
+            "Abandons of today under the short-abandon threshold.",
+            &|r: &crm::QueueReportRow| r.short_abandoned as f64,
+        ),
+        (
+            "switchboard_queue_service_level_today",
+            "Service level of today, 0..1 (NaN before any call counts).",
+            &|r: &crm::QueueReportRow| r.service_level.unwrap_or(f64::NAN),
+        ),
+        (
+            "switchboard_queue_asa_seconds_today",
+            "Average speed of answer of today.",
+            &|r: &crm::QueueReportRow| r.asa_secs.unwrap_or(f64::NAN),
+        ),
+    ] {
+        gauge(name, help, "gauge", &today_of(f));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}

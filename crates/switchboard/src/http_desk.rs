@@ -1,0 +1,180 @@
+//! The agent's desk over HTTP: screen pops (live, and the latest), wrap-up of a finished call
+//! with a disposition code and notes, and contact history of a customer or a number.
+
+use crate::http::{ask_switch, internal, App};
+use crate::sip_driver::Control;
+use crate::switch::AgentCommand;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::StreamExt;
+
+pub(crate) fn routes() -> Router<App> {
+    Router::new()
+        .route("/api/agents/{id}/screen", get(screen_stream))
+        .route("/api/agents/{id}/screen/last", get(screen_last))
+        .route("/api/wrap-up-codes", get(codes))
+        .route("/api/pause-reasons", get(pause_reasons))
+        .route("/api/cdrs/{id}/wrap-up", post(wrap_up))
+        .route("/api/customers/{id}/contacts", get(customer_contacts))
+        .route("/api/contacts", get(number_contacts))
+}
+
+fn error(code: StatusCode, message: impl Into<String>) -> Response {
+    (code, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// The agent's pops as server-sent events (`event: pop`), starting with the latest one.
+async fn screen_stream(State(app): State<App>, Path(agent): Path<String>) -> impl IntoResponse {
+    let first = app.screens.last(&agent);
+    let live = BroadcastStream::new(app.screens.subscribe()).filter_map(move |item| {
+        let (to, json) = item.ok()?;
+        (to == agent).then_some(json)
+    });
+    let stream = tokio_stream::iter(first)
+        .chain(live)
+        .map(|json| Ok::<Event, Infallible>(Event::default().event("pop").data(json.as_ref())));
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+async fn screen_last(State(app): State<App>, Path(agent): Path<String>) -> Response {
+    match app.screens.last(&agent) {
+        Some(json) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json.to_string(),
+        )
+            .into_response(),
+        None => error(StatusCode::NOT_FOUND, "no call offered to this agent yet"),
+    }
+}
+
+async fn codes(State(app): State<App>) -> Json<Vec<String>> {
+    Json(app.screens.wrap_up_codes.clone())
+}
+
+async fn pause_reasons(State(app): State<App>) -> Json<Vec<String>> {
+    Json(app.screens.pause_reasons.clone())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrapUp {
+    /// The agent who talked to the caller.
+    agent: String,
+    code: String,
+    notes: Option<String>,
+    /// Also end the agent's after-call work now.
+    #[serde(default)]
+    ready: bool,
+}
+
+/// POST /api/cdrs/{call_id}/wrap-up: the disposition and notes of a finished call, stored in its
+/// contact-history row.
+async fn wrap_up(
+    State(app): State<App>,
+    Path(call_id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let w: WrapUp = match serde_json::from_slice(&body) {
+        Ok(w) => w,
+        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("bad body: {e}")),
+    };
+    if !app.screens.wrap_up_codes.contains(&w.code) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "code `{}` is not one of: {}",
+                w.code,
+                app.screens.wrap_up_codes.join(", ")
+            ),
+        );
+    }
+    let contact = match app.crm.contact_by_call(&call_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "no contact for this call (yet)"),
+        Err(e) => return internal(e),
+    };
+    if contact.agent.as_deref() != Some(w.agent.as_str()) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "the call was not handled by this agent",
+        );
+    }
+    let at = chrono::Utc::now();
+    match app
+        .crm
+        .wrap_up_contact(contact.id, &w.code, w.notes.as_deref(), &w.agent, at)
+        .await
+    {
+        Ok(()) => {}
+        Err(crm::CrmError::InvalidField { .. }) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "notes too long (4000 characters at most)",
+            )
+        }
+        Err(e) => return internal(e),
+    }
+    if w.ready {
+        let ready = ask_switch(&app, |reply| Control::Agent {
+            agent: w.agent.clone(),
+            command: AgentCommand::Ready,
+            reply,
+        })
+        .await;
+        if let Some(Err(reason)) = ready {
+            tracing::debug!(agent = %w.agent, %reason, "ready after wrap-up refused");
+        }
+    }
+    match app.crm.contact(contact.id).await {
+        Ok(Some(c)) => Json(c).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "contact vanished"),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Page {
+    number: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn customer_contacts(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(p): Query<Page>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return error(StatusCode::BAD_REQUEST, "customer id must be a number");
+    };
+    match app
+        .crm
+        .contacts_of_customer(id, p.limit.unwrap_or(50).clamp(1, 500))
+        .await
+    {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn number_contacts(State(app): State<App>, Query(p): Query<Page>) -> Response {
+    let Some(number) = p.number else {
+        return error(StatusCode::BAD_REQUEST, "give ?number=");
+    };
+    match app
+        .crm
+        .contacts_of_number(&number, p.limit.unwrap_or(50).clamp(1, 500))
+        .await
+    {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => internal(e),
+    }
+}

@@ -1,0 +1,119 @@
+//! Agents at the switch: login, logout, pause and the rest from feature codes and the HTTP API
+//! (`agent_command`), and the pause that keeps the ACD away from a phone busy with a call it did
+//! not give (no ring-in-use).
+
+use super::queue::AgentCommand;
+use super::Switch;
+use std::time::Instant;
+
+/// The pause reason of an agent whose phone is on a call outside the ACD.
+pub const ON_ANOTHER_CALL: &str = "on another call";
+
+impl Switch {
+    /// An agent's request, from a feature code or the HTTP API.
+    pub fn agent_command(
+        &mut self,
+        now: Instant,
+        agent: &str,
+        command: AgentCommand,
+    ) -> Result<(), String> {
+        let Some(setup) = self.acd.agents.get(agent) else {
+            return Err(format!("no agent {agent}"));
+        };
+        let input = match command {
+            AgentCommand::Login { extension } => {
+                let Some(ext) = extension.or_else(|| setup.extension.clone()) else {
+                    return Err(format!("agent {agent} has no extension: name one"));
+                };
+                if !self.cfg.users.contains_key(&ext) {
+                    return Err(format!("no extension {ext}"));
+                }
+                if let Some(other) = self.acd.agent_at(&ext).filter(|a| *a != agent) {
+                    return Err(format!("agent {other} is logged in at {ext}"));
+                }
+                let was_in = self
+                    .acd
+                    .core
+                    .agent(agent)
+                    .is_some_and(|s| !matches!(s.state, acd::AgentState::LoggedOut));
+                self.acd.logged_in.insert(agent.to_string(), ext);
+                if was_in {
+                    return Ok(()); // moved to another extension, or logged in again
+                }
+                acd::Input::AgentLogin {
+                    agent: agent.into(),
+                }
+            }
+            AgentCommand::Logout => acd::Input::AgentLogout {
+                agent: agent.into(),
+            },
+            AgentCommand::Pause { reason } => acd::Input::AgentPause {
+                agent: agent.into(),
+                reason,
+            },
+            AgentCommand::Unpause => acd::Input::AgentUnpause {
+                agent: agent.into(),
+            },
+            AgentCommand::Ready => acd::Input::WrapUpDone {
+                agent: agent.into(),
+            },
+        };
+        let logout = matches!(input, acd::Input::AgentLogout { .. });
+        let result = self.acd_input(now, input).map_err(|e| e.to_string());
+        if result.is_ok() && logout {
+            self.acd.logged_in.remove(agent);
+        }
+        if result.is_err()
+            && !self
+                .acd
+                .core
+                .agent(agent)
+                .is_some_and(|s| !matches!(s.state, acd::AgentState::LoggedOut))
+        {
+            self.acd.logged_in.remove(agent);
+        }
+        self.process(now);
+        result
+    }
+
+    /// An agent's phone is on a call the ACD did not give them (they placed it, or answered a
+    /// direct call): the ACD must not offer them another (no ring-in-use). They are paused with
+    /// reason "on another call" until it ends (`agent_phone_free`).
+    pub(super) fn agent_phone_busy(&mut self, now: Instant, extension: &str) {
+        let Some(agent) = self.acd.agent_at(extension).map(str::to_string) else {
+            return;
+        };
+        let free = self
+            .acd
+            .core
+            .agent(&agent)
+            .is_some_and(|s| matches!(s.state, acd::AgentState::Available));
+        if !free || self.acd.busy_elsewhere.contains(&agent) {
+            return;
+        }
+        let input = acd::Input::AgentPause {
+            agent: agent.clone(),
+            reason: ON_ANOTHER_CALL.into(),
+        };
+        if self.acd_input(now, input).is_ok() {
+            self.acd.busy_elsewhere.insert(agent);
+        }
+    }
+
+    /// The call that made `extension`'s agent busy ended: available again, unless the agent
+    /// paused for another reason meanwhile.
+    pub(super) fn agent_phone_free(&mut self, now: Instant, extension: &str) {
+        let Some(agent) = self.acd.agent_at(extension).map(str::to_string) else {
+            return;
+        };
+        if !self.acd.busy_elsewhere.remove(&agent) {
+            return;
+        }
+        let still = self.acd.core.agent(&agent).is_some_and(
+            |s| matches!(&s.state, acd::AgentState::Paused { reason } if reason == ON_ANOTHER_CALL),
+        );
+        if still {
+            let _ = self.acd_input(now, acd::Input::AgentUnpause { agent });
+        }
+    }
+}
