@@ -101,8 +101,10 @@ impl Switch {
         let dir = tempfile::tempdir()?;
         let sip_port = free_port();
         let http_port = free_port();
-        // A 200-port media range at a random spot; the relay skips ports that are taken.
-        let base = 20_000 + 2 * (u32::from(free_port()) % 15_000) as u16;
+        // A 200-port media range at a random spot in 20000-29999; the relay skips ports that
+        // are taken. Below the benchmarks' relay range (30000 up) and the kernel's ephemeral
+        // ports (32768 up, where free_port and SIPp live), so neither exhausts a test's range.
+        let base = 20_000 + 2 * (u32::from(free_port()) % 4_900) as u16;
         let database_url = opts
             .database_url
             .clone()
@@ -655,6 +657,9 @@ pub mod pcap;
 
 /// HTTP requests with a body and headers, for the JSON API suites.
 pub mod http_client;
+
+/// A PostgreSQL schema of its own for one test.
+pub mod postgres;
 
 /// ACD suite pieces: agent phones, queue callers, queue calls read back from the database.
 pub mod acd;

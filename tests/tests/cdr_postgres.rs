@@ -1,46 +1,17 @@
 //! The same call and CDR assertions with the CRM database on PostgreSQL (schema per test).
 
 use std::time::Duration;
+use switchboard_e2e::postgres::PgSchema;
 use switchboard_e2e::{
     answered_call, call, callee_rejecting, wait_for_cdrs, CallerPlan, Options, Switch,
 };
 
-/// A PostgreSQL URL whose search_path is a fresh schema, migrated; None when no server (and no
-/// SWITCHBOARD_TEST_PG_URL): tests/run.sh always provides one.
-fn isolated_url() -> Option<(String, String, String)> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    rt.block_on(async {
-        let base = crm::testing::postgres_url_for_test("cdr_postgres").await?;
-        let (crm, schema) = crm::connect_isolated_postgres(&base)
-            .await
-            .expect("create schema");
-        crm.close().await;
-        let sep = if base.contains('?') { '&' } else { '?' };
-        Some((
-            format!("{base}{sep}options[search_path]={schema}"),
-            base,
-            schema,
-        ))
-    })
-}
-
-fn drop_schema(base: &str, schema: &str) {
-    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        let _ = rt.block_on(crm::testing::drop_isolated_postgres(base, schema));
-    }
-}
-
 #[test]
 fn cdrs_land_in_postgresql() {
-    let Some((url, base, schema)) = isolated_url() else {
+    let Some(db) = PgSchema::create("cdr_postgres") else {
         return;
     };
+    let url = db.url.clone();
     let switch = Switch::start(Options {
         database_url: Some(url.clone()),
         ..Options::default()
@@ -57,7 +28,7 @@ fn cdrs_land_in_postgresql() {
     })
     .expect("read CDRs");
     drop(switch);
-    drop_schema(&base, &schema);
+    drop(db);
     assert_eq!(cdrs.len(), 2, "{cdrs:#?}");
     let answered = cdrs
         .iter()
