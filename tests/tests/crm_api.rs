@@ -5,6 +5,7 @@
 use anyhow::{ensure, Context};
 use serde_json::{json, Value};
 use switchboard_e2e::http_client::HttpResponse;
+use switchboard_e2e::postgres::PgSchema;
 use switchboard_e2e::{Options, Switch};
 
 /// Starts a switch on `database_url` (None: SQLite) with default country code 82.
@@ -436,28 +437,6 @@ fn customers_api_on_sqlite() {
     }
 }
 
-/// A PostgreSQL URL whose search_path is a fresh migrated schema, with the base URL and schema
-/// for cleanup; None when no server is reachable (tests/run.sh always provides one).
-fn isolated_url() -> Option<(String, String, String)> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    rt.block_on(async {
-        let base = crm::testing::postgres_url_for_test("crm_api").await?;
-        let (crm, schema) = crm::connect_isolated_postgres(&base)
-            .await
-            .expect("create schema");
-        crm.close().await;
-        let sep = if base.contains('?') { '&' } else { '?' };
-        Some((
-            format!("{base}{sep}options[search_path]={schema}"),
-            base,
-            schema,
-        ))
-    })
-}
-
 /// Drops the customer tables under the running switch: requests must fail as a plain 500.
 fn break_database(url: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
@@ -479,9 +458,10 @@ fn break_database(url: &str) -> anyhow::Result<()> {
 
 #[test]
 fn customers_api_on_postgres() {
-    let Some((url, base, schema)) = isolated_url() else {
+    let Some(db) = PgSchema::create("crm_api") else {
         return;
     };
+    let url = db.url.clone();
     let s = switch_with_cc(Some(url.clone()));
     let result = exercise(&s).and_then(|()| {
         break_database(&url)?;
@@ -499,12 +479,7 @@ fn customers_api_on_postgres() {
     });
     let log = s.log_text();
     drop(s);
-    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        let _ = rt.block_on(crm::testing::drop_isolated_postgres(&base, &schema));
-    }
+    drop(db);
     if let Err(e) = result {
         panic!("{e:#}\n--- switch log ---\n{log}");
     }
