@@ -66,6 +66,11 @@ def write_config(d, sip, http, pmin, pmax):
         f'listen = "127.0.0.1:{http}"',
         "[database]",
         f'url = "sqlite://{d}/switchboard.db"',
+        # The call rate measures signalling, relay and CDRs; RECORD=all adds call recording
+        # (to the step's own directory).
+        "[recording]",
+        f'record = "{os.environ.get("RECORD", "none")}"',
+        f'dir = "{d}/recordings"',
     ]
     for ext, pw, name in USERS:
         lines += ["[[users]]", f'extension = "{ext}"', f'password = "{pw}"', f'name = "{name}"']

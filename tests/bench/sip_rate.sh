@@ -5,6 +5,7 @@
 #   tests/bench/sip_rate.sh [RATE...]            default ladder: 500 1000 2000 3000
 #   MODES="switch switch-rtp direct kamailio"    which targets, in this order per rate
 #   DUR=15 HOLD=1000                             seconds offered per step; call hold in ms
+#   RECORD=none                                  the switch's [recording] record (all: record)
 #   OUT=/tmp/switchboard-bench/sip-rate-<time>   where per-step logs and summary.jsonl go
 #   SWITCHBOARD_BIN=...                          default /work/target-bench/release/switchboard
 #   KAM_OPTS="-x tlsf -m 2048" KAM_CHILDREN=4     Kamailio allocator, shared memory, UDP workers
