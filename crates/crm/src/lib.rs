@@ -71,6 +71,7 @@ mod postgres_acd;
 mod postgres_contact;
 mod postgres_customers;
 mod postgres_recording;
+mod queue_message;
 mod queue_report;
 mod recording;
 mod recording_sql;
@@ -114,6 +115,10 @@ pub use error::CrmError;
 pub use import::{ImportReport, BATCH_ROWS};
 pub use model::{Cdr, CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 pub use phone::PhoneError;
+pub use queue_message::{
+    NewQueueMessage, QueueMessage, MAX_MESSAGES_PAGE, MAX_MESSAGE_CALLER_CHARS,
+    MAX_MESSAGE_QUEUE_CHARS,
+};
 pub use queue_report::QueueReportRow;
 pub use recording::{
     NewRecording, PausedSpan, Recording, RecordingDone, RecordingStatus, MAX_CALL_ID_CHARS,

@@ -3,8 +3,9 @@
 //! resolved into what the switch core's ACD runs on (`switch::AcdSetup`).
 
 use crate::switch::{AcdSetup, AgentSetup, QueueSetup};
+use crate::switch::{ExitKey, QueueExitSetup};
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::time::Duration;
 use toml::Spanned;
@@ -75,6 +76,14 @@ pub struct QueueSection {
     /// Prompt (relative to the prompts directory, or `tone:`/`silence:`) callers hear while
     /// they wait; default the dialplan's music on hold, else ringback.
     pub moh: Option<String>,
+    /// Keys a waiting caller may press: `message` or a target (a queue, an extension or a
+    /// number the dialplans route). `callback` is refused until the switch places callbacks.
+    #[serde(default)]
+    pub exit_keys: BTreeMap<String, Spanned<String>>,
+    /// Prompt played before a message is recorded (default a beep).
+    pub message_prompt: Option<String>,
+    /// Longest message in seconds (default 120).
+    pub message_max_s: Option<u64>,
 }
 
 /// One step of a routing profile.
@@ -174,15 +183,65 @@ pub fn resolve(
             let target = o.get_ref();
             if target == &name {
                 problem(o.span(), format!("queue `{name}` overflows to itself"));
-            } else if !names.contains(target) && !extensions.contains(target) {
+            } else if !is_target(target, &names, extensions) {
                 problem(
                     o.span(),
                     format!(
-                        "queue `{name}`: overflow `{target}` is neither a queue nor an extension"
+                        "queue `{name}`: overflow `{target}` is not a queue, an extension or a \
+                         number to route"
                     ),
                 );
             }
             cfg.overflow = Some(target.clone());
+        }
+        let mut exit = QueueExitSetup::default();
+        for (key, action) in &q.exit_keys {
+            let digit = match key.chars().collect::<Vec<_>>().as_slice() {
+                [c] if c.is_ascii_digit() || matches!(c, '*' | '#') => *c,
+                _ => {
+                    problem(
+                        action.span(),
+                        format!("queue `{name}`: exit key `{key}` must be one of 0-9 * #"),
+                    );
+                    continue;
+                }
+            };
+            let value = action.get_ref();
+            let what = match value.as_str() {
+                "message" => ExitKey::Message,
+                "callback" => {
+                    problem(
+                        action.span(),
+                        format!("queue `{name}`: exit key `{key}`: callback is not supported yet"),
+                    );
+                    continue;
+                }
+                t if t == name => {
+                    problem(
+                        action.span(),
+                        format!("queue `{name}`: exit key `{key}` leads back to the same queue"),
+                    );
+                    continue;
+                }
+                t if is_target(t, &names, extensions) => ExitKey::Target(t.to_string()),
+                t => {
+                    problem(
+                        action.span(),
+                        format!(
+                            "queue `{name}`: exit key `{key}`: `{t}` is not message, \
+                             a queue, an extension or a number to route"
+                        ),
+                    );
+                    continue;
+                }
+            };
+            exit.keys.insert(digit, what);
+        }
+        if let Some(p) = q.message_prompt {
+            exit.message_prompt = p;
+        }
+        if let Some(s) = q.message_max_s {
+            exit.message_max = Duration::from_secs(s.clamp(1, 3600));
         }
         for (field, value, slot) in [
             ("join_empty", &q.join_empty, &mut cfg.join_empty),
@@ -252,6 +311,7 @@ pub fn resolve(
             number,
             moh: q.moh,
             announce: q.announce,
+            exit,
         });
     }
 
@@ -318,6 +378,55 @@ pub fn resolve(
         });
     }
     setup
+}
+
+/// Whether `t` can be sent a caller: a queue, an extension, or a dial string (digits, `*`,
+/// `#`, a leading `+`) that a dialplan may route (checked when the plans load:
+/// [`unrouted_targets`]).
+fn is_target(t: &str, queues: &HashSet<String>, extensions: &HashSet<String>) -> bool {
+    queues.contains(t) || extensions.contains(t) || is_dial_string(t)
+}
+
+fn is_dial_string(t: &str) -> bool {
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    !digits.is_empty()
+        && digits.len() <= 32
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#'))
+}
+
+/// The overflow and exit-key targets that are neither a queue nor an extension and that no
+/// dialplan route matches (`plans` None: there are no dialplans), one message each.
+pub fn unrouted_targets(
+    acd: &AcdSetup,
+    extensions: &HashSet<String>,
+    plans: Option<&ivr::Dialplans>,
+) -> Vec<String> {
+    let queues: HashSet<&str> = acd.queues.iter().map(|q| q.cfg.name.as_str()).collect();
+    let routed = |t: &str| {
+        queues.contains(t) || extensions.contains(t) || plans.is_some_and(|p| p.route(t).is_some())
+    };
+    let mut out = Vec::new();
+    for q in &acd.queues {
+        let name = &q.cfg.name;
+        if let Some(t) = q.cfg.overflow.as_deref().filter(|t| !routed(t)) {
+            out.push(format!(
+                "queue `{name}`: overflow `{t}` is no queue, extension or dialplan route"
+            ));
+        }
+        for (key, exit) in &q.exit.keys {
+            if let ExitKey::Target(t) = exit {
+                if !routed(t) {
+                    out.push(format!(
+                        "queue `{name}`: exit key `{key}` target `{t}` is no queue, extension \
+                         or dialplan route"
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn valid_name(s: &str) -> bool {
@@ -410,6 +519,51 @@ max_missed = 0
     }
 
     #[test]
+    fn exit_keys_resolve_and_mistakes_are_located() {
+        let text = format!(
+            "{USERS}
+[[queues]]
+name = \"q\"
+exit_keys = {{ \"1\" = \"message\", \"0\" = \"2001\", \"#\" = \"1588\" }}
+message_max_s = 30
+[[queues]]
+name = \"r\"
+exit_keys = {{ \"12\" = \"message\", \"3\" = \"voicemail\", \"4\" = \"r\", \"5\" = \"callback\" }}
+"
+        );
+        let err = parse("acd.toml", &text).unwrap_err().to_string();
+        for needle in [
+            "acd.toml:14:22: queue `r`: exit key `12` must be one of 0-9 * #",
+            "acd.toml:14:39: queue `r`: exit key `3`: `voicemail` is not message, a queue",
+            "acd.toml:14:58: queue `r`: exit key `4` leads back to the same queue",
+            "acd.toml:14:69: queue `r`: exit key `5`: callback is not supported yet",
+        ] {
+            assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+        }
+        let good = text
+            .split("[[queues]]\nname = \"r\"")
+            .next()
+            .unwrap_or_default();
+        let r = parse("acd.toml", good).expect("valid");
+        let exit = &r.acd.queues[0].exit;
+        use crate::switch::ExitKey;
+        assert_eq!(exit.keys.get(&'1'), Some(&ExitKey::Message));
+        assert_eq!(exit.keys.get(&'0'), Some(&ExitKey::Target("2001".into())));
+        assert_eq!(exit.keys.get(&'#'), Some(&ExitKey::Target("1588".into())));
+        assert_eq!(exit.message_max, Duration::from_secs(30));
+        // 1588 is neither a queue nor an extension: only a dialplan route can take it.
+        let unrouted = crate::acd_config::unrouted_targets(
+            &r.acd,
+            &["2001".to_string()].into_iter().collect(),
+            None,
+        );
+        assert_eq!(
+            unrouted,
+            ["queue `q`: exit key `#` target `1588` is no queue, extension or dialplan route"]
+        );
+    }
+
+    #[test]
     fn mistakes_are_located() {
         let text = format!(
             "{USERS}
@@ -429,7 +583,7 @@ queues = [\"missing\"]
         for needle in [
             "acd.toml:10:10: queue `q`: number `2001` is also an extension",
             "acd.toml:11:12: queue `q`: unknown strategy `fastest`",
-            "acd.toml:12:12: queue `q`: overflow `nowhere` is neither a queue nor an extension",
+            "acd.toml:12:12: queue `q`: overflow `nowhere` is not a queue, an extension or a number to route",
             "acd.toml:13:24: queue `q`: invalid skill",
             "acd.toml:15:6: agent `a1`: no queue named `missing`",
             "acd.toml:16:13: agent `a1`: extension `9999` is not a user",

@@ -20,6 +20,18 @@ pub struct LoadError(pub Vec<String>);
 
 /// Load the configured dialplans. `Ok(None)`: no dialplan directory (extensions dial directly).
 pub fn load(config: &Resolved) -> Result<Option<Loaded>, LoadError> {
+    let loaded = load_plans(config)?;
+    // Queue overflow and exit-key targets may be numbers a plan routes: check them here.
+    let extensions = config.users.iter().map(|u| u.extension.clone()).collect();
+    let plans = loaded.as_ref().map(|l| &l.plans);
+    let unrouted = crate::acd_config::unrouted_targets(&config.acd, &extensions, plans);
+    if !unrouted.is_empty() {
+        return Err(LoadError(unrouted));
+    }
+    Ok(loaded)
+}
+
+fn load_plans(config: &Resolved) -> Result<Option<Loaded>, LoadError> {
     let Some((dir, required)) = &config.dialplans_dir else {
         return Ok(None);
     };

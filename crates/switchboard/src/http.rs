@@ -68,6 +68,7 @@ pub async fn serve(
         .merge(crate::http_acd::routes())
         .merge(crate::http_crm::routes())
         .merge(crate::http_recordings::routes())
+        .merge(crate::http_messages::routes())
         .merge(crate::http_desk::routes())
         .merge(crate::http_audio::routes())
         .merge(crate::auth::http::routes())

@@ -12,6 +12,7 @@ mod http_acd;
 mod http_audio;
 mod http_crm;
 mod http_desk;
+mod http_messages;
 mod http_page;
 mod http_recordings;
 mod lookup;

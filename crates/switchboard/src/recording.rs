@@ -280,6 +280,33 @@ pub async fn start(
     session: &media::RelaySession,
     cdr_id: String,
 ) -> Option<Active> {
+    start_with(crm, dir, session, cdr_id, None).await
+}
+
+/// Record a caller's message for a queue on `session`: any recording of the call so far is
+/// finished first (a message is a file and a row of its own), then the new recording's row is
+/// marked as the queue's message.
+pub async fn start_message(
+    crm: &crm::Crm,
+    dir: &Path,
+    session: &media::RelaySession,
+    running: Option<Active>,
+    message: crate::switch::QueueMessage,
+) -> Option<Active> {
+    if let Some(active) = running {
+        finish(crm, session, active).await;
+    }
+    let cdr_id = message.cdr_id.clone();
+    start_with(crm, dir, session, cdr_id, Some(message)).await
+}
+
+async fn start_with(
+    crm: &crm::Crm,
+    dir: &Path,
+    session: &media::RelaySession,
+    cdr_id: String,
+    message: Option<crate::switch::QueueMessage>,
+) -> Option<Active> {
     let id = uuid::Uuid::new_v4().to_string();
     let at = Utc::now();
     let path = path_for(dir, at, &id);
@@ -309,6 +336,18 @@ pub async fn start(
     let started = tokio::spawn(async move {
         if let Err(e) = crm.recording_started(&row).await {
             tracing::error!(recording = %row.id, error = %e, "recording row not written");
+        }
+        if let Some(m) = message {
+            let m = crm::NewQueueMessage {
+                recording_id: row.id.clone(),
+                call_id: m.cdr_id,
+                queue: m.queue,
+                caller: m.caller,
+                left_at: row.started_at,
+            };
+            if let Err(e) = crm.queue_message_left(&m).await {
+                tracing::error!(recording = %row.id, error = %e, "queue message row not written");
+            }
         }
     });
     Some(Active { id, started })

@@ -512,6 +512,17 @@ impl Driver {
                     }
                 }
             }
+            Action::RecordMessage { call, message } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    let dir = self.recordings_dir.clone();
+                    let running = self.recordings.remove(&call);
+                    let started =
+                        crate::recording::start_message(&self.crm, &dir, s, running, message).await;
+                    if let Some(active) = started {
+                        self.recordings.insert(call, active);
+                    }
+                }
+            }
             Action::PauseRecording { call, paused } => {
                 if let Some(s) = self.sessions.get(&call) {
                     if paused {

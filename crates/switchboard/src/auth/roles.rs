@@ -37,7 +37,7 @@ const G: Role = Role::Agent;
 /// (method, path pattern with `*` for one segment, roles, scope for agents).
 type Rule = (Method, &'static str, &'static [Role], Scope);
 
-fn rules() -> [Rule; 33] {
+fn rules() -> [Rule; 34] {
     use Scope::*;
     [
         (Method::GET, "/api/session", &[A, S, Q, G], Any),
@@ -73,6 +73,8 @@ fn rules() -> [Rule; 33] {
             &[A, S, Q, G],
             OwnRecording(2),
         ),
+        // Messages belong to no agent's call, so agents (scoped to their own) get none.
+        (Method::GET, "/api/queues/*/messages", &[A, S, Q], Any),
         (Method::GET, "/api/acd", &[A, S], Any),
         (Method::GET, "/api/queues", &[A, S, G], Any),
         (Method::GET, "/api/agents", &[A, S, G], Any),

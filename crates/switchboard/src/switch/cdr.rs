@@ -97,6 +97,8 @@ impl Switch {
             .and_then(|i| call.branches.get(i))
             .and_then(|b| b.answered);
         let outcome = match (&call.queue, person_answered, disposition) {
+            // The caller left the queue to leave a message (switch/queue_exit.rs).
+            (None, None, _) if call.vars.contains_key("message") => "message",
             (Some(q), _, _) if q.agent.is_none() => "abandoned",
             (_, Some(_), _) => "answered",
             (None, None, _) if agent.is_some() => "answered",

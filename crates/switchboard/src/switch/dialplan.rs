@@ -14,7 +14,6 @@ use std::time::Instant;
 const DTMF_DUPLICATE_WINDOW: std::time::Duration = std::time::Duration::from_millis(800);
 
 impl Switch {
-    /// A DTMF digit from the caller (RTP or SIP INFO).
     /// A DTMF digit from the caller: `via_info` for SIP INFO, else from the media (RFC 4733 or
     /// in-band, already deduplicated by the relay). A phone that signals one key press both in
     /// INFO and in the media gives the same digit twice within moments: the second is dropped.
@@ -32,6 +31,11 @@ impl Switch {
             }
         }
         c.last_dtmf = Some((digit, now, via_info));
+        // A caller waiting in a queue (or leaving a message) talks to the queue, not the plan.
+        if self.queue_digit(now, call, digit) {
+            self.process(now);
+            return;
+        }
         let wall = self.wall(now);
         self.ivr_input(now, call, ivr::Input::Digit { now, wall, digit });
     }
@@ -44,6 +48,10 @@ impl Switch {
             .is_some_and(|c| c.direct.as_ref().is_some_and(|d| d.is_feature()))
         {
             self.hang_up(now, call, None, "feature code done");
+            self.process(now);
+            return;
+        }
+        if self.exit_playback_done(now, call) {
             self.process(now);
             return;
         }

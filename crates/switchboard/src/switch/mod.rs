@@ -16,6 +16,7 @@ mod feature;
 mod indialog;
 mod invite;
 mod queue;
+mod queue_exit;
 mod read;
 mod record;
 mod register;
@@ -29,6 +30,7 @@ pub use acd_view::{AcdSnapshot, EventView, QueueView};
 pub use call::{CallId, Side};
 pub use dialog::Me;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
+pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
 pub use record::{RecordMode, RecordPolicy};
 
 use call::{Call, RelayPorts};
@@ -126,6 +128,12 @@ pub enum Action {
         call: CallId,
         paused: bool,
     },
+    /// Record the caller's message for a queue (stop any recording of the call first); the
+    /// recording runs until the media is released.
+    RecordMessage {
+        call: CallId,
+        message: QueueMessage,
+    },
     /// A queued call is being offered to an agent: show the agent who is calling.
     ScreenPop(Box<ScreenPop>),
     /// A customer-facing call ended: its contact-history row (the driver adds the recording).
@@ -141,6 +149,8 @@ enum CoreTimer {
     RingTimeout(CallId),
     Ivr(CallId),
     Acd,
+    /// A queue-side timer of one call (the length limit of a message).
+    Queue(CallId),
 }
 
 /// Counters for logs and metrics.
@@ -272,6 +282,7 @@ impl Switch {
                 CoreTimer::RingTimeout(call) => self.ring_timeout(now, call),
                 CoreTimer::Ivr(call) => self.ivr_timeout(now, call),
                 CoreTimer::Acd => self.acd_timeout(now),
+                CoreTimer::Queue(call) => self.queue_call_timeout(now, call),
             }
         }
         self.process(now);

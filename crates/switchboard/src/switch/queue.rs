@@ -30,6 +30,8 @@ pub struct QueueSetup {
     /// Prompt specs of the periodic announcement; `${position}` and `${wait_minutes}` are
     /// replaced, and `number:N:DIR` speaks N with the number files in DIR.
     pub announce: Vec<String>,
+    /// What a waiting caller's keys do, and the message and callback prompts.
+    pub exit: super::queue_exit::QueueExitSetup,
 }
 
 /// One agent: the ACD's settings plus identity.
@@ -112,6 +114,8 @@ pub(super) struct AcdRuntime {
     pub pause_reasons: Vec<String>,
     /// When the ACD's next timer is armed in the core's heap.
     pub armed: Option<Instant>,
+    /// Callers who left a queue with a key and are in the message or callback flow.
+    pub exits: HashMap<CallId, super::queue_exit::ExitState>,
     /// Agents paused because their phone is on a call the ACD did not give them.
     pub busy_elsewhere: std::collections::HashSet<String>,
     /// The UTC day the live counters belong to.
@@ -151,6 +155,7 @@ impl AcdRuntime {
             calls: HashMap::new(),
             pause_reasons: setup.pause_reasons,
             armed: None,
+            exits: HashMap::new(),
             busy_elsewhere: Default::default(),
             day: wall.date_naive(),
             draining: false,
@@ -474,7 +479,8 @@ impl Switch {
         }
     }
 
-    /// The caller leaves the queue for `target`: another queue, an extension, or nowhere.
+    /// The caller leaves the queue for `target`: another queue, an extension, a dialplan
+    /// route, or nowhere.
     fn overflow(&mut self, now: Instant, key: &str, target: Option<String>) {
         let Some(id) = self.acd.calls.remove(key) else {
             return;
@@ -485,19 +491,8 @@ impl Switch {
             .and_then(|c| c.queue.take())
             .map_or(0, |q| q.priority);
         match target {
-            Some(t) if self.acd.queues.contains_key(&t) => {
-                let vars = self
-                    .calls
-                    .get(&id)
-                    .map(|c| c.vars.clone())
-                    .unwrap_or_default();
-                self.enqueue(now, id, &t, priority, &[], vars);
-            }
-            Some(t) if self.cfg.users.contains_key(&t) => {
-                let timeout = self.cfg.ring_timeout;
-                self.ivr_dial(now, id, &t, timeout);
-            }
-            _ => self.ivr_hangup(now, id, "queue overflow"),
+            Some(t) => self.send_to_target(now, id, &t, priority, "queue overflow"),
+            None => self.ivr_hangup(now, id, "queue overflow"),
         }
     }
 
@@ -571,6 +566,7 @@ impl Switch {
 
     /// A call ends: a queued caller abandons, a connected one completes.
     pub(super) fn queue_call_ended(&mut self, now: Instant, id: CallId, side: Option<crm::Side>) {
+        self.acd.exits.remove(&id);
         let Some(q) = self.calls.get_mut(&id).and_then(|c| c.queue.take()) else {
             return;
         };

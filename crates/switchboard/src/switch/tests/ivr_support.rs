@@ -185,6 +185,7 @@ pub fn support_queue() -> AcdSetup {
             number: Some("7000".into()),
             moh: None,
             announce: Vec::new(),
+            exit: Default::default(),
         }],
         agents: vec![AgentSetup {
             cfg: acd::AgentConfig::new("a1003").member_of("support", 0),

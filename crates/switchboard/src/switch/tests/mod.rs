@@ -17,6 +17,7 @@ mod ivr_support;
 mod loss;
 mod phone;
 mod queue_calls;
+mod queue_exit;
 mod recording;
 mod register;
 mod shutdown;

@@ -17,6 +17,7 @@ fn two_queues() -> TestSwitch {
         number: Some("7001".into()),
         moh: None,
         announce: Vec::new(),
+        exit: Default::default(),
     });
     setup.agents.push(AgentSetup {
         cfg: acd::AgentConfig::new("a1004").member_of("loans", 0),
