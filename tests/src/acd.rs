@@ -176,10 +176,12 @@ pub fn summary(events: &[QueueEventRecord]) -> Vec<String> {
 /// Whether a stored call is over: the CDR is closed and its last queue event is an outcome.
 fn settled(call: &QueueCall) -> bool {
     call.cdr.ended_at.is_some()
-        && call
-            .events
-            .last()
-            .is_some_and(|e| matches!(e.kind.as_str(), "complete" | "abandon" | "overflow"))
+        && call.events.last().is_some_and(|e| {
+            matches!(
+                e.kind.as_str(),
+                "complete" | "abandon" | "overflow" | "exit_key"
+            )
+        })
 }
 
 /// Run `f` on a fresh current-thread runtime with a CRM connection to the switch's database.

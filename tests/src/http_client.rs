@@ -10,12 +10,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// A response: status, headers in order (names lower-cased), and the body (lossy UTF-8).
+/// A response: status, headers in order (names lower-cased), and the body (lossy UTF-8, and
+/// the bytes as received for binary bodies such as WAV).
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl HttpResponse {
@@ -100,6 +102,7 @@ pub fn parse_response(raw: &[u8]) -> anyhow::Result<HttpResponse> {
         status,
         headers,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     })
 }
 

@@ -18,6 +18,10 @@ pub const SAMPLES_PER_PACKET: usize = 160;
 pub const LINKTYPE_ETHERNET: u32 = 1;
 /// RTP payload type of PCMU.
 pub const PT_PCMU: u8 = 0;
+/// RTP payload type of RFC 4733 telephone events in the scenarios that offer them.
+pub const PT_EVENT: u8 = 101;
+/// Packets of one key press: four growing-duration updates, then the end packet sent 4 times.
+pub const KEY_PACKETS: usize = 8;
 
 const PCAP_MAGIC: u32 = 0xa1b2_c3d4;
 const ETH_LEN: usize = 14;
@@ -39,6 +43,9 @@ pub struct ToneStream {
     /// Addresses and ports in the capture; SIPp replaces them when it plays the file.
     pub src: (Ipv4Addr, u16),
     pub dst: (Ipv4Addr, u16),
+    /// Key presses as RFC 4733 events (payload type [`PT_EVENT`]): `(packet index, key)`; the
+    /// [`KEY_PACKETS`] packets from that index carry the event instead of the tone.
+    pub keys: Vec<(usize, char)>,
 }
 
 impl ToneStream {
@@ -54,7 +61,41 @@ impl ToneStream {
             first_timestamp: 16_000,
             src: (Ipv4Addr::new(10, 0, 0, 1), 6000),
             dst: (Ipv4Addr::new(10, 0, 0, 2), 6002),
+            keys: Vec::new(),
         }
+    }
+
+    /// Press `key` `at_ms` into the stream (builder style).
+    pub fn key_at(mut self, at_ms: u64, key: char) -> ToneStream {
+        self.keys.push(((at_ms / 20) as usize, key));
+        self
+    }
+
+    /// The RFC 4733 payload of packet `index` when it belongs to a key press.
+    fn event_payload(&self, index: usize) -> anyhow::Result<Option<(bool, u32, [u8; 4])>> {
+        let Some(&(start, key)) = self
+            .keys
+            .iter()
+            .find(|(start, _)| (*start..*start + KEY_PACKETS).contains(&index))
+        else {
+            return Ok(None);
+        };
+        let code: u8 = match key {
+            '0'..='9' => key as u8 - b'0',
+            '*' => 10,
+            '#' => 11,
+            other => bail!("no RFC 4733 event for key {other:?}"),
+        };
+        let j = index - start;
+        let end = j >= 4;
+        let duration = (j.min(4) as u16 + 1) * SAMPLES_PER_PACKET as u16;
+        let flags = if end { 0x80 } else { 0 } | 10; // E bit, volume -10 dBm0
+        let d = duration.to_be_bytes();
+        // Every packet of one event carries the event's start time.
+        let ts = self
+            .first_timestamp
+            .wrapping_add((start * SAMPLES_PER_PACKET) as u32);
+        Ok(Some((j == 0, ts, [code, flags, d[0], d[1]])))
     }
 
     /// The linear samples of packet `index` (before μ-law encoding).
@@ -138,14 +179,25 @@ pub fn tone_pcap_bytes(stream: &ToneStream) -> anyhow::Result<Vec<u8>> {
     for i in 0..stream.packets {
         let mut rtp = Vec::with_capacity(RTP_LEN + SAMPLES_PER_PACKET);
         rtp.push(0x80); // version 2
-        rtp.push(if i == 0 { 0x80 | PT_PCMU } else { PT_PCMU }); // marker on the first
+        let event = stream.event_payload(i)?;
+        let (pt, marker) = match event {
+            Some((first, _, _)) => (PT_EVENT, first),
+            None => (PT_PCMU, i == 0), // marker on the first
+        };
+        rtp.push(if marker { 0x80 | pt } else { pt });
         rtp.extend_from_slice(&stream.first_seq.wrapping_add(i as u16).to_be_bytes());
-        let ts = stream
-            .first_timestamp
-            .wrapping_add((i * SAMPLES_PER_PACKET) as u32);
+        let ts = match event {
+            Some((_, ts, _)) => ts,
+            None => stream
+                .first_timestamp
+                .wrapping_add((i * SAMPLES_PER_PACKET) as u32),
+        };
         rtp.extend_from_slice(&ts.to_be_bytes());
         rtp.extend_from_slice(&stream.ssrc.to_be_bytes());
-        rtp.extend(stream.samples(i).map(ulaw_encode));
+        match event {
+            Some((_, _, payload)) => rtp.extend_from_slice(&payload),
+            None => rtp.extend(stream.samples(i).map(ulaw_encode)),
+        }
         let f = frame(stream, i as u16, &rtp)?;
         let at_us = i as u64 * 20_000;
         let len = u32::try_from(f.len()).context("frame too long")?;
@@ -369,6 +421,36 @@ mod tests {
         assert_eq!(blocks_with_tone(&wav, 400, 1000.0), 40);
         assert_eq!(blocks_with_tone(&wav, 400, 440.0), 0);
         assert!(tone_share(&wav.samples[..400], 8000, 1000.0) > 0.95);
+    }
+
+    #[test]
+    fn a_key_press_is_eight_rfc4733_packets_in_the_tone() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("key.pcap");
+        write_tone_pcap(&p, &ToneStream::new(440.0, 1).key_at(200, '#')).unwrap();
+        let packets = read_pcap(&p).unwrap();
+        assert_eq!(packets.len(), 50);
+        let events: Vec<_> = packets
+            .iter()
+            .filter(|p| p.payload_type == PT_EVENT)
+            .collect();
+        assert_eq!(events.len(), KEY_PACKETS);
+        assert_eq!(events[0].seq, 1010, "the event starts at packet 10");
+        assert!(events[0].marker);
+        assert!(events.iter().all(|e| e.timestamp == 16_000 + 10 * 160));
+        assert!(events.iter().all(|e| e.payload[0] == 11), "# is event 11");
+        let durations: Vec<u16> = events
+            .iter()
+            .map(|e| u16::from_be_bytes([e.payload[2], e.payload[3]]))
+            .collect();
+        assert_eq!(durations, [160, 320, 480, 640, 800, 800, 800, 800]);
+        let ends = events.iter().filter(|e| e.payload[1] & 0x80 != 0).count();
+        assert_eq!(ends, 4);
+        assert!(packets[9].payload_type == PT_PCMU && packets[18].payload_type == PT_PCMU);
+        assert!(ToneStream::new(440.0, 1)
+            .key_at(0, 'x')
+            .event_payload(0)
+            .is_err());
     }
 
     #[test]
