@@ -224,6 +224,7 @@ fn wrap((status, body): (u16, String)) -> HttpResponse {
     HttpResponse {
         status,
         headers: Vec::new(),
+        bytes: body.clone().into_bytes(),
         body,
     }
 }
