@@ -208,7 +208,7 @@ impl Acd {
     }
 
     /// Fire every timer due at or before `now`.
-    fn fire_due(&mut self, now: Instant) {
+    pub(crate) fn fire_due(&mut self, now: Instant) {
         let rung_out: Vec<String> = self
             .waiting
             .values()

@@ -15,6 +15,8 @@ pub enum OverflowReason {
     JoinEmpty,
     /// The queue became empty by its leave-when-empty rule.
     LeaveEmpty,
+    /// The queue was removed at run time with its callers sent to overflow.
+    QueueRemoved,
 }
 
 /// An instruction for the switch, drained with [`crate::Acd::poll_action`].

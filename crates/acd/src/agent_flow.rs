@@ -107,7 +107,7 @@ impl Acd {
     }
 
     /// Apply leave-when-empty: callers of a queue that became empty overflow.
-    fn leave_if_empty(&mut self, now: Instant) {
+    pub(crate) fn leave_if_empty(&mut self, now: Instant) {
         let empty: Vec<String> = self
             .queues
             .values()

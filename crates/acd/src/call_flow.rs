@@ -52,6 +52,7 @@ impl Acd {
             seq: self.seq,
             priority: e.priority,
             emergency: e.emergency,
+            skills: e.skills.clone(),
             steps,
             ringing: Vec::new(),
             ring_started: None,
@@ -205,6 +206,7 @@ impl Acd {
             c.queue = to_queue.to_string();
             c.priority = priority;
             c.steps = call_steps(&cfg, &skills);
+            c.skills = skills;
             c.missed_by.clear();
         }
         if let Some(q) = self.queues.get_mut(to_queue) {

@@ -38,6 +38,18 @@ pub enum AcdError {
     /// A skill string from the dialplan is not `name` or `name:1..5`.
     #[error("invalid skill requirement {0:?}")]
     InvalidSkill(String),
+    /// A queue cannot be removed while callers wait in it or ring an agent for it (remove it
+    /// with their overflow, or wait until they are served).
+    #[error("queue {queue} has {waiting} caller(s) waiting")]
+    QueueBusy {
+        /// The queue.
+        queue: String,
+        /// Callers waiting or being offered, callbacks included.
+        waiting: usize,
+    },
+    /// A queue by this name already exists.
+    #[error("queue {0} already exists")]
+    DuplicateQueue(String),
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),

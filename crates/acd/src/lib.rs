@@ -17,6 +17,7 @@
 
 mod acd;
 mod action;
+mod admin;
 mod agent;
 mod agent_flow;
 mod call_flow;

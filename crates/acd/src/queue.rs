@@ -19,6 +19,9 @@ pub(crate) struct WaitingCall {
     pub seq: u64,
     pub priority: i32,
     pub emergency: bool,
+    /// Skills the dialplan asked for, kept so the steps can be rebuilt when the queue's
+    /// profile changes at run time.
+    pub skills: Skills,
     /// Skill steps of this call (the queue profile merged with the dialplan's skills).
     pub steps: Vec<(Skills, Duration)>,
     /// Agents ringing for this call right now (several only for ring-all).
@@ -203,6 +206,7 @@ mod tests {
             seq,
             priority,
             emergency: false,
+            skills: Skills::new(),
             steps: Vec::new(),
             ringing: Vec::new(),
             ring_started: None,

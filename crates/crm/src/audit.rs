@@ -1,4 +1,5 @@
-//! The audit log: one row each time someone plays or downloads a recording.
+//! The audit log: one row each time someone plays or downloads a recording, or changes a
+//! queue or an agent's queues through the API.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -23,6 +24,18 @@ pub enum AuditAction {
     /// The whole file served (no range: a download).
     #[serde(rename = "recording.download")]
     RecordingDownload,
+    /// A queue created (object: the queue's name).
+    #[serde(rename = "queue.create")]
+    QueueCreate,
+    /// A queue's settings replaced.
+    #[serde(rename = "queue.update")]
+    QueueUpdate,
+    /// A queue removed.
+    #[serde(rename = "queue.delete")]
+    QueueDelete,
+    /// An agent's queues set (object: the agent id).
+    #[serde(rename = "agent.queues")]
+    AgentQueues,
 }
 
 impl AuditAction {
@@ -31,6 +44,10 @@ impl AuditAction {
         match self {
             AuditAction::RecordingPlay => "recording.play",
             AuditAction::RecordingDownload => "recording.download",
+            AuditAction::QueueCreate => "queue.create",
+            AuditAction::QueueUpdate => "queue.update",
+            AuditAction::QueueDelete => "queue.delete",
+            AuditAction::AgentQueues => "agent.queues",
         }
     }
 
@@ -38,6 +55,10 @@ impl AuditAction {
         match s {
             "recording.play" => Ok(AuditAction::RecordingPlay),
             "recording.download" => Ok(AuditAction::RecordingDownload),
+            "queue.create" => Ok(AuditAction::QueueCreate),
+            "queue.update" => Ok(AuditAction::QueueUpdate),
+            "queue.delete" => Ok(AuditAction::QueueDelete),
+            "agent.queues" => Ok(AuditAction::AgentQueues),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),
@@ -54,7 +75,7 @@ pub struct NewAuditEntry {
     pub account: String,
     pub role: Role,
     pub action: AuditAction,
-    /// The recording id.
+    /// The recording id, queue name or agent id.
     pub object_id: String,
     pub remote_addr: Option<String>,
     pub detail: Option<String>,

@@ -36,6 +36,10 @@
 //! [`Crm::create_session`] / [`Crm::session`] / [`Crm::delete_session`], and appends who played
 //! which recording with [`Crm::audit`] (read back with [`Crm::audit_between`]).
 //!
+//! Queues managed through the HTTP API: [`Crm::upsert_queue_definition`],
+//! [`Crm::delete_queue_definition`] and [`Crm::set_agent_memberships`] store them;
+//! [`Crm::queue_definitions`] and [`Crm::agent_memberships`] read them back at start.
+//!
 //! A [`CdrEnd`] carries the dialplan's variables ([`CdrVars`]); they are stored with the CDR as
 //! one JSON object, cut down to the limits in [`bounded_vars`] rather than refused.
 //!
@@ -73,6 +77,7 @@ mod postgres_customers;
 mod postgres_recording;
 mod queue_message;
 mod queue_report;
+mod queue_store;
 mod recording;
 mod recording_sql;
 mod recording_store;
@@ -120,6 +125,7 @@ pub use queue_message::{
     MAX_MESSAGE_QUEUE_CHARS,
 };
 pub use queue_report::QueueReportRow;
+pub use queue_store::{StoredMemberships, StoredQueue, MAX_QUEUE_JSON_BYTES, MAX_QUEUE_NAME_CHARS};
 pub use recording::{
     NewRecording, PausedSpan, Recording, RecordingDone, RecordingStatus, MAX_CALL_ID_CHARS,
     MAX_DELETED_REASON_CHARS, MAX_PATH_CHARS, MAX_RECORDING_ERROR_CHARS, MAX_RECORDING_ID_CHARS,

@@ -66,6 +66,7 @@ pub async fn serve(
         .route("/api/cdrs/{id}", get(cdr))
         .route("/api/dialplans/reload", post(reload))
         .merge(crate::http_acd::routes())
+        .merge(crate::http_queue_admin::routes())
         .merge(crate::http_crm::routes())
         .merge(crate::http_recordings::routes())
         .merge(crate::http_messages::routes())

@@ -14,12 +14,15 @@ mod http_crm;
 mod http_desk;
 mod http_messages;
 mod http_page;
+mod http_queue_admin;
 mod http_recordings;
 mod lookup;
+mod queue_definition;
 mod recording;
 mod screens;
 mod server;
 mod sip_driver;
+mod stored_queues;
 mod switch;
 mod tcp;
 

@@ -109,6 +109,13 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         port_max: config.port_max,
     })?;
 
+    // Queues managed through the HTTP API override the file's (docs/acd.md, "Managing queues").
+    let mut acd = config.acd.clone();
+    let extensions = config.users.iter().map(|u| u.extension.clone()).collect();
+    let stored = crate::stored_queues::load(&crm, &mut acd, &extensions)
+        .await
+        .context("reading the queues stored through the API")?;
+    tracing::info!(?stored, "queues stored through the API applied");
     let users: HashMap<String, (String, Option<String>)> = config
         .users
         .iter()
@@ -127,7 +134,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         auth_algorithms: config.auth_algorithms.clone(),
         users,
         media_timeout: config.media_timeout.is_some(),
-        acd: config.acd.clone(),
+        acd,
         recording: config.recording.clone(),
     };
 

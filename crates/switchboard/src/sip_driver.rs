@@ -63,6 +63,11 @@ pub enum Control {
         pause: bool,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
+    /// Create, change or remove a queue, or set an agent's queues (HTTP API).
+    Queues {
+        change: crate::switch::QueueChange,
+        reply: tokio::sync::oneshot::Sender<Result<Vec<String>, crate::switch::QueueChangeError>>,
+    },
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -260,6 +265,9 @@ impl Driver {
                     }
                     Control::Recording { cdr_id, pause, reply } => {
                         let _ = reply.send(self.switch.pause_recording(&cdr_id, pause));
+                    }
+                    Control::Queues { change, reply } => {
+                        let _ = reply.send(self.switch.change_queues(Instant::now(), change));
                     }
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));

@@ -37,7 +37,7 @@ const G: Role = Role::Agent;
 /// (method, path pattern with `*` for one segment, roles, scope for agents).
 type Rule = (Method, &'static str, &'static [Role], Scope);
 
-fn rules() -> [Rule; 34] {
+fn rules() -> [Rule; 38] {
     use Scope::*;
     [
         (Method::GET, "/api/session", &[A, S, Q, G], Any),
@@ -77,6 +77,11 @@ fn rules() -> [Rule; 34] {
         (Method::GET, "/api/queues/*/messages", &[A, S, Q], Any),
         (Method::GET, "/api/acd", &[A, S], Any),
         (Method::GET, "/api/queues", &[A, S, G], Any),
+        // Managing queues and memberships: admins and supervisors only (listed for clarity).
+        (Method::POST, "/api/queues", &[A, S], Any),
+        (Method::PUT, "/api/queues/*", &[A, S], Any),
+        (Method::DELETE, "/api/queues/*", &[A, S], Any),
+        (Method::PUT, "/api/agents/*/queues", &[A, S], Any),
         (Method::GET, "/api/agents", &[A, S, G], Any),
         (Method::POST, "/api/agents/*/*", &[A, S, G], OwnAgent(2)),
         (Method::GET, "/api/agents/*/screen", &[A, S, G], OwnAgent(2)),
@@ -170,6 +175,26 @@ pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
 mod tests {
     use super::*;
     use Decision::*;
+
+    #[test]
+    fn only_admins_and_supervisors_manage_queues() {
+        for (m, path) in [
+            (Method::POST, "/api/queues"),
+            (Method::PUT, "/api/queues/vip"),
+            (Method::DELETE, "/api/queues/vip"),
+            (Method::PUT, "/api/agents/alice/queues"),
+        ] {
+            assert_eq!(decide(A, &m, path), Allow(Scope::Any), "{m} {path}");
+            assert_eq!(decide(S, &m, path), Allow(Scope::Any), "{m} {path}");
+            assert_eq!(decide(Q, &m, path), Deny, "{m} {path}");
+            assert_eq!(decide(G, &m, path), Deny, "agent: {m} {path}");
+        }
+        assert_eq!(
+            decide(G, &Method::GET, "/api/queues"),
+            Allow(Scope::Any),
+            "agents still read queues"
+        );
+    }
 
     #[test]
     fn admins_and_supervisors_differ_only_on_accounts() {

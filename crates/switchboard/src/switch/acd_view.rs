@@ -257,5 +257,6 @@ pub fn overflow_reason(r: acd::OverflowReason) -> &'static str {
         acd::OverflowReason::MaxLength => "max_length",
         acd::OverflowReason::JoinEmpty => "join_empty",
         acd::OverflowReason::LeaveEmpty => "leave_empty",
+        acd::OverflowReason::QueueRemoved => "queue_removed",
     }
 }

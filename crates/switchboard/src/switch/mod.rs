@@ -16,6 +16,7 @@ mod feature;
 mod indialog;
 mod invite;
 mod queue;
+mod queue_admin;
 mod queue_exit;
 mod read;
 mod record;
@@ -30,6 +31,7 @@ pub use acd_view::{AcdSnapshot, EventView, QueueView};
 pub use call::{CallId, Side};
 pub use dialog::Me;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
+pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
 pub use record::{RecordMode, RecordPolicy};
 
