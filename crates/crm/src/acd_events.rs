@@ -91,6 +91,8 @@ pub enum OverflowReason {
     JoinEmpty,
     /// The queue became empty by its leave-when-empty rule.
     LeaveEmpty,
+    /// The queue was removed (through the API) while the caller waited.
+    QueueRemoved,
 }
 
 /// Something an agent did, or a change of the agent's state.
@@ -159,6 +161,7 @@ stored_text!(OverflowReason, "reason", {
     MaxLength => "max_length",
     JoinEmpty => "join_empty",
     LeaveEmpty => "leave_empty",
+    QueueRemoved => "queue_removed",
 });
 stored_text!(AgentStateName, "to_state", {
     LoggedOut => "logged_out",

@@ -16,6 +16,7 @@ on_both_backends!(
     replayed_events_are_stored_once,
     links_set_only_the_given_columns,
     links_for_unknown_calls_or_customers_are_rejected,
+    every_overflow_reason_is_stored,
 );
 
 fn qe(id: &str, ms: i64, queue: &str, call: &str, kind: QueueEventKind) -> QueueEventRecord {
@@ -379,5 +380,40 @@ async fn links_for_unknown_calls_or_customers_are_rejected(crm: &Crm) -> anyhow:
         (Some("sales"), None)
     );
     assert_eq!(crm.cdr("ghost").await?, None);
+    Ok(())
+}
+
+async fn every_overflow_reason_is_stored(crm: &Crm) -> anyhow::Result<()> {
+    let reasons = [
+        OverflowReason::MaxWait,
+        OverflowReason::MaxLength,
+        OverflowReason::JoinEmpty,
+        OverflowReason::LeaveEmpty,
+        OverflowReason::QueueRemoved,
+    ];
+    let (sender, task) = CdrWriter::spawn(crm.clone());
+    let events: Vec<_> = reasons
+        .iter()
+        .enumerate()
+        .map(|(i, reason)| {
+            qe(
+                &format!("o{i}"),
+                i as i64 * 1_000,
+                "gone",
+                "c9",
+                QueueEventKind::Overflow {
+                    reason: *reason,
+                    target: Some("general".into()),
+                    wait: Duration::from_millis(500),
+                },
+            )
+        })
+        .collect();
+    for e in &events {
+        sender.queue_event(e.clone())?;
+    }
+    let stats = task.shutdown().await?;
+    assert_eq!((stats.written, stats.rejected), (5, 0), "{stats:?}");
+    assert_eq!(crm.queue_events("c9").await?, events);
     Ok(())
 }

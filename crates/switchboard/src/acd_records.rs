@@ -66,9 +66,7 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                             acd::OverflowReason::MaxLength => crm::OverflowReason::MaxLength,
                             acd::OverflowReason::JoinEmpty => crm::OverflowReason::JoinEmpty,
                             acd::OverflowReason::LeaveEmpty => crm::OverflowReason::LeaveEmpty,
-                            // The stored reasons are fixed by a CHECK; a removed queue is one
-                            // left empty for good. The live stream says `queue_removed`.
-                            acd::OverflowReason::QueueRemoved => crm::OverflowReason::LeaveEmpty,
+                            acd::OverflowReason::QueueRemoved => crm::OverflowReason::QueueRemoved,
                         },
                         target,
                         wait,
