@@ -16,6 +16,7 @@ mod http_messages;
 mod http_page;
 mod http_queue_admin;
 mod http_recordings;
+mod limits;
 mod lookup;
 mod queue_definition;
 mod recording;
@@ -135,6 +136,21 @@ fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
         Some(p) => config::load(p)?,
         None => demo::config().context("preparing the demo configuration")?,
     };
+    let ports = u64::from(config.port_max.saturating_sub(config.port_min)) + 1;
+    match limits::raise_open_files(ports) {
+        Ok(files) if !files.enough() => tracing::warn!(
+            limit = ?files.soft,
+            needed = files.needed,
+            calls = ?files.calls(),
+            "the open-file limit holds fewer calls with media than the RTP range: raise the hard \
+             limit (ulimit -Hn, or LimitNOFILE= in a systemd unit)"
+        ),
+        Ok(files) if files.raised => {
+            tracing::info!(limit = ?files.soft, "open-file limit raised for the RTP range")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not raise the open-file limit"),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
