@@ -76,14 +76,18 @@ pub struct QueueSection {
     /// Prompt (relative to the prompts directory, or `tone:`/`silence:`) callers hear while
     /// they wait; default the dialplan's music on hold, else ringback.
     pub moh: Option<String>,
-    /// Keys a waiting caller may press: `message` or a target (a queue, an extension or a
-    /// number the dialplans route). `callback` is refused until the switch places callbacks.
+    /// Keys a waiting caller may press: `message`, `callback` or a target (a queue, an
+    /// extension or a number the dialplans route).
     #[serde(default)]
     pub exit_keys: BTreeMap<String, Spanned<String>>,
     /// Prompt played before a message is recorded (default a beep).
     pub message_prompt: Option<String>,
     /// Longest message in seconds (default 120).
     pub message_max_s: Option<u64>,
+    /// Prompt played before the callback number is read back (default "You entered").
+    pub callback_prompt: Option<String>,
+    /// Directory of the digit files that read the callback number back (default `en/digits`).
+    pub callback_digits: Option<String>,
 }
 
 /// One step of a routing profile.
@@ -209,13 +213,7 @@ pub fn resolve(
             let value = action.get_ref();
             let what = match value.as_str() {
                 "message" => ExitKey::Message,
-                "callback" => {
-                    problem(
-                        action.span(),
-                        format!("queue `{name}`: exit key `{key}`: callback is not supported yet"),
-                    );
-                    continue;
-                }
+                "callback" => ExitKey::Callback,
                 t if t == name => {
                     problem(
                         action.span(),
@@ -229,7 +227,7 @@ pub fn resolve(
                         action.span(),
                         format!(
                             "queue `{name}`: exit key `{key}`: `{t}` is not message, \
-                             a queue, an extension or a number to route"
+                             callback, a queue, an extension or a number to route"
                         ),
                     );
                     continue;
@@ -242,6 +240,12 @@ pub fn resolve(
         }
         if let Some(s) = q.message_max_s {
             exit.message_max = Duration::from_secs(s.clamp(1, 3600));
+        }
+        if let Some(p) = q.callback_prompt {
+            exit.callback_prompt = p;
+        }
+        if let Some(d) = q.callback_digits {
+            exit.callback_digits = d;
         }
         for (field, value, slot) in [
             ("join_empty", &q.join_empty, &mut cfg.join_empty),
@@ -524,19 +528,20 @@ max_missed = 0
             "{USERS}
 [[queues]]
 name = \"q\"
-exit_keys = {{ \"1\" = \"message\", \"0\" = \"2001\", \"#\" = \"1588\" }}
+exit_keys = {{ \"1\" = \"message\", \"0\" = \"2001\", \"#\" = \"1588\", \"2\" = \"callback\" }}
 message_max_s = 30
+callback_prompt = \"tone:700:300\"
 [[queues]]
 name = \"r\"
-exit_keys = {{ \"12\" = \"message\", \"3\" = \"voicemail\", \"4\" = \"r\", \"5\" = \"callback\" }}
+exit_keys = {{ \"12\" = \"message\", \"3\" = \"voicemail\", \"4\" = \"r\", \"5\" = \"callbak\" }}
 "
         );
         let err = parse("acd.toml", &text).unwrap_err().to_string();
         for needle in [
-            "acd.toml:14:22: queue `r`: exit key `12` must be one of 0-9 * #",
-            "acd.toml:14:39: queue `r`: exit key `3`: `voicemail` is not message, a queue",
-            "acd.toml:14:58: queue `r`: exit key `4` leads back to the same queue",
-            "acd.toml:14:69: queue `r`: exit key `5`: callback is not supported yet",
+            "acd.toml:15:22: queue `r`: exit key `12` must be one of 0-9 * #",
+            "acd.toml:15:39: queue `r`: exit key `3`: `voicemail` is not message, callback, a queue",
+            "acd.toml:15:58: queue `r`: exit key `4` leads back to the same queue",
+            "acd.toml:15:69: queue `r`: exit key `5`: `callbak` is not message, callback, a queue",
         ] {
             assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
         }
@@ -551,6 +556,9 @@ exit_keys = {{ \"12\" = \"message\", \"3\" = \"voicemail\", \"4\" = \"r\", \"5\"
         assert_eq!(exit.keys.get(&'0'), Some(&ExitKey::Target("2001".into())));
         assert_eq!(exit.keys.get(&'#'), Some(&ExitKey::Target("1588".into())));
         assert_eq!(exit.message_max, Duration::from_secs(30));
+        assert_eq!(exit.keys.get(&'2'), Some(&ExitKey::Callback));
+        assert_eq!(exit.callback_prompt, "tone:700:300");
+        assert_eq!(exit.callback_digits, "en/digits");
         // 1588 is neither a queue nor an extension: only a dialplan route can take it.
         let unrouted = crate::acd_config::unrouted_targets(
             &r.acd,

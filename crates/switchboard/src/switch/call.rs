@@ -73,10 +73,13 @@ pub struct Branch {
     pub agent: Option<String>,
 }
 
-/// The caller's leg.
+/// The caller's leg (the first leg: for a callback the switch places, the agent's).
 #[derive(Debug)]
 pub struct CallerLeg {
-    pub invite_tx: ServerTxId,
+    /// The caller's INVITE server transaction; None for a leg the switch originated (a
+    /// callback's agent leg), which has nobody to answer.
+    pub invite_tx: Option<ServerTxId>,
+    /// The INVITE that opened the leg (received, or sent for an originated leg).
     pub invite: Request,
     pub dialog: Dialog,
     /// Our To-tag on this leg.

@@ -39,12 +39,20 @@ impl Switch {
         let Some(call) = self.calls.get(&id) else {
             return;
         };
+        // A callback's first leg is the agent's, its branches dial the customer (the caller).
+        let (a_role, b_role, a_extension) = if self.is_callback(id) {
+            let agent_ext = call.callee.number.clone();
+            (crm::LegRole::Callee, crm::LegRole::Caller, agent_ext)
+        } else {
+            let caller = call.caller.number.clone();
+            (crm::LegRole::Caller, crm::LegRole::Callee, caller)
+        };
         let wall = |t: Instant| self.wall(t);
         let mut legs = vec![crm::Leg {
-            role: crm::LegRole::Caller,
+            role: a_role,
             sip_call_id: call.a.dialog.call_id.clone(),
             peer: call.a.dialog.peer.to_string(),
-            extension: call.caller.number.clone(),
+            extension: a_extension,
             started_at: wall(call.started),
             answered_at: call.answered.map(wall),
             ended_at: Some(wall(now)),
@@ -52,7 +60,7 @@ impl Switch {
         }];
         for b in &call.branches {
             legs.push(crm::Leg {
-                role: crm::LegRole::Callee,
+                role: b_role,
                 sip_call_id: b.dialog.call_id.clone(),
                 peer: b.dialog.peer.to_string(),
                 extension: b.extension.clone(),
@@ -99,6 +107,8 @@ impl Switch {
         let outcome = match (&call.queue, person_answered, disposition) {
             // The caller left the queue to leave a message (switch/queue_exit.rs).
             (None, None, _) if call.vars.contains_key("message") => "message",
+            // The caller asked to be called back (switch/callback.rs).
+            (None, None, _) if call.vars.contains_key("callback") => "callback_requested",
             (Some(q), _, _) if q.agent.is_none() => "abandoned",
             (_, Some(_), _) => "answered",
             (None, None, _) if agent.is_some() => "answered",
@@ -108,7 +118,11 @@ impl Switch {
         let since = person_answered.or(call.answered).unwrap_or(call.started);
         Some(crm::NewContact {
             call_id: Some(call.cdr_id.clone()),
-            channel: crm::Channel::VoiceInbound,
+            channel: if call.vars.contains_key("callback_of") {
+                crm::Channel::VoiceOutbound
+            } else {
+                crm::Channel::VoiceInbound
+            },
             number: Some(call.caller.number.clone()),
             customer_id: None,
             at: self.wall(call.started),

@@ -298,7 +298,9 @@ impl Switch {
                 telephone_event_pt: te,
             });
         }
-        self.respond(now, stx, ok);
+        if let Some(stx) = stx {
+            self.respond(now, stx, ok);
+        }
         self.stats.calls_answered += 1;
         self.actions.push_back(Action::Cdr(CdrEvent::Answer {
             call_id: cdr_id,
@@ -340,7 +342,9 @@ impl Switch {
             call: id,
             telephone_event_pt: te,
         });
-        self.respond(now, stx, progress);
+        if let Some(stx) = stx {
+            self.respond(now, stx, progress);
+        }
     }
 
     /// The plan hangs up: BYE if the caller was answered, else the final response its cause names.

@@ -34,11 +34,7 @@ impl Switch {
             }
             (Method::Bye, Some(CallState::Answered)) => {
                 self.reply(now, tx, &req, 200, "OK");
-                let s = if side == Side::A {
-                    crm::Side::Caller
-                } else {
-                    crm::Side::Callee
-                };
+                let s = self.party_of(id, side);
                 self.hang_up(now, id, Some((side, s)), "normal clearing");
             }
             (Method::Bye, Some(CallState::Ringing | CallState::AwaitingMedia))
@@ -65,6 +61,18 @@ impl Switch {
     /// the IVR answered): BYE ends the call, INFO may carry a digit, a re-INVITE gets the same SDP.
     fn in_dialog_with_switch(&mut self, now: Instant, id: CallId, tx: ServerTxId, req: Request) {
         match req.method {
+            Method::Bye if self.is_callback(id) => {
+                // A callback's agent gave up before the customer answered.
+                self.reply(now, tx, &req, 200, "OK");
+                self.end_callback(
+                    now,
+                    id,
+                    Disposition::Cancelled,
+                    487,
+                    "agent hung up",
+                    Some((Side::A, crm::Side::Callee)),
+                );
+            }
             Method::Bye => {
                 self.reply(now, tx, &req, 200, "OK");
                 self.hang_up(

@@ -120,7 +120,7 @@ impl Switch {
                 name: callee_name,
             },
             a: CallerLeg {
-                invite_tx: tx,
+                invite_tx: Some(tx),
                 invite: req,
                 dialog,
                 local_tag: local_tag.clone(),
@@ -196,6 +196,9 @@ impl Switch {
             ClientPurpose::BranchInvite(i) => {
                 self.on_branch_response(now, call, i, tx, code, resp.ok())
             }
+            ClientPurpose::CallbackAgent => {
+                self.on_callback_agent_response(now, call, tx, code, resp.ok())
+            }
             ClientPurpose::Bye => {}
             ClientPurpose::Forward(f) => {
                 self.on_forward_response(now, call, tx, f, code, resp.ok())
@@ -249,8 +252,9 @@ impl Switch {
                             .me
                             .contact(&call.callee.number, call.a.dialog.peer.transport),
                     );
-                    let stx = call.a.invite_tx;
-                    self.respond(now, stx, out);
+                    if let Some(stx) = call.a.invite_tx {
+                        self.respond(now, stx, out);
+                    }
                     return;
                 }
                 let mut out = sip::message::make_response(
@@ -271,8 +275,9 @@ impl Switch {
                         &mut out.body,
                         body.as_ref().map(|b| ("application/sdp", b.clone())),
                     );
-                    let stx = call.a.invite_tx;
-                    self.respond(now, stx, out);
+                    if let Some(stx) = call.a.invite_tx {
+                        self.respond(now, stx, out);
+                    }
                 }
             }
             200..=299 => {
@@ -390,7 +395,9 @@ impl Switch {
                 for t in others {
                     let _ = self.tx.cancel(now, t);
                 }
-                self.respond(now, stx, ok);
+                if let Some(stx) = stx {
+                    self.respond(now, stx, ok);
+                }
                 self.stats.calls_answered += 1;
                 let at = self.wall(now);
                 let cdr_id = self
@@ -425,6 +432,14 @@ impl Switch {
                 {
                     call.best_failure = Some(code);
                 }
+                if self.acd.callbacks.contains_key(&id) {
+                    // A callback's customer: when nobody rings any more, the callback ends.
+                    if call.state == CallState::Ringing && call.all_branches_done() {
+                        let best = call.best_failure.unwrap_or(480);
+                        self.callback_not_answered(now, id, best);
+                    }
+                    return;
+                }
                 if call.queue.is_some() {
                     // The ACD decides what a queued caller gets next.
                     self.queue_branch_done(now, id, i);
@@ -445,12 +460,18 @@ impl Switch {
 
     /// The ring timeout expired.
     pub(super) fn ring_timeout(&mut self, now: Instant, id: CallId) {
-        // A queued call's offers are timed by the ACD, not here.
+        // A queued call's offers are timed by the ACD, not here (a callback's customer is).
+        let callback = self.is_callback(id);
         let due = self.calls.get(&id).is_some_and(|c| {
             c.state == CallState::Ringing
-                && c.queue.is_none()
+                && (c.queue.is_none() || callback)
                 && c.ring_deadline.is_some_and(|d| d <= now)
         });
+        if due && callback {
+            self.cancel_branches(now, id);
+            self.callback_not_answered(now, id, 480);
+            return;
+        }
         if due && self.calls.get(&id).is_some_and(|c| c.ivr.is_some()) {
             self.cancel_branches(now, id);
             self.ivr_dial_result(now, id, ivr::DialOutcome::NoAnswer);
@@ -507,6 +528,13 @@ impl Switch {
         cause: &str,
         side: Option<crm::Side>,
     ) {
+        let open = self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.state != CallState::Ended);
+        if open && self.callback_unanswered(now, id, disposition, status, cause) {
+            return;
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -537,7 +565,7 @@ impl Switch {
         for t in cancels {
             let _ = self.tx.cancel(now, t);
         }
-        if let Some(r) = resp {
+        if let (Some(r), Some(stx)) = (resp, stx) {
             self.respond(now, stx, r);
         }
         self.close_cdr(now, id, disposition, status, cause, side);
@@ -601,7 +629,7 @@ fn caller_status(code: u16) -> (u16, &'static str, Disposition, &'static str) {
 }
 
 /// Learn the remote tag and target of a branch from a response that carries them.
-fn learn_remote(dialog: &mut Dialog, resp: &Response) {
+pub(super) fn learn_remote(dialog: &mut Dialog, resp: &Response) {
     if read::to_tag(resp).is_some() {
         if let Some(to) = header_value_opt(&resp.headers, |h| match h {
             Header::To(t) => Some(t.value().to_string()),

@@ -9,6 +9,7 @@
 mod acd_view;
 mod agents;
 mod call;
+mod callback;
 mod cdr;
 mod dialog;
 mod dialplan;
@@ -194,6 +195,8 @@ pub struct Switch {
 #[derive(Debug)]
 enum ClientPurpose {
     BranchInvite(usize),
+    /// The INVITE to the agent's phone that opens a callback call (switch/callback.rs).
+    CallbackAgent,
     Bye,
     Forward(Box<call::Forwarded>),
 }
@@ -463,7 +466,10 @@ impl Switch {
                     self.dialogs.remove(&(b.dialog.call_id.clone(), tag));
                 }
             }
-            self.invite_servers.remove(&c.a.invite_tx);
+            if let Some(tx) = c.a.invite_tx {
+                self.invite_servers.remove(&tx);
+            }
+            self.acd.callbacks.remove(&call);
         }
     }
 }

@@ -116,6 +116,8 @@ pub(super) struct AcdRuntime {
     pub armed: Option<Instant>,
     /// Callers who left a queue with a key and are in the message or callback flow.
     pub exits: HashMap<CallId, super::queue_exit::ExitState>,
+    /// Callback calls the switch placed for the ACD (switch/callback.rs).
+    pub callbacks: HashMap<CallId, super::callback::CallbackLeg>,
     /// Agents paused because their phone is on a call the ACD did not give them.
     pub busy_elsewhere: std::collections::HashSet<String>,
     /// The UTC day the live counters belong to.
@@ -156,6 +158,7 @@ impl AcdRuntime {
             pause_reasons: setup.pause_reasons,
             armed: None,
             exits: HashMap::new(),
+            callbacks: HashMap::new(),
             busy_elsewhere: Default::default(),
             day: wall.date_naive(),
             draining: false,
@@ -182,6 +185,19 @@ impl Switch {
         skills: &[String],
         vars: BTreeMap<String, String>,
     ) {
+        if self.is_callback(id) {
+            // A callback's dialplan route may ring someone, not queue the agent's leg.
+            tracing::warn!(call = id, %queue, "callback route leads to a queue");
+            self.end_callback(
+                now,
+                id,
+                crm::Disposition::Failed,
+                480,
+                "callback route leads to a queue",
+                None,
+            );
+            return;
+        }
         if !self.acd.queues.contains_key(queue) {
             tracing::warn!(call = id, %queue, "no such queue");
             self.ivr_hangup(now, id, "queue unavailable");
@@ -383,6 +399,13 @@ impl Switch {
             acd::Action::Offer {
                 call,
                 agent,
+                queue,
+                callback: Some(number),
+                ..
+            } => self.offer_callback(now, &call, &agent, &queue, &number),
+            acd::Action::Offer {
+                call,
+                agent,
                 ring_timeout,
                 ..
             } => self.offer(now, &call, &agent, ring_timeout),
@@ -454,6 +477,9 @@ impl Switch {
 
     /// Stop ringing one agent for a call.
     fn cancel_offer(&mut self, now: Instant, key: &str, agent: &str) {
+        if self.cancel_callback_offer(now, key, agent) {
+            return;
+        }
         let Some(&id) = self.acd.calls.get(key) else {
             return;
         };
@@ -540,6 +566,11 @@ impl Switch {
 
     /// An agent answered a queued call: the ACD connects them.
     pub(super) fn queue_answered(&mut self, now: Instant, id: CallId, i: usize) {
+        if self.is_callback(id) {
+            // The agent was connected when it answered; this is the customer.
+            self.callback_customer_answered(now, id);
+            return;
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };

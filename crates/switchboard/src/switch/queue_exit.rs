@@ -2,12 +2,13 @@
 //! here by `Switch::dtmf`) is looked up in the queue's exit keys. A target (a queue, an
 //! extension or a number the dialplans route) takes the caller there; `message` plays the
 //! queue's message prompt and records the caller until `#`, the length limit or the hang-up;
-//! A key without a mapping is ignored.
+//! `callback` confirms the caller's number (switch/callback.rs places the call later); a key
+//! without a mapping is ignored.
 //!
 //! The same target resolution serves the queue's `overflow`.
 
 use super::call::CallState;
-use super::{Action, CallId, CoreTimer, Switch};
+use super::{read, Action, CallId, CoreTimer, Switch};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,8 @@ use std::time::{Duration, Instant};
 pub enum ExitKey {
     /// Leave the queue and leave a message.
     Message,
+    /// Leave the line but keep the place: the switch calls the caller back (switch/callback.rs).
+    Callback,
     /// Leave the queue for a queue name, an extension or a number the dialplans route.
     Target(String),
 }
@@ -28,10 +31,19 @@ pub struct QueueExitSetup {
     pub message_prompt: String,
     /// Longest message.
     pub message_max: Duration,
+    /// Prompt spec played before the callback number is read back.
+    pub callback_prompt: String,
+    /// Directory (under the prompts directory) of the digit files `0.wav`..`9.wav` that read
+    /// the callback number back.
+    pub callback_digits: String,
 }
 
 /// The default message prompt: a 1 kHz beep of half a second.
 pub const DEFAULT_MESSAGE_PROMPT: &str = "tone:1000:500";
+/// The default callback confirmation: "You entered", then the number digit by digit.
+pub const DEFAULT_CALLBACK_PROMPT: &str = "en/you_entered.wav";
+/// The default digit files for reading the callback number back.
+pub const DEFAULT_CALLBACK_DIGITS: &str = "en/digits";
 /// The default longest message.
 pub const DEFAULT_MESSAGE_MAX: Duration = Duration::from_secs(120);
 
@@ -41,6 +53,8 @@ impl Default for QueueExitSetup {
             keys: BTreeMap::new(),
             message_prompt: DEFAULT_MESSAGE_PROMPT.to_string(),
             message_max: DEFAULT_MESSAGE_MAX,
+            callback_prompt: DEFAULT_CALLBACK_PROMPT.to_string(),
+            callback_digits: DEFAULT_CALLBACK_DIGITS.to_string(),
         }
     }
 }
@@ -52,6 +66,8 @@ pub(super) enum ExitState {
     MessagePrompt { queue: String },
     /// The message is being recorded until `#`, `until` or the hang-up.
     Recording { until: Instant },
+    /// The callback confirmation plays; the switch hangs up when it ends.
+    CallbackPrompt,
 }
 
 /// A queue message for the CRM: the recording the driver starts is stored as a message left
@@ -109,6 +125,7 @@ impl Switch {
                     self.send_to_target(now, id, &t, priority, "queue exit");
                 }
             }
+            ExitKey::Callback => self.request_callback(now, id, &acd_key, &queue),
         }
         true
     }
@@ -215,6 +232,70 @@ impl Switch {
         });
     }
 
+    /// A waiting caller pressed the callback key: the ACD keeps the place for the caller's
+    /// number (the From user part), the caller hears the number read back and is hung up.
+    /// Ignored while an agent is being rung for the call (the caller is about to be served).
+    pub(super) fn request_callback(&mut self, now: Instant, id: CallId, key: &str, queue: &str) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        if call.branches_ringing() {
+            tracing::info!(call = id, "callback key while an agent rings: ignored");
+            return;
+        }
+        let number = read::from_user(&call.a.invite)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| call.caller.number.clone());
+        if number.is_empty() {
+            tracing::info!(call = id, "callback key without a caller number: ignored");
+            return;
+        }
+        let input = acd::Input::Callback {
+            call: key.to_string(),
+            number: number.clone(),
+        };
+        if let Err(e) = self.acd_input(now, input) {
+            tracing::info!(call = id, error = %e, "callback too late: ignored");
+            return;
+        }
+        // The ACD entry lives on without this call: its offers place new calls.
+        self.acd.calls.remove(key);
+        let prompts = self.callback_confirmation(queue, &number);
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.queue = None;
+        call.vars.insert("callback".into(), number);
+        let codec = call.codec;
+        self.acd.exits.insert(id, ExitState::CallbackPrompt);
+        self.actions.push_back(Action::Play {
+            call: id,
+            prompts,
+            codec,
+            looping: false,
+        });
+    }
+
+    /// The queue's callback prompt, then the number digit by digit; a beep when neither can be
+    /// played (no dialplans, or specs they cannot read).
+    fn callback_confirmation(&self, queue: &str, number: &str) -> Vec<ivr::Prompt> {
+        let mut prompts = Vec::new();
+        if let (Some(setup), Some(plans)) = (self.acd.queues.get(queue), self.dialplans.as_ref()) {
+            prompts.extend(plans.prompt(&setup.exit.callback_prompt));
+            let dir = &setup.exit.callback_digits;
+            for d in number.chars().filter(char::is_ascii_digit) {
+                prompts.extend(plans.prompt(&format!("{dir}/{d}.wav")));
+            }
+        }
+        if prompts.is_empty() {
+            prompts.push(ivr::Prompt::Tone {
+                freqs: vec![1000],
+                duration: Duration::from_millis(500),
+            });
+        }
+        prompts
+    }
+
     /// A prompt ended for a caller in an exit flow. True when it was one of ours.
     pub(super) fn exit_playback_done(&mut self, now: Instant, id: CallId) -> bool {
         match self.acd.exits.get(&id).cloned() {
@@ -243,6 +324,11 @@ impl Switch {
                 true
             }
             Some(ExitState::Recording { .. }) => true,
+            Some(ExitState::CallbackPrompt) => {
+                self.acd.exits.remove(&id);
+                self.hang_up(now, id, None, "callback requested");
+                true
+            }
             None => false,
         }
     }

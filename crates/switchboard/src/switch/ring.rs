@@ -21,6 +21,10 @@ impl Switch {
             return;
         }
         call.relay = Some(ports);
+        if self.is_callback(id) {
+            self.callback_media_ready(now, id);
+            return;
+        }
         self.maybe_record(id, super::record::Moment::Start);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -75,9 +79,12 @@ impl Switch {
                 "callee not registered",
             ));
         }
+        let presented = self.callback_presented(id);
         let Some(call) = self.calls.get_mut(&id) else {
             return Err((500, "Server Internal Error", "call vanished"));
         };
+        // A callback's customer sees the contact center calling, not their own number.
+        let from_user = presented.unwrap_or_else(|| call.caller.number.clone());
         let Some(ports) = call.relay else {
             return Err((500, "Server Internal Error", "no media"));
         };
@@ -105,14 +112,14 @@ impl Switch {
             let mut dialog = Dialog {
                 call_id: b_call_id.clone(),
                 local: format!(
-                    "{caller_display}<sip:{}@{}>;tag={local_tag}",
-                    call.caller.number, self.cfg.domain
+                    "{caller_display}<sip:{from_user}@{}>;tag={local_tag}",
+                    self.cfg.domain
                 ),
                 remote: format!("<sip:{extension}@{}>", self.cfg.domain),
                 remote_target: contact,
                 local_cseq: 0,
                 peer,
-                contact_user: call.caller.number.clone(),
+                contact_user: from_user.clone(),
             };
             let mut invite = dialog.request(
                 Method::Invite,

@@ -5,6 +5,7 @@
 mod bad_input;
 mod call_basic;
 mod call_edges;
+mod callback;
 mod failures;
 mod forking;
 mod harness;
