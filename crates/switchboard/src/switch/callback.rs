@@ -1,14 +1,15 @@
 //! Callbacks for waiting callers. A caller presses the queue's `callback` key (handled in
 //! switch/queue_exit.rs): the switch tells the ACD (`acd::Input::Callback`: the entry keeps its
 //! place and enqueue time), reads the number back and hangs up. When the ACD offers that entry
-//! (`Offer { callback: Some(..) }`) the switch places a new call whose first leg (A) is the agent: an INVITE of its own to the
-//! agent's phone, with the relay's port A in the offer. The agent's answer, rejection or
-//! silence reaches the ACD like any offer's. Once the agent answers, the agent hears ringback
-//! from the switch while the customer's number is dialled through the normal routing (an
-//! extension, or a dialplan route whose `dial` step rings someone); the customer's answer
-//! bridges the two. A customer who is busy, does not answer or cannot be reached ends the call:
-//! the agent's leg is hung up, the CDR says why and the agent goes to wrap-up. There is no
-//! retry: the ACD entry was answered by the agent, so the callback is done either way.
+//! (`Offer { callback: Some(..) }`) the switch places a new call whose first leg (A) is the
+//! agent: an INVITE of its own to the agent's phone, with the relay's port A in the offer. The
+//! agent's answer, rejection or silence reaches the ACD like any offer's. Once the agent
+//! answers, the agent hears ringback from the switch while the customer's number is dialled
+//! through the normal routing (an extension, or a dialplan route whose `dial` step rings
+//! someone); the customer's answer bridges the two. A customer who is busy, does not answer or
+//! cannot be reached ends the call: the agent's leg is hung up, the CDR says why and the agent
+//! goes to wrap-up. There is no retry: the ACD entry was answered by the agent, so the callback
+//! is done either way.
 
 use super::call::{Call, CallState, CallerLeg, Party, Side};
 use super::dialog::Dialog;
