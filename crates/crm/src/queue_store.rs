@@ -91,22 +91,48 @@ impl StoredMemberships {
     }
 }
 
+/// One of the two API tables: a key column, a JSON column and who changed it when.
+struct JsonTable {
+    table: &'static str,
+    key: &'static str,
+    json: &'static str,
+}
+
+const QUEUES: JsonTable = JsonTable {
+    table: "acd_queue_definitions",
+    key: "name",
+    json: "definition",
+};
+
+const MEMBERSHIPS: JsonTable = JsonTable {
+    table: "acd_agent_memberships",
+    key: "agent_id",
+    json: "queues",
+};
+
+/// A row of a [`JsonTable`]; `json` is `None` only for a removed file queue.
+struct JsonRow {
+    key: String,
+    json: Option<String>,
+    updated_at: DateTime<Utc>,
+    updated_by: String,
+}
+
 impl Crm {
-    /// Every stored queue (removals included), by name.
-    pub async fn queue_definitions(&self) -> Result<Vec<StoredQueue>, CrmError> {
+    /// Every row of `t`, by key. PostgreSQL keeps the JSON as jsonb and hands it back as text.
+    async fn json_rows(&self, t: &JsonTable) -> Result<Vec<JsonRow>, CrmError> {
+        let JsonTable { table, key, json } = t;
         match &self.db {
             Db::Sqlite(p) => {
-                let rows = sqlx::query(
-                    "SELECT name, definition, updated_at, updated_by \
-                     FROM acd_queue_definitions ORDER BY name",
-                )
-                .fetch_all(p)
-                .await?;
+                let sql = format!(
+                    "SELECT {key}, {json}, updated_at, updated_by FROM {table} ORDER BY {key}"
+                );
+                let rows = sqlx::query(&sql).fetch_all(p).await?;
                 rows.iter()
                     .map(|r| {
-                        Ok(StoredQueue {
-                            name: r.try_get("name")?,
-                            definition: r.try_get("definition")?,
+                        Ok(JsonRow {
+                            key: r.try_get(*key)?,
+                            json: r.try_get(*json)?,
                             updated_at: get_ts(r, "updated_at")?,
                             updated_by: r.try_get("updated_by")?,
                         })
@@ -114,17 +140,16 @@ impl Crm {
                     .collect()
             }
             Db::Postgres(p) => {
-                let rows = sqlx::query(
-                    "SELECT name, definition::text AS definition, updated_at, updated_by \
-                     FROM acd_queue_definitions ORDER BY name",
-                )
-                .fetch_all(p)
-                .await?;
+                let sql = format!(
+                    "SELECT {key}, {json}::text AS {json}, updated_at, updated_by \
+                     FROM {table} ORDER BY {key}"
+                );
+                let rows = sqlx::query(&sql).fetch_all(p).await?;
                 rows.iter()
                     .map(|r| {
-                        Ok(StoredQueue {
-                            name: r.try_get("name")?,
-                            definition: r.try_get("definition")?,
+                        Ok(JsonRow {
+                            key: r.try_get(*key)?,
+                            json: r.try_get(*json)?,
                             updated_at: r.try_get("updated_at")?,
                             updated_by: r.try_get("updated_by")?,
                         })
@@ -134,40 +159,65 @@ impl Crm {
         }
     }
 
-    /// Stores a queue's definition (or its removal), replacing what was stored for that name.
-    pub async fn upsert_queue_definition(&self, q: &StoredQueue) -> Result<(), CrmError> {
-        q.validate()?;
+    /// Insert or replace the row of `t` with `row.key`.
+    async fn upsert_json_row(&self, t: &JsonTable, row: &JsonRow) -> Result<(), CrmError> {
+        let JsonTable { table, key, json } = t;
+        let sql = |params: [&str; 4]| {
+            format!(
+                "INSERT INTO {table} ({key}, {json}, updated_at, updated_by) \
+                 VALUES ({}, {}, {}, {}) ON CONFLICT ({key}) DO UPDATE SET \
+                 {json} = excluded.{json}, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by",
+                params[0], params[1], params[2], params[3]
+            )
+        };
         match &self.db {
             Db::Sqlite(p) => {
-                sqlx::query(
-                    "INSERT INTO acd_queue_definitions (name, definition, updated_at, updated_by) \
-                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET \
-                     definition = excluded.definition, updated_at = excluded.updated_at, \
-                     updated_by = excluded.updated_by",
-                )
-                .bind(&q.name)
-                .bind(&q.definition)
-                .bind(ts(q.updated_at))
-                .bind(&q.updated_by)
-                .execute(p)
-                .await?;
+                sqlx::query(&sql(["?1", "?2", "?3", "?4"]))
+                    .bind(&row.key)
+                    .bind(&row.json)
+                    .bind(ts(row.updated_at))
+                    .bind(&row.updated_by)
+                    .execute(p)
+                    .await?;
             }
             Db::Postgres(p) => {
-                sqlx::query(
-                    "INSERT INTO acd_queue_definitions (name, definition, updated_at, updated_by) \
-                     VALUES ($1, $2::jsonb, $3, $4) ON CONFLICT (name) DO UPDATE SET \
-                     definition = excluded.definition, updated_at = excluded.updated_at, \
-                     updated_by = excluded.updated_by",
-                )
-                .bind(&q.name)
-                .bind(&q.definition)
-                .bind(q.updated_at)
-                .bind(&q.updated_by)
-                .execute(p)
-                .await?;
+                sqlx::query(&sql(["$1", "$2::jsonb", "$3", "$4"]))
+                    .bind(&row.key)
+                    .bind(&row.json)
+                    .bind(row.updated_at)
+                    .bind(&row.updated_by)
+                    .execute(p)
+                    .await?;
             }
         }
         Ok(())
+    }
+
+    /// Every stored queue (removals included), by name.
+    pub async fn queue_definitions(&self) -> Result<Vec<StoredQueue>, CrmError> {
+        let rows = self.json_rows(&QUEUES).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredQueue {
+                name: r.key,
+                definition: r.json,
+                updated_at: r.updated_at,
+                updated_by: r.updated_by,
+            })
+            .collect())
+    }
+
+    /// Stores a queue's definition (or its removal), replacing what was stored for that name.
+    pub async fn upsert_queue_definition(&self, q: &StoredQueue) -> Result<(), CrmError> {
+        q.validate()?;
+        let row = JsonRow {
+            key: q.name.clone(),
+            json: q.definition.clone(),
+            updated_at: q.updated_at,
+            updated_by: q.updated_by.clone(),
+        };
+        self.upsert_json_row(&QUEUES, &row).await
     }
 
     /// Forgets what was stored for a queue name; returns whether there was a row.
@@ -189,79 +239,32 @@ impl Crm {
 
     /// Every agent's stored memberships, by agent id.
     pub async fn agent_memberships(&self) -> Result<Vec<StoredMemberships>, CrmError> {
-        match &self.db {
-            Db::Sqlite(p) => {
-                let rows = sqlx::query(
-                    "SELECT agent_id, queues, updated_at, updated_by \
-                     FROM acd_agent_memberships ORDER BY agent_id",
-                )
-                .fetch_all(p)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(StoredMemberships {
-                            agent_id: r.try_get("agent_id")?,
-                            queues: r.try_get("queues")?,
-                            updated_at: get_ts(r, "updated_at")?,
-                            updated_by: r.try_get("updated_by")?,
-                        })
-                    })
-                    .collect()
-            }
-            Db::Postgres(p) => {
-                let rows = sqlx::query(
-                    "SELECT agent_id, queues::text AS queues, updated_at, updated_by \
-                     FROM acd_agent_memberships ORDER BY agent_id",
-                )
-                .fetch_all(p)
-                .await?;
-                rows.iter()
-                    .map(|r| {
-                        Ok(StoredMemberships {
-                            agent_id: r.try_get("agent_id")?,
-                            queues: r.try_get("queues")?,
-                            updated_at: r.try_get("updated_at")?,
-                            updated_by: r.try_get("updated_by")?,
-                        })
-                    })
-                    .collect()
-            }
-        }
+        let rows = self.json_rows(&MEMBERSHIPS).await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StoredMemberships {
+                    agent_id: r.key,
+                    // The column is NOT NULL.
+                    queues: r.json.ok_or(CrmError::InvalidField {
+                        field: "queues",
+                        reason: "stored as NULL".into(),
+                    })?,
+                    updated_at: r.updated_at,
+                    updated_by: r.updated_by,
+                })
+            })
+            .collect()
     }
 
     /// Stores an agent's memberships, replacing what was stored for that agent.
     pub async fn set_agent_memberships(&self, m: &StoredMemberships) -> Result<(), CrmError> {
         m.validate()?;
-        match &self.db {
-            Db::Sqlite(p) => {
-                sqlx::query(
-                    "INSERT INTO acd_agent_memberships (agent_id, queues, updated_at, updated_by) \
-                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (agent_id) DO UPDATE SET \
-                     queues = excluded.queues, updated_at = excluded.updated_at, \
-                     updated_by = excluded.updated_by",
-                )
-                .bind(&m.agent_id)
-                .bind(&m.queues)
-                .bind(ts(m.updated_at))
-                .bind(&m.updated_by)
-                .execute(p)
-                .await?;
-            }
-            Db::Postgres(p) => {
-                sqlx::query(
-                    "INSERT INTO acd_agent_memberships (agent_id, queues, updated_at, updated_by) \
-                     VALUES ($1, $2::jsonb, $3, $4) ON CONFLICT (agent_id) DO UPDATE SET \
-                     queues = excluded.queues, updated_at = excluded.updated_at, \
-                     updated_by = excluded.updated_by",
-                )
-                .bind(&m.agent_id)
-                .bind(&m.queues)
-                .bind(m.updated_at)
-                .bind(&m.updated_by)
-                .execute(p)
-                .await?;
-            }
-        }
-        Ok(())
+        let row = JsonRow {
+            key: m.agent_id.clone(),
+            json: Some(m.queues.clone()),
+            updated_at: m.updated_at,
+            updated_by: m.updated_by.clone(),
+        };
+        self.upsert_json_row(&MEMBERSHIPS, &row).await
     }
 }
