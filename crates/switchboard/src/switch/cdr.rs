@@ -86,8 +86,10 @@ impl Switch {
         }
     }
 
-    /// The contact-history row of a customer-facing call (one that entered a dialplan or a
-    /// queue); calls between extensions and feature codes are not contacts.
+    /// The contact-history row of a customer-facing call: one that entered a queue, or a
+    /// dialplan call from a caller who is not one of our extensions or whom the plan's CRM
+    /// lookup knew as a customer. Calls between extensions (also through the default plan)
+    /// and feature codes are not contacts.
     fn contact_of(
         &self,
         now: Instant,
@@ -96,7 +98,11 @@ impl Switch {
     ) -> Option<crm::NewContact> {
         let call = self.calls.get(&id)?;
         let queue = call.vars.get("queue").cloned();
-        if call.ivr.is_none() && queue.is_none() {
+        // An extension calling through the dialplans (the default plan dials extensions) is an
+        // internal call unless the plan's CRM lookup knew the number as a customer's.
+        let internal = self.cfg.users.contains_key(&call.caller.number)
+            && call.vars.get("customer.known").map(String::as_str) != Some("true");
+        if queue.is_none() && (call.ivr.is_none() || internal) {
             return None;
         }
         let agent = call.vars.get("agent").cloned();

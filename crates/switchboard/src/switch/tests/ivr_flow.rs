@@ -155,13 +155,23 @@ fn lookup_premium_and_unknown_branches() {
         );
         assert!(played(&actions).is_empty(), "waits for the CRM");
         let now = ts.now;
+        let known = customer.is_some();
         ts.sw.lookup_result(now, c.call, customer);
         ts.pump();
         assert_eq!(played(&ts.take_actions()), [vec![tone]]);
         playback_done(&mut ts, c.call);
         let bye = ts.expect_request(&a, "BYE");
         ts.send(a.peer, &a.respond(&bye, 200, "OK", None, None));
-        ts.take_actions();
+        // Extension 1001 is one of ours: its call is a customer contact only when the CRM
+        // knows the number as a customer's.
+        let contact = ts.take_actions().into_iter().find_map(|x| match x {
+            Action::Contact { contact, .. } => Some(contact),
+            _ => None,
+        });
+        assert_eq!(contact.is_some(), known, "{contact:?}");
+        if let Some(c) = contact {
+            assert_eq!(c.outcome, "self_service");
+        }
     }
     ts.finish();
 }
