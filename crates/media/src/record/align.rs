@@ -88,6 +88,11 @@ impl Aligner {
         }
     }
 
+    /// Sample 0 of the recording.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
     /// Samples per channel written so far.
     pub fn written(&self) -> u64 {
         self.written

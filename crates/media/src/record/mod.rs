@@ -9,9 +9,10 @@
 //! by a crash; run it over the recordings directory at start-up.
 //!
 //! # Off the hot path
-//! The relay task copies each recorded RTP payload into a fixed-size frame (no heap allocation)
-//! and `try_send`s it into a bounded queue. When the queue is full the frame is dropped and
-//! counted ([`RecordingSummary::frames_dropped`], [`crate::RelayStats::recording_dropped`]);
+//! The relay task appends each recorded RTP payload, with its timestamp, SSRC and arrival time,
+//! to the recording's preallocated single-producer/single-consumer ring (`ring.rs`: no
+//! allocation, no lock, one release store per packet). When the ring is full the frame is
+//! dropped and counted ([`RecordingSummary::frames_dropped`], [`crate::RelayStats::recording_dropped`]);
 //! the packet itself is relayed as usual, so a slow disk never delays audio. Non-G.711 payloads
 //! (telephone-event, comfort noise, others) are not queued: they become silence. One recorder
 //! thread owns the WAV writers of every recording: every 100 ms it places each recording's
@@ -51,6 +52,7 @@
 
 mod align;
 mod repair;
+mod ring;
 mod tap;
 mod writer;
 
@@ -69,8 +71,8 @@ pub const CHANNELS: u16 = 2;
 /// How a recording is made. Every field has a default that suits a phone call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordingOptions {
-    /// Frames the queue between the relay and the writer holds (both channels together,
-    /// 100 frames per second at 20 ms). Default 256, about 2.5 s of disk stall.
+    /// 20 ms frames the ring between the relay and the writer holds (both channels together,
+    /// 100 frames per second). Default 256, about 2.5 s of disk stall, 46 KiB per recording.
     pub queue_frames: usize,
     /// How long the writer waits for reordered packets before writing. Default 160 ms.
     pub jitter: Duration,
@@ -114,7 +116,7 @@ pub struct RecordingSummary {
     pub paused: Vec<PausedSpan>,
     /// RTP frames whose audio went into the file.
     pub frames_written: u64,
-    /// Frames lost because the queue to the writer was full (the disk or writer was slow).
+    /// Frames lost because the ring to the writer was full (the disk or writer was slow).
     pub frames_dropped: u64,
     /// Frames that arrived after their place in the file was written (or were unusable).
     pub frames_late: u64,

@@ -1,13 +1,14 @@
-//! The relay side of a recording: copies recorded RTP payloads into fixed-size [`Frame`]s and
-//! `try_send`s them to the writer thread. Per packet: a header parse, one copy of at most
-//! [`MAX_PAYLOAD`] bytes, one non-blocking queue push. No allocation, no lock, no wake-up of
+//! The relay side of a recording: appends each recorded RTP payload with what places it on the
+//! time line to the recording's ring (`ring.rs`). Per packet: a header parse, one copy of the
+//! payload into preallocated words, one release store. No allocation, no lock, no wake-up of
 //! the writer (it polls), never a wait.
 
-use std::sync::mpsc::{Sender, SyncSender, TrySendError};
+use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::ring::{FrameHead, Producer};
 use super::RecordingSummary;
 use crate::g711::Codec;
 use crate::relay::MediaEvent;
@@ -34,7 +35,8 @@ impl Channel {
     }
 }
 
-/// One RTP packet's audio and what places it on the time line.
+/// One RTP packet's audio and what places it on the time line, as the recorder reads it back
+/// from the ring (one `Frame` reused for every record).
 #[derive(Clone, Copy)]
 pub(crate) struct Frame {
     pub arrival: Instant,
@@ -47,27 +49,17 @@ pub(crate) struct Frame {
 }
 
 impl Frame {
-    /// The frame for a G.711 packet; `None` for anything else (not RTP, other payload type,
-    /// empty or longer than [`MAX_PAYLOAD`]).
-    #[inline]
-    pub fn from_datagram(channel: Channel, datagram: &[u8], arrival: Instant) -> Option<Self> {
-        let packet = RtpPacket::parse(datagram).ok()?;
-        let codec = Codec::from_payload_type(packet.payload_type())?;
-        let audio = packet.payload();
-        if audio.is_empty() || audio.len() > MAX_PAYLOAD {
-            return None;
-        }
-        let mut frame = Frame {
+    /// A frame to read records into.
+    pub fn empty(arrival: Instant) -> Self {
+        Frame {
             arrival,
-            timestamp: packet.timestamp(),
-            ssrc: packet.ssrc(),
-            len: audio.len() as u16,
-            codec,
-            channel,
+            timestamp: 0,
+            ssrc: 0,
+            len: 0,
+            codec: Codec::Pcmu,
+            channel: Channel::Left,
             payload: [0; MAX_PAYLOAD],
-        };
-        frame.payload[..audio.len()].copy_from_slice(audio);
-        Some(frame)
+        }
     }
 
     pub fn audio(&self) -> &[u8] {
@@ -102,7 +94,9 @@ pub(crate) enum WriterControl {
 
 /// The two queue ends a started writer waits on, before a session has taken them.
 pub(crate) struct TapParts {
-    pub frames: SyncSender<Frame>,
+    pub frames: Producer,
+    /// Sample 0 of the recording: arrivals go into the ring relative to it.
+    pub start: Instant,
     pub control: Sender<WriterControl>,
 }
 
@@ -141,21 +135,34 @@ impl Tap {
         }
     }
 
-    /// Queue one packet's audio for `channel`, or count why not.
+    /// Queue one packet's audio for `channel`, or count why not: skipped unless it is G.711
+    /// RTP with 1 to [`MAX_PAYLOAD`] bytes of audio, dropped when the ring is full.
     #[inline]
     pub fn record(&mut self, channel: Channel, datagram: &[u8], now: Instant) {
         if self.paused {
             return;
         }
-        let Some(parts) = &self.parts else { return };
-        let Some(frame) = Frame::from_datagram(channel, datagram, now) else {
+        let Some(parts) = &mut self.parts else { return };
+        let Ok(packet) = RtpPacket::parse(datagram) else {
             self.skipped += 1;
             return;
         };
-        match parts.frames.try_send(frame) {
-            Ok(()) => {}
-            // Disconnected: the writer is gone (it only exits on stop), count it the same.
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => self.dropped += 1,
+        let audio = packet.payload();
+        let Some(codec) = Codec::from_payload_type(packet.payload_type())
+            .filter(|_| !audio.is_empty() && audio.len() <= MAX_PAYLOAD)
+        else {
+            self.skipped += 1;
+            return;
+        };
+        let head = FrameHead {
+            channel,
+            codec,
+            timestamp: packet.timestamp(),
+            ssrc: packet.ssrc(),
+            arrival: now.saturating_duration_since(parts.start),
+        };
+        if !parts.frames.push(&head, audio) {
+            self.dropped += 1;
         }
     }
 
@@ -224,8 +231,10 @@ impl Drop for Tap {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc::{channel, sync_channel};
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
 
+    use super::super::ring::{record_words, ring, Consumer};
     use super::*;
     use crate::rtp::RtpHeader;
 
@@ -245,25 +254,40 @@ mod tests {
         out
     }
 
-    fn tap(queue: usize) -> (Tap, std::sync::mpsc::Receiver<Frame>) {
-        let (frames, rx) = sync_channel(queue);
+    /// A tap whose ring holds `queue` frames of 160 bytes, and the ring's other end.
+    fn tap(queue: usize) -> (Tap, Consumer, Instant) {
+        let (frames, rx) = ring(queue * record_words(160));
         let (control, _control_rx) = channel();
         let (events, _) = mpsc::unbounded_channel();
-        let parts = TapParts { frames, control };
-        (Tap::new(parts, "t".into(), events), rx)
+        let start = Instant::now();
+        let parts = TapParts {
+            frames,
+            start,
+            control,
+        };
+        (Tap::new(parts, "t".into(), events), rx, start)
+    }
+
+    fn take(rx: &mut Consumer, start: Instant) -> Vec<Frame> {
+        let mut out = Vec::new();
+        rx.drain(start, &mut Frame::empty(start), |f| out.push(*f));
+        out
     }
 
     #[test]
     fn copies_g711_and_skips_other_payload_types() {
-        let (mut tap, rx) = tap(8);
-        let now = Instant::now();
+        let (mut tap, mut rx, start) = tap(8);
+        let now = start + Duration::from_millis(30);
         tap.record(Channel::Left, &packet(0, 160), now);
         tap.record(Channel::Right, &packet(8, 160), now);
         tap.record(Channel::Left, &packet(101, 4), now);
         tap.record(Channel::Left, &packet(13, 1), now);
         tap.record(Channel::Left, &packet(0, MAX_PAYLOAD + 1), now);
         tap.record(Channel::Left, b"not rtp", now);
-        let first = rx.try_recv().expect("PCMU frame");
+        let frames = take(&mut rx, start);
+        assert_eq!(frames.len(), 2);
+        let first = frames[0];
+        assert_eq!(first.arrival, now);
         assert_eq!(
             (
                 first.channel,
@@ -275,23 +299,23 @@ mod tests {
             (Channel::Left, Codec::Pcmu, 160, 1600, 42)
         );
         assert_eq!(first.audio(), &[0xd5; 160][..]);
-        assert_eq!(rx.try_recv().expect("PCMA frame").codec, Codec::Pcma);
-        assert!(rx.try_recv().is_err());
+        assert_eq!(frames[1].codec, Codec::Pcma);
+        assert_eq!(frames[1].channel, Channel::Right);
         assert_eq!((tap.skipped, tap.dropped()), (4, 0));
     }
 
     #[test]
     fn a_full_queue_drops_and_counts_without_waiting() {
-        let (mut tap, rx) = tap(2);
+        let (mut tap, mut rx, start) = tap(2);
         for _ in 0..5 {
             tap.record(Channel::Left, &packet(0, 160), Instant::now());
         }
         assert_eq!(tap.dropped(), 3);
-        assert_eq!(rx.try_iter().count(), 2);
+        assert_eq!(take(&mut rx, start).len(), 2);
         // Paused: nothing is queued, nothing is counted.
         tap.pause(Instant::now());
         tap.record(Channel::Left, &packet(0, 160), Instant::now());
-        assert_eq!(rx.try_iter().count(), 0);
+        assert_eq!(take(&mut rx, start).len(), 0);
         assert_eq!(tap.dropped(), 3);
     }
 }

@@ -18,6 +18,7 @@ use hound::{SampleFormat, WavSpec, WavWriter};
 use sha2::{Digest, Sha256};
 
 use super::align::{Aligner, SampleSink};
+use super::ring::{record_words, ring, Consumer};
 use super::tap::{Frame, Reply, TapParts, WriterControl};
 use super::{RecordError, RecordingOptions, RecordingSummary, CHANNELS, SAMPLE_RATE};
 use crate::relay::MediaEvent;
@@ -45,7 +46,8 @@ pub(crate) async fn start(path: PathBuf, opts: RecordingOptions) -> Result<TapPa
     let (wav, file) = tokio::task::spawn_blocking(move || open(&file_path))
         .await
         .map_err(|_| RecordError::SessionClosed)??;
-    let (frames_tx, frames) = mpsc::sync_channel(opts.queue_frames.max(1));
+    // Sized for 20 ms frames; a ring always takes at least one 60 ms frame.
+    let (frames_tx, frames) = ring(opts.queue_frames.max(1) * record_words(160));
     let (control_tx, control) = mpsc::channel();
     let rec = Recording::new(path, wav, Some(file), started, opts);
     submit(Job {
@@ -55,6 +57,7 @@ pub(crate) async fn start(path: PathBuf, opts: RecordingOptions) -> Result<TapPa
     })?;
     Ok(TapParts {
         frames: frames_tx,
+        start: started.0,
         control: control_tx,
     })
 }
@@ -62,7 +65,7 @@ pub(crate) async fn start(path: PathBuf, opts: RecordingOptions) -> Result<TapPa
 /// A recording the recorder thread looks after.
 struct Job {
     rec: Recording<BufWriter<File>>,
-    frames: Receiver<Frame>,
+    frames: Consumer,
     control: Receiver<WriterControl>,
 }
 
@@ -116,16 +119,21 @@ fn recorder_thread(inbox: &Receiver<Job>) {
                 Err(TryRecvError::Empty) => (None, false),
                 Err(TryRecvError::Disconnected) => (None, true),
             };
-            match job.rec.step(&job.frames, &job.control, first, disconnected) {
+            match job
+                .rec
+                .step(&mut job.frames, &job.control, first, disconnected)
+            {
                 None => i += 1,
                 Some(stop) => {
                     let Job {
-                        mut rec, frames, ..
+                        mut rec,
+                        mut frames,
+                        ..
                     } = jobs.swap_remove(i);
                     // Finalizing waits on the disk (fsync, reading the file back for its
                     // SHA-256): not on the thread the other recordings need.
                     let finish = move || {
-                        rec.take_frames(&frames);
+                        rec.take_frames(&mut frames);
                         rec.finish(stop);
                     };
                     if let Err(e) = std::thread::Builder::new()
@@ -224,6 +232,8 @@ pub(crate) struct Recording<W: Write + Seek> {
     /// Handle on the file for fsync after hound has finished with it.
     file: Option<File>,
     aligner: Aligner,
+    /// Where records are read into from the ring, one at a time.
+    frame: Box<Frame>,
     started: SystemTime,
     flush_every: Duration,
     /// When the header is next brought up to date on disk.
@@ -247,6 +257,7 @@ impl<W: Write + Seek> Recording<W> {
             },
             file,
             aligner: Aligner::new(start, opts.jitter),
+            frame: Box::new(Frame::empty(start)),
             started,
             flush_every: opts.flush_every,
             next_flush: Instant::now() + opts.flush_every,
@@ -256,7 +267,7 @@ impl<W: Write + Seek> Recording<W> {
 
     /// Run this recording alone on the calling thread until it stops (tests).
     #[cfg(test)]
-    fn run(mut self, frames: &Receiver<Frame>, control: &Receiver<WriterControl>) {
+    fn run(mut self, frames: &mut Consumer, control: &Receiver<WriterControl>) {
         loop {
             // Disconnected comes only once every message was received.
             let (first, disconnected) = match control.recv_timeout(POLL_EVERY) {
@@ -277,7 +288,7 @@ impl<W: Write + Seek> Recording<W> {
     /// is to stop (the caller takes the last frames and finishes it).
     fn step(
         &mut self,
-        frames: &Receiver<Frame>,
+        frames: &mut Consumer,
         control: &Receiver<WriterControl>,
         first: Option<WriterControl>,
         disconnected: bool,
@@ -329,14 +340,16 @@ impl<W: Write + Seek> Recording<W> {
         }
     }
 
-    fn take_frames(&mut self, frames: &Receiver<Frame>) {
-        for frame in frames.try_iter() {
-            if self.sink.wav.is_some() {
-                self.aligner.push(&frame, &mut self.sink);
+    fn take_frames(&mut self, frames: &mut Consumer) {
+        let start = self.aligner.start();
+        let (aligner, sink, discarded) = (&mut self.aligner, &mut self.sink, &mut self.discarded);
+        frames.drain(start, &mut self.frame, |frame| {
+            if sink.wav.is_some() {
+                aligner.push(frame, sink);
             } else {
-                self.discarded += 1;
+                *discarded += 1;
             }
-        }
+        });
     }
 
     fn finish(mut self, stop: Stop) {

@@ -60,12 +60,13 @@ fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
         (start, SystemTime::now()),
         RecordingOptions::default(),
     );
-    let (frames_tx, frames_rx) = mpsc::sync_channel(256);
+    let (frames_tx, mut frames_rx) = ring(256 * record_words(160));
     let (control_tx, control_rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || rec.run(&frames_rx, &control_rx));
+    let thread = std::thread::spawn(move || rec.run(&mut frames_rx, &control_rx));
     let (events, _events_rx) = tokio_mpsc::unbounded_channel();
     let parts = TapParts {
         frames: frames_tx,
+        start,
         control: control_tx,
     };
     let mut tap = Tap::new(parts, "disk".into(), events);
