@@ -46,7 +46,7 @@
 //! # Crash safety
 //! The file is created with `create_new` (a recording never overwrites anything) and its
 //! header is on disk at once; the header is rewritten with the current sizes about once a
-//! second (hound's `flush`), audio goes out in writes of at most half a second, and the file
+//! second, audio goes out in writes of at most half a second, and the file
 //! is fsynced when finished. After a crash the header may be stale (sizes of the last flush, or
 //! zero in the first second): [`repair`] recomputes them from the file length.
 
@@ -54,6 +54,7 @@ mod align;
 mod repair;
 mod ring;
 mod tap;
+mod wav;
 mod writer;
 
 use std::path::PathBuf;
@@ -147,8 +148,6 @@ pub enum RecordError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: cannot write the WAV header: {source}")]
-    Wav { path: PathBuf, source: hound::Error },
     #[error("{path} is not a WAV file that can be repaired: {reason}")]
     NotWav { path: PathBuf, reason: &'static str },
     #[error("the session is already recording")]

@@ -16,7 +16,7 @@
 //! recording's start, `len | codec << 16 | channel << 17`, then the payload packed eight bytes
 //! a word (little-endian, the last word zero-padded).
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,47 +31,71 @@ pub(crate) const fn record_words(len: usize) -> usize {
     HEADER_WORDS + len.div_ceil(8)
 }
 
+/// Largest ring, in words (8 MiB): positions are 32-bit counters that wrap.
+const MAX_WORDS: usize = 1 << 20;
+
 /// A position counter on a cache line of its own, so the producer's stores to `head` do not
 /// invalidate the line the consumer's `tail` is on, and the reverse.
 #[repr(align(64))]
-struct Padded(AtomicUsize);
+struct Padded(AtomicU32);
 
-struct Shared {
-    words: Box<[AtomicU64]>,
-    /// Words written so far (monotonic, wrapping); only the producer stores it.
-    head: Padded,
+/// What the producer stores, on the line the consumer reads once per look.
+#[repr(align(64))]
+struct HeadLine {
+    /// Words written so far (wrapping).
+    head: AtomicU32,
+    /// Set when a control message was sent or the producer is gone: the consumer looks at
+    /// the recording's control channel only then, not on every poll.
+    signal: AtomicBool,
+}
+
+struct Positions {
+    head: HeadLine,
     /// Words read so far; only the consumer stores it.
     tail: Padded,
 }
 
-/// Make a ring of `capacity` words (at least one record of [`MAX_PAYLOAD`] bytes).
+/// Make a ring of `capacity` words (at least one record of [`MAX_PAYLOAD`] bytes, at most
+/// 8 MiB).
 pub(crate) fn ring(capacity: usize) -> (Producer, Consumer) {
-    let capacity = capacity.max(record_words(MAX_PAYLOAD));
-    let shared = Arc::new(Shared {
-        words: (0..capacity).map(|_| AtomicU64::new(0)).collect(),
-        head: Padded(AtomicUsize::new(0)),
-        tail: Padded(AtomicUsize::new(0)),
+    let capacity = capacity.clamp(record_words(MAX_PAYLOAD), MAX_WORDS);
+    let words: Arc<[AtomicU64]> = (0..capacity).map(|_| AtomicU64::new(0)).collect();
+    let positions = Arc::new(Positions {
+        head: HeadLine {
+            head: AtomicU32::new(0),
+            signal: AtomicBool::new(false),
+        },
+        tail: Padded(AtomicU32::new(0)),
     });
     (
         Producer {
-            shared: Arc::clone(&shared),
+            words: Arc::clone(&words),
+            positions: Arc::clone(&positions),
             head: 0,
             tail: 0,
             at: 0,
         },
-        Consumer { shared, at: 0 },
+        Consumer {
+            words,
+            positions,
+            at: 0,
+        },
     )
 }
 
-/// The relay task's end.
+/// The relay task's end. Everything `push` reads is in here, in 40 bytes, so a packet costs
+/// the caller one cache line of state (the slice's length travels in the fat pointer, not
+/// behind it) besides the slots it writes.
+#[repr(C)]
 pub(crate) struct Producer {
-    shared: Arc<Shared>,
+    words: Arc<[AtomicU64]>,
+    positions: Arc<Positions>,
     /// Local copy of `head`.
-    head: usize,
+    head: u32,
     /// The consumer's position as last read; re-read only when the ring looks full.
-    tail: usize,
+    tail: u32,
     /// Index of the next word to write (`head` modulo the capacity).
-    at: usize,
+    at: u32,
 }
 
 /// What a record says besides its payload.
@@ -93,10 +117,11 @@ impl Producer {
         if payload.is_empty() || payload.len() > MAX_PAYLOAD {
             return false;
         }
-        let capacity = self.shared.words.len();
-        let need = record_words(payload.len());
+        // Both fit in u32: capacity is at most MAX_WORDS, a record at most 63 words.
+        let capacity = self.words.len() as u32;
+        let need = record_words(payload.len()) as u32;
         if capacity - self.head.wrapping_sub(self.tail) < need {
-            self.tail = self.shared.tail.0.load(Ordering::Acquire);
+            self.tail = self.positions.tail.0.load(Ordering::Acquire);
             if capacity - self.head.wrapping_sub(self.tail) < need {
                 return false;
             }
@@ -126,23 +151,37 @@ impl Producer {
             self.put(u64::from_le_bytes(bytes));
         }
         self.head = self.head.wrapping_add(need);
-        self.shared.head.0.store(self.head, Ordering::Release);
+        self.positions.head.head.store(self.head, Ordering::Release);
         true
+    }
+
+    /// Tell the consumer to look at its control channel (call after sending on it).
+    pub fn signal(&self) {
+        self.positions.head.signal.store(true, Ordering::Release);
     }
 
     #[inline(always)]
     fn put(&mut self, word: u64) {
-        self.shared.words[self.at].store(word, Ordering::Relaxed);
+        self.words[self.at as usize].store(word, Ordering::Relaxed);
         self.at += 1;
-        if self.at == self.shared.words.len() {
+        if self.at as usize == self.words.len() {
             self.at = 0;
         }
     }
 }
 
+impl Drop for Producer {
+    fn drop(&mut self) {
+        // Gone without a word (a recording the session never took): the consumer looks at
+        // the control channel and finds it closed.
+        self.signal();
+    }
+}
+
 /// The recorder's end.
 pub(crate) struct Consumer {
-    shared: Arc<Shared>,
+    words: Arc<[AtomicU64]>,
+    positions: Arc<Positions>,
     /// Index of the next word to read.
     at: usize,
 }
@@ -157,8 +196,8 @@ impl Consumer {
         frame: &mut Frame,
         mut each: impl FnMut(&Frame),
     ) -> u64 {
-        let head = self.shared.head.0.load(Ordering::Acquire);
-        let mut tail = self.shared.tail.0.load(Ordering::Relaxed);
+        let head = self.positions.head.head.load(Ordering::Acquire);
+        let mut tail = self.positions.tail.0.load(Ordering::Relaxed);
         let mut count = 0;
         while tail != head {
             let first = self.get();
@@ -185,19 +224,27 @@ impl Consumer {
             for chunk in frame.payload[..len.div_ceil(8) * 8].chunks_exact_mut(8) {
                 chunk.copy_from_slice(&self.get().to_le_bytes());
             }
-            tail = tail.wrapping_add(record_words(len));
+            tail = tail.wrapping_add(record_words(len) as u32);
             each(frame);
             count += 1;
         }
-        self.shared.tail.0.store(tail, Ordering::Release);
+        self.positions.tail.0.store(tail, Ordering::Release);
         count
+    }
+
+    /// Whether [`Producer::signal`] was called (or the producer dropped) since the last time;
+    /// clears it.
+    pub fn take_signal(&self) -> bool {
+        // Cheap test first: the swap would take the line from the producer every look.
+        self.positions.head.signal.load(Ordering::Relaxed)
+            && self.positions.head.signal.swap(false, Ordering::Acquire)
     }
 
     #[inline(always)]
     fn get(&mut self) -> u64 {
-        let word = self.shared.words[self.at].load(Ordering::Relaxed);
+        let word = self.words[self.at].load(Ordering::Relaxed);
         self.at += 1;
-        if self.at == self.shared.words.len() {
+        if self.at == self.words.len() {
             self.at = 0;
         }
         word

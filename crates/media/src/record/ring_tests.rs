@@ -157,3 +157,14 @@ fn a_consumer_slower_than_the_producer_loses_whole_records_only() {
     assert_eq!(received.len() as u32 + refused, N);
     assert!(received.windows(2).all(|w| w[0] < w[1]), "order kept");
 }
+
+#[test]
+fn the_signal_is_seen_once_and_a_dropped_producer_raises_it() {
+    let (tx, rx) = ring(1024);
+    assert!(!rx.take_signal());
+    tx.signal();
+    assert!(rx.take_signal());
+    assert!(!rx.take_signal(), "cleared by the first look");
+    drop(tx);
+    assert!(rx.take_signal());
+}
