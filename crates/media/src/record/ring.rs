@@ -4,17 +4,23 @@
 //! Why not a channel of fixed-size frames: every `try_send` copied a 520-byte frame (zeroed
 //! first) into a cold slot, nine cache lines per packet, and the 500 queues of a busy switch
 //! spanned 66 MB. Here a 20 ms G.711 packet costs 23 words (184 bytes, three cache lines),
-//! written once, and publishing it is one release store: no read-modify-write, no lock, no
-//! allocation, and the consumer's position is re-read only when the ring looks full.
+//! written once, with no read-modify-write, no lock and no allocation. A record is published
+//! by its own first word (a release store of a stamp that says "a record starts here, at this
+//! position"), so there is no shared head counter whose cache line every packet would have
+//! to fetch; the consumer's position is re-read only when the ring looks full.
 //!
-//! Safe code only: the slots are `AtomicU64`s written and read with relaxed ordering (plain
-//! moves on the platforms we run on); the release store of `head` after a record's words and
-//! the acquire load of it before reading them order the words, the same pair on `tail` hands
-//! the space back.
+//! Safe code only: the slots are `AtomicU64`s. The producer writes a record's other words
+//! with relaxed stores, then its first word with a release store; the consumer loads a first
+//! word with acquire and, if its stamp is the one expected at that position, reads the rest.
+//! A stale first word from the previous lap carries a stamp one capacity lower, so it never
+//! matches, and the word after each record is set to a value that cannot match before the
+//! record is published, so a stale word (a payload word the network chose, say) is never
+//! taken for a record either. The consumer hands space back with a release store of `tail`, once per drain.
 //!
-//! Record layout, in 64-bit words: `timestamp | ssrc << 32`, arrival in nanoseconds since the
-//! recording's start, `len | codec << 16 | channel << 17`, then the payload packed eight bytes
-//! a word (little-endian, the last word zero-padded).
+//! Record layout, in 64-bit words: `stamp | len << 32 | codec << 48 | channel << 49` (stamp:
+//! the record's position in words since the start, plus one, modulo 2^32), `timestamp |
+//! ssrc << 32`, arrival in nanoseconds since the recording's start, then the payload packed
+//! eight bytes a word (little-endian, the last word zero-padded).
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -39,33 +45,23 @@ const MAX_WORDS: usize = 1 << 20;
 #[repr(align(64))]
 struct Padded(AtomicU32);
 
-/// What the producer stores, on the line the consumer reads once per look.
-#[repr(align(64))]
-struct HeadLine {
-    /// Words written so far (wrapping).
-    head: AtomicU32,
+struct Positions {
+    /// Words read so far (wrapping); only the consumer stores it.
+    tail: Padded,
     /// Set when a control message was sent or the producer is gone: the consumer looks at
     /// the recording's control channel only then, not on every poll.
     signal: AtomicBool,
 }
 
-struct Positions {
-    head: HeadLine,
-    /// Words read so far; only the consumer stores it.
-    tail: Padded,
-}
-
-/// Make a ring of `capacity` words (at least one record of [`MAX_PAYLOAD`] bytes, at most
-/// 8 MiB).
+/// Make a ring for `capacity` words of records (at least one record of [`MAX_PAYLOAD`]
+/// bytes, at most 8 MiB).
 pub(crate) fn ring(capacity: usize) -> (Producer, Consumer) {
-    let capacity = capacity.clamp(record_words(MAX_PAYLOAD), MAX_WORDS);
+    // One word more for the end marker after the last record.
+    let capacity = capacity.clamp(record_words(MAX_PAYLOAD), MAX_WORDS) + 1;
     let words: Arc<[AtomicU64]> = (0..capacity).map(|_| AtomicU64::new(0)).collect();
     let positions = Arc::new(Positions {
-        head: HeadLine {
-            head: AtomicU32::new(0),
-            signal: AtomicBool::new(false),
-        },
         tail: Padded(AtomicU32::new(0)),
+        signal: AtomicBool::new(false),
     });
     (
         Producer {
@@ -78,6 +74,7 @@ pub(crate) fn ring(capacity: usize) -> (Producer, Consumer) {
         Consumer {
             words,
             positions,
+            tail: 0,
             at: 0,
         },
     )
@@ -90,7 +87,7 @@ pub(crate) fn ring(capacity: usize) -> (Producer, Consumer) {
 pub(crate) struct Producer {
     words: Arc<[AtomicU64]>,
     positions: Arc<Positions>,
-    /// Local copy of `head`.
+    /// Words written so far (wrapping).
     head: u32,
     /// The consumer's position as last read; re-read only when the ring looks full.
     tail: u32,
@@ -117,12 +114,14 @@ impl Producer {
         if payload.is_empty() || payload.len() > MAX_PAYLOAD {
             return false;
         }
-        // Both fit in u32: capacity is at most MAX_WORDS, a record at most 63 words.
-        let capacity = self.words.len() as u32;
+        let capacity = self.words.len();
+        // Both fit in u32: capacity is at most MAX_WORDS, a record at most 63 words. One word
+        // more than the record: the end marker after it.
         let need = record_words(payload.len()) as u32;
-        if capacity - self.head.wrapping_sub(self.tail) < need {
+        let fits = |tail: u32| capacity as u32 - self.head.wrapping_sub(tail) > need;
+        if !fits(self.tail) {
             self.tail = self.positions.tail.0.load(Ordering::Acquire);
-            if capacity - self.head.wrapping_sub(self.tail) < need {
+            if !fits(self.tail) {
                 return false;
             }
         }
@@ -135,38 +134,45 @@ impl Producer {
             Channel::Right => 1,
         };
         let nanos = u64::try_from(head.arrival.as_nanos()).unwrap_or(u64::MAX);
-        self.put(u64::from(head.timestamp) | u64::from(head.ssrc) << 32);
-        self.put(nanos);
-        self.put(payload.len() as u64 | codec << 16 | channel << 17);
+        let first_at = self.at as usize;
+        let mut at = next(first_at, capacity);
+        let mut put = |word: u64| {
+            self.words[at].store(word, Ordering::Relaxed);
+            at = next(at, capacity);
+        };
+        put(u64::from(head.timestamp) | u64::from(head.ssrc) << 32);
+        put(nanos);
         let mut chunks = payload.chunks_exact(8);
         for chunk in &mut chunks {
             let mut bytes = [0u8; 8];
             bytes.copy_from_slice(chunk);
-            self.put(u64::from_le_bytes(bytes));
+            put(u64::from_le_bytes(bytes));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             let mut bytes = [0u8; 8];
             bytes[..rest.len()].copy_from_slice(rest);
-            self.put(u64::from_le_bytes(bytes));
+            put(u64::from_le_bytes(bytes));
         }
-        self.head = self.head.wrapping_add(need);
-        self.positions.head.head.store(self.head, Ordering::Release);
+        // The end marker where the next record will start: whatever stale word of an earlier
+        // lap is there (a payload word, say, which the network chose) must not pass for a
+        // record before the next one is really written.
+        let end = self.head.wrapping_add(need);
+        self.words[at].store(u64::from(!stamp(end)), Ordering::Relaxed);
+        self.at = at as u32;
+        // Published: the words above are visible to whoever sees this one.
+        let first = u64::from(stamp(self.head))
+            | (payload.len() as u64) << 32
+            | codec << 48
+            | channel << 49;
+        self.words[first_at].store(first, Ordering::Release);
+        self.head = end;
         true
     }
 
     /// Tell the consumer to look at its control channel (call after sending on it).
     pub fn signal(&self) {
-        self.positions.head.signal.store(true, Ordering::Release);
-    }
-
-    #[inline(always)]
-    fn put(&mut self, word: u64) {
-        self.words[self.at as usize].store(word, Ordering::Relaxed);
-        self.at += 1;
-        if self.at as usize == self.words.len() {
-            self.at = 0;
-        }
+        self.positions.signal.store(true, Ordering::Release);
     }
 }
 
@@ -182,7 +188,9 @@ impl Drop for Producer {
 pub(crate) struct Consumer {
     words: Arc<[AtomicU64]>,
     positions: Arc<Positions>,
-    /// Index of the next word to read.
+    /// Words read so far (wrapping); published to `positions.tail` after each drain.
+    tail: u32,
+    /// Index of the next word to read (`tail` modulo the capacity).
     at: usize,
 }
 
@@ -196,39 +204,48 @@ impl Consumer {
         frame: &mut Frame,
         mut each: impl FnMut(&Frame),
     ) -> u64 {
-        let head = self.positions.head.head.load(Ordering::Acquire);
-        let mut tail = self.positions.tail.0.load(Ordering::Relaxed);
+        let capacity = self.words.len();
         let mut count = 0;
-        while tail != head {
-            let first = self.get();
-            let nanos = self.get();
-            let meta = self.get();
-            let len = (meta & 0xFFFF) as usize;
-            frame.timestamp = first as u32;
-            frame.ssrc = (first >> 32) as u32;
-            frame.arrival = start + Duration::from_nanos(nanos);
-            frame.codec = if meta >> 16 & 1 == 0 {
+        loop {
+            let first = self.words[self.at].load(Ordering::Acquire);
+            if first as u32 != stamp(self.tail) {
+                break;
+            }
+            // The producer never writes more than MAX_PAYLOAD; clamp anyway so a bug there
+            // cannot make an index out of range.
+            let len = ((first >> 32) as usize & 0xFFFF).min(MAX_PAYLOAD);
+            frame.codec = if first >> 48 & 1 == 0 {
                 Codec::Pcmu
             } else {
                 Codec::Pcma
             };
-            frame.channel = if meta >> 17 & 1 == 0 {
+            frame.channel = if first >> 49 & 1 == 0 {
                 Channel::Left
             } else {
                 Channel::Right
             };
-            // The producer never writes more than MAX_PAYLOAD; clamp anyway so a bug there
-            // cannot make this index out of range.
-            let len = len.min(MAX_PAYLOAD);
+            let mut at = next(self.at, capacity);
+            let mut get = || {
+                let word = self.words[at].load(Ordering::Relaxed);
+                at = next(at, capacity);
+                word
+            };
+            let rtp = get();
+            frame.timestamp = rtp as u32;
+            frame.ssrc = (rtp >> 32) as u32;
+            frame.arrival = start + Duration::from_nanos(get());
             frame.len = len as u16;
             for chunk in frame.payload[..len.div_ceil(8) * 8].chunks_exact_mut(8) {
-                chunk.copy_from_slice(&self.get().to_le_bytes());
+                chunk.copy_from_slice(&get().to_le_bytes());
             }
-            tail = tail.wrapping_add(record_words(len) as u32);
+            self.at = at;
+            self.tail = self.tail.wrapping_add(record_words(len) as u32);
             each(frame);
             count += 1;
         }
-        self.positions.tail.0.store(tail, Ordering::Release);
+        if count > 0 {
+            self.positions.tail.0.store(self.tail, Ordering::Release);
+        }
         count
     }
 
@@ -236,19 +253,24 @@ impl Consumer {
     /// clears it.
     pub fn take_signal(&self) -> bool {
         // Cheap test first: the swap would take the line from the producer every look.
-        self.positions.head.signal.load(Ordering::Relaxed)
-            && self.positions.head.signal.swap(false, Ordering::Acquire)
+        self.positions.signal.load(Ordering::Relaxed)
+            && self.positions.signal.swap(false, Ordering::Acquire)
     }
+}
 
-    #[inline(always)]
-    fn get(&mut self) -> u64 {
-        let word = self.words[self.at].load(Ordering::Relaxed);
-        self.at += 1;
-        if self.at == self.words.len() {
-            self.at = 0;
-        }
-        word
+/// The index after `at` in a ring of `capacity` words.
+#[inline(always)]
+fn next(at: usize, capacity: usize) -> usize {
+    if at + 1 == capacity {
+        0
+    } else {
+        at + 1
     }
+}
+
+/// What the first word of a record at `position` (in words since the start) says.
+fn stamp(position: u32) -> u32 {
+    position.wrapping_add(1)
 }
 
 #[cfg(test)]

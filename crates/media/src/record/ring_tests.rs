@@ -168,3 +168,34 @@ fn the_signal_is_seen_once_and_a_dropped_producer_raises_it() {
     drop(tx);
     assert!(rx.take_signal());
 }
+
+/// Regression: with records of different lengths, the consumer's next position in a later
+/// lap can fall on a stale payload word, which the network chose.
+#[test]
+fn a_stale_payload_word_never_passes_for_a_record() {
+    let (mut tx, mut rx) = ring(100);
+    let capacity = tx.words.len() as u64;
+    let start = Instant::now();
+    // Lap 1: one big record whose every payload word looks like the first word of a
+    // 160-byte record at its own position one lap later.
+    let mut forged = Vec::new();
+    for k in 0..(MAX_PAYLOAD / 8) as u64 {
+        let position = capacity + 3 + k;
+        forged.extend_from_slice(&((position + 1) | 160 << 32).to_le_bytes());
+    }
+    assert!(tx.push(&head(0, Channel::Left, Codec::Pcmu), &forged));
+    assert_eq!(drain_all(&mut rx, start).len(), 1);
+    // Lap 2 and on: 160-byte records, each drained on its own, land the consumer on those
+    // stale words.
+    for ts in 1..20 {
+        assert!(tx.push(&head(ts, Channel::Left, Codec::Pcmu), &payload(ts, 160)));
+        let frames = drain_all(&mut rx, start);
+        assert_eq!(frames.len(), 1, "record {ts}");
+        check(
+            &frames[0],
+            start,
+            &head(ts, Channel::Left, Codec::Pcmu),
+            160,
+        );
+    }
+}
