@@ -73,7 +73,8 @@ pub const CHANNELS: u16 = 2;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordingOptions {
     /// 20 ms frames the ring between the relay and the writer holds (both channels together,
-    /// 100 frames per second). Default 256, about 2.5 s of disk stall, 46 KiB per recording.
+    /// 100 frames per second). Default 256, about 2.5 s of disk stall, 46 KiB per recording;
+    /// at least one 60 ms frame, at most 8 MiB.
     pub queue_frames: usize,
     /// How long the writer waits for reordered packets before writing. Default 160 ms.
     pub jitter: Duration,
