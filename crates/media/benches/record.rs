@@ -79,15 +79,24 @@ fn relay_thread(
             recorded_frames: 0,
             dropped_frames: 0,
         };
-        for s in &sessions {
-            report.forwarded += s.stats().await.forwarded_packets();
-            if let Some(summary) = s.stop_recording().await {
+        // All at once: a stop waits for the recorder's next look (up to 100 ms), one after
+        // the other that took most of a minute at 500 calls.
+        let mut ending = tokio::task::JoinSet::new();
+        for s in sessions {
+            ending.spawn(async move {
+                let forwarded = s.stats().await.forwarded_packets();
+                let summary = s.stop_recording().await;
+                s.close().await;
+                (forwarded, summary)
+            });
+        }
+        while let Some(ended) = ending.join_next().await {
+            let (forwarded, summary) = ended.expect("session task");
+            report.forwarded += forwarded;
+            if let Some(summary) = summary {
                 report.recorded_frames += summary.frames_written;
                 report.dropped_frames += summary.frames_dropped;
             }
-        }
-        for s in sessions {
-            s.close().await;
         }
         report
     })

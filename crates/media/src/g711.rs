@@ -49,6 +49,15 @@ impl Codec {
             Codec::Pcma => alaw_decode(code),
         }
     }
+
+    /// The linear value of every code, indexed by code: for decoding a whole payload with one
+    /// codec match instead of one per sample.
+    pub fn decode_table(self) -> &'static [i16; 256] {
+        match self {
+            Codec::Pcmu => &ULAW_TABLE,
+            Codec::Pcma => &ALAW_TABLE,
+        }
+    }
 }
 
 /// µ-law bias added before the segment search (0x84 in the 16-bit domain).

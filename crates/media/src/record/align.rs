@@ -2,7 +2,6 @@
 //! Pure: times come in with the frames and calls, nothing reads a clock. The rules are in the
 //! module documentation of `record`.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::tap::Frame;
@@ -16,7 +15,10 @@ const MAX_SLIP: u64 = 160;
 const MAX_PENDING: u64 = 3 * SAMPLE_RATE as u64;
 
 /// Samples handed to the sink at once, at most.
-const CHUNK: u64 = 2048;
+const CHUNK: usize = 2048;
+
+/// What a gap without audio is written from.
+static SILENCE: [[i16; 2]; CHUNK] = [[0; 2]; CHUNK];
 
 /// Where settled samples go, in order, a chunk at a time.
 pub(crate) trait SampleSink {
@@ -59,16 +61,16 @@ pub(crate) struct Aligner {
     jitter: u64,
     /// Samples (per channel) handed to the sink.
     written: u64,
-    /// Samples from `written` on, not settled yet.
-    pending: VecDeque<[i16; 2]>,
+    /// Samples from `written` on, not settled yet: index 0 is position `written`. A plain
+    /// vector, so settled samples go to the sink as slices of it; what stays is moved to the
+    /// front after each write (at most the jitter window, a few kilobytes).
+    pending: Vec<[i16; 2]>,
     clocks: [Option<Clock>; 2],
     /// End of the newest audio placed on each channel.
     ends: [u64; 2],
     spans: Vec<Span>,
     /// First span that may still cover a position at or after `written`.
     span_cursor: usize,
-    /// Reused for each chunk handed to the sink.
-    chunk: Vec<[i16; 2]>,
     pub counters: AlignCounters,
 }
 
@@ -78,14 +80,18 @@ impl Aligner {
             start,
             jitter: samples_in(jitter),
             written: 0,
-            pending: VecDeque::with_capacity(2 * SAMPLE_RATE as usize),
+            pending: Vec::with_capacity(2 * SAMPLE_RATE as usize),
             clocks: [None; 2],
             ends: [0; 2],
             spans: Vec::new(),
             span_cursor: 0,
-            chunk: Vec::with_capacity(CHUNK as usize),
             counters: AlignCounters::default(),
         }
+    }
+
+    /// Sample 0 of the recording.
+    pub fn start(&self) -> Instant {
+        self.start
     }
 
     /// Samples per channel written so far.
@@ -118,8 +124,13 @@ impl Aligner {
             self.pending.resize(needed, [0, 0]);
         }
         let c = frame.channel.index();
-        for (i, &code) in audio.iter().enumerate() {
-            self.pending[offset as usize + i][c] = frame.codec.decode(code);
+        let table = frame.codec.decode_table();
+        let offset = offset as usize;
+        for (pair, &code) in self.pending[offset..offset + audio.len()]
+            .iter_mut()
+            .zip(audio)
+        {
+            pair[c] = table[usize::from(code)];
         }
         self.ends[c] = self.ends[c].max(end);
         self.counters.placed += 1;
@@ -240,29 +251,55 @@ impl Aligner {
             .collect()
     }
 
+    /// Hand the sink everything before `target`: held samples (silenced where paused), then
+    /// silence for a gap beyond them.
     fn advance_to(&mut self, target: u64, sink: &mut impl SampleSink) {
+        if target <= self.written {
+            return;
+        }
+        let from = self.written;
+        let held = usize::try_from(target - from)
+            .unwrap_or(usize::MAX)
+            .min(self.pending.len());
+        self.silence_paused(from, held);
+        for chunk in self.pending[..held].chunks(CHUNK) {
+            sink.pairs(chunk);
+        }
+        self.pending.drain(..held);
+        self.written += held as u64;
+        // Past the held samples there is no audio: silence, paused or not.
         while self.written < target {
-            let n = (target - self.written).min(CHUNK);
-            self.chunk.clear();
-            for _ in 0..n {
-                let pair = self.pending.pop_front().unwrap_or([0, 0]);
-                let paused = self.paused_at(self.written);
-                self.chunk.push(if paused { [0, 0] } else { pair });
-                self.written += 1;
+            let n = usize::try_from(target - self.written)
+                .unwrap_or(CHUNK)
+                .min(CHUNK);
+            sink.pairs(&SILENCE[..n]);
+            self.written += n as u64;
+        }
+        self.skip_spans_before(self.written);
+    }
+
+    /// Zero the `len` held samples from position `from` that fall in a paused span.
+    fn silence_paused(&mut self, from: u64, len: usize) {
+        let to = from + len as u64;
+        for span in &self.spans[self.span_cursor..] {
+            if span.start >= to {
+                break;
             }
-            sink.pairs(&self.chunk);
+            let (a, b) = (span.start.max(from), span.end.unwrap_or(u64::MAX).min(to));
+            if a < b {
+                self.pending[(a - from) as usize..(b - from) as usize].fill([0, 0]);
+            }
         }
     }
 
-    /// Whether `position` is in a paused span; positions must not go backwards.
-    fn paused_at(&mut self, position: u64) -> bool {
+    /// Move the span cursor past spans that end at or before `position`.
+    fn skip_spans_before(&mut self, position: u64) {
         while let Some(span) = self.spans.get(self.span_cursor) {
             match span.end {
                 Some(end) if end <= position => self.span_cursor += 1,
-                _ => return span.start <= position,
+                _ => break,
             }
         }
-        false
     }
 }
 

@@ -9,9 +9,10 @@
 //! by a crash; run it over the recordings directory at start-up.
 //!
 //! # Off the hot path
-//! The relay task copies each recorded RTP payload into a fixed-size frame (no heap allocation)
-//! and `try_send`s it into a bounded queue. When the queue is full the frame is dropped and
-//! counted ([`RecordingSummary::frames_dropped`], [`crate::RelayStats::recording_dropped`]);
+//! The relay task appends each recorded RTP payload, with its timestamp, SSRC and arrival time,
+//! to the recording's preallocated single-producer/single-consumer ring (`ring.rs`: no
+//! allocation, no lock, one release store per packet). When the ring is full the frame is
+//! dropped and counted ([`RecordingSummary::frames_dropped`], [`crate::RelayStats::recording_dropped`]);
 //! the packet itself is relayed as usual, so a slow disk never delays audio. Non-G.711 payloads
 //! (telephone-event, comfort noise, others) are not queued: they become silence. One recorder
 //! thread owns the WAV writers of every recording: every 100 ms it places each recording's
@@ -45,13 +46,15 @@
 //! # Crash safety
 //! The file is created with `create_new` (a recording never overwrites anything) and its
 //! header is on disk at once; the header is rewritten with the current sizes about once a
-//! second (hound's `flush`), audio goes out in writes of at most half a second, and the file
+//! second, audio goes out in writes of at most half a second, and the file
 //! is fsynced when finished. After a crash the header may be stale (sizes of the last flush, or
 //! zero in the first second): [`repair`] recomputes them from the file length.
 
 mod align;
 mod repair;
+mod ring;
 mod tap;
+mod wav;
 mod writer;
 
 use std::path::PathBuf;
@@ -69,8 +72,9 @@ pub const CHANNELS: u16 = 2;
 /// How a recording is made. Every field has a default that suits a phone call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordingOptions {
-    /// Frames the queue between the relay and the writer holds (both channels together,
-    /// 100 frames per second at 20 ms). Default 256, about 2.5 s of disk stall.
+    /// 20 ms frames the ring between the relay and the writer holds (both channels together,
+    /// 100 frames per second). Default 256, about 2.5 s of disk stall, 46 KiB per recording;
+    /// at least one 60 ms frame, at most 8 MiB.
     pub queue_frames: usize,
     /// How long the writer waits for reordered packets before writing. Default 160 ms.
     pub jitter: Duration,
@@ -114,7 +118,7 @@ pub struct RecordingSummary {
     pub paused: Vec<PausedSpan>,
     /// RTP frames whose audio went into the file.
     pub frames_written: u64,
-    /// Frames lost because the queue to the writer was full (the disk or writer was slow).
+    /// Frames lost because the ring to the writer was full (the disk or writer was slow).
     pub frames_dropped: u64,
     /// Frames that arrived after their place in the file was written (or were unusable).
     pub frames_late: u64,
@@ -145,8 +149,6 @@ pub enum RecordError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: cannot write the WAV header: {source}")]
-    Wav { path: PathBuf, source: hound::Error },
     #[error("{path} is not a WAV file that can be repaired: {reason}")]
     NotWav { path: PathBuf, reason: &'static str },
     #[error("the session is already recording")]

@@ -32,11 +32,8 @@ fn read_all(path: &Path) -> Result<Vec<i16>, hound::Error> {
 /// A recording as the recorder writes it, finalized.
 fn good_file(path: &Path, pairs: &[[i16; 2]]) {
     let (mut wav, _) = open(path).expect("create");
-    for &[l, r] in pairs {
-        wav.write_sample(l).expect("write");
-        wav.write_sample(r).expect("write");
-    }
-    wav.finalize().expect("finalize");
+    wav.pairs(pairs).expect("write");
+    wav.flush().expect("finalize");
 }
 
 #[test]
@@ -78,9 +75,8 @@ fn a_crashed_writer_leaves_a_file_that_repair_makes_whole() {
     // 3 s: more than the writer buffers.
     let pairs = samples(24_000);
     let (mut wav, file) = open(&tmp.0).expect("create");
-    for &[l, r] in &pairs {
-        wav.write_sample(l).expect("write");
-        wav.write_sample(r).expect("write");
+    for chunk in pairs.chunks(2048) {
+        wav.pairs(chunk).expect("write");
     }
     // The process dies: no flush, no finalize, the buffered tail never reaches the disk.
     std::mem::forget(wav);
@@ -109,19 +105,11 @@ fn a_partial_last_frame_is_cut_off_and_a_stale_size_grows() {
     let tmp = TempPath::new("partial");
     let pairs = samples(1000);
     let (mut wav, _file) = open(&tmp.0).expect("create");
-    for &[l, r] in &pairs[..500] {
-        wav.write_sample(l).expect("write");
-        wav.write_sample(r).expect("write");
-    }
-    // The header says 500 frames (a flush), then 500 more frames and half a frame follow.
+    wav.pairs(&pairs[..500]).expect("write");
+    // The header says 500 frames (a flush), then 500 more frames and half a frame follow:
+    // what a crash in the middle of a write could leave.
     wav.flush().expect("flush");
-    for &[l, r] in &pairs[500..] {
-        wav.write_sample(l).expect("write");
-        wav.write_sample(r).expect("write");
-    }
-    wav.write_sample(7i16).expect("write");
-    std::mem::forget(wav);
-    // hound's BufWriter tail is gone with the writer; write what a real crash could leave.
+    drop(wav);
     let mut bytes = std::fs::read(&tmp.0).expect("read");
     bytes.truncate(44 + 2000);
     for &[l, r] in &pairs[500..] {

@@ -1,5 +1,5 @@
 //! The recorder thread: one thread for every recording of the process owns their WAV writers,
-//! polls their frame queues every [`POLL_EVERY`], runs each [`Aligner`], keeps the headers
+//! polls their frame rings every [`POLL_EVERY`], runs each [`Aligner`], keeps the headers
 //! current on disk; a finished recording is finalized (fsync, SHA-256) on a short-lived thread
 //! of its own so the others are not held up, and reports its [`RecordingSummary`].
 //! One thread rather than one per recording: wake-ups were most of the recorder's CPU cost.
@@ -8,34 +8,30 @@
 
 use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use hound::{SampleFormat, WavSpec, WavWriter};
 use sha2::{Digest, Sha256};
 
 use super::align::{Aligner, SampleSink};
+use super::ring::{record_words, ring, Consumer};
 use super::tap::{Frame, Reply, TapParts, WriterControl};
+use super::wav::WavOut;
 use super::{RecordError, RecordingOptions, RecordingSummary, CHANNELS, SAMPLE_RATE};
 use crate::relay::MediaEvent;
 
-/// How often the recorder thread looks at the frame queues. Pause, resume and stop are seen at
-/// the next look too; the default queue holds 2.5 s.
+/// How often the recorder thread looks at the frame rings. Pause, resume and stop are seen at
+/// the next look too (a stop waits up to this long); the default ring holds 2.5 s.
+///
+/// The trade-off: a longer interval means fewer looks per recording (the fixed cost of a look:
+/// its ring, aligner and file state out of cache) but more audio held in memory (the aligner
+/// holds the jitter window plus one interval, 8 KiB per recording at 100 ms) and slower stops.
+/// Measured at 500 calls (docs/benchmarks.md): 200 ms cost 0.43–0.66 µs of recorder CPU per
+/// packet against 0.51–0.55 µs at 100 ms, inside the noise, so 100 ms stays.
 const POLL_EVERY: Duration = Duration::from_millis(100);
-
-/// Half a second of audio: few writes, and at most this much is lost in a crash; data that
-/// reached the disk after the last header update is what [`super::repair`] recovers.
-const WRITE_BUFFER: usize = 16 * 1024;
-
-const SPEC: WavSpec = WavSpec {
-    channels: CHANNELS,
-    sample_rate: SAMPLE_RATE,
-    bits_per_sample: 16,
-    sample_format: SampleFormat::Int,
-};
 
 /// Create the file (never over an existing one) and hand the recording to the recorder thread;
 /// the returned parts go to the relay task, which makes them a `Tap`.
@@ -45,7 +41,8 @@ pub(crate) async fn start(path: PathBuf, opts: RecordingOptions) -> Result<TapPa
     let (wav, file) = tokio::task::spawn_blocking(move || open(&file_path))
         .await
         .map_err(|_| RecordError::SessionClosed)??;
-    let (frames_tx, frames) = mpsc::sync_channel(opts.queue_frames.max(1));
+    // Sized for 20 ms frames; a ring always takes at least one 60 ms frame.
+    let (frames_tx, frames) = ring(opts.queue_frames.max(1) * record_words(160));
     let (control_tx, control) = mpsc::channel();
     let rec = Recording::new(path, wav, Some(file), started, opts);
     submit(Job {
@@ -55,14 +52,15 @@ pub(crate) async fn start(path: PathBuf, opts: RecordingOptions) -> Result<TapPa
     })?;
     Ok(TapParts {
         frames: frames_tx,
+        start: started.0,
         control: control_tx,
     })
 }
 
 /// A recording the recorder thread looks after.
 struct Job {
-    rec: Recording<BufWriter<File>>,
-    frames: Receiver<Frame>,
+    rec: Recording<File>,
+    frames: Consumer,
     control: Receiver<WriterControl>,
 }
 
@@ -111,21 +109,18 @@ fn recorder_thread(inbox: &Receiver<Job>) {
         let mut i = 0;
         while i < jobs.len() {
             let job = &mut jobs[i];
-            let (first, disconnected) = match job.control.try_recv() {
-                Ok(msg) => (Some(msg), false),
-                Err(TryRecvError::Empty) => (None, false),
-                Err(TryRecvError::Disconnected) => (None, true),
-            };
-            match job.rec.step(&job.frames, &job.control, first, disconnected) {
+            match job.rec.step(&mut job.frames, &job.control) {
                 None => i += 1,
                 Some(stop) => {
                     let Job {
-                        mut rec, frames, ..
+                        mut rec,
+                        mut frames,
+                        ..
                     } = jobs.swap_remove(i);
                     // Finalizing waits on the disk (fsync, reading the file back for its
                     // SHA-256): not on the thread the other recordings need.
                     let finish = move || {
-                        rec.take_frames(&frames);
+                        rec.take_frames(&mut frames);
                         rec.finish(stop);
                     };
                     if let Err(e) = std::thread::Builder::new()
@@ -140,9 +135,7 @@ fn recorder_thread(inbox: &Receiver<Job>) {
     }
 }
 
-pub(super) type FileWav = WavWriter<BufWriter<File>>;
-
-pub(super) fn open(path: &Path) -> Result<(FileWav, File), RecordError> {
+pub(super) fn open(path: &Path) -> Result<(WavOut<File>, File), RecordError> {
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -159,21 +152,15 @@ pub(super) fn open(path: &Path) -> Result<(FileWav, File), RecordError> {
         source,
     };
     let sync_handle = file.try_clone().map_err(io)?;
-    let wav_error = |source| RecordError::Wav {
-        path: path.to_owned(),
-        source,
-    };
-    let mut wav =
-        WavWriter::new(BufWriter::with_capacity(WRITE_BUFFER, file), SPEC).map_err(wav_error)?;
     // The header goes to disk now, not with the first second of audio: a crash at any time
     // leaves a WAV file.
-    wav.flush().map_err(wav_error)?;
+    let wav = WavOut::new(file).map_err(io)?;
     Ok((wav, sync_handle))
 }
 
 /// The WAV writer until the first error; afterwards samples are ignored.
 struct WavSink<W: Write + Seek> {
-    wav: Option<WavWriter<W>>,
+    wav: Option<WavOut<W>>,
     error: Option<String>,
 }
 
@@ -182,7 +169,7 @@ impl<W: Write + Seek> WavSink<W> {
         if self.error.is_none() {
             self.error = Some(format!("{what}: {e}"));
         }
-        // Dropping hound's writer tries once more to fix the header; errors are ignored.
+        // The header keeps the sizes of the last flush; `repair` makes the file whole.
         self.wav = None;
     }
 
@@ -198,14 +185,7 @@ impl<W: Write + Seek> WavSink<W> {
 impl<W: Write + Seek> SampleSink for WavSink<W> {
     fn pairs(&mut self, pairs: &[[i16; 2]]) {
         let Some(wav) = &mut self.wav else { return };
-        // One buffer copy and one write per chunk rather than a call per sample; a chunk
-        // is at most a few thousand samples, far below u32.
-        let mut batch = wav.get_i16_writer(2 * pairs.len() as u32);
-        for &[left, right] in pairs {
-            batch.write_sample(left);
-            batch.write_sample(right);
-        }
-        if let Err(e) = batch.flush() {
+        if let Err(e) = wav.pairs(pairs) {
             self.fail("write", e);
         }
     }
@@ -221,9 +201,11 @@ struct Stop {
 pub(crate) struct Recording<W: Write + Seek> {
     path: PathBuf,
     sink: WavSink<W>,
-    /// Handle on the file for fsync after hound has finished with it.
+    /// Handle on the file for fsync after the writer has finished with it.
     file: Option<File>,
     aligner: Aligner,
+    /// Where records are read into from the ring, one at a time.
+    frame: Box<Frame>,
     started: SystemTime,
     flush_every: Duration,
     /// When the header is next brought up to date on disk.
@@ -234,7 +216,7 @@ pub(crate) struct Recording<W: Write + Seek> {
 impl<W: Write + Seek> Recording<W> {
     fn new(
         path: PathBuf,
-        wav: WavWriter<W>,
+        wav: WavOut<W>,
         file: Option<File>,
         (start, started): (Instant, SystemTime),
         opts: RecordingOptions,
@@ -247,6 +229,7 @@ impl<W: Write + Seek> Recording<W> {
             },
             file,
             aligner: Aligner::new(start, opts.jitter),
+            frame: Box::new(Frame::empty(start)),
             started,
             flush_every: opts.flush_every,
             next_flush: Instant::now() + opts.flush_every,
@@ -256,15 +239,10 @@ impl<W: Write + Seek> Recording<W> {
 
     /// Run this recording alone on the calling thread until it stops (tests).
     #[cfg(test)]
-    fn run(mut self, frames: &Receiver<Frame>, control: &Receiver<WriterControl>) {
+    fn run(mut self, frames: &mut Consumer, control: &Receiver<WriterControl>) {
         loop {
-            // Disconnected comes only once every message was received.
-            let (first, disconnected) = match control.recv_timeout(POLL_EVERY) {
-                Ok(msg) => (Some(msg), false),
-                Err(RecvTimeoutError::Timeout) => (None, false),
-                Err(RecvTimeoutError::Disconnected) => (None, true),
-            };
-            if let Some(stop) = self.step(frames, control, first, disconnected) {
+            std::thread::sleep(POLL_EVERY);
+            if let Some(stop) = self.step(frames, control) {
                 self.take_frames(frames);
                 self.finish(stop);
                 return;
@@ -272,21 +250,28 @@ impl<W: Write + Seek> Recording<W> {
         }
     }
 
-    /// One look: take the queued frames and control messages (`first` already received),
-    /// write what is settled, bring the header up to date when due. `Some` when the recording
-    /// is to stop (the caller takes the last frames and finishes it).
-    fn step(
-        &mut self,
-        frames: &Receiver<Frame>,
-        control: &Receiver<WriterControl>,
-        first: Option<WriterControl>,
-        disconnected: bool,
-    ) -> Option<Stop> {
+    /// One look: take the control messages (only when the ring signals some) and the queued
+    /// frames, write what is settled, bring the header up to date when due. `Some` when the
+    /// recording is to stop (the caller takes the last frames and finishes it).
+    fn step(&mut self, frames: &mut Consumer, control: &Receiver<WriterControl>) -> Option<Stop> {
         {
-            let mut inbox: Vec<WriterControl> = first.into_iter().collect();
-            // Frames first, then control: a frame queued after a resume is seen with it.
+            let mut inbox: Vec<WriterControl> = Vec::new();
+            let mut disconnected = false;
+            if frames.take_signal() {
+                loop {
+                    match control.try_recv() {
+                        Ok(msg) => inbox.push(msg),
+                        Err(TryRecvError::Empty) => break,
+                        // Only once every message was received.
+                        Err(TryRecvError::Disconnected) => {
+                            disconnected = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            // Frames after control: a frame queued after a resume is seen with it.
             self.take_frames(frames);
-            inbox.extend(control.try_iter());
             let mut stop = None;
             for msg in inbox.drain(..) {
                 match msg {
@@ -329,14 +314,16 @@ impl<W: Write + Seek> Recording<W> {
         }
     }
 
-    fn take_frames(&mut self, frames: &Receiver<Frame>) {
-        for frame in frames.try_iter() {
-            if self.sink.wav.is_some() {
-                self.aligner.push(&frame, &mut self.sink);
+    fn take_frames(&mut self, frames: &mut Consumer) {
+        let start = self.aligner.start();
+        let (aligner, sink, discarded) = (&mut self.aligner, &mut self.sink, &mut self.discarded);
+        frames.drain(start, &mut self.frame, |frame| {
+            if sink.wav.is_some() {
+                aligner.push(frame, sink);
             } else {
-                self.discarded += 1;
+                *discarded += 1;
             }
-        }
+        });
     }
 
     fn finish(mut self, stop: Stop) {
@@ -346,8 +333,8 @@ impl<W: Write + Seek> Recording<W> {
             return;
         }
         self.aligner.finish(stop.at, &mut self.sink);
-        if let Some(wav) = self.sink.wav.take() {
-            if let Err(e) = wav.finalize() {
+        if let Some(mut wav) = self.sink.wav.take() {
+            if let Err(e) = wav.flush() {
                 self.sink.fail("finalize", e);
             }
         }

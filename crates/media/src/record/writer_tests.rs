@@ -51,7 +51,7 @@ fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
         inner: Cursor::new(Vec::new()),
         limit: 44 + 8000,
     };
-    let wav = WavWriter::new(disk, SPEC).expect("header fits");
+    let wav = WavOut::new(disk).expect("header fits");
     let start = Instant::now();
     let rec = Recording::new(
         PathBuf::from("/nonexistent/full-disk.wav"),
@@ -60,12 +60,13 @@ fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
         (start, SystemTime::now()),
         RecordingOptions::default(),
     );
-    let (frames_tx, frames_rx) = mpsc::sync_channel(256);
+    let (frames_tx, mut frames_rx) = ring(256 * record_words(160));
     let (control_tx, control_rx) = mpsc::channel();
-    let thread = std::thread::spawn(move || rec.run(&frames_rx, &control_rx));
+    let thread = std::thread::spawn(move || rec.run(&mut frames_rx, &control_rx));
     let (events, _events_rx) = tokio_mpsc::unbounded_channel();
     let parts = TapParts {
         frames: frames_tx,
+        start,
         control: control_tx,
     };
     let mut tap = Tap::new(parts, "disk".into(), events);
@@ -96,4 +97,32 @@ fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
     assert_eq!(summary.frames_discarded, 30);
     assert_eq!(summary.frames_dropped, 0);
     assert_eq!(summary.sha256, None);
+}
+
+#[test]
+fn a_tap_that_was_never_installed_ends_the_recording() {
+    let start = Instant::now();
+    let rec = Recording::new(
+        PathBuf::from("/nonexistent/never-installed.wav"),
+        WavOut::new(Cursor::new(Vec::new())).expect("header"),
+        None,
+        (start, SystemTime::now()),
+        RecordingOptions::default(),
+    );
+    let (frames_tx, mut frames_rx) = ring(256 * record_words(160));
+    let (control_tx, control_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        rec.run(&mut frames_rx, &control_rx);
+        let _ = done_tx.send(());
+    });
+    // What a session closing with the StartRecording message still queued does.
+    drop(TapParts {
+        frames: frames_tx,
+        start,
+        control: control_tx,
+    });
+    done_rx
+        .recv_timeout(POLL_EVERY * 20)
+        .expect("the writer stops without a Stop message");
 }

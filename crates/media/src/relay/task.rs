@@ -3,8 +3,8 @@
 //! `sendto` and counter bumps: no allocation (one buffer per session), no lock, no channel,
 //! no timer. The clock is read once per wake-up, not per packet.
 //!
-//! While recording, A's RTP and what goes out to A are also copied into the recorder's
-//! bounded queue (`record::Tap`): a fixed-size frame, a `try_send`, never a wait.
+//! While recording, A's RTP and what goes out to A are also copied into the recording's
+//! preallocated ring (`record::Tap`): the payload's words and one release store, never a wait.
 //!
 //! In endpoint mode (IVR) the task also plays prompts out of side A and feeds A's RTP to the
 //! DTMF detectors instead of forwarding it; see `endpoint.rs`.
