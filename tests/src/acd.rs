@@ -2,7 +2,9 @@
 //! wait in a queue or give up, agents logged in through the HTTP API, and each queue call read
 //! back from the CRM database with its queue events.
 
-use crate::{callee_with, caller_scenario, free_port, password, scenario, sipp, CallerPlan};
+use crate::{
+    callee_with, caller_scenario, free_media_port, free_port, password, scenario, sipp, CallerPlan,
+};
 use crate::{Sipp, Switch};
 use anyhow::{bail, Context};
 use crm::{AgentEventRecord, QueueEventKind, QueueEventRecord};
@@ -81,7 +83,7 @@ fn caller_run(
     extra: &[&str],
 ) -> anyhow::Result<Sipp> {
     let port = free_port().to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     let mut args = vec![
         "-s",
         number,

@@ -47,6 +47,24 @@ pub fn free_port() -> u16 {
     panic!("no free port on 127.0.0.1");
 }
 
+/// A base port for SIPp's `-mp`: SIPp binds that port and the next three (audio RTCP, video RTP
+/// and RTCP) and exits when any is taken, so all four are checked free together.
+pub fn free_media_port() -> u16 {
+    for _ in 0..200 {
+        let base = free_port() & !3;
+        if !(1024..=u16::MAX - 3).contains(&base) {
+            continue;
+        }
+        let held: Vec<_> = (base..base + 4)
+            .map_while(|p| UdpSocket::bind(("127.0.0.1", p)).ok())
+            .collect();
+        if held.len() == 4 {
+            return base;
+        }
+    }
+    panic!("no four free consecutive ports on 127.0.0.1");
+}
+
 /// Options for a test switch.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -570,7 +588,7 @@ Content-Length: 0
 pub fn call(switch: &Switch, caller: &str, callee: &str, plan: CallerPlan) -> anyhow::Result<()> {
     let scenario_file = caller_scenario(switch.dir.path(), plan)?;
     let port = free_port().to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     sipp(
         switch,
         &format!("caller-{caller}-{callee}-{}", port),
@@ -627,7 +645,7 @@ pub fn callee_with(
     let port = free_port();
     register(switch, ext, port)?;
     let port_s = port.to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     let mut args = vec!["-p", port_s.as_str(), "-m", "1", "-mp", media.as_str()];
     args.extend_from_slice(extra);
     let name = scenario_file
@@ -723,7 +741,7 @@ pub fn talking_caller(
     extra: &[&str],
 ) -> anyhow::Result<Sipp> {
     let port = free_port().to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     let mut args = vec![
         "-s",
         number,

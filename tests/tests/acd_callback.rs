@@ -170,7 +170,7 @@ fn a_caller_who_asks_for_a_callback_is_called_back_by_the_agent() {
     std::fs::write(&scenario, CALLER).expect("scenario");
     let (port, media) = (
         switchboard_e2e::free_port().to_string(),
-        switchboard_e2e::free_port().to_string(),
+        switchboard_e2e::free_media_port().to_string(),
     );
     let caller = sipp(
         &sw,

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use switchboard_e2e::acd::{all_succeed, queue_calls};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::tone::{blocks_with_tone, Wav};
-use switchboard_e2e::{callee_with, free_port, password, scenario, sipp, Options, Sipp, Switch};
+use switchboard_e2e::{
+    callee_with, free_media_port, free_port, password, scenario, sipp, Options, Sipp, Switch,
+};
 
 /// Queue `support` at 7000 whose only agent is logged out, so callers wait; key 1 leaves a
 /// message (a 300 ms beep first), key 0 goes to extension 2003.
@@ -50,7 +52,7 @@ fn key_caller(sw: &Switch, key: char, key_ms: u64, seconds: u32, talk_ms: u64) -
     .expect("pcap");
     let file = tone_scenario(dir, "uac_keys_tone.xml", &pcap).expect("scenario");
     let port = free_port().to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     let talk = talk_ms.to_string();
     sipp(
         sw,

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 use switchboard_e2e::{
-    callee, caller_scenario, free_port, password, sipp, wait_for_cdrs, CallerPlan, Options, Sipp,
-    Switch,
+    callee, caller_scenario, free_media_port, free_port, password, sipp, wait_for_cdrs, CallerPlan,
+    Options, Sipp, Switch,
 };
 
 /// An answered call between 2001 and 2002 that only the switch can end: the caller waits for a
@@ -14,7 +14,7 @@ fn call_in_progress(switch: &Switch) -> (Sipp, Sipp) {
     let scenario =
         caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("scenario");
     let port = free_port().to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     let a = sipp(
         switch,
         "caller",

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::tone::{blocks_with_tone, Wav};
 use switchboard_e2e::{
-    callee_with, free_port, password, sipp, wait_for_cdrs, Options, Sipp, Switch,
+    callee_with, free_media_port, free_port, password, sipp, wait_for_cdrs, Options, Sipp, Switch,
 };
 
 const CALLER_HZ: f64 = 1000.0;
@@ -39,7 +39,7 @@ fn two_tone_call(
 
     let callee = callee_with(switch, "2002", &uas, &[])?;
     let port = free_port().to_string();
-    let media = free_port().to_string();
+    let media = free_media_port().to_string();
     let talk = talk_ms.to_string();
     let caller = sipp(
         switch,

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 use switchboard_e2e::{
-    answered_call, free_port, password, scenario, sipp, wait_for_cdrs, Options, Switch,
+    answered_call, free_media_port, free_port, password, scenario, sipp, wait_for_cdrs, Options,
+    Switch,
 };
 
 fn status_field(switch: &Switch, field: &str) -> u64 {
@@ -84,7 +85,7 @@ fn hold_and_resume_reinvites_pass_through_with_directions_intact() {
     let callee =
         switchboard_e2e::callee(&switch, "2002", "uas_hold.xml", &["-rtp_echo"]).expect("callee");
     let caller_port = free_port().to_string();
-    let caller_media = free_port().to_string();
+    let caller_media = free_media_port().to_string();
     let caller = sipp(
         &switch,
         "caller-hold",
