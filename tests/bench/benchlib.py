@@ -27,6 +27,7 @@ MAX_FAIL_PCT = 0.1
 
 # Extensions of the benchmark switch: the SIPp caller dials as 2001, the SIPp callee registers
 # as 2002.
+BENCH_TOKEN = "bench-token-0123456789abcdef0123456789"
 USERS = [("2001", "bench-2001-secret", "Bench Caller"), ("2002", "bench-2002-secret", "Bench Callee")]
 
 
@@ -74,6 +75,14 @@ def write_config(d, sip, http, pmin, pmax):
     ]
     for ext, pw, name in USERS:
         lines += ["[[users]]", f'extension = "{ext}"', f'password = "{pw}"', f'name = "{name}"']
+    # The HTTP API needs a login: the scripts read /api/status with this bearer token.
+    lines += [
+        "[[accounts]]",
+        'username = "bench"',
+        'password = "bench-password"',
+        'role = "admin"',
+        f'token = "{BENCH_TOKEN}"',
+    ]
     path = os.path.join(d, "switchboard.toml")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")

@@ -43,7 +43,11 @@ status() { # $1: HTTP port, $2: field of /api/status
   python3 - "$1" "$2" <<'PY'
 import json, sys, urllib.request
 try:
-    with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/status", timeout=2) as r:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{sys.argv[1]}/api/status",
+        headers={"Authorization": "Bearer bench-token-0123456789abcdef0123456789"},
+    )
+    with urllib.request.urlopen(req, timeout=2) as r:
         print(json.load(r).get(sys.argv[2], 0))
 except OSError:
     print(0)
