@@ -51,6 +51,11 @@ en queue_wait.wav "Your estimated wait is about"
 ko queue_wait.wav "예상 대기 시간은 약"
 en minutes.wav "minutes."
 ko minutes.wav "분입니다."
+# Queue exit keys: a callback's confirmation (the number follows, digit by digit).
+en callback.wav "We will call you back at"
+ko callback.wav "다음 번호로 다시 전화 드리겠습니다."
+en queue_options.wav "To leave a message, press 1. To be called back instead of waiting, press 2."
+ko queue_options.wav "메시지를 남기시려면 1번, 기다리지 않고 전화를 받으시려면 2번을 누르세요."
 
 # Digits for `say` in digits mode (both languages) and the English number vocabulary.
 for d in 0 1 2 3 4 5 6 7 8 9; do en "digits/$d.wav" "$d"; done

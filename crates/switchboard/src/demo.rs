@@ -139,7 +139,9 @@ number = "7000"
 wrap_up_s = 10
 announce_every_s = 45
 announce = ["en/queue_position.wav", "number:${position}:en/digits",
-            "en/queue_wait.wav", "number:${wait_minutes}:en/digits", "en/minutes.wav"]
+            "en/queue_wait.wav", "number:${wait_minutes}:en/digits", "en/minutes.wav",
+            "en/queue_options.wav"]
+exit_keys = { "1" = "message", "2" = "callback" }
 [[queues]]
 name = "cards"
 [[queues]]
@@ -212,5 +214,18 @@ mod tests {
         let r = config.resolve().expect("demo resolves");
         assert_eq!(r.acd.queues.len(), 4);
         assert_eq!(r.acd.agents[0].extension.as_deref(), Some("1001"));
+        let general = r
+            .acd
+            .queues
+            .iter()
+            .find(|q| q.cfg.name == "general")
+            .expect("general");
+        use crate::switch::ExitKey;
+        assert_eq!(general.exit.keys.get(&'1'), Some(&ExitKey::Message));
+        assert_eq!(general.exit.keys.get(&'2'), Some(&ExitKey::Callback));
+        assert_eq!(
+            general.announce.last().map(String::as_str),
+            Some("en/queue_options.wav")
+        );
     }
 }

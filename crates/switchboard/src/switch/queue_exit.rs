@@ -41,7 +41,7 @@ pub struct QueueExitSetup {
 /// The default message prompt: a 1 kHz beep of half a second.
 pub const DEFAULT_MESSAGE_PROMPT: &str = "tone:1000:500";
 /// The default callback confirmation: "You entered", then the number digit by digit.
-pub const DEFAULT_CALLBACK_PROMPT: &str = "en/you_entered.wav";
+pub const DEFAULT_CALLBACK_PROMPT: &str = "en/callback.wav";
 /// The default digit files for reading the callback number back.
 pub const DEFAULT_CALLBACK_DIGITS: &str = "en/digits";
 /// The default longest message.
