@@ -117,7 +117,7 @@ impl Acd {
             Input::OfferRejected { call, agent } | Input::OfferTimeout { call, agent } => {
                 self.missed_input(now, &call, &agent)
             }
-            Input::CallEnded { call, by } => self.call_ended(now, &call, by),
+            Input::CallEnded { call, by, hold } => self.call_ended(now, &call, by, hold),
             Input::WrapUpDone { agent } => self.wrap_up_done(now, &agent),
             Input::Timeout => Ok(()),
         };

@@ -81,10 +81,12 @@ pub enum QueueEventKind {
     RingNoAnswer { agent: String, rang: Duration },
     /// Connected to an agent after waiting this long.
     Connect { agent: String, wait: Duration },
-    /// The conversation ended.
+    /// The conversation ended. `talk` runs from connect to the end and includes `hold`, the
+    /// part of it the call was on hold.
     Complete {
         agent: String,
         talk: Duration,
+        hold: Duration,
         by: EndedBy,
     },
     /// The caller hung up while waiting.

@@ -99,7 +99,7 @@ impl Acd {
     pub(crate) fn abandon(&mut self, now: Instant, call: &str) -> Result<(), AcdError> {
         if self.connected.contains_key(call) {
             // The hang-up raced the answer: it ends the conversation instead.
-            return self.call_ended(now, call, EndedBy::Caller);
+            return self.call_ended(now, call, EndedBy::Caller, std::time::Duration::ZERO);
         }
         let c = self
             .waiting
@@ -185,7 +185,8 @@ impl Acd {
                 to_queue: to_queue.to_string(),
             };
             self.queue_event(now, &from, call, kind);
-            self.call_ended(now, call, EndedBy::Agent)?;
+            // The agent's part ends here; hold before a blind transfer is not known to the ACD.
+            self.call_ended(now, call, EndedBy::Agent, std::time::Duration::ZERO)?;
             let mut e = Enqueue::new(call, to_queue);
             e.priority = priority;
             e.skills = skills;
@@ -353,6 +354,7 @@ impl Acd {
         now: Instant,
         call: &str,
         by: EndedBy,
+        hold: std::time::Duration,
     ) -> Result<(), AcdError> {
         let agent = self
             .connected
@@ -379,6 +381,7 @@ impl Acd {
         let kind = QueueEventKind::Complete {
             agent: agent.clone(),
             talk,
+            hold: hold.min(talk),
             by,
         };
         self.queue_event(now, &queue, call, kind);

@@ -95,7 +95,13 @@ pub enum Input {
     /// The agent's leg gave up ringing before the ACD's own ring timer.
     OfferTimeout { call: String, agent: String },
     /// A connected call ended; the agent goes to wrap-up.
-    CallEnded { call: String, by: EndedBy },
+    /// `hold` is how long the call was on hold (the switch sees the re-INVITEs), at most the
+    /// talk time.
+    CallEnded {
+        call: String,
+        by: EndedBy,
+        hold: std::time::Duration,
+    },
     /// The agent finished after-call work early.
     WrapUpDone { agent: String },
     /// The time from [`crate::Acd::poll_timeout`] arrived (early ones do nothing).

@@ -101,6 +101,7 @@ fn simulate(agents: u32, seed: u64) -> Measured {
                     Input::CallEnded {
                         call: id.to_string(),
                         by: EndedBy::Caller,
+                        hold: std::time::Duration::ZERO,
                     },
                 )
                 .unwrap();

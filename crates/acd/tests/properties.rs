@@ -138,6 +138,7 @@ fn run(seed: u64, strategy: Strategy) {
             65..=72 => m.connected.keys().next().map(|c| Input::CallEnded {
                 call: c.clone(),
                 by: EndedBy::Agent,
+                hold: std::time::Duration::ZERO,
             }),
             73..=76 => m
                 .waiting
@@ -206,6 +207,7 @@ fn run(seed: u64, strategy: Strategy) {
             s.ok(Input::CallEnded {
                 call: c.clone(),
                 by: EndedBy::Caller,
+                hold: std::time::Duration::ZERO,
             });
             m.connected.remove(&c);
         }

@@ -422,3 +422,28 @@ fn service_level_excludes_short_abandons() {
     assert_eq!(st.service_level, Some(1.0 / 3.0));
     assert_eq!(st.agents.on_call, 1);
 }
+
+#[test]
+fn hold_time_is_reported_with_the_talk_and_never_exceeds_it() {
+    let mut s = one_agent(QueueConfig::new("q"));
+    for (call, hold, want) in [("c1", 7, 7), ("c2", 999, 30)] {
+        s.call(call, "q");
+        s.answer(call, "a1");
+        s.take();
+        let t = s.t();
+        s.run_to(t + 30);
+        s.ok(Input::CallEnded {
+            call: call.into(),
+            by: acd::EndedBy::Agent,
+            hold: secs(hold),
+        });
+        let complete = s.take().into_iter().find_map(|a| match a {
+            Action::QueueEvent(e) => match e.kind {
+                QueueEventKind::Complete { talk, hold, .. } => Some((talk, hold)),
+                _ => None,
+            },
+            _ => None,
+        });
+        assert_eq!(complete, Some((secs(30), secs(want))), "{call}");
+    }
+}

@@ -47,10 +47,11 @@ pub enum QueueEventKind {
     /// Connected to an agent after waiting this long (for a call moved from another queue
     /// while waiting, the wait counts from when it first entered a queue).
     Connect { agent: String, wait: Duration },
-    /// The conversation ended after this much talk (hold included).
+    /// The conversation ended after this much talk, of which `hold` on hold.
     Complete {
         agent: String,
         talk: Duration,
+        hold: Duration,
         ended_by: EndedBy,
     },
     /// The caller hung up while waiting.

@@ -7,9 +7,9 @@ pub(crate) const EVENT_CONFLICT: &str = " ON CONFLICT (event_id) DO NOTHING";
 
 pub(crate) const QUEUE_EVENT_INSERT: &str =
     "INSERT INTO queue_events (event_id, at, queue, call_id, kind, agent, position, wait_ms,
-                               talk_ms, rang_ms, ended_by, reason, target, key) ";
+                               talk_ms, hold_ms, rang_ms, ended_by, reason, target, key) ";
 /// Bound columns of [`QUEUE_EVENT_INSERT`].
-pub(crate) const QUEUE_EVENT_COLUMNS: usize = 14;
+pub(crate) const QUEUE_EVENT_COLUMNS: usize = 15;
 
 pub(crate) const AGENT_EVENT_INSERT: &str =
     "INSERT INTO agent_events (event_id, at, agent, kind, reason, from_state, to_state) ";
@@ -27,8 +27,8 @@ pub(crate) const LINK_TAIL: &str = ") AS v WHERE cdrs.call_id = v.column1 RETURN
 pub(crate) const LINK_COLUMNS: usize = 4;
 
 const QUEUE_EVENT_SELECT: &str =
-    "SELECT event_id, at, queue, call_id, kind, agent, position, wait_ms, talk_ms, rang_ms,
-            ended_by, reason, target, key FROM queue_events";
+    "SELECT event_id, at, queue, call_id, kind, agent, position, wait_ms, talk_ms, hold_ms,
+            rang_ms, ended_by, reason, target, key FROM queue_events";
 const AGENT_EVENT_SELECT: &str =
     "SELECT event_id, at, agent, kind, reason, from_state, to_state FROM agent_events";
 

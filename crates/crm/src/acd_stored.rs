@@ -28,6 +28,8 @@ pub(crate) struct QueueEventRow {
     pub position: Option<i64>,
     pub wait_ms: Option<i64>,
     pub talk_ms: Option<i64>,
+    /// NULL in rows written before hold was tracked: read as no hold.
+    pub hold_ms: Option<i64>,
     pub rang_ms: Option<i64>,
     pub ended_by: Option<String>,
     pub reason: Option<String>,
@@ -42,6 +44,7 @@ pub(crate) struct QueueEventColumns<'a> {
     pub position: Option<i64>,
     pub wait_ms: Option<i64>,
     pub talk_ms: Option<i64>,
+    pub hold_ms: Option<i64>,
     pub rang_ms: Option<i64>,
     pub ended_by: Option<&'static str>,
     pub reason: Option<&'static str>,
@@ -70,8 +73,14 @@ impl QueueEventKind {
                 wait_ms: Some(millis(*wait)),
                 ..c
             },
-            QueueEventKind::Complete { talk, ended_by, .. } => QueueEventColumns {
+            QueueEventKind::Complete {
+                talk,
+                hold,
+                ended_by,
+                ..
+            } => QueueEventColumns {
                 talk_ms: Some(millis(*talk)),
+                hold_ms: Some(millis(*hold)),
                 ended_by: Some(ended_by.as_str()),
                 ..c
             },
@@ -151,6 +160,10 @@ impl QueueEventRow {
             "complete" => QueueEventKind::Complete {
                 agent: agent()?,
                 talk: duration("talk_ms", self.talk_ms)?,
+                hold: match self.hold_ms {
+                    Some(_) => duration("hold_ms", self.hold_ms)?,
+                    None => Duration::ZERO,
+                },
                 ended_by: EndedBy::from_stored(&required("ended_by", self.ended_by.clone())?)?,
             },
             "abandon" => QueueEventKind::Abandon {
@@ -268,6 +281,7 @@ mod tests {
             position: c.position,
             wait_ms: c.wait_ms,
             talk_ms: c.talk_ms,
+            hold_ms: c.hold_ms,
             rang_ms: c.rang_ms,
             ended_by: c.ended_by.map(str::to_owned),
             reason: c.reason.map(str::to_owned),
@@ -295,6 +309,7 @@ mod tests {
             QueueEventKind::Complete {
                 agent: "a".into(),
                 talk: s(60_000),
+                hold: s(12_500),
                 ended_by: EndedBy::Switch,
             },
             QueueEventKind::Abandon {

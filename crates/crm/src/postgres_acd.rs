@@ -43,6 +43,7 @@ pub(crate) async fn apply(
                 .push_bind(c.position)
                 .push_bind(c.wait_ms)
                 .push_bind(c.talk_ms)
+                .push_bind(c.hold_ms)
                 .push_bind(c.rang_ms)
                 .push_bind(c.ended_by)
                 .push_bind(c.reason)
@@ -85,6 +86,7 @@ fn queue_event(row: &PgRow) -> Result<QueueEventRecord, CrmError> {
         position: row.try_get("position")?,
         wait_ms: row.try_get("wait_ms")?,
         talk_ms: row.try_get("talk_ms")?,
+        hold_ms: row.try_get("hold_ms")?,
         rang_ms: row.try_get("rang_ms")?,
         ended_by: row.try_get("ended_by")?,
         reason: row.try_get("reason")?,

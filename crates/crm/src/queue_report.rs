@@ -46,6 +46,8 @@ pub struct QueueReportRow {
     pub asa_secs: Option<f64>,
     /// Mean talk time of completed calls (hold included).
     pub avg_talk_secs: Option<f64>,
+    /// Mean hold time of completed calls (the part of their talk on hold).
+    pub avg_hold_secs: Option<f64>,
     /// Mean wrap-up of completed calls whose wrap-up end is known (0 for no wrap-up).
     pub avg_wrap_secs: Option<f64>,
     /// Average handle time: mean of talk + wrap-up over the same calls as `avg_wrap_secs`.
@@ -75,7 +77,8 @@ struct Visit<'a> {
     transferred: bool,
     callback: bool,
     /// Talk, and when and by whom the conversation ended.
-    completed: Option<(Duration, DateTime<Utc>, &'a str)>,
+    /// Talk, hold, when it ended, the agent.
+    completed: Option<(Duration, Duration, DateTime<Utc>, &'a str)>,
 }
 
 impl<'a> Visit<'a> {
@@ -133,8 +136,10 @@ fn visits(events: &[QueueEventRecord]) -> Vec<Visit<'_>> {
                     v.outcome = Outcome::TransferredWaiting(here);
                 }
             }
-            QueueEventKind::Complete { agent, talk, .. } => {
-                v.completed = Some((*talk, e.at, agent.as_str()));
+            QueueEventKind::Complete {
+                agent, talk, hold, ..
+            } => {
+                v.completed = Some((*talk, *hold, e.at, agent.as_str()));
             }
             _ => {}
         }
@@ -181,6 +186,7 @@ struct Acc {
     row: Counts,
     wait_answered: Duration,
     talk: Duration,
+    hold: Duration,
     completed: u64,
     wrap: Duration,
     handle: Duration,
@@ -258,8 +264,9 @@ pub(crate) fn compute(
             Outcome::TransferredWaiting(w) => Some(w),
         };
         a.max_wait = a.max_wait.max(wait);
-        if let Some((talk, ended, agent)) = v.completed {
+        if let Some((talk, hold, ended, agent)) = v.completed {
             a.talk += talk;
+            a.hold += hold;
             a.completed += 1;
             if let Some(wrap) = log.wrap_after(agent, ended) {
                 a.wrap += wrap;
@@ -283,6 +290,7 @@ pub(crate) fn compute(
                 service_level: ratio(c.within_sl, den),
                 asa_secs: mean(a.wait_answered, c.answered),
                 avg_talk_secs: mean(a.talk, a.completed),
+                avg_hold_secs: mean(a.hold, a.completed),
                 avg_wrap_secs: mean(a.wrap, a.wrap_known),
                 aht_secs: mean(a.handle, a.wrap_known),
                 max_wait_secs: a.max_wait.map(|w| w.as_secs_f64()),

@@ -99,6 +99,7 @@ fn sample_queue_events() -> Vec<QueueEventRecord> {
             QueueEventKind::Complete {
                 agent: "bob".into(),
                 talk: ms(60_000),
+                hold: ms(15_000),
                 ended_by: EndedBy::Switch,
             },
         ),

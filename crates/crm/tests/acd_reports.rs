@@ -175,6 +175,7 @@ async fn queue_report_totals_and_sl_variants(crm: &Crm) -> anyhow::Result<()> {
     assert!(close(s.asa_secs, 18.0), "{s:?}");
     // (120 + 60 + 45 + 100 + 60) / 5; wraps (30 + 0 + 20 + 60 + 0) / 5; AHT their sum.
     assert!(close(s.avg_talk_secs, 77.0), "{s:?}");
+    assert!(close(s.avg_hold_secs, 77.0 / 4.0), "{s:?}");
     assert!(close(s.avg_wrap_secs, 22.0), "{s:?}");
     assert!(close(s.aht_secs, 99.0), "{s:?}");
     assert!(close(s.max_wait_secs, 120.0), "{s:?}");

@@ -35,9 +35,15 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                     }));
                     CQ::Connect { agent, wait }
                 }
-                acd::QueueEventKind::Complete { agent, talk, by } => CQ::Complete {
+                acd::QueueEventKind::Complete {
                     agent,
                     talk,
+                    hold,
+                    by,
+                } => CQ::Complete {
+                    agent,
+                    talk,
+                    hold,
                     ended_by: match by {
                         acd::EndedBy::Caller => crm::EndedBy::Caller,
                         acd::EndedBy::Agent => crm::EndedBy::Agent,

@@ -89,6 +89,7 @@ impl Sim {
         self.ok(Input::CallEnded {
             call: call.into(),
             by: acd::EndedBy::Caller,
+            hold: std::time::Duration::ZERO,
         });
     }
 

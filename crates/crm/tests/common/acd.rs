@@ -107,6 +107,8 @@ impl History {
             QueueEventKind::Complete {
                 agent: agent.into(),
                 talk: secs(talk),
+                // A quarter of every conversation on hold, so reports can be checked.
+                hold: secs(talk) / 4,
                 ended_by: EndedBy::Caller,
             },
         );

@@ -179,10 +179,15 @@ impl EventView {
                     Q::Connect { agent, wait } => {
                         ("connect", Some(agent), json!({ "wait_ms": ms(wait) }))
                     }
-                    Q::Complete { agent, talk, by } => (
+                    Q::Complete {
+                        agent,
+                        talk,
+                        hold,
+                        by,
+                    } => (
                         "complete",
                         Some(agent),
-                        json!({ "talk_ms": ms(talk), "ended_by": ended_by(*by) }),
+                        json!({ "talk_ms": ms(talk), "hold_ms": ms(hold), "ended_by": ended_by(*by) }),
                     ),
                     Q::Abandon { position, wait } => (
                         "abandon",

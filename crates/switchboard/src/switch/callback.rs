@@ -292,6 +292,7 @@ impl Switch {
             queue: cb.queue.clone(),
             priority: 0,
             agent: Some(cb.agent.clone()),
+            hold: Default::default(),
         });
         let start = CdrStart {
             call_id: call.cdr_id.clone(),

@@ -150,7 +150,7 @@ impl Switch {
             body_of(&req.headers, &req.body)
         };
         if is_invite {
-            self.hold_check(id, &req);
+            self.hold_check(now, id, &req);
         }
         let me = self.cfg.me.clone();
         let Some(call) = self.calls.get_mut(&id) else {
@@ -386,20 +386,32 @@ impl Switch {
 
     /// Hold (sendonly/recvonly/inactive or a 0.0.0.0 address) stops RTP legitimately: pause the
     /// silence check. sendonly is the usual hold offer (RFC 6337 §5.3) and the holding phone
-    /// often sends nothing, so it counts as hold too.
-    fn hold_check(&mut self, id: CallId, req: &Request) {
-        if !self.cfg.media_timeout || !read::is_sdp(&req.headers, &req.body) {
+    /// often sends nothing, so it counts as hold too. A queue call connected to an agent also
+    /// counts its time on hold for the reports.
+    fn hold_check(&mut self, now: Instant, id: CallId, req: &Request) {
+        if !read::is_sdp(&req.headers, &req.body) {
             return;
         }
-        if let Ok(sdp) = parse_sdp(&req.body) {
-            let held = sdp.audio_target().is_none_or(|t| {
-                matches!(
-                    t.direction,
-                    media::sdp::Direction::Inactive
-                        | media::sdp::Direction::RecvOnly
-                        | media::sdp::Direction::SendOnly
-                )
-            });
+        let Ok(sdp) = parse_sdp(&req.body) else {
+            return;
+        };
+        let held = sdp.audio_target().is_none_or(|t| {
+            matches!(
+                t.direction,
+                media::sdp::Direction::Inactive
+                    | media::sdp::Direction::RecvOnly
+                    | media::sdp::Direction::SendOnly
+            )
+        });
+        if let Some(q) = self
+            .calls
+            .get_mut(&id)
+            .and_then(|c| c.queue.as_mut())
+            .filter(|q| q.agent.is_some())
+        {
+            q.hold.set(now, held);
+        }
+        if self.cfg.media_timeout {
             self.actions.push_back(Action::MediaTimeout {
                 call: id,
                 enabled: !held,

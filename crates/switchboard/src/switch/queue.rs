@@ -98,6 +98,38 @@ pub struct QueueLeg {
     pub priority: i32,
     /// The agent the call is connected to.
     pub agent: Option<String>,
+    /// Time on hold while connected to the agent.
+    pub hold: HoldTime,
+}
+
+/// Time a connected call spends on hold: from a re-INVITE of either side offering audio
+/// sendonly, recvonly or inactive (or no audio address) until one offering sendrecv again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HoldTime {
+    since: Option<Instant>,
+    total: Duration,
+}
+
+impl HoldTime {
+    /// The call's media direction as of `now`: held or not.
+    pub fn set(&mut self, now: Instant, held: bool) {
+        match (self.since, held) {
+            (None, true) => self.since = Some(now),
+            (Some(since), false) => {
+                self.total += now.saturating_duration_since(since);
+                self.since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Hold so far, counting a hold still running at `now`.
+    pub fn total(&self, now: Instant) -> Duration {
+        self.total
+            + self
+                .since
+                .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
+    }
 }
 
 /// The ACD and the switch's side of it.
@@ -226,6 +258,7 @@ impl Switch {
             queue: queue.to_string(),
             priority,
             agent: None,
+            hold: HoldTime::default(),
         });
         call.vars.insert("queue".into(), queue.to_string());
         let moh = self.queue_music(id, queue);
@@ -610,6 +643,7 @@ impl Switch {
                     Some(crm::Side::Callee) => acd::EndedBy::Agent,
                     _ => acd::EndedBy::Switch,
                 },
+                hold: q.hold.total(now),
             },
             None => acd::Input::Abandon { call: q.key },
         };

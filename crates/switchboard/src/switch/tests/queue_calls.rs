@@ -632,3 +632,60 @@ fn an_agent_on_a_direct_call_is_not_offered_queue_calls_until_it_ends() {
     ts.expect_status(&a, 200);
     ts.finish();
 }
+
+/// The agent puts the caller on hold (re-INVITE sendonly) and takes them back: the time on
+/// hold goes with the complete event.
+fn agent_reinvite(ts: &mut TestSwitch, agent: &mut Phone, bd: &mut Dlg, a: &Phone, dir: &str) {
+    let offer = agent.sdp(dir);
+    let req = agent.request(bd, "INVITE", &[], Some(("application/sdp", &offer)));
+    ts.send(agent.peer, &req);
+    let fwd = ts.expect_request(a, "INVITE");
+    let answer = a.sdp(if dir == "sendonly" {
+        "recvonly"
+    } else {
+        "sendrecv"
+    });
+    ts.send(a.peer, &a.respond(&fwd, 200, "OK", None, Some(&answer)));
+    ts.expect_request(a, "ACK");
+    ts.expect_status(agent, 200);
+    ts.send(agent.peer, &agent.ack_2xx(bd));
+    ts.take_actions();
+}
+
+#[test]
+fn time_on_hold_is_reported_with_the_completed_call() {
+    let mut ts = ivr_switch();
+    let (mut a, mut agent) = (phone(1001), phone(1003));
+    ts.register(&mut agent, 3600);
+    let (_call, mut ad, inv) = queued_by_number(&mut ts, &mut a, &agent);
+    let mut bd = agent_answers(&mut ts, &agent, &inv);
+    ts.take_actions();
+    ts.advance(Duration::from_secs(5));
+    agent_reinvite(&mut ts, &mut agent, &mut bd, &a, "sendonly");
+    ts.advance(Duration::from_secs(12));
+    agent_reinvite(&mut ts, &mut agent, &mut bd, &a, "sendrecv");
+    ts.advance(Duration::from_secs(3));
+    // On hold again when the caller gives up: that stretch counts too.
+    agent_reinvite(&mut ts, &mut agent, &mut bd, &a, "sendonly");
+    ts.advance(Duration::from_secs(4));
+    let bye = a.request(&mut ad, "BYE", &[], None);
+    ts.send(a.peer, &bye);
+    ts.expect_status(&a, 200);
+    let agent_bye = ts.expect_request(&agent, "BYE");
+    ts.send(
+        agent.peer,
+        &agent.respond(&agent_bye, 200, "OK", None, None),
+    );
+    let complete = ts.take_acd_events().into_iter().find_map(|e| match e {
+        AcdEvent::Queue(q) => match q.kind {
+            QueueEventKind::Complete { talk, hold, .. } => Some((talk, hold)),
+            _ => None,
+        },
+        _ => None,
+    });
+    assert_eq!(
+        complete,
+        Some((Duration::from_secs(24), Duration::from_secs(16)))
+    );
+    ts.finish();
+}

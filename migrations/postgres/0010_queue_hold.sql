@@ -1,0 +1,3 @@
+-- Hold time of a completed queue call (PostgreSQL): the part of talk_ms the call spent on
+-- hold. Rows written before stay NULL, read as no hold.
+ALTER TABLE queue_events ADD COLUMN hold_ms BIGINT CHECK (hold_ms >= 0);
