@@ -130,6 +130,18 @@ fn a_queue_made_by_api_takes_calls_survives_a_restart_and_is_removed() {
     assert_eq!(fields, ["strategy", "profile[0].skills"], "{}", r.body);
     let r = send(&sw, "POST", "/api/queues", "{not json");
     assert_eq!(r.status, 400, "{}", r.body);
+    // Targets must lead somewhere, as at start: 8888 is no queue, extension or route.
+    for (body, field) in [
+        (r#"{"name": "t1", "overflow": "8888"}"#, "overflow"),
+        (
+            r#"{"name": "t2", "exit_keys": {"0": "8888"}}"#,
+            "exit_keys.0",
+        ),
+    ] {
+        let r = send(&sw, "POST", "/api/queues", body);
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+        assert_eq!(json(&r)["errors"][0]["field"], field, "{}", r.body);
+    }
     for body in [
         r#"{"name": "vip"}"#,
         r#"{"name": "x", "number": "2001"}"#,

@@ -58,6 +58,37 @@ impl Switch {
         result
     }
 
+    /// Overflow and exit-key targets must lead somewhere, as at start: a queue (this one
+    /// included), an extension, or a number the running dialplans route.
+    fn check_targets(&self, setup: &QueueSetup) -> Result<(), QueueChangeError> {
+        let routed = |t: &str| {
+            t == setup.cfg.name
+                || self.acd.queues.contains_key(t)
+                || self.cfg.users.contains_key(t)
+                || self
+                    .dialplans
+                    .as_ref()
+                    .is_some_and(|p| p.route(t).is_some())
+        };
+        if let Some(t) = setup.cfg.overflow.as_deref().filter(|t| !routed(t)) {
+            return Err(QueueChangeError::Invalid {
+                field: "overflow".into(),
+                message: format!("`{t}` is no queue, extension or dialplan route"),
+            });
+        }
+        for (key, exit) in &setup.exit.keys {
+            if let super::ExitKey::Target(t) = exit {
+                if !routed(t) {
+                    return Err(QueueChangeError::Invalid {
+                        field: format!("exit_keys.{key}"),
+                        message: format!("`{t}` is no queue, extension or dialplan route"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A queue's number must be free: not an extension, not another queue's number.
     fn check_number(&self, setup: &QueueSetup) -> Result<(), QueueChangeError> {
         let Some(n) = &setup.number else {
@@ -78,6 +109,7 @@ impl Switch {
 
     fn create_queue(&mut self, now: Instant, setup: QueueSetup) -> Result<(), QueueChangeError> {
         self.check_number(&setup)?;
+        self.check_targets(&setup)?;
         self.acd
             .core
             .create_queue(now, setup.cfg.clone())
@@ -97,6 +129,7 @@ impl Switch {
             return Err(QueueChangeError::NotFound(format!("no queue {name}")));
         }
         self.check_number(&setup)?;
+        self.check_targets(&setup)?;
         self.acd
             .core
             .update_queue(now, setup.cfg.clone())
