@@ -157,15 +157,23 @@ fn fail<T>(sw: &Switch, e: anyhow::Error) -> T {
 
 #[test]
 fn a_caller_who_asks_for_a_callback_is_called_back_by_the_agent() {
-    let sw = Switch::start(Options {
+    callback_flow(false);
+}
+
+/// The switch restarts between the request and the agent's login: the callback comes back
+/// from the CRM with its place and is placed all the same.
+#[test]
+fn a_callback_survives_a_restart_of_the_switch() {
+    callback_flow(true);
+}
+
+fn callback_flow(restart: bool) {
+    let mut sw = Switch::start(Options {
         extra_toml: ACD.into(),
         ..Options::default()
     })
     .expect("switch starts");
 
-    // The customer's own phone: registered at 2001, answers, talks 2 s and hangs up.
-    let customer =
-        callee(&sw, "2001", "uas_answer_bye.xml", &["-d", "2000"]).unwrap_or_else(|e| fail(&sw, e));
     let scenario = sw.dir.path().join("callback_caller.xml");
     std::fs::write(&scenario, CALLER).expect("scenario");
     let (port, media) = (
@@ -204,6 +212,19 @@ fn a_caller_who_asks_for_a_callback_is_called_back_by_the_agent() {
         queues.contains("\"waiting\":1"),
         "the place is kept: {queues}"
     );
+    if restart {
+        sw.restart().unwrap_or_else(|e| fail(&sw, e));
+        let queues = sw.http_get("/api/queues").expect("queues");
+        assert!(
+            queues.contains("\"waiting\":1") && sw.log_text().contains("callback restored"),
+            "the callback is back after the restart: {queues}\n{}",
+            sw.log_text()
+        );
+    }
+
+    // The customer's own phone: registered at 2001, answers, talks 2 s and hangs up.
+    let customer =
+        callee(&sw, "2001", "uas_answer_bye.xml", &["-d", "2000"]).unwrap_or_else(|e| fail(&sw, e));
 
     // The agent's phone answers and waits for the BYE; the agent logs in through the API.
     let agent =

@@ -103,6 +103,14 @@ impl Acd {
             Input::Abandon { call } => self.abandon(now, &call),
             Input::ExitWithKey { call, key } => self.exit_with_key(now, &call, key),
             Input::Callback { call, number } => self.callback(now, &call, number),
+            Input::RestoreCallback {
+                call,
+                queue,
+                number,
+                priority,
+                skills,
+                waited,
+            } => self.restore_callback(now, call, queue, number, priority, skills, waited),
             Input::Transfer {
                 call,
                 queue,

@@ -141,6 +141,47 @@ impl Acd {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restore_callback(
+        &mut self,
+        now: Instant,
+        call: String,
+        queue: String,
+        number: String,
+        priority: i32,
+        skills: Skills,
+        waited: std::time::Duration,
+    ) -> Result<(), AcdError> {
+        let q = self
+            .queues
+            .get(&queue)
+            .ok_or_else(|| AcdError::UnknownQueue(queue.clone()))?;
+        if self.waiting.contains_key(&call) || self.connected.contains_key(&call) {
+            return Err(AcdError::DuplicateCall(call));
+        }
+        let steps = call_steps(&q.cfg, &skills);
+        self.seq += 1;
+        let c = WaitingCall {
+            id: call.clone(),
+            queue,
+            // An Instant cannot go back before the clock's start: then it waited since then.
+            enqueued: now.checked_sub(waited).unwrap_or(now),
+            seq: self.seq,
+            priority,
+            emergency: false,
+            skills,
+            steps,
+            ringing: Vec::new(),
+            ring_started: None,
+            ring_until: None,
+            missed_by: BTreeMap::new(),
+            next_announce: None,
+            callback: Some(number),
+        };
+        self.waiting.insert(call, c);
+        Ok(())
+    }
+
     pub(crate) fn callback(
         &mut self,
         now: Instant,

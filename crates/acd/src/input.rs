@@ -72,6 +72,17 @@ pub enum Input {
     /// A waiting caller asked to be called back at `number`: the caller hangs up but keeps
     /// the place and original enqueue time; the offer then carries the number.
     Callback { call: String, number: String },
+    /// A callback stored before a restart comes back: it waits again in `queue` with the time
+    /// it had already waited (`waited`), ranked as if it never left. No event is emitted and
+    /// no counter moves: its `Enter` and `CallbackRequested` were recorded the first time.
+    RestoreCallback {
+        call: String,
+        queue: String,
+        number: String,
+        priority: i32,
+        skills: Skills,
+        waited: std::time::Duration,
+    },
     /// Move a call to another queue. A waiting call keeps its enqueue time; a connected call
     /// (agent blind transfer) ends for the agent and enters the queue afresh.
     Transfer {

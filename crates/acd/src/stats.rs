@@ -62,6 +62,8 @@ pub struct WaitingStatus {
     pub ringing: Vec<String>,
     /// Callback number, when the caller asked for one.
     pub callback: Option<String>,
+    /// Skills the dialplan asked for (besides the queue's profile).
+    pub skills: crate::config::Skills,
 }
 
 impl Acd {
@@ -126,6 +128,7 @@ impl Acd {
                     priority: c.priority,
                     ringing: c.ringing.clone(),
                     callback: c.callback.clone(),
+                    skills: c.skills.clone(),
                 })
             })
             .collect()

@@ -447,3 +447,54 @@ fn hold_time_is_reported_with_the_talk_and_never_exceeds_it() {
         assert_eq!(complete, Some((secs(30), secs(want))), "{call}");
     }
 }
+
+#[test]
+fn a_restored_callback_waits_again_with_its_place_and_no_new_events() {
+    let mut s = Sim::new(vec![QueueConfig::new("q")], agents(1, "q"));
+    s.run_to(100);
+    s.call("new", "q");
+    s.ok(Input::RestoreCallback {
+        call: "old".into(),
+        queue: "q".into(),
+        number: "2001".into(),
+        priority: 0,
+        skills: Default::default(),
+        waited: secs(90),
+    });
+    let restored: Vec<_> = s
+        .take()
+        .into_iter()
+        .filter(|a| matches!(a, Action::QueueEvent(e) if e.call == "old"))
+        .collect();
+    assert!(restored.is_empty(), "{restored:?}");
+    let waiting = s.acd.waiting("q", s.now);
+    assert_eq!(waiting[0].call, "old", "90 s of waiting rank first");
+    assert_eq!(waiting[0].waited, secs(90));
+    assert_eq!(waiting[0].callback.as_deref(), Some("2001"));
+    // Offered first, as a callback, once an agent is there.
+    s.login("a1");
+    let offer = s.take().into_iter().find_map(|a| match a {
+        Action::Offer { call, callback, .. } => Some((call, callback)),
+        _ => None,
+    });
+    assert_eq!(offer, Some(("old".into(), Some("2001".into()))));
+    // A queue that is gone, or the same call twice, is refused.
+    let gone = s.send(Input::RestoreCallback {
+        call: "x".into(),
+        queue: "removed".into(),
+        number: "2001".into(),
+        priority: 0,
+        skills: Default::default(),
+        waited: secs(1),
+    });
+    assert!(matches!(gone, Err(acd::AcdError::UnknownQueue(_))));
+    let twice = s.send(Input::RestoreCallback {
+        call: "old".into(),
+        queue: "q".into(),
+        number: "2001".into(),
+        priority: 0,
+        skills: Default::default(),
+        waited: secs(1),
+    });
+    assert!(matches!(twice, Err(acd::AcdError::DuplicateCall(_))));
+}

@@ -57,6 +57,7 @@ mod acd_sql;
 mod acd_stored;
 mod agent_report;
 mod audit;
+mod callback_store;
 mod contact;
 mod contact_sql;
 mod contact_store;
@@ -107,6 +108,7 @@ pub use audit::{
     AuditAction, AuditEntry, NewAuditEntry, MAX_AUDIT_ADDR_CHARS, MAX_AUDIT_DETAIL_CHARS,
     MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
 };
+pub use callback_store::CallbackRequest;
 pub use contact::{
     Channel, Contact, NewContact, MAX_CONTACTS_PAGE, MAX_CONTACT_NAME_CHARS,
     MAX_CONTACT_NOTES_CHARS, MAX_OUTCOME_CHARS, MAX_WRAP_UP_CODE_CHARS,

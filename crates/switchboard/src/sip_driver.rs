@@ -162,6 +162,31 @@ pub struct Driver {
     screens: Arc<crate::screens::Screens>,
     /// Recordings in progress, by call.
     recordings: HashMap<CallId, crate::recording::Active>,
+    /// Callback requests and their ends, written one after the other (a request's row must
+    /// exist before it is closed).
+    callback_log: mpsc::UnboundedSender<crate::switch::CallbackRecord>,
+}
+
+/// Writes callback records in order; a failed write is logged (the callback itself goes on).
+fn spawn_callback_log(crm: crm::Crm) -> mpsc::UnboundedSender<crate::switch::CallbackRecord> {
+    use crate::switch::CallbackRecord;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(record) = rx.recv().await {
+            let result = match &record {
+                CallbackRecord::Requested(r) => crm.callback_requested(r).await,
+                CallbackRecord::Done {
+                    call_id,
+                    at,
+                    outcome,
+                } => crm.callback_done(call_id, *at, outcome).await.map(|_| ()),
+            };
+            if let Err(e) = result {
+                tracing::error!(?record, error = %e, "callback record not written");
+            }
+        }
+    });
+    tx
 }
 
 impl Driver {
@@ -192,7 +217,9 @@ impl Driver {
                 .find(|s| s.local_addr().is_ok_and(|a| a.is_ipv4() == v4))
                 .cloned()
         };
+        let callback_log = spawn_callback_log(crm.clone());
         Driver {
+            callback_log,
             switch: Switch::new(cfg, dialplans.map(|d| d.plans), now, chrono::Utc::now()),
             udp4: family(true),
             udp6: family(false),
@@ -224,6 +251,16 @@ impl Driver {
         mut control: mpsc::Receiver<Control>,
         shutdown: CancellationToken,
     ) {
+        // Callbacks promised before the last stop wait again in their queues.
+        match self.crm.pending_callbacks().await {
+            Ok(pending) if !pending.is_empty() => {
+                self.switch
+                    .restore_callbacks(Instant::now(), chrono::Utc::now(), pending);
+                self.flush().await;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "pending callbacks not read; not restored"),
+        }
         // Keeps the status snapshot fresh when no SIP arrives.
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -543,6 +580,11 @@ impl Driver {
             Action::ScreenPop(pop) => {
                 let (crm, screens) = (self.crm.clone(), self.screens.clone());
                 tokio::spawn(async move { screens.pop(&crm, *pop).await });
+            }
+            Action::Callback(record) => {
+                if self.callback_log.send(record).is_err() {
+                    tracing::error!("callback writer gone; callback record lost");
+                }
             }
             Action::Contact { call, mut contact } => {
                 contact.recording_id = self.recordings.get(&call).map(|r| r.id.clone());

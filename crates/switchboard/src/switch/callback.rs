@@ -271,6 +271,7 @@ impl Switch {
         };
         cb.phase = Phase::Dialling;
         let cb = cb.clone();
+        self.callback_done(now, &cb.key, "agent answered");
         // The agent's answer points the relay's side A at the phone and picks the codec the
         // customer is offered (one law, so the bridge needs no transcoding).
         let _ = self.relay_sdp(id, Side::A, &resp.headers, &resp.body);

@@ -10,6 +10,7 @@ mod acd_view;
 mod agents;
 mod call;
 mod callback;
+mod callback_keep;
 mod cdr;
 mod dialog;
 mod dialplan;
@@ -143,6 +144,21 @@ pub enum Action {
     Contact {
         call: CallId,
         contact: crm::NewContact,
+    },
+    /// A callback promised to a caller, or its end: kept in the CRM so a restart keeps it.
+    Callback(CallbackRecord),
+}
+
+/// What the CRM keeps of callbacks (`crm::CallbackRequest`), written in this order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackRecord {
+    /// A caller asked to be called back.
+    Requested(crm::CallbackRequest),
+    /// The callback left the queue: an agent took it, or it overflowed.
+    Done {
+        call_id: String,
+        at: DateTime<Utc>,
+        outcome: &'static str,
     },
 }
 

@@ -150,6 +150,8 @@ pub(super) struct AcdRuntime {
     pub exits: HashMap<CallId, super::queue_exit::ExitState>,
     /// Callback calls the switch placed for the ACD (switch/callback.rs).
     pub callbacks: HashMap<CallId, super::callback::CallbackLeg>,
+    /// ACD entries that are callbacks not yet taken by an agent (their CRM rows are open).
+    pub pending_callbacks: std::collections::HashSet<String>,
     /// Agents paused because their phone is on a call the ACD did not give them.
     pub busy_elsewhere: std::collections::HashSet<String>,
     /// The UTC day the live counters belong to.
@@ -191,6 +193,7 @@ impl AcdRuntime {
             armed: None,
             exits: HashMap::new(),
             callbacks: HashMap::new(),
+            pending_callbacks: std::collections::HashSet::new(),
             busy_elsewhere: Default::default(),
             day: wall.date_naive(),
             draining: false,
@@ -542,6 +545,8 @@ impl Switch {
     /// route, or nowhere.
     fn overflow(&mut self, now: Instant, key: &str, target: Option<String>) {
         let Some(id) = self.acd.calls.remove(key) else {
+            // A callback has no call to send anywhere: it is over.
+            self.callback_done(now, key, "overflow");
             return;
         };
         let priority = self

@@ -260,6 +260,7 @@ impl Switch {
         }
         // The ACD entry lives on without this call: its offers place new calls.
         self.acd.calls.remove(key);
+        self.callback_requested(now, key, queue, &number);
         let prompts = self.callback_confirmation(queue, &number);
         let Some(call) = self.calls.get_mut(&id) else {
             return;

@@ -567,3 +567,86 @@ fn a_callback_keeps_its_place_ahead_of_a_caller_who_came_later() {
     ts.expect_status(&b, 200);
     ts.finish();
 }
+
+/// The callback is written to the CRM when asked for; a restarted switch (a new core given the
+/// stored request) puts it back with the time already waited, offers it to the agent and
+/// closes it when the agent answers.
+#[test]
+fn a_callback_is_kept_for_the_crm_and_survives_a_restart() {
+    use crate::switch::CallbackRecord;
+    let mut ts = callback_switch();
+    let (mut a, mut agent) = (phone(1001), phone(1003));
+    ts.register(&mut a, 3600);
+    ts.register(&mut agent, 3600);
+    let (call, _ad, key) = waiting(&mut ts, &mut a);
+    ts.take_acd_events();
+    ts.advance(Duration::from_secs(30));
+    dtmf(&mut ts, call, '2');
+    let requested = ts
+        .actions()
+        .iter()
+        .find_map(|x| match x {
+            Action::Callback(CallbackRecord::Requested(r)) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("the request is kept");
+    assert_eq!(
+        (
+            requested.call_id.as_str(),
+            requested.queue.as_str(),
+            requested.number.as_str()
+        ),
+        (key.as_str(), "support", "1001")
+    );
+    assert_eq!(
+        requested.requested_at - requested.enqueued_at,
+        chrono::Duration::seconds(30)
+    );
+
+    // The switch restarts a minute later: the stored request comes back.
+    let mut ts = callback_switch();
+    ts.register(&mut a, 3600);
+    ts.register(&mut agent, 3600);
+    let wall = requested.requested_at + chrono::Duration::seconds(60);
+    let now = ts.now;
+    ts.sw.restore_callbacks(now, wall, vec![requested]);
+    let waiting = ts.sw.acd.core.waiting("support", ts.now);
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].call, key);
+    assert_eq!(waiting[0].waited, Duration::from_secs(90));
+    assert!(ts.take_acd_events().is_empty(), "no second enter");
+    login(&mut ts, "a1003");
+    let inv = agent_invite(&mut ts, &agent);
+    ts.take_actions();
+    ts.send(
+        agent.peer,
+        &agent.respond(&inv, 200, "OK", Some("agtag"), Some(&agent.sdp("sendrecv"))),
+    );
+    let done = ts.actions().iter().find_map(|x| match x {
+        Action::Callback(CallbackRecord::Done {
+            call_id, outcome, ..
+        }) => Some((call_id.clone(), *outcome)),
+        _ => None,
+    });
+    assert_eq!(done, Some((key, "agent answered")));
+    assert!(ts.sw.acd.pending_callbacks.is_empty());
+
+    // A request whose queue no longer exists is closed at once.
+    let gone = crm::CallbackRequest {
+        call_id: "old".into(),
+        queue: "removed".into(),
+        number: "1001".into(),
+        priority: 0,
+        skills: Default::default(),
+        enqueued_at: wall,
+        requested_at: wall,
+    };
+    ts.take_actions();
+    let now = ts.now;
+    ts.sw.restore_callbacks(now, wall, vec![gone]);
+    ts.pump();
+    let closed = ts.actions().iter().any(|x| {
+        matches!(x, Action::Callback(CallbackRecord::Done { call_id, outcome: "queue removed", .. }) if call_id == "old")
+    });
+    assert!(closed, "{:?}", ts.actions());
+}
