@@ -1,10 +1,11 @@
 //! Queue callbacks end to end: a SIPp caller waiting in a queue presses the callback key (RFC
-//! 4733 from sip-tester's dtmf_2833_1.pcap) and is hung up; an agent logs in and answers the
+//! 4733 events in its RTP, from `switchboard_e2e::pcap`) and is hung up; an agent logs in and answers the
 //! call the switch places; the customer (a SIPp phone registered at the caller's extension) is
 //! called back, answers and hangs up. The queue events and both CDRs are read back from the
 //! database.
 
 use std::time::{Duration, Instant};
+use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::{callee, password, sipp, Options, Switch};
 
 /// Queue `support` at 7000 with key 1 = callback; agent a2002 at 2002, logged out at start.
@@ -20,98 +21,6 @@ id = "a2002"
 name = "Bob Agent"
 extension = "2002"
 queues = ["support"]
-"#;
-
-/// A caller (`-key caller EXT`) dialling `[service]` with telephone-event in its offer: once
-/// answered it plays the recorded RFC 4733 key press 1, then waits for the switch's BYE.
-const CALLER: &str = r#"<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="queue caller asking for a callback">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[caller]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:[caller]@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=caller 1 1 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="407" auth="true"/>
-  <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-From: <sip:[caller]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[caller]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 2 INVITE
-Contact: <sip:[caller]@[local_ip]:[local_port]>
-[authentication]
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=caller 1 1 IN IP4 [local_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
-a=rtpmap:101 telephone-event/8000
-a=fmtp:101 0-15
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="200" rrs="true"/>
-  <send><![CDATA[
-ACK [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[caller]@[remote_ip]>;tag=[pid]SIPpTag00[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-  <pause milliseconds="1500"/>
-  <nop><action><exec play_pcap_audio="/usr/share/sip-tester/dtmf_2833_1.pcap"/></action></nop>
-  <recv request="BYE"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-  <timewait milliseconds="300"/>
-</scenario>
 "#;
 
 /// The CDRs and the original call's queue events, once both calls have ended (10 s at most).
@@ -174,8 +83,11 @@ fn callback_flow(restart: bool) {
     })
     .expect("switch starts");
 
-    let scenario = sw.dir.path().join("callback_caller.xml");
-    std::fs::write(&scenario, CALLER).expect("scenario");
+    // 440 Hz with key 1 pressed 1.5 s after the queue answers; then the caller waits for the
+    // switch's BYE.
+    let pcap = sw.dir.path().join("callback-key.pcap");
+    write_tone_pcap(&pcap, &ToneStream::new(440.0, 3).key_at(1500, '1')).expect("pcap");
+    let scenario = tone_scenario(sw.dir.path(), "uac_keys_await_bye.xml", &pcap).expect("scenario");
     let (port, media) = (
         switchboard_e2e::free_port().to_string(),
         switchboard_e2e::free_media_port().to_string(),
