@@ -1,4 +1,5 @@
-//! The agent page in headless Chromium (tests/browser/agent_desk.mjs, playwright-core): the page
+//! The web pages in headless Chromium (playwright-core). The wallboard (tests/browser/wallboard.mjs)
+//! shows a caller and an agent live. The agent page (tests/browser/agent_desk.mjs): the page
 //! is served without a login and with a strict Content-Security-Policy; an agent logs in on it,
 //! signs in to the queue, gets a SIPp call from a known VIP customer, sees the screen pop with
 //! the customer's name and grade, wraps the call up with a code and notes after it ends (in
@@ -228,4 +229,78 @@ fn an_agent_gets_a_screen_pop_and_wraps_up_in_headless_chromium() {
     assert_eq!(wrapped["wrap_up_code"], CODE, "{contacts}");
     assert_eq!(wrapped["notes"], NOTES, "{contacts}");
     assert_eq!(wrapped["wrapped_up_by"], "a2003", "{contacts}");
+}
+
+/// The wallboard in headless Chromium (tests/browser/wallboard.mjs): an admin logs in on it,
+/// sees the queue empty, then the caller the test puts in it (who gives up after 5 s), then the
+/// agent the test logs in through the API, each pushed to the page by the live event stream.
+#[test]
+fn a_supervisor_sees_callers_and_agents_on_the_wallboard_in_headless_chromium() {
+    if let Some(why) = missing_tools() {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set and the browser test cannot run: {why}");
+        }
+        eprintln!("skipping the browser test: {why}");
+        return;
+    }
+    let sw = Switch::start(Options {
+        extra_toml: CONFIG.into(),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    let r = request(sw.http_port, "GET", "/wallboard", &[], b"").expect("GET /wallboard");
+    assert_eq!(r.status, 200, "the page needs no login: {}", r.body);
+    assert!(r.body.contains("id=\"queues\""), "{}", r.body);
+
+    let shots = sw.dir.path().join("screenshots");
+    let mut child = Command::new("node")
+        .arg(browser_dir().join("wallboard.mjs"))
+        .env("SB_URL", format!("http://127.0.0.1:{}", sw.http_port))
+        .env("SB_USER", switchboard_e2e::ADMIN_USER)
+        .env("SB_PASSWORD", switchboard_e2e::ADMIN_PASSWORD)
+        .env("SB_QUEUE", "support")
+        .env("SB_AGENT", "a2003")
+        .env("SB_SHOTS", &shots)
+        .env("SB_CHROMIUM", CHROMIUM)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting node");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut script = Script(child);
+    let lines = lines_of(stdout);
+    let fail = |what: &str, script: &mut Script| -> ! {
+        let _ = script.0.kill();
+        let status = script.0.wait();
+        panic!(
+            "{what} (script: {status:?})\n--- switch log ---\n{}",
+            sw.log_text()
+        );
+    };
+    if !wait_for_line(&lines, "READY", Duration::from_secs(30)) {
+        fail("the wallboard never showed the empty queue", &mut script);
+    }
+    // Nobody is logged in: the caller waits, then gives up after 5 s.
+    let caller =
+        switchboard_e2e::acd::impatient_caller(&sw, "2001", "7000", Duration::from_secs(5))
+            .expect("caller");
+    if !wait_for_line(&lines, "WAITING", Duration::from_secs(20)) {
+        fail("the wallboard never showed the waiting caller", &mut script);
+    }
+    if let Err(e) = caller.wait(Duration::from_secs(20)) {
+        fail(&format!("the caller failed: {e}"), &mut script);
+    }
+    // With the queue empty again the agent stays available (nothing to offer).
+    let (code, body) = sw
+        .http("POST", "/api/agents/a2003/login")
+        .expect("agent login");
+    assert_eq!(code, 200, "{body}");
+    if !wait_for_line(&lines, "PASSED", Duration::from_secs(20)) {
+        fail(
+            "the wallboard never showed the agent available",
+            &mut script,
+        );
+    }
+    let status = script.0.wait().expect("script exit");
+    assert!(status.success(), "script exited with {status}");
 }

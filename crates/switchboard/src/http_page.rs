@@ -1,7 +1,8 @@
-//! The agent page: `GET /` redirects to `/agent`, which serves a plain HTML page with its script
-//! and style sheet, all compiled into the binary (no build step, nothing from other sites). The
-//! page logs in through the API and uses its session cookie, so the page itself needs no login
-//! (see `auth::roles::is_open`). Every answer forbids other origins' content and must be
+//! The web pages: `GET /` redirects to `/agent`, the agent desk, and `/wallboard` shows
+//! supervisors the queues and agents live. Each is a plain HTML page with its script (and the
+//! shared style sheet), all compiled into the binary (no build step, nothing from other sites).
+//! The pages log in through the API and use its session cookie, so the pages themselves need no
+//! login (see `auth::roles::is_open`). Every answer forbids other origins' content and must be
 //! revalidated, so an upgraded switch never runs with a cached old script.
 
 use crate::http::App;
@@ -11,7 +12,14 @@ use axum::routing::get;
 use axum::Router;
 
 /// The paths this module serves; they are open to everyone (the data behind them is not).
-pub const PATHS: [&str; 4] = ["/", "/agent", "/agent.js", "/agent.css"];
+pub const PATHS: [&str; 6] = [
+    "/",
+    "/agent",
+    "/agent.js",
+    "/agent.css",
+    "/wallboard",
+    "/wallboard.js",
+];
 
 /// The page's policy: scripts, styles, images and connections from the switch only.
 pub const CSP: &str =
@@ -20,6 +28,8 @@ pub const CSP: &str =
 const HTML: &str = include_str!("../web/agent.html");
 const JS: &str = include_str!("../web/agent.js");
 const CSS: &str = include_str!("../web/agent.css");
+const WALLBOARD_HTML: &str = include_str!("../web/wallboard.html");
+const WALLBOARD_JS: &str = include_str!("../web/wallboard.js");
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()
@@ -35,6 +45,14 @@ pub(crate) fn routes() -> Router<App> {
         .route(
             "/agent.css",
             get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
+        .route(
+            "/wallboard",
+            get(|| async { asset("text/html; charset=utf-8", WALLBOARD_HTML) }),
+        )
+        .route(
+            "/wallboard.js",
+            get(|| async { asset("text/javascript; charset=utf-8", WALLBOARD_JS) }),
         )
 }
 
@@ -74,17 +92,22 @@ mod tests {
     }
 
     #[test]
-    fn the_page_loads_only_its_own_files_and_never_inline_code() {
-        assert!(HTML.contains(r#"<script src="/agent.js""#));
-        assert!(HTML.contains(r#"href="/agent.css""#));
-        // The policy refuses inline scripts, styles and event handlers: the page has none.
-        assert_eq!(HTML.matches("<script").count(), 1);
-        assert!(!HTML.contains("<style"));
-        assert!(!HTML.contains(" style="));
-        assert!(!HTML.contains(" onclick="));
-        assert!(!HTML.contains("http://") && !HTML.contains("https://"));
-        // Data goes in through textContent only.
-        assert!(!JS.contains("innerHTML"));
-        assert!(!JS.contains("insertAdjacentHTML"));
+    fn the_pages_load_only_their_own_files_and_never_inline_code() {
+        for (html, js, script) in [
+            (HTML, JS, "/agent.js"),
+            (WALLBOARD_HTML, WALLBOARD_JS, "/wallboard.js"),
+        ] {
+            assert!(html.contains(&format!(r#"<script src="{script}""#)));
+            assert!(html.contains(r#"href="/agent.css""#));
+            // The policy refuses inline scripts, styles and event handlers: the pages have none.
+            assert_eq!(html.matches("<script").count(), 1);
+            assert!(!html.contains("<style"));
+            assert!(!html.contains(" style="));
+            assert!(!html.contains(" onclick="));
+            assert!(!html.contains("http://") && !html.contains("https://"));
+            // Data goes in through textContent only.
+            assert!(!js.contains("innerHTML"));
+            assert!(!js.contains("insertAdjacentHTML"));
+        }
     }
 }
