@@ -420,18 +420,26 @@ fn an_agent_who_does_not_answer_leaves_the_callback_to_the_next() {
     ts.finish();
 }
 
-#[test]
-fn a_busy_customer_ends_the_callback_and_the_agent_wraps_up() {
-    let mut ts = callback_switch();
+/// A callback up to the customer's phone ringing: 1001 asked, agent a1003 logged in and
+/// answered (events so far taken). Returns the customer's phone, the agent's phone and the
+/// customer's INVITE.
+fn customer_rung(ts: &mut TestSwitch) -> (Phone, Phone, Msg) {
     let (mut a, mut agent) = (phone(1001), phone(1003));
     ts.register(&mut a, 3600);
     ts.register(&mut agent, 3600);
-    let (call, _ad, _key) = waiting(&mut ts, &mut a);
-    request_callback(&mut ts, &a, call);
-    login(&mut ts, "a1003");
+    let (call, _ad, _key) = waiting(ts, &mut a);
+    request_callback(ts, &a, call);
+    login(ts, "a1003");
     ts.take_acd_events();
-    let inv = agent_invite(&mut ts, &agent);
-    let (_agent_dlg, cinv, _cb) = agent_answers(&mut ts, &agent, &inv, &a);
+    let inv = agent_invite(ts, &agent);
+    let (_agent_dlg, cinv, _cb) = agent_answers(ts, &agent, &inv, &a);
+    (a, agent, cinv)
+}
+
+#[test]
+fn a_busy_customer_ends_the_callback_and_the_agent_wraps_up() {
+    let mut ts = callback_switch();
+    let (a, agent, cinv) = customer_rung(&mut ts);
     ts.send(a.peer, &a.respond(&cinv, 486, "Busy Here", Some("c"), None));
     ts.expect_request(&a, "ACK");
     let bye = ts.expect_request(&agent, "BYE");
@@ -451,14 +459,7 @@ fn a_busy_customer_ends_the_callback_and_the_agent_wraps_up() {
 #[test]
 fn a_customer_who_does_not_answer_ends_the_callback_at_the_ring_timeout() {
     let mut ts = callback_switch();
-    let (mut a, mut agent) = (phone(1001), phone(1003));
-    ts.register(&mut a, 3600);
-    ts.register(&mut agent, 3600);
-    let (call, _ad, _key) = waiting(&mut ts, &mut a);
-    request_callback(&mut ts, &a, call);
-    login(&mut ts, "a1003");
-    let inv = agent_invite(&mut ts, &agent);
-    let (_agent_dlg, cinv, _cb) = agent_answers(&mut ts, &agent, &inv, &a);
+    let (a, agent, cinv) = customer_rung(&mut ts);
     ts.send(a.peer, &a.respond(&cinv, 180, "Ringing", Some("c"), None));
     ts.advance(Duration::from_millis(29_900));
     ts.assert_quiet(&agent);
