@@ -1,8 +1,9 @@
 //! Queues managed through the HTTP API, end to end with the real binary: a queue created by
 //! API gets an agent by API and a SIPp call to its number is answered by that agent; its
-//! strategy changes; it survives a restart (stored in the CRM database); it is removed (409
-//! while a caller waits, then drained to overflow); bad bodies get 400 with the field, used
-//! numbers 409, and an agent's token 403. Every change is in the audit log.
+//! strategy changes (PUT), some settings change (PATCH) and definitions read back; it survives a
+//! restart (stored in the CRM database); it is removed (409 while a caller waits, then drained
+//! to overflow); bad bodies get 400 with the field, used numbers 409, and an agent's token 403.
+//! Every change is in the audit log.
 
 use std::time::Duration;
 use switchboard_e2e::acd::{login, queue_calls, waiting_caller, with_crm};
@@ -215,6 +216,52 @@ fn a_queue_made_by_api_takes_calls_survives_a_restart_and_is_removed() {
     let r = send(&sw, "PUT", "/api/queues/nope", r#"{}"#);
     assert_eq!(r.status, 404, "{}", r.body);
 
+    // Definitions read back: a file queue's `[[queues]]` entry, an API queue's stored one.
+    let r = send(&sw, "GET", "/api/queues/support/definition", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        json(&r),
+        serde_json::json!({"name": "support", "number": "7000"})
+    );
+    let r = send(&sw, "GET", "/api/queues/nope/definition", "");
+    assert_eq!(r.status, 404, "{}", r.body);
+    // PATCH changes some keys and keeps the rest; null puts a key back to its default.
+    let r = send(
+        &sw,
+        "PATCH",
+        "/api/queues/vip",
+        r#"{"wrap_up_s": 15, "overflow": null}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send(&sw, "GET", "/api/queues/vip/definition", "");
+    assert_eq!(
+        json(&r),
+        serde_json::json!({"name": "vip", "number": "7100", "strategy": "ring-all", "wrap_up_s": 15}),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &sw,
+        "PATCH",
+        "/api/queues/vip",
+        r#"{"strategy": "fastest"}"#,
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = send(&sw, "PATCH", "/api/queues/vip", r#"["strategy"]"#);
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = send(&sw, "PATCH", "/api/queues/nope", r#"{"wrap_up_s": 1}"#);
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = as_agent(&sw, "PATCH", "/api/queues/vip", r#"{"wrap_up_s": 1}"#);
+    assert_eq!(r.status, 403, "{}", r.body);
+    // Back to what the rest of the test expects.
+    let r = send(
+        &sw,
+        "PATCH",
+        "/api/queues/vip",
+        r#"{"wrap_up_s": null, "overflow": "support"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
     // After a restart the queue, its settings and the membership are still there.
     sw.restart().expect("restart");
     assert!(
@@ -287,6 +334,9 @@ fn a_queue_made_by_api_takes_calls_survives_a_restart_and_is_removed() {
     let expected: Vec<(String, String)> = [
         ("queue.create", "vip"),
         ("agent.queues", "a2003"),
+        ("queue.update", "vip"),
+        // The two PATCHes that passed.
+        ("queue.update", "vip"),
         ("queue.update", "vip"),
         ("queue.delete", "vip"),
         ("queue.delete", "support"),

@@ -4,7 +4,7 @@
 
 use crate::switch::{AcdSetup, AgentSetup, QueueSetup};
 use crate::switch::{ExitKey, QueueExitSetup};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::time::Duration;
@@ -42,56 +42,76 @@ impl Default for AcdSection {
 }
 
 /// One `[[queues]]` entry.
-#[derive(Debug, Clone, Deserialize)]
+/// Serialized back (to JSON) it is the queue's definition as the HTTP API shows it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSection {
     pub name: Spanned<String>,
     /// A number that enters the queue when dialled (and the target of a transfer).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<Spanned<String>>,
     /// longest-idle (default), round-robin, fewest-calls, least-talk-time, ring-all, linear,
     /// random.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ring_timeout_s: Option<u64>,
     /// An agent who missed a call is not offered it again for this long (default 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_wait_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_len: Option<usize>,
     /// Another queue's name or an extension.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overflow: Option<Spanned<String>>,
     /// never (default), no-agents, all-paused.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub join_empty: Option<Spanned<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub leave_when_empty: Option<Spanned<String>>,
     /// Skill steps that widen with waiting time.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profile: Vec<StepSection>,
     /// How long skills the dialplan asks for apply when the queue has no profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_skills_for_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub announce_every_s: Option<u64>,
     /// The announcement's prompts (see docs/configuration.md).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub announce: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_s: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_s: Option<u64>,
     /// Prompt (relative to the prompts directory, or `tone:`/`silence:`) callers hear while
     /// they wait; default the dialplan's music on hold, else ringback.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moh: Option<String>,
     /// Keys a waiting caller may press: `message`, `callback` or a target (a queue, an
     /// extension or a number the dialplans route).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub exit_keys: BTreeMap<String, Spanned<String>>,
     /// Prompt played before a message is recorded (default a beep).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_prompt: Option<String>,
     /// Longest message in seconds (default 120).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message_max_s: Option<u64>,
-    /// Prompt played before the callback number is read back (default "You entered").
+    /// Prompt played before the callback number is read back (default `en/callback.wav`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_prompt: Option<String>,
     /// Directory of the digit files that read the callback number back (default `en/digits`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_digits: Option<String>,
 }
 
 /// One step of a routing profile.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSection {
     /// `"loans:4, korean:5"`.

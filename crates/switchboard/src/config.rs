@@ -227,6 +227,8 @@ pub struct Resolved {
     pub prompts_dir: PathBuf,
     /// Queues and agents of the ACD.
     pub acd: crate::switch::AcdSetup,
+    /// Each file queue's `[[queues]]` entry as JSON, the definition the HTTP API shows.
+    pub queue_definitions: std::collections::BTreeMap<String, serde_json::Value>,
     pub recording: crate::switch::RecordPolicy,
     pub recordings_dir: PathBuf,
     /// How long recordings are kept.
@@ -515,6 +517,11 @@ fn resolve(
         session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
         login_lockout: Duration::from_secs(c.http.login_lockout_s),
     };
+    let queue_definitions = c
+        .queues
+        .iter()
+        .filter_map(|q| Some((q.name.get_ref().clone(), serde_json::to_value(q).ok()?)))
+        .collect();
     let acd = crate::acd_config::resolve(c.acd, c.queues, c.agents, &extensions, &mut problem);
     let (recording, recordings_dir, retention) =
         crate::recording::resolve(c.recording, &mut problem);
@@ -561,6 +568,7 @@ fn resolve(
         dialplans_dir,
         prompts_dir,
         acd,
+        queue_definitions,
         recording,
         recordings_dir,
         retention,

@@ -1,5 +1,5 @@
-//! Managing queues over HTTP: `POST /api/queues`, `PUT` and `DELETE /api/queues/{name}`, and
-//! `PUT /api/agents/{id}/queues`. Bodies use the `[[queues]]` / `[[agents]] queues` keys and
+//! Managing queues over HTTP: `POST /api/queues`, `GET /api/queues/{name}/definition`,
+//! `PUT`, `PATCH` and `DELETE /api/queues/{name}`, and `PUT /api/agents/{id}/queues`. Bodies use the `[[queues]]` / `[[agents]] queues` keys and
 //! are checked by the configuration's code (`queue_definition`); the switch core applies the
 //! change through the control channel, then the definition is stored in the CRM database (so
 //! it survives a restart) and the change is written to the audit log. docs/operations.md,
@@ -13,7 +13,7 @@ use crate::switch::{QueueChange, QueueChangeError};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -23,7 +23,11 @@ use std::net::SocketAddr;
 pub(crate) fn routes() -> Router<App> {
     Router::new()
         .route("/api/queues", post(create))
-        .route("/api/queues/{name}", put(replace).delete(remove))
+        .route(
+            "/api/queues/{name}",
+            put(replace).patch(patch).delete(remove),
+        )
+        .route("/api/queues/{name}/definition", get(definition))
         .route("/api/agents/{id}/queues", put(memberships))
 }
 
@@ -187,7 +191,91 @@ async fn replace(
     Path(name): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    let (def, setup) = match checked(&app, &body, Some(&name)).await {
+    replace_with(&app, &who, remote, &name, &body).await
+}
+
+/// A queue's definition as it stands: the one stored through the API, else the configuration
+/// file's `[[queues]]` entry. `Err`: 404 (unknown, or removed through the API) or 500.
+async fn current_definition(app: &App, name: &str) -> Result<Value, Response> {
+    let stored = app.crm.queue_definitions().await.map_err(internal)?;
+    match stored.into_iter().find(|q| q.name == name) {
+        Some(crm::StoredQueue {
+            definition: Some(d),
+            ..
+        }) => serde_json::from_str(&d).map_err(|e| {
+            tracing::error!(queue = %name, error = %e, "stored queue definition is not JSON");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "stored definition unreadable",
+            )
+        }),
+        Some(_) => Err(error(
+            StatusCode::NOT_FOUND,
+            format!("no queue {name} (removed)"),
+        )),
+        None => app
+            .reloader
+            .config()
+            .queue_definitions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no queue {name}"))),
+    }
+}
+
+/// `GET /api/queues/{name}/definition`: the queue's settings, in the `[[queues]]` keys.
+async fn definition(State(app): State<App>, Path(name): Path<String>) -> Response {
+    match current_definition(&app, &name).await {
+        Ok(def) => Json(def).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// `PATCH /api/queues/{name}`: change some settings; the body's keys replace the current
+/// definition's, a `null` puts a key back to its default. Then as `PUT`.
+async fn patch(
+    State(app): State<App>,
+    Extension(who): Extension<Principal>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let changes = match body_json(&body) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return invalid(vec![FieldError::new("", "expected a JSON object")]),
+        Err(e) => return invalid(e),
+    };
+    let mut def = match current_definition(&app, &name).await {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "definition is not an object",
+            )
+        }
+        Err(r) => return r,
+    };
+    for (key, value) in changes {
+        if value.is_null() {
+            def.remove(&key);
+        } else {
+            def.insert(key, value);
+        }
+    }
+    let merged = Value::Object(def).to_string();
+    replace_with(&app, &who, remote, &name, merged.as_bytes()).await
+}
+
+/// Replace queue `name`'s settings with `body` (PUT, and PATCH once merged).
+async fn replace_with(
+    app: &App,
+    who: &Principal,
+    remote: SocketAddr,
+    name: &str,
+    body: &[u8],
+) -> Response {
+    let (app, who, name) = (app.clone(), who.clone(), name.to_string());
+    let (def, setup) = match checked(&app, body, Some(&name)).await {
         Ok(x) => x,
         Err(r) => return r,
     };

@@ -37,7 +37,7 @@ const G: Role = Role::Agent;
 /// (method, path pattern with `*` for one segment, roles, scope for agents).
 type Rule = (Method, &'static str, &'static [Role], Scope);
 
-fn rules() -> [Rule; 38] {
+fn rules() -> [Rule; 40] {
     use Scope::*;
     [
         (Method::GET, "/api/session", &[A, S, Q, G], Any),
@@ -80,6 +80,8 @@ fn rules() -> [Rule; 38] {
         // Managing queues and memberships: admins and supervisors only (listed for clarity).
         (Method::POST, "/api/queues", &[A, S], Any),
         (Method::PUT, "/api/queues/*", &[A, S], Any),
+        (Method::PATCH, "/api/queues/*", &[A, S], Any),
+        (Method::GET, "/api/queues/*/definition", &[A, S], Any),
         (Method::DELETE, "/api/queues/*", &[A, S], Any),
         (Method::PUT, "/api/agents/*/queues", &[A, S], Any),
         (Method::GET, "/api/agents", &[A, S, G], Any),
@@ -182,6 +184,8 @@ mod tests {
             (Method::POST, "/api/queues"),
             (Method::PUT, "/api/queues/vip"),
             (Method::DELETE, "/api/queues/vip"),
+            (Method::PATCH, "/api/queues/vip"),
+            (Method::GET, "/api/queues/vip/definition"),
             (Method::PUT, "/api/agents/alice/queues"),
         ] {
             assert_eq!(decide(A, &m, path), Allow(Scope::Any), "{m} {path}");
