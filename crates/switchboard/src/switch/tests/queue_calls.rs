@@ -72,6 +72,41 @@ fn agent_answers(ts: &mut TestSwitch, agent: &Phone, inv: &Msg) -> Dlg {
     Dlg::uas(inv, "agtag")
 }
 
+/// The caller of a connected queue call hangs up: its BYE is answered, the agent's leg gets a
+/// BYE and answers it. Returns the agent's BYE.
+fn caller_hangs_up(ts: &mut TestSwitch, a: &mut Phone, ad: &mut Dlg, agent: &Phone) -> Msg {
+    let bye = a.request(ad, "BYE", &[], None);
+    ts.send(a.peer, &bye);
+    ts.expect_status(a, 200);
+    let agent_bye = ts.expect_request(agent, "BYE");
+    ts.send(
+        agent.peer,
+        &agent.respond(&agent_bye, 200, "OK", None, None),
+    );
+    agent_bye
+}
+
+/// The caller hangs up while `agent` rings (`inv`): the agent's INVITE is cancelled (200 to
+/// the CANCEL, 487 to the INVITE, ACKed).
+fn caller_abandons_while_agent_rings(
+    ts: &mut TestSwitch,
+    a: &mut Phone,
+    ad: &mut Dlg,
+    agent: &Phone,
+    inv: &Msg,
+) {
+    let bye = a.request(ad, "BYE", &[], None);
+    ts.send(a.peer, &bye);
+    ts.expect_status(a, 200);
+    let cancel = ts.expect_request(agent, "CANCEL");
+    ts.send(agent.peer, &agent.respond(&cancel, 200, "OK", None, None));
+    ts.send(
+        agent.peer,
+        &agent.respond(inv, 487, "Request Terminated", Some("x"), None),
+    );
+    ts.expect_request(agent, "ACK");
+}
+
 #[test]
 fn queue_number_rings_agent_and_bridges_then_agent_wraps_up() {
     let mut ts = ivr_switch();
@@ -88,15 +123,8 @@ fn queue_number_rings_agent_and_bridges_then_agent_wraps_up() {
     assert_eq!(snap.queues[0].waiting, 0);
 
     ts.advance(Duration::from_secs(20));
-    let bye = a.request(&mut ad, "BYE", &[], None);
-    ts.send(a.peer, &bye);
-    ts.expect_status(&a, 200);
-    let agent_bye = ts.expect_request(&agent, "BYE");
+    let agent_bye = caller_hangs_up(&mut ts, &mut a, &mut ad, &agent);
     assert_eq!(agent_bye.call_id(), bd.call_id);
-    ts.send(
-        agent.peer,
-        &agent.respond(&agent_bye, 200, "OK", None, None),
-    );
     let _ = &mut bd;
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_side, Some(crm::Side::Caller));
@@ -196,14 +224,7 @@ fn ring_timeout_cancels_the_agent_and_a_late_answer_is_hung_up() {
     let again = ts.expect_request(&agent, "INVITE");
     let _ = agent_answers(&mut ts, &agent, &again);
     assert_eq!(agent_state(&ts, "a1003"), "on_call");
-    let bye = a.request(&mut ad, "BYE", &[], None);
-    ts.send(a.peer, &bye);
-    ts.expect_status(&a, 200);
-    let agent_bye = ts.expect_request(&agent, "BYE");
-    ts.send(
-        agent.peer,
-        &agent.respond(&agent_bye, 200, "OK", None, None),
-    );
+    caller_hangs_up(&mut ts, &mut a, &mut ad, &agent);
     ts.finish();
 }
 
@@ -214,16 +235,7 @@ fn caller_hanging_up_while_the_agent_rings_cancels_the_agent() {
     ts.register(&mut agent, 3600);
     let (_call, mut ad, inv) = queued_by_number(&mut ts, &mut a, &agent);
     ts.advance(Duration::from_secs(2));
-    let bye = a.request(&mut ad, "BYE", &[], None);
-    ts.send(a.peer, &bye);
-    ts.expect_status(&a, 200);
-    let cancel = ts.expect_request(&agent, "CANCEL");
-    ts.send(agent.peer, &agent.respond(&cancel, 200, "OK", None, None));
-    ts.send(
-        agent.peer,
-        &agent.respond(&inv, 487, "Request Terminated", Some("x"), None),
-    );
-    ts.expect_request(&agent, "ACK");
+    caller_abandons_while_agent_rings(&mut ts, &mut a, &mut ad, &agent, &inv);
     assert_eq!(agent_state(&ts, "a1003"), "available");
     let kinds = queue_kinds(&ts.take_acd_events());
     assert_eq!(kinds, ["enter@1", "ring:a1003", "abandon@1"]);
@@ -449,14 +461,7 @@ fn queue_calls_leave_a_contact_history_row_and_extension_calls_do_not() {
     let _bd = agent_answers(&mut ts, &agent, &inv);
     ts.take_actions();
     ts.advance(Duration::from_secs(30));
-    let bye = a.request(&mut ad, "BYE", &[], None);
-    ts.send(a.peer, &bye);
-    ts.expect_status(&a, 200);
-    let agent_bye = ts.expect_request(&agent, "BYE");
-    ts.send(
-        agent.peer,
-        &agent.respond(&agent_bye, 200, "OK", None, None),
-    );
+    caller_hangs_up(&mut ts, &mut a, &mut ad, &agent);
     let c = contact_of(&ts.take_actions()).expect("a contact");
     assert_eq!(c.outcome, "answered");
     assert_eq!(c.agent.as_deref(), Some("a1003"));
@@ -467,16 +472,7 @@ fn queue_calls_leave_a_contact_history_row_and_extension_calls_do_not() {
 
     // Abandoned in the queue.
     let (_call, mut ad, inv) = queued_by_number(&mut ts, &mut a, &agent);
-    let bye = a.request(&mut ad, "BYE", &[], None);
-    ts.send(a.peer, &bye);
-    ts.expect_status(&a, 200);
-    let cancel = ts.expect_request(&agent, "CANCEL");
-    ts.send(agent.peer, &agent.respond(&cancel, 200, "OK", None, None));
-    ts.send(
-        agent.peer,
-        &agent.respond(&inv, 487, "Request Terminated", Some("x"), None),
-    );
-    ts.expect_request(&agent, "ACK");
+    caller_abandons_while_agent_rings(&mut ts, &mut a, &mut ad, &agent, &inv);
     let c = contact_of(&ts.take_actions()).expect("a contact");
     assert_eq!(c.outcome, "abandoned");
     assert_eq!(c.agent, None);
@@ -668,14 +664,7 @@ fn time_on_hold_is_reported_with_the_completed_call() {
     // On hold again when the caller gives up: that stretch counts too.
     agent_reinvite(&mut ts, &mut agent, &mut bd, &a, "sendonly");
     ts.advance(Duration::from_secs(4));
-    let bye = a.request(&mut ad, "BYE", &[], None);
-    ts.send(a.peer, &bye);
-    ts.expect_status(&a, 200);
-    let agent_bye = ts.expect_request(&agent, "BYE");
-    ts.send(
-        agent.peer,
-        &agent.respond(&agent_bye, 200, "OK", None, None),
-    );
+    caller_hangs_up(&mut ts, &mut a, &mut ad, &agent);
     let complete = ts.take_acd_events().into_iter().find_map(|e| match e {
         AcdEvent::Queue(q) => match q.kind {
             QueueEventKind::Complete { talk, hold, .. } => Some((talk, hold)),
