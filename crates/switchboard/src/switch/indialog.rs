@@ -138,9 +138,13 @@ impl Switch {
         }
         let body = if read::is_sdp(&req.headers, &req.body) {
             match parse_sdp(&req.body) {
-                Ok(_) => self
-                    .relay_sdp(id, side, &req.headers, &req.body)
-                    .map(|b| ("application/sdp".to_string(), b)),
+                Ok(offer) => {
+                    if is_invite {
+                        self.hold_check(now, id, &offer);
+                    }
+                    self.relay_sdp(id, side, &req.headers, &req.body)
+                        .map(|b| ("application/sdp".to_string(), b))
+                }
                 Err(reason) => {
                     self.reply(now, tx, &req, 488, &reason);
                     return;
@@ -149,9 +153,6 @@ impl Switch {
         } else {
             body_of(&req.headers, &req.body)
         };
-        if is_invite {
-            self.hold_check(now, id, &req);
-        }
         let me = self.cfg.me.clone();
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -388,13 +389,7 @@ impl Switch {
     /// silence check. sendonly is the usual hold offer (RFC 6337 §5.3) and the holding phone
     /// often sends nothing, so it counts as hold too. A queue call connected to an agent also
     /// counts its time on hold for the reports.
-    fn hold_check(&mut self, now: Instant, id: CallId, req: &Request) {
-        if !read::is_sdp(&req.headers, &req.body) {
-            return;
-        }
-        let Ok(sdp) = parse_sdp(&req.body) else {
-            return;
-        };
+    fn hold_check(&mut self, now: Instant, id: CallId, sdp: &media::sdp::SessionDescription) {
         let held = sdp.audio_target().is_none_or(|t| {
             matches!(
                 t.direction,
