@@ -83,8 +83,11 @@ impl Switch {
                 Err(acd::AcdError::DuplicateCall(_)) => {}
                 Err(e) => {
                     tracing::warn!(call_id = %r.call_id, error = %e, "callback not restored");
-                    self.acd.pending_callbacks.insert(r.call_id.clone());
-                    self.callback_done(now, &r.call_id, "queue removed");
+                    self.actions.push_back(Action::Callback(CallbackRecord::Done {
+                        call_id: r.call_id,
+                        at: wall,
+                        outcome: "queue removed",
+                    }));
                 }
             }
         }
