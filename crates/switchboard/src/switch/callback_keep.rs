@@ -83,11 +83,12 @@ impl Switch {
                 Err(acd::AcdError::DuplicateCall(_)) => {}
                 Err(e) => {
                     tracing::warn!(call_id = %r.call_id, error = %e, "callback not restored");
-                    self.actions.push_back(Action::Callback(CallbackRecord::Done {
-                        call_id: r.call_id,
-                        at: wall,
-                        outcome: "queue removed",
-                    }));
+                    self.actions
+                        .push_back(Action::Callback(CallbackRecord::Done {
+                            call_id: r.call_id,
+                            at: wall,
+                            outcome: "queue removed",
+                        }));
                 }
             }
         }
