@@ -24,8 +24,10 @@ mod screens;
 mod server;
 mod sip_driver;
 mod stored_queues;
-mod switch;
 mod tcp;
+
+/// The switch core is its own crate (`crates/switch`); `crate::switch::..` paths keep working.
+pub(crate) use ::switch;
 
 use anyhow::Context;
 

@@ -4,8 +4,8 @@
 
 use super::harness::{answered_call, config, phone, TestSwitch};
 use super::ivr_support::{call_of, support_queue};
-use crate::switch::{Action, AgentCommand, RecordMode, RecordPolicy};
 use std::collections::HashSet;
+use switch::{Action, AgentCommand, RecordMode, RecordPolicy};
 
 fn starts(actions: &[Action]) -> usize {
     actions

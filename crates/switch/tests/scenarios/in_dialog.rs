@@ -1,7 +1,7 @@
 //! Requests inside an answered call: re-INVITE (hold, glare), INFO, and the relay's media timeout.
 
 use super::harness::{answered_call, cdr_end, phone, TestSwitch, RELAY_A, RELAY_B};
-use crate::switch::{Action, Side};
+use switch::{Action, Side};
 
 #[test]
 fn hold_reinvite_is_relayed_with_rewritten_sdp_and_pauses_media_timeout() {

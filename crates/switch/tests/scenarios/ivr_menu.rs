@@ -8,10 +8,10 @@ use super::ivr_support::{
     MENU_TIMEOUT,
 };
 use super::phone::Dlg;
-use crate::switch::{Action, Side};
 use crm::{CdrEvent, Disposition, LegRole};
 use std::net::SocketAddr;
 use std::time::Duration;
+use switch::{Action, Side};
 
 #[test]
 fn menu_key_dials_extension_and_bridges() {

@@ -2,9 +2,9 @@
 //! no media ports, a callee that never answers, re-INVITE from the callee, unanswered INFO.
 
 use super::harness::{answered_call, cdr_end, phone, ringing_call, TestSwitch, RELAY_A, RELAY_B};
-use crate::switch::{Action, Side};
 use crm::Disposition;
 use std::time::Duration;
+use switch::{Action, Side};
 
 fn m_audio(port: u16) -> String {
     format!("m=audio {port} RTP/AVP 0 101")

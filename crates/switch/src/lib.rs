@@ -25,8 +25,6 @@ mod record;
 mod register;
 mod ring;
 mod sdp;
-#[cfg(test)]
-mod tests;
 mod transfer;
 
 pub use acd_view::{AcdSnapshot, EventView, QueueView};

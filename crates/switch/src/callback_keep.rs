@@ -95,4 +95,9 @@ impl Switch {
         self.run_acd(now);
         self.process(now);
     }
+
+    /// How many callbacks are kept in the CRM and not yet closed.
+    pub fn kept_callbacks(&self) -> usize {
+        self.acd.pending_callbacks.len()
+    }
 }

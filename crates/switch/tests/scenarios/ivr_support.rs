@@ -4,8 +4,8 @@
 
 use super::harness::{config, load_plans, TestSwitch, RELAY_A, RELAY_IP};
 use super::phone::{Dlg, Msg, Phone};
-use crate::switch::{AcdSetup, Action, AgentCommand, AgentSetup, CallId, QueueSetup};
 use std::time::Duration;
+use switch::{AcdSetup, Action, AgentCommand, AgentSetup, CallId, QueueSetup};
 
 /// 1588: answer, a menu (1 dials 1002, 2 queues `support`, 3 queues the unmapped `nowhere`),
 /// with a hang-up step per dial outcome.

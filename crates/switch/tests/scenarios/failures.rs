@@ -2,9 +2,9 @@
 //! and the ring timeout.
 
 use super::harness::{cdr_end, phone, ringing_call, TestSwitch};
-use crate::switch::Action;
 use crm::Disposition;
 use std::time::Duration;
+use switch::Action;
 
 #[test]
 fn caller_cancels_while_ringing() {

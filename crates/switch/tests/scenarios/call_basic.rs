@@ -2,9 +2,9 @@
 
 use super::harness::{answered_call, cdr_end, phone, TestSwitch, RELAY_A, RELAY_B};
 use super::phone::{tag_of, Phone};
-use crate::switch::{Action, Side};
 use crm::{CdrEvent, Disposition, LegRole};
 use std::net::SocketAddr;
+use switch::{Action, Side};
 
 #[test]
 fn basic_call_caller_hangs_up() {

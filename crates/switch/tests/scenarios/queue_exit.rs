@@ -4,9 +4,9 @@
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch};
 use super::ivr_support::{call_of, dtmf, playback_done, played, support_queue, MENU_PLAN};
 use super::phone::{Dlg, Phone};
-use crate::switch::{AcdEvent, Action, CallId, ExitKey};
 use acd::QueueEventKind;
 use std::time::Duration;
+use switch::{AcdEvent, Action, CallId, ExitKey};
 
 /// Queue `support` (number 7000, no agent logged in) with keys 1 message, 0 extension 1002,
 /// 9 the menu plan's 1588; message prompt a 1 kHz beep, messages up to 60 s.

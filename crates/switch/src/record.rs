@@ -79,7 +79,6 @@ impl Switch {
     }
 
     /// The CDR id of a call in progress.
-    #[cfg(test)]
     pub fn cdr_id_of(&self, id: CallId) -> Option<String> {
         self.calls.get(&id).map(|c| c.cdr_id.clone())
     }

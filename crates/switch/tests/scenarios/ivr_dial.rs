@@ -7,9 +7,9 @@ use super::ivr_support::{
     answered_by_plan, call_of, dtmf, is_ringback, ivr_switch, playback_done, played, IvrCall,
 };
 use super::phone::Phone;
-use crate::switch::Action;
 use crm::Disposition;
 use std::time::Duration;
+use switch::Action;
 
 /// After the plan played its hang-up prompt the caller gets a BYE; the CDR closes as an answered
 /// call the switch ended with `cause`.
@@ -27,7 +27,7 @@ fn plan_hangs_up(ts: &mut TestSwitch, a: &Phone, c: &IvrCall, cause: &str) {
 
 /// The plan's dial is ringing: the menu prompt the key interrupted stops and the caller hears
 /// ringback; nothing else.
-fn assert_ringback(ts: &mut TestSwitch, call: crate::switch::CallId) {
+fn assert_ringback(ts: &mut TestSwitch, call: switch::CallId) {
     let actions = ts.take_actions();
     assert_eq!(actions.len(), 2, "{actions:?}");
     assert_eq!(actions[0], Action::StopPlayback { call });

@@ -7,9 +7,9 @@
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A, RELAY_B};
 use super::ivr_support::{call_of, dtmf, playback_done, support_queue, MENU_PLAN};
 use super::phone::{Dlg, Msg, Phone};
-use crate::switch::{AcdEvent, Action, AgentCommand, AgentSetup, CallId, ExitKey, RecordMode};
 use acd::QueueEventKind;
 use std::time::Duration;
+use switch::{AcdEvent, Action, AgentCommand, AgentSetup, CallId, ExitKey, RecordMode};
 
 /// Queue `support` (number 7000, 15 s ring, 5 s retry) with key 2 = callback (prompt a 700 Hz
 /// tone, digits from `en/digits`); agents a1003 (1003) and a1004 (1004), both logged out.
@@ -574,7 +574,7 @@ fn a_callback_keeps_its_place_ahead_of_a_caller_who_came_later() {
 /// closes it when the agent answers.
 #[test]
 fn a_callback_is_kept_for_the_crm_and_survives_a_restart() {
-    use crate::switch::CallbackRecord;
+    use switch::CallbackRecord;
     let mut ts = callback_switch();
     let (mut a, mut agent) = (phone(1001), phone(1003));
     ts.register(&mut a, 3600);
@@ -611,10 +611,16 @@ fn a_callback_is_kept_for_the_crm_and_survives_a_restart() {
     let wall = requested.requested_at + chrono::Duration::seconds(60);
     let now = ts.now;
     ts.sw.restore_callbacks(now, wall, vec![requested]);
-    let waiting = ts.sw.acd.core.waiting("support", ts.now);
+    let snapshot = ts.sw.acd_snapshot(ts.now);
+    let waiting = &snapshot
+        .queues
+        .iter()
+        .find(|q| q.name == "support")
+        .expect("support queue")
+        .callers;
     assert_eq!(waiting.len(), 1);
-    assert_eq!(waiting[0].call, key);
-    assert_eq!(waiting[0].waited, Duration::from_secs(90));
+    assert_eq!(waiting[0].call_id, key);
+    assert_eq!(waiting[0].waited_s, 90.0);
     assert!(ts.take_acd_events().is_empty(), "no second enter");
     login(&mut ts, "a1003");
     let inv = agent_invite(&mut ts, &agent);
@@ -630,7 +636,7 @@ fn a_callback_is_kept_for_the_crm_and_survives_a_restart() {
         _ => None,
     });
     assert_eq!(done, Some((key, "agent answered")));
-    assert!(ts.sw.acd.pending_callbacks.is_empty());
+    assert_eq!(ts.sw.kept_callbacks(), 0);
 
     // A request whose queue no longer exists is closed at once.
     let gone = crm::CallbackRequest {

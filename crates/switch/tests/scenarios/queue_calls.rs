@@ -8,9 +8,9 @@ use super::ivr_support::{
     answered_by_plan, call_of, dtmf, is_ringback, ivr_switch, playback_done, support_queue,
 };
 use super::phone::{Dlg, Msg, Phone};
-use crate::switch::{AcdEvent, Action, AgentCommand, CallId};
 use acd::{AgentEventKind, QueueEventKind};
 use std::time::Duration;
+use switch::{AcdEvent, Action, AgentCommand, CallId};
 
 /// The queue event kinds among `events`, as short names, in order.
 fn queue_kinds(events: &[AcdEvent]) -> Vec<String> {

@@ -2,7 +2,6 @@
 //! transmits to per-phone inboxes (optionally losing messages) and a log of its actions.
 
 use super::phone::{Dlg, Msg, Phone, DOMAIN};
-use crate::switch::{Action, CallId, Me, Switch, SwitchConfig};
 use sip::auth::Algorithm;
 use sip::registrar::RegistrarConfig;
 use sip::transaction::TimerConfig;
@@ -10,6 +9,7 @@ use sip::Peer;
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
+use switch::{Action, CallId, Me, Switch, SwitchConfig};
 
 /// The relay address and ports every call gets (A side, B side).
 pub const RELAY_IP: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -59,7 +59,7 @@ pub struct TestSwitch {
     /// Every action the switch asked for, in order; tests take them with `take_actions`.
     actions: Vec<Action>,
     /// ACD events, kept apart from the actions (`take_acd_events`).
-    acd_events: Vec<crate::switch::AcdEvent>,
+    acd_events: Vec<switch::AcdEvent>,
     loss: Option<Loss>,
     /// Answer `AllocateMedia` at once with the relay ports above.
     pub auto_media: bool,
@@ -76,6 +76,7 @@ impl TestSwitch {
 
     /// A switch that routes through `plans` (see `load_plans`).
     pub fn with_plans(cfg: SwitchConfig, plans: Option<ivr::Dialplans>) -> TestSwitch {
+        #[allow(clippy::disallowed_methods)] // an arbitrary origin for the virtual clock
         let now = Instant::now();
         let wall = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
             .expect("fixed date")
@@ -226,7 +227,7 @@ impl TestSwitch {
         &self.actions
     }
 
-    pub fn take_acd_events(&mut self) -> Vec<crate::switch::AcdEvent> {
+    pub fn take_acd_events(&mut self) -> Vec<switch::AcdEvent> {
         std::mem::take(&mut self.acd_events)
     }
 

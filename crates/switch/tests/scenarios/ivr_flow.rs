@@ -5,9 +5,9 @@ use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A};
 use super::ivr_support::{
     answered_by_plan, call_of, dtmf, ivr_switch, playback_done, played, MENU_PLAN,
 };
-use crate::switch::Action;
 use crm::{CdrEvent, Disposition};
 use std::time::Duration;
+use switch::Action;
 
 /// Early media: a prompt without an answer (183 with the switch's SDP), then busy: 486.
 #[test]

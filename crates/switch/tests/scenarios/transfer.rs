@@ -5,8 +5,8 @@
 use super::harness::{cdr_end, config, phone, TestSwitch};
 use super::ivr_support::support_queue;
 use super::phone::{Dlg, Msg, Phone};
-use crate::switch::{AcdEvent, Action, AgentCommand, AgentSetup, QueueSetup};
 use acd::QueueEventKind;
+use switch::{AcdEvent, Action, AgentCommand, AgentSetup, QueueSetup};
 
 /// Queues `support` (a1003 at 1003, number 7000) and `loans` (a1004 at 1004, number 7001).
 fn two_queues() -> TestSwitch {
