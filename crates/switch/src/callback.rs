@@ -16,7 +16,7 @@ use super::dialog::Dialog;
 use super::queue::{QueueLeg, ScreenPop};
 use super::sdp::endpoint_sdp;
 use super::{read, Action, CallId, ClientPurpose, Switch};
-use crm::{CdrEvent, CdrStart, Disposition};
+use crate::records::{CdrEvent, CdrLink, CdrStart, Disposition, HangupSide};
 use rsip::{Header, Method, Response};
 use sip::transaction::ClientTxId;
 use std::time::Instant;
@@ -303,11 +303,10 @@ impl Switch {
             callee_name: call.callee.name.clone(),
             started_at: started.unwrap_or(wall),
         };
-        let link = crm::CdrLink {
+        let link = CdrLink {
             call_id: call.cdr_id.clone(),
             queue: Some(cb.queue.clone()),
             agent: Some(cb.agent.clone()),
-            customer_id: None,
         };
         self.acd.calls.insert(cb.key.clone(), id);
         self.stats.calls_started += 1;
@@ -427,7 +426,7 @@ impl Switch {
         disposition: Disposition,
         status: u16,
         cause: &str,
-        by: Option<(Side, crm::Side)>,
+        by: Option<(Side, HangupSide)>,
     ) {
         self.cancel_branches(now, id);
         let me = self.cfg.me.clone();
@@ -464,7 +463,7 @@ impl Switch {
                 self.client_txs.insert(t, (id, ClientPurpose::Bye));
             }
         }
-        let side = by.map(|(_, s)| s).or(Some(crm::Side::Switch));
+        let side = by.map(|(_, s)| s).or(Some(HangupSide::Switch));
         self.close_cdr(now, id, disposition, status, cause, side);
         self.reap(id);
     }
@@ -538,10 +537,10 @@ impl Switch {
     }
 
     /// Which party a leg is for the CDR and the ACD: a callback's first leg is the agent.
-    pub(super) fn party_of(&self, id: CallId, side: Side) -> crm::Side {
+    pub(super) fn party_of(&self, id: CallId, side: Side) -> HangupSide {
         match (side, self.acd.callbacks.contains_key(&id)) {
-            (Side::A, false) | (Side::B, true) => crm::Side::Caller,
-            _ => crm::Side::Callee,
+            (Side::A, false) | (Side::B, true) => HangupSide::Caller,
+            _ => HangupSide::Callee,
         }
     }
 

@@ -4,6 +4,7 @@
 //! promise made to a customer.
 
 use super::{Action, CallbackRecord, Switch};
+use crate::records::CallbackRequest;
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 
@@ -27,7 +28,7 @@ impl Switch {
         };
         let wall = self.wall(now);
         let waited = chrono::Duration::from_std(entry.waited).unwrap_or_default();
-        let request = crm::CallbackRequest {
+        let request = CallbackRequest {
             call_id: key.to_string(),
             queue: queue.to_string(),
             number: number.to_string(),
@@ -62,7 +63,7 @@ impl Switch {
         &mut self,
         now: Instant,
         wall: DateTime<Utc>,
-        pending: Vec<crm::CallbackRequest>,
+        pending: Vec<CallbackRequest>,
     ) {
         for r in pending {
             let waited = (wall - r.enqueued_at).to_std().unwrap_or_default();

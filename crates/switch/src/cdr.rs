@@ -1,7 +1,7 @@
 //! Closing a call's CDR: the legs' timeline, disposition and cause, and freeing its media.
 
 use super::{Action, CallId, Switch};
-use crm::{CdrEvent, Disposition};
+use crate::records::{CdrEnd, CdrEvent, Contact, Direction, Disposition, HangupSide, Leg, LegRole};
 use std::time::Instant;
 
 impl Switch {
@@ -12,7 +12,7 @@ impl Switch {
         disposition: Disposition,
         status: u16,
         cause: &str,
-        side: Option<crm::Side>,
+        side: Option<HangupSide>,
     ) {
         if let Some(contact) = self.contact_of(now, id, disposition) {
             self.actions
@@ -42,13 +42,13 @@ impl Switch {
         // A callback's first leg is the agent's, its branches dial the customer (the caller).
         let (a_role, b_role, a_extension) = if self.is_callback(id) {
             let agent_ext = call.callee.number.clone();
-            (crm::LegRole::Callee, crm::LegRole::Caller, agent_ext)
+            (LegRole::Callee, LegRole::Caller, agent_ext)
         } else {
             let caller = call.caller.number.clone();
-            (crm::LegRole::Caller, crm::LegRole::Callee, caller)
+            (LegRole::Caller, LegRole::Callee, caller)
         };
         let wall = |t: Instant| self.wall(t);
-        let mut legs = vec![crm::Leg {
+        let mut legs = vec![Leg {
             role: a_role,
             sip_call_id: call.a.dialog.call_id.clone(),
             peer: call.a.dialog.peer.to_string(),
@@ -59,7 +59,7 @@ impl Switch {
             final_status: Some(status),
         }];
         for b in &call.branches {
-            legs.push(crm::Leg {
+            legs.push(Leg {
                 role: b_role,
                 sip_call_id: b.dialog.call_id.clone(),
                 peer: b.dialog.peer.to_string(),
@@ -70,7 +70,7 @@ impl Switch {
                 final_status: b.final_status,
             });
         }
-        let end = crm::CdrEnd {
+        let end = CdrEnd {
             vars: call.vars.clone(),
             call_id: call.cdr_id.clone(),
             ended_at: wall(now),
@@ -90,12 +90,7 @@ impl Switch {
     /// dialplan call from a caller who is not one of our extensions or whom the plan's CRM
     /// lookup knew as a customer. Calls between extensions (also through the default plan)
     /// and feature codes are not contacts.
-    fn contact_of(
-        &self,
-        now: Instant,
-        id: CallId,
-        disposition: Disposition,
-    ) -> Option<crm::NewContact> {
+    fn contact_of(&self, now: Instant, id: CallId, disposition: Disposition) -> Option<Contact> {
         let call = self.calls.get(&id)?;
         let queue = call.vars.get("queue").cloned();
         // An extension calling through the dialplans (the default plan dials extensions) is an
@@ -122,21 +117,19 @@ impl Switch {
             (_, None, d) => d.as_str(),
         };
         let since = person_answered.or(call.answered).unwrap_or(call.started);
-        Some(crm::NewContact {
-            call_id: Some(call.cdr_id.clone()),
-            channel: if call.vars.contains_key("callback_of") {
-                crm::Channel::VoiceOutbound
+        Some(Contact {
+            call_id: call.cdr_id.clone(),
+            direction: if call.vars.contains_key("callback_of") {
+                Direction::Outbound
             } else {
-                crm::Channel::VoiceInbound
+                Direction::Inbound
             },
-            number: Some(call.caller.number.clone()),
-            customer_id: None,
+            number: call.caller.number.clone(),
             at: self.wall(call.started),
             queue,
             agent,
-            duration_ms: Some(now.saturating_duration_since(since).as_millis() as i64),
+            duration_ms: now.saturating_duration_since(since).as_millis() as i64,
             outcome: outcome.to_string(),
-            recording_id: None,
         })
     }
 }

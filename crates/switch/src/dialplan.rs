@@ -6,7 +6,7 @@ use super::call::{BranchState, CallState};
 use super::dialog::set_body;
 use super::sdp::endpoint_sdp;
 use super::{Action, CallId, CoreTimer, Switch};
-use crm::{CdrEvent, Disposition};
+use crate::records::{CdrEvent, Disposition, HangupSide};
 use rsip::Header;
 use std::time::Instant;
 
@@ -368,7 +368,7 @@ impl Switch {
             reason,
             disposition,
             cause,
-            Some(crm::Side::Switch),
+            Some(HangupSide::Switch),
         );
     }
 

@@ -5,7 +5,7 @@ use super::call::{CallState, DeferredAck, Forwarded, Side};
 use super::dialog::{body_of, set_body};
 use super::sdp::parse_sdp;
 use super::{read, Action, CallId, ClientPurpose, Switch};
-use crm::Disposition;
+use crate::records::{Disposition, HangupSide};
 use rsip::{Header, Method, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
 use std::time::Instant;
@@ -49,7 +49,7 @@ impl Switch {
                     "Request Terminated",
                     Disposition::Cancelled,
                     "caller hung up",
-                    Some(crm::Side::Caller),
+                    Some(HangupSide::Caller),
                 );
             }
             (_, Some(CallState::Answered)) => self.forward(now, id, side, tx, req),
@@ -70,7 +70,7 @@ impl Switch {
                     Disposition::Cancelled,
                     487,
                     "agent hung up",
-                    Some((Side::A, crm::Side::Callee)),
+                    Some((Side::A, HangupSide::Callee)),
                 );
             }
             Method::Bye => {
@@ -78,7 +78,7 @@ impl Switch {
                 self.hang_up(
                     now,
                     id,
-                    Some((Side::A, crm::Side::Caller)),
+                    Some((Side::A, HangupSide::Caller)),
                     "caller hung up",
                 );
             }
@@ -341,7 +341,7 @@ impl Switch {
         &mut self,
         now: Instant,
         id: CallId,
-        by: Option<(Side, crm::Side)>,
+        by: Option<(Side, HangupSide)>,
         cause: &str,
     ) {
         let state = self.calls.get(&id).map(|c| (c.state, c.a.final_sent));
@@ -380,7 +380,7 @@ impl Switch {
                 self.client_txs.insert(t, (id, ClientPurpose::Bye));
             }
         }
-        let side = by.map(|(_, s)| s).or(Some(crm::Side::Switch));
+        let side = by.map(|(_, s)| s).or(Some(HangupSide::Switch));
         self.close_cdr(now, id, Disposition::Answered, 200, cause, side);
         self.reap(id);
     }

@@ -5,7 +5,7 @@ use super::call::{failure_rank, BranchState, Call, CallState, CallerLeg, Party, 
 use super::dialog::{set_body, Dialog};
 use super::sdp::parse_sdp;
 use super::{read, Action, CallId, ClientPurpose, Switch};
-use crm::{CdrEvent, CdrStart, Disposition};
+use crate::records::{CdrEvent, CdrStart, Disposition, HangupSide};
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Method, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -510,7 +510,7 @@ impl Switch {
                 "Request Terminated",
                 Disposition::Cancelled,
                 "caller cancelled",
-                Some(crm::Side::Caller),
+                Some(HangupSide::Caller),
             );
         }
     }
@@ -526,7 +526,7 @@ impl Switch {
         reason: &str,
         disposition: Disposition,
         cause: &str,
-        side: Option<crm::Side>,
+        side: Option<HangupSide>,
     ) {
         let open = self
             .calls
@@ -587,7 +587,7 @@ impl Switch {
             reason,
             Disposition::Failed,
             cause,
-            Some(crm::Side::Switch),
+            Some(HangupSide::Switch),
         );
     }
 }

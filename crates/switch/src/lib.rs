@@ -4,7 +4,12 @@
 //! relay answered (`media_allocated`, `media_timeout`) and the time (`handle_timeout`), then drain
 //! `poll_transmit` (bytes for the wire), `poll_action` (media and CDR work for the driver) and
 //! `poll_timeout` (when to call `handle_timeout` next). It never reads a clock and never does I/O,
-//! so tests run whole calls, with loss and timeouts, under a virtual clock.
+//! so tests run whole calls, with loss and timeouts, under a virtual clock (`clippy.toml` keeps
+//! the clock out; the scenario tests in `tests/scenarios` drive it through this public API).
+//!
+//! What it reports for the call history is in its own types ([`CdrEvent`], [`Contact`],
+//! [`CallbackRecord`], [`AcdRecord`]); the binary maps them to CRM rows. It depends on no
+//! database and no runtime: `media` is used for SDP, G.711 and DTMF parsing only.
 
 mod acd_view;
 mod agents;
@@ -22,6 +27,7 @@ mod queue_admin;
 mod queue_exit;
 mod read;
 mod record;
+mod records;
 mod register;
 mod ring;
 mod sdp;
@@ -34,6 +40,10 @@ pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSe
 pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
 pub use record::{RecordMode, RecordPolicy};
+pub use records::{
+    CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, Contact, Direction, Disposition,
+    HangupSide, Leg, LegRole,
+};
 
 use call::{Call, RelayPorts};
 use chrono::{DateTime, Utc};
@@ -92,7 +102,7 @@ pub enum Action {
         call: CallId,
     },
     /// A CDR change for the CRM database.
-    Cdr(crm::CdrEvent),
+    Cdr(CdrEvent),
     /// The switch is the caller's media endpoint now (IVR): stop relaying side A to B, detect
     /// DTMF (RFC 4733 with this payload type, and in-band).
     Endpoint {
@@ -141,17 +151,17 @@ pub enum Action {
     /// A customer-facing call ended: its contact-history row (the driver adds the recording).
     Contact {
         call: CallId,
-        contact: crm::NewContact,
+        contact: Contact,
     },
     /// A callback promised to a caller, or its end: kept in the CRM so a restart keeps it.
     Callback(CallbackRecord),
 }
 
-/// What the CRM keeps of callbacks (`crm::CallbackRequest`), written in this order.
+/// What the CRM keeps of callbacks ([`CallbackRequest`]), written in this order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackRecord {
     /// A caller asked to be called back.
-    Requested(crm::CallbackRequest),
+    Requested(CallbackRequest),
     /// The callback left the queue: an agent took it, or it overflowed.
     Done {
         call_id: String,

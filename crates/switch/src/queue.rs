@@ -6,6 +6,7 @@
 
 use super::call::{BranchState, CallState};
 use super::{Action, CallId, CoreTimer, Switch};
+use crate::records::{Disposition, HangupSide};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -226,7 +227,7 @@ impl Switch {
             self.end_callback(
                 now,
                 id,
-                crm::Disposition::Failed,
+                Disposition::Failed,
                 480,
                 "callback route leads to a queue",
                 None,
@@ -634,7 +635,7 @@ impl Switch {
     }
 
     /// A call ends: a queued caller abandons, a connected one completes.
-    pub(super) fn queue_call_ended(&mut self, now: Instant, id: CallId, side: Option<crm::Side>) {
+    pub(super) fn queue_call_ended(&mut self, now: Instant, id: CallId, side: Option<HangupSide>) {
         self.acd.exits.remove(&id);
         let Some(q) = self.calls.get_mut(&id).and_then(|c| c.queue.take()) else {
             return;
@@ -644,8 +645,8 @@ impl Switch {
             Some(_) => acd::Input::CallEnded {
                 call: q.key,
                 by: match side {
-                    Some(crm::Side::Caller) => acd::EndedBy::Caller,
-                    Some(crm::Side::Callee) => acd::EndedBy::Agent,
+                    Some(HangupSide::Caller) => acd::EndedBy::Caller,
+                    Some(HangupSide::Callee) => acd::EndedBy::Agent,
                     _ => acd::EndedBy::Switch,
                 },
                 hold: q.hold.total(now),

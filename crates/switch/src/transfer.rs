@@ -8,6 +8,7 @@
 use super::call::{BranchState, CallState};
 use super::sdp::endpoint_sdp;
 use super::{read_tag, Action, CallId, ClientPurpose, Switch};
+use crate::records::HangupSide;
 use rsip::{Header, Method, Request};
 use sip::transaction::ServerTxId;
 use std::time::Instant;
@@ -132,7 +133,7 @@ impl Switch {
             Target::Queue(queue) => self.transfer_to_queue(now, id, &queue),
             Target::Extension(ext) => {
                 // Out of the ACD: for the queue the agent's call is complete.
-                self.queue_call_ended(now, id, Some(crm::Side::Callee));
+                self.queue_call_ended(now, id, Some(HangupSide::Callee));
                 let timeout = self.cfg.ring_timeout;
                 self.ivr_dial(now, id, &ext, timeout);
             }

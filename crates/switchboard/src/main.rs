@@ -4,6 +4,7 @@
 mod acd_config;
 mod acd_records;
 mod auth;
+mod call_records;
 mod config;
 mod demo;
 mod dialplans;

@@ -174,7 +174,10 @@ fn spawn_callback_log(crm: crm::Crm) -> mpsc::UnboundedSender<crate::switch::Cal
     tokio::spawn(async move {
         while let Some(record) = rx.recv().await {
             let result = match &record {
-                CallbackRecord::Requested(r) => crm.callback_requested(r).await,
+                CallbackRecord::Requested(r) => {
+                    let request = crate::call_records::callback_to_crm(r);
+                    crm.callback_requested(&request).await
+                }
                 CallbackRecord::Done {
                     call_id,
                     at,
@@ -254,6 +257,10 @@ impl Driver {
         // Callbacks promised before the last stop wait again in their queues.
         match self.crm.pending_callbacks().await {
             Ok(pending) if !pending.is_empty() => {
+                let pending = pending
+                    .into_iter()
+                    .map(crate::call_records::callback_from_crm)
+                    .collect();
                 self.switch
                     .restore_callbacks(Instant::now(), chrono::Utc::now(), pending);
                 self.flush().await;
@@ -544,7 +551,7 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
-                if let Err(e) = self.cdrs.send(ev) {
+                if let Err(e) = self.cdrs.send(crate::call_records::cdr(ev)) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
                 }
             }
@@ -586,8 +593,9 @@ impl Driver {
                     tracing::error!("callback writer gone; callback record lost");
                 }
             }
-            Action::Contact { call, mut contact } => {
-                contact.recording_id = self.recordings.get(&call).map(|r| r.id.clone());
+            Action::Contact { call, contact } => {
+                let recording = self.recordings.get(&call).map(|r| r.id.clone());
+                let contact = crate::call_records::contact(contact, recording);
                 let crm = self.crm.clone();
                 tokio::spawn(async move {
                     if let Err(e) = crm.add_contact(&contact).await {

@@ -2,9 +2,9 @@
 
 use super::harness::{answered_call, cdr_end, phone, TestSwitch, RELAY_A, RELAY_B};
 use super::phone::{tag_of, Phone};
-use crm::{CdrEvent, Disposition, LegRole};
 use std::net::SocketAddr;
 use switch::{Action, Side};
+use switch::{CdrEvent, Disposition, LegRole};
 
 #[test]
 fn basic_call_caller_hangs_up() {
@@ -141,7 +141,7 @@ fn basic_call_caller_hangs_up() {
     assert_eq!(end.call_id, cdr_id);
     assert_eq!(end.disposition, Disposition::Answered);
     assert_eq!(end.sip_status, 200);
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     assert_eq!(end.hangup_cause, "normal clearing");
     let roles: Vec<LegRole> = end.legs.iter().map(|l| l.role).collect();
     assert_eq!(roles, [LegRole::Caller, LegRole::Callee]);
@@ -173,7 +173,7 @@ fn callee_hangs_up() {
     ts.send(a.peer, &a.respond(&a_bye, 200, "OK", None, None));
     let cdrs = ts.take_cdrs();
     let end = cdr_end(&cdrs);
-    assert_eq!(end.hangup_side, Some(crm::Side::Callee));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Callee));
     assert_eq!(end.disposition, Disposition::Answered);
     ts.assert_quiet(&a);
     ts.assert_quiet(&b);
@@ -230,7 +230,7 @@ fn bye_crossing_our_bye_gets_481_and_the_call_is_reaped() {
     ts.send(a.peer, &a.respond(&our_bye, 200, "OK", None, None));
     assert_eq!(
         cdr_end(&ts.take_cdrs()).hangup_side,
-        Some(crm::Side::Callee)
+        Some(switch::HangupSide::Callee)
     );
     ts.finish();
 }

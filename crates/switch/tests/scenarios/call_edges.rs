@@ -2,8 +2,8 @@
 //! no media ports, a callee that never answers, re-INVITE from the callee, unanswered INFO.
 
 use super::harness::{answered_call, cdr_end, phone, ringing_call, TestSwitch, RELAY_A, RELAY_B};
-use crm::Disposition;
 use std::time::Duration;
+use switch::Disposition;
 use switch::{Action, Side};
 
 fn m_audio(port: u16) -> String {

@@ -101,7 +101,7 @@ fn waiting(ts: &mut TestSwitch, a: &mut Phone) -> (CallId, Dlg, String) {
 
 /// The waiting caller on `a` presses 2: the prompt and the number play, then the switch hangs
 /// up with "callback requested". Returns the original call's CDR end.
-fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> crm::CdrEnd {
+fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> switch::CdrEnd {
     dtmf(ts, call, '2');
     let events = ts.take_acd_events();
     assert_eq!(kinds(&events), ["callback:1001"]);
@@ -157,7 +157,7 @@ fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> crm::CdrEnd
     let end = actions
         .iter()
         .find_map(|x| match x {
-            Action::Cdr(crm::CdrEvent::End(e)) => Some(e.clone()),
+            Action::Cdr(switch::CdrEvent::End(e)) => Some(e.clone()),
             _ => None,
         })
         .expect("the original call's CDR ends");
@@ -241,7 +241,7 @@ fn agent_answers(
         "the agent hears ringback: {actions:?}"
     );
     let start = actions.iter().find_map(|x| match x {
-        Action::Cdr(crm::CdrEvent::Start(s)) => Some(s.clone()),
+        Action::Cdr(switch::CdrEvent::Start(s)) => Some(s.clone()),
         _ => None,
     });
     let start = start.expect("the callback's CDR starts when the agent answers");
@@ -268,7 +268,7 @@ fn customer_answers(ts: &mut TestSwitch, customer: &Phone, cinv: &Msg, call: Cal
     assert!(actions.contains(&Action::Bridge { call }), "{actions:?}");
     assert!(actions
         .iter()
-        .any(|x| matches!(x, Action::Cdr(crm::CdrEvent::Answer { .. }))));
+        .any(|x| matches!(x, Action::Cdr(switch::CdrEvent::Answer { .. }))));
     assert!(actions
         .iter()
         .any(|x| matches!(x, Action::StartRecording { call: c, .. } if *c == call)));
@@ -312,10 +312,10 @@ fn callback_rings_the_agent_then_dials_and_bridges_the_customer() {
         _ => None,
     });
     let contact = contact.expect("a contact row for the callback");
-    assert_eq!(contact.channel, crm::Channel::VoiceOutbound);
+    assert_eq!(contact.direction, switch::Direction::Outbound);
     assert_eq!(contact.outcome, "answered");
     assert_eq!(contact.agent.as_deref(), Some("a1003"));
-    let cdrs: Vec<crm::CdrEvent> = actions
+    let cdrs: Vec<switch::CdrEvent> = actions
         .into_iter()
         .filter_map(|x| match x {
             Action::Cdr(e) => Some(e),
@@ -326,11 +326,11 @@ fn callback_rings_the_agent_then_dials_and_bridges_the_customer() {
     assert_eq!(end.vars.get("callback_of"), Some(&key));
     assert_eq!(end.vars.get("agent").map(String::as_str), Some("a1003"));
     assert_eq!(end.vars.get("queue").map(String::as_str), Some("support"));
-    assert_eq!(end.hangup_side, Some(crm::Side::Callee));
-    assert_eq!(end.disposition, crm::Disposition::Answered);
-    assert_eq!(end.legs[0].role, crm::LegRole::Callee);
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Callee));
+    assert_eq!(end.disposition, switch::Disposition::Answered);
+    assert_eq!(end.legs[0].role, switch::LegRole::Callee);
     assert_eq!(end.legs[0].extension, "1003");
-    assert_eq!(end.legs[1].role, crm::LegRole::Caller);
+    assert_eq!(end.legs[1].role, switch::LegRole::Caller);
     assert_eq!(end.legs[1].extension, "1001");
     let events = ts.take_acd_events();
     assert_eq!(
@@ -381,7 +381,7 @@ fn an_agent_who_does_not_answer_leaves_the_callback_to_the_next() {
     assert!(
         !ts.actions()
             .iter()
-            .any(|x| matches!(x, Action::Cdr(crm::CdrEvent::Start(_)))),
+            .any(|x| matches!(x, Action::Cdr(switch::CdrEvent::Start(_)))),
         "a callback the agent did not take leaves no CDR"
     );
     let (mut agent_dlg, cinv, cb) = agent_answers(&mut ts, &second, &inv2, &a);
@@ -409,7 +409,7 @@ fn an_agent_who_does_not_answer_leaves_the_callback_to_the_next() {
     ts.expect_request(&a, "ACK");
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_cause, "agent hung up");
-    assert_eq!(end.hangup_side, Some(crm::Side::Callee));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Callee));
     assert_eq!(
         kinds(&ts.take_acd_events()),
         ["complete:Agent"],
@@ -446,8 +446,8 @@ fn a_busy_customer_ends_the_callback_and_the_agent_wraps_up() {
     ts.send(agent.peer, &agent.respond(&bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_cause, "callback busy");
-    assert_eq!(end.disposition, crm::Disposition::Busy);
-    assert_eq!(end.hangup_side, Some(crm::Side::Switch));
+    assert_eq!(end.disposition, switch::Disposition::Busy);
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Switch));
     assert_eq!(
         kinds(&ts.take_acd_events()),
         ["connect:a1003", "complete:Switch"]
@@ -475,7 +475,7 @@ fn a_customer_who_does_not_answer_ends_the_callback_at_the_ring_timeout() {
     ts.send(agent.peer, &agent.respond(&bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_cause, "callback not answered");
-    assert_eq!(end.disposition, crm::Disposition::NoAnswer);
+    assert_eq!(end.disposition, switch::Disposition::NoAnswer);
     ts.finish();
 }
 
@@ -503,12 +503,12 @@ fn the_customer_hanging_up_completes_the_callback() {
     let end = actions
         .iter()
         .find_map(|x| match x {
-            Action::Cdr(crm::CdrEvent::End(e)) => Some(e.clone()),
+            Action::Cdr(switch::CdrEvent::End(e)) => Some(e.clone()),
             _ => None,
         })
         .expect("CDR end");
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
-    assert_eq!(end.disposition, crm::Disposition::Answered);
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
+    assert_eq!(end.disposition, switch::Disposition::Answered);
     let events = ts.take_acd_events();
     assert_eq!(kinds(&events), ["connect:a1003", "complete:Caller"]);
     let talk = events.iter().find_map(|e| match e {
@@ -639,7 +639,7 @@ fn a_callback_is_kept_for_the_crm_and_survives_a_restart() {
     assert_eq!(ts.sw.kept_callbacks(), 0);
 
     // A request whose queue no longer exists is closed at once.
-    let gone = crm::CallbackRequest {
+    let gone = switch::CallbackRequest {
         call_id: "old".into(),
         queue: "removed".into(),
         number: "1001".into(),

@@ -2,9 +2,9 @@
 //! and the ring timeout.
 
 use super::harness::{cdr_end, phone, ringing_call, TestSwitch};
-use crm::Disposition;
 use std::time::Duration;
 use switch::Action;
+use switch::Disposition;
 
 #[test]
 fn caller_cancels_while_ringing() {
@@ -47,7 +47,7 @@ fn caller_cancels_while_ringing() {
     let end = cdr_end(&cdrs);
     assert_eq!(end.disposition, Disposition::Cancelled);
     assert_eq!(end.sip_status, 487);
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     assert!(end.legs.iter().all(|l| l.answered_at.is_none()));
     ts.assert_quiet(&a);
     ts.assert_quiet(&b);

@@ -2,8 +2,8 @@
 
 use super::harness::{cdr_end, phone, TestSwitch};
 use super::phone::{Msg, Phone};
-use crm::Disposition;
 use std::net::SocketAddr;
+use switch::Disposition;
 
 /// Caller 1001 plus two registered contacts of 1002; A's INVITE has reached both.
 struct Fork {

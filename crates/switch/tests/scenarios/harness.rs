@@ -236,7 +236,7 @@ impl TestSwitch {
     }
 
     /// CDR events among the actions taken so far (the actions are consumed).
-    pub fn take_cdrs(&mut self) -> Vec<crm::CdrEvent> {
+    pub fn take_cdrs(&mut self) -> Vec<switch::CdrEvent> {
         self.take_actions()
             .into_iter()
             .filter_map(|a| match a {
@@ -351,11 +351,11 @@ pub fn ringing_call(ts: &mut TestSwitch, a: &mut Phone, b: &mut Phone) -> (Dlg, 
 }
 
 /// The single CDR end among `events`.
-pub fn cdr_end(events: &[crm::CdrEvent]) -> crm::CdrEnd {
+pub fn cdr_end(events: &[switch::CdrEvent]) -> switch::CdrEnd {
     let ends: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            crm::CdrEvent::End(end) => Some(end.clone()),
+            switch::CdrEvent::End(end) => Some(end.clone()),
             _ => None,
         })
         .collect();

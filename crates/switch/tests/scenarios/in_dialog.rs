@@ -186,8 +186,8 @@ fn media_timeout_hangs_up_both_sides() {
         .collect();
     let end = cdr_end(&cdrs);
     assert_eq!(end.hangup_cause, "media timeout");
-    assert_eq!(end.hangup_side, Some(crm::Side::Switch));
-    assert_eq!(end.disposition, crm::Disposition::Answered);
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Switch));
+    assert_eq!(end.disposition, switch::Disposition::Answered);
     // CDR times follow the virtual clock: answered, then 5 s of talk.
     let talk = end.ended_at - end.legs[0].answered_at.expect("answered");
     assert_eq!(talk, chrono::Duration::seconds(5));

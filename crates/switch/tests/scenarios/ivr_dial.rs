@@ -7,9 +7,9 @@ use super::ivr_support::{
     answered_by_plan, call_of, dtmf, is_ringback, ivr_switch, playback_done, played, IvrCall,
 };
 use super::phone::Phone;
-use crm::Disposition;
 use std::time::Duration;
 use switch::Action;
+use switch::Disposition;
 
 /// After the plan played its hang-up prompt the caller gets a BYE; the CDR closes as an answered
 /// call the switch ended with `cause`.
@@ -20,7 +20,7 @@ fn plan_hangs_up(ts: &mut TestSwitch, a: &Phone, c: &IvrCall, cause: &str) {
     ts.send(a.peer, &a.respond(&bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.disposition, Disposition::Answered);
-    assert_eq!(end.hangup_side, Some(crm::Side::Switch));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Switch));
     assert_eq!(end.hangup_cause, cause);
     ts.assert_quiet(a);
 }
@@ -131,7 +131,7 @@ fn caller_bye_while_plan_dial_rings() {
         played(&actions).is_empty(),
         "no failure step for a caller who left"
     );
-    let cdrs: Vec<crm::CdrEvent> = actions
+    let cdrs: Vec<switch::CdrEvent> = actions
         .into_iter()
         .filter_map(|x| match x {
             Action::Cdr(e) => Some(e),
@@ -139,7 +139,7 @@ fn caller_bye_while_plan_dial_rings() {
         })
         .collect();
     let end = cdr_end(&cdrs);
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     assert_eq!(end.legs.len(), 2);
     assert_eq!(end.legs[1].answered_at, None);
     ts.assert_quiet(&a);
@@ -191,7 +191,7 @@ fn dial_after_early_media_answers_caller_with_same_sdp() {
     assert!(actions.contains(&Action::Bridge { call }), "{actions:?}");
     assert!(actions
         .iter()
-        .any(|x| matches!(x, Action::Cdr(crm::CdrEvent::Answer { .. }))));
+        .any(|x| matches!(x, Action::Cdr(switch::CdrEvent::Answer { .. }))));
     ad.learn(&ok);
     ts.send(a.peer, &a.ack_2xx(&ad));
     ts.assert_quiet(&a);

@@ -5,9 +5,9 @@ use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A};
 use super::ivr_support::{
     answered_by_plan, call_of, dtmf, ivr_switch, playback_done, played, MENU_PLAN,
 };
-use crm::{CdrEvent, Disposition};
 use std::time::Duration;
 use switch::Action;
+use switch::{CdrEvent, Disposition};
 
 /// Early media: a prompt without an answer (183 with the switch's SDP), then busy: 486.
 #[test]
@@ -80,7 +80,7 @@ fn cancel_during_early_media() {
             .collect::<Vec<_>>(),
     );
     assert_eq!(end.disposition, Disposition::Cancelled);
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     // The relay's late report of the prompt's end finds no call.
     playback_done(&mut ts, call);
     assert!(ts.take_actions().is_empty());
@@ -113,7 +113,7 @@ fn caller_bye_while_plan_plays() {
             .collect::<Vec<_>>(),
     );
     assert_eq!(end.disposition, Disposition::Answered);
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     playback_done(&mut ts, c.call);
     dtmf(&mut ts, c.call, '1');
     assert!(ts.take_actions().is_empty());
@@ -218,7 +218,7 @@ fn unmapped_queue_hangs_up() {
     ts.send(a.peer, &a.respond(&bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_cause, "queue unavailable");
-    assert_eq!(end.hangup_side, Some(crm::Side::Switch));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Switch));
     ts.finish();
 }
 

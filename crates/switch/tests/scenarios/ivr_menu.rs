@@ -8,10 +8,10 @@ use super::ivr_support::{
     MENU_TIMEOUT,
 };
 use super::phone::Dlg;
-use crm::{CdrEvent, Disposition, LegRole};
 use std::net::SocketAddr;
 use std::time::Duration;
 use switch::{Action, Side};
+use switch::{CdrEvent, Disposition, LegRole};
 
 #[test]
 fn menu_key_dials_extension_and_bridges() {
@@ -127,7 +127,7 @@ fn menu_key_dials_extension_and_bridges() {
         .collect();
     let end = cdr_end(&cdrs);
     assert_eq!(end.disposition, Disposition::Answered);
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     let roles: Vec<LegRole> = end.legs.iter().map(|l| l.role).collect();
     assert_eq!(roles, [LegRole::Caller, LegRole::Callee]);
     assert_eq!(
@@ -173,7 +173,7 @@ fn menu_timeouts_fall_back_after_max_attempts() {
     ts.send(a.peer, &a.respond(&bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.disposition, Disposition::Answered);
-    assert_eq!(end.hangup_side, Some(crm::Side::Switch));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Switch));
     assert_eq!(end.hangup_cause, "normal");
     ts.finish();
 }
@@ -259,7 +259,7 @@ fn info_digit_drives_menu() {
     assert_eq!(a_bye.call_id(), ad.call_id);
     ts.send(a.peer, &a.respond(&a_bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
-    assert_eq!(end.hangup_side, Some(crm::Side::Callee));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Callee));
     assert_eq!(end.legs[1].extension, "1003");
     ts.finish();
 }

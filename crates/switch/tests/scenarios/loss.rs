@@ -123,7 +123,7 @@ fn caller_that_never_acks_is_hung_up_after_64_t1() {
     ts.send(b.peer, &b.respond(&b_bye, 200, "OK", None, None));
     let end = cdr_end(&ts.take_cdrs());
     assert_eq!(end.hangup_cause, "no ACK from caller");
-    assert_eq!(end.hangup_side, Some(crm::Side::Switch));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Switch));
     ts.finish();
 }
 

@@ -127,7 +127,7 @@ fn queue_number_rings_agent_and_bridges_then_agent_wraps_up() {
     assert_eq!(agent_bye.call_id(), bd.call_id);
     let _ = &mut bd;
     let end = cdr_end(&ts.take_cdrs());
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     assert_eq!(end.legs[1].extension, "1003");
     assert_eq!(end.vars.get("agent").map(String::as_str), Some("a1003"));
     assert_eq!(end.vars.get("queue").map(String::as_str), Some("support"));
@@ -443,7 +443,7 @@ fn shutdown_ends_the_talk_and_logs_agents_out() {
     assert_eq!(agent_state(&ts, "a1003"), "logged_out");
 }
 
-fn contact_of(actions: &[Action]) -> Option<crm::NewContact> {
+fn contact_of(actions: &[Action]) -> Option<switch::Contact> {
     actions.iter().find_map(|x| match x {
         Action::Contact { contact, .. } => Some(contact.clone()),
         _ => None,
@@ -466,9 +466,9 @@ fn queue_calls_leave_a_contact_history_row_and_extension_calls_do_not() {
     assert_eq!(c.outcome, "answered");
     assert_eq!(c.agent.as_deref(), Some("a1003"));
     assert_eq!(c.queue.as_deref(), Some("support"));
-    assert_eq!(c.number.as_deref(), Some("1001"));
-    assert_eq!(c.channel, crm::Channel::VoiceInbound);
-    assert_eq!(c.duration_ms, Some(30_000), "talk time with the agent");
+    assert_eq!(c.number, "1001");
+    assert_eq!(c.direction, switch::Direction::Inbound);
+    assert_eq!(c.duration_ms, 30_000, "talk time with the agent");
 
     // Abandoned in the queue.
     let (_call, mut ad, inv) = queued_by_number(&mut ts, &mut a, &agent);

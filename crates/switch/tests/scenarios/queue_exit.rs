@@ -174,7 +174,7 @@ fn message_ends_with_hash_and_the_switch_hangs_up() {
     let end = actions
         .iter()
         .find_map(|x| match x {
-            Action::Cdr(crm::CdrEvent::End(e)) => Some(e.clone()),
+            Action::Cdr(switch::CdrEvent::End(e)) => Some(e.clone()),
             _ => None,
         })
         .expect("CDR end");
@@ -216,11 +216,11 @@ fn caller_hanging_up_mid_message_ends_it_without_an_abandon() {
     let end = actions
         .iter()
         .find_map(|x| match x {
-            Action::Cdr(crm::CdrEvent::End(e)) => Some(e.clone()),
+            Action::Cdr(switch::CdrEvent::End(e)) => Some(e.clone()),
             _ => None,
         })
         .expect("CDR end");
-    assert_eq!(end.hangup_side, Some(crm::Side::Caller));
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Caller));
     assert_eq!(queue_kinds(&ts.take_acd_events()), 0);
     // The length limit later finds nothing to do.
     ts.advance(Duration::from_secs(60));

@@ -1,7 +1,7 @@
 //! Shutdown with calls in progress: answered calls get BYE, ringing ones 503 and CANCEL.
 
 use super::harness::{answered_call, phone, ringing_call, TestSwitch};
-use crm::{CdrEvent, Disposition};
+use switch::{CdrEvent, Disposition};
 
 #[test]
 fn shutdown_ends_answered_and_ringing_calls() {
@@ -41,7 +41,7 @@ fn shutdown_ends_answered_and_ringing_calls() {
     assert!(ends.iter().all(|e| e.hangup_cause == "switch shutdown"));
     assert!(ends
         .iter()
-        .all(|e| e.hangup_side == Some(crm::Side::Switch)));
+        .all(|e| e.hangup_side == Some(switch::HangupSide::Switch)));
     let mut dispositions: Vec<_> = ends.iter().map(|e| e.disposition).collect();
     dispositions.sort_by_key(|d| format!("{d:?}"));
     assert_eq!(dispositions, [Disposition::Answered, Disposition::Failed]);
