@@ -15,7 +15,7 @@ use super::call::{Call, CallState, CallerLeg, Party, Side};
 use super::dialog::Dialog;
 use super::queue::{QueueLeg, ScreenPop};
 use super::sdp::endpoint_sdp;
-use super::{read, Action, CallId, ClientPurpose, Switch};
+use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{CdrEvent, CdrLink, CdrStart, Disposition, HangupSide};
 use rsip::{Header, Method, Response};
 use sip::transaction::ClientTxId;
@@ -244,7 +244,7 @@ impl Switch {
             return;
         };
         super::invite::learn_remote(&mut call.a.dialog, &resp);
-        let seq = read::cseq(&call.a.invite).map_or(1, |(s, _)| s);
+        let seq = sip_fields::cseq(&call.a.invite).map_or(1, |(s, _)| s);
         let ack = call.a.dialog.request_with_cseq(Method::Ack, seq, &me, None);
         let peer = call.a.dialog.peer;
         let _ = self.tx.ack_2xx(now, tx, peer, ack);

@@ -4,7 +4,7 @@
 use super::call::{CallState, DeferredAck, Forwarded, Side};
 use super::dialog::{body_of, set_body};
 use super::sdp::parse_sdp;
-use super::{read, Action, CallId, ClientPurpose, Switch};
+use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{Disposition, HangupSide};
 use rsip::{Header, Method, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -13,8 +13,8 @@ use std::time::Instant;
 impl Switch {
     pub(super) fn on_in_dialog(&mut self, now: Instant, tx: ServerTxId, req: Request) {
         let key = (
-            read::call_id(&req).unwrap_or_default(),
-            read::to_tag(&req).unwrap_or_default(),
+            sip_fields::call_id(&req).unwrap_or_default(),
+            sip_fields::to_tag(&req).unwrap_or_default(),
         );
         let Some(&(id, side)) = self.dialogs.get(&key) else {
             self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist");
@@ -83,7 +83,7 @@ impl Switch {
                 );
             }
             Method::Info => {
-                let ctype = read::content_type(&req.headers).unwrap_or_default();
+                let ctype = sip_fields::content_type(&req.headers).unwrap_or_default();
                 let digit = std::str::from_utf8(&req.body)
                     .ok()
                     .and_then(|body| media::dtmf::parse_info(&ctype, body).ok())
@@ -104,7 +104,7 @@ impl Switch {
                         .contact(&call.callee.number, call.a.dialog.peer.transport),
                 );
                 let sdp = call.our_sdp.clone();
-                if read::is_sdp(&req.headers, &req.body) {
+                if sip_fields::is_sdp(&req.headers, &req.body) {
                     if let Ok(offer) = parse_sdp(&req.body) {
                         if let Some(t) = offer.audio_target() {
                             self.actions.push_back(Action::SetRemote {
@@ -136,7 +136,7 @@ impl Switch {
             self.respond(now, tx, resp);
             return;
         }
-        let body = if read::is_sdp(&req.headers, &req.body) {
+        let body = if sip_fields::is_sdp(&req.headers, &req.body) {
             match parse_sdp(&req.body) {
                 Ok(offer) => {
                     if is_invite {
@@ -222,10 +222,10 @@ impl Switch {
                 c.reinvite_pending = false;
             }
         }
-        let reason = resp.as_ref().map(read::reason);
+        let reason = resp.as_ref().map(sip_fields::reason);
         let mut out = sip::message::make_response(&f.request, code, reason.as_deref(), None);
         if let Some(r) = &resp {
-            let body = if read::is_sdp(&r.headers, &r.body) {
+            let body = if sip_fields::is_sdp(&r.headers, &r.body) {
                 self.relay_sdp(id, f.from.other(), &r.headers, &r.body)
                     .map(|b| ("application/sdp".to_string(), b))
             } else {
@@ -234,8 +234,9 @@ impl Switch {
             if f.method == Method::Invite && (200..300).contains(&code) {
                 // We confirm the other leg's 2xx ourselves (B2BUA); the originator's ACK ends its
                 // side, unless the 2xx holds an offer: then that ACK carries the answer we relay.
-                let answer_in_ack = f.request.body.is_empty() && read::is_sdp(&r.headers, &r.body);
-                if let Some((seq, _)) = read::cseq(r) {
+                let answer_in_ack =
+                    f.request.body.is_empty() && sip_fields::is_sdp(&r.headers, &r.body);
+                if let Some((seq, _)) = sip_fields::cseq(r) {
                     let to = f.from.other();
                     if answer_in_ack {
                         let d = DeferredAck {

@@ -4,7 +4,7 @@
 use super::call::{failure_rank, BranchState, Call, CallState, CallerLeg, Party, Side};
 use super::dialog::{set_body, Dialog};
 use super::sdp::parse_sdp;
-use super::{read, Action, CallId, ClientPurpose, Switch};
+use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{CdrEvent, CdrStart, Disposition, HangupSide};
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Method, Request, Response};
@@ -17,7 +17,7 @@ impl Switch {
         let Some(caller) = self.authenticate(now, tx, &req, true) else {
             return;
         };
-        let Some(callee) = read::request_user(&req) else {
+        let Some(callee) = sip_fields::request_user(&req) else {
             self.reply(now, tx, &req, 404, "No User In Request-URI");
             return;
         };
@@ -39,7 +39,7 @@ impl Switch {
                 self.wall(now),
                 ivr::CallInfo {
                     caller: caller.clone(),
-                    caller_name: read::from_display_name(&req).unwrap_or_default(),
+                    caller_name: sip_fields::from_display_name(&req).unwrap_or_default(),
                     dialled: callee.clone(),
                 },
             )
@@ -65,7 +65,7 @@ impl Switch {
         }
         let a_sdp = if req.body.is_empty() {
             None
-        } else if !read::is_sdp(&req.headers, &req.body) {
+        } else if !sip_fields::is_sdp(&req.headers, &req.body) {
             let mut resp =
                 sip::message::make_response(&req, 415, None, Some(&sip::message::new_tag()));
             resp.headers.push(Header::Accept("application/sdp".into()));
@@ -88,7 +88,7 @@ impl Switch {
         let id = self.next_call;
         self.next_call += 1;
         let local_tag = sip::message::new_tag();
-        let a_call_id = read::call_id(&req).unwrap_or_default();
+        let a_call_id = sip_fields::call_id(&req).unwrap_or_default();
         let to_value = header_value(&req.headers, |h| match h {
             Header::To(t) => Some(t.value().to_string()),
             _ => None,
@@ -97,13 +97,13 @@ impl Switch {
             Header::From(f) => Some(f.value().to_string()),
             _ => None,
         });
-        let caller_name = read::from_display_name(&req)
+        let caller_name = sip_fields::from_display_name(&req)
             .or_else(|| self.cfg.users.get(&caller).and_then(|(_, n)| n.clone()));
         let dialog = Dialog {
             call_id: a_call_id.clone(),
             local: format!("{to_value};tag={local_tag}"),
             remote: from_value,
-            remote_target: read::contact_uri(&req).unwrap_or_else(|| req.uri.to_string()),
+            remote_target: sip_fields::contact_uri(&req).unwrap_or_else(|| req.uri.to_string()),
             local_cseq: 0,
             peer: from,
             contact_user: callee.clone(),
@@ -175,7 +175,7 @@ impl Switch {
         resp: Result<Response, u16>,
     ) {
         let code = match &resp {
-            Ok(r) => read::status(r),
+            Ok(r) => sip_fields::status(r),
             Err(c) => *c,
         };
         let final_ = code >= 200;
@@ -244,7 +244,7 @@ impl Switch {
                     let mut out = sip::message::make_response(
                         &call.a.invite,
                         code,
-                        Some(&read::reason(&r)),
+                        Some(&sip_fields::reason(&r)),
                         Some(&call.a.local_tag),
                     );
                     out.headers.push(
@@ -260,7 +260,7 @@ impl Switch {
                 let mut out = sip::message::make_response(
                     &call.a.invite,
                     code,
-                    Some(&read::reason(&r)),
+                    Some(&sip_fields::reason(&r)),
                     Some(&call.a.local_tag),
                 );
                 out.headers.push(
@@ -630,7 +630,7 @@ fn caller_status(code: u16) -> (u16, &'static str, Disposition, &'static str) {
 
 /// Learn the remote tag and target of a branch from a response that carries them.
 pub(super) fn learn_remote(dialog: &mut Dialog, resp: &Response) {
-    if read::to_tag(resp).is_some() {
+    if sip_fields::to_tag(resp).is_some() {
         if let Some(to) = header_value_opt(&resp.headers, |h| match h {
             Header::To(t) => Some(t.value().to_string()),
             _ => None,
@@ -638,7 +638,7 @@ pub(super) fn learn_remote(dialog: &mut Dialog, resp: &Response) {
             dialog.remote = to;
         }
     }
-    if let Some(c) = read::contact_uri(resp) {
+    if let Some(c) = sip_fields::contact_uri(resp) {
         dialog.remote_target = c;
     }
 }

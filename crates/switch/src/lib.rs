@@ -15,7 +15,7 @@ mod acd_view;
 mod agents;
 mod call;
 mod callback;
-mod callback_keep;
+mod callback_records;
 mod cdr;
 mod dialog;
 mod dialplan;
@@ -25,12 +25,12 @@ mod invite;
 mod queue;
 mod queue_admin;
 mod queue_exit;
-mod read;
 mod record;
 mod records;
 mod register;
 mod ring;
 mod sdp;
+mod sip_fields;
 mod transfer;
 
 pub use acd_view::{AcdSnapshot, EventView, QueueView};
@@ -420,7 +420,7 @@ impl Switch {
     }
 
     fn on_request(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
-        let in_dialog = read::to_tag(&req).is_some();
+        let in_dialog = sip_fields::to_tag(&req).is_some();
         // A new INVITE is relayed to the callee, so Max-Forwards 0 must stop it here (483):
         // clamping it to 1 would let a loop through the switch run for ever.
         let will_forward = req.method == Method::Invite && !in_dialog;

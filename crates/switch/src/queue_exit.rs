@@ -8,7 +8,7 @@
 //! The same target resolution serves the queue's `overflow`.
 
 use super::call::CallState;
-use super::{read, Action, CallId, CoreTimer, Switch};
+use super::{sip_fields, Action, CallId, CoreTimer, Switch};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -243,7 +243,7 @@ impl Switch {
             tracing::info!(call = id, "callback key while an agent rings: ignored");
             return;
         }
-        let number = read::from_user(&call.a.invite)
+        let number = sip_fields::from_user(&call.a.invite)
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| call.caller.number.clone());
         if number.is_empty() {

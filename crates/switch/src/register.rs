@@ -1,6 +1,6 @@
 //! REGISTER: digest authentication, then the registrar.
 
-use super::{read, Switch};
+use super::{sip_fields, Switch};
 use rsip::{Header, Request};
 use sip::auth::AuthError;
 use sip::registrar::RegisterError;
@@ -10,7 +10,7 @@ use std::time::Instant;
 
 impl Switch {
     pub(super) fn on_register(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
-        let Some(user) = read::to_user(&req) else {
+        let Some(user) = sip_fields::to_user(&req) else {
             self.reply(now, tx, &req, 400, "Missing To user");
             return;
         };
@@ -80,7 +80,7 @@ impl Switch {
             }
         };
         if let Some(reason) = forbid {
-            tracing::info!(from = ?read::from_user(req), %reason, "authentication refused");
+            tracing::info!(from = ?sip_fields::from_user(req), %reason, "authentication refused");
             self.reply(now, tx, req, 403, reason);
             return None;
         }

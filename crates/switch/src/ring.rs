@@ -4,7 +4,7 @@
 use super::call::{Branch, BranchState, CallState, RelayPorts, Side};
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
-use super::{read, Action, CallId, ClientPurpose, CoreTimer, Switch};
+use super::{sip_fields, Action, CallId, ClientPurpose, CoreTimer, Switch};
 use rsip::{Header, Method};
 use sip::Peer;
 use std::time::Instant;
@@ -95,7 +95,7 @@ impl Switch {
             None => call.a_sdp.clone(),
         };
         let body = offer.map(|s| s.rewrite_for_relay(ports.ip, ports.b_port).into_bytes());
-        let max_forwards = read::max_forwards(&call.a.invite)
+        let max_forwards = sip_fields::max_forwards(&call.a.invite)
             .unwrap_or(70)
             .clamp(1, 70)
             - 1;

@@ -2,7 +2,7 @@
 //! the other leg sends its RTP to the relay.
 
 use super::call::Side;
-use super::{read, Action, CallId, Switch};
+use super::{sip_fields, Action, CallId, Switch};
 use media::sdp::SessionDescription;
 
 impl Switch {
@@ -15,7 +15,7 @@ impl Switch {
         headers: &rsip::Headers,
         body: &[u8],
     ) -> Option<Vec<u8>> {
-        if !read::is_sdp(headers, body) {
+        if !sip_fields::is_sdp(headers, body) {
             return None;
         }
         let relay = self.calls.get(&id)?.relay?;
