@@ -2,6 +2,7 @@
 //! facts the CDR needs.
 
 use super::dialog::Dialog;
+use super::feature::FeatureCode;
 use media::sdp::SessionDescription;
 use rsip::Request;
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -107,6 +108,45 @@ pub struct DeferredAck {
     pub seq: u32,
 }
 
+/// What runs a call. Chosen from the dialled number when the call arrives, and changed only
+/// when a dialplan takes over: a queued caller sent on to a route (`queue_exit.rs`), or a
+/// callback's customer number that is a route (`callback.rs`). Each variant is one legal
+/// combination: a feature code never runs a plan, and a plan's call has no direct target.
+#[derive(Debug)]
+pub enum Route {
+    /// An extension dialled with no dialplan loaded (or a callback's customer, rung as an
+    /// extension): the callee's contacts ring and their failures end the call.
+    Extension,
+    /// A feature code, answered by the switch itself: never recorded, hung up once its tone
+    /// has played.
+    Feature(FeatureCode),
+    /// A queue's own number: the caller goes to the ACD once media is ready.
+    QueueNumber(String),
+    /// A dialplan session runs the call; dial results go back to it.
+    Dialplan(Box<ivr::Session>),
+}
+
+impl Route {
+    /// The dialplan session running the call, if any.
+    pub fn plan(&self) -> Option<&ivr::Session> {
+        match self {
+            Route::Dialplan(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn plan_mut(&mut self) -> Option<&mut ivr::Session> {
+        match self {
+            Route::Dialplan(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_feature(&self) -> bool {
+        matches!(self, Route::Feature(_))
+    }
+}
+
 #[derive(Debug)]
 pub struct Party {
     pub number: String,
@@ -135,8 +175,8 @@ pub struct Call {
     pub reinvite_pending: bool,
     /// The first failure status seen on any branch, ranked (486 beats 480...).
     pub best_failure: Option<u16>,
-    /// The dialplan session running this call, if it entered a plan.
-    pub ivr: Option<ivr::Session>,
+    /// What runs the call: an extension's ringing, a feature code, a queue's number or a plan.
+    pub route: Route,
     /// SDP the switch itself gave the caller (answering for the IVR, or early media): what the
     /// caller's RTP is set up for, so a callee dialled later is offered exactly that.
     pub our_sdp: Option<Vec<u8>>,
@@ -148,8 +188,6 @@ pub struct Call {
     pub last_dtmf: Option<(char, std::time::Instant, bool)>,
     /// Variables the plan set (menu choices, customer grade...), kept with the CDR.
     pub vars: std::collections::BTreeMap<String, String>,
-    /// Where the call goes without a dialplan: a feature code or a queue's number.
-    pub direct: Option<super::feature::Direct>,
     /// The call's place in the ACD while it waits in a queue or talks to an agent.
     pub queue: Option<super::queue::QueueLeg>,
     /// A recording was started (it runs until the media is released).

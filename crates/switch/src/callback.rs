@@ -11,7 +11,7 @@
 //! goes to wrap-up. There is no retry: the ACD entry was answered by the agent, so the callback
 //! is done either way.
 
-use super::call::{Call, CallState, CallerLeg, Party, Side};
+use super::call::{Call, CallState, CallerLeg, Party, Route, Side};
 use super::dialog::Dialog;
 use super::queue::{QueueLeg, ScreenPop};
 use super::sdp::endpoint_sdp;
@@ -132,13 +132,12 @@ impl Switch {
             open_client_txs: 0,
             reinvite_pending: false,
             best_failure: None,
-            ivr: None,
+            route: Route::Extension,
             our_sdp: None,
             codec: media::g711::Codec::Pcmu,
             moh: None,
             last_dtmf: None,
             vars: vars.clone(),
-            direct: None,
             queue: None,
             recording: false,
         };
@@ -375,7 +374,7 @@ impl Switch {
         };
         match (session, self.calls.get_mut(&id)) {
             (Some(session), Some(call)) => {
-                call.ivr = Some(session);
+                call.route = Route::Dialplan(Box::new(session));
                 self.drive_ivr(now, id);
             }
             _ => {

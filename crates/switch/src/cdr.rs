@@ -97,7 +97,7 @@ impl Switch {
         // internal call unless the plan's CRM lookup knew the number as a customer's.
         let internal = self.cfg.users.contains_key(&call.caller.number)
             && call.vars.get("customer.known").map(String::as_str) != Some("true");
-        if queue.is_none() && (call.ivr.is_none() || internal) {
+        if queue.is_none() && (call.route.plan().is_none() || internal) {
             return None;
         }
         let agent = call.vars.get("agent").cloned();

@@ -42,11 +42,7 @@ impl Switch {
 
     /// The relay finished playing what the plan asked for.
     pub fn playback_done(&mut self, now: Instant, call: CallId) {
-        if self
-            .calls
-            .get(&call)
-            .is_some_and(|c| c.direct.as_ref().is_some_and(|d| d.is_feature()))
-        {
+        if self.calls.get(&call).is_some_and(|c| c.route.is_feature()) {
             self.hang_up(now, call, None, "feature code done");
             self.process(now);
             return;
@@ -82,7 +78,7 @@ impl Switch {
     }
 
     fn ivr_input(&mut self, now: Instant, call: CallId, input: ivr::Input) {
-        let Some(session) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) else {
+        let Some(session) = self.calls.get_mut(&call).and_then(|c| c.route.plan_mut()) else {
             return;
         };
         session.handle(input);
@@ -95,12 +91,12 @@ impl Switch {
         let due = self
             .calls
             .get(&call)
-            .and_then(|c| c.ivr.as_ref())
+            .and_then(|c| c.route.plan())
             .and_then(|s| s.poll_timeout())
             .is_some_and(|at| at <= now);
         if due {
             let wall = self.wall(now);
-            if let Some(s) = self.calls.get_mut(&call).and_then(|c| c.ivr.as_mut()) {
+            if let Some(s) = self.calls.get_mut(&call).and_then(|c| c.route.plan_mut()) {
                 s.handle(ivr::Input::Timeout { now, wall });
             }
             self.drive_ivr(now, call);
@@ -116,7 +112,7 @@ impl Switch {
             if call.state == CallState::Ended {
                 return;
             }
-            let Some(action) = call.ivr.as_mut().and_then(|s| s.poll_action()) else {
+            let Some(action) = call.route.plan_mut().and_then(|s| s.poll_action()) else {
                 break;
             };
             match action {
@@ -186,7 +182,7 @@ impl Switch {
         if let Some(at) = self
             .calls
             .get(&id)
-            .and_then(|c| c.ivr.as_ref())
+            .and_then(|c| c.route.plan())
             .and_then(|s| s.poll_timeout())
         {
             self.arm(at, CoreTimer::Ivr(id));
@@ -236,7 +232,7 @@ impl Switch {
         };
         call.state = CallState::Ivr;
         call.ring_deadline = None;
-        let finished = call.ivr.as_ref().is_none_or(|s| s.is_finished());
+        let finished = call.route.plan().is_none_or(|s| s.is_finished());
         if finished {
             // The plan already let go (a queue's extension failed): nobody is left to ask.
             let cause = match outcome {
@@ -247,7 +243,7 @@ impl Switch {
             self.ivr_hangup(now, id, cause);
             return;
         }
-        if let Some(s) = call.ivr.as_mut() {
+        if let Some(s) = call.route.plan_mut() {
             s.handle(ivr::Input::DialResult { now, wall, outcome });
         }
     }

@@ -24,19 +24,6 @@ pub enum FeatureCode {
     Ready,
 }
 
-/// Where a call without a dialplan goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Direct {
-    Feature(FeatureCode),
-    Queue(String),
-}
-
-impl Direct {
-    pub fn is_feature(&self) -> bool {
-        matches!(self, Direct::Feature(_))
-    }
-}
-
 /// Read a dialled number as a feature code.
 pub fn parse(dialled: &str) -> Option<FeatureCode> {
     let rest = dialled.strip_prefix('*')?;
@@ -56,18 +43,8 @@ pub fn parse(dialled: &str) -> Option<FeatureCode> {
 }
 
 impl Switch {
-    /// Media is ready for a call routed without a dialplan.
-    pub(super) fn run_direct(&mut self, now: Instant, id: CallId, direct: Direct) {
-        match direct {
-            Direct::Queue(queue) => {
-                let vars = Default::default();
-                self.enqueue(now, id, &queue, 0, &[], vars);
-            }
-            Direct::Feature(code) => self.feature_call(now, id, code),
-        }
-    }
-
-    fn feature_call(&mut self, now: Instant, id: CallId, code: FeatureCode) {
+    /// Media is ready for a feature code's call: run it, answer, play the verdict.
+    pub(super) fn feature_call(&mut self, now: Instant, id: CallId, code: FeatureCode) {
         let Some(extension) = self.calls.get(&id).map(|c| c.caller.number.clone()) else {
             return;
         };

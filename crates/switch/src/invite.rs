@@ -1,7 +1,7 @@
 //! Setting up a call: the caller's INVITE, forking to the callee's contacts, answers, failures,
 //! CANCEL and the ring timeout.
 
-use super::call::{failure_rank, BranchState, Call, CallState, CallerLeg, Party, Side};
+use super::call::{failure_rank, BranchState, Call, CallState, CallerLeg, Party, Route, Side};
 use super::dialog::{set_body, Dialog};
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
@@ -23,17 +23,15 @@ impl Switch {
         };
         // Feature codes and queue numbers first, then a dialplan route; without one, the
         // number must be an extension.
-        let direct = match super::feature::parse(&callee) {
-            Some(code) => Some(super::feature::Direct::Feature(code)),
-            None => self
-                .acd
-                .numbers
-                .get(&callee)
-                .map(|q| super::feature::Direct::Queue(q.clone())),
-        };
-        let session = match &self.dialplans {
-            _ if direct.is_some() => None,
-            Some(plans) => ivr::Session::start(
+        let queue_number = self.acd.numbers.get(&callee).cloned();
+        let route = match (
+            super::feature::parse(&callee),
+            queue_number,
+            &self.dialplans,
+        ) {
+            (Some(code), _, _) => Route::Feature(code),
+            (None, Some(queue), _) => Route::QueueNumber(queue),
+            (None, None, Some(plans)) => ivr::Session::start(
                 plans,
                 now,
                 self.wall(now),
@@ -43,11 +41,11 @@ impl Switch {
                     dialled: callee.clone(),
                 },
             )
-            .ok(),
-            None => None,
+            .map_or(Route::Extension, |s| Route::Dialplan(Box::new(s))),
+            (None, None, None) => Route::Extension,
         };
         let callee_name = self.cfg.users.get(&callee).and_then(|(_, n)| n.clone());
-        if session.is_none() && direct.is_none() {
+        if matches!(route, Route::Extension) {
             if !self.cfg.users.contains_key(&callee) {
                 self.reply(now, tx, &req, 404, "Not Found");
                 return;
@@ -136,13 +134,12 @@ impl Switch {
             open_client_txs: 0,
             reinvite_pending: false,
             best_failure: None,
-            ivr: session,
+            route,
             our_sdp: None,
             codec: media::g711::Codec::Pcmu,
             moh: None,
             vars: Default::default(),
             last_dtmf: None,
-            direct,
             queue: None,
             recording: false,
         };
@@ -156,8 +153,7 @@ impl Switch {
                 started_at: self.wall(now),
             })));
         self.stats.calls_started += 1;
-        let placed_by_agent = (!call.direct.as_ref().is_some_and(|d| d.is_feature()))
-            .then(|| call.caller.number.clone());
+        let placed_by_agent = (!call.route.is_feature()).then(|| call.caller.number.clone());
         self.dialogs.insert((a_call_id, local_tag), (id, Side::A));
         self.invite_servers.insert(tx, id);
         self.calls.insert(id, call);
@@ -343,8 +339,8 @@ impl Switch {
                     // The switch held the caller (plan, queue): relay caller and callee now.
                     self.actions.push_back(Action::Bridge { call: id });
                 }
-                if call.ivr.is_some() {
-                    if let Some(session) = call.ivr.as_mut() {
+                if call.route.plan().is_some() {
+                    if let Some(session) = call.route.plan_mut() {
                         session.handle(ivr::Input::DialResult {
                             now,
                             wall,
@@ -447,7 +443,7 @@ impl Switch {
                 }
                 if call.state == CallState::Ringing && call.all_branches_done() {
                     let best = call.best_failure.unwrap_or(480);
-                    if call.ivr.is_some() {
+                    if call.route.plan().is_some() {
                         self.ivr_dial_result(now, id, dial_outcome(best));
                         return;
                     }
@@ -472,7 +468,12 @@ impl Switch {
             self.callback_not_answered(now, id, 480);
             return;
         }
-        if due && self.calls.get(&id).is_some_and(|c| c.ivr.is_some()) {
+        if due
+            && self
+                .calls
+                .get(&id)
+                .is_some_and(|c| c.route.plan().is_some())
+        {
             self.cancel_branches(now, id);
             self.ivr_dial_result(now, id, ivr::DialOutcome::NoAnswer);
             return;

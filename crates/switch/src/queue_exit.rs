@@ -8,6 +8,7 @@
 //! The same target resolution serves the queue's `overflow`.
 
 use super::call::CallState;
+use super::call::Route;
 use super::{sip_fields, Action, CallId, CoreTimer, Switch};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -188,7 +189,7 @@ impl Switch {
         };
         match (session, self.calls.get_mut(&id)) {
             (Some(session), Some(call)) => {
-                call.ivr = Some(session);
+                call.route = Route::Dialplan(Box::new(session));
                 call.state = CallState::Ivr;
                 self.drive_ivr(now, id);
             }

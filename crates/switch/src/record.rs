@@ -48,7 +48,7 @@ impl Switch {
         if call.recording
             || call.state == CallState::Ended
             || call.relay.is_none()
-            || call.direct.as_ref().is_some_and(|d| d.is_feature())
+            || call.route.is_feature()
         {
             return;
         }

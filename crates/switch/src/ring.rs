@@ -1,7 +1,7 @@
 //! Ringing a callee: once media is ready a direct call rings the dialled extension (a dialplan
 //! call starts its plan instead), and `ring` sends an INVITE to each registered contact.
 
-use super::call::{Branch, BranchState, CallState, RelayPorts, Side};
+use super::call::{Branch, BranchState, CallState, RelayPorts, Route, Side};
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, CoreTimer, Switch};
@@ -37,15 +37,25 @@ impl Switch {
                 rtcp: t.rtcp,
             });
         }
-        if call.ivr.is_some() {
-            call.state = CallState::Ivr;
-            self.drive_ivr(now, id);
-            return;
-        }
-        if let Some(direct) = call.direct.clone() {
-            call.state = CallState::Ivr;
-            self.run_direct(now, id, direct);
-            return;
+        match &call.route {
+            Route::Dialplan(_) => {
+                call.state = CallState::Ivr;
+                self.drive_ivr(now, id);
+                return;
+            }
+            Route::Feature(code) => {
+                let code = code.clone();
+                call.state = CallState::Ivr;
+                self.feature_call(now, id, code);
+                return;
+            }
+            Route::QueueNumber(queue) => {
+                let queue = queue.clone();
+                call.state = CallState::Ivr;
+                self.enqueue(now, id, &queue, 0, &[], Default::default());
+                return;
+            }
+            Route::Extension => {}
         }
         let callee = call.callee.number.clone();
         let ring_timeout = self.cfg.ring_timeout;
