@@ -3,6 +3,7 @@
 
 use super::dialog::Dialog;
 use super::feature::FeatureCode;
+use media::g711::Codec;
 use media::sdp::SessionDescription;
 use rsip::Request;
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -147,6 +148,40 @@ impl Route {
     }
 }
 
+/// What the caller's (leg A's) RTP is set up against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerMedia {
+    /// Nothing of the switch's own: the callee's SDP is relayed to the caller (B2BUA).
+    Relayed,
+    /// The switch gave the caller SDP of its own (answering for a plan, a queue or a feature
+    /// code; early media; a callback's agent leg). A callee dialled later is offered exactly
+    /// this SDP, so the caller's codec needs no change when the two are bridged; prompts are
+    /// played in `codec`.
+    Switch { sdp: Vec<u8>, codec: Codec },
+}
+
+impl CallerMedia {
+    /// The SDP the switch gave the caller, if it did.
+    pub fn sdp(&self) -> Option<&Vec<u8>> {
+        match self {
+            CallerMedia::Switch { sdp, .. } => Some(sdp),
+            CallerMedia::Relayed => None,
+        }
+    }
+
+    pub fn is_switch(&self) -> bool {
+        matches!(self, CallerMedia::Switch { .. })
+    }
+
+    /// The codec prompts are played in (G.711 µ-law until the switch agreed on one).
+    pub fn codec(&self) -> Codec {
+        match self {
+            CallerMedia::Switch { codec, .. } => *codec,
+            CallerMedia::Relayed => Codec::Pcmu,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Party {
     pub number: String,
@@ -177,11 +212,8 @@ pub struct Call {
     pub best_failure: Option<u16>,
     /// What runs the call: an extension's ringing, a feature code, a queue's number or a plan.
     pub route: Route,
-    /// SDP the switch itself gave the caller (answering for the IVR, or early media): what the
-    /// caller's RTP is set up for, so a callee dialled later is offered exactly that.
-    pub our_sdp: Option<Vec<u8>>,
-    /// The codec agreed with the caller for prompts.
-    pub codec: media::g711::Codec,
+    /// What the caller's media is set up against: the callee's, relayed, or the switch's own.
+    pub caller_media: CallerMedia,
     /// What the caller hears while the plan rings someone (a `moh` step), else ringback.
     pub moh: Option<ivr::Prompt>,
     /// The last digit taken, when, and whether it came by SIP INFO (for deduplication).

@@ -11,7 +11,7 @@
 //! goes to wrap-up. There is no retry: the ACD entry was answered by the agent, so the callback
 //! is done either way.
 
-use super::call::{Call, CallState, CallerLeg, Party, Route, Side};
+use super::call::{Call, CallState, CallerLeg, CallerMedia, Party, Route, Side};
 use super::dialog::Dialog;
 use super::queue::{QueueLeg, ScreenPop};
 use super::sdp::endpoint_sdp;
@@ -133,8 +133,7 @@ impl Switch {
             reinvite_pending: false,
             best_failure: None,
             route: Route::Extension,
-            our_sdp: None,
-            codec: media::g711::Codec::Pcmu,
+            caller_media: CallerMedia::Relayed,
             moh: None,
             last_dtmf: None,
             vars: vars.clone(),
@@ -181,7 +180,10 @@ impl Switch {
             self.abandon_callback_attempt(now, id, true);
             return;
         };
-        call.our_sdp = Some(sdp.clone());
+        call.caller_media = CallerMedia::Switch {
+            sdp: sdp.clone(),
+            codec: call.caller_media.codec(),
+        };
         let mut invite = call
             .a
             .dialog
@@ -283,8 +285,7 @@ impl Switch {
         call.answered = Some(now);
         call.state = CallState::Ivr;
         let te = endpoint_sdp(call).map(|(sdp, codec, te)| {
-            call.our_sdp = Some(sdp);
-            call.codec = codec;
+            call.caller_media = CallerMedia::Switch { sdp, codec };
             te
         });
         call.queue = Some(QueueLeg {

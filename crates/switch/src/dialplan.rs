@@ -2,7 +2,7 @@
 //! relay's endpoint mode, feeds digits, playback ends, CRM answers and timeouts to the plan's
 //! `ivr::Session`, and carries out its Dial/Enqueue/Hangup by ringing extensions or ending the call.
 
-use super::call::{BranchState, CallState};
+use super::call::{BranchState, CallState, CallerMedia};
 use super::dialog::set_body;
 use super::sdp::endpoint_sdp;
 use super::{Action, CallId, CoreTimer, Switch};
@@ -122,7 +122,7 @@ impl Switch {
                     let codec = self
                         .calls
                         .get(&id)
-                        .map(|c| c.codec)
+                        .map(|c| c.caller_media.codec())
                         .unwrap_or(media::g711::Codec::Pcmu);
                     self.actions.push_back(Action::Play {
                         call: id,
@@ -212,7 +212,7 @@ impl Switch {
         if let Some(call) = self
             .calls
             .get(&id)
-            .filter(|c| c.a.final_sent || c.our_sdp.is_some())
+            .filter(|c| c.a.final_sent || c.caller_media.is_switch())
         {
             let moh = call.moh.clone();
             self.play_waiting(id, moh);
@@ -267,9 +267,11 @@ impl Switch {
             );
             return;
         };
-        let fresh = call.our_sdp.is_none();
-        call.codec = codec;
-        call.our_sdp = Some(sdp.clone());
+        let fresh = !call.caller_media.is_switch();
+        call.caller_media = CallerMedia::Switch {
+            sdp: sdp.clone(),
+            codec,
+        };
         call.a.final_sent = true;
         call.answered = Some(now);
         let mut ok =
@@ -309,14 +311,16 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if call.a.final_sent || call.our_sdp.is_some() {
+        if call.a.final_sent || call.caller_media.is_switch() {
             return;
         }
         let Some((sdp, codec, te)) = endpoint_sdp(call) else {
             return;
         };
-        call.codec = codec;
-        call.our_sdp = Some(sdp.clone());
+        call.caller_media = CallerMedia::Switch {
+            sdp: sdp.clone(),
+            codec,
+        };
         let mut progress = sip::message::make_response(
             &call.a.invite,
             183,

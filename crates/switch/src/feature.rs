@@ -80,7 +80,7 @@ impl Switch {
                 gap(),
             ],
         };
-        let codec = call.codec;
+        let codec = call.caller_media.codec();
         self.actions.push_back(Action::Play {
             call: id,
             prompts,

@@ -103,7 +103,7 @@ impl Switch {
                         .me
                         .contact(&call.callee.number, call.a.dialog.peer.transport),
                 );
-                let sdp = call.our_sdp.clone();
+                let sdp = call.caller_media.sdp().cloned();
                 if sip_fields::is_sdp(&req.headers, &req.body) {
                     if let Ok(offer) = parse_sdp(&req.body) {
                         if let Some(t) = offer.audio_target() {

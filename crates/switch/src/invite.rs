@@ -1,7 +1,9 @@
 //! Setting up a call: the caller's INVITE, forking to the callee's contacts, answers, failures,
 //! CANCEL and the ring timeout.
 
-use super::call::{failure_rank, BranchState, Call, CallState, CallerLeg, Party, Route, Side};
+use super::call::{
+    failure_rank, BranchState, Call, CallState, CallerLeg, CallerMedia, Party, Route, Side,
+};
 use super::dialog::{set_body, Dialog};
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
@@ -135,8 +137,7 @@ impl Switch {
             reinvite_pending: false,
             best_failure: None,
             route,
-            our_sdp: None,
-            codec: media::g711::Codec::Pcmu,
+            caller_media: CallerMedia::Relayed,
             moh: None,
             vars: Default::default(),
             last_dtmf: None,
@@ -235,7 +236,7 @@ impl Switch {
                     return;
                 }
                 let Some(r) = resp else { return };
-                if call.our_sdp.is_some() {
+                if call.caller_media.is_switch() {
                     // The caller already has the switch's SDP (IVR early media): ringing only.
                     let mut out = sip::message::make_response(
                         &call.a.invite,
@@ -309,7 +310,7 @@ impl Switch {
                 // A caller the plan answered keeps that time: its CDR leg was answered then.
                 call.answered.get_or_insert(now);
                 call.state = CallState::Answered;
-                let late_offer = call.a_sdp.is_none() && call.our_sdp.is_none();
+                let late_offer = call.a_sdp.is_none() && !call.caller_media.is_switch();
                 let body = self.relay_sdp(id, Side::B, &r.headers, &r.body);
                 let Some(call) = self.calls.get_mut(&id) else {
                     return;
@@ -335,7 +336,7 @@ impl Switch {
                         b.tx
                     })
                     .collect();
-                if call.our_sdp.is_some() {
+                if call.caller_media.is_switch() {
                     // The switch held the caller (plan, queue): relay caller and callee now.
                     self.actions.push_back(Action::Bridge { call: id });
                 }
@@ -367,7 +368,7 @@ impl Switch {
                     self.drive_ivr(now, id);
                     return;
                 }
-                let body = call.our_sdp.clone().or(body);
+                let body = call.caller_media.sdp().cloned().or(body);
                 let mut ok = sip::message::make_response(
                     &call.a.invite,
                     code,

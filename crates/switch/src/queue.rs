@@ -331,7 +331,7 @@ impl Switch {
         if prompts.is_empty() {
             return;
         }
-        let codec = call.codec;
+        let codec = call.caller_media.codec();
         self.actions.push_back(Action::Play {
             call: id,
             prompts,
@@ -373,7 +373,7 @@ impl Switch {
                 ivr::Prompt::Silence(Duration::from_secs(4)),
             ],
         };
-        let codec = call.codec;
+        let codec = call.caller_media.codec();
         self.actions.push_back(Action::Play {
             call: id,
             prompts,

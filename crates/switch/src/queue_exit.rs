@@ -218,7 +218,7 @@ impl Switch {
             return;
         };
         call.vars.insert("message".into(), queue.to_string());
-        let codec = call.codec;
+        let codec = call.caller_media.codec();
         self.acd.exits.insert(
             id,
             ExitState::MessagePrompt {
@@ -268,7 +268,7 @@ impl Switch {
         };
         call.queue = None;
         call.vars.insert("callback".into(), number);
-        let codec = call.codec;
+        let codec = call.caller_media.codec();
         self.acd.exits.insert(id, ExitState::CallbackPrompt);
         self.actions.push_back(Action::Play {
             call: id,

@@ -100,7 +100,7 @@ impl Switch {
         };
         // Once the switch gave the caller SDP of its own (IVR), the callee is offered exactly
         // that, so the caller's codec needs no change when the two are bridged.
-        let offer = match &call.our_sdp {
+        let offer = match call.caller_media.sdp() {
             Some(ours) => parse_sdp(ours).ok(),
             None => call.a_sdp.clone(),
         };

@@ -5,7 +5,7 @@
 //! number; the ACD records a transfer event and the call waits afresh) or an extension (rung like
 //! a dialplan's dial). A REFER from the caller's side is passed through to the other party.
 
-use super::call::{BranchState, CallState};
+use super::call::{BranchState, CallState, CallerMedia};
 use super::sdp::endpoint_sdp;
 use super::{read_tag, Action, CallId, ClientPurpose, Switch};
 use crate::records::HangupSide;
@@ -98,10 +98,9 @@ impl Switch {
         call.vars.insert("transferred_to".into(), user.clone());
         // The switch holds the caller now: its side of the relay becomes an endpoint again.
         let mut endpoint = None;
-        if call.our_sdp.is_none() {
+        if !call.caller_media.is_switch() {
             if let Some((sdp, codec, te)) = endpoint_sdp(call) {
-                call.codec = codec;
-                call.our_sdp = Some(sdp);
+                call.caller_media = CallerMedia::Switch { sdp, codec };
                 endpoint = Some(te);
             }
         } else {
