@@ -13,6 +13,7 @@
 
 mod acd_view;
 mod agents;
+mod branch;
 mod call;
 mod callback;
 mod callback_records;
