@@ -8,7 +8,7 @@ use super::dialog::set_body;
 use super::invite::learn_remote;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{CdrEvent, Disposition};
-use rsip::{Header, Method, Response};
+use rsip::{Method, Response};
 use sip::transaction::ClientTxId;
 use std::time::Instant;
 
@@ -61,12 +61,10 @@ impl Switch {
         code: u16,
         resp: Option<Response>,
     ) {
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
             return;
         };
-        let Some(branch) = call.branches.get_mut(i) else {
-            return;
-        };
+        let branch = &mut call.branches[i];
         if branch.state == BranchState::Trying {
             branch.state = BranchState::Early;
         }
@@ -117,12 +115,10 @@ impl Switch {
     ) {
         let offer_open = self.offer_still_open(id, i);
         let wall = self.wall(now);
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
             return;
         };
-        let Some(branch) = call.branches.get_mut(i) else {
-            return;
-        };
+        let branch = &mut call.branches[i];
         branch.invite_pending = false;
         let Some(r) = resp else { return };
         if call.state != CallState::Ringing || branch.state == BranchState::Cancelled || !offer_open
@@ -194,20 +190,7 @@ impl Switch {
             return;
         }
         let body = call.caller_media.sdp().cloned().or(body);
-        let mut ok =
-            sip::message::make_response(&call.a.invite, code, None, Some(&call.a.local_tag));
-        ok.headers.push(
-            self.cfg
-                .me
-                .contact(&call.callee.number, call.a.dialog.peer.transport),
-        );
-        ok.headers.push(Header::Allow(super::dialog::ALLOW.into()));
-        ok.headers.push(self.cfg.me.server());
-        set_body(
-            &mut ok.headers,
-            &mut ok.body,
-            body.map(|b| ("application/sdp", b)),
-        );
+        let ok = call.caller_ok(&self.cfg.me, code, body);
         call.a.final_sent = true;
         let stx = call.a.invite_tx;
         let cdr_id = call.cdr_id.clone();
@@ -236,12 +219,10 @@ impl Switch {
 
     /// A late or second answer (or one the ACD no longer expects): ACK it and hang it up.
     fn hang_up_late_answer(&mut self, now: Instant, id: CallId, i: usize, tx: ClientTxId) {
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
             return;
         };
-        let Some(branch) = call.branches.get_mut(i) else {
-            return;
-        };
+        let branch = &mut call.branches[i];
         branch.state = BranchState::Cancelled;
         let ack =
             branch
@@ -259,12 +240,10 @@ impl Switch {
     /// A branch failed (or a CANCEL we sent ended it).
     fn branch_failed(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
         let decider = self.decider(id);
-        let Some(call) = self.calls.get_mut(&id) else {
+        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
             return;
         };
-        let Some(branch) = call.branches.get_mut(i) else {
-            return;
-        };
+        let branch = &mut call.branches[i];
         branch.invite_pending = false;
         if branch.state != BranchState::Cancelled {
             branch.state = BranchState::Failed(code);

@@ -1,7 +1,7 @@
 //! A call through the B2BUA: the caller's leg (A), the callee's forked branches (B), and the
 //! facts the CDR needs.
 
-use super::dialog::Dialog;
+use super::dialog::{set_body, Dialog, Me};
 use super::feature::FeatureCode;
 use media::g711::Codec;
 use media::sdp::SessionDescription;
@@ -244,6 +244,23 @@ impl RelayPorts {
 }
 
 impl Call {
+    /// The caller's 2xx to its INVITE: our Contact, Allow and Server, and `sdp` as the body.
+    pub fn caller_ok(&self, me: &Me, code: u16, sdp: Option<Vec<u8>>) -> rsip::Response {
+        let mut ok =
+            sip::message::make_response(&self.a.invite, code, None, Some(&self.a.local_tag));
+        ok.headers
+            .push(me.contact(&self.callee.number, self.a.dialog.peer.transport));
+        ok.headers
+            .push(rsip::Header::Allow(super::dialog::ALLOW.into()));
+        ok.headers.push(me.server());
+        set_body(
+            &mut ok.headers,
+            &mut ok.body,
+            sdp.map(|b| ("application/sdp", b)),
+        );
+        ok
+    }
+
     pub fn answered_dialog_mut(&mut self, side: Side) -> Option<&mut Dialog> {
         match side {
             Side::A => Some(&mut self.a.dialog),

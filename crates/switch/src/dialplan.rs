@@ -7,7 +7,6 @@ use super::dialog::set_body;
 use super::sdp::endpoint_sdp;
 use super::{Action, CallId, CoreTimer, Switch};
 use crate::records::{CdrEvent, Disposition, HangupSide};
-use rsip::Header;
 use std::time::Instant;
 
 /// How close the same key from INFO and from the media must be to count as one press.
@@ -274,20 +273,7 @@ impl Switch {
         };
         call.a.final_sent = true;
         call.answered = Some(now);
-        let mut ok =
-            sip::message::make_response(&call.a.invite, 200, None, Some(&call.a.local_tag));
-        ok.headers.push(
-            self.cfg
-                .me
-                .contact(&call.callee.number, call.a.dialog.peer.transport),
-        );
-        ok.headers.push(Header::Allow(super::dialog::ALLOW.into()));
-        ok.headers.push(self.cfg.me.server());
-        set_body(
-            &mut ok.headers,
-            &mut ok.body,
-            Some(("application/sdp", sdp)),
-        );
+        let ok = call.caller_ok(&self.cfg.me, 200, Some(sdp));
         let stx = call.a.invite_tx;
         let cdr_id = call.cdr_id.clone();
         if fresh {
