@@ -221,7 +221,7 @@ pub struct Call {
     /// Variables the plan set (menu choices, customer grade...), kept with the CDR.
     pub vars: std::collections::BTreeMap<String, String>,
     /// The call's place in the ACD while it waits in a queue or talks to an agent.
-    pub queue: Option<super::queue::QueueLeg>,
+    pub queue: Option<super::queue_leg::QueueLeg>,
     /// A recording was started (it runs until the media is released).
     pub recording: bool,
 }

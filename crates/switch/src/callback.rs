@@ -13,7 +13,8 @@
 
 use super::call::{Call, CallState, CallerLeg, CallerMedia, Party, Route, Side};
 use super::dialog::Dialog;
-use super::queue::{QueueLeg, ScreenPop};
+use super::queue::ScreenPop;
+use super::queue_leg::QueueLeg;
 use super::sdp::endpoint_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{CdrEvent, CdrLink, CdrStart, Disposition, HangupSide};

@@ -26,6 +26,7 @@ mod invite;
 mod queue;
 mod queue_admin;
 mod queue_exit;
+mod queue_leg;
 mod record;
 mod records;
 mod register;

@@ -5,6 +5,7 @@
 //! `Action::Acd` for the CRM database and the live view.
 
 use super::call::{BranchState, CallState};
+use super::queue_leg::QueueLeg;
 use super::{Action, CallId, CoreTimer, Switch};
 use crate::records::{Disposition, HangupSide};
 use chrono::{DateTime, Utc};
@@ -87,50 +88,6 @@ pub struct ScreenPop {
     pub offered_at: DateTime<Utc>,
     pub waited_s: u64,
     pub vars: BTreeMap<String, String>,
-}
-
-/// A call's place in the ACD.
-#[derive(Debug, Clone)]
-pub struct QueueLeg {
-    /// The id the ACD knows the call by (the CDR id).
-    pub key: String,
-    pub queue: String,
-    /// The caller's priority offset, kept when the call overflows to another queue.
-    pub priority: i32,
-    /// The agent the call is connected to.
-    pub agent: Option<String>,
-    /// Time on hold while connected to the agent.
-    pub hold: HoldTime,
-}
-
-/// Time a connected call spends on hold: from a re-INVITE of either side offering audio
-/// sendonly, recvonly or inactive (or no audio address) until one offering sendrecv again.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct HoldTime {
-    since: Option<Instant>,
-    total: Duration,
-}
-
-impl HoldTime {
-    /// The call's media direction as of `now`: held or not.
-    pub fn set(&mut self, now: Instant, held: bool) {
-        match (self.since, held) {
-            (None, true) => self.since = Some(now),
-            (Some(since), false) => {
-                self.total += now.saturating_duration_since(since);
-                self.since = None;
-            }
-            _ => {}
-        }
-    }
-
-    /// Hold so far, counting a hold still running at `now`.
-    pub fn total(&self, now: Instant) -> Duration {
-        self.total
-            + self
-                .since
-                .map_or(Duration::ZERO, |s| now.saturating_duration_since(s))
-    }
 }
 
 /// The ACD and the switch's side of it.
@@ -257,13 +214,7 @@ impl Switch {
         }
         let key = call.cdr_id.clone();
         call.state = CallState::Ivr;
-        call.queue = Some(QueueLeg {
-            key: key.clone(),
-            queue: queue.to_string(),
-            priority,
-            agent: None,
-            hold: HoldTime::default(),
-        });
+        call.queue = Some(QueueLeg::waiting(&key, queue, priority));
         call.vars.insert("queue".into(), queue.to_string());
         let moh = self.queue_music(id, queue);
         self.play_waiting(id, moh);
@@ -573,9 +524,7 @@ impl Switch {
         ) else {
             return true;
         };
-        self.acd.core.agent(agent).is_some_and(
-            |s| matches!(&s.state, acd::AgentState::Ringing { call } if *call == q.key),
-        )
+        q.rings(&self.acd.core, agent)
     }
 
     /// Branch `i` of a queued call failed (busy, declined, timed out) or was cancelled by us.
@@ -641,18 +590,6 @@ impl Switch {
             return;
         };
         self.acd.calls.remove(&q.key);
-        let input = match q.agent {
-            Some(_) => acd::Input::CallEnded {
-                call: q.key,
-                by: match side {
-                    Some(HangupSide::Caller) => acd::EndedBy::Caller,
-                    Some(HangupSide::Callee) => acd::EndedBy::Agent,
-                    _ => acd::EndedBy::Switch,
-                },
-                hold: q.hold.total(now),
-            },
-            None => acd::Input::Abandon { call: q.key },
-        };
-        let _ = self.acd_input(now, input);
+        let _ = self.acd_input(now, q.ended(now, side));
     }
 }
