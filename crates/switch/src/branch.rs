@@ -3,7 +3,7 @@
 //! branch ([`Decider`]): a callback ends, the ACD offers the caller again, the dialplan hears
 //! the dial result, or the caller hears the most telling status once every branch failed.
 
-use super::call::{failure_rank, BranchState, CallState, Side};
+use super::call::{failure_rank, BranchState, Phase, Side};
 use super::dialog::set_body;
 use super::invite::learn_remote;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
@@ -68,7 +68,7 @@ impl Switch {
         if branch.state == BranchState::Trying {
             branch.state = BranchState::Early;
         }
-        if call.state != CallState::Ringing || call.a.final_sent {
+        if !matches!(call.phase, Phase::Ringing { .. }) || call.a.final_sent {
             return;
         }
         let Some(r) = resp else { return };
@@ -121,7 +121,9 @@ impl Switch {
         let branch = &mut call.branches[i];
         branch.invite_pending = false;
         let Some(r) = resp else { return };
-        if call.state != CallState::Ringing || branch.state == BranchState::Cancelled || !offer_open
+        if !matches!(call.phase, Phase::Ringing { .. })
+            || branch.state == BranchState::Cancelled
+            || !offer_open
         {
             self.hang_up_late_answer(now, id, i, tx);
             return;
@@ -134,7 +136,7 @@ impl Switch {
         call.answered_branch = Some(i);
         // A caller the plan answered keeps that time: its CDR leg was answered then.
         call.answered.get_or_insert(now);
-        call.state = CallState::Answered;
+        call.phase = Phase::Answered;
         let late_offer = call.a_sdp.is_none() && !call.caller_media.is_switch();
         let body = self.relay_sdp(id, Side::B, &r.headers, &r.body);
         let Some(call) = self.calls.get_mut(&id) else {
@@ -250,13 +252,16 @@ impl Switch {
         }
         branch.final_status = Some(code);
         branch.ended = Some(now);
-        if failure_rank(code) > call.best_failure.map_or(0, failure_rank)
-            || call.best_failure.is_none()
-        {
-            call.best_failure = Some(code);
+        // Only a ringing call keeps its most telling failure: it is what the caller hears
+        // when nobody rings any more.
+        let mut best = 480;
+        if let Phase::Ringing { best_failure, .. } = &mut call.phase {
+            if best_failure.is_none_or(|b| failure_rank(code) > failure_rank(b)) {
+                *best_failure = Some(code);
+            }
+            best = best_failure.unwrap_or(480);
         }
-        let nobody_rings = call.state == CallState::Ringing && call.all_branches_done();
-        let best = call.best_failure.unwrap_or(480);
+        let nobody_rings = matches!(call.phase, Phase::Ringing { .. }) && call.all_branches_done();
         match decider {
             Decider::Queue => self.queue_branch_done(now, id, i),
             _ if !nobody_rings => {}

@@ -29,14 +29,25 @@ impl Side {
     }
 }
 
+/// Where a call is in its life. What only matters in one phase lives in it: the ring
+/// deadline and the most telling failure exist only while ringing. What runs the call is its
+/// [`Route`], what the caller's media is set up against its [`CallerMedia`], and its place in
+/// a queue its `QueueLeg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CallState {
+pub enum Phase {
     /// Waiting for the relay to give us ports.
     AwaitingMedia,
-    /// A dialplan runs the call (prompts, menus); no INVITE is out to a callee.
-    Ivr,
-    /// INVITEs are out to the callee's contacts.
-    Ringing,
+    /// The switch itself holds the caller (a plan's prompts and menus, a queue's music, a
+    /// feature code's tone); no INVITE is out to a callee.
+    Held,
+    /// INVITEs are out to the callee's contacts (or to agents offered a queued call).
+    Ringing {
+        /// When the caller stops waiting (None: the ACD times its offers, or a callback's
+        /// agent leg rings).
+        deadline: Option<Instant>,
+        /// The most telling failure of a branch so far, ranked (486 beats 480...).
+        best_failure: Option<u16>,
+    },
     /// A branch answered; both legs are confirmed dialogs.
     Answered,
     /// Final: no new requests are accepted; we wait for outstanding transactions.
@@ -192,7 +203,7 @@ pub struct Party {
 pub struct Call {
     /// The CDR's id (a UUID: SIP Call-IDs are chosen by phones and may collide).
     pub cdr_id: String,
-    pub state: CallState,
+    pub phase: Phase,
     pub caller: Party,
     pub callee: Party,
     pub a: CallerLeg,
@@ -200,7 +211,6 @@ pub struct Call {
     pub answered_branch: Option<usize>,
     pub started: Instant,
     pub answered: Option<Instant>,
-    pub ring_deadline: Option<Instant>,
     /// The caller's offer (None: late offer, the callee will offer in its 2xx).
     pub a_sdp: Option<SessionDescription>,
     pub relay: Option<RelayPorts>,
@@ -208,8 +218,6 @@ pub struct Call {
     pub open_client_txs: usize,
     /// A re-INVITE in progress (for 491 on glare).
     pub reinvite_pending: bool,
-    /// The first failure status seen on any branch, ranked (486 beats 480...).
-    pub best_failure: Option<u16>,
     /// What runs the call: an extension's ringing, a feature code, a queue's number or a plan.
     pub route: Route,
     /// What the caller's media is set up against: the callee's, relayed, or the switch's own.

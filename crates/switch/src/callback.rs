@@ -11,7 +11,7 @@
 //! goes to wrap-up. There is no retry: the ACD entry was answered by the agent, so the callback
 //! is done either way.
 
-use super::call::{Call, CallState, CallerLeg, CallerMedia, Party, Route, Side};
+use super::call::{Call, CallerLeg, CallerMedia, Party, Phase, Route, Side};
 use super::dialog::Dialog;
 use super::queue::ScreenPop;
 use super::queue_leg::QueueLeg;
@@ -33,12 +33,12 @@ pub(super) struct CallbackLeg {
     pub number: String,
     /// Who the customer sees calling: the queue's number, else the agent's extension.
     pub presented: String,
-    pub phase: Phase,
+    pub phase: CallbackPhase,
 }
 
 /// Where a callback call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
+pub(super) enum CallbackPhase {
     /// Waiting for relay ports before the agent's INVITE goes out.
     Media,
     /// The agent's phone rings (this INVITE).
@@ -107,7 +107,7 @@ impl Switch {
         vars.insert("callback_of".to_string(), key.to_string());
         let call = Call {
             cdr_id: uuid::Uuid::new_v4().to_string(),
-            state: CallState::AwaitingMedia,
+            phase: Phase::AwaitingMedia,
             caller: Party {
                 number: number.to_string(),
                 name: None,
@@ -127,12 +127,10 @@ impl Switch {
             answered_branch: None,
             started: now,
             answered: None,
-            ring_deadline: None,
             a_sdp: None,
             relay: None,
             open_client_txs: 0,
             reinvite_pending: false,
-            best_failure: None,
             route: Route::Extension,
             caller_media: CallerMedia::Relayed,
             moh: None,
@@ -152,7 +150,7 @@ impl Switch {
                 queue: queue.to_string(),
                 number: number.to_string(),
                 presented,
-                phase: Phase::Media,
+                phase: CallbackPhase::Media,
             },
         );
         self.actions.push_back(Action::AllocateMedia { call: id });
@@ -203,11 +201,14 @@ impl Switch {
             }
         };
         call.open_client_txs += 1;
-        call.state = CallState::Ringing;
+        call.phase = Phase::Ringing {
+            deadline: None,
+            best_failure: None,
+        };
         self.client_txs
             .insert(tx, (id, ClientPurpose::CallbackAgent));
         if let Some(cb) = self.acd.callbacks.get_mut(&id) {
-            cb.phase = Phase::AgentRinging(tx);
+            cb.phase = CallbackPhase::AgentRinging(tx);
         }
     }
 
@@ -224,7 +225,7 @@ impl Switch {
             .acd
             .callbacks
             .get(&id)
-            .filter(|cb| cb.phase == Phase::AgentRinging(tx))
+            .filter(|cb| cb.phase == CallbackPhase::AgentRinging(tx))
             .cloned();
         if !(200..300).contains(&code) {
             // Declined, busy or no reply: a missed offer, unless we cancelled it ourselves.
@@ -271,7 +272,7 @@ impl Switch {
         let Some(cb) = self.acd.callbacks.get_mut(&id) else {
             return;
         };
-        cb.phase = Phase::Dialling;
+        cb.phase = CallbackPhase::Dialling;
         let cb = cb.clone();
         self.callback_done(now, &cb.key, "agent answered");
         // The agent's answer points the relay's side A at the phone and picks the codec the
@@ -284,7 +285,7 @@ impl Switch {
         };
         call.a.final_sent = true;
         call.answered = Some(now);
-        call.state = CallState::Ivr;
+        call.phase = Phase::Held;
         let te = endpoint_sdp(call).map(|(sdp, codec, te)| {
             call.caller_media = CallerMedia::Switch { sdp, codec };
             te
@@ -406,7 +407,7 @@ impl Switch {
     /// The customer answered (the B2BUA already bridged the legs): the call's answer time.
     pub(super) fn callback_customer_answered(&mut self, now: Instant, id: CallId) {
         if let Some(cb) = self.acd.callbacks.get_mut(&id) {
-            cb.phase = Phase::Connected;
+            cb.phase = CallbackPhase::Connected;
         }
         let Some(call) = self.calls.get(&id) else {
             return;
@@ -435,11 +436,10 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if call.state == CallState::Ended {
+        if call.phase == Phase::Ended {
             return;
         }
-        call.state = CallState::Ended;
-        call.ring_deadline = None;
+        call.phase = Phase::Ended;
         for side in [Side::A, Side::B] {
             let confirmed = match side {
                 Side::A => call.a.final_sent,
@@ -475,11 +475,11 @@ impl Switch {
         let Some(cb) = self.acd.callbacks.remove(&id) else {
             return;
         };
-        if let Phase::AgentRinging(tx) = cb.phase {
+        if let CallbackPhase::AgentRinging(tx) = cb.phase {
             let _ = self.tx.cancel(now, tx);
         }
         if let Some(call) = self.calls.get_mut(&id) {
-            call.state = CallState::Ended;
+            call.phase = Phase::Ended;
             if call.relay.is_some() {
                 self.actions.push_back(Action::ReleaseMedia { call: id });
             }
@@ -503,7 +503,10 @@ impl Switch {
             .find(|(_, cb)| {
                 cb.key == key
                     && cb.agent == agent
-                    && matches!(cb.phase, Phase::Media | Phase::AgentRinging(_))
+                    && matches!(
+                        cb.phase,
+                        CallbackPhase::Media | CallbackPhase::AgentRinging(_)
+                    )
             })
             .map(|(id, _)| *id);
         match ringing {
@@ -529,8 +532,10 @@ impl Switch {
             return false;
         };
         match phase {
-            Phase::Media | Phase::AgentRinging(_) => self.abandon_callback_attempt(now, id, true),
-            Phase::Dialling | Phase::Connected => {
+            CallbackPhase::Media | CallbackPhase::AgentRinging(_) => {
+                self.abandon_callback_attempt(now, id, true)
+            }
+            CallbackPhase::Dialling | CallbackPhase::Connected => {
                 self.end_callback(now, id, disposition, status, cause, None)
             }
         }

@@ -2,7 +2,7 @@
 //! relay's endpoint mode, feeds digits, playback ends, CRM answers and timeouts to the plan's
 //! `ivr::Session`, and carries out its Dial/Enqueue/Hangup by ringing extensions or ending the call.
 
-use super::call::{BranchState, CallState, CallerMedia};
+use super::call::{BranchState, CallerMedia, Phase};
 use super::dialog::set_body;
 use super::sdp::endpoint_sdp;
 use super::{Action, CallId, CoreTimer, Switch};
@@ -108,7 +108,7 @@ impl Switch {
             let Some(call) = self.calls.get_mut(&id) else {
                 return;
             };
-            if call.state == CallState::Ended {
+            if call.phase == Phase::Ended {
                 return;
             }
             let Some(action) = call.route.plan_mut().and_then(|s| s.poll_action()) else {
@@ -229,8 +229,7 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        call.state = CallState::Ivr;
-        call.ring_deadline = None;
+        call.phase = Phase::Held;
         let finished = call.route.plan().is_none_or(|s| s.is_finished());
         if finished {
             // The plan already let go (a queue's extension failed): nobody is left to ask.

@@ -1,7 +1,7 @@
 //! Requests inside an established call: BYE ends both legs, re-INVITE/UPDATE/INFO and the like
 //! are passed to the other leg with SDP rewritten for the relay, and ACKs close INVITEs.
 
-use super::call::{CallState, DeferredAck, Forwarded, Side};
+use super::call::{DeferredAck, Forwarded, Phase, Side};
 use super::dialog::{body_of, set_body};
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
@@ -20,24 +20,24 @@ impl Switch {
             self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist");
             return;
         };
-        let state = self.calls.get(&id).map(|c| c.state);
+        let state = self.calls.get(&id).map(|c| c.phase);
         let switch_answered = self.calls.get(&id).is_some_and(|c| {
-            c.a.final_sent && matches!(c.state, CallState::Ivr | CallState::Ringing)
+            c.a.final_sent && matches!(c.phase, Phase::Held | Phase::Ringing { .. })
         });
         if switch_answered && side == Side::A {
             self.in_dialog_with_switch(now, id, tx, req);
             return;
         }
         match (req.method, state) {
-            (Method::Refer, Some(CallState::Answered)) if side == Side::B => {
+            (Method::Refer, Some(Phase::Answered)) if side == Side::B => {
                 self.blind_transfer(now, id, tx, req)
             }
-            (Method::Bye, Some(CallState::Answered)) => {
+            (Method::Bye, Some(Phase::Answered)) => {
                 self.reply(now, tx, &req, 200, "OK");
                 let s = self.party_of(id, side);
                 self.hang_up(now, id, Some((side, s)), "normal clearing");
             }
-            (Method::Bye, Some(CallState::Ringing | CallState::AwaitingMedia))
+            (Method::Bye, Some(Phase::Ringing { .. } | Phase::AwaitingMedia))
                 if side == Side::A =>
             {
                 // A caller may not BYE before the answer (it must CANCEL), but treat it as one.
@@ -52,7 +52,7 @@ impl Switch {
                     Some(HangupSide::Caller),
                 );
             }
-            (_, Some(CallState::Answered)) => self.forward(now, id, side, tx, req),
+            (_, Some(Phase::Answered)) => self.forward(now, id, side, tx, req),
             _ => self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist"),
         }
     }
@@ -345,12 +345,12 @@ impl Switch {
         by: Option<(Side, HangupSide)>,
         cause: &str,
     ) {
-        let state = self.calls.get(&id).map(|c| (c.state, c.a.final_sent));
+        let state = self.calls.get(&id).map(|c| (c.phase, c.a.final_sent));
         match state {
-            Some((CallState::Answered, _)) => {}
+            Some((Phase::Answered, _)) => {}
             // The switch answered the caller (IVR), maybe while a callee rings.
-            Some((CallState::Ivr | CallState::Ringing, true)) => self.cancel_branches(now, id),
-            Some((CallState::AwaitingMedia | CallState::Ringing | CallState::Ivr, false)) => {
+            Some((Phase::Held | Phase::Ringing { .. }, true)) => self.cancel_branches(now, id),
+            Some((Phase::AwaitingMedia | Phase::Ringing { .. } | Phase::Held, false)) => {
                 self.fail_call(now, id, 500, "Server Internal Error", cause);
                 return;
             }
@@ -359,7 +359,7 @@ impl Switch {
         let me = self.cfg.me.clone();
         let mut byes = Vec::new();
         if let Some(call) = self.calls.get_mut(&id) {
-            call.state = CallState::Ended;
+            call.phase = Phase::Ended;
             for side in [Side::A, Side::B] {
                 if by.is_some_and(|(s, _)| s == side) {
                     continue;

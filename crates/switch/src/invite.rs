@@ -1,7 +1,7 @@
 //! Setting up a call: the caller's INVITE (and its route), CANCEL, the ring timeout and ending
 //! a call nobody answered. The callee's branches' responses are in `branch.rs`.
 
-use super::call::{BranchState, Call, CallState, CallerLeg, CallerMedia, Party, Route, Side};
+use super::call::{BranchState, Call, CallerLeg, CallerMedia, Party, Phase, Route, Side};
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
@@ -108,7 +108,7 @@ impl Switch {
         };
         let call = Call {
             cdr_id: uuid::Uuid::new_v4().to_string(),
-            state: CallState::AwaitingMedia,
+            phase: Phase::AwaitingMedia,
             caller: Party {
                 number: caller.clone(),
                 name: caller_name,
@@ -128,12 +128,10 @@ impl Switch {
             answered_branch: None,
             started: now,
             answered: None,
-            ring_deadline: None,
             a_sdp,
             relay: None,
             open_client_txs: 0,
             reinvite_pending: false,
-            best_failure: None,
             route,
             caller_media: CallerMedia::Relayed,
             moh: None,
@@ -207,9 +205,8 @@ impl Switch {
         // A queued call's offers are timed by the ACD, not here (a callback's customer is).
         let callback = self.is_callback(id);
         let due = self.calls.get(&id).is_some_and(|c| {
-            c.state == CallState::Ringing
+            matches!(c.phase, Phase::Ringing { deadline: Some(d), .. } if d <= now)
                 && (c.queue.is_none() || callback)
-                && c.ring_deadline.is_some_and(|d| d <= now)
         });
         if due && callback {
             self.cancel_branches(now, id);
@@ -247,8 +244,8 @@ impl Switch {
         let ringing = self.calls.get(&id).is_some_and(|c| {
             !c.a.final_sent
                 && matches!(
-                    c.state,
-                    CallState::AwaitingMedia | CallState::Ringing | CallState::Ivr
+                    c.phase,
+                    Phase::AwaitingMedia | Phase::Ringing { .. } | Phase::Held
                 )
         });
         if ringing {
@@ -277,20 +274,17 @@ impl Switch {
         cause: &str,
         side: Option<HangupSide>,
     ) {
-        let open = self
-            .calls
-            .get(&id)
-            .is_some_and(|c| c.state != CallState::Ended);
+        let open = self.calls.get(&id).is_some_and(|c| c.phase != Phase::Ended);
         if open && self.callback_unanswered(now, id, disposition, status, cause) {
             return;
         }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if call.state == CallState::Ended {
+        if call.phase == Phase::Ended {
             return;
         }
-        call.state = CallState::Ended;
+        call.phase = Phase::Ended;
         let mut cancels = Vec::new();
         for b in call.branches.iter_mut() {
             if matches!(b.state, BranchState::Trying | BranchState::Early) {

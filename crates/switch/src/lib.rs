@@ -369,9 +369,9 @@ impl Switch {
     pub fn shutdown(&mut self, now: Instant) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
-            match self.calls.get(&id).map(|c| (c.state, c.a.final_sent)) {
-                Some((call::CallState::Ended, _)) | None => {}
-                Some((call::CallState::Answered, _)) | Some((_, true)) => {
+            match self.calls.get(&id).map(|c| (c.phase, c.a.final_sent)) {
+                Some((call::Phase::Ended, _)) | None => {}
+                Some((call::Phase::Answered, _)) | Some((_, true)) => {
                     self.hang_up(now, id, None, "switch shutdown")
                 }
                 Some(_) => self.fail_call(now, id, 503, "Service Unavailable", "switch shutdown"),
@@ -481,7 +481,7 @@ impl Switch {
         let Some(c) = self.calls.get(&call) else {
             return;
         };
-        if c.state != call::CallState::Ended || c.open_client_txs > 0 {
+        if c.phase != call::Phase::Ended || c.open_client_txs > 0 {
             return;
         }
         if let Some(c) = self.calls.remove(&call) {

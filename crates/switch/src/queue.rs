@@ -4,7 +4,7 @@
 //! tells the ACD (abandon, or the end of a connected call). Queue and agent events go out as
 //! `Action::Acd` for the CRM database and the live view.
 
-use super::call::{BranchState, CallState};
+use super::call::{BranchState, Phase};
 use super::queue_leg::QueueLeg;
 use super::{Action, CallId, CoreTimer, Switch};
 use crate::records::{Disposition, HangupSide};
@@ -209,11 +209,11 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        if call.state == CallState::Ended {
+        if call.phase == Phase::Ended {
             return;
         }
         let key = call.cdr_id.clone();
-        call.state = CallState::Ivr;
+        call.phase = Phase::Held;
         call.queue = Some(QueueLeg::waiting(&key, queue, priority));
         call.vars.insert("queue".into(), queue.to_string());
         let moh = self.queue_music(id, queue);
@@ -297,7 +297,7 @@ impl Switch {
         let Some(queue) = self
             .calls
             .get(&id)
-            .filter(|c| c.state != CallState::Ended)
+            .filter(|c| c.phase != Phase::Ended)
             .and_then(|c| c.queue.as_ref())
             .filter(|q| q.agent.is_none())
             .map(|q| q.queue.clone())
@@ -484,9 +484,8 @@ impl Switch {
                 txs.push(b.tx);
             }
         }
-        if call.state == CallState::Ringing && !call.branches_ringing() {
-            call.state = CallState::Ivr;
-            call.ring_deadline = None;
+        if matches!(call.phase, Phase::Ringing { .. }) && !call.branches_ringing() {
+            call.phase = Phase::Held;
         }
         for t in txs {
             let _ = self.tx.cancel(now, t);
@@ -543,9 +542,8 @@ impl Switch {
         let agent_still_ringing = call.branches.iter().any(|b| {
             b.agent == agent && matches!(b.state, BranchState::Trying | BranchState::Early)
         });
-        if call.state == CallState::Ringing && !call.branches_ringing() {
-            call.state = CallState::Ivr;
-            call.ring_deadline = None;
+        if matches!(call.phase, Phase::Ringing { .. }) && !call.branches_ringing() {
+            call.phase = Phase::Held;
         }
         if let (Some(agent), false, false) = (agent, by_us, agent_still_ringing) {
             let _ = self.acd_input(now, acd::Input::OfferRejected { call: key, agent });

@@ -7,7 +7,7 @@
 //!
 //! The same target resolution serves the queue's `overflow`.
 
-use super::call::CallState;
+use super::call::Phase;
 use super::call::Route;
 use super::{sip_fields, Action, CallId, CoreTimer, Switch};
 use std::collections::BTreeMap;
@@ -100,7 +100,7 @@ impl Switch {
         let Some(q) = call
             .queue
             .as_ref()
-            .filter(|q| q.agent.is_none() && call.state != CallState::Ended)
+            .filter(|q| q.agent.is_none() && call.phase != Phase::Ended)
         else {
             return false;
         };
@@ -190,7 +190,7 @@ impl Switch {
         match (session, self.calls.get_mut(&id)) {
             (Some(session), Some(call)) => {
                 call.route = Route::Dialplan(Box::new(session));
-                call.state = CallState::Ivr;
+                call.phase = Phase::Held;
                 self.drive_ivr(now, id);
             }
             _ => {

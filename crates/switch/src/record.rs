@@ -3,7 +3,7 @@
 //! selected (every call, or its queue or one of its extensions is listed). Feature-code calls
 //! are never recorded. Pause and resume come from the HTTP API (a card number read out).
 
-use super::call::CallState;
+use super::call::Phase;
 use super::{Action, CallId, Switch};
 use std::collections::HashSet;
 
@@ -46,7 +46,7 @@ impl Switch {
             return;
         };
         if call.recording
-            || call.state == CallState::Ended
+            || call.phase == Phase::Ended
             || call.relay.is_none()
             || call.route.is_feature()
         {

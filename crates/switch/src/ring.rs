@@ -1,7 +1,7 @@
 //! Ringing a callee: once media is ready a direct call rings the dialled extension (a dialplan
 //! call starts its plan instead), and `ring` sends an INVITE to each registered contact.
 
-use super::call::{Branch, BranchState, CallState, RelayPorts, Route, Side};
+use super::call::{Branch, BranchState, Phase, RelayPorts, Route, Side};
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, CoreTimer, Switch};
@@ -16,7 +16,7 @@ impl Switch {
             self.actions.push_back(Action::ReleaseMedia { call: id });
             return;
         };
-        if call.state != CallState::AwaitingMedia {
+        if call.phase != Phase::AwaitingMedia {
             self.actions.push_back(Action::ReleaseMedia { call: id });
             return;
         }
@@ -39,19 +39,19 @@ impl Switch {
         }
         match &call.route {
             Route::Dialplan(_) => {
-                call.state = CallState::Ivr;
+                call.phase = Phase::Held;
                 self.drive_ivr(now, id);
                 return;
             }
             Route::Feature(code) => {
                 let code = code.clone();
-                call.state = CallState::Ivr;
+                call.phase = Phase::Held;
                 self.feature_call(now, id, code);
                 return;
             }
             Route::QueueNumber(queue) => {
                 let queue = queue.clone();
-                call.state = CallState::Ivr;
+                call.phase = Phase::Held;
                 self.enqueue(now, id, &queue, 0, &[], Default::default());
                 return;
             }
@@ -176,10 +176,11 @@ impl Switch {
         if sent == 0 {
             return Err((500, "Server Internal Error", "no INVITE could be sent"));
         }
-        call.state = CallState::Ringing;
-        call.best_failure = None;
         let deadline = now + ring_timeout;
-        call.ring_deadline = Some(deadline);
+        call.phase = Phase::Ringing {
+            deadline: Some(deadline),
+            best_failure: None,
+        };
         self.arm(deadline, CoreTimer::RingTimeout(id));
         Ok(())
     }

@@ -5,7 +5,7 @@
 //! number; the ACD records a transfer event and the call waits afresh) or an extension (rung like
 //! a dialplan's dial). A REFER from the caller's side is passed through to the other party.
 
-use super::call::{BranchState, CallState, CallerMedia};
+use super::call::{BranchState, CallerMedia, Phase};
 use super::sdp::endpoint_sdp;
 use super::{read_tag, Action, CallId, ClientPurpose, Switch};
 use crate::records::HangupSide;
@@ -94,7 +94,7 @@ impl Switch {
         b.ended = Some(now);
         b.state = BranchState::Cancelled;
         let old_dialog = (b.dialog.call_id.clone(), read_tag(&b.dialog.local));
-        call.state = CallState::Ivr;
+        call.phase = Phase::Held;
         call.vars.insert("transferred_to".into(), user.clone());
         // The switch holds the caller now: its side of the relay becomes an endpoint again.
         let mut endpoint = None;
