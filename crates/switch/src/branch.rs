@@ -3,7 +3,7 @@
 //! branch ([`Decider`]): a callback ends, the ACD offers the caller again, the dialplan hears
 //! the dial result, or the caller hears the most telling status once every branch failed.
 
-use super::call::{failure_rank, BranchState, Phase, Side};
+use super::call::{failure_rank, BranchState, Call, Phase, Side};
 use super::dialog::set_body;
 use super::invite::learn_remote;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
@@ -23,6 +23,20 @@ enum Decider {
     Dialplan,
     /// The caller dialled an extension: the most telling failure ends the call.
     Caller,
+}
+
+impl Decider {
+    fn of(call: &Call) -> Decider {
+        if call.callback.is_some() {
+            Decider::Callback
+        } else if call.queue.is_some() {
+            Decider::Queue
+        } else if call.route.plan().is_some() {
+            Decider::Dialplan
+        } else {
+            Decider::Caller
+        }
+    }
 }
 
 impl Switch {
@@ -241,7 +255,6 @@ impl Switch {
 
     /// A branch failed (or a CANCEL we sent ended it).
     fn branch_failed(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
-        let decider = self.decider(id);
         let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
             return;
         };
@@ -261,6 +274,7 @@ impl Switch {
             }
             best = best_failure.unwrap_or(480);
         }
+        let decider = Decider::of(call);
         let nobody_rings = matches!(call.phase, Phase::Ringing { .. }) && call.all_branches_done();
         match decider {
             Decider::Queue => self.queue_branch_done(now, id, i),
@@ -271,20 +285,6 @@ impl Switch {
                 let (status, reason, disposition, cause) = caller_status(best);
                 self.finish_unanswered(now, id, status, reason, disposition, cause, None);
             }
-        }
-    }
-
-    /// Who decides what a failed branch of call `id` means.
-    fn decider(&self, id: CallId) -> Decider {
-        let call = self.calls.get(&id);
-        if self.is_callback(id) {
-            Decider::Callback
-        } else if call.is_some_and(|c| c.queue.is_some()) {
-            Decider::Queue
-        } else if call.is_some_and(|c| c.route.plan().is_some()) {
-            Decider::Dialplan
-        } else {
-            Decider::Caller
         }
     }
 }

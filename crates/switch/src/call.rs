@@ -230,6 +230,8 @@ pub struct Call {
     pub vars: std::collections::BTreeMap<String, String>,
     /// The call's place in the ACD while it waits in a queue or talks to an agent.
     pub queue: Option<super::queue_leg::QueueLeg>,
+    /// A callback the switch placed for the ACD: the agent's leg first, then the customer.
+    pub callback: Option<super::callback::CallbackLeg>,
     /// A recording was started (it runs until the media is released).
     pub recording: bool,
 }

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 /// A callback call the switch places for the ACD.
 #[derive(Debug, Clone)]
-pub(super) struct CallbackLeg {
+pub struct CallbackLeg {
     /// The ACD's id of the entry: the CDR id of the call that asked for the callback.
     pub key: String,
     pub agent: String,
@@ -38,7 +38,7 @@ pub(super) struct CallbackLeg {
 
 /// Where a callback call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum CallbackPhase {
+pub enum CallbackPhase {
     /// Waiting for relay ports before the agent's INVITE goes out.
     Media,
     /// The agent's phone rings (this INVITE).
@@ -137,22 +137,19 @@ impl Switch {
             last_dtmf: None,
             vars: vars.clone(),
             queue: None,
-            recording: false,
-        };
-        self.dialogs
-            .insert((dialog.call_id, local_tag), (id, Side::A));
-        self.calls.insert(id, call);
-        self.acd.callbacks.insert(
-            id,
-            CallbackLeg {
+            callback: Some(CallbackLeg {
                 key: key.to_string(),
                 agent: agent.to_string(),
                 queue: queue.to_string(),
                 number: number.to_string(),
                 presented,
                 phase: CallbackPhase::Media,
-            },
-        );
+            }),
+            recording: false,
+        };
+        self.dialogs
+            .insert((dialog.call_id, local_tag), (id, Side::A));
+        self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
         let pop = ScreenPop {
             agent: agent.to_string(),
@@ -207,7 +204,7 @@ impl Switch {
         };
         self.client_txs
             .insert(tx, (id, ClientPurpose::CallbackAgent));
-        if let Some(cb) = self.acd.callbacks.get_mut(&id) {
+        if let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.as_mut()) {
             cb.phase = CallbackPhase::AgentRinging(tx);
         }
     }
@@ -222,9 +219,9 @@ impl Switch {
         resp: Option<Response>,
     ) {
         let ringing = self
-            .acd
-            .callbacks
+            .calls
             .get(&id)
+            .and_then(|c| c.callback.as_ref())
             .filter(|cb| cb.phase == CallbackPhase::AgentRinging(tx))
             .cloned();
         if !(200..300).contains(&code) {
@@ -269,7 +266,7 @@ impl Switch {
     /// The agent took the callback: ringback to the agent, the ACD connects the agent, the CDR
     /// starts, and the customer's number is dialled.
     fn callback_agent_answered(&mut self, now: Instant, id: CallId, resp: &Response) {
-        let Some(cb) = self.acd.callbacks.get_mut(&id) else {
+        let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.as_mut()) else {
             return;
         };
         cb.phase = CallbackPhase::Dialling;
@@ -406,7 +403,7 @@ impl Switch {
 
     /// The customer answered (the B2BUA already bridged the legs): the call's answer time.
     pub(super) fn callback_customer_answered(&mut self, now: Instant, id: CallId) {
-        if let Some(cb) = self.acd.callbacks.get_mut(&id) {
+        if let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.as_mut()) {
             cb.phase = CallbackPhase::Connected;
         }
         let Some(call) = self.calls.get(&id) else {
@@ -472,7 +469,7 @@ impl Switch {
     /// A callback attempt that never reached the agent ends without a CDR: the INVITE is
     /// cancelled, the media released, and with `missed` the ACD hears of a missed offer.
     pub(super) fn abandon_callback_attempt(&mut self, now: Instant, id: CallId, missed: bool) {
-        let Some(cb) = self.acd.callbacks.remove(&id) else {
+        let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.take()) else {
             return;
         };
         if let CallbackPhase::AgentRinging(tx) = cb.phase {
@@ -497,9 +494,9 @@ impl Switch {
     /// The ACD stops ringing `agent` for the callback `key`. False when no such callback rings.
     pub(super) fn cancel_callback_offer(&mut self, now: Instant, key: &str, agent: &str) -> bool {
         let ringing = self
-            .acd
-            .callbacks
+            .calls
             .iter()
+            .filter_map(|(id, c)| Some((id, c.callback.as_ref()?)))
             .find(|(_, cb)| {
                 cb.key == key
                     && cb.agent == agent
@@ -528,7 +525,12 @@ impl Switch {
         status: u16,
         cause: &str,
     ) -> bool {
-        let Some(phase) = self.acd.callbacks.get(&id).map(|cb| cb.phase) else {
+        let Some(phase) = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.callback.as_ref())
+            .map(|cb| cb.phase)
+        else {
             return false;
         };
         match phase {
@@ -544,7 +546,10 @@ impl Switch {
 
     /// Which party a leg is for the CDR and the ACD: a callback's first leg is the agent.
     pub(super) fn party_of(&self, id: CallId, side: Side) -> HangupSide {
-        match (side, self.acd.callbacks.contains_key(&id)) {
+        match (
+            side,
+            self.calls.get(&id).is_some_and(|c| c.callback.is_some()),
+        ) {
             (Side::A, false) | (Side::B, true) => HangupSide::Caller,
             _ => HangupSide::Callee,
         }
@@ -552,11 +557,14 @@ impl Switch {
 
     /// Who the callback's customer sees calling, for the call `id` (None: not a callback).
     pub(super) fn callback_presented(&self, id: CallId) -> Option<String> {
-        self.acd.callbacks.get(&id).map(|cb| cb.presented.clone())
+        self.calls
+            .get(&id)
+            .and_then(|c| c.callback.as_ref())
+            .map(|cb| cb.presented.clone())
     }
 
     /// Whether `id` is a callback call.
     pub(super) fn is_callback(&self, id: CallId) -> bool {
-        self.acd.callbacks.contains_key(&id)
+        self.calls.get(&id).is_some_and(|c| c.callback.is_some())
     }
 }

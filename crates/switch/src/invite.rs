@@ -138,6 +138,7 @@ impl Switch {
             vars: Default::default(),
             last_dtmf: None,
             queue: None,
+            callback: None,
             recording: false,
         };
         self.actions

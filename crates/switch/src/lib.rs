@@ -495,7 +495,6 @@ impl Switch {
             if let Some(tx) = c.a.invite_tx {
                 self.invite_servers.remove(&tx);
             }
-            self.acd.callbacks.remove(&call);
         }
     }
 }

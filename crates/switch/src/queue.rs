@@ -106,8 +106,6 @@ pub(super) struct AcdRuntime {
     pub armed: Option<Instant>,
     /// Callers who left a queue with a key and are in the message or callback flow.
     pub exits: HashMap<CallId, super::queue_exit::ExitState>,
-    /// Callback calls the switch placed for the ACD (switch/callback.rs).
-    pub callbacks: HashMap<CallId, super::callback::CallbackLeg>,
     /// ACD entries that are callbacks not yet taken by an agent (their CRM rows are open).
     pub pending_callbacks: std::collections::HashSet<String>,
     /// Agents paused because their phone is on a call the ACD did not give them.
@@ -150,7 +148,6 @@ impl AcdRuntime {
             pause_reasons: setup.pause_reasons,
             armed: None,
             exits: HashMap::new(),
-            callbacks: HashMap::new(),
             pending_callbacks: std::collections::HashSet::new(),
             busy_elsewhere: Default::default(),
             day: wall.date_naive(),
