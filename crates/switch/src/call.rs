@@ -1,5 +1,13 @@
 //! A call through the B2BUA: the caller's leg (A), the callee's forked branches (B), and the
 //! facts the CDR needs.
+//!
+//! Which states go together is in the types, not in comments: a call's [`Phase`] (what only
+//! matters while ringing lives in `Phase::Ringing`), its [`Route`] (what runs it: an
+//! extension's ringing, a feature code, a queue's number or a dialplan session, never two at
+//! once), its [`CallerMedia`] (the switch's own SDP and codec, or the callee's relayed), and a
+//! leg per concern: `QueueLeg` while the ACD has the call, `CallbackLeg` for a callback the
+//! switch placed. A plan's call may be queued, and a callback's customer may be dialled
+//! through a plan: those are the combinations the options allow.
 
 use super::dialog::{set_body, Dialog, Me};
 use super::feature::FeatureCode;
