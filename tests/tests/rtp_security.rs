@@ -1,0 +1,219 @@
+//! Call audio nobody else can take: SIPp calls through the real switch while a socket that never
+//! speaks SIP sprays every port of the relay's range with well-formed RTP (docs/security.md,
+//! "Media"). The attacker sends from 127.0.0.66 (Linux routes all of 127/8 to lo), the phones
+//! from 127.0.0.1.
+
+use std::net::{Ipv4Addr, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
+use switchboard_e2e::{callee, free_media_port, free_port, password, sipp, Options, Switch};
+
+const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 66);
+
+/// Sprays `port_min..=port_max` every 40 ms (per port: one SSRC, consecutive sequence numbers)
+/// and counts every datagram that comes back.
+struct Attacker {
+    stop: Arc<AtomicBool>,
+    received: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Attacker {
+    fn spray(range: (u16, u16)) -> Attacker {
+        let sock = UdpSocket::bind((ATTACKER_IP, 0)).expect("attacker socket on 127.0.0.66");
+        sock.set_nonblocking(true).expect("nonblocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let received = Arc::new(AtomicU64::new(0));
+        let (halt, count) = (Arc::clone(&stop), Arc::clone(&received));
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 2048];
+            let mut packet = [0xd5u8; 172];
+            packet[0] = 0x80;
+            let mut seq = 0u16;
+            while !halt.load(Ordering::Relaxed) {
+                for port in range.0..=range.1 {
+                    packet[2..4].copy_from_slice(&seq.to_be_bytes());
+                    packet[8..12].copy_from_slice(&u32::from(port).to_be_bytes());
+                    // Closed ports answer with ICMP; an unconnected socket ignores it.
+                    let _ = sock.send_to(&packet, (Ipv4Addr::LOCALHOST, port));
+                }
+                seq = seq.wrapping_add(1);
+                let until = Instant::now() + Duration::from_millis(40);
+                while Instant::now() < until {
+                    while sock.recv_from(&mut buf).is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        });
+        Attacker {
+            stop,
+            received,
+            thread: Some(thread),
+        }
+    }
+
+    fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Attacker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The relay's port range, as the harness wrote it into the switch's configuration.
+fn media_range(switch: &Switch) -> (u16, u16) {
+    let toml =
+        std::fs::read_to_string(switch.dir.path().join("switchboard.toml")).expect("switch config");
+    let key = |name: &str| -> u16 {
+        toml.lines()
+            .find_map(|l| {
+                l.strip_prefix(name)?
+                    .trim()
+                    .strip_prefix('=')?
+                    .trim()
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("{name} in {toml}"))
+    };
+    (key("port_min"), key("port_max"))
+}
+
+/// A number from `/api/status`.
+fn status_field(switch: &Switch, field: &str) -> u64 {
+    let body = switch.http_get("/api/status").unwrap_or_default();
+    let key = format!("\"{field}\":");
+    body.split(&key)
+        .nth(1)
+        .and_then(|rest| rest.split([',', '}']).next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Wait up to 5 s for a status counter to reach `at_least`; returns its last value.
+fn wait_status(switch: &Switch, field: &str, at_least: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let v = status_field(switch, field);
+        if v >= at_least || Instant::now() > deadline {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Packets in each of the caller's two bursts (1 s of tone).
+const BURST: u64 = 50;
+
+/// A caller scenario (tests/sipp/uac_tone.xml) that plays 1 s of tone, is silent for 3 s
+/// (past the 2 s after which the old relay let any address take a silent side over), plays it
+/// again and hangs up.
+fn two_burst_caller(dir: &Path) -> PathBuf {
+    let pcap = dir.join("burst.pcap");
+    write_tone_pcap(&pcap, &ToneStream::new(1000.0, 1)).expect("pcap");
+    let path = tone_scenario(dir, "uac_tone.xml", &pcap).expect("scenario");
+    let xml = std::fs::read_to_string(&path).expect("read scenario");
+    let play = format!(
+        "<nop><action><exec play_pcap_audio=\"{}\"/></action></nop>",
+        pcap.display()
+    );
+    let xml = xml.replacen(
+        "<pause/>",
+        &format!("<pause milliseconds=\"4000\"/>\n  {play}\n  <pause milliseconds=\"1500\"/>"),
+        1,
+    );
+    assert!(xml.contains("milliseconds=\"4000\""), "{xml}");
+    std::fs::write(&path, xml).expect("write scenario");
+    path
+}
+
+fn call(switch: &Switch, caller: &str, number: &str, scenario: &Path) {
+    let port = free_port().to_string();
+    let media = free_media_port().to_string();
+    let uac = sipp(
+        switch,
+        &format!("caller-{caller}-{number}"),
+        scenario,
+        &[
+            "-s",
+            number,
+            "-au",
+            caller,
+            "-ap",
+            password(caller),
+            "-key",
+            "caller",
+            caller,
+            "-p",
+            &port,
+            "-m",
+            "1",
+            "-mp",
+            &media,
+        ],
+    )
+    .expect("caller");
+    uac.wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", switch.log_text()));
+}
+
+/// Regression: a socket spraying the relay ports received 300 packets of a caller's audio while
+/// the callee was silent, and took the call over when the callee paused for 2 s.
+#[test]
+fn an_attacker_spraying_the_relay_range_receives_nothing() {
+    let switch = Switch::start(Options::default()).expect("switch starts");
+    let range = media_range(&switch);
+    // Spraying from before the first call: the attacker is there before the first packet.
+    let attacker = Attacker::spray(range);
+    let caller = two_burst_caller(switch.dir.path());
+
+    // 1. A callee that never sends: its side never latches; the caller's audio goes to the
+    //    callee's SDP address only.
+    let silent = callee(&switch, "2002", "uas_silent.xml", &[]).expect("silent callee");
+    call(&switch, "2001", "2002", &caller);
+    silent
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let to_callee = wait_status(&switch, "rtp_packets_a_to_b", 2 * BURST - 5);
+    assert!(
+        to_callee >= 2 * BURST - 5,
+        "the silent callee got both bursts: {to_callee}"
+    );
+    assert_eq!(attacker.received(), 0, "attacker, silent callee");
+
+    // 2. A callee that echoes, so it pauses for 3 s with the caller: it keeps its side; the
+    //    echo of the second burst still reaches the caller.
+    let echo = callee(&switch, "2003", "uas_answer.xml", &["-rtp_echo"]).expect("echo callee");
+    call(&switch, "2001", "2003", &caller);
+    echo.wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let back = wait_status(&switch, "rtp_packets_b_to_a", 2 * BURST - 5);
+    assert!(
+        back >= 2 * BURST - 5,
+        "both bursts echoed back through the relay: {back}"
+    );
+    assert_eq!(attacker.received(), 0, "attacker, pausing callee");
+
+    // The refused packets are counted, in /api/status and /metrics.
+    let refused = wait_status(&switch, "rtp_foreign_dropped", 100);
+    assert!(refused >= 100, "foreign packets counted: {refused}");
+    let metrics = switch.http_get("/metrics").expect("metrics");
+    assert!(
+        metrics.contains("switchboard_rtp_foreign_packets_dropped_total "),
+        "{metrics}"
+    );
+    drop(attacker);
+}
