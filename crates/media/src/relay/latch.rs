@@ -151,12 +151,18 @@ impl Latch {
             return Verdict::Foreign;
         };
         let open = self.peer.is_none() || self.reopened;
-        if open && self.expected == Some(from) {
+        // A dual-stack socket sees IPv4 sources as ::ffff:a.b.c.d; SDP says a.b.c.d.
+        let ip = from.ip().to_canonical();
+        if open
+            && self
+                .expected
+                .is_some_and(|e| e.port() == from.port() && e.ip().to_canonical() == ip)
+        {
             return self.latch(from);
         }
         let eligible = match (self.peer, self.expected) {
             (Some(peer), _) if self.mode == StrictSource::Ip && peer.ip() == from.ip() => true,
-            (_, Some(expected)) if open => same_host(expected.ip(), from.ip()),
+            (_, Some(expected)) if open => same_host(expected.ip().to_canonical(), ip),
             _ => false,
         };
         if !eligible {
@@ -447,6 +453,18 @@ mod tests {
         ] {
             assert_eq!(is_private(ip.parse().unwrap()), private, "{ip}");
         }
+    }
+
+    #[test]
+    fn ipv4_sources_seen_on_a_dual_stack_socket_match_the_sdp() {
+        let sdp = addr(PHONE, 4000);
+        let mapped: SocketAddr = "[::ffff:192.0.2.1]:4000".parse().unwrap();
+        let mut l = rtp_latch(sdp);
+        assert_eq!(l.admit(mapped, &rtp(7, 1)), Verdict::Accept);
+        assert_eq!(l.peer(), Some(mapped));
+        let natted: SocketAddr = "[::ffff:192.0.2.1]:5000".parse().unwrap();
+        let mut l = rtp_latch(sdp);
+        assert_eq!(l.admit(natted, &rtp(7, 1)), Verdict::Probation);
     }
 
     #[test]
