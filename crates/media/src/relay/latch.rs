@@ -147,26 +147,28 @@ impl Latch {
 
     /// The slow path: anything but the latched source.
     fn admit_other(&mut self, from: SocketAddr, datagram: &[u8]) -> Verdict {
-        let Some((ssrc, seq)) = identify(self.kind, datagram) else {
-            return Verdict::Foreign;
-        };
         let open = self.peer.is_none() || self.reopened;
         // A dual-stack socket sees IPv4 sources as ::ffff:a.b.c.d; SDP says a.b.c.d.
         let ip = from.ip().to_canonical();
-        if open
+        let exact = open
             && self
                 .expected
-                .is_some_and(|e| e.port() == from.port() && e.ip().to_canonical() == ip)
-        {
-            return self.latch(from);
-        }
-        let eligible = match (self.peer, self.expected) {
-            (Some(peer), _) if self.mode == StrictSource::Ip && peer.ip() == from.ip() => true,
-            (_, Some(expected)) if open => same_host(expected.ip().to_canonical(), ip),
-            _ => false,
-        };
+                .is_some_and(|e| e.port() == from.port() && e.ip().to_canonical() == ip);
+        let eligible = exact
+            || match (self.peer, self.expected) {
+                (Some(peer), _) if self.mode == StrictSource::Ip && peer.ip() == from.ip() => true,
+                (_, Some(expected)) if open => same_host(expected.ip().to_canonical(), ip),
+                _ => false,
+            };
+        // Addresses first: a flood from elsewhere costs a comparison, not a parse.
         if !eligible {
             return Verdict::Foreign;
+        }
+        let Some((ssrc, seq)) = identify(self.kind, datagram) else {
+            return Verdict::Foreign;
+        };
+        if exact {
+            return self.latch(from);
         }
         let in_a_row = |c: &Candidate| {
             c.from == from
