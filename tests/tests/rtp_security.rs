@@ -11,7 +11,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
-use switchboard_e2e::{callee, free_media_port, free_port, password, sipp, Options, Switch};
+use switchboard_e2e::{
+    call, callee, free_media_port, free_port, password, sipp, CallerPlan, Options, Switch,
+};
 
 const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 66);
 
@@ -73,23 +75,36 @@ impl Drop for Attacker {
     }
 }
 
-/// The relay's port range, as the harness wrote it into the switch's configuration.
-fn media_range(switch: &Switch) -> (u16, u16) {
-    let toml =
-        std::fs::read_to_string(switch.dir.path().join("switchboard.toml")).expect("switch config");
-    let key = |name: &str| -> u16 {
-        toml.lines()
-            .find_map(|l| {
-                l.strip_prefix(name)?
-                    .trim()
-                    .strip_prefix('=')?
-                    .trim()
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or_else(|| panic!("{name} in {toml}"))
+/// Ports of the relay range: as many as the harness gives a switch.
+const RANGE_LEN: u16 = 200;
+
+/// A switch whose relay range lies in 61000-65399, above the kernel's ephemeral ports and away
+/// from the 20000-29999 the harness gives every other test switch: the attacker must spray no
+/// one else's calls (other suites, or other people's runs on a shared machine, whose relays
+/// may be older). Returns the switch and its range.
+fn switch_with_own_range(opts: Options) -> (Switch, (u16, u16)) {
+    let mut switch = Switch::start(opts).expect("switch starts");
+    let free = |base: u16| {
+        (base..base + RANGE_LEN).all(|p| UdpSocket::bind((Ipv4Addr::LOCALHOST, p)).is_ok())
     };
-    (key("port_min"), key("port_max"))
+    let base = (0..50)
+        .map(|_| 61_000 + 2 * (free_port() % 2_100))
+        .find(|&b| free(b))
+        .expect("a free 200-port window in 61000-65399");
+    let range = (base, base + RANGE_LEN - 1);
+    switch
+        .restart_with_config(|toml| {
+            toml.lines()
+                .map(|l| match l.split('=').next().map(str::trim) {
+                    Some("port_min") => format!("port_min = {}", range.0),
+                    Some("port_max") => format!("port_max = {}", range.1),
+                    _ => l.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .expect("switch restarts on its own range");
+    (switch, range)
 }
 
 /// A number from `/api/status`.
@@ -140,7 +155,7 @@ fn two_burst_caller(dir: &Path) -> PathBuf {
     path
 }
 
-fn call(switch: &Switch, caller: &str, number: &str, scenario: &Path) {
+fn call_with(switch: &Switch, caller: &str, number: &str, scenario: &Path) {
     let port = free_port().to_string();
     let media = free_media_port().to_string();
     let uac = sipp(
@@ -174,8 +189,7 @@ fn call(switch: &Switch, caller: &str, number: &str, scenario: &Path) {
 /// the callee was silent, and took the call over when the callee paused for 2 s.
 #[test]
 fn an_attacker_spraying_the_relay_range_receives_nothing() {
-    let switch = Switch::start(Options::default()).expect("switch starts");
-    let range = media_range(&switch);
+    let (switch, range) = switch_with_own_range(Options::default());
     // Spraying from before the first call: the attacker is there before the first packet.
     let attacker = Attacker::spray(range);
     let caller = two_burst_caller(switch.dir.path());
@@ -183,7 +197,7 @@ fn an_attacker_spraying_the_relay_range_receives_nothing() {
     // 1. A callee that never sends: its side never latches; the caller's audio goes to the
     //    callee's SDP address only.
     let silent = callee(&switch, "2002", "uas_silent.xml", &[]).expect("silent callee");
-    call(&switch, "2001", "2002", &caller);
+    call_with(&switch, "2001", "2002", &caller);
     silent
         .wait(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -197,7 +211,7 @@ fn an_attacker_spraying_the_relay_range_receives_nothing() {
     // 2. A callee that echoes, so it pauses for 3 s with the caller: it keeps its side; the
     //    echo of the second burst still reaches the caller.
     let echo = callee(&switch, "2003", "uas_answer.xml", &["-rtp_echo"]).expect("echo callee");
-    call(&switch, "2001", "2003", &caller);
+    call_with(&switch, "2001", "2003", &caller);
     echo.wait(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("{e}"));
     let back = wait_status(&switch, "rtp_packets_b_to_a", 2 * BURST - 5);
@@ -216,4 +230,30 @@ fn an_attacker_spraying_the_relay_range_receives_nothing() {
         "{metrics}"
     );
     drop(attacker);
+}
+
+/// Packets from a stranger do not keep a dead call alive: both phones silent, the attacker
+/// spraying, and the media timeout still ends the call (the old relay latched the attacker and
+/// counted its packets as the call's media).
+#[test]
+fn refused_packets_do_not_keep_a_silent_call_alive() {
+    let (switch, range) = switch_with_own_range(Options {
+        media_timeout_s: 2,
+        ..Options::default()
+    });
+    let attacker = Attacker::spray(range);
+    let silent = callee(&switch, "2002", "uas_silent.xml", &[]).expect("silent callee");
+    let started = Instant::now();
+    call(&switch, "2001", "2002", CallerPlan::AnswerThenExpectBye)
+        .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", switch.log_text()));
+    silent
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "ended by the media timeout: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(attacker.received(), 0);
+    assert!(wait_status(&switch, "rtp_foreign_dropped", 1) > 0);
 }

@@ -369,7 +369,8 @@ fn relay_with_range(ports: u16, strict_source: StrictSource) -> (MediaRelay, (u1
     (relay, (port_min, port_max))
 }
 
-/// A session of a fresh 8-port relay, with phones A and B at their SDP addresses.
+/// A session of a fresh 4-port relay (the session holds every port of the range, so the
+/// attacker sprays no one else's sockets), with phones A and B at their SDP addresses.
 struct Call {
     range: (u16, u16),
     s: RelaySession,
@@ -379,7 +380,7 @@ struct Call {
 }
 
 async fn call(strict_source: StrictSource) -> Call {
-    let (relay, range) = relay_with_range(8, strict_source);
+    let (relay, range) = relay_with_range(4, strict_source);
     let (events, rx) = mpsc::unbounded_channel();
     let s = relay.allocate("call", events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
@@ -417,7 +418,7 @@ async fn drain(sock: &UdpSocket, within: Duration) -> Vec<Vec<u8>> {
 /// side and received the other side's audio.
 #[tokio::test]
 async fn an_attacker_spraying_before_the_first_packet_gets_nothing() {
-    let (relay, range) = relay_with_range(8, StrictSource::Address);
+    let (relay, range) = relay_with_range(4, StrictSource::Address);
     let (events, _rx) = mpsc::unbounded_channel();
     let s = relay.allocate("spray-first", events).await.unwrap();
     let attacker = Attacker::spray(range).await;
