@@ -3,7 +3,7 @@
 //! "Media"). The attacker sends from 127.0.0.66 (Linux routes all of 127/8 to lo), the phones
 //! from 127.0.0.1.
 
-use std::net::{Ipv4Addr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -12,10 +12,22 @@ use std::time::{Duration, Instant};
 
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::{
-    call, callee, free_media_port, free_port, password, sipp, CallerPlan, Options, Switch,
+    call, callee, callee_with, free_media_port, free_port, password, scenario, sipp, CallerPlan,
+    Options, Sipp, Switch,
 };
 
 const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 66);
+
+/// 20 ms of PCMU silence in an RTP packet.
+fn rtp(ssrc: u32, seq: u16) -> [u8; 172] {
+    let mut packet = [0xffu8; 172];
+    packet[0] = 0x80;
+    packet[1] = 0;
+    packet[2..4].copy_from_slice(&seq.to_be_bytes());
+    packet[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+    packet[8..12].copy_from_slice(&ssrc.to_be_bytes());
+    packet
+}
 
 /// Sprays `port_min..=port_max` every 40 ms (per port: one SSRC, consecutive sequence numbers)
 /// and counts every datagram that comes back.
@@ -34,13 +46,10 @@ impl Attacker {
         let (halt, count) = (Arc::clone(&stop), Arc::clone(&received));
         let thread = std::thread::spawn(move || {
             let mut buf = [0u8; 2048];
-            let mut packet = [0xd5u8; 172];
-            packet[0] = 0x80;
             let mut seq = 0u16;
             while !halt.load(Ordering::Relaxed) {
                 for port in range.0..=range.1 {
-                    packet[2..4].copy_from_slice(&seq.to_be_bytes());
-                    packet[8..12].copy_from_slice(&u32::from(port).to_be_bytes());
+                    let packet = rtp(u32::from(port), seq);
                     // Closed ports answer with ICMP; an unconnected socket ignores it.
                     let _ = sock.send_to(&packet, (Ipv4Addr::LOCALHOST, port));
                 }
@@ -156,33 +165,46 @@ fn two_burst_caller(dir: &Path) -> PathBuf {
 }
 
 fn call_with(switch: &Switch, caller: &str, number: &str, scenario: &Path) {
+    start_caller(switch, caller, number, scenario, &[])
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", switch.log_text()));
+}
+
+/// A SIPp caller running `scenario` from `caller` to `number`, with `extra` options.
+fn start_caller(
+    switch: &Switch,
+    caller: &str,
+    number: &str,
+    scenario: &Path,
+    extra: &[&str],
+) -> Sipp {
     let port = free_port().to_string();
     let media = free_media_port().to_string();
-    let uac = sipp(
+    let mut args = vec![
+        "-s",
+        number,
+        "-au",
+        caller,
+        "-ap",
+        password(caller),
+        "-key",
+        "caller",
+        caller,
+        "-p",
+        &port,
+        "-m",
+        "1",
+        "-mp",
+        &media,
+    ];
+    args.extend_from_slice(extra);
+    sipp(
         switch,
         &format!("caller-{caller}-{number}"),
         scenario,
-        &[
-            "-s",
-            number,
-            "-au",
-            caller,
-            "-ap",
-            password(caller),
-            "-key",
-            "caller",
-            caller,
-            "-p",
-            &port,
-            "-m",
-            "1",
-            "-mp",
-            &media,
-        ],
+        &args,
     )
-    .expect("caller");
-    uac.wait(Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", switch.log_text()));
+    .expect("caller")
 }
 
 /// Regression: a socket spraying the relay ports received 300 packets of a caller's audio while
@@ -256,4 +278,98 @@ fn refused_packets_do_not_keep_a_silent_call_alive() {
     );
     assert_eq!(attacker.received(), 0);
     assert!(wait_status(&switch, "rtp_foreign_dropped", 1) > 0);
+}
+
+/// A caller scenario (tests/sipp/uac_tone.xml) that sends no audio of its own (the test sends
+/// it) and whose SDP names `sdp_port`; it hangs up after `-d` ms.
+fn caller_naming(dir: &Path, sdp_port: u16) -> PathBuf {
+    let xml = std::fs::read_to_string(scenario("uac_tone.xml")).expect("uac_tone.xml");
+    let (Some(play), Some(pause)) = (xml.find("  <nop>"), xml.find("  <pause/>")) else {
+        panic!("uac_tone.xml plays a pcap, then pauses: {xml}");
+    };
+    let xml = format!("{}{}", &xml[..play], &xml[pause..])
+        .replace("m=audio [media_port]", &format!("m=audio {sdp_port}"));
+    let path = dir.join("uac_natted.xml");
+    std::fs::write(&path, xml).expect("write scenario");
+    path
+}
+
+/// Datagrams that reach `sock` within `window` (its read timeout is short).
+fn count_within(sock: &UdpSocket, window: Duration) -> u64 {
+    let mut n = 0;
+    let mut buf = [0u8; 2048];
+    let end = Instant::now() + window;
+    while Instant::now() < end {
+        n += u64::from(sock.recv_from(&mut buf).is_ok());
+    }
+    n
+}
+
+/// Where the first datagram to reach `sock` within `window` came from.
+fn first_from(sock: &UdpSocket, window: Duration) -> Option<SocketAddr> {
+    let mut buf = [0u8; 2048];
+    let end = Instant::now() + window;
+    while Instant::now() < end {
+        if let Ok((_, from)) = sock.recv_from(&mut buf) {
+            return Some(from);
+        }
+    }
+    None
+}
+
+/// A phone behind NAT: the caller's SDP names one port, its RTP comes from another of the same
+/// IP. Once its stream passes probation the callee's audio goes to the port it really sends
+/// from, and its audio reaches the callee: two-way audio.
+#[test]
+fn a_caller_behind_nat_gets_two_way_audio() {
+    let switch = Switch::start(Options::default()).expect("switch starts");
+    let dir = switch.dir.path();
+    let open = || {
+        let s = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("socket");
+        s.set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("timeout");
+        s
+    };
+    let (sdp_side, nat_side) = (open(), open());
+    let sdp_port = sdp_side.local_addr().expect("addr").port();
+    let pcap = dir.join("callee.pcap");
+    write_tone_pcap(&pcap, &ToneStream::new(700.0, 5)).expect("pcap");
+    let uas = tone_scenario(dir, "uas_tone.xml", &pcap).expect("callee scenario");
+    let callee = callee_with(&switch, "2002", &uas, &[]).expect("talking callee");
+    let caller = start_caller(
+        &switch,
+        "2001",
+        "2002",
+        &caller_naming(dir, sdp_port),
+        &["-d", "4000"],
+    );
+
+    // Until the caller has sent, the callee's audio goes where the caller's SDP said; it comes
+    // from the relay's port for the caller.
+    let relay_a = first_from(&sdp_side, Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("no callee audio\n{}", switch.log_text()));
+    // The caller speaks from the NAT's port for 1 s.
+    for seq in 0..50 {
+        nat_side
+            .send_to(&rtp(0x4e41_5421, seq), relay_a)
+            .expect("send");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let heard = count_within(&nat_side, Duration::from_millis(200));
+    assert!(
+        heard >= 40,
+        "the callee's audio reaches the NAT's port once latched: {heard}"
+    );
+    count_within(&sdp_side, Duration::from_millis(100));
+    let stray = count_within(&sdp_side, Duration::from_millis(500));
+    assert_eq!(stray, 0, "nothing goes to the SDP's port after latching");
+    caller
+        .wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    callee
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The caller's 50 packets, but those of the probation, reached the callee.
+    let to_callee = wait_status(&switch, "rtp_packets_a_to_b", 48);
+    assert_eq!(to_callee, 50 - u64::from(media::PROBATION_RTP - 1));
 }
