@@ -48,8 +48,8 @@ pub use prompt::{Prompt, PromptError};
 pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, RepairOutcome};
 #[cfg(feature = "relay")]
 pub use relay::{
-    DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession, RelayStats, Side,
-    IDLE_CHECK_EVERY, RELATCH_AFTER,
+    BadStrictSource, DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession,
+    RelayStats, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,
 };
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};

@@ -86,6 +86,8 @@ pub struct Status {
     /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
     pub rtp_packets_a_to_b: u64,
     pub rtp_packets_b_to_a: u64,
+    /// Media packets the relay refused since start: not from a side's latched source.
+    pub rtp_foreign_dropped: u64,
 }
 
 /// Media totals of ended calls, summed by the tasks that close relay sessions.
@@ -425,6 +427,7 @@ impl Driver {
                 relay_ports_in_use: self.relay.ports_in_use(),
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
+                rtp_foreign_dropped: self.relay.foreign_packets_dropped(),
             });
         }
     }
