@@ -91,6 +91,7 @@ mod sqlite_customers;
 mod sqlite_recording;
 mod store;
 mod store_acd;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod vars;
 mod writer;
@@ -134,6 +135,7 @@ pub use recording::{
 };
 pub use report::{Interval, ReportQuery, SlVariant, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON};
 pub use store::{Backend, Crm};
+#[cfg(feature = "testing")]
 pub use testing::connect_isolated_postgres;
 pub use vars::{
     bounded_vars, CdrVars, MAX_VARS, MAX_VAR_NAME_CHARS, MAX_VAR_VALUE_CHARS, TRUNCATED_VAR,

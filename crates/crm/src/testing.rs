@@ -1,5 +1,6 @@
 //! Test support shared with the end-to-end suite: one throwaway PostgreSQL schema per test, so
-//! tests run in parallel against one server without seeing each other's rows.
+//! tests run in parallel against one server without seeing each other's rows. Behind the
+//! `testing` feature: not part of the production API.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -17,27 +18,33 @@ pub const PG_URL_ENV: &str = "SWITCHBOARD_TEST_PG_URL";
 /// Tried when [`PG_URL_ENV`] is unset (a developer's local server).
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-/// The PostgreSQL URL a test should use, or `None` to skip it.
+/// The PostgreSQL URL a test should use, or `None` when the test is to be skipped.
 ///
 /// If [`PG_URL_ENV`] is set it is returned unchecked, so an unreachable server then fails the
-/// test. Otherwise [`DEFAULT_PG_URL`] is probed; if it does not answer, a line
-/// "PostgreSQL not reachable: skipping `<test>`" is printed and `None` returned.
+/// test. Otherwise [`DEFAULT_PG_URL`] is probed; if it does not answer, the test cannot run:
+/// [`testkit::cannot_run`] fails it, unless `SWITCHBOARD_SKIP` names `postgres` (then the skip
+/// is recorded and `None` returned). `test` names the test in the reason.
 pub async fn postgres_url_for_test(test: &str) -> Option<String> {
     if let Ok(url) = std::env::var(PG_URL_ENV) {
         return Some(url);
     }
-    let reachable = match PgConnectOptions::from_str(DEFAULT_PG_URL) {
-        Ok(opts) => matches!(
-            tokio::time::timeout(Duration::from_secs(3), opts.connect()).await,
-            Ok(Ok(_))
-        ),
-        Err(_) => false,
+    let probe = match PgConnectOptions::from_str(DEFAULT_PG_URL) {
+        Ok(opts) => match tokio::time::timeout(Duration::from_secs(3), opts.connect()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("no answer within 3 s".to_owned()),
+        },
+        Err(e) => Err(e.to_string()),
     };
-    if reachable {
-        Some(DEFAULT_PG_URL.to_owned())
-    } else {
-        println!("PostgreSQL not reachable: skipping {test}");
-        None
+    match probe {
+        Ok(()) => Some(DEFAULT_PG_URL.to_owned()),
+        Err(e) => {
+            let why = format!(
+                "{test}: {PG_URL_ENV} is unset and {DEFAULT_PG_URL} is not reachable ({e})"
+            );
+            testkit::cannot_run("postgres", &why);
+            None
+        }
     }
 }
 

@@ -85,6 +85,9 @@ mod tests {
         assert!(failed.contains("t cannot run: postgres is not available (connection refused)"));
         assert!(failed.contains("SWITCHBOARD_SKIP=postgres"));
         assert!(verdict(Some("browser"), "postgres", "x", "t").is_err());
-        assert_eq!(verdict(Some("browser,postgres"), "postgres", "x", "t"), Ok(()));
+        assert_eq!(
+            verdict(Some("browser,postgres"), "postgres", "x", "t"),
+            Ok(())
+        );
     }
 }
