@@ -42,40 +42,39 @@ pub(crate) trait AccountConn {
 for_each_backend! {
     impl AccountConn for Conn {
         async fn all_accounts(&mut self) -> Result<Vec<Account>, CrmError> {
-            let conn = self;
-            let rows = sqlx::query(&sql::all_accounts()).fetch_all(conn).await?;
+            let rows = sqlx::query(&sql::all_accounts()).fetch_all(self).await?;
             rows.iter().map(account).collect()
         }
 
         async fn account_by_username(
-            &mut self, username: &str,
+            &mut self,
+            username: &str,
         ) -> Result<Option<Account>, CrmError> {
-            let conn = self;
             let row = sqlx::query(&sql::account_by_username())
                 .bind(username)
-                .fetch_optional(conn)
+                .fetch_optional(self)
                 .await?;
             row.as_ref().map(account).transpose()
         }
 
         async fn account_by_token(
-            &mut self, token_hash: &str,
+            &mut self,
+            token_hash: &str,
         ) -> Result<Option<Account>, CrmError> {
-            let conn = self;
             let row = sqlx::query(&sql::account_by_token())
                 .bind(token_hash)
-                .fetch_optional(conn)
+                .fetch_optional(self)
                 .await?;
             row.as_ref().map(account).transpose()
         }
 
         async fn sync_accounts(
-            &mut self, accounts: &[NewAccount],
+            &mut self,
+            accounts: &[NewAccount],
             now: DateTime<Utc>,
         ) -> Result<AccountSync, CrmError> {
-            let conn = self;
-            let before = conn.all_accounts().await?;
-            sqlx::query(sql::CLEAR_TOKENS).execute(&mut *conn).await?;
+            let before = self.all_accounts().await?;
+            sqlx::query(sql::CLEAR_TOKENS).execute(&mut *self).await?;
             let mut report = AccountSync::default();
             for a in accounts {
                 sqlx::query(sql::UPSERT_ACCOUNT)
@@ -85,14 +84,14 @@ for_each_backend! {
                     .bind(a.role.as_str())
                     .bind(&a.agent_id)
                     .bind(DbTime(now))
-                    .execute(&mut *conn)
+                    .execute(&mut *self)
                     .await?;
                 report.upserted += 1;
                 if let Some(old) = before.iter().find(|o| o.username == a.username) {
                     if old.password_hash != a.password_hash {
                         let ended = sqlx::query(sql::END_SESSIONS_OF)
                             .bind(old.id)
-                            .execute(&mut *conn)
+                            .execute(&mut *self)
                             .await?;
                         report.sessions_ended += ended.rows_affected();
                     }
@@ -105,42 +104,39 @@ for_each_backend! {
                 sqlx::query(sql::DISABLE_ACCOUNT)
                     .bind(old.id)
                     .bind(DbTime(now))
-                    .execute(&mut *conn)
+                    .execute(&mut *self)
                     .await?;
                 report.disabled += 1;
                 let ended = sqlx::query(sql::END_SESSIONS_OF)
                     .bind(old.id)
-                    .execute(&mut *conn)
+                    .execute(&mut *self)
                     .await?;
                 report.sessions_ended += ended.rows_affected();
             }
             Ok(report)
         }
 
-        async fn insert_session(
-            &mut self, s: &NewSession,
-        ) -> Result<(), CrmError> {
-            let conn = self;
+        async fn insert_session(&mut self, s: &NewSession) -> Result<(), CrmError> {
             sqlx::query(sql::INSERT_SESSION)
                 .bind(&s.token_hash)
                 .bind(s.account_id)
                 .bind(&s.csrf_token)
                 .bind(DbTime(s.created_at))
-                .execute(conn)
+                .execute(self)
                 .await?;
             Ok(())
         }
 
         async fn session(
-            &mut self, token_hash: &str,
+            &mut self,
+            token_hash: &str,
             now: DateTime<Utc>,
             oldest: DateTime<Utc>,
         ) -> Result<Option<Session>, CrmError> {
-            let conn = self;
             let Some(row) = sqlx::query(&sql::session())
                 .bind(token_hash)
                 .bind(DbTime(oldest))
-                .fetch_optional(&mut *conn)
+                .fetch_optional(&mut *self)
                 .await?
             else {
                 return Ok(None);
@@ -155,37 +151,28 @@ for_each_backend! {
             sqlx::query(sql::TOUCH_SESSION)
                 .bind(token_hash)
                 .bind(DbTime(now))
-                .execute(conn)
+                .execute(self)
                 .await?;
             Ok(Some(session))
         }
 
-        async fn delete_session(
-            &mut self, token_hash: &str,
-        ) -> Result<bool, CrmError> {
-            let conn = self;
+        async fn delete_session(&mut self, token_hash: &str) -> Result<bool, CrmError> {
             let done = sqlx::query(sql::DELETE_SESSION)
                 .bind(token_hash)
-                .execute(conn)
+                .execute(self)
                 .await?;
             Ok(done.rows_affected() > 0)
         }
 
-        async fn purge_sessions(
-            &mut self, oldest: DateTime<Utc>,
-        ) -> Result<u64, CrmError> {
-            let conn = self;
+        async fn purge_sessions(&mut self, oldest: DateTime<Utc>) -> Result<u64, CrmError> {
             let done = sqlx::query(sql::PURGE_SESSIONS)
                 .bind(DbTime(oldest))
-                .execute(conn)
+                .execute(self)
                 .await?;
             Ok(done.rows_affected())
         }
 
-        async fn insert_audit(
-            &mut self, e: &NewAuditEntry,
-        ) -> Result<i64, CrmError> {
-            let conn = self;
+        async fn insert_audit(&mut self, e: &NewAuditEntry) -> Result<i64, CrmError> {
             let id = sqlx::query_scalar(sql::INSERT_AUDIT)
                 .bind(DbTime(e.at))
                 .bind(&e.account)
@@ -194,22 +181,22 @@ for_each_backend! {
                 .bind(&e.object_id)
                 .bind(&e.remote_addr)
                 .bind(&e.detail)
-                .fetch_one(conn)
+                .fetch_one(self)
                 .await?;
             Ok(id)
         }
 
         async fn audit_between(
-            &mut self, from: DateTime<Utc>,
+            &mut self,
+            from: DateTime<Utc>,
             to: DateTime<Utc>,
             limit: u32,
         ) -> Result<Vec<AuditEntry>, CrmError> {
-            let conn = self;
             let rows = sqlx::query(sql::AUDIT_BETWEEN)
                 .bind(DbTime(from))
                 .bind(DbTime(to))
                 .bind(i64::from(limit))
-                .fetch_all(conn)
+                .fetch_all(self)
                 .await?;
             rows.iter()
                 .map(|row| {

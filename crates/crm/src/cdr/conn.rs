@@ -12,7 +12,7 @@ use crate::cdr::plan::{
     END_CONFLICT, END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT,
     START_INSERT,
 };
-use crate::cdr::{status_from_stored, vars, CdrRow};
+use crate::cdr::{status_from_stored, vars};
 use crate::db::{for_each_backend, DbJson, DbTime, RowExt};
 use crate::{Backend, Cdr, CrmError, Disposition, Leg, LegRole, Side};
 
@@ -62,7 +62,6 @@ fn opt_status(v: Option<i32>, column: &'static str) -> Result<Option<u16>, CrmEr
 for_each_backend! {
     impl CdrConn for Conn {
         async fn apply_plan(&mut self, plan: &Plan<'_>) -> Result<Unapplied, CrmError> {
-            let conn = self;
             let rows = rows_per_statement(START_COLUMNS);
             for (chunk, answered) in plan
                 .starts
@@ -80,7 +79,7 @@ for_each_backend! {
                         .push_bind(answered.map(DbTime));
                 });
                 q.push(START_CONFLICT);
-                q.build().execute(&mut *conn).await?;
+                q.build().execute(&mut *self).await?;
             }
 
             let mut unknown = Vec::new();
@@ -90,7 +89,7 @@ for_each_backend! {
                     b.push_bind(*call_id).push_bind(DbTime(*at));
                 });
                 q.push(ANSWER_TAIL);
-                let updated: Vec<String> = q.build_query_scalar().fetch_all(&mut *conn).await?;
+                let updated: Vec<String> = q.build_query_scalar().fetch_all(&mut *self).await?;
                 unknown.extend(
                     unknown_answers(chunk, &updated)
                         .into_iter()
@@ -116,7 +115,7 @@ for_each_backend! {
                         .push_bind(DbJson(vars::to_stored(&e.call_id, &e.vars)));
                 });
                 q.push(END_CONFLICT);
-                q.build().execute(&mut *conn).await?;
+                q.build().execute(&mut *self).await?;
 
                 let mut q = QueryBuilder::<Engine>::new(LEGS_DELETE);
                 let mut ids = q.separated(", ");
@@ -124,7 +123,7 @@ for_each_backend! {
                     ids.push_bind(&e.call_id);
                 }
                 ids.push_unseparated(")");
-                q.build().execute(&mut *conn).await?;
+                q.build().execute(&mut *self).await?;
             }
 
             let legs = plan.leg_rows();
@@ -142,9 +141,9 @@ for_each_backend! {
                         .push_bind(leg.ended_at.map(DbTime))
                         .push_bind(leg.final_status.map(i32::from));
                 });
-                q.build().execute(&mut *conn).await?;
+                q.build().execute(&mut *self).await?;
             }
-            let links = conn.apply_acd(plan).await?;
+            let links = self.apply_acd(plan).await?;
             Ok(Unapplied {
                 answers: unknown,
                 links,
@@ -178,7 +177,9 @@ for_each_backend! {
             .iter()
             .map(leg_row)
             .collect::<Result<Vec<_>, _>>()?;
-            Ok(Some(cdr_row(&row)?.into_cdr(legs)))
+            let mut cdr = cdr_row(&row)?;
+            cdr.legs = legs;
+            Ok(Some(cdr))
         }
 
         async fn recent(&mut self, limit: u32) -> Result<Vec<Cdr>, CrmError> {
@@ -203,24 +204,29 @@ for_each_backend! {
             }
             rows.iter()
                 .map(|row| {
-                    let cdr = cdr_row(row)?;
-                    let own = legs.remove(&cdr.call_id).unwrap_or_default();
-                    Ok(cdr.into_cdr(own))
+                    let mut cdr = cdr_row(row)?;
+                    cdr.legs = legs.remove(&cdr.call_id).unwrap_or_default();
+                    Ok(cdr)
                 })
                 .collect()
         }
     }
 
-    fn cdr_row(row: &DbRow) -> Result<CdrRow, CrmError> {
-        Ok(CdrRow {
+    /// A `cdrs` row without its legs.
+    fn cdr_row(row: &DbRow) -> Result<Cdr, CrmError> {
+        let started_at = row.time("started_at")?;
+        let answered_at = row.opt_time("answered_at")?;
+        let ended_at = row.opt_time("ended_at")?;
+        let (duration_s, billable_s) = Cdr::durations(started_at, answered_at, ended_at);
+        Ok(Cdr {
             call_id: row.col("call_id")?,
             caller: row.col("caller")?,
             caller_name: row.col("caller_name")?,
             callee: row.col("callee")?,
             callee_name: row.col("callee_name")?,
-            started_at: row.time("started_at")?,
-            answered_at: row.opt_time("answered_at")?,
-            ended_at: row.opt_time("ended_at")?,
+            started_at,
+            answered_at,
+            ended_at,
             disposition: row
                 .col::<Option<String>>("disposition")?
                 .map(|s| Disposition::from_stored(&s))
@@ -231,11 +237,18 @@ for_each_backend! {
                 .col::<Option<String>>("hangup_side")?
                 .map(|s| Side::from_stored(&s))
                 .transpose()?,
+            duration_s,
+            billable_s,
             recovered: row.col("recovered")?,
             queue: row.col("queue")?,
             agent: row.col("agent")?,
             customer_id: row.col("customer_id")?,
-            vars: vars::from_stored(row.col::<Option<DbJson>>("vars")?.as_ref().map(|j| j.0.as_str()))?,
+            legs: Vec::new(),
+            vars: vars::from_stored(
+                row.col::<Option<DbJson>>("vars")?
+                    .as_ref()
+                    .map(|j| j.0.as_str()),
+            )?,
         })
     }
 

@@ -206,55 +206,17 @@ impl CdrEnd {
     }
 }
 
-/// Stored columns of a `cdrs` row, decoded; durations are derived by [`CdrRow::into_cdr`].
-pub(crate) struct CdrRow {
-    pub call_id: String,
-    pub caller: String,
-    pub caller_name: Option<String>,
-    pub callee: String,
-    pub callee_name: Option<String>,
-    pub started_at: DateTime<Utc>,
-    pub answered_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub disposition: Option<Disposition>,
-    pub sip_status: Option<u16>,
-    pub hangup_cause: Option<String>,
-    pub hangup_side: Option<Side>,
-    pub recovered: bool,
-    pub queue: Option<String>,
-    pub agent: Option<String>,
-    pub customer_id: Option<i64>,
-    pub vars: CdrVars,
-}
-
-impl CdrRow {
-    pub(crate) fn into_cdr(self, legs: Vec<Leg>) -> Cdr {
-        let duration_s = self.ended_at.map(|end| whole_seconds(self.started_at, end));
-        let billable_s = self
-            .ended_at
-            .map(|end| self.answered_at.map_or(0, |ans| whole_seconds(ans, end)));
-        Cdr {
-            call_id: self.call_id,
-            caller: self.caller,
-            caller_name: self.caller_name,
-            callee: self.callee,
-            callee_name: self.callee_name,
-            started_at: self.started_at,
-            answered_at: self.answered_at,
-            ended_at: self.ended_at,
-            disposition: self.disposition,
-            sip_status: self.sip_status,
-            hangup_cause: self.hangup_cause,
-            hangup_side: self.hangup_side,
-            duration_s,
-            billable_s,
-            recovered: self.recovered,
-            queue: self.queue,
-            agent: self.agent,
-            customer_id: self.customer_id,
-            legs,
-            vars: self.vars,
-        }
+impl Cdr {
+    /// Whole seconds from start to end and from answer to end (rounded up; 0 if never
+    /// answered), both `None` while the call is in progress.
+    pub(crate) fn durations(
+        started_at: DateTime<Utc>,
+        answered_at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+    ) -> (Option<i64>, Option<i64>) {
+        let duration_s = ended_at.map(|end| whole_seconds(started_at, end));
+        let billable_s = ended_at.map(|end| answered_at.map_or(0, |ans| whole_seconds(ans, end)));
+        (duration_s, billable_s)
     }
 }
 

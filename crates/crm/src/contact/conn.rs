@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::contact::sql::{self, Key};
-use crate::contact::ContactRow;
+use crate::contact::Channel;
 use crate::db::{for_each_backend, DbTime, RowExt};
 use crate::{Contact, CrmError, NewContact};
 
@@ -96,10 +96,10 @@ for_each_backend! {
     }
 
     fn contact(row: &DbRow) -> Result<Contact, CrmError> {
-        ContactRow {
+        Ok(Contact {
             id: row.col("id")?,
             call_id: row.col("call_id")?,
-            channel: row.col("channel")?,
+            channel: Channel::from_stored(&row.col::<String>("channel")?)?,
             number: row.col("number")?,
             customer_id: row.col("customer_id")?,
             at: row.time("at")?,
@@ -112,7 +112,6 @@ for_each_backend! {
             notes: row.col("notes")?,
             wrapped_up_at: row.opt_time("wrapped_up_at")?,
             wrapped_up_by: row.col("wrapped_up_by")?,
-        }
-        .into_contact()
+        })
     }
 }

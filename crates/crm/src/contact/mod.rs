@@ -87,47 +87,6 @@ pub struct Contact {
     pub wrapped_up_by: Option<String>,
 }
 
-/// The columns of a contact row (times already decoded).
-pub(crate) struct ContactRow {
-    pub id: i64,
-    pub call_id: Option<String>,
-    pub channel: String,
-    pub number: Option<String>,
-    pub customer_id: Option<i64>,
-    pub at: DateTime<Utc>,
-    pub queue: Option<String>,
-    pub agent: Option<String>,
-    pub duration_ms: Option<i64>,
-    pub outcome: String,
-    pub recording_id: Option<String>,
-    pub wrap_up_code: Option<String>,
-    pub notes: Option<String>,
-    pub wrapped_up_at: Option<DateTime<Utc>>,
-    pub wrapped_up_by: Option<String>,
-}
-
-impl ContactRow {
-    pub(crate) fn into_contact(self) -> Result<Contact, CrmError> {
-        Ok(Contact {
-            id: self.id,
-            call_id: self.call_id,
-            channel: Channel::from_stored(&self.channel)?,
-            number: self.number,
-            customer_id: self.customer_id,
-            at: self.at,
-            queue: self.queue,
-            agent: self.agent,
-            duration_ms: self.duration_ms,
-            outcome: self.outcome,
-            recording_id: self.recording_id,
-            wrap_up_code: self.wrap_up_code,
-            notes: self.notes,
-            wrapped_up_at: self.wrapped_up_at,
-            wrapped_up_by: self.wrapped_up_by,
-        })
-    }
-}
-
 fn optional(field: &'static str, value: Option<&str>, max: usize) -> Result<(), CrmError> {
     value.map_or(Ok(()), |v| required(field, v, max))
 }

@@ -348,7 +348,11 @@ for_each_backend! {
             Ok(done.rows_affected() == 1)
         }
 
-        async fn replace_phones(&mut self, id: i64, phones: &[CustomerPhone]) -> Result<(), CrmError> {
+        async fn replace_phones(
+            &mut self,
+            id: i64,
+            phones: &[CustomerPhone],
+        ) -> Result<(), CrmError> {
             sqlx::query(DELETE_PHONES)
                 .bind(id)
                 .execute(&mut *self)

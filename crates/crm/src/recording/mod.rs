@@ -120,54 +120,6 @@ pub struct Recording {
     pub deleted_reason: Option<String>,
 }
 
-/// The columns of a recording row, as both backends read them (times already decoded).
-pub(crate) struct RecordingRow {
-    pub id: String,
-    pub call_id: String,
-    pub path: String,
-    pub started_at: DateTime<Utc>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub duration_ms: Option<i64>,
-    pub size_bytes: Option<i64>,
-    pub sample_rate: i64,
-    pub channels: i64,
-    pub sha256: Option<String>,
-    pub paused: String,
-    pub frames_dropped: i64,
-    pub status: String,
-    pub error: Option<String>,
-    pub deleted_at: Option<DateTime<Utc>>,
-    pub deleted_reason: Option<String>,
-}
-
-impl RecordingRow {
-    pub(crate) fn into_recording(self) -> Result<Recording, CrmError> {
-        let corrupt =
-            |column: &'static str, value: String| CrmError::CorruptValue { column, value };
-        Ok(Recording {
-            sample_rate: u32::try_from(self.sample_rate)
-                .map_err(|_| corrupt("sample_rate", self.sample_rate.to_string()))?,
-            channels: u16::try_from(self.channels)
-                .map_err(|_| corrupt("channels", self.channels.to_string()))?,
-            paused: serde_json::from_str(&self.paused)
-                .map_err(|_| corrupt("paused", self.paused.clone()))?,
-            status: RecordingStatus::from_stored(&self.status)?,
-            id: self.id,
-            call_id: self.call_id,
-            path: self.path,
-            started_at: self.started_at,
-            ended_at: self.ended_at,
-            duration_ms: self.duration_ms,
-            size_bytes: self.size_bytes,
-            sha256: self.sha256,
-            frames_dropped: self.frames_dropped,
-            error: self.error,
-            deleted_at: self.deleted_at,
-            deleted_reason: self.deleted_reason,
-        })
-    }
-}
-
 /// A validated [`RecordingDone`], ready to bind.
 pub(crate) struct DoneFields {
     pub sha256: Option<String>,
