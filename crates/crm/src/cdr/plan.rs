@@ -5,10 +5,10 @@
 //! call produces them, then CDR links (so a link may share a batch with its call's start), then
 //! queue and agent events. Within a kind, repeated events for one call collapse the way applying
 //! them one by one would: the last start wins, the first answer wins, the last end wins, links
-//! merge (the last `Some` of each field wins), and an event id seen twice is inserted once. The
-//! SQL text
-//! is shared by both backends (multi-row VALUES, ON CONFLICT, UPDATE ... FROM, RETURNING work
-//! the same on SQLite >= 3.35 and PostgreSQL); only value binding differs.
+//! merge (the last `Some` of each field wins), and an event id seen twice is inserted once.
+//! The SQL text is shared by both backends (multi-row VALUES, ON CONFLICT, UPDATE ... FROM, RETURNING work
+//! the same on SQLite >= 3.35 and PostgreSQL), and values bind through [`crate::db::DbTime`] and
+//! [`crate::db::DbJson`], so [`crate::cdr::conn`] runs it on both.
 
 use std::collections::{HashMap, HashSet};
 

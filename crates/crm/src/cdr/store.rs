@@ -1,5 +1,5 @@
 //! The CDR repository on [`Crm`]: writes go through a [`Plan`] applied in one transaction,
-//! reads straight to the pool; the statements are [`CdrConn`], written once for both backends.
+//! reads in one snapshot; the statements are [`CdrConn`], written once for both backends.
 
 use chrono::{DateTime, Utc};
 
