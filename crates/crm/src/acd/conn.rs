@@ -129,11 +129,8 @@ for_each_backend! {
             } else {
                 sql::queue_events_between(queue.is_some())
             };
-            let mut q = sqlx::query(&text).bind(DbTime(from)).bind(DbTime(to));
-            if let Some(queue) = queue {
-                q = q.bind(queue);
-            }
-            q.fetch_all(self).await?.iter().map(queue_event).collect()
+            let rows = fetch(self, &text, &[from, to], queue).await?;
+            rows.iter().map(queue_event).collect()
         }
 
         async fn agent_events(
@@ -143,11 +140,8 @@ for_each_backend! {
             agent: Option<&str>,
         ) -> Result<Vec<AgentEventRecord>, CrmError> {
             let text = sql::agent_events_between(agent.is_some());
-            let mut q = sqlx::query(&text).bind(DbTime(from)).bind(DbTime(to));
-            if let Some(agent) = agent {
-                q = q.bind(agent);
-            }
-            q.fetch_all(self).await?.iter().map(agent_event).collect()
+            let rows = fetch(self, &text, &[from, to], agent).await?;
+            rows.iter().map(agent_event).collect()
         }
 
         async fn last_states_before(
@@ -156,12 +150,27 @@ for_each_backend! {
             agent: Option<&str>,
         ) -> Result<Vec<AgentEventRecord>, CrmError> {
             let text = sql::last_states_before(agent.is_some());
-            let mut q = sqlx::query(&text).bind(DbTime(at));
-            if let Some(agent) = agent {
-                q = q.bind(agent);
-            }
-            q.fetch_all(self).await?.iter().map(agent_event).collect()
+            let rows = fetch(self, &text, &[at], agent).await?;
+            rows.iter().map(agent_event).collect()
         }
+    }
+
+    /// Runs a read of [`sql`]: the times first, then the queue or agent the text was built
+    /// for, if any.
+    async fn fetch(
+        conn: &mut Conn,
+        text: &str,
+        times: &[DateTime<Utc>],
+        name: Option<&str>,
+    ) -> Result<Vec<DbRow>, CrmError> {
+        let mut q = sqlx::query(text);
+        for t in times {
+            q = q.bind(DbTime(*t));
+        }
+        if let Some(name) = name {
+            q = q.bind(name);
+        }
+        Ok(q.fetch_all(conn).await?)
     }
 
     fn queue_event(row: &DbRow) -> Result<QueueEventRecord, CrmError> {

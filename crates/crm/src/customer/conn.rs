@@ -121,36 +121,14 @@ pub(crate) trait CustomerConn {
     async fn run(&mut self, sql: &'static str) -> Result<(), CrmError>;
 }
 
-/// The columns of one read row, before rows are grouped into customers.
-pub(crate) struct CustomerRow {
-    pub id: i64,
-    pub name: String,
-    pub grade: String,
-    pub segment: Option<String>,
-    pub preferred_language: Option<String>,
-    pub notes: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub phone: Option<CustomerPhone>,
-}
-
-/// Folds consecutive rows of the same customer (the queries order by customer) into one.
-pub(crate) fn group_rows(rows: impl IntoIterator<Item = CustomerRow>) -> Vec<Customer> {
+/// Folds consecutive rows of the same customer (the queries order by customer, and each row
+/// carries at most one phone) into one.
+pub(crate) fn group_rows(rows: impl IntoIterator<Item = Customer>) -> Vec<Customer> {
     let mut out: Vec<Customer> = Vec::new();
     for row in rows {
         match out.last_mut() {
-            Some(last) if last.id == row.id => last.phones.extend(row.phone),
-            _ => out.push(Customer {
-                id: row.id,
-                name: row.name,
-                grade: row.grade,
-                segment: row.segment,
-                preferred_language: row.preferred_language,
-                notes: row.notes,
-                phones: row.phone.into_iter().collect(),
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            }),
+            Some(last) if last.id == row.id => last.phones.extend(row.phones),
+            _ => out.push(row),
         }
     }
     out
@@ -412,7 +390,8 @@ for_each_backend! {
         }
     }
 
-    fn customer_row(row: &DbRow) -> Result<CustomerRow, CrmError> {
+    /// One read row: the customer with the row's phone, if any ([`group_rows`] merges them).
+    fn customer_row(row: &DbRow) -> Result<Customer, CrmError> {
         let number: Option<String> = row.col("number")?;
         let phone = match number {
             Some(number) => Some(CustomerPhone {
@@ -421,7 +400,7 @@ for_each_backend! {
             }),
             None => None,
         };
-        Ok(CustomerRow {
+        Ok(Customer {
             id: row.col("id")?,
             name: row.col("name")?,
             grade: row.col("grade")?,
@@ -430,7 +409,7 @@ for_each_backend! {
             notes: row.col("notes")?,
             created_at: row.time("created_at")?,
             updated_at: row.time("updated_at")?,
-            phone,
+            phones: phone.into_iter().collect(),
         })
     }
 }
