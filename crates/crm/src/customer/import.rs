@@ -12,8 +12,9 @@ use std::io::Read;
 
 use chrono::{DateTime, Utc};
 
-use crate::customer::conn::{upsert_by_phones, CustomerConn, Upsert};
+use crate::customer::conn::CustomerConn;
 use crate::customer::csv::{Record, Records};
+use crate::customer::store::{upsert_by_phones, Upsert};
 use crate::customer::{normalize_phones, CustomerFields, FieldsPatch};
 use crate::db::in_transaction;
 use crate::{

@@ -4,6 +4,7 @@
 pub(crate) mod conn;
 pub(crate) mod csv;
 pub(crate) mod import;
+pub(crate) mod sql;
 mod store;
 
 use chrono::{DateTime, Utc};

@@ -1,13 +1,16 @@
 //! The customer repository on [`Crm`]: create, partial update, read by id, the IVR's lookup by
 //! caller number, and search. Inputs are validated and numbers normalized before a transaction
-//! opens; the statements and the logic over them live in [`crate::customer::conn`].
+//! opens. Below the methods, the logic they share with the CSV import, written once over
+//! [`CustomerConn`] inside a transaction the caller opened.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::customer::conn::{self as logic, CustomerConn, SearchFilter, Select};
-use crate::customer::{normalize_phones, MAX_PAGE};
+use crate::customer::conn::{CustomerConn, SearchFilter, Select};
+use crate::customer::{
+    normalize_phones, CustomerFields, CustomerPhone, FieldsPatch, MAX_PAGE, MAX_PHONES,
+};
 use crate::db::{in_transaction, with_conn};
 use crate::phone::{self, PhoneError};
 use crate::{Crm, CrmError, Customer, CustomerPatch, CustomerQuery, NewCustomer};
@@ -35,7 +38,7 @@ impl Crm {
     ) -> Result<Customer, CrmError> {
         let fields = new.validate()?;
         let phones = normalize_phones(&new.phones, self.default_country_code())?;
-        Ok(in_transaction!(immediate self, |conn| logic::create(
+        Ok(in_transaction!(immediate self, |conn| create(
             conn, &fields, &phones, now
         )
         .await?))
@@ -55,7 +58,7 @@ impl Crm {
             .as_deref()
             .map(|p| normalize_phones(p, self.default_country_code()))
             .transpose()?;
-        Ok(in_transaction!(immediate self, |conn| logic::update(
+        Ok(in_transaction!(immediate self, |conn| update(
             conn,
             id,
             &fields,
@@ -152,6 +155,145 @@ fn number_fragment(text: &str, default_cc: &str) -> Option<String> {
             Some(format!("+{default_cc}{national}"))
         }
         _ => Some(compact),
+    }
+}
+
+/// Fails if any of `phones` belongs to a customer other than `me`.
+pub(crate) async fn ensure_free(
+    conn: &mut impl CustomerConn,
+    phones: &[CustomerPhone],
+    me: Option<i64>,
+) -> Result<(), CrmError> {
+    for p in phones {
+        if let Some(owner) = conn.phone_owner(&p.number).await? {
+            if Some(owner) != me {
+                return Err(CrmError::NumberTaken {
+                    number: p.number.clone(),
+                    owner: Some(owner),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The contact history of callers who were not customers yet: contacts recorded by number
+/// alone now belong to the customer who owns the number (same transaction as the phones).
+async fn attach_contacts(
+    conn: &mut impl CustomerConn,
+    id: i64,
+    phones: &[CustomerPhone],
+) -> Result<(), CrmError> {
+    for p in phones {
+        conn.attach_contacts(id, &p.number).await?;
+    }
+    Ok(())
+}
+
+async fn load_one(
+    conn: &mut impl CustomerConn,
+    select: Select<'_>,
+) -> Result<Option<Customer>, CrmError> {
+    Ok(conn.load(select).await?.into_iter().next())
+}
+
+async fn reload(conn: &mut impl CustomerConn, id: i64) -> Result<Customer, CrmError> {
+    load_one(conn, Select::Id(id))
+        .await?
+        .ok_or(CrmError::UnknownCustomer(id))
+}
+
+pub(crate) async fn create(
+    conn: &mut impl CustomerConn,
+    fields: &CustomerFields,
+    phones: &[CustomerPhone],
+    now: DateTime<Utc>,
+) -> Result<Customer, CrmError> {
+    ensure_free(conn, phones, None).await?;
+    let id = conn.insert_customer(fields, now).await?;
+    conn.replace_phones(id, phones).await?;
+    attach_contacts(conn, id, phones).await?;
+    reload(conn, id).await
+}
+
+pub(crate) async fn update(
+    conn: &mut impl CustomerConn,
+    id: i64,
+    patch: &FieldsPatch,
+    phones: Option<&[CustomerPhone]>,
+    now: DateTime<Utc>,
+) -> Result<Customer, CrmError> {
+    if !conn.patch_customer(id, patch, now).await? {
+        return Err(CrmError::UnknownCustomer(id));
+    }
+    if let Some(phones) = phones {
+        ensure_free(conn, phones, Some(id)).await?;
+        conn.replace_phones(id, phones).await?;
+        attach_contacts(conn, id, phones).await?;
+    }
+    reload(conn, id).await
+}
+
+/// What an import row does to the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upsert {
+    Created,
+    Updated,
+}
+
+/// Creates the customer of an import row, or updates the one that owns its numbers: fields
+/// given replace stored ones (blank cells keep them) and new numbers are added to theirs.
+pub(crate) async fn upsert_by_phones(
+    conn: &mut impl CustomerConn,
+    fields: &CustomerFields,
+    patch: &FieldsPatch,
+    phones: &[CustomerPhone],
+    now: DateTime<Utc>,
+) -> Result<Upsert, CrmError> {
+    let mut owners: Vec<i64> = Vec::new();
+    for p in phones {
+        if let Some(owner) = conn.phone_owner(&p.number).await? {
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+    }
+    match owners[..] {
+        [] => {
+            create(conn, fields, phones, now).await?;
+            Ok(Upsert::Created)
+        }
+        [id] => {
+            let existing = reload(conn, id).await?;
+            let mut merged = existing.phones;
+            for p in phones {
+                if !merged.iter().any(|q| q.number == p.number) {
+                    merged.push(p.clone());
+                }
+            }
+            if merged.len() > MAX_PHONES {
+                return Err(CrmError::InvalidField {
+                    field: "phones",
+                    reason: format!(
+                        "customer {id} would have {} numbers; at most {MAX_PHONES} are allowed",
+                        merged.len()
+                    ),
+                });
+            }
+            update(conn, id, patch, Some(&merged), now).await?;
+            Ok(Upsert::Updated)
+        }
+        _ => Err(CrmError::InvalidField {
+            field: "phones",
+            reason: format!(
+                "the numbers belong to different customers ({})",
+                owners
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
     }
 }
 
