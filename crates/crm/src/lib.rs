@@ -47,97 +47,74 @@
 //! everywhere and nothing here reads the clock. PostgreSQL stores TIMESTAMPTZ; SQLite stores
 //! fixed-width RFC 3339 text with microseconds (`2025-03-01T09:00:00.000000Z`), so text order is
 //! time order. Both keep microsecond precision.
+//!
+//! Layout: a folder per domain (`cdr/`, `acd/`, `customer/`, `contact/`, `recording/`,
+//! `accounts/`, `queue/`), each with its value types in `mod.rs`, its SQL text, its statements
+//! as one trait implemented once for both backends (`conn.rs`) and its [`Crm`] methods
+//! (`store.rs`). How one body of code reaches both databases is described in `db/mod.rs`.
 #![forbid(unsafe_code)]
 
-mod account_sql;
-mod account_store;
 mod accounts;
-mod acd_events;
-mod acd_sql;
-mod acd_stored;
-mod agent_report;
-mod audit;
-mod callback_store;
+mod acd;
+mod cdr;
 mod contact;
-mod contact_sql;
-mod contact_store;
-mod csv;
 mod customer;
-mod customer_store;
-mod customers;
+mod db;
 mod error;
-mod import;
-mod model;
 pub mod phone;
-mod plan;
-mod postgres;
-mod postgres_accounts;
-mod postgres_acd;
-mod postgres_contact;
-mod postgres_customers;
-mod postgres_recording;
-mod queue_message;
-mod queue_report;
-mod queue_store;
+mod queue;
 mod recording;
-mod recording_sql;
-mod recording_store;
-mod report;
-mod sqlite;
-mod sqlite_accounts;
-mod sqlite_acd;
-mod sqlite_contact;
-mod sqlite_customers;
-mod sqlite_recording;
-mod store;
-mod store_acd;
+#[cfg(feature = "testing")]
 pub mod testing;
-mod vars;
-mod writer;
 
+pub use accounts::audit::{
+    AuditAction, AuditEntry, NewAuditEntry, MAX_AUDIT_ADDR_CHARS, MAX_AUDIT_DETAIL_CHARS,
+    MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
+};
 pub use accounts::{
     validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session,
     MAX_AGENT_ID_CHARS, MAX_PASSWORD_HASH_CHARS, MAX_USERNAME_CHARS,
 };
-pub use acd_events::{
+pub use acd::agent_report::AgentReportRow;
+pub use acd::queue_report::QueueReportRow;
+pub use acd::report::{
+    Interval, ReportQuery, SlVariant, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON,
+};
+pub use acd::{
     AgentEventKind, AgentEventRecord, AgentStateName, CdrLink, EndedBy, OverflowReason,
     QueueEventKind, QueueEventRecord, MAX_EVENT_ID_CHARS,
 };
-pub use agent_report::AgentReportRow;
-pub use audit::{
-    AuditAction, AuditEntry, NewAuditEntry, MAX_AUDIT_ADDR_CHARS, MAX_AUDIT_DETAIL_CHARS,
-    MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
+pub use cdr::vars::{
+    bounded_vars, CdrVars, MAX_VARS, MAX_VAR_NAME_CHARS, MAX_VAR_VALUE_CHARS, TRUNCATED_VAR,
 };
-pub use callback_store::CallbackRequest;
+pub use cdr::writer::{
+    CdrEvent, CdrSender, CdrWriter, CdrWriterTask, WriterClosed, WriterStats, MAX_BATCH,
+};
+pub use cdr::{Cdr, CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 pub use contact::{
     Channel, Contact, NewContact, MAX_CONTACTS_PAGE, MAX_CONTACT_NAME_CHARS,
     MAX_CONTACT_NOTES_CHARS, MAX_OUTCOME_CHARS, MAX_WRAP_UP_CODE_CHARS,
 };
+pub use customer::import::{ImportReport, BATCH_ROWS};
 pub use customer::{
     Customer, CustomerPatch, CustomerPhone, CustomerQuery, NewCustomer, NewPhone, PhoneLabel,
     DEFAULT_GRADE, MAX_GRADE_CHARS, MAX_LANGUAGE_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PAGE,
     MAX_PHONES, MAX_SEGMENT_CHARS,
 };
+pub use db::{Backend, Crm};
 pub use error::CrmError;
-pub use import::{ImportReport, BATCH_ROWS};
-pub use model::{Cdr, CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 pub use phone::PhoneError;
-pub use queue_message::{
+pub use queue::callbacks::CallbackRequest;
+pub use queue::definitions::{
+    StoredMemberships, StoredQueue, MAX_QUEUE_JSON_BYTES, MAX_QUEUE_NAME_CHARS,
+};
+pub use queue::messages::{
     NewQueueMessage, QueueMessage, MAX_MESSAGES_PAGE, MAX_MESSAGE_CALLER_CHARS,
     MAX_MESSAGE_QUEUE_CHARS,
 };
-pub use queue_report::QueueReportRow;
-pub use queue_store::{StoredMemberships, StoredQueue, MAX_QUEUE_JSON_BYTES, MAX_QUEUE_NAME_CHARS};
 pub use recording::{
     NewRecording, PausedSpan, Recording, RecordingDone, RecordingStatus, MAX_CALL_ID_CHARS,
     MAX_DELETED_REASON_CHARS, MAX_PATH_CHARS, MAX_RECORDING_ERROR_CHARS, MAX_RECORDING_ID_CHARS,
 };
-pub use report::{Interval, ReportQuery, SlVariant, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON};
-pub use store::{Backend, Crm};
+#[cfg(feature = "testing")]
 pub use testing::connect_isolated_postgres;
-pub use vars::{
-    bounded_vars, CdrVars, MAX_VARS, MAX_VAR_NAME_CHARS, MAX_VAR_VALUE_CHARS, TRUNCATED_VAR,
-};
-pub use writer::{
-    CdrEvent, CdrSender, CdrWriter, CdrWriterTask, WriterClosed, WriterStats, MAX_BATCH,
-};

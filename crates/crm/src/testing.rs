@@ -1,5 +1,6 @@
 //! Test support shared with the end-to-end suite: one throwaway PostgreSQL schema per test, so
-//! tests run in parallel against one server without seeing each other's rows.
+//! tests run in parallel against one server without seeing each other's rows. Behind the
+//! `testing` feature: not part of the production API.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -17,27 +18,36 @@ pub const PG_URL_ENV: &str = "SWITCHBOARD_TEST_PG_URL";
 /// Tried when [`PG_URL_ENV`] is unset (a developer's local server).
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-/// The PostgreSQL URL a test should use, or `None` to skip it.
+/// The PostgreSQL URL a test should use, or `None` when the test is to be skipped.
 ///
 /// If [`PG_URL_ENV`] is set it is returned unchecked, so an unreachable server then fails the
-/// test. Otherwise [`DEFAULT_PG_URL`] is probed; if it does not answer, a line
-/// "PostgreSQL not reachable: skipping `<test>`" is printed and `None` returned.
+/// test. Otherwise [`DEFAULT_PG_URL`] is probed; if it does not answer, the test cannot run:
+/// [`testkit::cannot_run`] fails it, unless `SWITCHBOARD_SKIP` names `postgres` (then the skip
+/// is recorded and `None` returned). `test` names the test in the reason.
 pub async fn postgres_url_for_test(test: &str) -> Option<String> {
-    if let Ok(url) = std::env::var(PG_URL_ENV) {
+    url_for_test(test, std::env::var(PG_URL_ENV).ok(), DEFAULT_PG_URL).await
+}
+
+/// [`postgres_url_for_test`] with the variable's value and the default passed in.
+async fn url_for_test(test: &str, configured: Option<String>, default: &str) -> Option<String> {
+    if let Some(url) = configured {
         return Some(url);
     }
-    let reachable = match PgConnectOptions::from_str(DEFAULT_PG_URL) {
-        Ok(opts) => matches!(
-            tokio::time::timeout(Duration::from_secs(3), opts.connect()).await,
-            Ok(Ok(_))
-        ),
-        Err(_) => false,
+    let probe = match PgConnectOptions::from_str(default) {
+        Ok(opts) => match tokio::time::timeout(Duration::from_secs(3), opts.connect()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("no answer within 3 s".to_owned()),
+        },
+        Err(e) => Err(e.to_string()),
     };
-    if reachable {
-        Some(DEFAULT_PG_URL.to_owned())
-    } else {
-        println!("PostgreSQL not reachable: skipping {test}");
-        None
+    match probe {
+        Ok(()) => Some(default.to_owned()),
+        Err(e) => {
+            let why = format!("{test}: {PG_URL_ENV} is unset and {default} is not reachable ({e})");
+            testkit::cannot_run("postgres", &why);
+            None
+        }
     }
 }
 
@@ -94,6 +104,35 @@ mod tests {
         let b = random_schema_name();
         assert_ne!(a, b);
         assert!(a.starts_with("sbtest_") && a.len() == 23);
+    }
+
+    /// The rule of crates/testkit: a test that cannot reach PostgreSQL fails (it used to pass
+    /// silently). Checked only where SWITCHBOARD_SKIP does not allow skipping, so it records
+    /// no skip.
+    #[tokio::test]
+    async fn an_unreachable_server_fails_the_test() {
+        let skip_allowed = std::env::var(testkit::SKIP_ENV)
+            .is_ok_and(|list| testkit::skip_allowed(&list, "postgres"));
+        if skip_allowed {
+            return;
+        }
+        let nobody = "postgres://postgres@127.0.0.1:1/test";
+        let probe = tokio::spawn(async move { url_for_test("t", None, nobody).await }).await;
+        assert!(
+            probe.is_err_and(|e| e.is_panic()),
+            "expected the test to fail"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_configured_url_is_taken_unchecked() {
+        let url = url_for_test(
+            "t",
+            Some("postgres://x@192.0.2.1/db".into()),
+            DEFAULT_PG_URL,
+        )
+        .await;
+        assert_eq!(url.as_deref(), Some("postgres://x@192.0.2.1/db"));
     }
 
     #[tokio::test]

@@ -1,0 +1,209 @@
+//! ACD history statements, written once for both backends: writing queue and agent events and
+//! CDR links (part of a CDR [`Plan`]), and the reads the reports are computed from.
+
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+
+use crate::acd::rows::{AgentEventRow, QueueEventRow};
+use crate::acd::sql;
+use crate::cdr::plan::{rows_per_statement, unknown_links, Plan};
+use crate::db::{for_each_backend, DbTime, RowExt};
+use crate::{AgentEventRecord, CrmError, QueueEventRecord};
+
+/// The ACD statements a backend's connection runs.
+pub(crate) trait AcdConn {
+    /// Applies the links and events of a plan; returns the calls of links that have no CDR.
+    async fn apply_acd(&mut self, plan: &Plan<'_>) -> Result<Vec<String>, CrmError>;
+    async fn queue_events_of_call(
+        &mut self,
+        call_id: &str,
+    ) -> Result<Vec<QueueEventRecord>, CrmError>;
+    /// Queue events in `[from, to)`; with `calls_entering`, every event of the calls that
+    /// entered (or were refused) in the window instead (see
+    /// [`sql::queue_events_of_calls_entering`]).
+    async fn queue_events(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        queue: Option<&str>,
+        calls_entering: bool,
+    ) -> Result<Vec<QueueEventRecord>, CrmError>;
+    async fn agent_events(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<Vec<AgentEventRecord>, CrmError>;
+    async fn last_states_before(
+        &mut self,
+        at: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<Vec<AgentEventRecord>, CrmError>;
+}
+
+for_each_backend! {
+    impl AcdConn for Conn {
+        async fn apply_acd(&mut self, plan: &Plan<'_>) -> Result<Vec<String>, CrmError> {
+            let mut unknown = Vec::new();
+            for chunk in plan.links.chunks(rows_per_statement(sql::LINK_COLUMNS)) {
+                let mut q = QueryBuilder::<Engine>::new(sql::LINK_HEAD);
+                q.push_values(chunk, |mut b, l| {
+                    b.push_bind(l.call_id)
+                        .push_bind(l.queue)
+                        .push_bind(l.agent)
+                        .push_bind(l.customer_id);
+                });
+                q.push(sql::LINK_TAIL);
+                let updated: Vec<String> = q.build_query_scalar().fetch_all(&mut *self).await?;
+                unknown.extend(unknown_links(chunk, &updated));
+            }
+
+            let rows = rows_per_statement(sql::QUEUE_EVENT_COLUMNS);
+            for chunk in plan.queue_events.chunks(rows) {
+                let mut q = QueryBuilder::<Engine>::new(sql::QUEUE_EVENT_INSERT);
+                q.push_values(chunk, |mut b, e| {
+                    let c = e.kind.columns();
+                    b.push_bind(&e.event_id)
+                        .push_bind(DbTime(e.at))
+                        .push_bind(&e.queue)
+                        .push_bind(&e.call_id)
+                        .push_bind(e.kind.as_str())
+                        .push_bind(c.agent)
+                        .push_bind(c.position)
+                        .push_bind(c.wait_ms)
+                        .push_bind(c.talk_ms)
+                        .push_bind(c.hold_ms)
+                        .push_bind(c.rang_ms)
+                        .push_bind(c.ended_by)
+                        .push_bind(c.reason)
+                        .push_bind(c.target)
+                        .push_bind(c.key);
+                });
+                q.push(sql::EVENT_CONFLICT);
+                q.build().execute(&mut *self).await?;
+            }
+
+            for chunk in plan
+                .agent_events
+                .chunks(rows_per_statement(sql::AGENT_EVENT_COLUMNS))
+            {
+                let mut q = QueryBuilder::<Engine>::new(sql::AGENT_EVENT_INSERT);
+                q.push_values(chunk, |mut b, e| {
+                    let (reason, from, to) = e.kind.columns();
+                    b.push_bind(&e.event_id)
+                        .push_bind(DbTime(e.at))
+                        .push_bind(&e.agent)
+                        .push_bind(e.kind.as_str())
+                        .push_bind(reason)
+                        .push_bind(from)
+                        .push_bind(to);
+                });
+                q.push(sql::EVENT_CONFLICT);
+                q.build().execute(&mut *self).await?;
+            }
+            Ok(unknown)
+        }
+
+        async fn queue_events_of_call(
+            &mut self,
+            call_id: &str,
+        ) -> Result<Vec<QueueEventRecord>, CrmError> {
+            sqlx::query(&sql::queue_events_of_call())
+                .bind(call_id)
+                .fetch_all(self)
+                .await?
+                .iter()
+                .map(queue_event)
+                .collect()
+        }
+
+        async fn queue_events(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            queue: Option<&str>,
+            calls_entering: bool,
+        ) -> Result<Vec<QueueEventRecord>, CrmError> {
+            let text = if calls_entering {
+                sql::queue_events_of_calls_entering(queue.is_some())
+            } else {
+                sql::queue_events_between(queue.is_some())
+            };
+            let rows = fetch(self, &text, &[from, to], queue).await?;
+            rows.iter().map(queue_event).collect()
+        }
+
+        async fn agent_events(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            agent: Option<&str>,
+        ) -> Result<Vec<AgentEventRecord>, CrmError> {
+            let text = sql::agent_events_between(agent.is_some());
+            let rows = fetch(self, &text, &[from, to], agent).await?;
+            rows.iter().map(agent_event).collect()
+        }
+
+        async fn last_states_before(
+            &mut self,
+            at: DateTime<Utc>,
+            agent: Option<&str>,
+        ) -> Result<Vec<AgentEventRecord>, CrmError> {
+            let text = sql::last_states_before(agent.is_some());
+            let rows = fetch(self, &text, &[at], agent).await?;
+            rows.iter().map(agent_event).collect()
+        }
+    }
+
+    /// Runs a read of [`sql`]: the times first, then the queue or agent the text was built
+    /// for, if any.
+    async fn fetch(
+        conn: &mut Conn,
+        text: &str,
+        times: &[DateTime<Utc>],
+        name: Option<&str>,
+    ) -> Result<Vec<DbRow>, CrmError> {
+        let mut q = sqlx::query(text);
+        for t in times {
+            q = q.bind(DbTime(*t));
+        }
+        if let Some(name) = name {
+            q = q.bind(name);
+        }
+        Ok(q.fetch_all(conn).await?)
+    }
+
+    fn queue_event(row: &DbRow) -> Result<QueueEventRecord, CrmError> {
+        QueueEventRow {
+            event_id: row.col("event_id")?,
+            at: row.time("at")?,
+            queue: row.col("queue")?,
+            call_id: row.col("call_id")?,
+            kind: row.col("kind")?,
+            agent: row.col("agent")?,
+            position: row.col("position")?,
+            wait_ms: row.col("wait_ms")?,
+            talk_ms: row.col("talk_ms")?,
+            hold_ms: row.col("hold_ms")?,
+            rang_ms: row.col("rang_ms")?,
+            ended_by: row.col("ended_by")?,
+            reason: row.col("reason")?,
+            target: row.col("target")?,
+            key: row.col("key")?,
+        }
+        .into_record()
+    }
+
+    fn agent_event(row: &DbRow) -> Result<AgentEventRecord, CrmError> {
+        AgentEventRow {
+            event_id: row.col("event_id")?,
+            at: row.time("at")?,
+            agent: row.col("agent")?,
+            kind: row.col("kind")?,
+            reason: row.col("reason")?,
+            from_state: row.col("from_state")?,
+            to_state: row.col("to_state")?,
+        }
+        .into_record()
+    }
+}

@@ -1,0 +1,106 @@
+//! [`Crm`] methods for ACD history: CDR links, reading queue and agent events, and the queue and
+//! agent reports (computed in Rust from fetched rows, so both backends agree).
+
+use chrono::{DateTime, Utc};
+
+use crate::acd::conn::AcdConn;
+use crate::acd::queue_report::WRAP_LOOKAHEAD;
+use crate::acd::report::check_window;
+use crate::acd::{agent_report, queue_report};
+use crate::cdr::plan::Plan;
+use crate::db::{in_transaction, with_conn};
+use crate::{
+    AgentEventRecord, AgentReportRow, CdrLink, Crm, CrmError, QueueEventKind, QueueEventRecord,
+    QueueReportRow, ReportQuery,
+};
+
+/// Both backends' connections, so one function can read through either.
+impl Crm {
+    /// Sets the `Some` fields of a CDR's queue, agent and customer (see [`CdrLink`]). Fails
+    /// with [`CrmError::UnknownCall`] if the call has no CDR, and with a database error if the
+    /// customer does not exist.
+    pub async fn cdr_link(&self, link: &CdrLink) -> Result<(), CrmError> {
+        let unknown = self.apply_plan(&Plan::link(link)).await?;
+        match unknown.links.into_iter().next() {
+            Some(id) => Err(CrmError::UnknownCall(id)),
+            None => Ok(()),
+        }
+    }
+
+    /// Every queue event of one call, in order.
+    pub async fn queue_events(&self, call_id: &str) -> Result<Vec<QueueEventRecord>, CrmError> {
+        with_conn!(self, |conn| conn.queue_events_of_call(call_id).await)
+    }
+
+    /// Queue events with `from <= at < to`, of one queue or all, in order.
+    pub async fn queue_events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        queue: Option<&str>,
+    ) -> Result<Vec<QueueEventRecord>, CrmError> {
+        check_window(from, to)?;
+        Ok(in_transaction!(snapshot self, |conn| conn
+            .queue_events(from, to, queue, false)
+            .await?))
+    }
+
+    /// Agent events with `from <= at < to`, of one agent or all, in order.
+    pub async fn agent_events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<Vec<AgentEventRecord>, CrmError> {
+        check_window(from, to)?;
+        Ok(in_transaction!(snapshot self, |conn| conn
+            .agent_events(from, to, agent)
+            .await?))
+    }
+
+    /// Queue statistics per queue and time bucket for the calls that entered a queue in
+    /// `[q.from, q.to)`, with their outcomes even if those came after `q.to`. Rows are ordered
+    /// by queue, then chronologically; buckets without calls are left out. See
+    /// `docs/metrics.md` for every definition.
+    pub async fn queue_report(&self, q: &ReportQuery) -> Result<Vec<QueueReportRow>, CrmError> {
+        check_window(q.from, q.to)?;
+        q.offset()?;
+        let (events, states) = in_transaction!(snapshot self, |conn| {
+            let events = conn
+                .queue_events(q.from, q.to, q.queue.as_deref(), true)
+                .await?;
+            let completions = events
+                .iter()
+                .filter(|e| matches!(e.kind, QueueEventKind::Complete { .. }))
+                .map(|e| e.at);
+            let states = match (completions.clone().min(), completions.max()) {
+                (Some(first), Some(last)) => {
+                    conn.agent_events(first, last + WRAP_LOOKAHEAD, None)
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            (events, states)
+        });
+        queue_report::compute(q, &events, &states)
+    }
+
+    /// Time in each state per agent inside `[from, to)` (spans crossing the edges are clipped),
+    /// calls answered, average handle and occupancy; one agent or all. Agents logged out for
+    /// the whole window are left out. Pass `to` no later than now: the last known state is
+    /// assumed to last until `to`.
+    pub async fn agent_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<Vec<AgentReportRow>, CrmError> {
+        check_window(from, to)?;
+        let (before, inside) = in_transaction!(snapshot self, |conn| {
+            let before = conn.last_states_before(from, agent).await?;
+            let inside = conn.agent_events(from, to, agent).await?;
+            (before, inside)
+        });
+        Ok(agent_report::compute(from, to, &before, &inside))
+    }
+}
