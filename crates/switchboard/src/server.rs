@@ -1,8 +1,9 @@
 //! Starting and stopping the switch: database, sockets, relay, HTTP, and the SIP driver task.
 
 use crate::config::Resolved;
+use crate::driver::{sip as sip_driver, tcp};
+use crate::http;
 use crate::switch::{Me, SwitchConfig};
-use crate::{http, sip_driver, tcp};
 use anyhow::Context;
 use sip::Transport;
 use std::collections::HashMap;
@@ -15,7 +16,7 @@ use tokio_util::task::TaskTracker;
 pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-    let dialplans = crate::dialplans::load(&config).context("loading dialplans")?;
+    let dialplans = crate::config::dialplans::load(&config).context("loading dialplans")?;
     match &dialplans {
         Some(d) => {
             tracing::info!(plans = ?d.plans.plan_names(), prompts = d.prompts.len(), "dialplans loaded")
@@ -45,7 +46,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     })?;
     // Rows keep absolute paths, so files are found whatever the next run's working directory.
     let recordings_dir = config.recordings_dir.canonicalize()?;
-    let reopened = crate::recording::recover(&crm).await?;
+    let reopened = crate::driver::recording::recover(&crm).await?;
     if reopened > 0 {
         tracing::warn!(reopened, "repaired recordings the last run left open");
     }
@@ -53,7 +54,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
-    tracker.spawn(crate::recording::retention_task(
+    tracker.spawn(crate::driver::recording::retention_task(
         crm.clone(),
         config.retention.clone(),
         shutdown.clone(),
@@ -112,7 +113,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     // Queues managed through the HTTP API override the file's (docs/acd.md, "Managing queues").
     let mut acd = config.acd.clone();
     let extensions = config.users.iter().map(|u| u.extension.clone()).collect();
-    let stored = crate::stored_queues::load(&crm, &mut acd, &extensions)
+    let stored = crate::config::stored_queues::load(&crm, &mut acd, &extensions)
         .await
         .context("reading the queues stored through the API")?;
     tracing::info!(?stored, "queues stored through the API applied");
@@ -149,7 +150,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         control: control_tx.clone(),
     };
     let (events, _) = tokio::sync::broadcast::channel(1024);
-    let screens = crate::screens::Screens::new(
+    let screens = crate::driver::screens::Screens::new(
         config.wrap_up_codes.clone(),
         config.acd.pause_reasons.clone(),
     );
@@ -237,7 +238,7 @@ impl Reloader {
     /// Ok(number of plans) when installed; Err(diagnostics) when refused.
     pub async fn reload(&self) -> Result<usize, String> {
         let config = self.config.clone();
-        let loaded = tokio::task::spawn_blocking(move || crate::dialplans::load(&config))
+        let loaded = tokio::task::spawn_blocking(move || crate::config::dialplans::load(&config))
             .await
             .map_err(|e| format!("reload task failed: {e}"))?
             .map_err(|e| e.to_string())?;

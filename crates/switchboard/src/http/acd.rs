@@ -2,8 +2,8 @@
 //! API, a server-sent event stream of queue and agent events for wallboards, reports computed
 //! from the stored events, and the Prometheus `/metrics` endpoint. docs/api.md lists them.
 
+use crate::driver::sip::Control;
 use crate::http::{ask_switch, internal, App};
-use crate::sip_driver::Control;
 use crate::switch::{AcdSnapshot, AgentCommand};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};

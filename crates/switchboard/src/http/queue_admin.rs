@@ -5,10 +5,12 @@
 //! it survives a restart) and the change is written to the audit log. docs/operations.md,
 //! "Managing queues".
 
-use crate::auth::Principal;
+use crate::config::queue_definition::{
+    memberships_json, parse_memberships, parse_queue, FieldError,
+};
+use crate::driver::sip::Control;
+use crate::http::auth::Principal;
 use crate::http::{ask_switch, internal, App};
-use crate::queue_definition::{memberships_json, parse_memberships, parse_queue, FieldError};
-use crate::sip_driver::Control;
 use crate::switch::{QueueChange, QueueChangeError};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;

@@ -1,9 +1,9 @@
 //! Queue definitions and agents' memberships given as JSON (HTTP API bodies, and the rows the
 //! API stored in the CRM database), checked by the same code as the configuration file: the
-//! JSON object is turned into a `[[queues]]` table and resolved by `acd_config::resolve`, so
+//! JSON object is turned into a `[[queues]]` table and resolved by `acd_sections::resolve`, so
 //! field names, defaults and rules have one source. Problems come back per field.
 
-use crate::acd_config::{resolve, AcdSection, MembershipSection, QueueSection};
+use crate::config::acd_sections::{resolve, AcdSection, MembershipSection, QueueSection};
 use crate::switch::QueueSetup;
 use serde::Serialize;
 use serde_json::Value;

@@ -40,7 +40,7 @@ pub enum Inbound {
 /// Requests to the driver from the rest of the switch (reload, CRM answers).
 pub enum Control {
     /// New dialplans and prompts, already loaded and checked.
-    Install(crate::dialplans::Loaded),
+    Install(crate::config::dialplans::Loaded),
     /// The CRM's answer to a caller lookup.
     Lookup {
         call: CallId,
@@ -159,9 +159,9 @@ pub struct Driver {
     /// Queue and agent events, as JSON lines, for the live stream.
     events: tokio::sync::broadcast::Sender<Arc<str>>,
     recordings_dir: std::path::PathBuf,
-    screens: Arc<crate::screens::Screens>,
+    screens: Arc<crate::driver::screens::Screens>,
     /// Recordings in progress, by call.
-    recordings: HashMap<CallId, crate::recording::Active>,
+    recordings: HashMap<CallId, crate::driver::recording::Active>,
     /// Callback requests and their ends, written one after the other (a request's row must
     /// exist before it is closed).
     callback_log: mpsc::UnboundedSender<crate::switch::CallbackRecord>,
@@ -193,7 +193,7 @@ impl Driver {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: SwitchConfig,
-        dialplans: Option<crate::dialplans::Loaded>,
+        dialplans: Option<crate::config::dialplans::Loaded>,
         udp: Vec<Arc<UdpSocket>>,
         inbound: mpsc::Sender<Inbound>,
         relay: media::MediaRelay,
@@ -204,7 +204,7 @@ impl Driver {
         control_tx: mpsc::Sender<Control>,
         events: tokio::sync::broadcast::Sender<Arc<str>>,
         recordings_dir: std::path::PathBuf,
-        screens: Arc<crate::screens::Screens>,
+        screens: Arc<crate::driver::screens::Screens>,
     ) -> Self {
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let now = Instant::now();
@@ -319,7 +319,7 @@ impl Driver {
         self.flush().await;
         for (call, session) in self.sessions.drain() {
             if let Some(active) = self.recordings.remove(&call) {
-                crate::recording::finish(&self.crm, &session, active).await;
+                crate::driver::recording::finish(&self.crm, &session, active).await;
             }
             session.close().await;
         }
@@ -443,7 +443,7 @@ impl Driver {
                     }
                 }
                 None => {
-                    tokio::spawn(crate::tcp::connect_and_send(
+                    tokio::spawn(crate::driver::tcp::connect_and_send(
                         to.addr,
                         bytes,
                         self.inbound.clone(),
@@ -488,7 +488,7 @@ impl Driver {
                     let crm = self.crm.clone();
                     tokio::spawn(async move {
                         if let Some(active) = recording {
-                            crate::recording::finish(&crm, &s, active).await;
+                            crate::driver::recording::finish(&crm, &s, active).await;
                         }
                         let stats = s.close().await;
                         totals
@@ -517,7 +517,7 @@ impl Driver {
                 looping,
             } => {
                 if let Some(s) = self.sessions.get(&call) {
-                    let prompts = crate::dialplans::resolve(&self.prompts, &prompts);
+                    let prompts = crate::config::dialplans::resolve(&self.prompts, &prompts);
                     if looping {
                         s.play_looping(prompts, codec);
                     } else {
@@ -539,7 +539,7 @@ impl Driver {
                 let crm = self.crm.clone();
                 let reply = self.control_tx.clone();
                 tokio::spawn(async move {
-                    let customer = crate::lookup::customer(&crm, &number).await;
+                    let customer = crate::driver::lookup::customer(&crm, &number).await;
                     let _ = reply.send(Control::Lookup { call, customer }).await;
                 });
             }
@@ -551,7 +551,8 @@ impl Driver {
             Action::StartRecording { call, cdr_id } => {
                 if let Some(s) = self.sessions.get(&call) {
                     let dir = self.recordings_dir.clone();
-                    if let Some(active) = crate::recording::start(&self.crm, &dir, s, cdr_id).await
+                    if let Some(active) =
+                        crate::driver::recording::start(&self.crm, &dir, s, cdr_id).await
                     {
                         self.recordings.insert(call, active);
                     }
@@ -561,8 +562,10 @@ impl Driver {
                 if let Some(s) = self.sessions.get(&call) {
                     let dir = self.recordings_dir.clone();
                     let running = self.recordings.remove(&call);
-                    let started =
-                        crate::recording::start_message(&self.crm, &dir, s, running, message).await;
+                    let started = crate::driver::recording::start_message(
+                        &self.crm, &dir, s, running, message,
+                    )
+                    .await;
                     if let Some(active) = started {
                         self.recordings.insert(call, active);
                     }
@@ -604,7 +607,7 @@ impl Driver {
                         let _ = self.events.send(json.into());
                     }
                 }
-                for ev in crate::acd_records::to_crm(record) {
+                for ev in crate::driver::acd_records::to_crm(record) {
                     if let Err(e) = self.cdrs.send(ev) {
                         tracing::error!(call_id = e.0.call_id(), "CRM writer gone; ACD event lost");
                     }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::auth::Principal;
+use crate::http::auth::Principal;
 use crate::http::{internal, App};
 
 pub(crate) fn routes() -> Router<App> {

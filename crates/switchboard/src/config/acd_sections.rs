@@ -580,7 +580,7 @@ exit_keys = {{ \"12\" = \"message\", \"3\" = \"voicemail\", \"4\" = \"r\", \"5\"
         assert_eq!(exit.callback_prompt, "tone:700:300");
         assert_eq!(exit.callback_digits, "en/digits");
         // 1588 is neither a queue nor an extension: only a dialplan route can take it.
-        let unrouted = crate::acd_config::unrouted_targets(
+        let unrouted = crate::config::acd_sections::unrouted_targets(
             &r.acd,
             &["2001".to_string()].into_iter().collect(),
             None,

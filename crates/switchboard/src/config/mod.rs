@@ -2,6 +2,18 @@
 //!
 //! `load` parses and validates; every problem is reported as `file:line:column: message` so
 //! `switchboard check` can point at the exact spot. `docs/configuration.md` documents each key.
+//!
+//! - [`acd_sections`]: `[acd]`, `[[queues]]` and `[[agents]]`;
+//! - [`queue_definition`]: queue definitions and memberships given to the HTTP API;
+//! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
+//! - [`dialplans`]: dialplans and their prompts, loaded and checked;
+//! - [`demo`]: the configuration `serve` runs with no file.
+
+pub mod acd_sections;
+pub mod demo;
+pub mod dialplans;
+pub mod queue_definition;
+pub mod stored_queues;
 
 use serde::Deserialize;
 use sip::Transport;
@@ -23,12 +35,12 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub ivr: IvrConfig,
     pub users: Vec<Spanned<UserConfig>>,
-    pub acd: crate::acd_config::AcdSection,
-    pub queues: Vec<crate::acd_config::QueueSection>,
-    pub agents: Vec<crate::acd_config::AgentSection>,
-    pub recording: crate::recording::RecordingSection,
-    /// Logins for the HTTP API (`crate::auth::accounts`).
-    pub accounts: Vec<Spanned<crate::auth::AccountSection>>,
+    pub acd: crate::config::acd_sections::AcdSection,
+    pub queues: Vec<crate::config::acd_sections::QueueSection>,
+    pub agents: Vec<crate::config::acd_sections::AgentSection>,
+    pub recording: crate::driver::recording::RecordingSection,
+    /// Logins for the HTTP API (`crate::http::auth::accounts`).
+    pub accounts: Vec<Spanned<crate::http::auth::AccountSection>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -232,13 +244,13 @@ pub struct Resolved {
     pub recording: crate::switch::RecordPolicy,
     pub recordings_dir: PathBuf,
     /// How long recordings are kept.
-    pub retention: crate::recording::Retention,
+    pub retention: crate::driver::recording::Retention,
     /// Codes agents choose from at wrap-up.
     pub wrap_up_codes: Vec<String>,
     pub users: Vec<User>,
     /// Logins for the HTTP API, and how sessions behave.
-    pub accounts: Vec<crate::auth::AccountSpec>,
-    pub http_auth: crate::auth::AuthSettings,
+    pub accounts: Vec<crate::http::auth::AccountSpec>,
+    pub http_auth: crate::http::auth::AuthSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -510,8 +522,8 @@ fn resolve(
         );
     }
     let agent_ids: Vec<String> = c.agents.iter().map(|a| a.id.get_ref().clone()).collect();
-    let accounts = crate::auth::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
-    let http_auth = crate::auth::AuthSettings {
+    let accounts = crate::http::auth::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
+    let http_auth = crate::http::auth::AuthSettings {
         secure_cookies: c.http.secure_cookies,
         open_metrics: c.http.open_metrics,
         session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
@@ -522,9 +534,10 @@ fn resolve(
         .iter()
         .filter_map(|q| Some((q.name.get_ref().clone(), serde_json::to_value(q).ok()?)))
         .collect();
-    let acd = crate::acd_config::resolve(c.acd, c.queues, c.agents, &extensions, &mut problem);
+    let acd =
+        crate::config::acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut problem);
     let (recording, recordings_dir, retention) =
-        crate::recording::resolve(c.recording, &mut problem);
+        crate::driver::recording::resolve(c.recording, &mut problem);
 
     if !problems.is_empty() {
         return Err(problems);

@@ -1,7 +1,20 @@
-//! The HTTP API: health, live status and CDRs as JSON; the ACD's routes are in `http_acd`.
+//! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
+//! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
+//! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`],
+//! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`] and the [`pages`].
 
+pub mod acd;
+pub mod audio;
+pub mod auth;
+pub mod customers;
+pub mod desk;
+pub mod messages;
+pub mod pages;
+pub mod queue_admin;
+pub mod recordings;
+
+use crate::driver::sip::Status;
 use crate::server::Reloader;
-use crate::sip_driver::Status;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,12 +30,12 @@ pub(crate) struct App {
     pub crm: crm::Crm,
     pub status: watch::Receiver<Status>,
     pub reloader: Reloader,
-    pub control: tokio::sync::mpsc::Sender<crate::sip_driver::Control>,
+    pub control: tokio::sync::mpsc::Sender<crate::driver::sip::Control>,
     pub events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
     /// Screen pops and wrap-up codes for agents.
-    pub screens: std::sync::Arc<crate::screens::Screens>,
-    /// Access control: settings and failed-login backoff (see `crate::auth`).
-    pub auth: crate::auth::Auth,
+    pub screens: std::sync::Arc<crate::driver::screens::Screens>,
+    /// Access control: settings and failed-login backoff (see `crate::http::auth`).
+    pub auth: crate::http::auth::Auth,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -31,13 +44,13 @@ pub async fn serve(
     crm: crm::Crm,
     status: watch::Receiver<Status>,
     reloader: Reloader,
-    control: tokio::sync::mpsc::Sender<crate::sip_driver::Control>,
+    control: tokio::sync::mpsc::Sender<crate::driver::sip::Control>,
     events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
-    screens: std::sync::Arc<crate::screens::Screens>,
+    screens: std::sync::Arc<crate::driver::screens::Screens>,
     shutdown: CancellationToken,
 ) {
     let config = reloader.config().clone();
-    match crate::auth::accounts::sync(&crm, &config.accounts).await {
+    match crate::http::auth::accounts::sync(&crm, &config.accounts).await {
         Ok(s) => tracing::info!(
             accounts = s.upserted,
             disabled = s.disabled,
@@ -57,7 +70,7 @@ pub async fn serve(
         control,
         events,
         screens,
-        auth: crate::auth::Auth::new(config.http_auth.clone()),
+        auth: crate::http::auth::Auth::new(config.http_auth.clone()),
     };
     let app = Router::new()
         .route("/health", get(|| async { "ok\n" }))
@@ -65,18 +78,18 @@ pub async fn serve(
         .route("/api/cdrs", get(cdrs))
         .route("/api/cdrs/{id}", get(cdr))
         .route("/api/dialplans/reload", post(reload))
-        .merge(crate::http_acd::routes())
-        .merge(crate::http_queue_admin::routes())
-        .merge(crate::http_crm::routes())
-        .merge(crate::http_recordings::routes())
-        .merge(crate::http_messages::routes())
-        .merge(crate::http_desk::routes())
-        .merge(crate::http_audio::routes())
-        .merge(crate::auth::http::routes())
-        .merge(crate::http_page::routes())
+        .merge(crate::http::acd::routes())
+        .merge(crate::http::queue_admin::routes())
+        .merge(crate::http::customers::routes())
+        .merge(crate::http::recordings::routes())
+        .merge(crate::http::messages::routes())
+        .merge(crate::http::desk::routes())
+        .merge(crate::http::audio::routes())
+        .merge(crate::http::auth::routes::routes())
+        .merge(crate::http::pages::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::auth::middleware::guard,
+            crate::http::auth::middleware::guard,
         ))
         .with_state(state);
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -100,7 +113,7 @@ struct Limit {
 
 async fn cdrs(
     State(app): State<App>,
-    who: Option<axum::Extension<crate::auth::Principal>>,
+    who: Option<axum::Extension<crate::http::auth::Principal>>,
     Query(q): Query<Limit>,
 ) -> Response {
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
@@ -147,7 +160,7 @@ pub(crate) fn internal(e: crm::CrmError) -> Response {
 /// `None` when the switch is stopping.
 pub(crate) async fn ask_switch<T>(
     app: &App,
-    request: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> crate::sip_driver::Control,
+    request: impl FnOnce(tokio::sync::oneshot::Sender<T>) -> crate::driver::sip::Control,
 ) -> Option<T> {
     let (reply, rx) = tokio::sync::oneshot::channel();
     app.control.send(request(reply)).await.ok()?;

@@ -1,8 +1,8 @@
 //! The agent's desk over HTTP: screen pops (live, and the latest), wrap-up of a finished call
 //! with a disposition code and notes, and contact history of a customer or a number.
 
+use crate::driver::sip::Control;
 use crate::http::{ask_switch, internal, App};
-use crate::sip_driver::Control;
 use crate::switch::AgentCommand;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -121,7 +121,7 @@ fn rules() -> [Rule; 40] {
 /// from the API behind the login). `/metrics` joins them with `[http] open_metrics = true`.
 pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
     let get = method == Method::GET || method == Method::HEAD;
-    (get && (path == "/health" || crate::http_page::PATHS.contains(&path)))
+    (get && (path == "/health" || crate::http::pages::PATHS.contains(&path)))
         || (method == Method::POST && path == "/api/login")
         || (open_metrics && get && path == "/metrics")
 }

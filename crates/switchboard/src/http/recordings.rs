@@ -2,8 +2,8 @@
 //! something private is said (a card number). The audio itself is not served here until the
 //! API has logins and roles (issue 5): rows name the file on the switch's disk.
 
+use crate::driver::sip::Control;
 use crate::http::{ask_switch, internal, App};
-use crate::sip_driver::Control;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -25,11 +25,11 @@ pub const PATHS: [&str; 6] = [
 pub const CSP: &str =
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-const HTML: &str = include_str!("../web/agent.html");
-const JS: &str = include_str!("../web/agent.js");
-const CSS: &str = include_str!("../web/agent.css");
-const WALLBOARD_HTML: &str = include_str!("../web/wallboard.html");
-const WALLBOARD_JS: &str = include_str!("../web/wallboard.js");
+const HTML: &str = include_str!("../../web/agent.html");
+const JS: &str = include_str!("../../web/agent.js");
+const CSS: &str = include_str!("../../web/agent.css");
+const WALLBOARD_HTML: &str = include_str!("../../web/wallboard.html");
+const WALLBOARD_JS: &str = include_str!("../../web/wallboard.js");
 
 pub(crate) fn routes() -> Router<App> {
     Router::new()

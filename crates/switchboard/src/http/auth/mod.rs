@@ -5,15 +5,15 @@
 //! - [`roles`]: the route table (deny by default), pure;
 //! - [`middleware`]: who is asking (session cookie or bearer token), CSRF, the role and scope
 //!   checks; puts a [`Principal`] into the request for handlers;
-//! - [`http`]: login, logout, the session, accounts and the audit log;
+//! - [`routes`]: login, logout, the session, accounts and the audit log;
 //! - [`lockout`]: backoff for failed logins.
 
 pub mod accounts;
-pub mod http;
 pub mod lockout;
 pub mod middleware;
 pub mod password;
 pub mod roles;
+pub mod routes;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

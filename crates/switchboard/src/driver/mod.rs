@@ -1,0 +1,19 @@
+//! The tokio side of the switch: sockets, timers and tasks that drive the sans-IO core
+//! (`crate::switch`), the media relay hand-off, and what the core's actions write (CDR links,
+//! recordings, screen pops).
+//!
+//! - [`sip`]: the driver task that owns the core, and the UDP reader;
+//! - [`tcp`]: SIP over TCP (accept, framing, outbound connections);
+//! - [`limits`]: the open-file limit raised for the RTP range;
+//! - [`recording`]: recording files and their CRM rows;
+//! - [`acd_records`]: ACD events as CRM records;
+//! - [`lookup`]: the caller's customer record for dialplans;
+//! - [`screens`]: screen pops and the agent desk's lists, read by the HTTP layer.
+
+pub mod acd_records;
+pub mod limits;
+pub mod lookup;
+pub mod recording;
+pub mod screens;
+pub mod sip;
+pub mod tcp;
