@@ -55,7 +55,7 @@ pub enum Control {
     Agent {
         agent: String,
         command: crate::switch::AgentCommand,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::switch::AgentCommandError>>,
     },
     /// Pause or resume a call's recording (by CDR id).
     Recording {

@@ -8,6 +8,7 @@ pub mod audio;
 pub mod auth;
 pub mod customers;
 pub mod desk;
+pub mod error;
 pub mod messages;
 pub mod pages;
 pub mod queue_admin;
@@ -16,10 +17,10 @@ pub mod recordings;
 use crate::driver::sip::Status;
 use crate::server::Reloader;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use error::{ApiError, ApiResult, ErrorKind};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -115,28 +116,23 @@ async fn cdrs(
     State(app): State<App>,
     who: Option<axum::Extension<crate::http::auth::Principal>>,
     Query(q): Query<Limit>,
-) -> Response {
+) -> ApiResult {
     let limit = q.limit.unwrap_or(50).clamp(1, 1000);
     // An agent sees only their own calls: look as far back as any list goes, then cut.
     let agent = who.as_ref().and_then(|w| w.only_agent());
     let fetch = if agent.is_some() { 1000 } else { limit };
-    match app.crm.recent_cdrs(fetch).await {
-        Ok(mut list) => {
-            if let Some(agent) = agent {
-                list.retain(|c| c.agent.as_deref() == Some(agent));
-                list.truncate(limit as usize);
-            }
-            Json(list).into_response()
-        }
-        Err(e) => internal(e),
+    let mut list = app.crm.recent_cdrs(fetch).await?;
+    if let Some(agent) = agent {
+        list.retain(|c| c.agent.as_deref() == Some(agent));
+        list.truncate(limit as usize);
     }
+    Ok(Json(list).into_response())
 }
 
-async fn cdr(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match app.crm.cdr(&id).await {
-        Ok(Some(c)) => Json(c).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "no such CDR\n").into_response(),
-        Err(e) => internal(e),
+async fn cdr(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    match app.crm.cdr(&id).await? {
+        Some(c) => Ok(Json(c).into_response()),
+        None => Err(ApiError::text(ErrorKind::NotFound, "no such CDR\n")),
     }
 }
 
@@ -144,16 +140,11 @@ async fn reload(State(app): State<App>) -> Response {
     match app.reloader.reload().await {
         Ok(plans) => Json(serde_json::json!({ "reloaded": true, "plans": plans })).into_response(),
         Err(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Unprocessable.status(),
             Json(serde_json::json!({ "reloaded": false, "errors": e.lines().collect::<Vec<_>>() })),
         )
             .into_response(),
     }
-}
-
-pub(crate) fn internal(e: crm::CrmError) -> Response {
-    tracing::error!(error = %e, "CRM query failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "database error\n").into_response()
 }
 
 /// Ask the switch core something through the driver's control channel and wait for the answer;

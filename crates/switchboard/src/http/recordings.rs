@@ -3,10 +3,10 @@
 //! API has logins and roles (issue 5): rows name the file on the switch's disk.
 
 use crate::driver::sip::Control;
-use crate::http::{ask_switch, internal, App};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::{ask_switch, App};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -16,27 +16,22 @@ pub(crate) fn routes() -> Router<App> {
         .route("/api/cdrs/{id}/recording/{action}", post(pause_resume))
 }
 
-async fn of_call(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match app.crm.recordings_of_call(&id).await {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => internal(e),
-    }
+async fn of_call(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    Ok(Json(app.crm.recordings_of_call(&id).await?).into_response())
 }
 
 async fn pause_resume(
     State(app): State<App>,
     Path((cdr_id, action)): Path<(String, String)>,
-) -> Response {
+) -> ApiResult {
     let pause = match action.as_str() {
         "pause" => true,
         "resume" => false,
-        other => return (
-            StatusCode::NOT_FOUND,
-            Json(
-                serde_json::json!({ "error": format!("unknown action `{other}` (pause, resume)") }),
-            ),
-        )
-            .into_response(),
+        other => {
+            return Err(ApiError::not_found(format!(
+                "unknown action `{other}` (pause, resume)"
+            )))
+        }
     };
     let result = ask_switch(&app, |reply| Control::Recording {
         cdr_id: cdr_id.clone(),
@@ -44,19 +39,8 @@ async fn pause_resume(
         reply,
     })
     .await;
-    match result {
-        Some(Ok(())) => {
-            Json(serde_json::json!({ "call_id": cdr_id, "done": action })).into_response()
-        }
-        Some(Err(reason)) => (
-            StatusCode::CONFLICT,
-            Json(serde_json::json!({ "error": reason })),
-        )
-            .into_response(),
-        None => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({ "error": "switch is stopping" })),
-        )
-            .into_response(),
-    }
+    result
+        .ok_or_else(ApiError::stopping)?
+        .map_err(ApiError::conflict)?;
+    Ok(Json(serde_json::json!({ "call_id": cdr_id, "done": action })).into_response())
 }

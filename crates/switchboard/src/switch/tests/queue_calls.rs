@@ -8,7 +8,7 @@ use super::ivr_support::{
     answered_by_plan, call_of, dtmf, is_ringback, ivr_switch, playback_done, support_queue,
 };
 use super::phone::{Dlg, Msg, Phone};
-use crate::switch::{AcdEvent, Action, AgentCommand, CallId};
+use crate::switch::{AcdEvent, Action, AgentCommand, AgentCommandError, CallId};
 use acd::{AgentEventKind, QueueEventKind};
 use std::time::Duration;
 
@@ -403,7 +403,7 @@ fn api_login_checks_the_extension() {
     cfg.acd = support_queue();
     let mut ts = TestSwitch::with(cfg);
     let now = ts.now;
-    let err = |r: Result<(), String>| r.expect_err("refused");
+    let err = |r: Result<(), AgentCommandError>| r.expect_err("refused").to_string();
     assert!(err(ts
         .sw
         .agent_command(now, "nobody", AgentCommand::Login { extension: None }))
