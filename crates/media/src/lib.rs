@@ -38,8 +38,8 @@ pub use player::{Packet, Player, PlayerEvent};
 pub use prompt::{Prompt, PromptError};
 pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, RepairOutcome};
 pub use relay::{
-    DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession, RelayStats, Side,
-    IDLE_CHECK_EVERY, RELATCH_AFTER,
+    DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession, RelayStats,
+    SessionLabel, Side, IDLE_CHECK_EVERY, RELATCH_AFTER,
 };
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};

@@ -7,11 +7,13 @@
 //! - [`limits`]: the open-file limit raised for the RTP range;
 //! - [`recording`]: recording files and their CRM rows;
 //! - [`acd_records`]: ACD events as CRM records;
+//! - [`live`]: ACD events for the live stream, with their SSE event type;
 //! - [`lookup`]: the caller's customer record for dialplans;
 //! - [`screens`]: screen pops and the agent desk's lists, read by the HTTP layer.
 
 pub mod acd_records;
 pub mod limits;
+pub mod live;
 pub mod lookup;
 pub mod recording;
 pub mod screens;

@@ -1,6 +1,7 @@
 //! The tokio driver of the switch core: feeds it datagrams, media events and timeouts, and carries
 //! out what it asks (send bytes, allocate and steer relay sessions, write CDRs).
 
+use crate::driver::live::{EventScope, LiveEvent};
 use crate::switch::{Action, CallId, Side, Switch, SwitchConfig};
 use bytes::Bytes;
 use sip::{Peer, Transport};
@@ -156,8 +157,8 @@ pub struct Driver {
     prompts: Arc<HashMap<std::path::PathBuf, Arc<media::Prompt>>>,
     crm: crm::Crm,
     control_tx: mpsc::Sender<Control>,
-    /// Queue and agent events, as JSON lines, for the live stream.
-    events: tokio::sync::broadcast::Sender<Arc<str>>,
+    /// Queue and agent events for the live stream.
+    events: tokio::sync::broadcast::Sender<LiveEvent>,
     recordings_dir: std::path::PathBuf,
     screens: Arc<crate::driver::screens::Screens>,
     /// Recordings in progress, by call.
@@ -202,7 +203,7 @@ impl Driver {
         crm: crm::Crm,
         status: watch::Sender<Status>,
         control_tx: mpsc::Sender<Control>,
-        events: tokio::sync::broadcast::Sender<Arc<str>>,
+        events: tokio::sync::broadcast::Sender<LiveEvent>,
         recordings_dir: std::path::PathBuf,
         screens: Arc<crate::driver::screens::Screens>,
     ) -> Self {
@@ -349,26 +350,21 @@ impl Driver {
     fn on_media_event(&mut self, ev: media::MediaEvent) {
         let now = Instant::now();
         match ev {
-            media::MediaEvent::Timeout { label, idle } => {
-                if let Ok(call) = label.parse::<CallId>() {
-                    tracing::info!(call, ?idle, "no RTP: ending call (media timeout)");
-                    self.switch.media_timeout(now, call);
-                }
+            // Sessions are allocated with the call id as their label.
+            media::MediaEvent::Timeout { label: call, idle } => {
+                tracing::info!(call, ?idle, "no RTP: ending call (media timeout)");
+                self.switch.media_timeout(now, call);
             }
             media::MediaEvent::Dtmf {
-                label,
+                label: call,
                 digit,
                 source,
             } => {
-                if let Ok(call) = label.parse::<CallId>() {
-                    tracing::debug!(call, %digit, ?source, "DTMF");
-                    self.switch.dtmf(now, call, digit, false);
-                }
+                tracing::debug!(call, %digit, ?source, "DTMF");
+                self.switch.dtmf(now, call, digit, false);
             }
-            media::MediaEvent::PlaybackDone { label } => {
-                if let Ok(call) = label.parse::<CallId>() {
-                    self.switch.playback_done(now, call);
-                }
+            media::MediaEvent::PlaybackDone { label: call } => {
+                self.switch.playback_done(now, call);
             }
             _ => {}
         }
@@ -462,7 +458,7 @@ impl Driver {
                 let events = self.media_tx.clone();
                 let reply = self.control_tx.clone();
                 tokio::spawn(async move {
-                    let result = relay.allocate(&call.to_string(), events).await;
+                    let result = relay.allocate(call, events).await;
                     let _ = reply.send(Control::Media { call, result }).await;
                 });
             }
@@ -604,7 +600,10 @@ impl Driver {
                 tracing::debug!(?view, "ACD event");
                 if self.events.receiver_count() > 0 {
                     if let Ok(json) = serde_json::to_string(&view) {
-                        let _ = self.events.send(json.into());
+                        let _ = self.events.send(LiveEvent {
+                            scope: EventScope::of(&record.event),
+                            json: json.into(),
+                        });
                     }
                 }
                 for ev in crate::driver::acd_records::to_crm(record) {

@@ -103,15 +103,9 @@ async fn agent_action(
 /// Queue and agent events as server-sent events (`event: queue` / `event: agent`).
 async fn events(State(app): State<App>) -> impl IntoResponse {
     let stream = BroadcastStream::new(app.events.subscribe()).filter_map(|item| {
-        let json = item.ok()?;
-        let scope = if json.contains("\"scope\":\"agent\"") {
-            "agent"
-        } else {
-            "queue"
-        };
-        Some(Ok::<Event, Infallible>(
-            Event::default().event(scope).data(json.as_ref()),
-        ))
+        let live = item.ok()?;
+        let event = Event::default().event(live.scope.name());
+        Some(Ok::<Event, Infallible>(event.data(live.json.as_ref())))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -32,7 +32,7 @@ pub(crate) struct App {
     pub status: watch::Receiver<Status>,
     pub reloader: Reloader,
     pub control: tokio::sync::mpsc::Sender<crate::driver::sip::Control>,
-    pub events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    pub events: tokio::sync::broadcast::Sender<crate::driver::live::LiveEvent>,
     /// Screen pops and wrap-up codes for agents.
     pub screens: std::sync::Arc<crate::driver::screens::Screens>,
     /// Access control: settings and failed-login backoff (see `crate::http::auth`).
@@ -46,7 +46,7 @@ pub async fn serve(
     status: watch::Receiver<Status>,
     reloader: Reloader,
     control: tokio::sync::mpsc::Sender<crate::driver::sip::Control>,
-    events: tokio::sync::broadcast::Sender<std::sync::Arc<str>>,
+    events: tokio::sync::broadcast::Sender<crate::driver::live::LiveEvent>,
     screens: std::sync::Arc<crate::driver::screens::Screens>,
     shutdown: CancellationToken,
 ) {
