@@ -4,14 +4,14 @@
 
 use crate::driver::sip::Control;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::routing::Routes;
 use crate::http::{ask_switch, App};
 use crate::switch::{AcdSnapshot, AgentCommand};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -20,16 +20,16 @@ use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/acd", get(snapshot))
-        .route("/api/queues", get(queues))
-        .route("/api/agents", get(agents))
-        .route("/api/agents/{id}/{action}", post(agent_action))
-        .route("/api/events", get(events))
-        .route("/api/reports/queues", get(queue_report))
-        .route("/api/reports/agents", get(agent_report))
-        .route("/metrics", get(metrics))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/acd", snapshot)
+        .get("/api/queues", queues)
+        .get("/api/agents", agents)
+        .post("/api/agents/{id}/{action}", agent_action)
+        .get("/api/events", events)
+        .get("/api/reports/queues", queue_report)
+        .get("/api/reports/agents", agent_report)
+        .get("/metrics", metrics)
 }
 
 pub(crate) async fn take_snapshot(app: &App) -> ApiResult<AcdSnapshot> {

@@ -11,8 +11,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use crm::{AuditAction, NewAuditEntry, RecordingStatus};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -20,12 +19,13 @@ use tokio_util::io::ReaderStream;
 
 use crate::http::auth::Principal;
 use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
 use crate::http::App;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/recordings/{id}", get(metadata))
-        .route("/api/recordings/{id}/audio", get(audio))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/recordings/{id}", metadata)
+        .get("/api/recordings/{id}/audio", audio)
 }
 
 async fn metadata(State(app): State<App>, Path(id): Path<String>) -> ApiResult {

@@ -7,14 +7,15 @@
 //! The handlers only take `State<App>`, so a later authentication layer can wrap [`routes`].
 
 use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
 use crate::http::App;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::Utc;
 use crm::{CrmError, CustomerPatch, CustomerQuery, NewCustomer, NewPhone, PhoneLabel, MAX_PAGE};
 use serde::{Deserialize, Deserializer};
@@ -24,25 +25,18 @@ const JSON_LIMIT: usize = 64 * 1024;
 /// Largest CSV import body.
 const CSV_LIMIT: usize = 10 * 1024 * 1024;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route(
-            "/api/customers",
-            get(search)
-                .post(create)
-                .layer(DefaultBodyLimit::max(JSON_LIMIT)),
-        )
-        .route(
+pub(crate) fn routes() -> Routes {
+    let json = || DefaultBodyLimit::max(JSON_LIMIT);
+    Routes::new()
+        .get("/api/customers", search.layer(json()))
+        .post("/api/customers", create.layer(json()))
+        .post(
             "/api/customers/import",
-            post(import).layer(DefaultBodyLimit::max(CSV_LIMIT)),
+            import.layer(DefaultBodyLimit::max(CSV_LIMIT)),
         )
-        .route("/api/customers/by-number/{number}", get(by_number))
-        .route(
-            "/api/customers/{id}",
-            get(read)
-                .patch(update)
-                .layer(DefaultBodyLimit::max(JSON_LIMIT)),
-        )
+        .get("/api/customers/by-number/{number}", by_number)
+        .get("/api/customers/{id}", read.layer(json()))
+        .patch("/api/customers/{id}", update.layer(json()))
 }
 
 /// One input field at fault (400): `{"error": "field: message", "field": field}`.

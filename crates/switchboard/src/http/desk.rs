@@ -3,28 +3,28 @@
 
 use crate::driver::sip::Control;
 use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
 use crate::http::{ask_switch, App};
 use crate::switch::AgentCommand;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/agents/{id}/screen", get(screen_stream))
-        .route("/api/agents/{id}/screen/last", get(screen_last))
-        .route("/api/wrap-up-codes", get(codes))
-        .route("/api/pause-reasons", get(pause_reasons))
-        .route("/api/cdrs/{id}/wrap-up", post(wrap_up))
-        .route("/api/customers/{id}/contacts", get(customer_contacts))
-        .route("/api/contacts", get(number_contacts))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/agents/{id}/screen", screen_stream)
+        .get("/api/agents/{id}/screen/last", screen_last)
+        .get("/api/wrap-up-codes", codes)
+        .get("/api/pause-reasons", pause_reasons)
+        .post("/api/cdrs/{id}/wrap-up", wrap_up)
+        .get("/api/customers/{id}/contacts", customer_contacts)
+        .get("/api/contacts", number_contacts)
 }
 
 /// The agent's pops as server-sent events (`event: pop`), starting with the latest one.

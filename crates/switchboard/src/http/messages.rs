@@ -2,19 +2,19 @@
 //! and where to fetch the audio (the recordings audio endpoint, same access rules).
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::routing::Routes;
 use crate::http::App;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::{Deserialize, Serialize};
 
 /// Messages listed when the request names no limit.
 const DEFAULT_LIMIT: u32 = 100;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new().route("/api/queues/{name}/messages", get(list))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/queues/{name}/messages", list)
 }
 
 #[derive(Debug, Deserialize)]

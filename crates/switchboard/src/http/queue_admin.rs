@@ -11,27 +11,26 @@ use crate::config::queue_definition::{
 use crate::driver::sip::Control;
 use crate::http::auth::Principal;
 use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
 use crate::http::{ask_switch, App};
 use crate::switch::QueueChange;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/queues", post(create))
-        .route(
-            "/api/queues/{name}",
-            put(replace).patch(patch).delete(remove),
-        )
-        .route("/api/queues/{name}/definition", get(definition))
-        .route("/api/agents/{id}/queues", put(memberships))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post("/api/queues", create)
+        .put("/api/queues/{name}", replace)
+        .patch("/api/queues/{name}", patch)
+        .delete("/api/queues/{name}", remove)
+        .get("/api/queues/{name}/definition", definition)
+        .put("/api/agents/{id}/queues", memberships)
 }
 
 fn body_json(body: &[u8]) -> ApiResult<Value> {

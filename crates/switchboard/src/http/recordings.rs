@@ -4,16 +4,16 @@
 
 use crate::driver::sip::Control;
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::routing::Routes;
 use crate::http::{ask_switch, App};
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/cdrs/{id}/recordings", get(of_call))
-        .route("/api/cdrs/{id}/recording/{action}", post(pause_resume))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/cdrs/{id}/recordings", of_call)
+        .post("/api/cdrs/{id}/recording/{action}", pause_resume)
 }
 
 async fn of_call(State(app): State<App>, Path(id): Path<String>) -> ApiResult {

@@ -4,15 +4,16 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::handler::Handler;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{password, Credential, Principal, SESSION_COOKIE};
 use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
 use crate::http::App;
 
 /// Largest login body.
@@ -20,16 +21,16 @@ const LOGIN_LIMIT: usize = 4 * 1024;
 /// Longest password looked at (argon2 takes any length; this bounds the work).
 const MAX_PASSWORD_BYTES: usize = 1024;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route(
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post(
             "/api/login",
-            post(login).layer(DefaultBodyLimit::max(LOGIN_LIMIT)),
+            login.layer(DefaultBodyLimit::max(LOGIN_LIMIT)),
         )
-        .route("/api/logout", post(logout))
-        .route("/api/session", get(session))
-        .route("/api/accounts", get(accounts))
-        .route("/api/audit", get(audit))
+        .post("/api/logout", logout)
+        .get("/api/session", session)
+        .get("/api/accounts", accounts)
+        .get("/api/audit", audit)
 }
 
 #[derive(Deserialize)]
