@@ -534,8 +534,9 @@ fn resolve(
         .iter()
         .filter_map(|q| Some((q.name.get_ref().clone(), serde_json::to_value(q).ok()?)))
         .collect();
-    let acd =
-        crate::config::acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut problem);
+    let mut acd_problem =
+        |at: acd_sections::Place, message: String| problem(at.span.unwrap_or(0..0), message);
+    let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
     let (recording, recordings_dir, retention) =
         crate::driver::recording::resolve(c.recording, &mut problem);
 
