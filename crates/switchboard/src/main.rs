@@ -4,6 +4,7 @@
 mod config;
 mod driver;
 mod http;
+mod password;
 mod server;
 mod switch;
 

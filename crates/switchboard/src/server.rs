@@ -1,6 +1,7 @@
 //! Starting and stopping the switch: database, sockets, relay, HTTP, and the SIP driver task.
 
 use crate::config::Resolved;
+use crate::driver::reload::Reloader;
 use crate::driver::{sip as sip_driver, tcp};
 use crate::http;
 use crate::switch::{Me, SwitchConfig};
@@ -145,10 +146,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("binding HTTP {}", config.http_listen))?;
     tracing::info!(addr = %http_listener.local_addr()?, "HTTP listening");
     let (control_tx, control_rx) = mpsc::channel(64);
-    let reloader = Reloader {
-        config: Arc::new(config.clone()),
-        control: control_tx.clone(),
-    };
+    let reloader = Reloader::new(Arc::new(config.clone()), control_tx.clone());
     let (events, _) = tokio::sync::broadcast::channel(1024);
     let screens = crate::driver::screens::Screens::new(
         config.wrap_up_codes.clone(),
@@ -219,39 +217,6 @@ fn bind_sip_udp(addr: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
-}
-
-/// Reloads dialplans and prompts from disk and hands them to the driver; a broken set is refused
-/// and the running plans stay in service.
-#[derive(Clone)]
-pub struct Reloader {
-    config: Arc<Resolved>,
-    control: mpsc::Sender<sip_driver::Control>,
-}
-
-impl Reloader {
-    /// The configuration the switch was started with.
-    pub fn config(&self) -> &Arc<Resolved> {
-        &self.config
-    }
-
-    /// Ok(number of plans) when installed; Err(diagnostics) when refused.
-    pub async fn reload(&self) -> Result<usize, String> {
-        let config = self.config.clone();
-        let loaded = tokio::task::spawn_blocking(move || crate::config::dialplans::load(&config))
-            .await
-            .map_err(|e| format!("reload task failed: {e}"))?
-            .map_err(|e| e.to_string())?;
-        let Some(loaded) = loaded else {
-            return Err("no dialplan directory configured or found".into());
-        };
-        let count = loaded.plans.plan_names().len();
-        self.control
-            .send(sip_driver::Control::Install(loaded))
-            .await
-            .map_err(|_| "the switch is stopping".to_string())?;
-        Ok(count)
-    }
 }
 
 async fn reload_on_sighup(reloader: Reloader, shutdown: CancellationToken) {

@@ -44,7 +44,7 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
         }
     };
     println!("HTTP API and pages: log in as `admin` with password {admin_password}");
-    let admin = crate::http::auth::AccountSection {
+    let admin = crate::config::accounts::AccountSection {
         username: Spanned::new(0..0, "admin".into()),
         password: Some(Spanned::new(0..0, admin_password)),
         password_hash: None,
@@ -65,7 +65,7 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
         );
         Some(Spanned::new(
             0..0,
-            crate::http::auth::AccountSection {
+            crate::config::accounts::AccountSection {
                 username: Spanned::new(0..0, username.into()),
                 password: Some(Spanned::new(0..0, password)),
                 password_hash: None,

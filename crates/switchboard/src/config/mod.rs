@@ -3,16 +3,20 @@
 //! `load` parses and validates; every problem is reported as `file:line:column: message` so
 //! `switchboard check` can point at the exact spot. `docs/configuration.md` documents each key.
 //!
+//! - [`accounts`]: `[[accounts]]` and the access-control keys of `[http]`;
 //! - [`acd_sections`]: `[acd]`, `[[queues]]` and `[[agents]]`;
 //! - [`queue_definition`]: queue definitions and memberships given to the HTTP API;
+//! - [`recording`]: the `[recording]` section;
 //! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
 //! - [`dialplans`]: dialplans and their prompts, loaded and checked;
 //! - [`demo`]: the configuration `serve` runs with no file.
 
+pub mod accounts;
 pub mod acd_sections;
 pub mod demo;
 pub mod dialplans;
 pub mod queue_definition;
+pub mod recording;
 pub mod stored_queues;
 
 use serde::Deserialize;
@@ -38,9 +42,9 @@ pub struct Config {
     pub acd: crate::config::acd_sections::AcdSection,
     pub queues: Vec<crate::config::acd_sections::QueueSection>,
     pub agents: Vec<crate::config::acd_sections::AgentSection>,
-    pub recording: crate::driver::recording::RecordingSection,
-    /// Logins for the HTTP API (`crate::http::auth::accounts`).
-    pub accounts: Vec<Spanned<crate::http::auth::AccountSection>>,
+    pub recording: recording::RecordingSection,
+    /// Logins for the HTTP API (`accounts`).
+    pub accounts: Vec<Spanned<crate::config::accounts::AccountSection>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -244,13 +248,13 @@ pub struct Resolved {
     pub recording: crate::switch::RecordPolicy,
     pub recordings_dir: PathBuf,
     /// How long recordings are kept.
-    pub retention: crate::driver::recording::Retention,
+    pub retention: recording::Retention,
     /// Codes agents choose from at wrap-up.
     pub wrap_up_codes: Vec<String>,
     pub users: Vec<User>,
     /// Logins for the HTTP API, and how sessions behave.
-    pub accounts: Vec<crate::http::auth::AccountSpec>,
-    pub http_auth: crate::http::auth::AuthSettings,
+    pub accounts: Vec<crate::config::accounts::AccountSpec>,
+    pub http_auth: crate::config::accounts::AuthSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -522,8 +526,8 @@ fn resolve(
         );
     }
     let agent_ids: Vec<String> = c.agents.iter().map(|a| a.id.get_ref().clone()).collect();
-    let accounts = crate::http::auth::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
-    let http_auth = crate::http::auth::AuthSettings {
+    let accounts = crate::config::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
+    let http_auth = crate::config::accounts::AuthSettings {
         secure_cookies: c.http.secure_cookies,
         open_metrics: c.http.open_metrics,
         session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
@@ -537,8 +541,7 @@ fn resolve(
     let mut acd_problem =
         |at: acd_sections::Place, message: String| problem(at.span.unwrap_or(0..0), message);
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
-    let (recording, recordings_dir, retention) =
-        crate::driver::recording::resolve(c.recording, &mut problem);
+    let (recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
 
     if !problems.is_empty() {
         return Err(problems);

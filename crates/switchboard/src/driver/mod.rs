@@ -6,6 +6,7 @@
 //! - [`tcp`]: SIP over TCP (accept, framing, outbound connections);
 //! - [`limits`]: the open-file limit raised for the RTP range;
 //! - [`recording`]: recording files and their CRM rows;
+//! - [`reload`]: dialplans reloaded and handed to the driver;
 //! - [`acd_records`]: ACD events as CRM records;
 //! - [`live`]: ACD events for the live stream, with their SSE event type;
 //! - [`lookup`]: the caller's customer record for dialplans;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod live;
 pub mod lookup;
 pub mod recording;
+pub mod reload;
 pub mod screens;
 pub mod sip;
 pub mod tcp;

@@ -15,8 +15,8 @@ pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
 
+use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
-use crate::server::Reloader;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

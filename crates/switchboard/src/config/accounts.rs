@@ -1,0 +1,269 @@
+//! `[[accounts]]` and the access-control keys of `[http]` in the configuration: validated at
+//! load (so `switchboard check` reports mistakes with file:line); `http::auth::accounts` writes
+//! the accounts to the database when the HTTP API starts.
+
+use std::ops::Range;
+use std::time::Duration;
+
+use crm::Role;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::password::{is_argon2_hash, token_hash};
+
+/// Shortest accepted password.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Shortest accepted bearer token: tokens are stored with a fast hash, so they must be long
+/// random strings, not words.
+pub const MIN_TOKEN_CHARS: usize = 32;
+
+/// `[http]` settings of access control, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// Add `Secure` to the session cookie (when served over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Serve `/metrics` without a login.
+    pub open_metrics: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// How long a username/address pair is refused after too many failed logins.
+    pub login_lockout: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            secure_cookies: false,
+            open_metrics: false,
+            session_idle: Duration::from_secs(8 * 3600),
+            login_lockout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One `[[accounts]]` table as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSection {
+    pub username: Spanned<String>,
+    /// Plain password, hashed with argon2id at start.
+    #[serde(default)]
+    pub password: Option<Spanned<String>>,
+    /// An argon2 PHC string, instead of `password`.
+    #[serde(default)]
+    pub password_hash: Option<Spanned<String>>,
+    /// admin, supervisor, qa or agent.
+    pub role: Spanned<String>,
+    /// The ACD agent id, for role agent.
+    #[serde(default)]
+    pub agent: Option<Spanned<String>>,
+    /// A bearer token for machine clients (stored as its SHA-256).
+    #[serde(default)]
+    pub token: Option<Spanned<String>>,
+}
+
+/// The secret an account logs in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    Plain(String),
+    Hash(String),
+}
+
+/// A validated account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSpec {
+    pub username: String,
+    pub secret: Secret,
+    pub role: Role,
+    pub agent: Option<String>,
+    /// SHA-256 hex of the bearer token.
+    pub token_hash: Option<String>,
+}
+
+/// Validates the `[[accounts]]` tables; `agents` are the configured ACD agent ids.
+pub fn resolve(
+    sections: &[Spanned<AccountSection>],
+    agents: &[String],
+    problem: &mut dyn FnMut(Range<usize>, String),
+) -> Vec<AccountSpec> {
+    let mut out: Vec<AccountSpec> = Vec::new();
+    for s in sections {
+        let a = s.get_ref();
+        let name = a.username.get_ref().to_ascii_lowercase();
+        if let Err(e) = crm::validate_username(&name) {
+            problem(a.username.span(), format!("accounts.username: {e}"));
+            continue;
+        }
+        if out.iter().any(|o| o.username == name) {
+            problem(
+                a.username.span(),
+                format!("accounts.username `{name}` is defined twice"),
+            );
+            continue;
+        }
+        let secret = match (&a.password, &a.password_hash) {
+            (Some(p), None) if p.get_ref().chars().count() >= MIN_PASSWORD_CHARS => {
+                Secret::Plain(p.get_ref().clone())
+            }
+            (Some(p), None) => {
+                problem(
+                    p.span(),
+                    format!(
+                        "accounts.password for `{name}` is too short ({MIN_PASSWORD_CHARS} characters at least)"
+                    ),
+                );
+                continue;
+            }
+            (None, Some(h)) if is_argon2_hash(h.get_ref()) => Secret::Hash(h.get_ref().clone()),
+            (None, Some(h)) => {
+                problem(
+                    h.span(),
+                    format!("accounts.password_hash for `{name}` is not an argon2 PHC string"),
+                );
+                continue;
+            }
+            _ => {
+                problem(
+                    s.span(),
+                    format!("account `{name}`: give exactly one of password, password_hash"),
+                );
+                continue;
+            }
+        };
+        let Some(role) = Role::parse(a.role.get_ref()) else {
+            problem(
+                a.role.span(),
+                format!(
+                    "accounts.role `{}`: admin, supervisor, qa or agent",
+                    a.role.get_ref()
+                ),
+            );
+            continue;
+        };
+        let agent = match (role, &a.agent) {
+            (Role::Agent, Some(id)) if agents.contains(id.get_ref()) => Some(id.get_ref().clone()),
+            (Role::Agent, Some(id)) => {
+                problem(
+                    id.span(),
+                    format!(
+                        "accounts.agent `{}` is not a configured agent",
+                        id.get_ref()
+                    ),
+                );
+                continue;
+            }
+            (Role::Agent, None) => {
+                problem(
+                    s.span(),
+                    format!("agent account `{name}` needs `agent = \"<id>\"`"),
+                );
+                continue;
+            }
+            (_, Some(id)) => {
+                problem(id.span(), "accounts.agent is only for role agent".into());
+                continue;
+            }
+            (_, None) => None,
+        };
+        let token_hash = match &a.token {
+            Some(t) if t.get_ref().len() < MIN_TOKEN_CHARS => {
+                problem(
+                    t.span(),
+                    format!("accounts.token: at least {MIN_TOKEN_CHARS} random characters"),
+                );
+                continue;
+            }
+            Some(t) => Some(token_hash(t.get_ref())),
+            None => None,
+        };
+        if token_hash.is_some() && out.iter().any(|o| o.token_hash == token_hash) {
+            problem(
+                s.span(),
+                format!("account `{name}`: token already used by another account"),
+            );
+            continue;
+        }
+        out.push(AccountSpec {
+            username: name,
+            secret,
+            role,
+            agent,
+            token_hash,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Vec<AccountSpec>, Vec<String>) {
+        #[derive(Deserialize)]
+        struct F {
+            accounts: Vec<Spanned<AccountSection>>,
+        }
+        let f: F = toml::from_str(text).expect("toml");
+        let mut problems = Vec::new();
+        let specs = resolve(&f.accounts, &["alice".into()], &mut |_, m| problems.push(m));
+        (specs, problems)
+    }
+
+    #[test]
+    fn accounts_resolve_with_roles_agents_and_tokens() {
+        let (specs, problems) = parse(
+            r#"
+[[accounts]]
+username = "Admin"
+password = "long enough"
+role = "admin"
+token = "0123456789abcdef0123456789abcdef"
+[[accounts]]
+username = "alice"
+password = "alice-secret"
+role = "agent"
+agent = "alice"
+"#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(specs[0].username, "admin");
+        assert_eq!(specs[0].token_hash.as_ref().map(String::len), Some(64));
+        assert_eq!(specs[1].agent.as_deref(), Some("alice"));
+        assert_eq!(specs[1].secret, Secret::Plain("alice-secret".into()));
+    }
+
+    #[test]
+    fn mistakes_are_reported() {
+        let (specs, problems) = parse(
+            r#"
+[[accounts]]
+username = "a"
+password = "short"
+role = "admin"
+[[accounts]]
+username = "b"
+password = "long enough"
+role = "boss"
+[[accounts]]
+username = "c"
+password = "long enough"
+role = "agent"
+agent = "nobody"
+[[accounts]]
+username = "d"
+password = "long enough"
+password_hash = "$argon2id$x"
+role = "qa"
+[[accounts]]
+username = "e"
+password = "long enough"
+role = "qa"
+token = "short"
+"#,
+        );
+        assert!(specs.is_empty());
+        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert!(problems[1].contains("boss"));
+        assert!(problems[2].contains("not a configured agent"));
+    }
+}
