@@ -81,7 +81,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
                 me.udp.get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on UDP");
                 let socket = Arc::new(socket);
-                tracker.spawn(sip_driver::udp_reader(
+                tracker.spawn(crate::driver::udp::reader(
                     socket.clone(),
                     inbound_tx.clone(),
                     shutdown.clone(),

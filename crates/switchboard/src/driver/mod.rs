@@ -2,8 +2,9 @@
 //! (`crate::switch`), the media relay hand-off, and what the core's actions write (CDR links,
 //! recordings, screen pops).
 //!
-//! - [`sip`]: the driver task that owns the core, and the UDP reader;
-//! - [`tcp`]: SIP over TCP (accept, framing, outbound connections);
+//! - [`sip`]: the driver task that owns the core, and its relay hand-off (`sip/relay.rs`);
+//! - [`udp`], [`tcp`]: SIP over UDP (a reader task per socket) and TCP (accept, framing,
+//!   outbound connections);
 //! - [`limits`]: the open-file limit raised for the RTP range;
 //! - [`recording`]: recording files and their CRM rows;
 //! - [`reload`]: dialplans reloaded and handed to the driver;
@@ -21,3 +22,4 @@ pub mod reload;
 pub mod screens;
 pub mod sip;
 pub mod tcp;
+pub mod udp;
