@@ -51,7 +51,7 @@ fn relay_thread(
         let mut sessions: Vec<RelaySession> = Vec::with_capacity(calls);
         for i in 0..calls {
             let s = relay
-                .allocate(&format!("bench-{i}"), events.clone())
+                .allocate(i as u64, events.clone())
                 .await
                 .expect("allocate");
             s.set_remote(Side::A, generator, None);

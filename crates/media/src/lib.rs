@@ -49,7 +49,7 @@ pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, Re
 #[cfg(feature = "relay")]
 pub use relay::{
     BadStrictSource, DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession,
-    RelayStats, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,
+    RelayStats, SessionLabel, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,
 };
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};

@@ -145,7 +145,7 @@ fn inband(keys: &str, seq: &mut u16, ts: &mut u32) -> Vec<Vec<u8>> {
 async fn tone_prompt_arrives_paced_continuous_and_at_1khz_then_playback_done() {
     let relay = relay(4);
     let (events, mut rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("ivr-1", events).await.unwrap();
+    let s = relay.allocate(1, events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
     s.set_remote(Side::A, addr(&a), None);
     s.set_remote(Side::B, addr(&b), None);
@@ -183,12 +183,7 @@ async fn tone_prompt_arrives_paced_continuous_and_at_1khz_then_playback_done() {
         assert!(power(off, &pcm) < on / 1000.0, "{off} Hz present");
     }
     let done = timeout(WAIT, rx.recv()).await.unwrap();
-    assert_eq!(
-        done,
-        Some(MediaEvent::PlaybackDone {
-            label: "ivr-1".into()
-        })
-    );
+    assert_eq!(done, Some(MediaEvent::PlaybackDone { label: 1 }));
     assert!(quiet_for(&a, 150).await, "packets after the prompt ended");
     assert!(quiet_for(&b, 10).await);
 }
@@ -197,7 +192,7 @@ async fn tone_prompt_arrives_paced_continuous_and_at_1khz_then_playback_done() {
 async fn rfc4733_and_inband_digits_are_reported_once_and_not_relayed() {
     let relay = relay(4);
     let (events, mut rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("ivr-2", events).await.unwrap();
+    let s = relay.allocate(2, events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
     s.set_remote(Side::A, addr(&a), None);
     s.set_remote(Side::B, addr(&b), None);
@@ -252,7 +247,7 @@ async fn rfc4733_and_inband_digits_are_reported_once_and_not_relayed() {
 async fn barge_in_stops_at_once_and_bridge_relays_again() {
     let relay = relay(4);
     let (events, mut rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("ivr-3", events).await.unwrap();
+    let s = relay.allocate(3, events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
     s.set_remote(Side::A, addr(&a), None);
     s.set_remote(Side::B, addr(&b), None);
@@ -287,8 +282,8 @@ async fn barge_in_stops_at_once_and_bridge_relays_again() {
 async fn dtmf_flood_and_garbage_do_not_stall_another_session() {
     let relay = relay(8);
     let (events, mut rx) = mpsc::unbounded_channel();
-    let victim = relay.allocate("flooded", events.clone()).await.unwrap();
-    let other = relay.allocate("calm", events).await.unwrap();
+    let victim = relay.allocate(4, events.clone()).await.unwrap();
+    let other = relay.allocate(5, events).await.unwrap();
     let (fa, oa) = (phone().await, phone().await);
     victim.set_remote(Side::A, addr(&fa), None);
     victim.set_telephone_event_pt(Some(101));
@@ -338,7 +333,7 @@ async fn dtmf_flood_and_garbage_do_not_stall_another_session() {
     let got = events_until_quiet(&mut rx, Duration::from_millis(300)).await;
     let flood_digits = got
         .iter()
-        .filter(|e| matches!(e, MediaEvent::Dtmf { label, .. } if label == "flooded"))
+        .filter(|e| matches!(e, MediaEvent::Dtmf { label, .. } if *label == 4))
         .count();
     assert!(flood_digits > 100 && flood_digits <= 1000, "{flood_digits}");
 }

@@ -72,7 +72,7 @@ impl Call {
         })
         .unwrap();
         let (tx, events) = mpsc::unbounded_channel();
-        let session = relay.allocate("rec", tx).await.unwrap();
+        let session = relay.allocate(7, tx).await.unwrap();
         let a = UdpSocket::bind((LO, 0)).await.unwrap();
         let b = UdpSocket::bind((LO, 0)).await.unwrap();
         session.set_remote(Side::A, a.local_addr().unwrap(), None);
@@ -457,10 +457,7 @@ async fn closing_the_session_finishes_the_recording_and_reports_it() {
     let MediaEvent::RecordingFinished { label, summary } = event else {
         panic!("unexpected event {event:?}");
     };
-    assert_eq!(
-        (label.as_str(), summary.path.as_path()),
-        ("rec", path.as_path())
-    );
+    assert_eq!((label, summary.path.as_path()), (7, path.as_path()));
     assert_eq!(summary.frames_written, 40);
     assert_eq!(summary.sha256.as_deref(), Some(sha256_hex(&path).as_str()));
     let (left, _) = read_wav(&path);

@@ -77,7 +77,7 @@ fn rtcp(tag: u8) -> Vec<u8> {
 async fn forwards_rtp_and_rtcp_both_ways_untouched() {
     let relay = relay(8);
     let (events, _rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("call-1", events).await.unwrap();
+    let s = relay.allocate(1, events).await.unwrap();
     assert_eq!(relay.ports_in_use(), 4);
     assert_eq!(s.advertise_ip(), LO);
     assert_eq!(s.local_port(Side::A) % 2, 0);
@@ -134,7 +134,7 @@ async fn forwards_rtp_and_rtcp_both_ways_untouched() {
 async fn counts_packets_dropped_before_the_other_remote_is_known() {
     let relay = relay(4);
     let (events, _rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("early", events).await.unwrap();
+    let s = relay.allocate(2, events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
     s.set_remote(Side::A, addr(&a), None);
     for seq in 0..3 {
@@ -174,7 +174,7 @@ async fn next_event(
 async fn media_timeout_fires_when_idle_and_not_while_rtp_flows() {
     let relay = relay(4);
     let (events, mut rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("call-t", events).await.unwrap();
+    let s = relay.allocate(4, events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
     s.set_remote(Side::A, addr(&a), None);
     s.set_remote(Side::B, addr(&b), None);
@@ -192,7 +192,7 @@ async fn media_timeout_fires_when_idle_and_not_while_rtp_flows() {
     let event = next_event(&mut rx, Duration::from_secs(2)).await;
     match event {
         Some(MediaEvent::Timeout { label, idle }) => {
-            assert_eq!(label, "call-t");
+            assert_eq!(label, 4);
             assert!(idle >= limit, "{idle:?}");
         }
         other => panic!("expected a timeout, got {other:?}"),
@@ -212,9 +212,9 @@ async fn ports_are_freed_by_close_and_by_drop_and_exhaustion_is_reported() {
     // Exactly one call's worth of ports.
     let relay = relay(4);
     let (events, _rx) = mpsc::unbounded_channel();
-    let first = relay.allocate("one", events.clone()).await.unwrap();
+    let first = relay.allocate(5, events.clone()).await.unwrap();
     let ports = (first.local_port(Side::A), first.local_port(Side::B));
-    match relay.allocate("two", events.clone()).await {
+    match relay.allocate(6, events.clone()).await {
         Err(MediaError::PortsExhausted { .. }) => {}
         other => panic!("expected PortsExhausted, got {other:?}"),
     }
@@ -222,7 +222,7 @@ async fn ports_are_freed_by_close_and_by_drop_and_exhaustion_is_reported() {
     first.close().await;
     assert_eq!(relay.ports_in_use(), 0);
 
-    let second = relay.allocate("two", events.clone()).await.unwrap();
+    let second = relay.allocate(6, events.clone()).await.unwrap();
     // The same two pairs, perhaps the other way round (pairs are picked at random).
     let again = (second.local_port(Side::A), second.local_port(Side::B));
     assert!(again == ports || again == (ports.1, ports.0), "{again:?}");
@@ -234,7 +234,7 @@ async fn ports_are_freed_by_close_and_by_drop_and_exhaustion_is_reported() {
         }
     };
     timeout(WAIT, freed).await.expect("ports freed after drop");
-    let third = relay.allocate("three", events).await.unwrap();
+    let third = relay.allocate(7, events).await.unwrap();
     // The sockets really are new: traffic flows on the reused ports.
     let (a, b) = (phone().await, phone().await);
     third.set_remote(Side::A, addr(&a), None);
@@ -268,8 +268,8 @@ async fn rejects_bad_ranges() {
 async fn two_sessions_run_concurrently_without_crosstalk() {
     let relay = relay(8);
     let (events, _rx) = mpsc::unbounded_channel();
-    let s1 = relay.allocate("c1", events.clone()).await.unwrap();
-    let s2 = relay.allocate("c2", events).await.unwrap();
+    let s1 = relay.allocate(8, events.clone()).await.unwrap();
+    let s2 = relay.allocate(9, events).await.unwrap();
     assert_eq!(relay.ports_in_use(), 8);
     let mut phones = Vec::new();
     for s in [&s1, &s2] {
@@ -382,7 +382,7 @@ struct Call {
 async fn call(strict_source: StrictSource) -> Call {
     let (relay, range) = relay_with_range(4, strict_source);
     let (events, rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("call", events).await.unwrap();
+    let s = relay.allocate(7, events).await.unwrap();
     let (a, b) = (phone().await, phone().await);
     s.set_remote(Side::A, addr(&a), None);
     s.set_remote(Side::B, addr(&b), None);
@@ -420,7 +420,7 @@ async fn drain(sock: &UdpSocket, within: Duration) -> Vec<Vec<u8>> {
 async fn an_attacker_spraying_before_the_first_packet_gets_nothing() {
     let (relay, range) = relay_with_range(4, StrictSource::Address);
     let (events, _rx) = mpsc::unbounded_channel();
-    let s = relay.allocate("spray-first", events).await.unwrap();
+    let s = relay.allocate(8, events).await.unwrap();
     let attacker = Attacker::spray(range).await;
     // The attacker has the ports to itself for a while before the call's SDP is known...
     tokio::time::sleep(Duration::from_millis(200)).await;

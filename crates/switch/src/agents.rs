@@ -9,6 +9,17 @@ use std::time::Instant;
 /// The pause reason of an agent whose phone is on a call outside the ACD.
 pub const ON_ANOTHER_CALL: &str = "on another call";
 
+/// Why an agent's request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgentCommandError {
+    /// No agent has this id.
+    #[error("no agent {0}")]
+    NoAgent(String),
+    /// Not possible now or with this setup (no extension, logged in elsewhere, wrong state).
+    #[error("{0}")]
+    Refused(String),
+}
+
 impl Switch {
     /// An agent's request, from a feature code or the HTTP API.
     pub fn agent_command(
@@ -16,20 +27,21 @@ impl Switch {
         now: Instant,
         agent: &str,
         command: AgentCommand,
-    ) -> Result<(), String> {
+    ) -> Result<(), AgentCommandError> {
+        use AgentCommandError::Refused;
         let Some(setup) = self.acd.agents.get(agent) else {
-            return Err(format!("no agent {agent}"));
+            return Err(AgentCommandError::NoAgent(agent.to_string()));
         };
         let input = match command {
             AgentCommand::Login { extension } => {
                 let Some(ext) = extension.or_else(|| setup.extension.clone()) else {
-                    return Err(format!("agent {agent} has no extension: name one"));
+                    return Err(Refused(format!("agent {agent} has no extension: name one")));
                 };
                 if !self.cfg.users.contains_key(&ext) {
-                    return Err(format!("no extension {ext}"));
+                    return Err(Refused(format!("no extension {ext}")));
                 }
                 if let Some(other) = self.acd.agent_at(&ext).filter(|a| *a != agent) {
-                    return Err(format!("agent {other} is logged in at {ext}"));
+                    return Err(Refused(format!("agent {other} is logged in at {ext}")));
                 }
                 let was_in = self
                     .acd
@@ -59,7 +71,9 @@ impl Switch {
             },
         };
         let logout = matches!(input, acd::Input::AgentLogout { .. });
-        let result = self.acd_input(now, input).map_err(|e| e.to_string());
+        let result = self
+            .acd_input(now, input)
+            .map_err(|e| Refused(e.to_string()));
         if result.is_ok() && logout {
             self.acd.logged_in.remove(agent);
         }

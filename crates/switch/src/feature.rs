@@ -112,6 +112,7 @@ impl Switch {
             .map(str::to_string)
             .ok_or_else(|| format!("no agent is logged in at {extension}"))?;
         self.agent_command(now, &agent, command)
+            .map_err(|e| e.to_string())
     }
 
     /// `*91[agent]`: the named agent, or the one whose extension this is, logs in here.
@@ -133,6 +134,7 @@ impl Switch {
         };
         let extension = Some(extension.to_string());
         self.agent_command(now, &agent, AgentCommand::Login { extension })
+            .map_err(|e| e.to_string())
     }
 }
 

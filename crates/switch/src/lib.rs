@@ -36,6 +36,7 @@ mod sip_fields;
 mod transfer;
 
 pub use acd_view::{AcdSnapshot, EventView, QueueView};
+pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use dialog::Me;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};

@@ -1,31 +1,11 @@
 //! `switchboard`: the binary. Commands: `serve` (run the switch), `check` (validate the
 //! configuration). With no configuration file, `serve` runs a safe local demo.
 
-mod acd_config;
-mod acd_records;
-mod auth;
-mod call_records;
 mod config;
-mod demo;
-mod dialplans;
+mod driver;
 mod http;
-mod http_acd;
-mod http_audio;
-mod http_crm;
-mod http_desk;
-mod http_messages;
-mod http_page;
-mod http_queue_admin;
-mod http_recordings;
-mod limits;
-mod lookup;
-mod queue_definition;
-mod recording;
-mod screens;
+mod password;
 mod server;
-mod sip_driver;
-mod stored_queues;
-mod tcp;
 
 /// The switch core is its own crate (`crates/switch`); `crate::switch::..` paths keep working.
 pub(crate) use ::switch;
@@ -95,7 +75,7 @@ fn check(path: Option<PathBuf>) -> ExitCode {
         None => config::Config::default().resolve(),
     };
     match result {
-        Ok(c) => match dialplans::load(&c) {
+        Ok(c) => match config::dialplans::load(&c) {
             Ok(plans) => {
                 println!(
                     "configuration OK: {} listen address(es), {} user(s), database {}, {}",
@@ -137,10 +117,10 @@ fn check(path: Option<PathBuf>) -> ExitCode {
 fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
     let config = match &path {
         Some(p) => config::load(p)?,
-        None => demo::config().context("preparing the demo configuration")?,
+        None => config::demo::config().context("preparing the demo configuration")?,
     };
     let ports = u64::from(config.port_max.saturating_sub(config.port_min)) + 1;
-    match limits::raise_open_files(ports) {
+    match driver::limits::raise_open_files(ports) {
         Ok(files) if !files.enough() => tracing::warn!(
             limit = ?files.soft,
             needed = files.needed,

@@ -1,8 +1,10 @@
 //! Starting and stopping the switch: database, sockets, relay, HTTP, and the SIP driver task.
 
 use crate::config::Resolved;
+use crate::driver::reload::Reloader;
+use crate::driver::{sip as sip_driver, tcp};
+use crate::http;
 use crate::switch::{Me, SwitchConfig};
-use crate::{http, sip_driver, tcp};
 use anyhow::Context;
 use sip::Transport;
 use std::collections::HashMap;
@@ -15,7 +17,7 @@ use tokio_util::task::TaskTracker;
 pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-    let dialplans = crate::dialplans::load(&config).context("loading dialplans")?;
+    let dialplans = crate::config::dialplans::load(&config).context("loading dialplans")?;
     match &dialplans {
         Some(d) => {
             tracing::info!(plans = ?d.plans.plan_names(), prompts = d.prompts.len(), "dialplans loaded")
@@ -45,7 +47,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     })?;
     // Rows keep absolute paths, so files are found whatever the next run's working directory.
     let recordings_dir = config.recordings_dir.canonicalize()?;
-    let reopened = crate::recording::recover(&crm).await?;
+    let reopened = crate::driver::recording::recover(&crm).await?;
     if reopened > 0 {
         tracing::warn!(reopened, "repaired recordings the last run left open");
     }
@@ -53,7 +55,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
-    tracker.spawn(crate::recording::retention_task(
+    tracker.spawn(crate::driver::recording::retention_task(
         crm.clone(),
         config.retention.clone(),
         shutdown.clone(),
@@ -79,7 +81,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
                 me.udp.get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on UDP");
                 let socket = Arc::new(socket);
-                tracker.spawn(sip_driver::udp_reader(
+                tracker.spawn(crate::driver::udp::reader(
                     socket.clone(),
                     inbound_tx.clone(),
                     shutdown.clone(),
@@ -113,7 +115,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     // Queues managed through the HTTP API override the file's (docs/acd.md, "Managing queues").
     let mut acd = config.acd.clone();
     let extensions = config.users.iter().map(|u| u.extension.clone()).collect();
-    let stored = crate::stored_queues::load(&crm, &mut acd, &extensions)
+    let stored = crate::config::stored_queues::load(&crm, &mut acd, &extensions)
         .await
         .context("reading the queues stored through the API")?;
     tracing::info!(?stored, "queues stored through the API applied");
@@ -145,12 +147,9 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("binding HTTP {}", config.http_listen))?;
     tracing::info!(addr = %http_listener.local_addr()?, "HTTP listening");
     let (control_tx, control_rx) = mpsc::channel(64);
-    let reloader = Reloader {
-        config: Arc::new(config.clone()),
-        control: control_tx.clone(),
-    };
+    let reloader = Reloader::new(Arc::new(config.clone()), control_tx.clone());
     let (events, _) = tokio::sync::broadcast::channel(1024);
-    let screens = crate::screens::Screens::new(
+    let screens = crate::driver::screens::Screens::new(
         config.wrap_up_codes.clone(),
         config.acd.pause_reasons.clone(),
     );
@@ -219,39 +218,6 @@ fn bind_sip_udp(addr: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
-}
-
-/// Reloads dialplans and prompts from disk and hands them to the driver; a broken set is refused
-/// and the running plans stay in service.
-#[derive(Clone)]
-pub struct Reloader {
-    config: Arc<Resolved>,
-    control: mpsc::Sender<sip_driver::Control>,
-}
-
-impl Reloader {
-    /// The configuration the switch was started with.
-    pub fn config(&self) -> &Arc<Resolved> {
-        &self.config
-    }
-
-    /// Ok(number of plans) when installed; Err(diagnostics) when refused.
-    pub async fn reload(&self) -> Result<usize, String> {
-        let config = self.config.clone();
-        let loaded = tokio::task::spawn_blocking(move || crate::dialplans::load(&config))
-            .await
-            .map_err(|e| format!("reload task failed: {e}"))?
-            .map_err(|e| e.to_string())?;
-        let Some(loaded) = loaded else {
-            return Err("no dialplan directory configured or found".into());
-        };
-        let count = loaded.plans.plan_names().len();
-        self.control
-            .send(sip_driver::Control::Install(loaded))
-            .await
-            .map_err(|_| "the switch is stopping".to_string())?;
-        Ok(count)
-    }
 }
 
 async fn reload_on_sighup(reloader: Reloader, shutdown: CancellationToken) {

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::ring::{FrameHead, Producer};
 use super::RecordingSummary;
 use crate::g711::Codec;
-use crate::relay::MediaEvent;
+use crate::relay::{MediaEvent, SessionLabel};
 use crate::rtp::RtpPacket;
 
 /// Largest payload recorded: 60 ms of G.711. Longer packets are skipped (counted).
@@ -73,7 +73,7 @@ pub(crate) enum Reply {
     Caller(oneshot::Sender<RecordingSummary>),
     /// The session ended with the recording running: report it as an event.
     Event {
-        label: String,
+        label: SessionLabel,
         events: mpsc::UnboundedSender<MediaEvent>,
     },
     /// The recording never started (the session was busy or gone): delete the empty file.
@@ -134,14 +134,18 @@ pub(crate) struct Tap {
     hot: Hot,
     /// `None` once the stop was sent.
     control: Option<Sender<WriterControl>>,
-    label: String,
+    label: SessionLabel,
     events: mpsc::UnboundedSender<MediaEvent>,
     dropped: u64,
     skipped: u64,
 }
 
 impl Tap {
-    pub fn new(parts: TapParts, label: String, events: mpsc::UnboundedSender<MediaEvent>) -> Self {
+    pub fn new(
+        parts: TapParts,
+        label: SessionLabel,
+        events: mpsc::UnboundedSender<MediaEvent>,
+    ) -> Self {
         Self {
             hot: Hot {
                 frames: parts.frames,
@@ -217,7 +221,7 @@ impl Tap {
 
     fn event_reply(&self) -> Reply {
         Reply::Event {
-            label: self.label.clone(),
+            label: self.label,
             events: self.events.clone(),
         }
     }
@@ -287,7 +291,7 @@ mod tests {
             start,
             control,
         };
-        (Tap::new(parts, "t".into(), events), rx, start)
+        (Tap::new(parts, 1, events), rx, start)
     }
 
     fn take(rx: &mut Consumer, start: Instant) -> Vec<Frame> {

@@ -69,7 +69,7 @@ fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
         start,
         control: control_tx,
     };
-    let mut tap = Tap::new(parts, "disk".into(), events);
+    let mut tap = Tap::new(parts, 1, events);
     for seq in 0..50 {
         tap.record(
             Channel::Left,

@@ -15,7 +15,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
-use super::MediaEvent;
+use super::{MediaEvent, SessionLabel};
 use crate::dtmf::RtpDtmf;
 use crate::g711::Codec;
 use crate::player::{Player, PlayerEvent};
@@ -37,7 +37,7 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn new(label: &str, port: u16) -> Self {
+    pub fn new(label: SessionLabel, port: u16) -> Self {
         // SSRC, first sequence number and timestamp must be random (RFC 3550 §5.1); the std
         // hasher's per-process random keys are enough for that.
         let r = RandomState::new().hash_one((label, port));
@@ -81,7 +81,7 @@ impl Endpoint {
         cx: &mut Context<'_>,
         socket: &UdpSocket,
         to: Option<SocketAddr>,
-        label: &str,
+        label: SessionLabel,
         events: &mpsc::UnboundedSender<MediaEvent>,
         mut tap: Option<&mut Tap>,
     ) {
@@ -116,9 +116,7 @@ impl Endpoint {
                 }
             }
             if let Some(PlayerEvent::Finished) = self.player.poll_event() {
-                let _ = events.send(MediaEvent::PlaybackDone {
-                    label: label.to_owned(),
-                });
+                let _ = events.send(MediaEvent::PlaybackDone { label });
             }
             let Some(deadline) = self.player.poll_timeout() else {
                 return;
@@ -135,7 +133,7 @@ impl Endpoint {
         &mut self,
         datagram: &[u8],
         now: std::time::Instant,
-        label: &str,
+        label: SessionLabel,
         events: &mpsc::UnboundedSender<MediaEvent>,
     ) {
         let Ok(packet) = RtpPacket::parse(datagram) else {
@@ -143,7 +141,7 @@ impl Endpoint {
         };
         self.dtmf.on_rtp(&packet, now, |e| {
             let _ = events.send(MediaEvent::Dtmf {
-                label: label.to_owned(),
+                label,
                 digit: e.digit,
                 source: e.source,
             });

@@ -61,28 +61,32 @@ impl Side {
     }
 }
 
+/// The key that names a session in its events, chosen by whoever allocates it (the switch
+/// uses its call id), so events come back typed, without formatting and parsing a name.
+pub type SessionLabel = u64;
+
 /// What a session reports on the event channel given at [`MediaRelay::allocate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MediaEvent {
     /// No RTP arrived from either side for `idle` (at least the configured media timeout).
     /// Reported once; reported again only after media resumed or the timeout was set again.
-    Timeout { label: String, idle: Duration },
+    Timeout { label: SessionLabel, idle: Duration },
     /// A key pressed by the caller on side A, in endpoint mode; each press once, whichever
     /// RTP-borne sources carried it (SIP INFO is the call's to merge, e.g. with
     /// [`crate::dtmf::Deduplicator`]).
     Dtmf {
-        label: String,
+        label: SessionLabel,
         digit: char,
         source: DtmfSource,
     },
     /// The prompts given to [`RelaySession::play`] have all been sent (not after
     /// [`RelaySession::stop_playback`], nor for music on hold, which loops).
-    PlaybackDone { label: String },
+    PlaybackDone { label: SessionLabel },
     /// A recording ended without [`RelaySession::stop_recording`] (the session closed or
     /// was dropped); the file is finished and this is its summary.
     RecordingFinished {
-        label: String,
+        label: SessionLabel,
         summary: Box<RecordingSummary>,
     },
 }
@@ -162,7 +166,7 @@ impl MediaRelay {
     /// names the session in events (e.g. the call id). Must run inside a tokio runtime.
     pub async fn allocate(
         &self,
-        label: &str,
+        label: SessionLabel,
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<RelaySession, MediaError> {
         let a = self.pool.bind_pair()?;
@@ -170,7 +174,7 @@ impl MediaRelay {
         let ports = [a.rtp_port, b.rtp_port];
         let (tx, rx) = mpsc::unbounded_channel();
         let task = SessionTask::new(
-            label.to_owned(),
+            label,
             [a, b],
             self.strict_source,
             Arc::clone(&self.foreign),

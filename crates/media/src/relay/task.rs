@@ -25,7 +25,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::endpoint::Endpoint;
 use super::latch::{Kind, Latch, StrictSource, Verdict};
-use super::{DirectionStats, MediaEvent, RelayStats, Side};
+use super::{DirectionStats, MediaEvent, RelayStats, SessionLabel, Side};
 use crate::g711::Codec;
 use crate::ports::{BoundPair, PairLease};
 use crate::prompt::Prompt;
@@ -123,7 +123,7 @@ struct Idle {
 }
 
 pub(crate) struct SessionTask {
-    label: String,
+    label: SessionLabel,
     legs: [Leg; 2],
     buf: Box<[u8; BUFFER_SIZE]>,
     /// Index 0: arrived on A (A to B); index 1: arrived on B.
@@ -143,7 +143,7 @@ pub(crate) struct SessionTask {
 
 impl SessionTask {
     pub fn new(
-        label: String,
+        label: SessionLabel,
         pairs: [BoundPair; 2],
         mode: StrictSource,
         foreign_total: Arc<AtomicU64>,
@@ -151,7 +151,7 @@ impl SessionTask {
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
         let [a, b] = pairs;
-        let endpoint = Endpoint::new(&label, a.rtp_port);
+        let endpoint = Endpoint::new(label, a.rtp_port);
         let now = Instant::now();
         let mut tick = tokio::time::interval_at(now + IDLE_CHECK_EVERY, IDLE_CHECK_EVERY);
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -206,7 +206,7 @@ impl SessionTask {
             cx,
             &a.rtp,
             a.destination(false),
-            &self.label,
+            self.label,
             &self.events,
             self.recorder.as_mut(),
         );
@@ -269,7 +269,7 @@ impl SessionTask {
                 // The switch is A's far end: A's RTP is listened to, nothing is relayed.
                 if side == 0 && !rtcp {
                     self.endpoint
-                        .on_rtp(buf.filled(), now, &self.label, &self.events);
+                        .on_rtp(buf.filled(), now, self.label, &self.events);
                 }
                 continue;
             }
@@ -338,7 +338,7 @@ impl SessionTask {
                         parts.discard();
                     }
                 } else {
-                    let tap = Tap::new(parts, self.label.clone(), self.events.clone());
+                    let tap = Tap::new(parts, self.label, self.events.clone());
                     self.recorder = Some(tap);
                     // Should start_recording() have been cancelled meanwhile, the recording
                     // still runs and is reported when the session ends.
@@ -389,7 +389,7 @@ impl SessionTask {
         if silent >= timeout && !idle.reported {
             idle.reported = true;
             let _ = self.events.send(MediaEvent::Timeout {
-                label: self.label.clone(),
+                label: self.label,
                 idle: silent,
             });
         }

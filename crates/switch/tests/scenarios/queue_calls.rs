@@ -10,7 +10,7 @@ use super::ivr_support::{
 use super::phone::{Dlg, Msg, Phone};
 use acd::{AgentEventKind, QueueEventKind};
 use std::time::Duration;
-use switch::{AcdEvent, Action, AgentCommand, CallId};
+use switch::{AcdEvent, Action, AgentCommand, AgentCommandError, CallId};
 
 /// The queue event kinds among `events`, as short names, in order.
 fn queue_kinds(events: &[AcdEvent]) -> Vec<String> {
@@ -403,7 +403,7 @@ fn api_login_checks_the_extension() {
     cfg.acd = support_queue();
     let mut ts = TestSwitch::with(cfg);
     let now = ts.now;
-    let err = |r: Result<(), String>| r.expect_err("refused");
+    let err = |r: Result<(), AgentCommandError>| r.expect_err("refused").to_string();
     assert!(err(ts
         .sw
         .agent_command(now, "nobody", AgentCommand::Login { extension: None }))

@@ -2,185 +2,32 @@
 //!
 //! `load` parses and validates; every problem is reported as `file:line:column: message` so
 //! `switchboard check` can point at the exact spot. `docs/configuration.md` documents each key.
+//!
+//! - [`accounts`]: `[[accounts]]` and the access-control keys of `[http]`;
+//! - [`file`]: the file's sections as written, with their defaults;
+//! - [`acd_sections`]: `[acd]`, `[[queues]]` and `[[agents]]`;
+//! - [`queue_definition`]: queue definitions and memberships given to the HTTP API;
+//! - [`recording`]: the `[recording]` section;
+//! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
+//! - [`dialplans`]: dialplans and their prompts, loaded and checked;
+//! - [`demo`]: the configuration `serve` runs with no file.
 
-use serde::Deserialize;
+pub mod accounts;
+pub mod acd_sections;
+pub mod demo;
+pub mod dialplans;
+pub mod file;
+pub mod queue_definition;
+pub mod recording;
+pub mod stored_queues;
+
+pub use file::{Config, UserConfig};
 use sip::Transport;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
-
-/// The whole configuration, as read from the file (or all defaults).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Config {
-    /// Where SQLite, demo credentials and other state live.
-    pub data_dir: PathBuf,
-    pub sip: SipConfig,
-    pub media: MediaConfig,
-    pub http: HttpConfig,
-    pub database: DatabaseConfig,
-    pub ivr: IvrConfig,
-    pub users: Vec<Spanned<UserConfig>>,
-    pub acd: crate::acd_config::AcdSection,
-    pub queues: Vec<crate::acd_config::QueueSection>,
-    pub agents: Vec<crate::acd_config::AgentSection>,
-    pub recording: crate::recording::RecordingSection,
-    /// Logins for the HTTP API (`crate::auth::accounts`).
-    pub accounts: Vec<Spanned<crate::auth::AccountSection>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct IvrConfig {
-    /// Directory of dialplan files. Default `dialplans`; when that default is missing, extensions
-    /// simply dial each other.
-    pub dialplans: Option<Spanned<String>>,
-    /// Directory of prompt WAV files (default: `<dialplans>/prompts`).
-    pub prompts: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SipConfig {
-    /// `udp://IP:PORT` or `tcp://IP:PORT` entries.
-    pub listen: Vec<Spanned<String>>,
-    /// SIP domain and digest realm.
-    pub domain: String,
-    pub t1_ms: u64,
-    pub t2_ms: u64,
-    pub t4_ms: u64,
-    /// How long a callee may ring before the caller gets 480.
-    pub ring_timeout_s: u64,
-    pub min_expires_s: u32,
-    pub max_expires_s: u32,
-    pub default_expires_s: u32,
-    /// How long a digest nonce stays valid.
-    pub nonce_lifetime_s: u64,
-    /// Digest algorithms offered (in this order) and accepted: "MD5", "SHA-256".
-    pub auth_algorithms: Vec<Spanned<String>>,
-    /// Address written into our Via/Contact headers when it differs from the listen address
-    /// (e.g. behind a 1:1 NAT). Default: the listen address.
-    pub public_address: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MediaConfig {
-    /// Address the relay sockets bind to.
-    pub bind: Spanned<String>,
-    /// Address written into SDP (default: `bind`).
-    pub advertise: Option<Spanned<String>>,
-    pub port_min: u16,
-    pub port_max: Spanned<u16>,
-    /// A call with no RTP from either side for this long is ended (0 disables).
-    pub timeout_s: u64,
-    /// "address" (default) or "ip": whether a latched media source may move to another port
-    /// of its IP without a new offer/answer (docs/security.md, "Media").
-    pub strict_source: Spanned<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HttpConfig {
-    pub listen: Spanned<String>,
-    /// Mark the session cookie `Secure` (serve over HTTPS, e.g. behind a TLS proxy).
-    pub secure_cookies: bool,
-    /// Serve `/metrics` without a login.
-    pub open_metrics: bool,
-    /// A browser session unused for this long ends.
-    pub session_idle_s: u64,
-    /// How long a username/address pair is refused after 5 failed logins.
-    pub login_lockout_s: u64,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseConfig {
-    /// `sqlite://path` (relative paths are under `data_dir`) or `postgres://...`.
-    /// Default: `sqlite://<data_dir>/switchboard.db`.
-    pub url: Option<Spanned<String>>,
-    /// Country code for national numbers in the CRM (e.g. "82": 010-1234-5678 is +821012345678).
-    pub default_country_code: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserConfig {
-    pub extension: Spanned<String>,
-    pub password: Spanned<String>,
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            data_dir: PathBuf::from("data"),
-            sip: SipConfig::default(),
-            media: MediaConfig::default(),
-            http: HttpConfig::default(),
-            database: DatabaseConfig::default(),
-            ivr: IvrConfig::default(),
-            users: Vec::new(),
-            acd: Default::default(),
-            queues: Vec::new(),
-            agents: Vec::new(),
-            recording: Default::default(),
-            accounts: Vec::new(),
-        }
-    }
-}
-
-impl Default for SipConfig {
-    fn default() -> Self {
-        SipConfig {
-            listen: vec![
-                Spanned::new(0..0, "udp://127.0.0.1:5060".into()),
-                Spanned::new(0..0, "tcp://127.0.0.1:5060".into()),
-            ],
-            domain: "switchboard.local".into(),
-            t1_ms: 500,
-            t2_ms: 4000,
-            t4_ms: 5000,
-            ring_timeout_s: 60,
-            min_expires_s: 60,
-            max_expires_s: 3600,
-            default_expires_s: 3600,
-            nonce_lifetime_s: 300,
-            // MD5 alone by default: SIPp and many deployed phones answer only the first
-            // challenge, and some (baresip 1.0) fail outright when any challenge is not MD5.
-            auth_algorithms: vec![Spanned::new(0..0, "MD5".into())],
-            public_address: None,
-        }
-    }
-}
-
-impl Default for MediaConfig {
-    fn default() -> Self {
-        MediaConfig {
-            bind: Spanned::new(0..0, "127.0.0.1".into()),
-            advertise: None,
-            port_min: 20000,
-            port_max: Spanned::new(0..0, 29999),
-            timeout_s: 60,
-            strict_source: Spanned::new(0..0, "address".into()),
-        }
-    }
-}
-
-impl Default for HttpConfig {
-    fn default() -> Self {
-        HttpConfig {
-            listen: Spanned::new(0..0, "127.0.0.1:8080".into()),
-            secure_cookies: false,
-            open_metrics: false,
-            session_idle_s: 8 * 3600,
-            login_lockout_s: 30,
-        }
-    }
-}
 
 /// One problem found in the configuration, located in the file when possible.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,13 +84,13 @@ pub struct Resolved {
     pub recording: crate::switch::RecordPolicy,
     pub recordings_dir: PathBuf,
     /// How long recordings are kept.
-    pub retention: crate::recording::Retention,
+    pub retention: recording::Retention,
     /// Codes agents choose from at wrap-up.
     pub wrap_up_codes: Vec<String>,
     pub users: Vec<User>,
     /// Logins for the HTTP API, and how sessions behave.
-    pub accounts: Vec<crate::auth::AccountSpec>,
-    pub http_auth: crate::auth::AuthSettings,
+    pub accounts: Vec<crate::config::accounts::AccountSpec>,
+    pub http_auth: crate::config::accounts::AuthSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -519,8 +366,8 @@ fn resolve(
         );
     }
     let agent_ids: Vec<String> = c.agents.iter().map(|a| a.id.get_ref().clone()).collect();
-    let accounts = crate::auth::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
-    let http_auth = crate::auth::AuthSettings {
+    let accounts = crate::config::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
+    let http_auth = crate::config::accounts::AuthSettings {
         secure_cookies: c.http.secure_cookies,
         open_metrics: c.http.open_metrics,
         session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
@@ -531,9 +378,10 @@ fn resolve(
         .iter()
         .filter_map(|q| Some((q.name.get_ref().clone(), serde_json::to_value(q).ok()?)))
         .collect();
-    let acd = crate::acd_config::resolve(c.acd, c.queues, c.agents, &extensions, &mut problem);
-    let (recording, recordings_dir, retention) =
-        crate::recording::resolve(c.recording, &mut problem);
+    let mut acd_problem =
+        |at: acd_sections::Place, message: String| problem(at.span.unwrap_or(0..0), message);
+    let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
+    let (recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
 
     if !problems.is_empty() {
         return Err(problems);

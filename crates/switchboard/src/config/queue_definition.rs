@@ -1,14 +1,14 @@
 //! Queue definitions and agents' memberships given as JSON (HTTP API bodies, and the rows the
 //! API stored in the CRM database), checked by the same code as the configuration file: the
-//! JSON object is turned into a `[[queues]]` table and resolved by `acd_config::resolve`, so
-//! field names, defaults and rules have one source. Problems come back per field.
+//! JSON object is deserialized into the `[[queues]]` section type (`QueueSection<String>`) and
+//! resolved by `acd_sections::resolve`, so field names, defaults and rules have one source.
+//! Problems come back per field, by the path serde or the resolver was at.
 
-use crate::acd_config::{resolve, AcdSection, MembershipSection, QueueSection};
+use crate::config::acd_sections::{resolve, AcdSection, MembershipSection, Place, QueueSection};
 use crate::switch::QueueSetup;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
-use std::ops::Range;
 
 /// One problem with a body, by field (`profile[1].skills`; empty for the body as a whole).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,12 +37,12 @@ pub fn parse_queue(
     let Value::Object(map) = body else {
         return Err(vec![FieldError::new("", "expected a JSON object")]);
     };
-    let mut table = toml::Table::new();
+    let mut values = serde_json::Map::new();
     let mut errors = Vec::new();
     for (key, value) in map {
-        match to_toml(value) {
+        match as_in_file(value) {
             Ok(Some(v)) => {
-                table.insert(key.clone(), v);
+                values.insert(key.clone(), v);
             }
             Ok(None) => {} // null: the key's default, as when a TOML key is left out
             Err(message) => errors.push(FieldError::new(key.clone(), message)),
@@ -51,34 +51,15 @@ pub fn parse_queue(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let text = toml::to_string(&table).map_err(|e| {
-        vec![FieldError::new(
-            "",
-            format!("cannot read the definition: {e}"),
-        )]
-    })?;
-    let section: QueueSection = toml::from_str(&text).map_err(|e| {
-        let at = e.span().map(|s| field_at(&text, s)).unwrap_or_default();
-        let missing = e
-            .message()
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split_once('`'))
-            .map(|(k, _)| k);
-        // A missing key's span is its whole table: name the key instead.
-        let field = match missing {
-            Some(k) if at.ends_with(']') => format!("{at}.{k}"),
-            Some(k) => k.to_string(),
-            None => at,
-        };
-        vec![FieldError::new(field, e.message().to_string())]
-    })?;
+    let section: QueueSection<String> = serde_path_to_error::deserialize(Value::Object(values))
+        .map_err(|e| vec![field_error(e)])?;
     // The queue's own number is left out of what it may collide with here (409 later, not 400).
     let mut known: HashSet<String> = extensions.union(queues).cloned().collect();
     if let Some(n) = &section.number {
-        known.remove(n.get_ref());
+        known.remove(n);
     }
-    let mut problem = |span: Range<usize>, message: String| {
-        errors.push(FieldError::new(field_at(&text, span), message));
+    let mut problem = |at: Place, message: String| {
+        errors.push(FieldError::new(at.field, message));
     };
     let mut setup = resolve(
         AcdSection::default(),
@@ -94,6 +75,24 @@ pub fn parse_queue(
         .queues
         .pop()
         .ok_or_else(|| vec![FieldError::new("name", "the queue was not accepted")])
+}
+
+/// A body's problem as its field: the path serde was at (`profile[1].skills`), and for a missing
+/// key the key inside that object (`profile[0].for_s`), as a file's problem names its line.
+fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let path = e.path().to_string();
+    let at = if path == "." { "" } else { path.as_str() };
+    let message = e.inner().to_string();
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split_once('`'))
+        .map(|(k, _)| k);
+    let field = match missing {
+        Some(k) if !at.is_empty() => format!("{at}.{k}"),
+        Some(k) => k.to_string(),
+        None => at.to_string(),
+    };
+    FieldError::new(field, message)
 }
 
 /// Check a membership list (the `[[agents]] queues` value: names, or objects with `queue`,
@@ -143,76 +142,36 @@ pub fn memberships_json(list: &[acd::Membership]) -> Value {
     )
 }
 
-fn to_toml(v: &Value) -> Result<Option<toml::Value>, String> {
+/// The value as the configuration file could hold it: TOML has no null (a key left out takes
+/// its default, so nulls in objects are dropped; in a list they are refused) and no integer
+/// beyond i64, so both rules are the file's for API bodies too.
+fn as_in_file(v: &Value) -> Result<Option<Value>, String> {
     Ok(Some(match v {
         Value::Null => return Ok(None),
-        Value::Bool(b) => toml::Value::Boolean(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => toml::Value::Integer(i),
-            (None, Some(_)) if n.is_u64() => return Err("number too large".into()),
-            (None, Some(f)) => toml::Value::Float(f),
-            (None, None) => return Err("not a number".into()),
-        },
-        Value::String(s) => toml::Value::String(s.clone()),
+        Value::Number(n) if n.as_i64().is_none() && n.is_u64() => {
+            return Err("number too large".into())
+        }
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => v.clone(),
         Value::Array(items) => {
             let mut out = Vec::new();
             for item in items {
-                match to_toml(item)? {
+                match as_in_file(item)? {
                     Some(v) => out.push(v),
                     None => return Err("null inside a list".into()),
                 }
             }
-            toml::Value::Array(out)
+            Value::Array(out)
         }
         Value::Object(map) => {
-            let mut t = toml::Table::new();
+            let mut out = serde_json::Map::new();
             for (k, v) in map {
-                if let Some(v) = to_toml(v)? {
-                    t.insert(k.clone(), v);
+                if let Some(v) = as_in_file(v)? {
+                    out.insert(k.clone(), v);
                 }
             }
-            toml::Value::Table(t)
+            Value::Object(out)
         }
     }))
-}
-
-/// The field a span of the generated TOML text points into: `key`, or `table[i].key` inside
-/// the i-th `[[table]]` (how arrays of tables such as `profile` are written).
-fn field_at(text: &str, span: Range<usize>) -> String {
-    let mut section: Option<(String, usize)> = None;
-    let mut counts: std::collections::HashMap<String, usize> = Default::default();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        if let Some(name) = trimmed
-            .strip_prefix("[[")
-            .and_then(|r| r.strip_suffix("]]"))
-        {
-            let name = unquote(name);
-            let n = counts.entry(name.clone()).or_insert(0);
-            section = Some((name, *n));
-            *n += 1;
-        }
-        let end = offset + line.len();
-        if span.start < end {
-            let key = trimmed
-                .split_once('=')
-                .map(|(k, _)| unquote(k))
-                .filter(|_| !trimmed.starts_with('['));
-            return match (section, key) {
-                (Some((s, i)), Some(k)) => format!("{s}[{i}].{k}"),
-                (Some((s, i)), None) => format!("{s}[{i}]"),
-                (None, Some(k)) => k,
-                (None, None) => String::new(),
-            };
-        }
-        offset = end;
-    }
-    String::new()
-}
-
-fn unquote(s: &str) -> String {
-    s.trim().trim_matches('"').trim_matches('\'').to_string()
 }
 
 #[cfg(test)]
@@ -270,6 +229,20 @@ mod tests {
                 "profile[0].for_s",
             ),
             (json!([1]), ""),
+            // Paths the TOML text used to lose: an exit key's value, a list item, a table
+            // where a list belongs.
+            (json!({"name": "q", "exit_keys": {"1": 5}}), "exit_keys.1"),
+            (
+                json!({"name": "q", "exit_keys": {"3": "voicemail"}}),
+                "exit_keys.3",
+            ),
+            (json!({"name": "q", "announce": [1]}), "announce[0]"),
+            (json!({"name": "q", "profile": {"skills": "a"}}), "profile"),
+            (json!({"name": "q", "announce": ["a", null]}), "announce"),
+            (
+                json!({"name": "q", "ring_timeout_s": 18446744073709551615u64}),
+                "ring_timeout_s",
+            ),
         ] {
             let errs = parse_queue(&body, &set(&[]), &set(&[])).unwrap_err();
             assert_eq!(errs[0].field, field, "{body}: {errs:?}");

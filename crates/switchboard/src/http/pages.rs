@@ -5,11 +5,9 @@
 //! login (see `auth::roles::is_open`). Every answer forbids other origins' content and must be
 //! revalidated, so an upgraded switch never runs with a cached old script.
 
-use crate::http::App;
+use crate::http::routing::Routes;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 
 /// The paths this module serves; they are open to everyone (the data behind them is not).
 pub const PATHS: [&str; 6] = [
@@ -25,35 +23,30 @@ pub const PATHS: [&str; 6] = [
 pub const CSP: &str =
     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-const HTML: &str = include_str!("../web/agent.html");
-const JS: &str = include_str!("../web/agent.js");
-const CSS: &str = include_str!("../web/agent.css");
-const WALLBOARD_HTML: &str = include_str!("../web/wallboard.html");
-const WALLBOARD_JS: &str = include_str!("../web/wallboard.js");
+const HTML: &str = include_str!("../../web/agent.html");
+const JS: &str = include_str!("../../web/agent.js");
+const CSS: &str = include_str!("../../web/agent.css");
+const WALLBOARD_HTML: &str = include_str!("../../web/wallboard.html");
+const WALLBOARD_JS: &str = include_str!("../../web/wallboard.js");
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/agent") }))
-        .route(
-            "/agent",
-            get(|| async { asset("text/html; charset=utf-8", HTML) }),
-        )
-        .route(
-            "/agent.js",
-            get(|| async { asset("text/javascript; charset=utf-8", JS) }),
-        )
-        .route(
-            "/agent.css",
-            get(|| async { asset("text/css; charset=utf-8", CSS) }),
-        )
-        .route(
-            "/wallboard",
-            get(|| async { asset("text/html; charset=utf-8", WALLBOARD_HTML) }),
-        )
-        .route(
-            "/wallboard.js",
-            get(|| async { asset("text/javascript; charset=utf-8", WALLBOARD_JS) }),
-        )
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/", || async { Redirect::to("/agent") })
+        .get("/agent", || async {
+            asset("text/html; charset=utf-8", HTML)
+        })
+        .get("/agent.js", || async {
+            asset("text/javascript; charset=utf-8", JS)
+        })
+        .get("/agent.css", || async {
+            asset("text/css; charset=utf-8", CSS)
+        })
+        .get("/wallboard", || async {
+            asset("text/html; charset=utf-8", WALLBOARD_HTML)
+        })
+        .get("/wallboard.js", || async {
+            asset("text/javascript; charset=utf-8", WALLBOARD_JS)
+        })
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {

@@ -10,32 +10,28 @@ use std::io::SeekFrom;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use crm::{AuditAction, NewAuditEntry, RecordingStatus};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::auth::Principal;
-use crate::http::{internal, App};
+use crate::http::auth::Principal;
+use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
+use crate::http::App;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/recordings/{id}", get(metadata))
-        .route("/api/recordings/{id}/audio", get(audio))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/recordings/{id}", metadata)
+        .get("/api/recordings/{id}/audio", audio)
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-async fn metadata(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match app.crm.recording(&id).await {
-        Ok(Some(r)) => Json(r).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "no such recording"),
-        Err(e) => internal(e),
+async fn metadata(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
+    match app.crm.recording(&id).await? {
+        Some(r) => Ok(Json(r).into_response()),
+        None => Err(ApiError::not_found("no such recording")),
     }
 }
 
@@ -111,29 +107,31 @@ async fn audio(
     Extension(who): Extension<Principal>,
     ConnectInfo(remote): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
-) -> Response {
-    let rec = match app.crm.recording(&id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return error(StatusCode::NOT_FOUND, "no such recording"),
-        Err(e) => return internal(e),
-    };
+) -> ApiResult {
+    let rec = app
+        .crm
+        .recording(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such recording"))?;
     match rec.status {
-        RecordingStatus::Deleted => return error(StatusCode::GONE, "recording deleted"),
-        RecordingStatus::Recording => return error(StatusCode::CONFLICT, "still recording"),
+        RecordingStatus::Deleted => {
+            return Err(ApiError::new(ErrorKind::Gone, "recording deleted"))
+        }
+        RecordingStatus::Recording => return Err(ApiError::conflict("still recording")),
         _ => {}
     }
     let mut file = match tokio::fs::File::open(&rec.path).await {
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(id, path = rec.path, error = %e, "recording file unreadable");
-            return error(StatusCode::NOT_FOUND, "recording file missing");
+            return Err(ApiError::not_found("recording file missing"));
         }
     };
     let len = match file.metadata().await {
         Ok(m) => m.len(),
         Err(e) => {
             tracing::warn!(id, error = %e, "recording file unreadable");
-            return error(StatusCode::NOT_FOUND, "recording file missing");
+            return Err(ApiError::not_found("recording file missing"));
         }
     };
     let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
@@ -152,11 +150,12 @@ async fn audio(
             AuditAction::RecordingPlay,
         ),
         Range::Unsatisfiable => {
-            let mut r = error(StatusCode::RANGE_NOT_SATISFIABLE, "range outside the file");
+            let outside = ErrorKind::RangeNotSatisfiable;
+            let mut r = ApiError::new(outside, "range outside the file").into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 r.headers_mut().insert(header::CONTENT_RANGE, v);
             }
-            return r;
+            return Ok(r);
         }
     };
     let count = if len == 0 { 0 } else { end - start + 1 };
@@ -173,13 +172,11 @@ async fn audio(
             format!("bytes {start}-{end}/{len}")
         }),
     };
-    if let Err(e) = app.crm.audit(&entry).await {
-        return internal(e);
-    }
+    app.crm.audit(&entry).await?;
     if start > 0 {
         if let Err(e) = file.seek(SeekFrom::Start(start)).await {
             tracing::warn!(id, error = %e, "seeking in recording");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot read recording");
+            return Err(ApiError::new(ErrorKind::Internal, "cannot read recording"));
         }
     }
     let body = Body::from_stream(ReaderStream::new(file.take(count)));
@@ -211,7 +208,7 @@ async fn audio(
     if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{name}.wav\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    r
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -3,19 +3,19 @@
 //! database. 401 means "log in", 403 "not for you".
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::Utc;
 
 use super::roles::{self, Decision, Scope};
 use super::{password, Credential, Principal, CSRF_HEADER, SESSION_COOKIE};
-use crate::http::{internal, App};
+use crate::http::error::{ApiError, ErrorKind};
+use crate::http::App;
 
-fn refuse(status: StatusCode, message: &str) -> Response {
-    let mut r = (status, Json(serde_json::json!({ "error": message }))).into_response();
-    if status == StatusCode::UNAUTHORIZED {
+fn refuse(kind: ErrorKind, message: &str) -> Response {
+    let mut r = ApiError::new(kind, message).into_response();
+    if kind == ErrorKind::Unauthorized {
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer realm=\"switchboard\""),
@@ -134,8 +134,8 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     }
     let principal = match identify(&app, req.headers()).await {
         Ok(Some(p)) => p,
-        Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "login required"),
-        Err(e) => return internal(e),
+        Ok(None) => return refuse(ErrorKind::Unauthorized, "login required"),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if let Credential::Session { csrf_token, .. } = &principal.credential {
         if state_changing(&method) {
@@ -145,7 +145,7 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !password::tokens_equal(sent, csrf_token) {
-                return refuse(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token");
+                return refuse(ErrorKind::Forbidden, "missing or wrong X-CSRF-Token");
             }
         }
     }
@@ -155,13 +155,13 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
             let agent = principal.only_agent().unwrap_or("");
             match in_scope(&app, scope, &path, agent).await {
                 Ok(true) => {}
-                Ok(false) => return refuse(StatusCode::FORBIDDEN, "not one of your calls"),
-                Err(e) => return internal(e),
+                Ok(false) => return refuse(ErrorKind::Forbidden, "not one of your calls"),
+                Err(e) => return ApiError::from(e).into_response(),
             }
         }
         Decision::Deny => {
             return refuse(
-                StatusCode::FORBIDDEN,
+                ErrorKind::Forbidden,
                 &format!("role {} may not {method} {path}", principal.role),
             )
         }

@@ -2,15 +2,16 @@
 //! API, a server-sent event stream of queue and agent events for wallboards, reports computed
 //! from the stored events, and the Prometheus `/metrics` endpoint. docs/api.md lists them.
 
-use crate::http::{ask_switch, internal, App};
-use crate::sip_driver::Control;
+use crate::driver::sip::Control;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::routing::Routes;
+use crate::http::{ask_switch, App};
 use crate::switch::{AcdSnapshot, AgentCommand};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::IntoResponse;
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -19,47 +20,34 @@ use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/acd", get(snapshot))
-        .route("/api/queues", get(queues))
-        .route("/api/agents", get(agents))
-        .route("/api/agents/{id}/{action}", post(agent_action))
-        .route("/api/events", get(events))
-        .route("/api/reports/queues", get(queue_report))
-        .route("/api/reports/agents", get(agent_report))
-        .route("/metrics", get(metrics))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/acd", snapshot)
+        .get("/api/queues", queues)
+        .get("/api/agents", agents)
+        .post("/api/agents/{id}/{action}", agent_action)
+        .get("/api/events", events)
+        .get("/api/reports/queues", queue_report)
+        .get("/api/reports/agents", agent_report)
+        .get("/metrics", metrics)
 }
 
-fn error(code: StatusCode, message: impl Into<String>) -> Response {
-    (code, Json(serde_json::json!({ "error": message.into() }))).into_response()
-}
-
-async fn take_snapshot(app: &App) -> Result<AcdSnapshot, Response> {
+pub(crate) async fn take_snapshot(app: &App) -> ApiResult<AcdSnapshot> {
     ask_switch(app, |reply| Control::AcdSnapshot { reply })
         .await
-        .ok_or_else(|| error(StatusCode::SERVICE_UNAVAILABLE, "switch is stopping"))
+        .ok_or_else(ApiError::stopping)
 }
 
-async fn snapshot(State(app): State<App>) -> Response {
-    match take_snapshot(&app).await {
-        Ok(s) => Json(s).into_response(),
-        Err(r) => r,
-    }
+async fn snapshot(State(app): State<App>) -> ApiResult {
+    Ok(Json(take_snapshot(&app).await?).into_response())
 }
 
-async fn queues(State(app): State<App>) -> Response {
-    match take_snapshot(&app).await {
-        Ok(s) => Json(s.queues).into_response(),
-        Err(r) => r,
-    }
+async fn queues(State(app): State<App>) -> ApiResult {
+    Ok(Json(take_snapshot(&app).await?.queues).into_response())
 }
 
-async fn agents(State(app): State<App>) -> Response {
-    match take_snapshot(&app).await {
-        Ok(s) => Json(s.agents).into_response(),
-        Err(r) => r,
-    }
+async fn agents(State(app): State<App>) -> ApiResult {
+    Ok(Json(take_snapshot(&app).await?.agents).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,14 +63,12 @@ async fn agent_action(
     State(app): State<App>,
     Path((agent, action)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> Response {
+) -> ApiResult {
     let body: AgentBody = if body.iter().all(u8::is_ascii_whitespace) {
         AgentBody::default()
     } else {
-        match serde_json::from_slice(&body) {
-            Ok(b) => b,
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad JSON body: {e}")),
-        }
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("bad JSON body: {e}")))?
     };
     let command = match action.as_str() {
         "login" => AgentCommand::Login {
@@ -92,17 +78,16 @@ async fn agent_action(
         "pause" => {
             let reason = body.reason.unwrap_or_else(|| "break".into());
             if reason.is_empty() || reason.len() > 64 {
-                return error(StatusCode::BAD_REQUEST, "reason: 1 to 64 characters");
+                return Err(ApiError::bad_request("reason: 1 to 64 characters"));
             }
             AgentCommand::Pause { reason }
         }
         "unpause" => AgentCommand::Unpause,
         "ready" => AgentCommand::Ready,
         other => {
-            return error(
-                StatusCode::NOT_FOUND,
-                format!("unknown action `{other}` (login, logout, pause, unpause, ready)"),
-            )
+            return Err(ApiError::not_found(format!(
+                "unknown action `{other}` (login, logout, pause, unpause, ready)"
+            )))
         }
     };
     let result = ask_switch(&app, |reply| Control::Agent {
@@ -111,28 +96,16 @@ async fn agent_action(
         reply,
     })
     .await;
-    match result {
-        Some(Ok(())) => Json(serde_json::json!({ "agent": agent, "done": action })).into_response(),
-        Some(Err(reason)) if reason.starts_with("no agent ") => {
-            error(StatusCode::NOT_FOUND, reason)
-        }
-        Some(Err(reason)) => error(StatusCode::CONFLICT, reason),
-        None => error(StatusCode::SERVICE_UNAVAILABLE, "switch is stopping"),
-    }
+    result.ok_or_else(ApiError::stopping)??;
+    Ok(Json(serde_json::json!({ "agent": agent, "done": action })).into_response())
 }
 
 /// Queue and agent events as server-sent events (`event: queue` / `event: agent`).
 async fn events(State(app): State<App>) -> impl IntoResponse {
     let stream = BroadcastStream::new(app.events.subscribe()).filter_map(|item| {
-        let json = item.ok()?;
-        let scope = if json.contains("\"scope\":\"agent\"") {
-            "agent"
-        } else {
-            "queue"
-        };
-        Some(Ok::<Event, Infallible>(
-            Event::default().event(scope).data(json.as_ref()),
-        ))
+        let live = item.ok()?;
+        let event = Event::default().event(live.scope.name());
+        Some(Ok::<Event, Infallible>(event.data(live.json.as_ref())))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
@@ -154,23 +127,21 @@ struct ReportParams {
 }
 
 /// What is wrong with a report window, if anything.
-fn check_window(p: &ReportParams) -> Option<&'static str> {
-    if p.to <= p.from {
-        return Some("`to` must be after `from`");
-    }
-    if p.to - p.from > chrono::Duration::days(400) {
-        return Some("window longer than 400 days");
-    }
-    if p.tz_offset_minutes.is_some_and(|m| m.abs() > 14 * 60) {
-        return Some("tz_offset_minutes out of range");
-    }
-    None
+fn check_window(p: &ReportParams) -> Result<(), ApiError> {
+    let problem = if p.to <= p.from {
+        "`to` must be after `from`"
+    } else if p.to - p.from > chrono::Duration::days(400) {
+        "window longer than 400 days"
+    } else if p.tz_offset_minutes.is_some_and(|m| m.abs() > 14 * 60) {
+        "tz_offset_minutes out of range"
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::bad_request(problem))
 }
 
-async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> Response {
-    if let Some(problem) = check_window(&p) {
-        return error(StatusCode::BAD_REQUEST, problem);
-    }
+async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> ApiResult {
+    check_window(&p)?;
     let interval = match p.interval.as_deref().unwrap_or("total") {
         "15m" => crm::Interval::Min15,
         "30m" => crm::Interval::Min30,
@@ -180,10 +151,9 @@ async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> 
         "month" => crm::Interval::Month,
         "total" => crm::Interval::Total,
         other => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("interval `{other}`: 15m, 30m, hour, day, weekday, month or total"),
-            )
+            return Err(ApiError::bad_request(format!(
+                "interval `{other}`: 15m, 30m, hour, day, weekday, month or total"
+            )))
         }
     };
     let sl_variant = match p.sl_variant.as_deref().unwrap_or("answered_and_abandoned") {
@@ -191,10 +161,9 @@ async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> 
         "offered" => crm::SlVariant::Offered,
         "answered" => crm::SlVariant::Answered,
         other => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("sl_variant `{other}`: answered_and_abandoned, offered or answered"),
-            )
+            return Err(ApiError::bad_request(format!(
+                "sl_variant `{other}`: answered_and_abandoned, offered or answered"
+            )))
         }
     };
     let mut q = crm::ReportQuery::new(p.from, p.to);
@@ -208,47 +177,36 @@ async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> 
         q.short_abandon = Duration::from_secs(s);
     }
     q.sl_variant = sl_variant;
-    match app.crm.queue_report(&q).await {
-        Ok(rows) => Json(rows).into_response(),
-        Err(e) => internal(e),
-    }
+    Ok(Json(app.crm.queue_report(&q).await?).into_response())
 }
 
-async fn agent_report(State(app): State<App>, Query(p): Query<ReportParams>) -> Response {
-    if let Some(problem) = check_window(&p) {
-        return error(StatusCode::BAD_REQUEST, problem);
-    }
-    match app.crm.agent_report(p.from, p.to, p.agent.as_deref()).await {
-        Ok(rows) => Json(rows).into_response(),
-        Err(e) => internal(e),
-    }
+async fn agent_report(State(app): State<App>, Query(p): Query<ReportParams>) -> ApiResult {
+    check_window(&p)?;
+    let rows = app
+        .crm
+        .agent_report(p.from, p.to, p.agent.as_deref())
+        .await?;
+    Ok(Json(rows).into_response())
 }
 
 /// Prometheus text exposition: the switch's counters, the live ACD view, and today's queue
 /// figures from the stored events (docs/metrics.md defines each).
-async fn metrics(State(app): State<App>) -> Response {
+async fn metrics(State(app): State<App>) -> ApiResult {
     let status = app.status.borrow().clone();
-    let snapshot = match take_snapshot(&app).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let snapshot = take_snapshot(&app).await?;
     let now = Utc::now();
     let midnight = now
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or(now);
-    let today = match app
+    let today = app
         .crm
         .queue_report(&crm::ReportQuery::new(
             midnight,
             now + chrono::Duration::seconds(1),
         ))
-        .await
-    {
-        Ok(rows) => rows,
-        Err(e) => return internal(e),
-    };
+        .await?;
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, kind: &str, samples: &[(String, f64)]| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -373,5 +331,5 @@ async fn metrics(State(app): State<App>) -> Response {
     ] {
         gauge(name, help, "gauge", &today_of(f));
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response())
 }

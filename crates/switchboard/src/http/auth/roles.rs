@@ -121,7 +121,7 @@ fn rules() -> [Rule; 40] {
 /// from the API behind the login). `/metrics` joins them with `[http] open_metrics = true`.
 pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
     let get = method == Method::GET || method == Method::HEAD;
-    (get && (path == "/health" || crate::http_page::PATHS.contains(&path)))
+    (get && (path == "/health" || crate::http::pages::PATHS.contains(&path)))
         || (method == Method::POST && path == "/api/login")
         || (open_metrics && get && path == "/metrics")
 }
@@ -137,6 +137,21 @@ fn matches(pattern: &str, path: &str) -> bool {
             _ => return false,
         }
     }
+}
+
+/// Whether a route (axum's path, `{name}` for a segment) is open or has a rule in the table,
+/// i.e. whether [`decide`] and [`is_open`] say something about it other than the default.
+#[cfg(test)]
+pub fn has_rule(method: &Method, route: &str) -> bool {
+    let path = route
+        .split('/')
+        .map(|s| if s.starts_with('{') { "x" } else { s })
+        .collect::<Vec<_>>()
+        .join("/");
+    is_open(method, &path, false)
+        || rules()
+            .iter()
+            .any(|(m, pattern, _, _)| m == method && matches(pattern, &path))
 }
 
 /// What `role` may do with `method path` (HEAD counts as GET).
@@ -290,6 +305,15 @@ mod tests {
         }
         assert!(!is_open(&Method::GET, "/agent/x", false));
         assert!(!is_open(&Method::GET, "/agent.json", false));
+    }
+
+    #[test]
+    fn routes_are_checked_against_the_table_as_decide_reads_it() {
+        assert!(has_rule(&Method::GET, "/api/cdrs/{id}/recordings"));
+        assert!(has_rule(&Method::POST, "/api/agents/{id}/{action}"));
+        assert!(has_rule(&Method::GET, "/agent.js"), "open page");
+        assert!(!has_rule(&Method::DELETE, "/api/cdrs/{id}"));
+        assert!(!has_rule(&Method::GET, "/api/whatever-comes-next"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! SIP over TCP: one reader and one writer task per connection, messages framed by Content-Length.
 
-use crate::sip_driver::Inbound;
+use crate::driver::sip::Inbound;
 use bytes::Bytes;
 use sip::Peer;
 use std::net::SocketAddr;
@@ -113,7 +113,7 @@ async fn run(
             match framer.next_message() {
                 Ok(Some(bytes)) => {
                     if inbound
-                        .send(crate::sip_driver::parsed(Peer::tcp(addr), &bytes))
+                        .send(crate::driver::sip::parsed(Peer::tcp(addr), &bytes))
                         .await
                         .is_err()
                     {

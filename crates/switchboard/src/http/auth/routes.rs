@@ -4,35 +4,33 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{password, Credential, Principal, SESSION_COOKIE};
-use crate::http::{internal, App};
+use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
+use crate::http::App;
 
 /// Largest login body.
 const LOGIN_LIMIT: usize = 4 * 1024;
 /// Longest password looked at (argon2 takes any length; this bounds the work).
 const MAX_PASSWORD_BYTES: usize = 1024;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route(
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post(
             "/api/login",
-            post(login).layer(DefaultBodyLimit::max(LOGIN_LIMIT)),
+            login.layer(DefaultBodyLimit::max(LOGIN_LIMIT)),
         )
-        .route("/api/logout", post(logout))
-        .route("/api/session", get(session))
-        .route("/api/accounts", get(accounts))
-        .route("/api/audit", get(audit))
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
+        .post("/api/logout", logout)
+        .get("/api/session", session)
+        .get("/api/accounts", accounts)
+        .get("/api/audit", audit)
 }
 
 #[derive(Deserialize)]
@@ -45,12 +43,11 @@ async fn login(
     State(app): State<App>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
-) -> Response {
+) -> ApiResult {
     let Ok(Json(login)) = body else {
-        return error(
-            StatusCode::BAD_REQUEST,
+        return Err(ApiError::bad_request(
             "send {\"username\": \"...\", \"password\": \"...\"}",
-        );
+        ));
     };
     let user = login.username.trim().to_ascii_lowercase();
     let ip = addr.ip();
@@ -58,20 +55,19 @@ async fn login(
         .auth
         .with_lockout(|l| l.locked(&user, ip, Instant::now()))
     {
-        let mut r = error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many failed logins: try again later",
-        );
+        let refused = "too many failed logins: try again later";
+        let mut r = ApiError::new(ErrorKind::TooManyRequests, refused).into_response();
         let secs = wait.as_secs().max(1).to_string();
         if let Ok(v) = HeaderValue::from_str(&secs) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
-        return r;
+        return Ok(r);
     }
-    let account = match app.crm.account_by_username(&user).await {
-        Ok(a) => a.filter(|a| !a.disabled),
-        Err(e) => return internal(e),
-    };
+    let account = app
+        .crm
+        .account_by_username(&user)
+        .await?
+        .filter(|a| !a.disabled);
     // Unknown users are checked against a dummy hash: same work, same answer.
     let hash = match &account {
         Some(a) => a.password_hash.clone(),
@@ -87,7 +83,8 @@ async fn login(
             .auth
             .with_lockout(|l| l.failed(&user, ip, Instant::now()));
         tracing::warn!(username = %user, %addr, locked = locked.is_some(), "failed login");
-        return error(StatusCode::UNAUTHORIZED, "invalid username or password");
+        let invalid = "invalid username or password";
+        return Err(ApiError::new(ErrorKind::Unauthorized, invalid));
     };
     app.auth.with_lockout(|l| l.succeeded(&user, ip));
     let token = password::random_token();
@@ -98,9 +95,7 @@ async fn login(
         csrf_token: csrf.clone(),
         created_at: Utc::now(),
     };
-    if let Err(e) = app.crm.create_session(&new).await {
-        return internal(e);
-    }
+    app.crm.create_session(&new).await?;
     tracing::info!(username = %user, %addr, role = %account.role, "login");
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
@@ -121,21 +116,19 @@ async fn login(
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
-    r
+    Ok(r)
 }
 
-async fn logout(State(app): State<App>, Extension(who): Extension<Principal>) -> Response {
+async fn logout(State(app): State<App>, Extension(who): Extension<Principal>) -> ApiResult {
     if let Credential::Session { token_hash, .. } = &who.credential {
-        if let Err(e) = app.crm.delete_session(token_hash).await {
-            return internal(e);
-        }
+        app.crm.delete_session(token_hash).await?;
     }
     let mut r = Json(serde_json::json!({ "logged_out": true })).into_response();
     let expired = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&expired) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
-    r
+    Ok(r)
 }
 
 /// Who is logged in, and the CSRF token again (a page reloaded after login needs it).
@@ -153,26 +146,24 @@ async fn session(Extension(who): Extension<Principal>) -> Response {
     .into_response()
 }
 
-async fn accounts(State(app): State<App>) -> Response {
-    match app.crm.accounts().await {
-        Ok(list) => Json(
-            list.into_iter()
-                .map(|a| {
-                    serde_json::json!({
-                        "username": a.username,
-                        "role": a.role,
-                        "agent": a.agent_id,
-                        "disabled": a.disabled,
-                        "bearer_token": a.token_hash.is_some(),
-                        "created_at": a.created_at,
-                        "updated_at": a.updated_at,
-                    })
+async fn accounts(State(app): State<App>) -> ApiResult {
+    let list = app.crm.accounts().await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|a| {
+                serde_json::json!({
+                    "username": a.username,
+                    "role": a.role,
+                    "agent": a.agent_id,
+                    "disabled": a.disabled,
+                    "bearer_token": a.token_hash.is_some(),
+                    "created_at": a.created_at,
+                    "updated_at": a.updated_at,
                 })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => internal(e),
-    }
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -187,22 +178,18 @@ struct Between {
 async fn audit(
     State(app): State<App>,
     q: Result<Query<Between>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> ApiResult {
     let Ok(Query(q)) = q else {
-        return error(
-            StatusCode::BAD_REQUEST,
+        return Err(ApiError::bad_request(
             "from and to are RFC 3339 times (2025-03-01T09:00:00Z), limit a number",
-        );
+        ));
     };
     let to =
         q.to.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(1));
     let from = q.from.unwrap_or(to - chrono::Duration::days(1));
-    match app
+    let rows = app
         .crm
         .audit_between(from, to, q.limit.unwrap_or(1000))
-        .await
-    {
-        Ok(rows) => Json(rows).into_response(),
-        Err(e) => internal(e),
-    }
+        .await?;
+    Ok(Json(rows).into_response())
 }

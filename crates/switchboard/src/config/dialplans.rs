@@ -24,7 +24,7 @@ pub fn load(config: &Resolved) -> Result<Option<Loaded>, LoadError> {
     // Queue overflow and exit-key targets may be numbers a plan routes: check them here.
     let extensions = config.users.iter().map(|u| u.extension.clone()).collect();
     let plans = loaded.as_ref().map(|l| &l.plans);
-    let unrouted = crate::acd_config::unrouted_targets(&config.acd, &extensions, plans);
+    let unrouted = crate::config::acd_sections::unrouted_targets(&config.acd, &extensions, plans);
     if !unrouted.is_empty() {
         return Err(LoadError(unrouted));
     }

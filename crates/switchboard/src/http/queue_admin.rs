@@ -5,69 +5,48 @@
 //! it survives a restart) and the change is written to the audit log. docs/operations.md,
 //! "Managing queues".
 
-use crate::auth::Principal;
-use crate::http::{ask_switch, internal, App};
-use crate::queue_definition::{memberships_json, parse_memberships, parse_queue, FieldError};
-use crate::sip_driver::Control;
-use crate::switch::{QueueChange, QueueChangeError};
+use crate::config::queue_definition::{
+    memberships_json, parse_memberships, parse_queue, FieldError,
+};
+use crate::driver::sip::Control;
+use crate::http::auth::Principal;
+use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
+use crate::http::{ask_switch, App};
+use crate::switch::QueueChange;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Extension, Json, Router};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::net::SocketAddr;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/queues", post(create))
-        .route(
-            "/api/queues/{name}",
-            put(replace).patch(patch).delete(remove),
-        )
-        .route("/api/queues/{name}/definition", get(definition))
-        .route("/api/agents/{id}/queues", put(memberships))
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .post("/api/queues", create)
+        .put("/api/queues/{name}", replace)
+        .patch("/api/queues/{name}", patch)
+        .delete("/api/queues/{name}", remove)
+        .get("/api/queues/{name}/definition", definition)
+        .put("/api/agents/{id}/queues", memberships)
 }
 
-fn error(code: StatusCode, message: impl Into<String>) -> Response {
-    (code, Json(json!({ "error": message.into() }))).into_response()
-}
-
-fn invalid(errors: Vec<FieldError>) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({ "errors": errors }))).into_response()
-}
-
-fn body_json(body: &[u8]) -> Result<Value, Vec<FieldError>> {
+fn body_json(body: &[u8]) -> ApiResult<Value> {
     serde_json::from_slice(body)
-        .map_err(|e| vec![FieldError::new("", format!("bad JSON body: {e}"))])
+        .map_err(|e| ApiError::invalid(vec![FieldError::new("", format!("bad JSON body: {e}"))]))
 }
 
-/// What the switch answered, as a response (the change is applied when `Ok`).
-fn refused(e: QueueChangeError) -> Response {
-    match e {
-        QueueChangeError::NotFound(m) => error(StatusCode::NOT_FOUND, m),
-        QueueChangeError::Conflict(m) => error(StatusCode::CONFLICT, m),
-        QueueChangeError::Invalid { field, message } => {
-            invalid(vec![FieldError::new(field, message)])
-        }
-    }
-}
-
-async fn apply(app: &App, change: QueueChange) -> Result<Vec<String>, Response> {
-    match ask_switch(app, |reply| Control::Queues { change, reply }).await {
-        Some(Ok(drained)) => Ok(drained),
-        Some(Err(e)) => Err(refused(e)),
-        None => Err(error(StatusCode::SERVICE_UNAVAILABLE, "switch is stopping")),
-    }
+/// Apply a change in the switch core (its refusal maps by variant: 404, 409 or 400).
+async fn apply(app: &App, change: QueueChange) -> ApiResult<Vec<String>> {
+    let answer = ask_switch(app, |reply| Control::Queues { change, reply }).await;
+    Ok(answer.ok_or_else(ApiError::stopping)??)
 }
 
 /// Names of the queues running now, but `except`.
-async fn other_queues(app: &App, except: &str) -> Result<HashSet<String>, Response> {
-    let snapshot = ask_switch(app, |reply| Control::AcdSnapshot { reply })
-        .await
-        .ok_or_else(|| error(StatusCode::SERVICE_UNAVAILABLE, "switch is stopping"))?;
+async fn other_queues(app: &App, except: &str) -> ApiResult<HashSet<String>> {
+    let snapshot = crate::http::acd::take_snapshot(app).await?;
     Ok(snapshot
         .queues
         .into_iter()
@@ -92,7 +71,7 @@ async fn audit(
     action: crm::AuditAction,
     object: &str,
     detail: String,
-) -> Result<(), Response> {
+) -> ApiResult<()> {
     let mut detail = detail;
     if detail.chars().count() > crm::MAX_AUDIT_DETAIL_CHARS {
         detail = detail
@@ -110,25 +89,18 @@ async fn audit(
         remote_addr: Some(remote.to_string()),
         detail: Some(detail),
     };
-    app.crm.audit(&entry).await.map(|_| ()).map_err(internal)
+    app.crm.audit(&entry).await?;
+    Ok(())
 }
 
-async fn store(
-    app: &App,
-    who: &Principal,
-    name: &str,
-    def: Option<&Value>,
-) -> Result<(), Response> {
+async fn store(app: &App, who: &Principal, name: &str, def: Option<&Value>) -> ApiResult<()> {
     let row = crm::StoredQueue {
         name: name.to_string(),
         definition: def.map(Value::to_string),
         updated_at: chrono::Utc::now(),
         updated_by: who.username.clone(),
     };
-    app.crm
-        .upsert_queue_definition(&row)
-        .await
-        .map_err(internal)
+    Ok(app.crm.upsert_queue_definition(&row).await?)
 }
 
 /// Check a body against the running queues and extensions; `name` from the path (PUT).
@@ -136,8 +108,8 @@ async fn checked(
     app: &App,
     body: &[u8],
     name: Option<&str>,
-) -> Result<(Value, crate::switch::QueueSetup), Response> {
-    let mut def = body_json(body).map_err(invalid)?;
+) -> ApiResult<(Value, crate::switch::QueueSetup)> {
+    let mut def = body_json(body)?;
     if let (Some(path_name), Value::Object(map)) = (name, &mut def) {
         match map.get("name") {
             None | Some(Value::Null) => {
@@ -145,7 +117,7 @@ async fn checked(
             }
             Some(Value::String(n)) if n == path_name => {}
             Some(_) => {
-                return Err(invalid(vec![FieldError::new(
+                return Err(ApiError::invalid(vec![FieldError::new(
                     "name",
                     format!("must be `{path_name}` as in the path (a queue cannot be renamed)"),
                 )]))
@@ -154,7 +126,7 @@ async fn checked(
     }
     let own = def.get("name").and_then(Value::as_str).unwrap_or_default();
     let others = other_queues(app, own).await?;
-    let setup = parse_queue(&def, &others, &extensions(app)).map_err(invalid)?;
+    let setup = parse_queue(&def, &others, &extensions(app)).map_err(ApiError::invalid)?;
     Ok((def, setup))
 }
 
@@ -164,23 +136,14 @@ async fn create(
     Extension(who): Extension<Principal>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
-) -> Response {
-    let (def, setup) = match checked(&app, &body, None).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+) -> ApiResult {
+    let (def, setup) = checked(&app, &body, None).await?;
     let name = setup.cfg.name.clone();
-    if let Err(r) = apply(&app, QueueChange::Create(Box::new(setup))).await {
-        return r;
-    }
-    if let Err(r) = store(&app, &who, &name, Some(&def)).await {
-        return r;
-    }
+    apply(&app, QueueChange::Create(Box::new(setup))).await?;
+    store(&app, &who, &name, Some(&def)).await?;
     let action = crm::AuditAction::QueueCreate;
-    if let Err(r) = audit(&app, &who, remote, action, &name, def.to_string()).await {
-        return r;
-    }
-    (StatusCode::CREATED, Json(def)).into_response()
+    audit(&app, &who, remote, action, &name, def.to_string()).await?;
+    Ok((StatusCode::CREATED, Json(def)).into_response())
 }
 
 /// `PUT /api/queues/{name}`: replace a queue's settings (callers keep their places).
@@ -190,45 +153,36 @@ async fn replace(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     Path(name): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
+) -> ApiResult {
     replace_with(&app, &who, remote, &name, &body).await
 }
 
 /// A queue's definition as it stands: the one stored through the API, else the configuration
 /// file's `[[queues]]` entry. `Err`: 404 (unknown, or removed through the API) or 500.
-async fn current_definition(app: &App, name: &str) -> Result<Value, Response> {
-    let stored = app.crm.queue_definitions().await.map_err(internal)?;
+async fn current_definition(app: &App, name: &str) -> ApiResult<Value> {
+    let stored = app.crm.queue_definitions().await?;
     match stored.into_iter().find(|q| q.name == name) {
         Some(crm::StoredQueue {
             definition: Some(d),
             ..
         }) => serde_json::from_str(&d).map_err(|e| {
             tracing::error!(queue = %name, error = %e, "stored queue definition is not JSON");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "stored definition unreadable",
-            )
+            ApiError::new(ErrorKind::Internal, "stored definition unreadable")
         }),
-        Some(_) => Err(error(
-            StatusCode::NOT_FOUND,
-            format!("no queue {name} (removed)"),
-        )),
+        Some(_) => Err(ApiError::not_found(format!("no queue {name} (removed)"))),
         None => app
             .reloader
             .config()
             .queue_definitions
             .get(name)
             .cloned()
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("no queue {name}"))),
+            .ok_or_else(|| ApiError::not_found(format!("no queue {name}"))),
     }
 }
 
 /// `GET /api/queues/{name}/definition`: the queue's settings, in the `[[queues]]` keys.
-async fn definition(State(app): State<App>, Path(name): Path<String>) -> Response {
-    match current_definition(&app, &name).await {
-        Ok(def) => Json(def).into_response(),
-        Err(r) => r,
-    }
+async fn definition(State(app): State<App>, Path(name): Path<String>) -> ApiResult {
+    Ok(Json(current_definition(&app, &name).await?).into_response())
 }
 
 /// `PATCH /api/queues/{name}`: change some settings; the body's keys replace the current
@@ -239,21 +193,16 @@ async fn patch(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     Path(name): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
-    let changes = match body_json(&body) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return invalid(vec![FieldError::new("", "expected a JSON object")]),
-        Err(e) => return invalid(e),
+) -> ApiResult {
+    let Value::Object(changes) = body_json(&body)? else {
+        let whole = FieldError::new("", "expected a JSON object");
+        return Err(ApiError::invalid(vec![whole]));
     };
-    let mut def = match current_definition(&app, &name).await {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "definition is not an object",
-            )
-        }
-        Err(r) => return r,
+    let Value::Object(mut def) = current_definition(&app, &name).await? else {
+        return Err(ApiError::new(
+            ErrorKind::Internal,
+            "definition is not an object",
+        ));
     };
     for (key, value) in changes {
         if value.is_null() {
@@ -273,23 +222,13 @@ async fn replace_with(
     remote: SocketAddr,
     name: &str,
     body: &[u8],
-) -> Response {
-    let (app, who, name) = (app.clone(), who.clone(), name.to_string());
-    let (def, setup) = match checked(&app, body, Some(&name)).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if let Err(r) = apply(&app, QueueChange::Update(Box::new(setup))).await {
-        return r;
-    }
-    if let Err(r) = store(&app, &who, &name, Some(&def)).await {
-        return r;
-    }
+) -> ApiResult {
+    let (def, setup) = checked(app, body, Some(name)).await?;
+    apply(app, QueueChange::Update(Box::new(setup))).await?;
+    store(app, who, name, Some(&def)).await?;
     let action = crm::AuditAction::QueueUpdate;
-    if let Err(r) = audit(&app, &who, remote, action, &name, def.to_string()).await {
-        return r;
-    }
-    Json(def).into_response()
+    audit(app, who, remote, action, name, def.to_string()).await?;
+    Ok(Json(def).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -306,29 +245,22 @@ async fn remove(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     Path(name): Path<String>,
     Query(p): Query<RemoveParams>,
-) -> Response {
+) -> ApiResult {
     let drain = match p.drain.as_deref() {
         None => false,
         Some("overflow") => true,
         Some(other) => {
-            return invalid(vec![FieldError::new(
+            return Err(ApiError::invalid(vec![FieldError::new(
                 "drain",
                 format!("`{other}`: the only drain is `overflow`"),
-            )])
+            )]))
         }
     };
-    let drained = match apply(
-        &app,
-        QueueChange::Remove {
-            name: name.clone(),
-            drain,
-        },
-    )
-    .await
-    {
-        Ok(d) => d,
-        Err(r) => return r,
+    let change = QueueChange::Remove {
+        name: name.clone(),
+        drain,
     };
+    let drained = apply(&app, change).await?;
     // A configuration-file queue stays removed at the next start: keep a removal row.
     let from_file = app
         .reloader
@@ -337,24 +269,15 @@ async fn remove(
         .queues
         .iter()
         .any(|q| q.cfg.name == name);
-    let stored = if from_file {
-        store(&app, &who, &name, None).await
+    if from_file {
+        store(&app, &who, &name, None).await?;
     } else {
-        app.crm
-            .delete_queue_definition(&name)
-            .await
-            .map(|_| ())
-            .map_err(internal)
-    };
-    if let Err(r) = stored {
-        return r;
+        app.crm.delete_queue_definition(&name).await?;
     }
     let detail = json!({ "drain": drain, "overflowed": drained }).to_string();
     let action = crm::AuditAction::QueueDelete;
-    if let Err(r) = audit(&app, &who, remote, action, &name, detail).await {
-        return r;
-    }
-    Json(json!({ "removed": name, "overflowed": drained })).into_response()
+    audit(&app, &who, remote, action, &name, detail).await?;
+    Ok(Json(json!({ "removed": name, "overflowed": drained })).into_response())
 }
 
 /// `PUT /api/agents/{id}/queues` with `{"queues": ["general", {"queue": "vip", "weight": 2}]}`.
@@ -364,46 +287,33 @@ async fn memberships(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     Path(agent): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
-    let body = match body_json(&body) {
-        Ok(b) => b,
-        Err(e) => return invalid(e),
-    };
-    let list = match &body {
+) -> ApiResult {
+    let list = match body_json(&body)? {
         Value::Object(map) if map.keys().all(|k| k == "queues") => {
             map.get("queues").cloned().unwrap_or(Value::Null)
         }
         _ => {
-            return invalid(vec![FieldError::new(
+            return Err(ApiError::invalid(vec![FieldError::new(
                 "",
                 "expected {\"queues\": [...]} and nothing else",
-            )])
+            )]))
         }
     };
-    let queues = match parse_memberships(&list) {
-        Ok(q) => q,
-        Err(e) => return invalid(e),
-    };
+    let queues = parse_memberships(&list).map_err(ApiError::invalid)?;
     let stored = memberships_json(&queues);
     let change = QueueChange::Memberships {
         agent: agent.clone(),
         queues,
     };
-    if let Err(r) = apply(&app, change).await {
-        return r;
-    }
+    apply(&app, change).await?;
     let row = crm::StoredMemberships {
         agent_id: agent.clone(),
         queues: stored.to_string(),
         updated_at: chrono::Utc::now(),
         updated_by: who.username.clone(),
     };
-    if let Err(e) = app.crm.set_agent_memberships(&row).await {
-        return internal(e);
-    }
+    app.crm.set_agent_memberships(&row).await?;
     let action = crm::AuditAction::AgentQueues;
-    if let Err(r) = audit(&app, &who, remote, action, &agent, stored.to_string()).await {
-        return r;
-    }
-    Json(json!({ "agent": agent, "queues": stored })).into_response()
+    audit(&app, &who, remote, action, &agent, stored.to_string()).await?;
+    Ok(Json(json!({ "agent": agent, "queues": stored })).into_response())
 }

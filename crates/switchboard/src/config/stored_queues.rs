@@ -5,7 +5,7 @@
 //! A stored row that no longer makes sense (an unknown agent, a queue that fails the checks
 //! after the file changed) is skipped with a warning, never fatal.
 
-use crate::queue_definition::{parse_memberships, parse_queue};
+use crate::config::queue_definition::{parse_memberships, parse_queue};
 use crate::switch::AcdSetup;
 use std::collections::HashSet;
 

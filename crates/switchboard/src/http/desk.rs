@@ -1,34 +1,30 @@
 //! The agent's desk over HTTP: screen pops (live, and the latest), wrap-up of a finished call
 //! with a disposition code and notes, and contact history of a customer or a number.
 
-use crate::http::{ask_switch, internal, App};
-use crate::sip_driver::Control;
+use crate::driver::sip::Control;
+use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
+use crate::http::{ask_switch, App};
 use crate::switch::AgentCommand;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::IntoResponse;
+use axum::Json;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/agents/{id}/screen", get(screen_stream))
-        .route("/api/agents/{id}/screen/last", get(screen_last))
-        .route("/api/wrap-up-codes", get(codes))
-        .route("/api/pause-reasons", get(pause_reasons))
-        .route("/api/cdrs/{id}/wrap-up", post(wrap_up))
-        .route("/api/customers/{id}/contacts", get(customer_contacts))
-        .route("/api/contacts", get(number_contacts))
-}
-
-fn error(code: StatusCode, message: impl Into<String>) -> Response {
-    (code, Json(serde_json::json!({ "error": message.into() }))).into_response()
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/api/agents/{id}/screen", screen_stream)
+        .get("/api/agents/{id}/screen/last", screen_last)
+        .get("/api/wrap-up-codes", codes)
+        .get("/api/pause-reasons", pause_reasons)
+        .post("/api/cdrs/{id}/wrap-up", wrap_up)
+        .get("/api/customers/{id}/contacts", customer_contacts)
+        .get("/api/contacts", number_contacts)
 }
 
 /// The agent's pops as server-sent events (`event: pop`), starting with the latest one.
@@ -44,15 +40,13 @@ async fn screen_stream(State(app): State<App>, Path(agent): Path<String>) -> imp
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-async fn screen_last(State(app): State<App>, Path(agent): Path<String>) -> Response {
-    match app.screens.last(&agent) {
-        Some(json) => (
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            json.to_string(),
-        )
-            .into_response(),
-        None => error(StatusCode::NOT_FOUND, "no call offered to this agent yet"),
-    }
+async fn screen_last(State(app): State<App>, Path(agent): Path<String>) -> ApiResult {
+    let json = app
+        .screens
+        .last(&agent)
+        .ok_or_else(|| ApiError::not_found("no call offered to this agent yet"))?;
+    let json_type = [(axum::http::header::CONTENT_TYPE, "application/json")];
+    Ok((json_type, json.to_string()).into_response())
 }
 
 async fn codes(State(app): State<App>) -> Json<Vec<String>> {
@@ -81,31 +75,25 @@ async fn wrap_up(
     State(app): State<App>,
     Path(call_id): Path<String>,
     body: axum::body::Bytes,
-) -> Response {
-    let w: WrapUp = match serde_json::from_slice(&body) {
-        Ok(w) => w,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, format!("bad body: {e}")),
-    };
+) -> ApiResult {
+    let w: WrapUp = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorKind::Unprocessable, format!("bad body: {e}")))?;
     if !app.screens.wrap_up_codes.contains(&w.code) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "code `{}` is not one of: {}",
-                w.code,
-                app.screens.wrap_up_codes.join(", ")
-            ),
-        );
+        return Err(ApiError::bad_request(format!(
+            "code `{}` is not one of: {}",
+            w.code,
+            app.screens.wrap_up_codes.join(", ")
+        )));
     }
-    let contact = match app.crm.contact_by_call(&call_id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return error(StatusCode::NOT_FOUND, "no contact for this call (yet)"),
-        Err(e) => return internal(e),
-    };
+    let contact = app
+        .crm
+        .contact_by_call(&call_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no contact for this call (yet)"))?;
     if contact.agent.as_deref() != Some(w.agent.as_str()) {
-        return error(
-            StatusCode::FORBIDDEN,
+        return Err(ApiError::forbidden(
             "the call was not handled by this agent",
-        );
+        ));
     }
     let at = chrono::Utc::now();
     match app
@@ -115,12 +103,11 @@ async fn wrap_up(
     {
         Ok(()) => {}
         Err(crm::CrmError::InvalidField { .. }) => {
-            return error(
-                StatusCode::BAD_REQUEST,
+            return Err(ApiError::bad_request(
                 "notes too long (4000 characters at most)",
-            )
+            ))
         }
-        Err(e) => return internal(e),
+        Err(e) => return Err(e.into()),
     }
     if w.ready {
         let ready = ask_switch(&app, |reply| Control::Agent {
@@ -133,10 +120,9 @@ async fn wrap_up(
             tracing::debug!(agent = %w.agent, %reason, "ready after wrap-up refused");
         }
     }
-    match app.crm.contact(contact.id).await {
-        Ok(Some(c)) => Json(c).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "contact vanished"),
-        Err(e) => internal(e),
+    match app.crm.contact(contact.id).await? {
+        Some(c) => Ok(Json(c).into_response()),
+        None => Err(ApiError::not_found("contact vanished")),
     }
 }
 
@@ -151,30 +137,18 @@ async fn customer_contacts(
     State(app): State<App>,
     Path(id): Path<String>,
     Query(p): Query<Page>,
-) -> Response {
+) -> ApiResult {
     let Ok(id) = id.parse::<i64>() else {
-        return error(StatusCode::BAD_REQUEST, "customer id must be a number");
+        return Err(ApiError::bad_request("customer id must be a number"));
     };
-    match app
-        .crm
-        .contacts_of_customer(id, p.limit.unwrap_or(50).clamp(1, 500))
-        .await
-    {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => internal(e),
-    }
+    let limit = p.limit.unwrap_or(50).clamp(1, 500);
+    Ok(Json(app.crm.contacts_of_customer(id, limit).await?).into_response())
 }
 
-async fn number_contacts(State(app): State<App>, Query(p): Query<Page>) -> Response {
+async fn number_contacts(State(app): State<App>, Query(p): Query<Page>) -> ApiResult {
     let Some(number) = p.number else {
-        return error(StatusCode::BAD_REQUEST, "give ?number=");
+        return Err(ApiError::bad_request("give ?number="));
     };
-    match app
-        .crm
-        .contacts_of_number(&number, p.limit.unwrap_or(50).clamp(1, 500))
-        .await
-    {
-        Ok(list) => Json(list).into_response(),
-        Err(e) => internal(e),
-    }
+    let limit = p.limit.unwrap_or(50).clamp(1, 500);
+    Ok(Json(app.crm.contacts_of_number(&number, limit).await?).into_response())
 }

@@ -41,19 +41,70 @@ impl Default for AcdSection {
     }
 }
 
-/// One `[[queues]]` entry.
+/// A text value of a queue definition: from the file it carries its span
+/// (`toml::Spanned<String>`), from an HTTP API body it is a plain `String`; problems are
+/// reported with both the span (if any) and the field's path.
+pub trait Located {
+    fn get_ref(&self) -> &String;
+    fn span(&self) -> Option<Range<usize>>;
+}
+
+impl Located for Spanned<String> {
+    fn get_ref(&self) -> &String {
+        Spanned::get_ref(self)
+    }
+    fn span(&self) -> Option<Range<usize>> {
+        Some(Spanned::span(self))
+    }
+}
+
+impl Located for String {
+    fn get_ref(&self) -> &String {
+        self
+    }
+    fn span(&self) -> Option<Range<usize>> {
+        None
+    }
+}
+
+/// Where a problem is: its span in the file, and the field's path in a queue definition
+/// (`profile[1].skills`; empty for sections only the file has).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub span: Option<Range<usize>>,
+    pub field: String,
+}
+
+impl Place {
+    fn of(value: &impl Located, field: impl Into<String>) -> Place {
+        Place {
+            span: value.span(),
+            field: field.into(),
+        }
+    }
+
+    /// A place in the file only (agents, which the API does not define).
+    fn span(span: Range<usize>) -> Place {
+        Place {
+            span: Some(span),
+            field: String::new(),
+        }
+    }
+}
+
+/// One `[[queues]]` entry (`S`: `Spanned<String>` from the file, `String` from an API body).
 /// Serialized back (to JSON) it is the queue's definition as the HTTP API shows it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct QueueSection {
-    pub name: Spanned<String>,
+#[serde(deny_unknown_fields, bound(deserialize = "S: Deserialize<'de>"))]
+pub struct QueueSection<S = Spanned<String>> {
+    pub name: S,
     /// A number that enters the queue when dialled (and the target of a transfer).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub number: Option<Spanned<String>>,
+    pub number: Option<S>,
     /// longest-idle (default), round-robin, fewest-calls, least-talk-time, ring-all, linear,
     /// random.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub strategy: Option<Spanned<String>>,
+    pub strategy: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ring_timeout_s: Option<u64>,
     /// An agent who missed a call is not offered it again for this long (default 5).
@@ -67,15 +118,15 @@ pub struct QueueSection {
     pub max_len: Option<usize>,
     /// Another queue's name or an extension.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub overflow: Option<Spanned<String>>,
+    pub overflow: Option<S>,
     /// never (default), no-agents, all-paused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub join_empty: Option<Spanned<String>>,
+    pub join_empty: Option<S>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub leave_when_empty: Option<Spanned<String>>,
+    pub leave_when_empty: Option<S>,
     /// Skill steps that widen with waiting time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub profile: Vec<StepSection>,
+    pub profile: Vec<StepSection<S>>,
     /// How long skills the dialplan asks for apply when the queue has no profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_skills_for_s: Option<u64>,
@@ -95,7 +146,7 @@ pub struct QueueSection {
     /// Keys a waiting caller may press: `message`, `callback` or a target (a queue, an
     /// extension or a number the dialplans route).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub exit_keys: BTreeMap<String, Spanned<String>>,
+    pub exit_keys: BTreeMap<String, S>,
     /// Prompt played before a message is recorded (default a beep).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_prompt: Option<String>,
@@ -113,9 +164,9 @@ pub struct QueueSection {
 /// One step of a routing profile.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct StepSection {
+pub struct StepSection<S = Spanned<String>> {
     /// `"loans:4, korean:5"`.
-    pub skills: Spanned<String>,
+    pub skills: S,
     pub for_s: u64,
 }
 
@@ -149,12 +200,12 @@ pub enum MembershipSection {
     },
 }
 
-type Report<'a> = dyn FnMut(Range<usize>, String) + 'a;
+type Report<'a> = dyn FnMut(Place, String) + 'a;
 
-/// Resolve the sections; problems go to `problem` with the span they concern.
-pub fn resolve(
+/// Resolve the sections; problems go to `problem` with the place they concern.
+pub fn resolve<S: Located>(
     section: AcdSection,
-    queues: Vec<QueueSection>,
+    queues: Vec<QueueSection<S>>,
     agents: Vec<AgentSection>,
     extensions: &HashSet<String>,
     problem: &mut Report<'_>,
@@ -170,13 +221,14 @@ pub fn resolve(
         let name = q.name.get_ref().clone();
         if !valid_name(&name) {
             problem(
-                q.name.span(),
+                Place::of(&q.name, "name"),
                 format!("queues.name `{name}`: use letters, digits and . _ - only"),
             );
             continue;
         }
         if !seen.insert(name.clone()) {
-            problem(q.name.span(), format!("queue `{name}` is defined twice"));
+            let twice = format!("queue `{name}` is defined twice");
+            problem(Place::of(&q.name, "name"), twice);
             continue;
         }
         let mut cfg = acd::QueueConfig::new(name.clone());
@@ -184,7 +236,7 @@ pub fn resolve(
             match strategy(s.get_ref()) {
                 Some(st) => cfg.strategy = st,
                 None => problem(
-                    s.span(),
+                    Place::of(s, "strategy"),
                     format!(
                         "queue `{name}`: unknown strategy `{}` (longest-idle, round-robin, \
                          fewest-calls, least-talk-time, ring-all, linear, random)",
@@ -206,10 +258,13 @@ pub fn resolve(
         if let Some(o) = &q.overflow {
             let target = o.get_ref();
             if target == &name {
-                problem(o.span(), format!("queue `{name}` overflows to itself"));
+                problem(
+                    Place::of(o, "overflow"),
+                    format!("queue `{name}` overflows to itself"),
+                );
             } else if !is_target(target, &names, extensions) {
                 problem(
-                    o.span(),
+                    Place::of(o, "overflow"),
                     format!(
                         "queue `{name}`: overflow `{target}` is not a queue, an extension or a \
                          number to route"
@@ -220,11 +275,12 @@ pub fn resolve(
         }
         let mut exit = QueueExitSetup::default();
         for (key, action) in &q.exit_keys {
+            let at = || Place::of(action, format!("exit_keys.{key}"));
             let digit = match key.chars().collect::<Vec<_>>().as_slice() {
                 [c] if c.is_ascii_digit() || matches!(c, '*' | '#') => *c,
                 _ => {
                     problem(
-                        action.span(),
+                        at(),
                         format!("queue `{name}`: exit key `{key}` must be one of 0-9 * #"),
                     );
                     continue;
@@ -236,7 +292,7 @@ pub fn resolve(
                 "callback" => ExitKey::Callback,
                 t if t == name => {
                     problem(
-                        action.span(),
+                        at(),
                         format!("queue `{name}`: exit key `{key}` leads back to the same queue"),
                     );
                     continue;
@@ -244,7 +300,7 @@ pub fn resolve(
                 t if is_target(t, &names, extensions) => ExitKey::Target(t.to_string()),
                 t => {
                     problem(
-                        action.span(),
+                        at(),
                         format!(
                             "queue `{name}`: exit key `{key}`: `{t}` is not message, \
                              callback, a queue, an extension or a number to route"
@@ -279,7 +335,7 @@ pub fn resolve(
                 match empty_rule(v.get_ref()) {
                     Some(r) => *slot = r,
                     None => problem(
-                        v.span(),
+                        Place::of(v, field),
                         format!(
                             "queue `{name}`: {field} `{}` must be never, no-agents or all-paused",
                             v.get_ref()
@@ -288,13 +344,16 @@ pub fn resolve(
                 }
             }
         }
-        for step in &q.profile {
+        for (i, step) in q.profile.iter().enumerate() {
             match skills(step.skills.get_ref()) {
                 Ok(s) => cfg.profile.push(acd::RoutingStep {
                     skills: s,
                     duration: secs(step.for_s),
                 }),
-                Err(e) => problem(step.skills.span(), format!("queue `{name}`: {e}")),
+                Err(e) => problem(
+                    Place::of(&step.skills, format!("profile[{i}].skills")),
+                    format!("queue `{name}`: {e}"),
+                ),
             }
         }
         if let Some(s) = q.call_skills_for_s {
@@ -311,7 +370,7 @@ pub fn resolve(
         if let Some(n) = &q.number {
             if extensions.contains(n.get_ref()) {
                 problem(
-                    n.span(),
+                    Place::of(n, "number"),
                     format!(
                         "queue `{name}`: number `{}` is also an extension",
                         n.get_ref()
@@ -319,14 +378,14 @@ pub fn resolve(
                 );
             } else if !numbers.insert(n.get_ref().clone()) {
                 problem(
-                    n.span(),
+                    Place::of(n, "number"),
                     format!("queue `{name}`: number `{}` is used twice", n.get_ref()),
                 );
             }
         }
         if cfg.announce_interval.is_some() && q.announce.is_empty() {
             problem(
-                q.name.span(),
+                Place::of(&q.name, "name"),
                 format!("queue `{name}`: announce_every_s needs `announce` prompts"),
             );
         }
@@ -344,20 +403,21 @@ pub fn resolve(
         let id = a.id.get_ref().clone();
         if !valid_name(&id) {
             problem(
-                a.id.span(),
+                Place::span(a.id.span()),
                 format!("agents.id `{id}`: use letters, digits and . _ - only"),
             );
             continue;
         }
         if !ids.insert(id.clone()) {
-            problem(a.id.span(), format!("agent `{id}` is defined twice"));
+            let twice = format!("agent `{id}` is defined twice");
+            problem(Place::span(a.id.span()), twice);
             continue;
         }
         let mut cfg = acd::AgentConfig::new(id.clone());
         if let Some(s) = &a.skills {
             match skills(s.get_ref()) {
                 Ok(sk) => cfg.skills = sk,
-                Err(e) => problem(s.span(), format!("agent `{id}`: {e}")),
+                Err(e) => problem(Place::span(s.span()), format!("agent `{id}`: {e}")),
             }
         }
         for (i, m) in a.queues.iter().enumerate() {
@@ -371,7 +431,7 @@ pub fn resolve(
             };
             if !names.contains(queue) {
                 problem(
-                    a.id.span(),
+                    Place::span(a.id.span()),
                     format!("agent `{id}`: no queue named `{queue}`"),
                 );
                 continue;
@@ -390,7 +450,7 @@ pub fn resolve(
         if let Some(e) = &a.extension {
             if !extensions.contains(e.get_ref()) {
                 problem(
-                    e.span(),
+                    Place::span(e.span()),
                     format!("agent `{id}`: extension `{}` is not a user", e.get_ref()),
                 );
             }
@@ -580,7 +640,7 @@ exit_keys = {{ \"12\" = \"message\", \"3\" = \"voicemail\", \"4\" = \"r\", \"5\"
         assert_eq!(exit.callback_prompt, "tone:700:300");
         assert_eq!(exit.callback_digits, "en/digits");
         // 1588 is neither a queue nor an extension: only a dialplan route can take it.
-        let unrouted = crate::acd_config::unrouted_targets(
+        let unrouted = crate::config::acd_sections::unrouted_targets(
             &r.acd,
             &["2001".to_string()].into_iter().collect(),
             None,

@@ -1,7 +1,8 @@
 //! The tokio driver of the switch core: feeds it datagrams, media events and timeouts, and carries
 //! out what it asks (send bytes, allocate and steer relay sessions, write CDRs).
 
-use crate::switch::{Action, CallId, Side, Switch, SwitchConfig};
+use crate::driver::live::{EventScope, LiveEvent};
+use crate::switch::{Action, CallId, Switch, SwitchConfig};
 use bytes::Bytes;
 use sip::{Peer, Transport};
 use std::collections::HashMap;
@@ -12,6 +13,8 @@ use std::time::{Duration, Instant};
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
+
+mod relay;
 
 /// What the socket tasks hand to the driver.
 #[derive(Debug)]
@@ -40,7 +43,7 @@ pub enum Inbound {
 /// Requests to the driver from the rest of the switch (reload, CRM answers).
 pub enum Control {
     /// New dialplans and prompts, already loaded and checked.
-    Install(crate::dialplans::Loaded),
+    Install(crate::config::dialplans::Loaded),
     /// The CRM's answer to a caller lookup.
     Lookup {
         call: CallId,
@@ -55,7 +58,7 @@ pub enum Control {
     Agent {
         agent: String,
         command: crate::switch::AgentCommand,
-        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::switch::AgentCommandError>>,
     },
     /// Pause or resume a call's recording (by CDR id).
     Recording {
@@ -97,33 +100,6 @@ struct MediaTotals {
     b_to_a: AtomicU64,
 }
 
-/// Largest UDP datagram we accept (bigger ones are cut by the kernel anyway).
-const MAX_DATAGRAM: usize = 65_535;
-
-pub async fn udp_reader(
-    socket: Arc<UdpSocket>,
-    inbound: mpsc::Sender<Inbound>,
-    shutdown: CancellationToken,
-) {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let received = tokio::select! {
-            _ = shutdown.cancelled() => return,
-            r = socket.recv_from(&mut buf) => r,
-        };
-        match received {
-            Ok((n, from)) => {
-                let msg = parsed(Peer::udp(from), &buf[..n]);
-                if inbound.send(msg).await.is_err() {
-                    return;
-                }
-            }
-            // ICMP port unreachable from a previous send surfaces here on Linux; keep going.
-            Err(e) => tracing::debug!(error = %e, "UDP receive error"),
-        }
-    }
-}
-
 /// Parse on the caller's task; unparsable bytes go to the core as they are.
 pub fn parsed(from: Peer, bytes: &[u8]) -> Inbound {
     match sip::parse::parse(bytes) {
@@ -158,12 +134,12 @@ pub struct Driver {
     prompts: Arc<HashMap<std::path::PathBuf, Arc<media::Prompt>>>,
     crm: crm::Crm,
     control_tx: mpsc::Sender<Control>,
-    /// Queue and agent events, as JSON lines, for the live stream.
-    events: tokio::sync::broadcast::Sender<Arc<str>>,
+    /// Queue and agent events for the live stream.
+    events: tokio::sync::broadcast::Sender<LiveEvent>,
     recordings_dir: std::path::PathBuf,
-    screens: Arc<crate::screens::Screens>,
+    screens: Arc<crate::driver::screens::Screens>,
     /// Recordings in progress, by call.
-    recordings: HashMap<CallId, crate::recording::Active>,
+    recordings: HashMap<CallId, crate::driver::recording::Active>,
     /// Callback requests and their ends, written one after the other (a request's row must
     /// exist before it is closed).
     callback_log: mpsc::UnboundedSender<crate::switch::CallbackRecord>,
@@ -177,7 +153,7 @@ fn spawn_callback_log(crm: crm::Crm) -> mpsc::UnboundedSender<crate::switch::Cal
         while let Some(record) = rx.recv().await {
             let result = match &record {
                 CallbackRecord::Requested(r) => {
-                    let request = crate::call_records::callback_to_crm(r);
+                    let request = crate::driver::call_records::callback_to_crm(r);
                     crm.callback_requested(&request).await
                 }
                 CallbackRecord::Done {
@@ -198,7 +174,7 @@ impl Driver {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: SwitchConfig,
-        dialplans: Option<crate::dialplans::Loaded>,
+        dialplans: Option<crate::config::dialplans::Loaded>,
         udp: Vec<Arc<UdpSocket>>,
         inbound: mpsc::Sender<Inbound>,
         relay: media::MediaRelay,
@@ -207,9 +183,9 @@ impl Driver {
         crm: crm::Crm,
         status: watch::Sender<Status>,
         control_tx: mpsc::Sender<Control>,
-        events: tokio::sync::broadcast::Sender<Arc<str>>,
+        events: tokio::sync::broadcast::Sender<LiveEvent>,
         recordings_dir: std::path::PathBuf,
-        screens: Arc<crate::screens::Screens>,
+        screens: Arc<crate::driver::screens::Screens>,
     ) -> Self {
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let now = Instant::now();
@@ -261,7 +237,7 @@ impl Driver {
             Ok(pending) if !pending.is_empty() => {
                 let pending = pending
                     .into_iter()
-                    .map(crate::call_records::callback_from_crm)
+                    .map(crate::driver::call_records::callback_from_crm)
                     .collect();
                 self.switch
                     .restore_callbacks(Instant::now(), chrono::Utc::now(), pending);
@@ -328,58 +304,9 @@ impl Driver {
         self.flush().await;
         for (call, session) in self.sessions.drain() {
             if let Some(active) = self.recordings.remove(&call) {
-                crate::recording::finish(&self.crm, &session, active).await;
+                crate::driver::recording::finish(&self.crm, &session, active).await;
             }
             session.close().await;
-        }
-    }
-
-    fn media_allocated(
-        &mut self,
-        call: CallId,
-        result: Result<media::RelaySession, media::MediaError>,
-    ) {
-        let result = match result {
-            Ok(session) => {
-                session.set_media_timeout(None);
-                let ports = (
-                    session.advertise_ip(),
-                    session.local_port(media::Side::A),
-                    session.local_port(media::Side::B),
-                );
-                self.sessions.insert(call, session);
-                Ok(ports)
-            }
-            Err(e) => Err(e.to_string()),
-        };
-        self.switch.media_allocated(Instant::now(), call, result);
-    }
-
-    fn on_media_event(&mut self, ev: media::MediaEvent) {
-        let now = Instant::now();
-        match ev {
-            media::MediaEvent::Timeout { label, idle } => {
-                if let Ok(call) = label.parse::<CallId>() {
-                    tracing::info!(call, ?idle, "no RTP: ending call (media timeout)");
-                    self.switch.media_timeout(now, call);
-                }
-            }
-            media::MediaEvent::Dtmf {
-                label,
-                digit,
-                source,
-            } => {
-                if let Ok(call) = label.parse::<CallId>() {
-                    tracing::debug!(call, %digit, ?source, "DTMF");
-                    self.switch.dtmf(now, call, digit, false);
-                }
-            }
-            media::MediaEvent::PlaybackDone { label } => {
-                if let Ok(call) = label.parse::<CallId>() {
-                    self.switch.playback_done(now, call);
-                }
-            }
-            _ => {}
         }
     }
 
@@ -453,7 +380,7 @@ impl Driver {
                     }
                 }
                 None => {
-                    tokio::spawn(crate::tcp::connect_and_send(
+                    tokio::spawn(crate::driver::tcp::connect_and_send(
                         to.addr,
                         bytes,
                         self.inbound.clone(),
@@ -465,126 +392,28 @@ impl Driver {
 
     async fn act(&mut self, action: Action) {
         match action {
-            Action::AllocateMedia { call } => {
-                // Binding four sockets is the slowest step of a call's setup: do it on another
-                // task so the core keeps serving SIP meanwhile.
-                let relay = self.relay.clone();
-                let events = self.media_tx.clone();
-                let reply = self.control_tx.clone();
-                tokio::spawn(async move {
-                    let result = relay.allocate(&call.to_string(), events).await;
-                    let _ = reply.send(Control::Media { call, result }).await;
-                });
-            }
-            Action::SetRemote {
-                call,
-                side,
-                rtp,
-                rtcp,
-            } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    s.set_remote(media_side(side), rtp, rtcp);
-                }
-            }
-            Action::MediaTimeout { call, enabled } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    s.set_media_timeout(if enabled { self.media_timeout } else { None });
-                }
-            }
-            Action::ReleaseMedia { call } => {
-                if let Some(s) = self.sessions.remove(&call) {
-                    let totals = self.media_totals.clone();
-                    let recording = self.recordings.remove(&call);
-                    let crm = self.crm.clone();
-                    tokio::spawn(async move {
-                        if let Some(active) = recording {
-                            crate::recording::finish(&crm, &s, active).await;
-                        }
-                        let stats = s.close().await;
-                        totals
-                            .a_to_b
-                            .fetch_add(stats.a_to_b.rtp.packets, Ordering::Relaxed);
-                        totals
-                            .b_to_a
-                            .fetch_add(stats.b_to_a.rtp.packets, Ordering::Relaxed);
-                        tracing::debug!(call, ?stats, "relay closed");
-                    });
-                }
-            }
-            Action::Endpoint {
-                call,
-                telephone_event_pt,
-            } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    s.set_telephone_event_pt(telephone_event_pt);
-                    s.listen();
-                }
-            }
-            Action::Play {
-                call,
-                prompts,
-                codec,
-                looping,
-            } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    let prompts = crate::dialplans::resolve(&self.prompts, &prompts);
-                    if looping {
-                        s.play_looping(prompts, codec);
-                    } else {
-                        s.play(prompts, codec);
-                    }
-                }
-            }
-            Action::StopPlayback { call } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    s.stop_playback();
-                }
-            }
-            Action::Bridge { call } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    s.bridge();
-                }
-            }
+            action @ (Action::AllocateMedia { .. }
+            | Action::SetRemote { .. }
+            | Action::MediaTimeout { .. }
+            | Action::ReleaseMedia { .. }
+            | Action::Endpoint { .. }
+            | Action::Play { .. }
+            | Action::StopPlayback { .. }
+            | Action::Bridge { .. }
+            | Action::StartRecording { .. }
+            | Action::RecordMessage { .. }
+            | Action::PauseRecording { .. }) => self.relay_action(action).await,
             Action::LookupCaller { call, number } => {
                 let crm = self.crm.clone();
                 let reply = self.control_tx.clone();
                 tokio::spawn(async move {
-                    let customer = crate::lookup::customer(&crm, &number).await;
+                    let customer = crate::driver::lookup::customer(&crm, &number).await;
                     let _ = reply.send(Control::Lookup { call, customer }).await;
                 });
             }
             Action::Cdr(ev) => {
-                if let Err(e) = self.cdrs.send(crate::call_records::cdr(ev)) {
+                if let Err(e) = self.cdrs.send(crate::driver::call_records::cdr(ev)) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
-                }
-            }
-            Action::StartRecording { call, cdr_id } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    let dir = self.recordings_dir.clone();
-                    if let Some(active) = crate::recording::start(&self.crm, &dir, s, cdr_id).await
-                    {
-                        self.recordings.insert(call, active);
-                    }
-                }
-            }
-            Action::RecordMessage { call, message } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    let dir = self.recordings_dir.clone();
-                    let running = self.recordings.remove(&call);
-                    let started =
-                        crate::recording::start_message(&self.crm, &dir, s, running, message).await;
-                    if let Some(active) = started {
-                        self.recordings.insert(call, active);
-                    }
-                }
-            }
-            Action::PauseRecording { call, paused } => {
-                if let Some(s) = self.sessions.get(&call) {
-                    if paused {
-                        s.pause_recording();
-                    } else {
-                        s.resume_recording();
-                    }
                 }
             }
             Action::ScreenPop(pop) => {
@@ -598,7 +427,7 @@ impl Driver {
             }
             Action::Contact { call, contact } => {
                 let recording = self.recordings.get(&call).map(|r| r.id.clone());
-                let contact = crate::call_records::contact(contact, recording);
+                let contact = crate::driver::call_records::contact(contact, recording);
                 let crm = self.crm.clone();
                 tokio::spawn(async move {
                     if let Err(e) = crm.add_contact(&contact).await {
@@ -612,22 +441,18 @@ impl Driver {
                 tracing::debug!(?view, "ACD event");
                 if self.events.receiver_count() > 0 {
                     if let Ok(json) = serde_json::to_string(&view) {
-                        let _ = self.events.send(json.into());
+                        let _ = self.events.send(LiveEvent {
+                            scope: EventScope::of(&record.event),
+                            json: json.into(),
+                        });
                     }
                 }
-                for ev in crate::acd_records::to_crm(record) {
+                for ev in crate::driver::acd_records::to_crm(record) {
                     if let Err(e) = self.cdrs.send(ev) {
                         tracing::error!(call_id = e.0.call_id(), "CRM writer gone; ACD event lost");
                     }
                 }
             }
         }
-    }
-}
-
-fn media_side(side: Side) -> media::Side {
-    match side {
-        Side::A => media::Side::A,
-        Side::B => media::Side::B,
     }
 }

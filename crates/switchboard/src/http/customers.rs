@@ -6,14 +6,16 @@
 //!
 //! The handlers only take `State<App>`, so a later authentication layer can wrap [`routes`].
 
+use crate::http::error::{ApiError, ApiResult, ErrorKind};
+use crate::http::routing::Routes;
 use crate::http::App;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::handler::Handler;
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::IntoResponse;
+use axum::Json;
 use chrono::Utc;
 use crm::{CrmError, CustomerPatch, CustomerQuery, NewCustomer, NewPhone, PhoneLabel, MAX_PAGE};
 use serde::{Deserialize, Deserializer};
@@ -23,99 +25,58 @@ const JSON_LIMIT: usize = 64 * 1024;
 /// Largest CSV import body.
 const CSV_LIMIT: usize = 10 * 1024 * 1024;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new()
-        .route(
-            "/api/customers",
-            get(search)
-                .post(create)
-                .layer(DefaultBodyLimit::max(JSON_LIMIT)),
-        )
-        .route(
+pub(crate) fn routes() -> Routes {
+    let json = || DefaultBodyLimit::max(JSON_LIMIT);
+    Routes::new()
+        .get("/api/customers", search.layer(json()))
+        .post("/api/customers", create.layer(json()))
+        .post(
             "/api/customers/import",
-            post(import).layer(DefaultBodyLimit::max(CSV_LIMIT)),
+            import.layer(DefaultBodyLimit::max(CSV_LIMIT)),
         )
-        .route("/api/customers/by-number/{number}", get(by_number))
-        .route(
-            "/api/customers/{id}",
-            get(read)
-                .patch(update)
-                .layer(DefaultBodyLimit::max(JSON_LIMIT)),
-        )
+        .get("/api/customers/by-number/{number}", by_number)
+        .get("/api/customers/{id}", read.layer(json()))
+        .patch("/api/customers/{id}", update.layer(json()))
 }
 
-/// An error answer: status, message, and the input field at fault when there is one.
-#[derive(Debug)]
-struct ApiError {
-    status: StatusCode,
-    message: String,
-    field: Option<&'static str>,
+/// One input field at fault (400): `{"error": "field: message", "field": field}`.
+fn field_error(field: &'static str, message: impl std::fmt::Display) -> ApiError {
+    ApiError::field(ErrorKind::BadRequest, field, format!("{field}: {message}"))
 }
 
-impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            field: None,
+/// Maps a CRM error; `phone_field` names the input whose numbers a phone error is about.
+fn crm_error(e: CrmError, phone_field: &'static str) -> ApiError {
+    let field = match &e {
+        CrmError::InvalidField { field, .. } => Some(*field),
+        CrmError::InvalidPhone(_) | CrmError::NumberTaken { .. } => Some(phone_field),
+        _ => None,
+    };
+    let kind = match &e {
+        CrmError::InvalidField { .. } | CrmError::InvalidPhone(_) | CrmError::CsvImport(_) => {
+            ErrorKind::BadRequest
         }
-    }
-
-    fn field(field: &'static str, message: impl std::fmt::Display) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            message: format!("{field}: {message}"),
-            field: Some(field),
+        CrmError::NumberTaken { .. } => ErrorKind::Conflict,
+        CrmError::UnknownCustomer(_) => ErrorKind::NotFound,
+        _ => {
+            // The details (SQL, constraint names) go to the log, not to the client.
+            tracing::error!(error = %e, "CRM customer request failed");
+            return ApiError::new(ErrorKind::Internal, "database error");
         }
-    }
-
-    /// Maps a CRM error; `phone_field` names the input whose numbers a phone error is about.
-    fn crm(e: CrmError, phone_field: &'static str) -> Self {
-        let field = match &e {
-            CrmError::InvalidField { field, .. } => Some(*field),
-            CrmError::InvalidPhone(_) | CrmError::NumberTaken { .. } => Some(phone_field),
-            _ => None,
-        };
-        let status = match &e {
-            CrmError::InvalidField { .. } | CrmError::InvalidPhone(_) | CrmError::CsvImport(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            CrmError::NumberTaken { .. } => StatusCode::CONFLICT,
-            CrmError::UnknownCustomer(_) => StatusCode::NOT_FOUND,
-            _ => {
-                // The details (SQL, constraint names) go to the log, not to the client.
-                tracing::error!(error = %e, "CRM customer request failed");
-                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "database error");
-            }
-        };
-        Self {
-            status,
-            message: e.to_string(),
-            field,
-        }
+    };
+    match field {
+        Some(field) => ApiError::field(kind, field, e.to_string()),
+        None => ApiError::new(kind, e.to_string()),
     }
 }
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = serde_json::json!({ "error": self.message });
-        if let Some(field) = self.field {
-            body["field"] = field.into();
-        }
-        (self.status, Json(body)).into_response()
-    }
-}
-
-type ApiResult = Result<Response, ApiError>;
 
 /// The buffered body, or 413 naming the limit.
 fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
     body.map_err(|r| match r.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::TooLarge,
             format!("request body is larger than {} KiB", limit / 1024),
         ),
-        status => ApiError::new(status, r.body_text()),
+        status => ApiError::new(ErrorKind::Rejected(status), r.body_text()),
     })
 }
 
@@ -136,20 +97,20 @@ fn json_body<T: serde::de::DeserializeOwned>(
     let body = body_bytes(body, JSON_LIMIT)?;
     if !content_type_is(headers, "application/json") {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::UnsupportedMediaType,
             "Content-Type must be application/json",
         ));
     }
     Json::<T>::from_bytes(&body)
         .map(|Json(v)| v)
-        .map_err(|r| ApiError::new(r.status(), r.body_text()))
+        .map_err(|r| ApiError::new(ErrorKind::Rejected(r.status()), r.body_text()))
 }
 
 /// Customer ids are positive integers; anything else is a client error, not a miss.
 fn customer_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().map_err(|_| {
         ApiError::new(
-            StatusCode::BAD_REQUEST,
+            ErrorKind::BadRequest,
             format!("customer id must be an integer, got {raw:?}"),
         )
     })
@@ -240,7 +201,7 @@ fn not_null<T>(
     hint: &str,
 ) -> Result<Option<T>, ApiError> {
     match v {
-        Some(None) => Err(ApiError::field(field, format!("must not be null{hint}"))),
+        Some(None) => Err(field_error(field, format!("must not be null{hint}"))),
         Some(Some(v)) => Ok(Some(v)),
         None => Ok(None),
     }
@@ -278,7 +239,7 @@ async fn create(
         .crm
         .create_customer(&new, Utc::now())
         .await
-        .map_err(|e| ApiError::crm(e, "phones"))?;
+        .map_err(|e| crm_error(e, "phones"))?;
     let location = format!("/api/customers/{}", customer.id);
     Ok((
         StatusCode::CREATED,
@@ -292,8 +253,8 @@ async fn read(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     let id = customer_id(&id)?;
     match app.crm.customer(id).await {
         Ok(Some(c)) => Ok(Json(c).into_response()),
-        Ok(None) => Err(ApiError::crm(CrmError::UnknownCustomer(id), "phones")),
-        Err(e) => Err(ApiError::crm(e, "phones")),
+        Ok(None) => Err(crm_error(CrmError::UnknownCustomer(id), "phones")),
+        Err(e) => Err(crm_error(e, "phones")),
     }
 }
 
@@ -309,7 +270,7 @@ async fn update(
         .crm
         .update_customer(id, &patch, Utc::now())
         .await
-        .map_err(|e| ApiError::crm(e, "phones"))?;
+        .map_err(|e| crm_error(e, "phones"))?;
     Ok(Json(customer).into_response())
 }
 
@@ -317,10 +278,10 @@ async fn by_number(State(app): State<App>, Path(number): Path<String>) -> ApiRes
     match app.crm.customer_by_number(&number).await {
         Ok(Some(c)) => Ok(Json(c).into_response()),
         Ok(None) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
+            ErrorKind::NotFound,
             format!("no customer with the number {number:?}"),
         )),
-        Err(e) => Err(ApiError::crm(e, "number")),
+        Err(e) => Err(crm_error(e, "number")),
     }
 }
 
@@ -341,14 +302,14 @@ struct SearchParams {
 impl SearchParams {
     fn into_query(self) -> Result<CustomerQuery, ApiError> {
         if self.segment.is_some() {
-            return Err(ApiError::field(
+            return Err(field_error(
                 "segment",
                 "filtering by segment is not supported by the CRM search yet",
             ));
         }
         let text = match (self.q, self.phone) {
             (Some(_), Some(_)) => {
-                return Err(ApiError::field(
+                return Err(field_error(
                     "phone",
                     "give q or phone, not both: the search has one text filter",
                 ))
@@ -358,7 +319,7 @@ impl SearchParams {
         };
         let limit = self.limit.unwrap_or(50);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::field(
+            return Err(field_error(
                 "limit",
                 format!("must be 1 to {MAX_PAGE}, got {limit}"),
             ));
@@ -379,7 +340,7 @@ fn phone_fragment(p: String) -> Result<String, ApiError> {
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'));
     if digits == 0 || !only_number_chars {
-        return Err(ApiError::field(
+        return Err(field_error(
             "phone",
             format!("{p:?} is not a number: use digits, a leading +, spaces, dashes, dots or parentheses"),
         ));
@@ -391,14 +352,13 @@ async fn search(
     State(app): State<App>,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> ApiResult {
-    let Query(params) =
-        params.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, r.body_text()))?;
+    let Query(params) = params.map_err(|r| ApiError::bad_request(r.body_text()))?;
     let query = params.into_query()?;
     let list = app
         .crm
         .search_customers(&query)
         .await
-        .map_err(|e| ApiError::crm(e, "phone"))?;
+        .map_err(|e| crm_error(e, "phone"))?;
     Ok(Json(list).into_response())
 }
 
@@ -423,12 +383,11 @@ async fn import(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult {
-    let Query(params) =
-        params.map_err(|r| ApiError::new(StatusCode::BAD_REQUEST, r.body_text()))?;
+    let Query(params) = params.map_err(|r| ApiError::bad_request(r.body_text()))?;
     let body = body_bytes(body, CSV_LIMIT)?;
     if !content_type_is(&headers, "text/csv") {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorKind::UnsupportedMediaType,
             "Content-Type must be text/csv",
         ));
     }
@@ -439,7 +398,7 @@ async fn import(
         .crm
         .import_customers_csv(body.as_ref(), &cc, Utc::now())
         .await
-        .map_err(|e| ApiError::crm(e, "default_country_code"))?;
+        .map_err(|e| crm_error(e, "default_country_code"))?;
     let errors: Vec<RowError> = report
         .errors
         .into_iter()
@@ -459,7 +418,7 @@ mod tests {
 
     fn patch(json: &str) -> Result<CustomerPatch, ApiError> {
         Json::<PatchBody>::from_bytes(json.as_bytes())
-            .map_err(|r| ApiError::new(r.status(), r.body_text()))?
+            .map_err(|r| ApiError::new(ErrorKind::Rejected(r.status()), r.body_text()))?
             .0
             .into_patch()
     }
@@ -473,22 +432,26 @@ mod tests {
         assert_eq!(p.name, None);
         let err = patch(r#"{"name": null}"#).expect_err("null name");
         assert_eq!(
-            (err.status, err.field),
+            (err.status(), err.field_name()),
             (StatusCode::BAD_REQUEST, Some("name"))
         );
         let err = patch(r#"{"phones": null}"#).expect_err("null phones");
-        assert_eq!(err.field, Some("phones"));
+        assert_eq!(err.field_name(), Some("phones"));
     }
 
     #[test]
     fn body_errors_name_the_field() {
         let err = patch(r#"{"nmae": "x"}"#).expect_err("unknown field");
-        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(err.message.contains("nmae"), "{}", err.message);
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(err.message().contains("nmae"), "{}", err.message());
         let err = patch(r#"{"phones": [{"number": "1", "label": "fax"}]}"#).expect_err("label");
-        assert!(err.message.contains("phones[0].label"), "{}", err.message);
+        assert!(
+            err.message().contains("phones[0].label"),
+            "{}",
+            err.message()
+        );
         let err = patch(r#"{"grade": 5}"#).expect_err("wrong type");
-        assert!(err.message.contains("grade"), "{}", err.message);
+        assert!(err.message().contains("grade"), "{}", err.message());
     }
 
     #[test]
@@ -505,17 +468,31 @@ mod tests {
             .into_query()
             .expect("phone");
         assert_eq!((q.text.as_deref(), q.limit), (Some("010-1234"), 50));
-        let field = |p: SearchParams| p.into_query().expect_err("refused").field;
-        assert_eq!(field(params(None, Some("Kim"), None)), Some("phone"));
-        assert_eq!(field(params(Some("a"), Some("1"), None)), Some("phone"));
-        assert_eq!(field(params(None, None, Some(0))), Some("limit"));
-        assert_eq!(field(params(None, None, Some(MAX_PAGE + 1))), Some("limit"));
+        let field = |p: SearchParams| {
+            p.into_query()
+                .expect_err("refused")
+                .field_name()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            field(params(None, Some("Kim"), None)).as_deref(),
+            Some("phone")
+        );
+        assert_eq!(
+            field(params(Some("a"), Some("1"), None)).as_deref(),
+            Some("phone")
+        );
+        assert_eq!(field(params(None, None, Some(0))).as_deref(), Some("limit"));
+        assert_eq!(
+            field(params(None, None, Some(MAX_PAGE + 1))).as_deref(),
+            Some("limit")
+        );
         assert!(params(None, None, Some(MAX_PAGE)).into_query().is_ok());
     }
 
     #[test]
     fn crm_errors_map_to_statuses_without_leaking_sql() {
-        let taken = ApiError::crm(
+        let taken = crm_error(
             CrmError::NumberTaken {
                 number: "+821012345678".into(),
                 owner: Some(3),
@@ -523,23 +500,23 @@ mod tests {
             "phones",
         );
         assert_eq!(
-            (taken.status, taken.field),
+            (taken.status(), taken.field_name()),
             (StatusCode::CONFLICT, Some("phones"))
         );
-        let missing = ApiError::crm(CrmError::UnknownCustomer(9), "phones");
-        assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        let db = ApiError::crm(
+        let missing = crm_error(CrmError::UnknownCustomer(9), "phones");
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let db = crm_error(
             CrmError::CorruptValue {
                 column: "grade",
                 value: "x'; DROP TABLE customers; --".into(),
             },
             "phones",
         );
-        assert_eq!(db.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(db.message, "database error");
+        assert_eq!(db.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(db.message(), "database error");
         assert_eq!(customer_id("12").ok(), Some(12));
         assert_eq!(
-            customer_id("1 OR 1=1").map_err(|e| e.status).err(),
+            customer_id("1 OR 1=1").map_err(|e| e.status()).err(),
             Some(StatusCode::BAD_REQUEST)
         );
     }

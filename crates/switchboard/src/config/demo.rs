@@ -44,7 +44,7 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
         }
     };
     println!("HTTP API and pages: log in as `admin` with password {admin_password}");
-    let admin = crate::auth::AccountSection {
+    let admin = crate::config::accounts::AccountSection {
         username: Spanned::new(0..0, "admin".into()),
         password: Some(Spanned::new(0..0, admin_password)),
         password_hash: None,
@@ -65,7 +65,7 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
         );
         Some(Spanned::new(
             0..0,
-            crate::auth::AccountSection {
+            crate::config::accounts::AccountSection {
                 username: Spanned::new(0..0, username.into()),
                 password: Some(Spanned::new(0..0, password)),
                 password_hash: None,
@@ -131,7 +131,7 @@ fn load_or_create(path: &Path) -> anyhow::Result<DemoUsers> {
 
 /// The queues the sample plan (`dialplans/bank.toml`) sends callers to; `general` is also
 /// reachable by dialling 7000.
-fn demo_queues() -> Vec<crate::acd_config::QueueSection> {
+fn demo_queues() -> Vec<crate::config::acd_sections::QueueSection> {
     let text = r#"
 [[queues]]
 name = "general"
@@ -152,7 +152,7 @@ strategy = "ring-all"
 "#;
     #[derive(serde::Deserialize)]
     struct Q {
-        queues: Vec<crate::acd_config::QueueSection>,
+        queues: Vec<crate::config::acd_sections::QueueSection>,
     }
     toml::from_str::<Q>(text)
         .map(|q| q.queues)
@@ -160,7 +160,7 @@ strategy = "ring-all"
 }
 
 /// Alice (1001) and Bob (1002) are the demo agents: `*91` from their phones logs them in.
-fn demo_agents() -> Vec<crate::acd_config::AgentSection> {
+fn demo_agents() -> Vec<crate::config::acd_sections::AgentSection> {
     let text = r#"
 [[agents]]
 id = "alice"
@@ -177,7 +177,7 @@ queues = ["general", "cards", "loans", "priority"]
 "#;
     #[derive(serde::Deserialize)]
     struct A {
-        agents: Vec<crate::acd_config::AgentSection>,
+        agents: Vec<crate::config::acd_sections::AgentSection>,
     }
     toml::from_str::<A>(text)
         .map(|a| a.agents)

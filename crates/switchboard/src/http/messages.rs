@@ -1,20 +1,20 @@
 //! Messages callers left in a queue (`GET /api/queues/{name}/messages`): who, when, how long,
 //! and where to fetch the audio (the recordings audio endpoint, same access rules).
 
-use crate::http::{internal, App};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::routing::Routes;
+use crate::http::App;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::response::IntoResponse;
+use axum::Json;
 use serde::{Deserialize, Serialize};
 
 /// Messages listed when the request names no limit.
 const DEFAULT_LIMIT: u32 = 100;
 
-pub(crate) fn routes() -> Router<App> {
-    Router::new().route("/api/queues/{name}/messages", get(list))
+pub(crate) fn routes() -> Routes {
+    Routes::new().get("/api/queues/{name}/messages", list)
 }
 
 #[derive(Debug, Deserialize)]
@@ -37,54 +37,43 @@ struct MessageView {
     audio_url: String,
 }
 
-fn bad_request(message: String) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
-}
-
 async fn list(
     State(app): State<App>,
     Path(queue): Path<String>,
     params: Result<Query<Params>, QueryRejection>,
-) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(r) => return bad_request(r.body_text()),
-    };
+) -> ApiResult {
+    let Query(params) = params.map_err(|r| ApiError::bad_request(r.body_text()))?;
     let valid = !queue.is_empty()
         && queue.len() <= 64
         && queue
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !valid {
-        return bad_request(format!("`{queue}` is not a queue name"));
+        return Err(ApiError::bad_request(format!(
+            "`{queue}` is not a queue name"
+        )));
     }
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > crm::MAX_MESSAGES_PAGE {
-        return bad_request(format!(
+        return Err(ApiError::bad_request(format!(
             "limit must be between 1 and {}",
             crm::MAX_MESSAGES_PAGE
-        ));
+        )));
     }
-    match app.crm.queue_messages(&queue, limit).await {
-        Ok(list) => Json(
-            list.into_iter()
-                .map(|m| MessageView {
-                    audio_url: format!("/api/recordings/{}/audio", m.id),
-                    id: m.id,
-                    caller: m.caller,
-                    queue: m.queue,
-                    time: m.left_at,
-                    duration_ms: m.duration_ms,
-                    status: m.status,
-                    call_id: m.call_id,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => internal(e),
-    }
+    let list = app.crm.queue_messages(&queue, limit).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|m| MessageView {
+                audio_url: format!("/api/recordings/{}/audio", m.id),
+                id: m.id,
+                caller: m.caller,
+                queue: m.queue,
+                time: m.left_at,
+                duration_ms: m.duration_ms,
+                status: m.status,
+                call_id: m.call_id,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .into_response())
 }

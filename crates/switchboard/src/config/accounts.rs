@@ -1,20 +1,45 @@
-//! `[[accounts]]` in the configuration: validated at load (so `switchboard check` reports
-//! mistakes with file:line), hashed and written to the database when the HTTP API starts.
+//! `[[accounts]]` and the access-control keys of `[http]` in the configuration: validated at
+//! load (so `switchboard check` reports mistakes with file:line); `http::auth::accounts` writes
+//! the accounts to the database when the HTTP API starts.
 
 use std::ops::Range;
+use std::time::Duration;
 
-use chrono::Utc;
-use crm::{Crm, NewAccount, Role};
+use crm::Role;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::password::{hash_password, is_argon2_hash, token_hash, verify_password};
+use crate::password::{is_argon2_hash, token_hash};
 
 /// Shortest accepted password.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Shortest accepted bearer token: tokens are stored with a fast hash, so they must be long
 /// random strings, not words.
 pub const MIN_TOKEN_CHARS: usize = 32;
+
+/// `[http]` settings of access control, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthSettings {
+    /// Add `Secure` to the session cookie (when served over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// Serve `/metrics` without a login.
+    pub open_metrics: bool,
+    /// A session unused for this long ends.
+    pub session_idle: Duration,
+    /// How long a username/address pair is refused after too many failed logins.
+    pub login_lockout: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            secure_cookies: false,
+            open_metrics: false,
+            session_idle: Duration::from_secs(8 * 3600),
+            login_lockout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// One `[[accounts]]` table as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -167,39 +192,6 @@ pub fn resolve(
         });
     }
     out
-}
-
-/// Writes the configured accounts to the database (disabling any others). A plain password
-/// whose stored hash still verifies keeps that hash, so restarts do not end sessions; argon2
-/// runs on the blocking pool.
-pub async fn sync(crm: &Crm, specs: &[AccountSpec]) -> anyhow::Result<crm::AccountSync> {
-    let mut accounts = Vec::with_capacity(specs.len());
-    for spec in specs {
-        let password_hash = match &spec.secret {
-            Secret::Hash(h) => h.clone(),
-            Secret::Plain(p) => {
-                let stored = crm
-                    .account_by_username(&spec.username)
-                    .await?
-                    .map(|a| a.password_hash);
-                let p = p.clone();
-                tokio::task::spawn_blocking(move || match stored {
-                    Some(h) if verify_password(&p, &h) => Ok(h),
-                    _ => hash_password(&p),
-                })
-                .await?
-                .map_err(anyhow::Error::msg)?
-            }
-        };
-        accounts.push(NewAccount {
-            username: spec.username.clone(),
-            password_hash,
-            token_hash: spec.token_hash.clone(),
-            role: spec.role,
-            agent_id: spec.agent.clone(),
-        });
-    }
-    Ok(crm.sync_accounts(&accounts, Utc::now()).await?)
 }
 
 #[cfg(test)]

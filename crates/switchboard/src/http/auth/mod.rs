@@ -1,56 +1,31 @@
 //! Logins, roles, CSRF and audit for the HTTP API (docs/operations.md, "Access control").
 //!
-//! - [`accounts`]: `[[accounts]]` from the configuration, written to the database at start;
-//! - [`password`]: argon2id password hashes, SHA-256 token hashes, random tokens;
+//! - [`accounts`]: the configured accounts (`config::accounts`), written to the database at
+//!   start;
 //! - [`roles`]: the route table (deny by default), pure;
 //! - [`middleware`]: who is asking (session cookie or bearer token), CSRF, the role and scope
 //!   checks; puts a [`Principal`] into the request for handlers;
-//! - [`http`]: login, logout, the session, accounts and the audit log;
+//! - [`routes`]: login, logout, the session, accounts and the audit log;
 //! - [`lockout`]: backoff for failed logins.
 
 pub mod accounts;
-pub mod http;
 pub mod lockout;
 pub mod middleware;
-pub mod password;
 pub mod roles;
+pub mod routes;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use crm::Role;
 use tokio::sync::OnceCell;
 
-pub use accounts::{AccountSection, AccountSpec};
+use crate::config::accounts::AuthSettings;
+use crate::password;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "sb_session";
 /// The header carrying the CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// `[http]` settings of access control, resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthSettings {
-    /// Add `Secure` to the session cookie (when served over HTTPS, e.g. behind a proxy).
-    pub secure_cookies: bool,
-    /// Serve `/metrics` without a login.
-    pub open_metrics: bool,
-    /// A session unused for this long ends.
-    pub session_idle: Duration,
-    /// How long a username/address pair is refused after too many failed logins.
-    pub login_lockout: Duration,
-}
-
-impl Default for AuthSettings {
-    fn default() -> Self {
-        AuthSettings {
-            secure_cookies: false,
-            open_metrics: false,
-            session_idle: Duration::from_secs(8 * 3600),
-            login_lockout: Duration::from_secs(30),
-        }
-    }
-}
 
 /// How a request proved who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,107 @@
+//! The `[recording]` section: which calls are recorded and from when (`switch::RecordPolicy`),
+//! where the files go and how long they are kept.
+
+use crate::switch::{RecordMode, RecordPolicy};
+use serde::Deserialize;
+use std::path::PathBuf;
+use toml::Spanned;
+
+/// `[recording]` as written in the file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordingSection {
+    /// `all` (default), `none`, or `selected` (the queues and extensions below).
+    pub record: Spanned<String>,
+    pub queues: Vec<String>,
+    pub extensions: Vec<String>,
+    /// `answer` (default): from when a person answers; `start`: from the start, IVR included.
+    pub from: Spanned<String>,
+    /// Directory of the WAV files; relative paths are under the working directory.
+    pub dir: String,
+    /// Delete recordings older than this many days (0: keep for ever).
+    pub retention_days: u32,
+    /// Shorter retention for some queues' recordings, in days.
+    pub queue_retention_days: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for RecordingSection {
+    fn default() -> Self {
+        RecordingSection {
+            record: Spanned::new(0..0, "all".into()),
+            queues: Vec::new(),
+            extensions: Vec::new(),
+            from: Spanned::new(0..0, "answer".into()),
+            dir: "recordings".into(),
+            retention_days: 0,
+            queue_retention_days: Default::default(),
+        }
+    }
+}
+
+/// How long recordings are kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Days for every recording (`None`: for ever).
+    pub all: Option<u32>,
+    /// Shorter limits for the recordings of these queues.
+    pub queues: Vec<(String, u32)>,
+}
+
+/// Resolve the section; problems go to `problem` with their span.
+pub fn resolve(
+    s: RecordingSection,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, String),
+) -> (RecordPolicy, PathBuf, Retention) {
+    let all = (s.retention_days > 0).then_some(s.retention_days);
+    let mut queues = Vec::new();
+    for (queue, days) in &s.queue_retention_days {
+        if *days == 0 {
+            problem(
+                0..0,
+                format!("recording.queue_retention_days.{queue}: must be at least 1 day"),
+            );
+        } else if all.is_some_and(|a| *days > a) {
+            problem(
+                0..0,
+                format!(
+                    "recording.queue_retention_days.{queue} ({days}) is longer than                      recording.retention_days ({}): a queue can only keep recordings for less time",
+                    s.retention_days
+                ),
+            );
+        } else {
+            queues.push((queue.clone(), *days));
+        }
+    }
+    let retention = Retention { all, queues };
+    let mode = match s.record.get_ref().as_str() {
+        "all" => RecordMode::All,
+        "none" => RecordMode::None,
+        "selected" => RecordMode::Selected {
+            queues: s.queues.into_iter().collect(),
+            extensions: s.extensions.into_iter().collect(),
+        },
+        other => {
+            problem(
+                s.record.span(),
+                format!("recording.record `{other}`: all, none or selected"),
+            );
+            RecordMode::None
+        }
+    };
+    let from_start = match s.from.get_ref().as_str() {
+        "answer" => false,
+        "start" => true,
+        other => {
+            problem(
+                s.from.span(),
+                format!("recording.from `{other}`: answer or start"),
+            );
+            false
+        }
+    };
+    (
+        RecordPolicy { mode, from_start },
+        PathBuf::from(s.dir),
+        retention,
+    )
+}

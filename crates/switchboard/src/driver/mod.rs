@@ -1,0 +1,27 @@
+//! The tokio side of the switch: sockets, timers and tasks that drive the sans-IO core
+//! (`crate::switch`), the media relay hand-off, and what the core's actions write (CDR links,
+//! recordings, screen pops).
+//!
+//! - [`sip`]: the driver task that owns the core, and its relay hand-off (`sip/relay.rs`);
+//! - [`udp`], [`tcp`]: SIP over UDP (a reader task per socket) and TCP (accept, framing,
+//!   outbound connections);
+//! - [`limits`]: the open-file limit raised for the RTP range;
+//! - [`recording`]: recording files and their CRM rows;
+//! - [`reload`]: dialplans reloaded and handed to the driver;
+//! - [`call_records`], [`acd_records`]: the core's call records (CDRs, contacts, callbacks) and
+//!   ACD events as CRM rows;
+//! - [`live`]: ACD events for the live stream, with their SSE event type;
+//! - [`lookup`]: the caller's customer record for dialplans;
+//! - [`screens`]: screen pops and the agent desk's lists, read by the HTTP layer.
+
+pub mod acd_records;
+pub mod call_records;
+pub mod limits;
+pub mod live;
+pub mod lookup;
+pub mod recording;
+pub mod reload;
+pub mod screens;
+pub mod sip;
+pub mod tcp;
+pub mod udp;
