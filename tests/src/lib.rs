@@ -549,6 +549,9 @@ pub mod http_client;
 /// A PostgreSQL schema of its own for one test.
 pub mod postgres;
 
+/// Rows written straight into a test switch's database.
+pub mod seed;
+
 /// Callers and callees: SIPp scenarios for the usual call plans.
 mod calls;
 pub use calls::*;
