@@ -11,7 +11,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
-use media::{MediaRelay, RelayConfig, RelaySession, Side};
+use media::{MediaRelay, RelayConfig, RelaySession, Side, StrictSource};
 
 mod common;
 use common::*;
@@ -43,6 +43,7 @@ fn relay_thread(
             advertise_ip: LO,
             port_min: 30000,
             port_max: 30000 + (calls as u16) * 4 + 400,
+            strict_source: StrictSource::default(),
         })
         .expect("relay config");
         let (events, _events_rx) = tokio::sync::mpsc::unbounded_channel();

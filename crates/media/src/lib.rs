@@ -15,15 +15,22 @@
 //!
 //! Calls are recorded to stereo WAV (caller left, what the caller hears right) with
 //! [`RelaySession::start_recording`]; see [`record`].
+//!
+//! The relay, its ports and the recorder (tokio) are the default feature `relay`; without it
+//! the crate is SDP, RTP, G.711, prompts, the player and DTMF only, for sans-IO users.
 #![forbid(unsafe_code)]
 
 pub mod dtmf;
+#[cfg(feature = "relay")]
 mod error;
 pub mod g711;
 pub mod player;
+#[cfg(feature = "relay")]
 mod ports;
 pub mod prompt;
+#[cfg(feature = "relay")]
 pub mod record;
+#[cfg(feature = "relay")]
 mod relay;
 mod resample;
 pub mod rtp;
@@ -32,14 +39,17 @@ pub mod tone;
 
 pub use dtmf::goertzel;
 pub use dtmf::{DtmfEvent, DtmfSource};
+#[cfg(feature = "relay")]
 pub use error::MediaError;
 pub use g711::Codec;
 pub use player::{Packet, Player, PlayerEvent};
 pub use prompt::{Prompt, PromptError};
+#[cfg(feature = "relay")]
 pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, RepairOutcome};
+#[cfg(feature = "relay")]
 pub use relay::{
-    DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession, RelayStats, Side,
-    IDLE_CHECK_EVERY, RELATCH_AFTER,
+    BadStrictSource, DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession,
+    RelayStats, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,
 };
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};

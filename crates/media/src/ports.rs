@@ -1,7 +1,14 @@
 //! The RTP port range: hands out (even RTP, odd RTCP) port pairs with bound sockets, and takes
 //! them back when the lease is dropped. Only touched at call setup and teardown, so a mutex is
 //! fine here; the packet path never sees it.
+//!
+//! Pairs are picked at random among the free ones, so a call's ports cannot be guessed from the
+//! previous call's (docs/security.md, "Media"); in a range much larger than the calls in it, a
+//! just-freed pair also stays idle for a while, so late packets of one call rarely reach the
+//! next.
 
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,9 +19,8 @@ use crate::MediaError;
 struct PoolState {
     in_use: Vec<bool>,
     used: usize,
-    /// Where the next search starts: rotating through the range keeps a just-freed port idle for
-    /// a while, so late packets of the previous call do not land in the next one.
-    next: usize,
+    /// Draws so far: the input of the next random number.
+    draws: u64,
 }
 
 #[derive(Debug)]
@@ -23,6 +29,9 @@ pub(crate) struct PortPool {
     min: u16,
     max: u16,
     state: Mutex<PoolState>,
+    /// Keyed from the OS's randomness once per process (SipHash): unpredictable draws without
+    /// another dependency.
+    random: RandomState,
 }
 
 /// Ownership of one pair; dropping it returns the pair to the pool.
@@ -63,8 +72,9 @@ impl PortPool {
             state: Mutex::new(PoolState {
                 in_use: vec![false; pairs],
                 used: 0,
-                next: 0,
+                draws: 0,
             }),
+            random: RandomState::new(),
         }))
     }
 
@@ -78,22 +88,24 @@ impl PortPool {
         self.lock().used * 2
     }
 
-    /// Bind the next free pair, skipping ports the OS refuses (taken by another process).
+    /// Bind a free pair picked at random, skipping ports the OS refuses (taken by another
+    /// process).
     pub fn bind_pair(self: &Arc<Self>) -> Result<BoundPair, MediaError> {
         let mut state = self.lock();
-        let pairs = state.in_use.len();
-        for k in 0..pairs {
-            let index = (state.next + k) % pairs;
-            if state.in_use[index] {
-                continue;
-            }
+        let mut free: Vec<usize> = (0..state.in_use.len())
+            .filter(|&i| !state.in_use[i])
+            .collect();
+        while !free.is_empty() {
+            state.draws += 1;
+            let draw = self.random.hash_one(state.draws);
+            // Uniform enough: the range holds at most 32768 pairs, far below 2^64.
+            let index = free.swap_remove((draw % free.len() as u64) as usize);
             // The range was validated to fit in u16, so the index maps back into it.
             let rtp_port = self.min + 2 * index as u16;
             match self.bind_both(rtp_port) {
                 Ok((rtp, rtcp)) => {
                     state.in_use[index] = true;
                     state.used += 1;
-                    state.next = (index + 1) % pairs;
                     return Ok(BoundPair {
                         rtp,
                         rtcp,
@@ -178,17 +190,49 @@ mod tests {
             .unwrap();
         let pool = PortPool::new(LO, min, min + 5).unwrap();
         let a = pool.bind_pair().unwrap();
-        assert_eq!(a.rtp_port, min + 2);
-        assert_eq!(a.rtcp.local_addr().unwrap().port(), min + 3);
         let b = pool.bind_pair().unwrap();
-        assert_eq!(b.rtp_port, min + 4);
+        let mut got = [a.rtp_port, b.rtp_port];
+        got.sort_unstable();
+        assert_eq!(got, [min + 2, min + 4]);
+        assert_eq!(
+            a.rtcp.local_addr().unwrap().port(),
+            a.rtp_port + 1,
+            "RTCP next to RTP"
+        );
         assert_eq!(pool.ports_in_use(), 4);
         assert!(matches!(
             pool.bind_pair(),
             Err(MediaError::PortsExhausted { .. })
         ));
+        let freed = a.rtp_port;
         drop(a);
         assert_eq!(pool.ports_in_use(), 2);
-        assert_eq!(pool.bind_pair().unwrap().rtp_port, min + 2);
+        assert_eq!(pool.bind_pair().unwrap().rtp_port, freed);
+    }
+
+    /// Regression: ports were handed out in sequence, so the next call's ports were known.
+    #[test]
+    fn pairs_are_picked_at_random_from_the_range() {
+        let (min, max) = (20000u16..60000)
+            .step_by(400)
+            .map(|p| (p, p + 399))
+            .find(|&(p, q)| (p..=q).all(|port| UdpSocket::bind((LO, port)).is_ok()))
+            .unwrap();
+        let pool = PortPool::new(LO, min, max).unwrap();
+        let mut leases = Vec::new();
+        let mut ports = Vec::new();
+        for _ in 0..20 {
+            let pair = pool.bind_pair().unwrap();
+            ports.push(pair.rtp_port);
+            leases.push(pair);
+        }
+        assert!(ports.iter().all(|p| (min..max).contains(p) && p % 2 == 0));
+        let ascending = ports.windows(2).filter(|w| w[1] == w[0] + 2).count();
+        // In sequence, all 19 steps would be +2; at random (200 pairs), almost none are.
+        assert!(ascending < 5, "{ports:?}");
+        let mut distinct = ports.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 20);
     }
 }

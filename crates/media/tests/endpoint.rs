@@ -11,7 +11,7 @@ use media::dtmf::TelephoneEvent;
 use media::goertzel::power;
 use media::{
     Codec, DtmfSource, MediaEvent, MediaRelay, Prompt, RelayConfig, RelaySession, RtpHeader,
-    RtpPacket, Side,
+    RtpPacket, Side, StrictSource,
 };
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -38,6 +38,7 @@ fn relay(ports: u16) -> MediaRelay {
         advertise_ip: LO,
         port_min,
         port_max,
+        strict_source: StrictSource::default(),
     })
     .unwrap()
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use media::rtp::RtpHeader;
 use media::{
     goertzel, record, tone, Codec, MediaEvent, MediaRelay, Prompt, RecordError, RecordingOptions,
-    RelayConfig, RelaySession, Side,
+    RelayConfig, RelaySession, Side, StrictSource,
 };
 use sha2::{Digest, Sha256};
 use tokio::net::UdpSocket;
@@ -68,6 +68,7 @@ impl Call {
             advertise_ip: LO,
             port_min,
             port_max,
+            strict_source: StrictSource::default(),
         })
         .unwrap();
         let (tx, events) = mpsc::unbounded_channel();

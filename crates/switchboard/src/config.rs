@@ -76,6 +76,9 @@ pub struct MediaConfig {
     pub port_max: Spanned<u16>,
     /// A call with no RTP from either side for this long is ended (0 disables).
     pub timeout_s: u64,
+    /// "address" (default) or "ip": whether a latched media source may move to another port
+    /// of its IP without a new offer/answer (docs/security.md, "Media").
+    pub strict_source: Spanned<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,6 +165,7 @@ impl Default for MediaConfig {
             port_min: 20000,
             port_max: Spanned::new(0..0, 29999),
             timeout_s: 60,
+            strict_source: Spanned::new(0..0, "address".into()),
         }
     }
 }
@@ -219,6 +223,7 @@ pub struct Resolved {
     pub port_min: u16,
     pub port_max: u16,
     pub media_timeout: Option<Duration>,
+    pub strict_source: media::StrictSource,
     pub http_listen: SocketAddr,
     pub database_url: String,
     pub default_country_code: Option<String>,
@@ -393,6 +398,10 @@ fn resolve(
             "media: with bind 0.0.0.0 set media.advertise to the address phones can reach".into(),
         );
     }
+    let strict_source = c.media.strict_source.get_ref().parse().unwrap_or_else(|e| {
+        problem(c.media.strict_source.span(), format!("media.{e}"));
+        media::StrictSource::default()
+    });
     let port_max = *c.media.port_max.get_ref();
     if !c.media.port_min.is_multiple_of(2) || c.media.port_min == 0 {
         problem(
@@ -562,6 +571,7 @@ fn resolve(
         port_min: c.media.port_min,
         port_max,
         media_timeout: (c.media.timeout_s > 0).then(|| Duration::from_secs(c.media.timeout_s)),
+        strict_source,
         http_listen,
         database_url,
         default_country_code: c.database.default_country_code,
@@ -677,5 +687,19 @@ name = "Agent Kim"
         assert!(err
             .to_string()
             .contains("u.toml:5:11: users.extension `1` is defined twice"));
+    }
+
+    #[test]
+    fn strict_source_defaults_to_address_and_is_checked() {
+        let r = parse("m.toml", "").unwrap();
+        assert_eq!(r.strict_source, media::StrictSource::Address);
+        let r = parse("m.toml", "[media]\nstrict_source = \"ip\"\n").unwrap();
+        assert_eq!(r.strict_source, media::StrictSource::Ip);
+        let err = parse("m.toml", "[media]\nstrict_source = \"any\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("m.toml:2:17: media.strict_source must be"),
+            "{err}"
+        );
     }
 }

@@ -287,6 +287,12 @@ async fn metrics(State(app): State<App>) -> Response {
         "counter",
         &one(status.parse_errors as f64),
     );
+    gauge(
+        "switchboard_rtp_foreign_packets_dropped_total",
+        "RTP/RTCP packets the relay dropped because they were not from a side's latched source.",
+        "counter",
+        &one(status.rtp_foreign_dropped as f64),
+    );
     let per_queue = |f: &dyn Fn(&crate::switch::QueueView) -> f64| {
         snapshot
             .queues

@@ -4,6 +4,7 @@
 mod acd_config;
 mod acd_records;
 mod auth;
+mod call_records;
 mod config;
 mod demo;
 mod dialplans;
@@ -24,8 +25,10 @@ mod screens;
 mod server;
 mod sip_driver;
 mod stored_queues;
-mod switch;
 mod tcp;
+
+/// The switch core is its own crate (`crates/switch`); `crate::switch::..` paths keep working.
+pub(crate) use ::switch;
 
 use anyhow::Context;
 

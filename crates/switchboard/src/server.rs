@@ -107,6 +107,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         advertise_ip: config.media_advertise,
         port_min: config.port_min,
         port_max: config.port_max,
+        strict_source: config.strict_source,
     })?;
 
     // Queues managed through the HTTP API override the file's (docs/acd.md, "Managing queues").

@@ -90,6 +90,8 @@ pub struct Status {
     /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
     pub rtp_packets_a_to_b: u64,
     pub rtp_packets_b_to_a: u64,
+    /// Media packets the relay refused since start: not from a side's latched source.
+    pub rtp_foreign_dropped: u64,
 }
 
 /// Media totals of ended calls, summed by the tasks that close relay sessions.
@@ -178,7 +180,10 @@ fn spawn_callback_log(crm: crm::Crm) -> mpsc::UnboundedSender<crate::switch::Cal
     tokio::spawn(async move {
         while let Some(record) = rx.recv().await {
             let result = match &record {
-                CallbackRecord::Requested(r) => crm.callback_requested(r).await,
+                CallbackRecord::Requested(r) => {
+                    let request = crate::call_records::callback_to_crm(r);
+                    crm.callback_requested(&request).await
+                }
                 CallbackRecord::Done {
                     call_id,
                     at,
@@ -258,6 +263,10 @@ impl Driver {
         // Callbacks promised before the last stop wait again in their queues.
         match self.crm.pending_callbacks().await {
             Ok(pending) if !pending.is_empty() => {
+                let pending = pending
+                    .into_iter()
+                    .map(crate::call_records::callback_from_crm)
+                    .collect();
                 self.switch
                     .restore_callbacks(Instant::now(), chrono::Utc::now(), pending);
                 self.flush().await;
@@ -423,6 +432,7 @@ impl Driver {
                 relay_ports_in_use: self.relay.ports_in_use(),
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
+                rtp_foreign_dropped: self.relay.foreign_packets_dropped(),
             });
         }
     }
@@ -549,7 +559,7 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
-                if let Err(e) = self.cdrs.send(ev) {
+                if let Err(e) = self.cdrs.send(crate::call_records::cdr(ev)) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
                 }
             }
@@ -591,8 +601,9 @@ impl Driver {
                     tracing::error!("callback writer gone; callback record lost");
                 }
             }
-            Action::Contact { call, mut contact } => {
-                contact.recording_id = self.recordings.get(&call).map(|r| r.id.clone());
+            Action::Contact { call, contact } => {
+                let recording = self.recordings.get(&call).map(|r| r.id.clone());
+                let contact = crate::call_records::contact(contact, recording);
                 let crm = self.crm.clone();
                 tokio::spawn(async move {
                     if let Err(e) = crm.add_contact(&contact).await {

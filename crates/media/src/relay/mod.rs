@@ -2,7 +2,8 @@
 //! per call. Each session is one tokio task owning its four sockets (RTP+RTCP for side A, which
 //! faces the caller, and for side B, which faces the callee); the session handle talks to it
 //! through a control channel, never per packet. The forwarding loop lives in `task.rs`, the
-//! IVR's endpoint mode (prompts out, DTMF in, on side A) in `endpoint.rs`.
+//! IVR's endpoint mode (prompts out, DTMF in, on side A) in `endpoint.rs`, and which sources a
+//! socket accepts (strict latching with probation) in `latch.rs`.
 
 mod endpoint;
 mod latch;
@@ -10,6 +11,7 @@ mod task;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,7 +25,7 @@ use crate::record::{self, RecordError, RecordingOptions, RecordingSummary};
 use crate::MediaError;
 use task::{Control, SessionTask};
 
-pub use latch::RELATCH_AFTER;
+pub use latch::{BadStrictSource, StrictSource, PROBATION_RTCP, PROBATION_RTP};
 pub use task::IDLE_CHECK_EVERY;
 
 /// Where the relay binds and what it tells phones, and its port range.
@@ -37,6 +39,8 @@ pub struct RelayConfig {
     pub port_min: u16,
     /// Last port; the range must hold at least 4 ports (one call: two RTP/RTCP pairs).
     pub port_max: u16,
+    /// Whether a latched side may move to another port of its IP without a new offer/answer.
+    pub strict_source: StrictSource,
 }
 
 /// One side of a relayed call.
@@ -99,8 +103,11 @@ pub struct DirectionStats {
     pub rtcp: FlowStats,
     /// Accepted but dropped because the other side's address was not known yet.
     pub dropped_no_remote: u64,
-    /// Refused by the latching rule (a source other than the latched one).
+    /// Refused by the latching rule: a source other than the latched one, one that may not
+    /// latch, or a datagram that is not RTP (RTCP) v2 from a source that has not latched.
     pub rejected_source: u64,
+    /// Dropped while their source was on probation (it may latch with its next packets).
+    pub dropped_probation: u64,
     /// The kernel refused to send (socket buffer full, unreachable family).
     pub send_failed: u64,
 }
@@ -136,6 +143,8 @@ impl RelayStats {
 pub struct MediaRelay {
     pool: Arc<PortPool>,
     advertise_ip: IpAddr,
+    strict_source: StrictSource,
+    foreign: Arc<AtomicU64>,
 }
 
 impl MediaRelay {
@@ -144,6 +153,8 @@ impl MediaRelay {
         Ok(Self {
             pool: PortPool::new(cfg.bind_ip, cfg.port_min, cfg.port_max)?,
             advertise_ip: cfg.advertise_ip,
+            strict_source: cfg.strict_source,
+            foreign: Arc::default(),
         })
     }
 
@@ -158,7 +169,14 @@ impl MediaRelay {
         let b = self.pool.bind_pair()?;
         let ports = [a.rtp_port, b.rtp_port];
         let (tx, rx) = mpsc::unbounded_channel();
-        let task = SessionTask::new(label.to_owned(), [a, b], rx, events)?;
+        let task = SessionTask::new(
+            label.to_owned(),
+            [a, b],
+            self.strict_source,
+            Arc::clone(&self.foreign),
+            rx,
+            events,
+        )?;
         tokio::spawn(task.run());
         Ok(RelaySession {
             control: tx,
@@ -170,6 +188,13 @@ impl MediaRelay {
     /// Ports (RTP and RTCP) currently held by sessions: 4 per session.
     pub fn ports_in_use(&self) -> usize {
         self.pool.ports_in_use()
+    }
+
+    /// Packets all sessions, live and ended, refused since the relay was made
+    /// ([`DirectionStats::rejected_source`] summed): a source that is not the latched one or
+    /// may not latch. Live sessions add theirs every [`IDLE_CHECK_EVERY`] and when they end.
+    pub fn foreign_packets_dropped(&self) -> u64 {
+        self.foreign.load(Ordering::Relaxed)
     }
 }
 
@@ -193,10 +218,14 @@ impl RelaySession {
         self.advertise_ip
     }
 
-    /// Where packets going out of `side` are sent, as that side's SDP says. Symmetric latching
-    /// overrides it once the side has sent from somewhere (see [`RELATCH_AFTER`]). A changed
-    /// address clears the side's latches; the same address again (session refresh) keeps them.
-    /// An unspecified address or port 0 (hold, declined) means "unknown": packets are dropped.
+    /// Where packets going out of `side` are sent, as that side's SDP says (an offer or answer);
+    /// RTCP defaults to the RTP port + 1. The side's sockets accept packets only from the
+    /// source they latch to, and latch only to this address or, after probation, another port
+    /// of its IP (docs/security.md, "Media"); once latched, packets go to the latched source.
+    /// A changed address clears the side's latches; the same address again (session refresh)
+    /// keeps them but lets another port of that IP take over after probation. An unspecified
+    /// address or port 0 (hold, declined) means "unknown": nothing latches, packets are
+    /// dropped.
     pub fn set_remote(&self, side: Side, rtp: SocketAddr, rtcp: Option<SocketAddr>) {
         let usable = |a: SocketAddr| (!a.ip().is_unspecified() && a.port() != 0).then_some(a);
         // A send error means the task is gone, i.e. the session is already over.

@@ -1,7 +1,9 @@
 //! The per-session forwarding task: one future that polls the control channel, a coarse idle
-//! tick and the four sockets by hand. Per packet it does one `recvfrom`, a latch check, one
-//! `sendto` and counter bumps: no allocation (one buffer per session), no lock, no channel,
-//! no timer. The clock is read once per wake-up, not per packet.
+//! tick and the four sockets by hand. Per packet it does one `recvfrom`, a latch check (an
+//! address comparison once latched, see `latch.rs`), one `sendto` and counter bumps: no
+//! allocation (one buffer per session), no lock, no channel, no timer. The clock is read once
+//! per wake-up, not per packet. Refused packets are counted per session and added to the
+//! relay-wide total on the coarse tick.
 //!
 //! While recording, A's RTP and what goes out to A are also copied into the recording's
 //! preallocated ring (`record::Tap`): the payload's words and one release store, never a wait.
@@ -11,6 +13,7 @@
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -21,7 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::endpoint::Endpoint;
-use super::latch::Latch;
+use super::latch::{Kind, Latch, StrictSource, Verdict};
 use super::{DirectionStats, MediaEvent, RelayStats, Side};
 use crate::g711::Codec;
 use crate::ports::{BoundPair, PairLease};
@@ -80,15 +83,15 @@ struct Leg {
 }
 
 impl Leg {
-    fn new(pair: BoundPair) -> Result<Self, MediaError> {
+    fn new(pair: BoundPair, mode: StrictSource) -> Result<Self, MediaError> {
         Ok(Self {
             rtp: UdpSocket::from_std(pair.rtp)?,
             rtcp: UdpSocket::from_std(pair.rtcp)?,
             _lease: pair.lease,
             remote_rtp: None,
             remote_rtcp: None,
-            latch_rtp: Latch::default(),
-            latch_rtcp: Latch::default(),
+            latch_rtp: Latch::new(Kind::Rtp, mode),
+            latch_rtcp: Latch::new(Kind::Rtcp, mode),
         })
     }
 
@@ -100,7 +103,8 @@ impl Leg {
         }
     }
 
-    /// Latched source first (symmetric RTP), else what the SDP said.
+    /// Latched source first (symmetric RTP), else what the SDP said: never a source that did
+    /// not latch.
     fn destination(&self, rtcp: bool) -> Option<SocketAddr> {
         if rtcp {
             self.latch_rtcp.peer().or(self.remote_rtcp)
@@ -132,12 +136,17 @@ pub(crate) struct SessionTask {
     recorder: Option<Tap>,
     /// Queue-full drops of recordings already stopped.
     recording_dropped: u64,
+    /// The relay-wide count of refused packets, and how much of ours is in it already.
+    foreign_total: Arc<AtomicU64>,
+    foreign_reported: u64,
 }
 
 impl SessionTask {
     pub fn new(
         label: String,
         pairs: [BoundPair; 2],
+        mode: StrictSource,
+        foreign_total: Arc<AtomicU64>,
         control: mpsc::UnboundedReceiver<Control>,
         events: mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self, MediaError> {
@@ -148,7 +157,7 @@ impl SessionTask {
         tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Ok(Self {
             label,
-            legs: [Leg::new(a)?, Leg::new(b)?],
+            legs: [Leg::new(a, mode)?, Leg::new(b, mode)?],
             buf: Box::new([0; BUFFER_SIZE]),
             directions: [DirectionStats::default(); 2],
             control,
@@ -163,11 +172,14 @@ impl SessionTask {
             endpoint,
             recorder: None,
             recording_dropped: 0,
+            foreign_total,
+            foreign_reported: 0,
         })
     }
 
     pub async fn run(mut self) {
         let close = poll_fn(|cx| self.poll(cx)).await;
+        self.report_foreign();
         let stats = self.stats();
         // Free the sockets and ports before answering, so the caller of close() can reuse them.
         drop(self);
@@ -233,9 +245,17 @@ impl SessionTask {
             } else {
                 &mut inbound.latch_rtp
             };
-            if !latch.admit(from, now) {
-                stats.rejected_source += 1;
-                continue;
+            match latch.admit(from, buf.filled()) {
+                Verdict::Accept => {}
+                // Neither relayed nor counted as media: a stranger cannot keep a call alive.
+                Verdict::Probation => {
+                    stats.dropped_probation += 1;
+                    continue;
+                }
+                Verdict::Foreign => {
+                    stats.rejected_source += 1;
+                    continue;
+                }
             }
             if !rtcp {
                 self.idle.rtp_since_tick = true;
@@ -283,12 +303,14 @@ impl SessionTask {
         match msg {
             Control::Remote { side, rtp, rtcp } => {
                 let leg = &mut self.legs[side.index()];
-                if leg.remote_rtp != rtp || leg.remote_rtcp != rtcp {
-                    leg.remote_rtp = rtp;
-                    leg.remote_rtcp = rtcp;
-                    leg.latch_rtp.reset();
-                    leg.latch_rtcp.reset();
-                }
+                leg.remote_rtp = rtp;
+                leg.remote_rtcp = rtcp;
+                // Without an RTCP address in the SDP, RTCP is expected from RTP's port + 1.
+                let rtcp = rtcp.or_else(|| {
+                    rtp.and_then(|a| Some(SocketAddr::new(a.ip(), a.port().checked_add(1)?)))
+                });
+                leg.latch_rtp.expect(rtp);
+                leg.latch_rtcp.expect(rtcp);
             }
             Control::MediaTimeout(timeout) => {
                 self.idle = Idle {
@@ -345,7 +367,18 @@ impl SessionTask {
         }
     }
 
+    /// Add the packets refused since the last report to the relay-wide count.
+    fn report_foreign(&mut self) {
+        let total: u64 = self.directions.iter().map(|d| d.rejected_source).sum();
+        let new = total - self.foreign_reported;
+        if new > 0 {
+            self.foreign_total.fetch_add(new, Ordering::Relaxed);
+            self.foreign_reported = total;
+        }
+    }
+
     fn on_tick(&mut self, now: Instant) {
+        self.report_foreign();
         let idle = &mut self.idle;
         if std::mem::take(&mut idle.rtp_since_tick) {
             idle.last_rtp = now;

@@ -1,0 +1,366 @@
+//! Setting up a call: the caller's INVITE (and its route), CANCEL, the ring timeout and ending
+//! a call nobody answered. The callee's branches' responses are in `branch.rs`.
+
+use super::call::{BranchState, Call, CallerLeg, CallerMedia, Party, Phase, Route, Side};
+use super::dialog::Dialog;
+use super::sdp::parse_sdp;
+use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
+use crate::records::{CdrEvent, CdrStart, Disposition, HangupSide};
+use rsip::headers::UntypedHeader;
+use rsip::{Header, Request, Response};
+use sip::transaction::{ClientTxId, ServerTxId};
+use sip::Peer;
+use std::time::Instant;
+
+impl Switch {
+    pub(super) fn on_new_invite(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        let Some(caller) = self.authenticate(now, tx, &req, true) else {
+            return;
+        };
+        let Some(callee) = sip_fields::request_user(&req) else {
+            self.reply(now, tx, &req, 404, "No User In Request-URI");
+            return;
+        };
+        // Feature codes and queue numbers first, then a dialplan route; without one, the
+        // number must be an extension.
+        let queue_number = self.acd.numbers.get(&callee).cloned();
+        let route = match (
+            super::feature::parse(&callee),
+            queue_number,
+            &self.dialplans,
+        ) {
+            (Some(code), _, _) => Route::Feature(code),
+            (None, Some(queue), _) => Route::QueueNumber(queue),
+            (None, None, Some(plans)) => ivr::Session::start(
+                plans,
+                now,
+                self.wall(now),
+                ivr::CallInfo {
+                    caller: caller.clone(),
+                    caller_name: sip_fields::from_display_name(&req).unwrap_or_default(),
+                    dialled: callee.clone(),
+                },
+            )
+            .map_or(Route::Extension, |s| Route::Dialplan(Box::new(s))),
+            (None, None, None) => Route::Extension,
+        };
+        let callee_name = self.cfg.users.get(&callee).and_then(|(_, n)| n.clone());
+        if matches!(route, Route::Extension) {
+            if !self.cfg.users.contains_key(&callee) {
+                self.reply(now, tx, &req, 404, "Not Found");
+                return;
+            }
+            if self.registrar.lookup(now, &callee).is_empty() {
+                self.reply(
+                    now,
+                    tx,
+                    &req,
+                    480,
+                    "Temporarily Unavailable (Not Registered)",
+                );
+                return;
+            }
+        }
+        let a_sdp = if req.body.is_empty() {
+            None
+        } else if !sip_fields::is_sdp(&req.headers, &req.body) {
+            let mut resp =
+                sip::message::make_response(&req, 415, None, Some(&sip::message::new_tag()));
+            resp.headers.push(Header::Accept("application/sdp".into()));
+            self.respond(now, tx, resp);
+            return;
+        } else {
+            match parse_sdp(&req.body) {
+                Ok(sdp) if sdp.audio_target().is_some() => Some(sdp),
+                Ok(_) => {
+                    self.reply(now, tx, &req, 488, "No Audio Stream In SDP");
+                    return;
+                }
+                Err(reason) => {
+                    self.reply(now, tx, &req, 488, &reason);
+                    return;
+                }
+            }
+        };
+
+        let id = self.next_call;
+        self.next_call += 1;
+        let local_tag = sip::message::new_tag();
+        let a_call_id = sip_fields::call_id(&req).unwrap_or_default();
+        let to_value = header_value(&req.headers, |h| match h {
+            Header::To(t) => Some(t.value().to_string()),
+            _ => None,
+        });
+        let from_value = header_value(&req.headers, |h| match h {
+            Header::From(f) => Some(f.value().to_string()),
+            _ => None,
+        });
+        let caller_name = sip_fields::from_display_name(&req)
+            .or_else(|| self.cfg.users.get(&caller).and_then(|(_, n)| n.clone()));
+        let dialog = Dialog {
+            call_id: a_call_id.clone(),
+            local: format!("{to_value};tag={local_tag}"),
+            remote: from_value,
+            remote_target: sip_fields::contact_uri(&req).unwrap_or_else(|| req.uri.to_string()),
+            local_cseq: 0,
+            peer: from,
+            contact_user: callee.clone(),
+        };
+        let call = Call {
+            cdr_id: uuid::Uuid::new_v4().to_string(),
+            phase: Phase::AwaitingMedia,
+            caller: Party {
+                number: caller.clone(),
+                name: caller_name,
+            },
+            callee: Party {
+                number: callee,
+                name: callee_name,
+            },
+            a: CallerLeg {
+                invite_tx: Some(tx),
+                invite: req,
+                dialog,
+                local_tag: local_tag.clone(),
+                final_sent: false,
+            },
+            branches: Vec::new(),
+            answered_branch: None,
+            started: now,
+            answered: None,
+            a_sdp,
+            relay: None,
+            open_client_txs: 0,
+            reinvite_pending: false,
+            route,
+            caller_media: CallerMedia::Relayed,
+            moh: None,
+            vars: Default::default(),
+            last_dtmf: None,
+            queue: None,
+            callback: None,
+            recording: false,
+        };
+        self.actions
+            .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
+                call_id: call.cdr_id.clone(),
+                caller: call.caller.number.clone(),
+                caller_name: call.caller.name.clone(),
+                callee: call.callee.number.clone(),
+                callee_name: call.callee.name.clone(),
+                started_at: self.wall(now),
+            })));
+        self.stats.calls_started += 1;
+        let placed_by_agent = (!call.route.is_feature()).then(|| call.caller.number.clone());
+        self.dialogs.insert((a_call_id, local_tag), (id, Side::A));
+        self.invite_servers.insert(tx, id);
+        self.calls.insert(id, call);
+        self.actions.push_back(Action::AllocateMedia { call: id });
+        if let Some(ext) = placed_by_agent {
+            self.agent_phone_busy(now, &ext);
+        }
+    }
+
+    /// A response (or a timeout, as `Err(408)`) on one of our client transactions.
+    pub(super) fn on_response(
+        &mut self,
+        now: Instant,
+        tx: ClientTxId,
+        resp: Result<Response, u16>,
+    ) {
+        let code = match &resp {
+            Ok(r) => sip_fields::status(r),
+            Err(c) => *c,
+        };
+        let final_ = code >= 200;
+        if !final_ {
+            // Provisional responses matter only for INVITEs to the callee (ringing, early media).
+            if let Some(&(call, ClientPurpose::BranchInvite(i))) = self.client_txs.get(&tx) {
+                self.on_branch_response(now, call, i, tx, code, resp.ok());
+            }
+            return;
+        }
+        let Some((call, purpose)) = self.client_txs.remove(&tx) else {
+            return;
+        };
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.open_client_txs = c.open_client_txs.saturating_sub(1);
+        }
+        match purpose {
+            ClientPurpose::BranchInvite(i) => {
+                self.on_branch_response(now, call, i, tx, code, resp.ok())
+            }
+            ClientPurpose::CallbackAgent => {
+                self.on_callback_agent_response(now, call, tx, code, resp.ok())
+            }
+            ClientPurpose::Bye => {}
+            ClientPurpose::Forward(f) => {
+                self.on_forward_response(now, call, tx, f, code, resp.ok())
+            }
+        }
+        self.reap(call);
+    }
+
+    /// The ring timeout expired.
+    pub(super) fn ring_timeout(&mut self, now: Instant, id: CallId) {
+        // A queued call's offers are timed by the ACD, not here (a callback's customer is).
+        let callback = self.is_callback(id);
+        let due = self.calls.get(&id).is_some_and(|c| {
+            matches!(c.phase, Phase::Ringing { deadline: Some(d), .. } if d <= now)
+                && (c.queue.is_none() || callback)
+        });
+        if due && callback {
+            self.cancel_branches(now, id);
+            self.callback_not_answered(now, id, 480);
+            return;
+        }
+        if due
+            && self
+                .calls
+                .get(&id)
+                .is_some_and(|c| c.route.plan().is_some())
+        {
+            self.cancel_branches(now, id);
+            self.ivr_dial_result(now, id, ivr::DialOutcome::NoAnswer);
+            return;
+        }
+        if due {
+            self.finish_unanswered(
+                now,
+                id,
+                480,
+                "No Answer",
+                Disposition::NoAnswer,
+                "ring timeout",
+                None,
+            );
+        }
+    }
+
+    /// The caller cancelled its INVITE.
+    pub(super) fn on_cancelled(&mut self, now: Instant, stx: ServerTxId) {
+        let Some(&id) = self.invite_servers.get(&stx) else {
+            return;
+        };
+        let ringing = self.calls.get(&id).is_some_and(|c| {
+            !c.a.final_sent
+                && matches!(
+                    c.phase,
+                    Phase::AwaitingMedia | Phase::Ringing { .. } | Phase::Held
+                )
+        });
+        if ringing {
+            self.finish_unanswered(
+                now,
+                id,
+                487,
+                "Request Terminated",
+                Disposition::Cancelled,
+                "caller cancelled",
+                Some(HangupSide::Caller),
+            );
+        }
+    }
+
+    /// End a call that never got answered: final response to the caller, CANCEL to every branch
+    /// still ringing, CDR closed.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn finish_unanswered(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        reason: &str,
+        disposition: Disposition,
+        cause: &str,
+        side: Option<HangupSide>,
+    ) {
+        let open = self.calls.get(&id).is_some_and(|c| c.phase != Phase::Ended);
+        if open && self.callback_unanswered(now, id, disposition, status, cause) {
+            return;
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if call.phase == Phase::Ended {
+            return;
+        }
+        call.phase = Phase::Ended;
+        let mut cancels = Vec::new();
+        for b in call.branches.iter_mut() {
+            if matches!(b.state, BranchState::Trying | BranchState::Early) {
+                b.state = BranchState::Cancelled;
+                cancels.push(b.tx);
+            }
+            if b.ended.is_none() {
+                b.ended = Some(now);
+            }
+        }
+        let stx = call.a.invite_tx;
+        let resp = (!call.a.final_sent).then(|| {
+            call.a.final_sent = true;
+            sip::message::make_response(
+                &call.a.invite,
+                status,
+                Some(reason),
+                Some(&call.a.local_tag),
+            )
+        });
+        for t in cancels {
+            let _ = self.tx.cancel(now, t);
+        }
+        if let (Some(r), Some(stx)) = (resp, stx) {
+            self.respond(now, stx, r);
+        }
+        self.close_cdr(now, id, disposition, status, cause, side);
+        self.reap(id);
+    }
+
+    pub(super) fn fail_call(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        status: u16,
+        reason: &str,
+        cause: &str,
+    ) {
+        self.finish_unanswered(
+            now,
+            id,
+            status,
+            reason,
+            Disposition::Failed,
+            cause,
+            Some(HangupSide::Switch),
+        );
+    }
+}
+
+/// Learn the remote tag and target of a branch from a response that carries them.
+pub(super) fn learn_remote(dialog: &mut Dialog, resp: &Response) {
+    if sip_fields::to_tag(resp).is_some() {
+        if let Some(to) = header_value_opt(&resp.headers, |h| match h {
+            Header::To(t) => Some(t.value().to_string()),
+            _ => None,
+        }) {
+            dialog.remote = to;
+        }
+    }
+    if let Some(c) = sip_fields::contact_uri(resp) {
+        dialog.remote_target = c;
+    }
+}
+
+fn header_value_opt(
+    headers: &rsip::Headers,
+    f: impl Fn(&Header) -> Option<String>,
+) -> Option<String> {
+    headers.iter().find_map(f)
+}
+
+pub(super) fn header_value(
+    headers: &rsip::Headers,
+    f: impl Fn(&Header) -> Option<String>,
+) -> String {
+    header_value_opt(headers, f).unwrap_or_default()
+}

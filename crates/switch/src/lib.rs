@@ -1,0 +1,508 @@
+//! The switch core: registrar, authentication and B2BUA calls, as one sans-IO state machine.
+//!
+//! Drive it like quinn-proto or str0m: hand in what arrived (`handle_datagram`), what the media
+//! relay answered (`media_allocated`, `media_timeout`) and the time (`handle_timeout`), then drain
+//! `poll_transmit` (bytes for the wire), `poll_action` (media and CDR work for the driver) and
+//! `poll_timeout` (when to call `handle_timeout` next). It never reads a clock and never does I/O,
+//! so tests run whole calls, with loss and timeouts, under a virtual clock (`clippy.toml` keeps
+//! the clock out; the scenario tests in `tests/scenarios` drive it through this public API).
+//!
+//! What it reports for the call history is in its own types ([`CdrEvent`], [`Contact`],
+//! [`CallbackRecord`], [`AcdRecord`]); the binary maps them to CRM rows. It depends on no
+//! database and no runtime: `media` is used for SDP, G.711 and DTMF parsing only.
+
+mod acd_view;
+mod agents;
+mod branch;
+mod call;
+mod callback;
+mod callback_records;
+mod cdr;
+mod dialog;
+mod dialplan;
+mod feature;
+mod indialog;
+mod invite;
+mod queue;
+mod queue_admin;
+mod queue_exit;
+mod queue_leg;
+mod record;
+mod records;
+mod register;
+mod ring;
+mod sdp;
+mod sip_fields;
+mod transfer;
+
+pub use acd_view::{AcdSnapshot, EventView, QueueView};
+pub use call::{CallId, Side};
+pub use dialog::Me;
+pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
+pub use queue_admin::{QueueChange, QueueChangeError};
+pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
+pub use record::{RecordMode, RecordPolicy};
+pub use records::{
+    CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, Contact, Direction, Disposition,
+    HangupSide, Leg, LegRole,
+};
+
+use call::{Call, RelayPorts};
+use chrono::{DateTime, Utc};
+use rsip::{Header, Method, Request, SipMessage};
+use sip::auth::DigestAuth;
+use sip::registrar::Registrar;
+use sip::transaction::{ClientTxId, ServerTxId, TimerConfig, TransactionEvent, Transactions};
+use sip::{Peer, Transmit};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+/// What the switch needs to know to run.
+#[derive(Debug, Clone)]
+pub struct SwitchConfig {
+    pub domain: String,
+    pub me: Me,
+    pub timers: TimerConfig,
+    pub ring_timeout: Duration,
+    pub registrar: sip::registrar::RegistrarConfig,
+    pub nonce_lifetime: Duration,
+    pub nonce_secret: [u8; 32],
+    pub auth_algorithms: Vec<sip::auth::Algorithm>,
+    /// extension → (password, display name)
+    pub users: HashMap<String, (String, Option<String>)>,
+    /// Whether the media relay ends silent calls (the core enables it on answer).
+    pub media_timeout: bool,
+    /// The ACD's queues and agents.
+    pub acd: AcdSetup,
+    /// Which calls are recorded.
+    pub recording: RecordPolicy,
+}
+
+/// Work the driver does for the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Allocate relay ports for a new call and answer with `Switch::media_allocated`.
+    AllocateMedia {
+        call: CallId,
+    },
+    /// Where a side of the call wants to receive media (from its SDP).
+    SetRemote {
+        call: CallId,
+        side: Side,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+    },
+    /// Turn the relay's silence detection on (answered, media flowing) or off (hold, ringing).
+    MediaTimeout {
+        call: CallId,
+        enabled: bool,
+    },
+    /// The call is over: stop relaying and free its ports.
+    ReleaseMedia {
+        call: CallId,
+    },
+    /// A CDR change for the CRM database.
+    Cdr(CdrEvent),
+    /// The switch is the caller's media endpoint now (IVR): stop relaying side A to B, detect
+    /// DTMF (RFC 4733 with this payload type, and in-band).
+    Endpoint {
+        call: CallId,
+        telephone_event_pt: Option<u8>,
+    },
+    /// Play prompts to the caller; answer with `Switch::playback_done` when they end.
+    Play {
+        call: CallId,
+        prompts: Vec<ivr::Prompt>,
+        codec: media::g711::Codec,
+        /// Music on hold and ringback loop until stopped, and report no end.
+        looping: bool,
+    },
+    StopPlayback {
+        call: CallId,
+    },
+    /// Relay caller and callee again (the plan handed the call to a person).
+    Bridge {
+        call: CallId,
+    },
+    /// Look the caller up in the CRM; answer with `Switch::lookup_result`.
+    LookupCaller {
+        call: CallId,
+        number: String,
+    },
+    /// A queue or agent event for the CRM database and the live view.
+    Acd(AcdRecord),
+    /// Record the call (caller left, what the caller hears right) until its media is released.
+    StartRecording {
+        call: CallId,
+        cdr_id: String,
+    },
+    PauseRecording {
+        call: CallId,
+        paused: bool,
+    },
+    /// Record the caller's message for a queue (stop any recording of the call first); the
+    /// recording runs until the media is released.
+    RecordMessage {
+        call: CallId,
+        message: QueueMessage,
+    },
+    /// A queued call is being offered to an agent: show the agent who is calling.
+    ScreenPop(Box<ScreenPop>),
+    /// A customer-facing call ended: its contact-history row (the driver adds the recording).
+    Contact {
+        call: CallId,
+        contact: Contact,
+    },
+    /// A callback promised to a caller, or its end: kept in the CRM so a restart keeps it.
+    Callback(CallbackRecord),
+}
+
+/// What the CRM keeps of callbacks ([`CallbackRequest`]), written in this order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackRecord {
+    /// A caller asked to be called back.
+    Requested(CallbackRequest),
+    /// The callback left the queue: an agent took it, or it overflowed.
+    Done {
+        call_id: String,
+        at: DateTime<Utc>,
+        outcome: &'static str,
+    },
+}
+
+/// Why the core wants to wake up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CoreTimer {
+    RingTimeout(CallId),
+    Ivr(CallId),
+    Acd,
+    /// A queue-side timer of one call (the length limit of a message).
+    Queue(CallId),
+}
+
+/// Counters for logs and metrics.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub parse_errors: u64,
+    pub calls_started: u64,
+    pub calls_answered: u64,
+    pub calls_active: usize,
+}
+
+/// The B2BUA, registrar and authenticator.
+pub struct Switch {
+    cfg: SwitchConfig,
+    /// Maps the virtual clock to wall time for CDRs.
+    epoch: (Instant, DateTime<Utc>),
+    tx: Transactions,
+    auth: DigestAuth,
+    registrar: Registrar,
+    calls: HashMap<CallId, Call>,
+    next_call: CallId,
+    /// (Call-ID, our tag on that leg) → call and side, for in-dialog requests.
+    dialogs: HashMap<(String, String), (CallId, Side)>,
+    /// INVITE server transactions of callers.
+    invite_servers: HashMap<ServerTxId, CallId>,
+    client_txs: HashMap<ClientTxId, (CallId, ClientPurpose)>,
+    /// Forwarded offerless re-INVITEs, by the originator's server transaction.
+    deferred_acks: HashMap<ServerTxId, call::DeferredAck>,
+    timers: BinaryHeap<Reverse<(Instant, CoreTimer)>>,
+    transmits: VecDeque<Transmit>,
+    actions: VecDeque<Action>,
+    stats: Stats,
+    /// Inbound routing and IVR plans (None: extensions dial each other directly).
+    dialplans: Option<ivr::Dialplans>,
+    acd: queue::AcdRuntime,
+}
+
+/// Why we opened a client transaction.
+#[derive(Debug)]
+enum ClientPurpose {
+    BranchInvite(usize),
+    /// The INVITE to the agent's phone that opens a callback call (switch/callback.rs).
+    CallbackAgent,
+    Bye,
+    Forward(Box<call::Forwarded>),
+}
+
+impl Switch {
+    pub fn new(
+        cfg: SwitchConfig,
+        dialplans: Option<ivr::Dialplans>,
+        now: Instant,
+        wall: DateTime<Utc>,
+    ) -> Self {
+        let auth = DigestAuth::new(&cfg.domain, cfg.nonce_lifetime, cfg.nonce_secret)
+            .with_algorithms(&cfg.auth_algorithms);
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&cfg.nonce_secret[..8]);
+        let acd = queue::AcdRuntime::new(cfg.acd.clone(), now, wall, u64::from_le_bytes(seed));
+        Switch {
+            acd,
+            tx: Transactions::new(cfg.timers),
+            registrar: Registrar::new(cfg.registrar),
+            auth,
+            cfg,
+            epoch: (now, wall),
+            calls: HashMap::new(),
+            next_call: 1,
+            dialogs: HashMap::new(),
+            invite_servers: HashMap::new(),
+            client_txs: HashMap::new(),
+            deferred_acks: HashMap::new(),
+            timers: BinaryHeap::new(),
+            transmits: VecDeque::new(),
+            actions: VecDeque::new(),
+            stats: Stats::default(),
+            dialplans,
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            calls_active: self.calls.len(),
+            ..self.stats.clone()
+        }
+    }
+
+    pub fn registered_contacts(&self) -> usize {
+        self.registrar.registered_count()
+    }
+
+    /// Bytes arrived from `from`.
+    pub fn handle_datagram(&mut self, now: Instant, from: Peer, bytes: &[u8]) {
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return; // keep-alive (RFC 5626 CRLF ping)
+        }
+        match sip::parse::parse(bytes) {
+            Ok(msg) => self.handle_message(now, from, msg),
+            Err(e) => {
+                self.stats.parse_errors += 1;
+                tracing::debug!(%from, error = %e, "unparsable SIP message");
+                // 505 and 501 have fixed phrases; a 400's phrase says what is wrong.
+                let code = e.status_code();
+                let reason = match code {
+                    400 => e.to_string(),
+                    _ => sip::message::reason_phrase(code).to_string(),
+                };
+                let reply = sip::parse::respond_unparsable(bytes, code, &reason);
+                if let Some(bytes) = reply {
+                    self.transmits.push_back(Transmit { to: from, bytes });
+                }
+            }
+        }
+    }
+
+    /// A parsed message arrived from `from`.
+    pub fn handle_message(&mut self, now: Instant, from: Peer, msg: SipMessage) {
+        self.tx.handle_message(now, from, msg);
+        self.process(now);
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.tx.handle_timeout(now);
+        self.registrar.expire(now);
+        while let Some(Reverse((at, timer))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            match timer {
+                CoreTimer::RingTimeout(call) => self.ring_timeout(now, call),
+                CoreTimer::Ivr(call) => self.ivr_timeout(now, call),
+                CoreTimer::Acd => self.acd_timeout(now),
+                CoreTimer::Queue(call) => self.queue_call_timeout(now, call),
+            }
+        }
+        self.process(now);
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.tx.poll_timeout(),
+            self.registrar.poll_timeout(),
+            self.timers.peek().map(|Reverse((at, _))| *at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits
+            .pop_front()
+            .or_else(|| self.tx.poll_transmit())
+    }
+
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The relay answered an `AllocateMedia`.
+    pub fn media_allocated(
+        &mut self,
+        now: Instant,
+        call: CallId,
+        result: Result<(IpAddr, u16, u16), String>,
+    ) {
+        match result {
+            Ok((ip, a_port, b_port)) => {
+                self.media_ready(now, call, RelayPorts { ip, a_port, b_port })
+            }
+            Err(reason) => {
+                tracing::warn!(call, %reason, "no media for call");
+                self.fail_call(now, call, 503, "No Media Ports", "no media ports");
+            }
+        }
+        self.process(now);
+    }
+
+    /// The relay saw no RTP for the configured time.
+    pub fn media_timeout(&mut self, now: Instant, call: CallId) {
+        self.hang_up(now, call, None, "media timeout");
+        self.process(now);
+    }
+
+    /// The switch is stopping: hang up every call (BYE or a final response) and close its CDR.
+    pub fn shutdown(&mut self, now: Instant) {
+        let ids: Vec<CallId> = self.calls.keys().copied().collect();
+        for id in ids {
+            match self.calls.get(&id).map(|c| (c.phase, c.a.final_sent)) {
+                Some((call::Phase::Ended, _)) | None => {}
+                Some((call::Phase::Answered, _)) | Some((_, true)) => {
+                    self.hang_up(now, id, None, "switch shutdown")
+                }
+                Some(_) => self.fail_call(now, id, 503, "Service Unavailable", "switch shutdown"),
+            }
+        }
+        // Agents are logged out so their stored state history ends here, not at the next event.
+        let mut agents: Vec<String> = self.acd.logged_in.keys().cloned().collect();
+        agents.sort();
+        for agent in agents {
+            if let Err(e) = self.agent_command(now, &agent, queue::AgentCommand::Logout) {
+                tracing::warn!(%agent, error = %e, "agent not logged out at shutdown");
+            }
+        }
+        self.process(now);
+    }
+
+    /// Map the virtual clock to wall time.
+    fn wall(&self, at: Instant) -> DateTime<Utc> {
+        let delta = at.saturating_duration_since(self.epoch.0);
+        self.epoch.1 + chrono::Duration::from_std(delta).unwrap_or_default()
+    }
+
+    /// Drain transaction events until the layer is quiet.
+    fn process(&mut self, now: Instant) {
+        while let Some(ev) = self.tx.poll_event() {
+            match ev {
+                TransactionEvent::Request { tx, from, request } => {
+                    self.on_request(now, tx, from, request)
+                }
+                TransactionEvent::Ack { tx, request, .. } => self.on_ack(now, tx, request),
+                TransactionEvent::Cancelled { tx, .. } => self.on_cancelled(now, tx),
+                TransactionEvent::Response { tx, response } => {
+                    self.on_response(now, tx, Ok(response))
+                }
+                TransactionEvent::Timeout { tx, .. } => self.on_response(now, tx, Err(408)),
+                TransactionEvent::AckTimeout { tx } => {
+                    if let Some(d) = self.deferred_acks.remove(&tx) {
+                        // No answer will come; confirm the other leg's 2xx anyway.
+                        self.ack_forwarded(now, d.call, d.ctx, d.to, d.seq, None);
+                    }
+                    if let Some(&call) = self.invite_servers.get(&tx) {
+                        self.hang_up(now, call, None, "no ACK from caller");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn on_request(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        let in_dialog = sip_fields::to_tag(&req).is_some();
+        // A new INVITE is relayed to the callee, so Max-Forwards 0 must stop it here (483):
+        // clamping it to 1 would let a loop through the switch run for ever.
+        let will_forward = req.method == Method::Invite && !in_dialog;
+        if let Err(rej) = sip::validate::check_request_opts(&req, &[], will_forward) {
+            let mut resp = sip::message::make_response(&req, rej.code, Some(&rej.reason), None);
+            resp.headers.extend(rej.extra_headers);
+            self.respond(now, tx, resp);
+            return;
+        }
+        match req.method {
+            Method::Register => self.on_register(now, tx, from, req),
+            Method::Options if !in_dialog => {
+                let mut resp =
+                    sip::message::make_response(&req, 200, None, Some(&sip::message::new_tag()));
+                resp.headers.push(Header::Allow(dialog::ALLOW.into()));
+                resp.headers.push(Header::Accept("application/sdp".into()));
+                resp.headers.push(self.cfg.me.server());
+                self.respond(now, tx, resp);
+            }
+            Method::Invite if !in_dialog => self.on_new_invite(now, tx, from, req),
+            _ if in_dialog => self.on_in_dialog(now, tx, req),
+            Method::Bye | Method::Info | Method::Update => {
+                self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist")
+            }
+            Method::Subscribe
+            | Method::Publish
+            | Method::Notify
+            | Method::Message
+            | Method::Refer => {
+                let mut resp = sip::message::make_response(&req, 405, None, None);
+                resp.headers.push(Header::Allow(dialog::ALLOW.into()));
+                self.respond(now, tx, resp);
+            }
+            _ => self.reply(now, tx, &req, 501, "Not Implemented"),
+        }
+    }
+
+    fn respond(&mut self, now: Instant, tx: ServerTxId, resp: rsip::Response) {
+        if let Err(e) = self.tx.send_response(now, tx, resp) {
+            tracing::debug!(error = %e, "response not sent");
+        }
+    }
+
+    fn reply(&mut self, now: Instant, tx: ServerTxId, req: &Request, code: u16, reason: &str) {
+        let resp =
+            sip::message::make_response(req, code, Some(reason), Some(&sip::message::new_tag()));
+        self.respond(now, tx, resp);
+    }
+
+    fn arm(&mut self, at: Instant, timer: CoreTimer) {
+        self.timers.push(Reverse((at, timer)));
+    }
+
+    /// Forget a call once it is over and nothing of it is in flight.
+    fn reap(&mut self, call: CallId) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        if c.phase != call::Phase::Ended || c.open_client_txs > 0 {
+            return;
+        }
+        if let Some(c) = self.calls.remove(&call) {
+            self.dialogs
+                .remove(&(c.a.dialog.call_id.clone(), c.a.local_tag.clone()));
+            for b in &c.branches {
+                if let Some(tag) = read_tag(&b.dialog.local) {
+                    self.dialogs.remove(&(b.dialog.call_id.clone(), tag));
+                }
+            }
+            if let Some(tx) = c.a.invite_tx {
+                self.invite_servers.remove(&tx);
+            }
+        }
+    }
+}
+
+/// The `tag` parameter of a From/To header value we built.
+fn read_tag(header_value: &str) -> Option<String> {
+    header_value
+        .split(';')
+        .skip(1)
+        .find_map(|p| p.trim().strip_prefix("tag=").map(str::to_string))
+}

@@ -1,0 +1,116 @@
+//! SDP on its way through the switch: parsed, the relay pointed at the sender, and rewritten so
+//! the other leg sends its RTP to the relay.
+
+use super::call::Side;
+use super::{sip_fields, Action, CallId, Switch};
+use media::sdp::SessionDescription;
+
+impl Switch {
+    /// Rewrite SDP coming from `from` for the other side, and point the relay's `from` side at it.
+    /// Returns the body to send on, or None when there is no (usable) SDP.
+    pub(super) fn relay_sdp(
+        &mut self,
+        id: CallId,
+        from: Side,
+        headers: &rsip::Headers,
+        body: &[u8],
+    ) -> Option<Vec<u8>> {
+        if !sip_fields::is_sdp(headers, body) {
+            return None;
+        }
+        let relay = self.calls.get(&id)?.relay?;
+        let sdp = match parse_sdp(body) {
+            Ok(s) => s,
+            Err(reason) => {
+                tracing::info!(call = id, %reason, "unusable SDP; not relayed");
+                return None;
+            }
+        };
+        if let Some(t) = sdp.audio_target() {
+            self.actions.push_back(Action::SetRemote {
+                call: id,
+                side: from,
+                rtp: t.rtp,
+                rtcp: t.rtcp,
+            });
+        }
+        let out = sdp.rewrite_for_relay(relay.ip, relay.port(from.other()));
+        if from == Side::A {
+            if let Some(c) = self.calls.get_mut(&id) {
+                c.a_sdp = Some(sdp);
+            }
+        }
+        Some(out.into_bytes())
+    }
+}
+
+/// Parse an SDP body, with a reason phrase for 488 on failure.
+pub(super) fn parse_sdp(body: &[u8]) -> Result<SessionDescription, String> {
+    let text = std::str::from_utf8(body).map_err(|_| "Bad SDP: Not UTF-8".to_string())?;
+    SessionDescription::parse(text).map_err(|e| {
+        let mut r = format!("Bad SDP: {e}");
+        r.truncate(100);
+        r
+    })
+}
+
+/// The SDP the switch answers with when it is itself the caller's media endpoint (IVR): G.711
+/// as the caller prefers it (PCMU or PCMA), plus telephone-event when offered, on relay port A.
+/// Without an offer (late offer) it offers both G.711 laws and telephone-event/8000.
+pub(super) fn endpoint_sdp(
+    call: &super::call::Call,
+) -> Option<(Vec<u8>, media::g711::Codec, Option<u8>)> {
+    use media::g711::Codec;
+    let relay = call.relay?;
+    let (codec, te) = match &call.a_sdp {
+        Some(offer) => {
+            let audio = offer.media().iter().find(|m| m.media == "audio")?;
+            let codec = audio.formats.iter().find_map(|f| match f.as_str() {
+                "0" => Some(Codec::Pcmu),
+                "8" => Some(Codec::Pcma),
+                _ => None,
+            })?;
+            let te = audio
+                .rtpmaps
+                .iter()
+                .find(|r| {
+                    r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000
+                })
+                .map(|r| r.payload_type);
+            (codec, te)
+        }
+        None => (Codec::Pcmu, Some(101)),
+    };
+    let family = if relay.ip.is_ipv4() { "IP4" } else { "IP6" };
+    let ip = relay.ip;
+    let port = relay.a_port;
+    // Any number unique per call will do for o= (RFC 4566); take it from the CDR's UUID.
+    let hex: String = call
+        .cdr_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(12)
+        .collect();
+    let session = u64::from_str_radix(&hex, 16).unwrap_or(1);
+    let mut formats = vec![codec.payload_type().to_string()];
+    let mut lines = vec![match codec {
+        Codec::Pcmu => "a=rtpmap:0 PCMU/8000".to_string(),
+        Codec::Pcma => "a=rtpmap:8 PCMA/8000".to_string(),
+    }];
+    if call.a_sdp.is_none() {
+        formats.push("8".into());
+        lines.push("a=rtpmap:8 PCMA/8000".into());
+    }
+    if let Some(pt) = te {
+        formats.push(pt.to_string());
+        lines.push(format!("a=rtpmap:{pt} telephone-event/8000"));
+        lines.push(format!("a=fmtp:{pt} 0-16"));
+    }
+    let sdp = format!(
+        "v=0\r\no=switchboard {session} 1 IN {family} {ip}\r\ns=switchboard\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP {}\r\n{}\r\na=ptime:20\r\na=sendrecv\r\n",
+        formats.join(" "),
+        lines.join("\r\n"),
+    );
+    Some((sdp.into_bytes(), codec, te))
+}

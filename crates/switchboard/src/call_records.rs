@@ -1,0 +1,116 @@
+//! The switch core's call records (CDR changes, contact rows, callbacks) as CRM database rows,
+//! and stored callbacks back as the core's requests. The core knows nothing of the CRM; this
+//! is the one place the two meet (the ACD's events have theirs in `acd_records.rs`).
+
+use crate::switch;
+
+/// The CRM's CDR change for one of the core's.
+pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
+    match event {
+        switch::CdrEvent::Start(s) => crm::CdrEvent::Start(crm::CdrStart {
+            call_id: s.call_id,
+            caller: s.caller,
+            caller_name: s.caller_name,
+            callee: s.callee,
+            callee_name: s.callee_name,
+            started_at: s.started_at,
+        }),
+        switch::CdrEvent::Answer { call_id, at } => crm::CdrEvent::Answer { call_id, at },
+        switch::CdrEvent::End(e) => crm::CdrEvent::End(crm::CdrEnd {
+            call_id: e.call_id,
+            ended_at: e.ended_at,
+            disposition: disposition(e.disposition),
+            sip_status: e.sip_status,
+            hangup_cause: e.hangup_cause,
+            hangup_side: e.hangup_side.map(hangup_side),
+            legs: e.legs.into_iter().map(leg).collect(),
+            vars: e.vars,
+        }),
+        switch::CdrEvent::Link(l) => crm::CdrEvent::Link(crm::CdrLink {
+            call_id: l.call_id,
+            queue: l.queue,
+            agent: l.agent,
+            customer_id: None,
+        }),
+    }
+}
+
+fn disposition(d: switch::Disposition) -> crm::Disposition {
+    match d {
+        switch::Disposition::Answered => crm::Disposition::Answered,
+        switch::Disposition::NoAnswer => crm::Disposition::NoAnswer,
+        switch::Disposition::Busy => crm::Disposition::Busy,
+        switch::Disposition::Failed => crm::Disposition::Failed,
+        switch::Disposition::Cancelled => crm::Disposition::Cancelled,
+    }
+}
+
+fn hangup_side(s: switch::HangupSide) -> crm::Side {
+    match s {
+        switch::HangupSide::Caller => crm::Side::Caller,
+        switch::HangupSide::Callee => crm::Side::Callee,
+        switch::HangupSide::Switch => crm::Side::Switch,
+    }
+}
+
+fn leg(l: switch::Leg) -> crm::Leg {
+    crm::Leg {
+        role: match l.role {
+            switch::LegRole::Caller => crm::LegRole::Caller,
+            switch::LegRole::Callee => crm::LegRole::Callee,
+        },
+        sip_call_id: l.sip_call_id,
+        peer: l.peer,
+        extension: l.extension,
+        started_at: l.started_at,
+        answered_at: l.answered_at,
+        ended_at: l.ended_at,
+        final_status: l.final_status,
+    }
+}
+
+/// The contact-history row of a customer-facing call, with the call's recording if any (the
+/// CRM finds the customer by number).
+pub fn contact(c: switch::Contact, recording_id: Option<String>) -> crm::NewContact {
+    crm::NewContact {
+        call_id: Some(c.call_id),
+        channel: match c.direction {
+            switch::Direction::Inbound => crm::Channel::VoiceInbound,
+            switch::Direction::Outbound => crm::Channel::VoiceOutbound,
+        },
+        number: Some(c.number),
+        customer_id: None,
+        at: c.at,
+        queue: c.queue,
+        agent: c.agent,
+        duration_ms: Some(c.duration_ms),
+        outcome: c.outcome,
+        recording_id,
+    }
+}
+
+/// A callback request as the CRM keeps it.
+pub fn callback_to_crm(r: &switch::CallbackRequest) -> crm::CallbackRequest {
+    crm::CallbackRequest {
+        call_id: r.call_id.clone(),
+        queue: r.queue.clone(),
+        number: r.number.clone(),
+        priority: r.priority,
+        skills: r.skills.clone(),
+        enqueued_at: r.enqueued_at,
+        requested_at: r.requested_at,
+    }
+}
+
+/// A callback the CRM kept, to put back in its queue.
+pub fn callback_from_crm(r: crm::CallbackRequest) -> switch::CallbackRequest {
+    switch::CallbackRequest {
+        call_id: r.call_id,
+        queue: r.queue,
+        number: r.number,
+        priority: r.priority,
+        skills: r.skills,
+        enqueued_at: r.enqueued_at,
+        requested_at: r.requested_at,
+    }
+}
