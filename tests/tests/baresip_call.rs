@@ -49,6 +49,9 @@ fn assert_heard(who: &str, path: &Path, wav: &Wav, want_hz: f64, not_hz: f64, mi
 
 #[test]
 fn two_baresip_phones_talk_through_the_relay_and_hear_each_others_tone() {
+    if !switchboard_e2e::needs_baresip() {
+        return;
+    }
     let deadline = Instant::now() + Duration::from_secs(50);
     // With the default configuration: baresip 1.0 (libre 1.1) gives up on a 401 that holds any
     // non-MD5 challenge, which is why the switch offers MD5 alone unless configured otherwise.

@@ -6,6 +6,7 @@ mod bad_input;
 mod call_basic;
 mod call_edges;
 mod callback;
+mod documented;
 mod failures;
 mod forking;
 mod harness;

@@ -42,8 +42,12 @@ pub enum Inbound {
 
 /// Requests to the driver from the rest of the switch (reload, CRM answers).
 pub enum Control {
-    /// New dialplans and prompts, already loaded and checked.
-    Install(crate::config::dialplans::Loaded),
+    /// New dialplans and prompts, already loaded and checked; `applied` is answered once the
+    /// next call follows them (so a reload request answers only then).
+    Install {
+        loaded: crate::config::dialplans::Loaded,
+        applied: tokio::sync::oneshot::Sender<()>,
+    },
     /// The CRM's answer to a caller lookup.
     Lookup {
         call: CallId,
@@ -272,10 +276,11 @@ impl Driver {
                 }
                 Some(ev) = self.media_rx.recv() => self.on_media_event(ev),
                 Some(c) = control.recv() => match c {
-                    Control::Install(loaded) => {
+                    Control::Install { loaded, applied } => {
                         tracing::info!(plans = loaded.plans.plan_names().len(), "dialplans reloaded");
                         self.prompts = loaded.prompts;
                         self.switch.reload_dialplans(Some(loaded.plans));
+                        let _ = applied.send(());
                     }
                     Control::Lookup { call, customer } => {
                         self.switch.lookup_result(Instant::now(), call, customer)
