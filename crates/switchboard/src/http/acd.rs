@@ -251,6 +251,12 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         "counter",
         &one(status.rtp_foreign_dropped as f64),
     );
+    gauge(
+        "switchboard_core_panics_total",
+        "Messages or timers whose handling panicked in the switch core (caught; other calls go on).",
+        "counter",
+        &one(status.core_panics as f64),
+    );
     let per_queue = |f: &dyn Fn(&crate::switch::QueueView) -> f64| {
         snapshot
             .queues
