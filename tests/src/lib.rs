@@ -297,7 +297,9 @@ impl Switch {
     }
 
     fn wait_ready(&self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // HTTP serves once the configured accounts are hashed (argon2, deliberately slow): with
+        // several switches starting at once on a loaded 2-core machine that took over 20 s.
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self.http_get("/health").is_ok_and(|b| b.contains("ok")) {
                 return Ok(());
