@@ -176,3 +176,19 @@ fn invite_with_max_forwards_zero_gets_483() {
     assert_eq!(ts.sw.stats().calls_started, 0);
     ts.finish();
 }
+
+/// Regression: `*9é` once panicked the core (the feature-code parser split the dialled
+/// number at byte 2, inside the UTF-8 `é`), ending every call with it.
+#[test]
+fn feature_code_prefix_before_a_multibyte_character_gets_404_and_the_core_keeps_serving() {
+    let mut ts = TestSwitch::new();
+    let mut p = phone(1001);
+    let sdp = p.sdp("sendrecv");
+    ts.invite(&mut p, "*9é", Some(&sdp));
+    ts.expect_status(&p, 404);
+    // The core still answers the next request.
+    let (_, req) = options(&mut p);
+    ts.send(p.peer, &req);
+    ts.expect_status(&p, 200);
+    ts.finish();
+}
