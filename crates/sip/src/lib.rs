@@ -12,6 +12,19 @@
 //! - [`transaction`] is the RFC 3261 §17 transaction layer (timers A–M, RFC 6026 Accepted state).
 //! - [`auth`] is digest authentication (RFC 8760: SHA-256 and MD5, qop=auth) with nonces we own.
 //! - [`registrar`] keeps REGISTER bindings with expiry.
+
+// Bytes from the network must never panic the process: no unchecked indexing, slicing or
+// unwrapping outside tests (an invariant that truly holds is a reviewed `#[allow]` with a reason).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 #![forbid(unsafe_code)]
 
 pub mod auth;

@@ -92,17 +92,17 @@ fn start_line(bytes: &[u8]) -> &[u8] {
         .windows(2)
         .position(|w| w == b"\r\n")
         .unwrap_or(bytes.len());
-    &bytes[..end]
+    bytes.get(..end).unwrap_or(bytes)
 }
 
 fn check_version(token: &str, bad: ParseError) -> Result<(), ParseError> {
-    let Some(prefix) = token.get(..4) else {
+    let Some((prefix, version)) = token.split_at_checked(4) else {
         return Err(bad);
     };
     if !prefix.eq_ignore_ascii_case("SIP/") {
         return Err(bad);
     }
-    if &token[4..] != "2.0" {
+    if version != "2.0" {
         return Err(ParseError::BadVersion(token.to_owned()));
     }
     Ok(())
@@ -199,7 +199,7 @@ pub fn reject_unparsable(bytes: &[u8], reason: &str) -> Option<Bytes> {
 /// method).
 pub fn respond_unparsable(bytes: &[u8], code: u16, reason: &str) -> Option<Bytes> {
     let start = bytes.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
-    let text = String::from_utf8_lossy(&bytes[start..]);
+    let text = String::from_utf8_lossy(bytes.get(start..)?);
     let mut lines = unfolded_lines(&text).into_iter();
     let first = lines.next()?;
     if is_status_line(&first) || first.starts_with("ACK ") {

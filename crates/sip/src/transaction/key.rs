@@ -84,11 +84,12 @@ fn parse_via(raw: &str) -> Option<TopVia<'_>> {
     let mut slashes = head.match_indices('/');
     slashes.next()?;
     let (second, _) = slashes.next()?;
-    let after = head[second + 1..].trim_start();
-    let transport_end = after
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(after.len());
-    let sent_by: String = after[transport_end..]
+    let after = head.get(second + 1..)?.trim_start();
+    let sent_by = after
+        .find(char::is_whitespace)
+        .and_then(|end| after.get(end..))
+        .unwrap_or_default();
+    let sent_by: String = sent_by
         .chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
@@ -153,7 +154,7 @@ pub(crate) fn from_tag(headers: &Headers) -> Option<&str> {
 /// everything after the first `;` is a header parameter.
 pub(crate) fn tag_param(value: &str) -> Option<&str> {
     let params = match value.rfind('>') {
-        Some(i) => &value[i + 1..],
+        Some(i) => value.get(i + 1..).unwrap_or_default(),
         None => value.split_once(';').map_or("", |(_, p)| p),
     };
     params.split(';').find_map(|p| {
