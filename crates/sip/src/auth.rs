@@ -228,6 +228,13 @@ impl DigestAuth {
                 Header::ProxyAuthorization(a) if proxy => Some(a.value()),
                 _ => None,
             })
+            // Credentials in a scheme we do not know are not ours to judge: the request is
+            // challenged as if it had none (RFC 4475 §3.3.7).
+            .filter(|v| {
+                v.trim_start()
+                    .get(..6)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Digest"))
+            })
             .collect();
         if values.is_empty() {
             return Err(AuthError::Missing);

@@ -7,6 +7,7 @@
 //!   (compact headers, folded lines, stray whitespace, comma-joined headers) and say precisely
 //!   what is wrong with bytes that are not SIP.
 //! - [`framing`] cuts a TCP byte stream into messages by Content-Length.
+//! - [`ipv6`] carries IPv6 references (RFC 5118) through rsip, which cannot read them.
 //! - [`validate`] decides 400/420/505 for requests that parse but cannot be served.
 //! - [`message`] builds responses, tags, branches and reads common headers.
 //! - [`transaction`] is the RFC 3261 §17 transaction layer (timers A–M, RFC 6026 Accepted state).
@@ -29,6 +30,7 @@
 
 pub mod auth;
 pub mod framing;
+pub mod ipv6;
 pub mod message;
 pub mod normalize;
 pub mod parse;

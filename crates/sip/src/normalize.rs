@@ -3,8 +3,10 @@
 //!
 //! Rewrites: bare LF line ends, folded (continuation) header lines, compact header names,
 //! whitespace around `:` and around `;`/`=`/`/` in parameter-bearing headers, comma-joined
-//! Via/Route/Record-Route/Contact values split into one header each. Messages that need none of
-//! this are passed through borrowed: the check is one scan, the rewrite only happens when needed.
+//! Via/Route/Record-Route/Contact values split into one header each, IPv6 references masked for
+//! rsip (see [`crate::ipv6`]) and `;` in a Request-URI's user part escaped. Messages that need
+//! none of this are passed through borrowed: the check is one scan, the rewrite only happens
+//! when needed.
 
 use crate::parse::ParseError;
 use std::borrow::Cow;
@@ -227,6 +229,12 @@ fn head_needs_rewrite(head: &[u8]) -> bool {
         if bare_lf && lines.peek().is_some() {
             return true;
         }
+        if crate::ipv6::needs_mask(line) {
+            return true;
+        }
+        if i == 0 && matches!(escape_user_semicolons(line), Cow::Owned(_)) {
+            return true;
+        }
         if i == 0 {
             continue;
         }
@@ -278,7 +286,7 @@ fn rewrite_head(head: &[u8], out: &mut Vec<u8>) -> Result<(), ParseError> {
     }
     let mut lines = logical.into_iter();
     let start = lines.next().ok_or(ParseError::BadStartLine)?;
-    out.extend_from_slice(&start);
+    out.extend_from_slice(&escape_user_semicolons(&crate::ipv6::mask(&start)));
     out.extend_from_slice(b"\r\n");
     for line in lines {
         if trim_ws(&line).is_empty() {
@@ -291,12 +299,12 @@ fn rewrite_head(head: &[u8], out: &mut Vec<u8>) -> Result<(), ParseError> {
             return Err(ParseError::MalformedHeaderLine);
         }
         let name = expand_compact(name).unwrap_or(name);
-        let value = trim_ws(value);
+        let value = crate::ipv6::mask(trim_ws(value));
         let kind = value_kind(name);
         let value: Cow<'_, [u8]> = if kind == ValueKind::Plain {
-            Cow::Borrowed(value)
+            value
         } else {
-            Cow::Owned(clean_value(value, kind))
+            Cow::Owned(clean_value(&value, kind))
         };
         let parts = if is_split_header(name) {
             split_commas(&value)
@@ -311,6 +319,40 @@ fn rewrite_head(head: &[u8], out: &mut Vec<u8>) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+/// A Request-URI whose user part holds `;` (legal there: RFC 4475 §3.1.1.9 `sip:user;par=u%40
+/// example.net@example.com`) has it escaped as `%3B`: rsip 0.4 reads any `;` as the start of
+/// the URI parameters. RFC 3261 §19.1.4 makes the escaped and unescaped user equal.
+fn escape_user_semicolons(start_line: &[u8]) -> Cow<'_, [u8]> {
+    let mut parts = start_line.splitn(3, |&b| b == b' ');
+    let (Some(method), Some(uri)) = (parts.next(), parts.next()) else {
+        return Cow::Borrowed(start_line);
+    };
+    let Some(colon) = memchr(b':', uri) else {
+        return Cow::Borrowed(start_line);
+    };
+    let user_end = uri.iter().position(|&b| b == b'@');
+    let user = user_end.and_then(|end| uri.get(colon + 1..end));
+    let Some(user) = user.filter(|u| u.contains(&b';')) else {
+        return Cow::Borrowed(start_line);
+    };
+    let mut out = Vec::with_capacity(start_line.len() + 8);
+    out.extend_from_slice(method);
+    out.push(b' ');
+    out.extend_from_slice(uri.get(..=colon).unwrap_or_default());
+    for &b in user {
+        match b {
+            b';' => out.extend_from_slice(b"%3B"),
+            _ => out.push(b),
+        }
+    }
+    out.extend_from_slice(uri.get(colon + 1 + user.len()..).unwrap_or_default());
+    if let Some(rest) = parts.next() {
+        out.push(b' ');
+        out.extend_from_slice(rest);
+    }
+    Cow::Owned(out)
 }
 
 /// RFC 3261 `token` characters, allowed in header names.

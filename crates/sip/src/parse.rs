@@ -84,6 +84,7 @@ pub fn parse(bytes: &[u8]) -> Result<SipMessage, ParseError> {
     check_start_line(&normalized)?;
     let msg = SipMessage::try_from(&normalized[..]).map_err(|e| ParseError::Rsip(e.to_string()))?;
     check_essentials(&msg)?;
+    addr::check(msg.headers())?;
     Ok(msg)
 }
 
@@ -129,7 +130,12 @@ fn check_start_line(bytes: &[u8]) -> Result<(), ParseError> {
     let [method, uri, version] = parts[..] else {
         return Err(ParseError::BadStartLine);
     };
-    if method.is_empty() || uri.is_empty() || !method.bytes().all(normalize::is_token_char) {
+    // A Request-URI in `<>` (RFC 4475 §3.1.2.7) is malformed, not an unknown scheme.
+    if method.is_empty()
+        || uri.is_empty()
+        || uri.starts_with('<')
+        || !method.bytes().all(normalize::is_token_char)
+    {
         return Err(ParseError::BadStartLine);
     }
     check_version(version, ParseError::BadStartLine)?;
@@ -273,5 +279,6 @@ fn unfolded_lines(text: &str) -> Vec<String> {
     out
 }
 
+mod addr;
 #[cfg(test)]
 mod tests;

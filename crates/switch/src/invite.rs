@@ -14,6 +14,20 @@ use std::time::Instant;
 
 impl Switch {
     pub(super) fn on_new_invite(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        // What no credentials can make acceptable is refused before the challenge: a caller
+        // would otherwise answer a 407 only to be refused anyway.
+        if !req.body.is_empty() && !sip_fields::is_sdp(&req.headers, &req.body) {
+            let mut resp =
+                sip::message::make_response(&req, 415, None, Some(&sip::message::new_tag()));
+            resp.headers.push(Header::Accept("application/sdp".into()));
+            self.respond(now, tx, resp);
+            return;
+        }
+        if !sip_fields::accepts_sdp(&req.headers) {
+            // Every answer to an INVITE carries SDP (RFC 4475 §3.3.15).
+            self.reply(now, tx, &req, 406, "Not Acceptable");
+            return;
+        }
         let Some(caller) = self.authenticate(now, tx, &req, true) else {
             return;
         };
@@ -63,12 +77,6 @@ impl Switch {
         }
         let a_sdp = if req.body.is_empty() {
             None
-        } else if !sip_fields::is_sdp(&req.headers, &req.body) {
-            let mut resp =
-                sip::message::make_response(&req, 415, None, Some(&sip::message::new_tag()));
-            resp.headers.push(Header::Accept("application/sdp".into()));
-            self.respond(now, tx, resp);
-            return;
         } else {
             match parse_sdp(&req.body) {
                 Ok(sdp) if sdp.audio_target().is_some() => Some(sdp),

@@ -362,3 +362,21 @@ fn of_several_credentials_the_first_with_an_accepted_algorithm_is_used() {
         Ok("alice".into())
     );
 }
+
+/// RFC 4475 §3.3.7: credentials in a scheme we do not know count as none, so the request is
+/// challenged rather than refused.
+#[test]
+fn credentials_in_an_unknown_scheme_are_treated_as_missing() {
+    let msg = "REGISTER sip:switchboard.test SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: <sip:alice@switchboard.test>;tag=1\r\nTo: <sip:alice@switchboard.test>\r\nCall-ID: c\r\n\
+CSeq: 1 REGISTER\r\nAuthorization: NoOneKnowsThisScheme opaque-data=here\r\n\
+Content-Length: 0\r\n\r\n";
+    let Ok(rsip::SipMessage::Request(req)) = crate::parse::parse(msg.as_bytes()) else {
+        panic!("parses");
+    };
+    let now = Instant::now();
+    assert_eq!(
+        auth().verify(now, &req, false, password_of),
+        Err(AuthError::Missing)
+    );
+}

@@ -8,11 +8,15 @@ use rsip::{Header, Headers, Method, Request, Response, StatusCode, Version};
 
 /// Serializes once; the same bytes are kept for every retransmission.
 pub(crate) fn request_bytes(request: &Request) -> Bytes {
-    Bytes::from(request.to_string())
+    Bytes::from(crate::ipv6::unmask_message(
+        request.to_string().into_bytes(),
+    ))
 }
 
 pub(crate) fn response_bytes(response: &Response) -> Bytes {
-    Bytes::from(response.to_string())
+    Bytes::from(crate::ipv6::unmask_message(
+        response.to_string().into_bytes(),
+    ))
 }
 
 /// A response to `request` built by the layer (§8.2.6.2): Vias, From, To, Call-ID and CSeq copied,

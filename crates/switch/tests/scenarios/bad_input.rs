@@ -153,8 +153,13 @@ fn invite_with_broken_sdp_gets_488_with_reason() {
 }
 
 #[test]
-fn invite_with_non_sdp_body_gets_415() {
-    let (mut ts, a, d) = invite_with_body("text/plain", "hello");
+fn invite_with_non_sdp_body_gets_415_before_any_challenge() {
+    // Validate first, then challenge: no credentials make a text/plain offer acceptable.
+    let mut ts = TestSwitch::new();
+    let mut a = phone(1001);
+    let mut d = a.new_dialog("1002", "sip:1002@switch.test");
+    let req = a.invite(&mut d, &[], Some(("text/plain", "hello")));
+    ts.send(a.peer, &req);
     let r = ts.expect_status(&a, 415);
     assert_eq!(r.header("Accept").as_deref(), Some("application/sdp"));
     ts.send(a.peer, &a.ack_non2xx(&d, &r));
@@ -172,6 +177,21 @@ fn invite_with_max_forwards_zero_gets_483() {
         .replace("Max-Forwards: 70", "Max-Forwards: 0");
     ts.send(a.peer, &req);
     let r = ts.expect_status(&a, 483);
+    ts.send(a.peer, &a.ack_non2xx(&d, &r));
+    assert_eq!(ts.sw.stats().calls_started, 0);
+    ts.finish();
+}
+
+#[test]
+fn invite_whose_accept_excludes_sdp_gets_406_before_any_challenge() {
+    let mut ts = TestSwitch::new();
+    let mut a = phone(1001);
+    let mut d = a.new_dialog("1002", "sip:1002@switch.test");
+    let sdp = a.sdp("sendrecv");
+    let accept = "Accept: text/plain".to_string();
+    let req = a.invite(&mut d, &[accept], Some(("application/sdp", &sdp)));
+    ts.send(a.peer, &req);
+    let r = ts.expect_status(&a, 406);
     ts.send(a.peer, &a.ack_non2xx(&d, &r));
     assert_eq!(ts.sw.stats().calls_started, 0);
     ts.finish();
