@@ -22,4 +22,5 @@ mod queue_exit;
 mod recording;
 mod register;
 mod shutdown;
+mod torture;
 mod transfer;
