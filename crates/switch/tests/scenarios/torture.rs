@@ -101,3 +101,28 @@ fn bext01_gets_420_listing_the_unsupported_require_tags() {
     );
     ts.finish();
 }
+
+/// Over TCP the binary parses on the connection's task and hands the core a parsed message:
+/// an unknown `Require` gets its 420 there too, also right after the same message came over
+/// UDP. Regression: the TCP copy once matched the UDP one's transaction (same branch and
+/// sent-by) and its 420 went to the UDP sender, leaving the TCP one unanswered.
+#[test]
+fn bext01_over_udp_then_over_tcp_gets_420_on_each() {
+    let bytes = std::fs::read(dir().join("valid/rfc4475-3.3.5-bext01.dat")).expect("bext01");
+    let mut ts = TestSwitch::new();
+    let udp = Peer::udp(SocketAddr::from(([192, 0, 2, 98], 5060)));
+    let tcp = Peer::tcp(SocketAddr::from(([192, 0, 2, 98], 40000)));
+    for peer in [udp, tcp] {
+        let msg = sip::parse::parse(&bytes).expect("bext01 parses");
+        let now = ts.now;
+        ts.sw.handle_message(now, peer, msg);
+        let sent: Vec<_> = std::iter::from_fn(|| ts.sw.poll_transmit()).collect();
+        let [answer] = sent.as_slice() else {
+            panic!("one answer: {sent:?}");
+        };
+        assert_eq!(answer.to, peer);
+        let text = String::from_utf8_lossy(&answer.bytes);
+        assert!(text.starts_with("SIP/2.0 420 "), "{text}");
+    }
+    ts.finish();
+}
