@@ -183,6 +183,29 @@ fn invite_with_max_forwards_zero_gets_483() {
 }
 
 #[test]
+fn invite_with_an_untyped_body_is_challenged_first_then_gets_415() {
+    // A body without Content-Type is judged after the challenge, as before (SIPp scenarios
+    // whose first INVITE has a blank line inside the head send their SDP this way).
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.register(&mut b, 3600);
+    let mut d = a.new_dialog("1002", "sip:1002@switch.test");
+    let req = a.invite(&mut d, &[], Some(("application/sdp", "v=0\r\n")));
+    let req = req.replace("Content-Type: application/sdp\r\n", "");
+    ts.send(a.peer, &req);
+    let challenge = ts.expect_status(&a, 407);
+    ts.send(a.peer, &a.ack_non2xx(&d, &challenge));
+    let auth = a.authorization(&challenge, "INVITE", &d.target, 1);
+    let req = a.invite(&mut d, &[auth], Some(("application/sdp", "v=0\r\n")));
+    let req = req.replace("Content-Type: application/sdp\r\n", "");
+    ts.send(a.peer, &req);
+    let r = ts.expect_status(&a, 415);
+    ts.send(a.peer, &a.ack_non2xx(&d, &r));
+    ts.assert_quiet(&b);
+    ts.finish();
+}
+
+#[test]
 fn invite_whose_accept_excludes_sdp_gets_406_before_any_challenge() {
     let mut ts = TestSwitch::new();
     let mut a = phone(1001);
