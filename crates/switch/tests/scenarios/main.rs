@@ -10,6 +10,7 @@ mod failures;
 mod forking;
 mod harness;
 mod in_dialog;
+mod ipv6;
 mod ivr_dial;
 mod ivr_dtmf;
 mod ivr_flow;
