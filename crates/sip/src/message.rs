@@ -157,20 +157,31 @@ pub fn status_reason(status: &StatusCode) -> &str {
 /// Serializes a message for the wire. Any Content-Length header is replaced by the body's real
 /// length, and status lines carry proper reason phrases (rsip prints variant names).
 pub fn to_bytes(msg: &SipMessage) -> Bytes {
-    let (headers, body) = match msg {
-        SipMessage::Request(r) => (&r.headers, &r.body),
-        SipMessage::Response(r) => (&r.headers, &r.body),
-    };
-    let mut out = String::with_capacity(512 + body.len());
-    let _ = match msg {
-        SipMessage::Request(r) => write!(out, "{} {} SIP/2.0\r\n", r.method, r.uri),
-        SipMessage::Response(r) => write!(
-            out,
-            "SIP/2.0 {} {}\r\n",
-            r.status_code.code(),
-            status_reason(&r.status_code)
-        ),
-    };
+    match msg {
+        SipMessage::Request(r) => request_to_bytes(r),
+        SipMessage::Response(r) => response_to_bytes(r),
+    }
+}
+
+/// [`to_bytes`] for a request.
+pub fn request_to_bytes(r: &Request) -> Bytes {
+    let start = format!("{} {} SIP/2.0\r\n", r.method, r.uri);
+    serialize(start, &r.headers, &r.body)
+}
+
+/// [`to_bytes`] for a response.
+pub fn response_to_bytes(r: &Response) -> Bytes {
+    let start = format!(
+        "SIP/2.0 {} {}\r\n",
+        r.status_code.code(),
+        status_reason(&r.status_code)
+    );
+    serialize(start, &r.headers, &r.body)
+}
+
+fn serialize(start: String, headers: &Headers, body: &[u8]) -> Bytes {
+    let mut out = start;
+    out.reserve(512 + body.len());
     for header in headers.iter() {
         if !matches!(header, Header::ContentLength(_)) {
             let _ = write!(out, "{header}\r\n");

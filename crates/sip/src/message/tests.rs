@@ -128,3 +128,16 @@ fn a_user_part_with_a_dot_is_read() {
     let uri = rsip::Uri::try_from("sip:example.com").expect("uri");
     assert_eq!(uri_user(&uri), None);
 }
+
+#[test]
+fn responses_carry_standard_reason_phrases_and_their_real_length() {
+    // rsip's own printing gives variant names (`415 UnsupportedMediaType`).
+    let mut resp = make_response(&req(), 415, None, Some("t"));
+    resp.body = b"xy".to_vec();
+    let text = String::from_utf8(response_to_bytes(&resp).to_vec()).expect("utf8");
+    assert!(
+        text.starts_with("SIP/2.0 415 Unsupported Media Type\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("Content-Length: 2\r\n\r\nxy"), "{text}");
+}
