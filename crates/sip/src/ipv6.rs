@@ -44,10 +44,14 @@ pub(crate) fn mask(line: &[u8]) -> Cow<'_, [u8]> {
     }
     let mut out = Vec::with_capacity(line.len() + 32);
     let mut changed = false;
-    let mut in_quotes = false;
+    let (mut in_quotes, mut escaped) = (false, false);
     let mut i = 0;
     while let Some(&b) = line.get(i) {
-        if b == b'"' {
+        if in_quotes && escaped {
+            escaped = false;
+        } else if in_quotes && b == b'\\' {
+            escaped = true;
+        } else if b == b'"' {
             in_quotes = !in_quotes;
         }
         if !in_quotes && b == b'[' {
@@ -188,6 +192,13 @@ mod tests {
             assert!(!m.contains("::"), "{m}");
             assert_eq!(unmask(&m), line);
         }
+        // An escaped quote does not end the quoted string.
+        let line = r#"Contact: "quote \" [x]" <sip:a@[2001:db8::1]>"#;
+        assert_eq!(
+            masked(line),
+            r#"Contact: "quote \" [x]" <sip:a@ipv6.2001-db8--1.invalid>"#
+        );
+        assert_eq!(unmask(&masked(line)), line);
         assert_eq!(
             masked("REGISTER sip:[2001:db8::10]:5070 SIP/2.0"),
             "REGISTER sip:ipv6.2001-db8--10.invalid:5070 SIP/2.0"
