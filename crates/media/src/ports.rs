@@ -89,22 +89,27 @@ impl PortPool {
     }
 
     /// Bind a free pair picked at random, skipping ports the OS refuses (taken by another
-    /// process).
+    /// process). The search starts at a random pair and walks on from there, so a call costs one
+    /// draw and, while the range is mostly free, a step or two: no scan of the whole range.
     pub fn bind_pair(self: &Arc<Self>) -> Result<BoundPair, MediaError> {
         let mut state = self.lock();
-        let mut free: Vec<usize> = (0..state.in_use.len())
-            .filter(|&i| !state.in_use[i])
-            .collect();
-        while !free.is_empty() {
-            state.draws += 1;
-            let draw = self.random.hash_one(state.draws);
-            // Uniform enough: the range holds at most 32768 pairs, far below 2^64.
-            let index = free.swap_remove((draw % free.len() as u64) as usize);
+        let pairs = state.in_use.len();
+        state.draws += 1;
+        let draw = self.random.hash_one(state.draws);
+        // Uniform enough: the range holds at most 32768 pairs, far below 2^64.
+        let start = (draw % pairs.max(1) as u64) as usize;
+        for step in 0..pairs {
+            let index = (start + step) % pairs;
+            if state.in_use.get(index).copied().unwrap_or(true) {
+                continue;
+            }
             // The range was validated to fit in u16, so the index maps back into it.
             let rtp_port = self.min + 2 * index as u16;
             match self.bind_both(rtp_port) {
                 Ok((rtp, rtcp)) => {
-                    state.in_use[index] = true;
+                    if let Some(slot) = state.in_use.get_mut(index) {
+                        *slot = true;
+                    }
                     state.used += 1;
                     return Ok(BoundPair {
                         rtp,
