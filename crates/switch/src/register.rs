@@ -93,7 +93,8 @@ impl Switch {
         let mut resp =
             sip::message::make_response(req, code, Some(reason), Some(&sip::message::new_tag()));
         resp.headers.extend(self.auth.challenge(now, proxy, stale));
-        self.respond(now, tx, resp);
+        // Stateless: an unauthenticated request draws one answer, never retransmitted.
+        self.respond_stateless(tx, resp);
         None
     }
 }

@@ -139,6 +139,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         media_timeout: config.media_timeout.is_some(),
         acd,
         recording: config.recording.clone(),
+        limits: crate::switch::Limits::default(),
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());
