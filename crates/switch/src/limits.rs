@@ -17,6 +17,8 @@ pub struct Limits {
     /// Calls in progress (ringing, answered or held by the switch) at most.
     pub max_calls: usize,
     /// Live SIP transactions (client and server) at most; past this a new INVITE is refused.
+    /// Finished transactions stay 32 s (64·T1: Timers L, M, J absorb retransmissions), so a
+    /// call rate of R calls/s keeps about 4 · 32 · R of them.
     pub max_transactions: usize,
     /// Concurrent calls one extension may place or receive.
     pub max_calls_per_extension: usize,
@@ -28,7 +30,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_calls: 1_000,
-            max_transactions: 20_000,
+            max_transactions: 400_000,
             max_calls_per_extension: 20,
             retry_after: Duration::from_secs(5),
         }

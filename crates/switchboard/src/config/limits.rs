@@ -8,8 +8,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsSection {
-    /// Calls in progress at most; past it new INVITEs get 503 with Retry-After.
-    pub max_calls: usize,
+    /// Calls in progress at most; past it new INVITEs get 503 with Retry-After. Default: what
+    /// the RTP range holds (4 ports a call), as calls past it would fail for want of ports.
+    pub max_calls: Option<usize>,
     /// Live SIP transactions at most; past it new INVITEs get 503 with Retry-After.
     pub max_transactions: usize,
     /// Concurrent calls one extension may place or receive.
@@ -38,7 +39,7 @@ impl Default for LimitsSection {
     fn default() -> Self {
         let sip = crate::switch::Limits::default();
         LimitsSection {
-            max_calls: sip.max_calls,
+            max_calls: None,
             max_transactions: sip.max_transactions,
             max_calls_per_extension: sip.max_calls_per_extension,
             retry_after_s: sip.retry_after.as_secs(),
@@ -54,6 +55,9 @@ impl Default for LimitsSection {
     }
 }
 
+/// The default RTP range's size (20000-29999), for limits built without a file.
+const DEFAULT_RTP_PORTS: u64 = 10_000;
+
 /// Caps on SIP over TCP (`driver::tcp`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpLimits {
@@ -65,7 +69,7 @@ pub struct TcpLimits {
 
 impl Default for TcpLimits {
     fn default() -> Self {
-        resolve(LimitsSection::default(), &mut |_| {}).tcp
+        resolve(LimitsSection::default(), DEFAULT_RTP_PORTS, &mut |_| {}).tcp
     }
 }
 
@@ -81,7 +85,7 @@ pub struct HttpLimits {
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        resolve(LimitsSection::default(), &mut |_| {}).http
+        resolve(LimitsSection::default(), DEFAULT_RTP_PORTS, &mut |_| {}).http
     }
 }
 
@@ -100,8 +104,9 @@ impl Limits {
     }
 }
 
-/// Resolve the section; a zero cap or timeout is a problem (it would refuse everything).
-pub fn resolve(s: LimitsSection, problem: &mut dyn FnMut(String)) -> Limits {
+/// Resolve the section for an RTP range of `rtp_ports` ports; a zero cap or timeout is a
+/// problem (it would refuse everything).
+pub fn resolve(s: LimitsSection, rtp_ports: u64, problem: &mut dyn FnMut(String)) -> Limits {
     let mut at_least_1 = |key: &str, v: u64| {
         if v == 0 {
             problem(format!("limits.{key}: must be at least 1"));
@@ -110,7 +115,10 @@ pub fn resolve(s: LimitsSection, problem: &mut dyn FnMut(String)) -> Limits {
     };
     let secs = |v: u64| Duration::from_secs(v);
     let sip = crate::switch::Limits {
-        max_calls: at_least_1("max_calls", s.max_calls as u64) as usize,
+        max_calls: match s.max_calls {
+            Some(n) => at_least_1("max_calls", n as u64) as usize,
+            None => (rtp_ports / 4).max(1) as usize,
+        },
         max_transactions: at_least_1("max_transactions", s.max_transactions as u64) as usize,
         max_calls_per_extension: at_least_1(
             "max_calls_per_extension",
@@ -148,16 +156,20 @@ mod tests {
     #[test]
     fn defaults_resolve_without_problems_and_zero_is_refused() {
         let mut problems = Vec::new();
-        let l = resolve(LimitsSection::default(), &mut |p| problems.push(p));
+        let l = resolve(LimitsSection::default(), 10_000, &mut |p| problems.push(p));
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(l.sip, crate::switch::Limits::default());
+        assert_eq!(l.sip.max_calls, 2_500, "what the RTP range holds");
+        assert_eq!(
+            l.sip.max_calls_per_extension,
+            crate::switch::Limits::default().max_calls_per_extension
+        );
         assert_eq!(l.tcp.max_per_address, 32);
         assert!(l.http.password_checks >= 1);
         let zero = LimitsSection {
             tcp_idle_timeout_s: 0,
             ..LimitsSection::default()
         };
-        resolve(zero, &mut |p| problems.push(p));
+        resolve(zero, 10_000, &mut |p| problems.push(p));
         assert_eq!(problems, ["limits.tcp_idle_timeout_s: must be at least 1"]);
     }
 }

@@ -386,7 +386,8 @@ fn resolve(
         |at: acd_sections::Place, message: String| problem(at.span.unwrap_or(0..0), message);
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
     let (recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
-    let limits = limits::resolve(c.limits, &mut |message| problem(0..0, message));
+    let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
+    let limits = limits::resolve(c.limits, rtp_ports, &mut |message| problem(0..0, message));
 
     if !problems.is_empty() {
         return Err(problems);
