@@ -304,6 +304,11 @@ impl Switch {
 
     /// A parsed message arrived from `from`.
     pub fn handle_message(&mut self, now: Instant, from: Peer, msg: SipMessage) {
+        if let SipMessage::Request(req) = &msg {
+            if self.answer_without_state(now, from, req) {
+                return;
+            }
+        }
         self.tx.handle_message(now, from, msg);
         self.process(now);
     }
