@@ -12,6 +12,7 @@ summary table.
     benchlib.py stat STAT.CSV                 the last row of a SIPp -trace_stat file, as JSON
     benchlib.py report SUMMARY.JSONL          the table: max passing rate per mode, ratios
     benchlib.py received COUNTS.CSV CODE      how many CODE responses a SIPp -trace_counts file saw
+    benchlib.py status PORT KEY               one number of the switch's GET /api/status
 """
 import csv
 import json
@@ -250,6 +251,14 @@ def received(path, code):
     return sum(int(last[i] or 0) for i in cols)
 
 
+def status(port, key):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"Bearer {BENCH_TOKEN}"}
+    )
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.load(r).get(key)
+
+
 def report(path):
     with open(path) as f:
         rows = [json.loads(line) for line in f if line.strip()]
@@ -296,6 +305,8 @@ def main(argv):
         print(json.dumps(sipp_stat(argv[2])))
     elif cmd == "received":
         print(received(argv[2], argv[3]))
+    elif cmd == "status":
+        print(status(int(argv[2]), argv[3]))
     elif cmd == "report":
         report(argv[2])
     else:

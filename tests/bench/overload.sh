@@ -62,10 +62,12 @@ step() {
     -m $((rate * secs)) -d "$HOLD" -timeout $((secs + 40))s -recv_timeout 10s \
     -buff_size $BUFF -max_recv_loops 10000 -trace_stat -stf stat.csv -fd 1 -trace_counts \
     -trace_err -nostdin >uac.log 2>&1)
-  local rc=$? refused stats
+  local rc=$? refused stats total
   refused=$($LIB received "$(ls "$d"/*_counts.csv | head -1)" 503)
   stats=$($LIB stat "$d/stat.csv")
-  echo "{\"step\":\"$name\",\"rate\":$rate,\"secs\":$secs,\"sipp_rc\":$rc,\"refused_503\":$refused,\"stats\":$stats}" |
+  sleep 1 # the status is refreshed every 500 ms
+  total=$($LIB status "$HTTP" overload_refusals)
+  echo "{\"step\":\"$name\",\"rate\":$rate,\"secs\":$secs,\"sipp_rc\":$rc,\"refused_503\":$refused,\"switch_refusals_total\":$total,\"stats\":$stats}" |
     tee -a "$OUT/summary.jsonl"
 }
 
