@@ -11,6 +11,8 @@ summary table.
     benchlib.py mem PID                       RSS and peak RSS (kB) of one process
     benchlib.py stat STAT.CSV                 the last row of a SIPp -trace_stat file, as JSON
     benchlib.py report SUMMARY.JSONL          the table: max passing rate per mode, ratios
+    benchlib.py received COUNTS.CSV CODE      how many CODE responses a SIPp -trace_counts file saw
+    benchlib.py status PORT KEY               one number of the switch's GET /api/status
 """
 import csv
 import json
@@ -73,6 +75,11 @@ def write_config(d, sip, http, pmin, pmax):
         f'record = "{os.environ.get("RECORD", "none")}"',
         f'dir = "{d}/recordings"',
     ]
+    # One extension places every call here, so its cap goes (docs/security.md, "Limits");
+    # MAX_CALLS caps the calls in progress (tests/bench/overload.sh), else the RTP range does.
+    lines += ["[limits]", "max_calls_per_extension = 1000000"]
+    if os.environ.get("MAX_CALLS"):
+        lines.append(f"max_calls = {int(os.environ['MAX_CALLS'])}")
     for ext, pw, name in USERS:
         lines += ["[[users]]", f'extension = "{ext}"', f'password = "{pw}"', f'name = "{name}"']
     # The HTTP API needs a login: the scripts read /api/status with this bearer token.
@@ -235,6 +242,23 @@ def sipp_stat(path):
     }
 
 
+def received(path, code):
+    # -trace_counts: one row per period, columns like "3_503_Recv"; the last row is cumulative.
+    with open(path) as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    hdr, last = rows[0], rows[-1]
+    cols = [i for i, h in enumerate(hdr) if h.split("_")[1:] == [code, "Recv"]]
+    return sum(int(last[i] or 0) for i in cols)
+
+
+def status(port, key):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"Bearer {BENCH_TOKEN}"}
+    )
+    with urllib.request.urlopen(req, timeout=5) as r:
+        return json.load(r).get(key)
+
+
 def report(path):
     with open(path) as f:
         rows = [json.loads(line) for line in f if line.strip()]
@@ -279,6 +303,10 @@ def main(argv):
         print(json.dumps({"rss_kb": status_kb(pid, "VmRSS"), "hwm_kb": status_kb(pid, "VmHWM")}))
     elif cmd == "stat":
         print(json.dumps(sipp_stat(argv[2])))
+    elif cmd == "received":
+        print(received(argv[2], argv[3]))
+    elif cmd == "status":
+        print(status(int(argv[2]), argv[3]))
     elif cmd == "report":
         report(argv[2])
     else:

@@ -71,6 +71,10 @@ impl Switch {
             .map_or(Route::Extension, |s| Route::Dialplan(Box::new(s))),
             (None, None, None) => Route::Extension,
         };
+        if self.extension_full(&caller) {
+            self.reply(now, tx, &req, 403, "Too Many Calls");
+            return;
+        }
         let callee_name = self.cfg.users.get(&callee).and_then(|(_, n)| n.clone());
         if matches!(route, Route::Extension) {
             if !self.cfg.users.contains_key(&callee) {
@@ -85,6 +89,10 @@ impl Switch {
                     480,
                     "Temporarily Unavailable (Not Registered)",
                 );
+                return;
+            }
+            if self.extension_full(&callee) {
+                self.reply(now, tx, &req, 486, "Busy Here");
                 return;
             }
         }

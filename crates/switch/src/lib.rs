@@ -36,6 +36,7 @@ mod dialplan;
 mod feature;
 mod indialog;
 mod invite;
+mod limits;
 mod queue;
 mod queue_admin;
 mod queue_exit;
@@ -52,6 +53,7 @@ pub use acd_view::{AcdSnapshot, EventView, QueueView};
 pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use dialog::Me;
+pub use limits::Limits;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
@@ -92,6 +94,8 @@ pub struct SwitchConfig {
     pub acd: AcdSetup,
     /// Which calls are recorded.
     pub recording: RecordPolicy,
+    /// Caps on calls and transactions (`limits.rs`).
+    pub limits: Limits,
 }
 
 /// Work the driver does for the core.
@@ -203,6 +207,8 @@ pub struct Stats {
     pub calls_started: u64,
     pub calls_answered: u64,
     pub calls_active: usize,
+    /// New INVITEs refused with 503 because the switch was full.
+    pub overload_refusals: u64,
 }
 
 /// The B2BUA, registrar and authenticator.
@@ -311,6 +317,11 @@ impl Switch {
 
     /// A parsed message arrived from `from`.
     pub fn handle_message(&mut self, now: Instant, from: Peer, msg: SipMessage) {
+        if let SipMessage::Request(req) = &msg {
+            if self.answer_without_state(now, from, req) {
+                return;
+            }
+        }
         self.tx.handle_message(now, from, msg);
         self.process(now);
     }
@@ -456,7 +467,10 @@ impl Switch {
                 resp.headers.push(self.cfg.me.server());
                 self.respond(now, tx, resp);
             }
-            Method::Invite if !in_dialog => self.on_new_invite(now, tx, from, req),
+            Method::Invite if !in_dialog => match self.overloaded() {
+                Some(why) => self.refuse_overloaded(tx, &req, why),
+                None => self.on_new_invite(now, tx, from, req),
+            },
             _ if in_dialog => self.on_in_dialog(now, tx, req),
             Method::Bye | Method::Info | Method::Update => {
                 self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist")

@@ -52,8 +52,8 @@ impl Switch {
         }
     }
 
-    /// Verify digest credentials; on failure answer the request (401/407 challenge or 403) and
-    /// return None. `proxy` selects 407/Proxy-Authorization (INVITE) over 401 (REGISTER).
+    /// Verify digest credentials; on failure answer the request (401/407 challenge, 400 or 403,
+    /// statelessly: see `limits.rs`) and return None. `proxy` selects 407/Proxy-Authorization (INVITE) over 401 (REGISTER).
     pub(super) fn authenticate(
         &mut self,
         now: Instant,
@@ -75,15 +75,29 @@ impl Switch {
             }
             Err(e) => {
                 let reason = format!("Bad Authorization: {e}");
-                self.reply(now, tx, req, 400, &reason);
+                self.reply_stateless(tx, req, 400, &reason);
                 return None;
             }
         };
         if let Some(reason) = forbid {
             tracing::info!(from = ?sip_fields::from_user(req), %reason, "authentication refused");
-            self.reply(now, tx, req, 403, reason);
+            self.reply_stateless(tx, req, 403, reason);
             return None;
         }
+        let resp = self.challenge(now, req, proxy, stale);
+        // Stateless: an unauthenticated request draws one answer, never retransmitted.
+        self.respond_stateless(tx, resp);
+        None
+    }
+
+    /// A 401 (407 when `proxy`) with our digest challenges.
+    pub(super) fn challenge(
+        &mut self,
+        now: Instant,
+        req: &Request,
+        proxy: bool,
+        stale: bool,
+    ) -> rsip::Response {
         let code = if proxy { 407 } else { 401 };
         let reason = if proxy {
             "Proxy Authentication Required"
@@ -93,7 +107,6 @@ impl Switch {
         let mut resp =
             sip::message::make_response(req, code, Some(reason), Some(&sip::message::new_tag()));
         resp.headers.extend(self.auth.challenge(now, proxy, stale));
-        self.respond(now, tx, resp);
-        None
+        resp
     }
 }

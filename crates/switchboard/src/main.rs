@@ -120,7 +120,8 @@ fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
         None => config::demo::config().context("preparing the demo configuration")?,
     };
     let ports = u64::from(config.port_max.saturating_sub(config.port_min)) + 1;
-    match driver::limits::raise_open_files(ports) {
+    // The TCP and HTTP connection caps are part of the budget, so they cannot starve the relay.
+    match driver::limits::raise_open_files(ports + config.limits.connections()) {
         Ok(files) if !files.enough() => tracing::warn!(
             limit = ?files.soft,
             needed = files.needed,

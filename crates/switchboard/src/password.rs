@@ -6,6 +6,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// Hashes a password into an argon2id PHC string with a fresh salt (argon2's default cost:
 /// 19 MiB, 2 passes, OWASP's recommendation).
@@ -25,6 +27,42 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
+    }
+}
+
+/// Password checks running at once. Each argon2 check holds 19 MiB and a core for tens of
+/// milliseconds, so unbounded parallel logins take memory without limit (128 took 2.3 GB);
+/// past the cap a check is refused at once rather than queued.
+#[derive(Clone, Debug)]
+pub struct PasswordChecks {
+    slots: Arc<Semaphore>,
+}
+
+/// Every password-check slot is taken: answer 503 and let the client retry.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("too many password checks at once")]
+pub struct ChecksBusy;
+
+impl PasswordChecks {
+    /// At most `n` (at least 1) checks at once.
+    pub fn new(n: usize) -> Self {
+        PasswordChecks {
+            slots: Arc::new(Semaphore::new(n.max(1))),
+        }
+    }
+
+    /// [`verify_password`] on a blocking thread, if a slot is free now.
+    pub async fn verify(&self, password: String, hash: String) -> Result<bool, ChecksBusy> {
+        let slot = self
+            .slots
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ChecksBusy)?;
+        let check = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            verify_password(&password, &hash)
+        });
+        Ok(check.await.unwrap_or(false))
     }
 }
 
@@ -68,6 +106,26 @@ mod tests {
             hash_password("correct horse").expect("hash"),
             "fresh salt"
         );
+    }
+
+    /// Guards against unbounded parallel argon2 checks (128 parallel logins took 2.3 GB).
+    #[tokio::test]
+    async fn password_checks_past_the_cap_are_refused_at_once() {
+        let hash = hash_password("pw").expect("hash");
+        let checks = PasswordChecks::new(1);
+        let first = tokio::spawn({
+            let (checks, hash) = (checks.clone(), hash.clone());
+            async move { checks.verify("pw".into(), hash).await }
+        });
+        while checks.slots.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(
+            checks.verify("pw".into(), hash.clone()).await,
+            Err(ChecksBusy)
+        );
+        assert_eq!(first.await.expect("task"), Ok(true));
+        assert_eq!(checks.verify("nope".into(), hash).await, Ok(false));
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
                 tracker.spawn(tcp::accept_loop(
                     listener,
                     inbound_tx.clone(),
+                    config.limits.tcp,
                     shutdown.clone(),
                 ));
             }
@@ -139,6 +140,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         media_timeout: config.media_timeout.is_some(),
         acd,
         recording: config.recording.clone(),
+        limits: config.limits.sip,
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());

@@ -108,6 +108,34 @@ impl Transactions {
         Ok(())
     }
 
+    /// Answers server transaction `tx` once and forgets it (stateless, like a proxy's
+    /// RFC 3261 §16.11 answers): the response goes to where the request came from, is never
+    /// retransmitted, and a copy of the request later counts as new. For challenges and
+    /// overload refusals, where keeping state for an unknown sender (and retransmitting a
+    /// response as large as its request) would multiply its traffic; the sender retransmits
+    /// its request if the answer is lost.
+    pub fn respond_stateless(
+        &mut self,
+        tx: ServerTxId,
+        response: Response,
+    ) -> Result<(), TransactionError> {
+        let code = response.status_code.code();
+        if !(200..=699).contains(&code) {
+            return Err(TransactionError::InvalidStatus(code));
+        }
+        let t = self
+            .servers
+            .get(&tx)
+            .ok_or(TransactionError::UnknownServer(tx))?;
+        if !matches!(t.state, ServerState::Trying | ServerState::Proceeding) {
+            return Err(TransactionError::FinalAlreadySent(tx));
+        }
+        self.out.send(t.from, build::response_bytes(&response));
+        self.terminate_server(tx);
+        self.drop_stale_timers();
+        Ok(())
+    }
+
     pub(super) fn on_request(&mut self, now: Instant, from: Peer, request: Request) {
         if request.method == Method::Ack {
             self.on_ack(now, from, request);

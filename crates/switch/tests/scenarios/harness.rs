@@ -43,6 +43,7 @@ pub fn config() -> SwitchConfig {
         media_timeout: true,
         acd: Default::default(),
         recording: Default::default(),
+        limits: Default::default(),
     }
 }
 

@@ -258,7 +258,6 @@ fn reload_keeps_running_calls_on_their_plan() {
     let mut d = a.new_dialog("1588", "sip:1588@switch.test");
     let inv = a.invite(&mut d, &[], None);
     ts.send(a.peer, &inv);
-    ts.expect_status(&a, 100);
     let challenge = ts.expect_status(&a, 407);
     ts.send(a.peer, &a.ack_non2xx(&d, &challenge));
     let auth = a.authorization(&challenge, "INVITE", &d.target, 1);

@@ -17,6 +17,7 @@ mod ivr_dtmf;
 mod ivr_flow;
 mod ivr_menu;
 mod ivr_support;
+mod limits;
 mod loss;
 mod phone;
 mod queue_calls;

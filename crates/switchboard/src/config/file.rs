@@ -23,6 +23,8 @@ pub struct Config {
     pub recording: super::recording::RecordingSection,
     /// Logins for the HTTP API (`config::accounts`).
     pub accounts: Vec<Spanned<super::accounts::AccountSection>>,
+    /// Caps and timeouts (`config::limits`).
+    pub limits: super::limits::LimitsSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -123,6 +125,7 @@ impl Default for Config {
             agents: Vec::new(),
             recording: Default::default(),
             accounts: Vec::new(),
+            limits: Default::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - [`file`]: the file's sections as written, with their defaults;
 //! - [`acd_sections`]: `[acd]`, `[[queues]]` and `[[agents]]`;
 //! - [`queue_definition`]: queue definitions and memberships given to the HTTP API;
+//! - [`limits`]: the `[limits]` section (caps and timeouts);
 //! - [`recording`]: the `[recording]` section;
 //! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
 //! - [`dialplans`]: dialplans and their prompts, loaded and checked;
@@ -17,6 +18,7 @@ pub mod acd_sections;
 pub mod demo;
 pub mod dialplans;
 pub mod file;
+pub mod limits;
 pub mod queue_definition;
 pub mod recording;
 pub mod stored_queues;
@@ -91,6 +93,8 @@ pub struct Resolved {
     /// Logins for the HTTP API, and how sessions behave.
     pub accounts: Vec<crate::config::accounts::AccountSpec>,
     pub http_auth: crate::config::accounts::AuthSettings,
+    /// Caps and timeouts (`[limits]`).
+    pub limits: limits::Limits,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,6 +386,8 @@ fn resolve(
         |at: acd_sections::Place, message: String| problem(at.span.unwrap_or(0..0), message);
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
     let (recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
+    let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
+    let limits = limits::resolve(c.limits, rtp_ports, &mut |message| problem(0..0, message));
 
     if !problems.is_empty() {
         return Err(problems);
@@ -434,6 +440,7 @@ fn resolve(
         users,
         accounts,
         http_auth,
+        limits,
     })
 }
 

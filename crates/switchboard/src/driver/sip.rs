@@ -92,6 +92,8 @@ pub struct Status {
     pub calls_started: u64,
     pub calls_answered: u64,
     pub parse_errors: u64,
+    /// New INVITEs refused with 503 because the switch was full ([limits]).
+    pub overload_refusals: u64,
     pub relay_ports_in_use: usize,
     /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
     pub rtp_packets_a_to_b: u64,
@@ -400,6 +402,7 @@ impl Driver {
                 calls_started: s.calls_started,
                 calls_answered: s.calls_answered,
                 parse_errors: s.parse_errors,
+                overload_refusals: s.overload_refusals,
                 relay_ports_in_use: self.relay.ports_in_use(),
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),

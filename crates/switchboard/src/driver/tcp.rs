@@ -1,42 +1,56 @@
 //! SIP over TCP: one reader and one writer task per connection, messages framed by Content-Length.
+//!
+//! Bounded (docs/security.md, "Limits"): at most `max_connections` connections and
+//! `max_per_address` from one IP address (more are accepted and closed at once, so they do not
+//! sit in the backlog); a message must arrive whole within `message_timeout` of its first byte
+//! (a half-sent body would otherwise hold up to 1 MiB for as long as the sender liked); and a
+//! connection that sends nothing for `idle_timeout` is closed (RFC 5626 CRLF keep-alives count
+//! as something).
 
+use crate::config::limits::TcpLimits;
 use crate::driver::sip::Inbound;
 use bytes::Bytes;
 use sip::Peer;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// At most this many TCP connections at once; more wait in the kernel's backlog.
-const MAX_CONNECTIONS: usize = 10_000;
 
 pub async fn accept_loop(
     listener: TcpListener,
     inbound: mpsc::Sender<Inbound>,
+    limits: TcpLimits,
     shutdown: CancellationToken,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Slots::new(limits);
     loop {
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
-        };
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => return,
             a = listener.accept() => a,
         };
         match accepted {
             Ok((stream, addr)) => {
+                let Some(slot) = slots.take(addr.ip()) else {
+                    tracing::info!(%addr, "TCP connection refused: too many connections");
+                    drop(stream);
+                    continue;
+                };
                 let inbound = inbound.clone();
                 let shutdown = shutdown.clone();
                 tokio::spawn(async move {
-                    connection(stream, addr, inbound, shutdown).await;
-                    drop(permit);
+                    connection(stream, addr, inbound, limits, shutdown).await;
+                    drop(slot);
                 });
             }
-            Err(e) => tracing::warn!(error = %e, "TCP accept failed"),
+            Err(e) => {
+                // Out of descriptors (EMFILE) or similar: back off instead of spinning.
+                tracing::warn!(error = %e, "TCP accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
         }
     }
 }
@@ -51,6 +65,7 @@ pub async fn connect_and_send(addr: SocketAddr, first: Bytes, inbound: mpsc::Sen
                 stream,
                 addr,
                 inbound,
+                TcpLimits::default(),
                 CancellationToken::new(),
                 writer_tx,
                 writer_rx,
@@ -61,20 +76,80 @@ pub async fn connect_and_send(addr: SocketAddr, first: Bytes, inbound: mpsc::Sen
     }
 }
 
+/// Connection counts, in all and per IP address; a [`Slot`] gives its place back when dropped.
+#[derive(Clone)]
+struct Slots {
+    limits: TcpLimits,
+    counts: Arc<Mutex<Counts>>,
+}
+
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    per_address: HashMap<IpAddr, usize>,
+}
+
+struct Slot {
+    ip: IpAddr,
+    counts: Arc<Mutex<Counts>>,
+}
+
+impl Slots {
+    fn new(limits: TcpLimits) -> Slots {
+        Slots {
+            limits,
+            counts: Arc::default(),
+        }
+    }
+
+    /// A place for a connection from `ip`, if both caps allow it.
+    fn take(&self, ip: IpAddr) -> Option<Slot> {
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let from_ip = c.per_address.get(&ip).copied().unwrap_or(0);
+        if c.total >= self.limits.max_connections || from_ip >= self.limits.max_per_address {
+            return None;
+        }
+        c.total += 1;
+        c.per_address.insert(ip, from_ip + 1);
+        Some(Slot {
+            ip,
+            counts: self.counts.clone(),
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        c.total = c.total.saturating_sub(1);
+        if let Some(n) = c.per_address.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                c.per_address.remove(&self.ip);
+            }
+        }
+    }
+}
+
 async fn connection(
     stream: TcpStream,
     addr: SocketAddr,
     inbound: mpsc::Sender<Inbound>,
+    limits: TcpLimits,
     shutdown: CancellationToken,
 ) {
     let (writer_tx, writer_rx) = mpsc::channel(256);
-    run(stream, addr, inbound, shutdown, writer_tx, writer_rx).await;
+    run(
+        stream, addr, inbound, limits, shutdown, writer_tx, writer_rx,
+    )
+    .await;
 }
 
 async fn run(
     stream: TcpStream,
     addr: SocketAddr,
     inbound: mpsc::Sender<Inbound>,
+    limits: TcpLimits,
     shutdown: CancellationToken,
     writer_tx: mpsc::Sender<Bytes>,
     mut writer_rx: mpsc::Receiver<Bytes>,
@@ -100,18 +175,30 @@ async fn run(
     });
     let mut framer = sip::framing::StreamFramer::new();
     let mut buf = vec![0u8; 16 * 1024];
+    let mut last_read = Instant::now();
+    // When the first byte of the message still incomplete arrived.
+    let mut partial_since: Option<Instant> = None;
     'conn: loop {
+        let idle_at = last_read + limits.idle_timeout;
+        let deadline = partial_since.map_or(idle_at, |t| idle_at.min(t + limits.message_timeout));
         let n = tokio::select! {
             _ = shutdown.cancelled() => break,
+            _ = tokio::time::sleep_until(deadline) => {
+                let why = if partial_since.is_some() { "incomplete message" } else { "idle" };
+                tracing::info!(%addr, reason = why, "closing TCP connection: timed out");
+                break;
+            }
             r = read.read(&mut buf) => match r {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             },
         };
+        last_read = Instant::now();
         framer.push(&buf[..n]);
         loop {
             match framer.next_message() {
                 Ok(Some(bytes)) => {
+                    partial_since = None;
                     if inbound
                         .send(crate::driver::sip::parsed(Peer::tcp(addr), &bytes))
                         .await
@@ -127,7 +214,123 @@ async fn run(
                 }
             }
         }
+        if framer.buffered() == 0 {
+            partial_since = None;
+        } else {
+            partial_since.get_or_insert(last_read);
+        }
     }
     let _ = inbound.send(Inbound::TcpDown { addr }).await;
     writer.abort();
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn limits() -> TcpLimits {
+        TcpLimits {
+            max_connections: 4,
+            max_per_address: 2,
+            message_timeout: Duration::from_millis(300),
+            idle_timeout: Duration::from_millis(600),
+        }
+    }
+
+    /// A listener on a free loopback port running `accept_loop`; inbound messages are kept.
+    async fn server(limits: TcpLimits) -> (SocketAddr, CancellationToken) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, mut rx) = mpsc::channel(64);
+        // Kept, not dropped: the driver holds each connection's writer while it is up.
+        tokio::spawn(async move {
+            let mut kept = Vec::new();
+            while let Some(m) = rx.recv().await {
+                kept.push(m);
+            }
+        });
+        let stop = CancellationToken::new();
+        tokio::spawn(accept_loop(listener, tx, limits, stop.clone()));
+        (addr, stop)
+    }
+
+    /// How long until the server closes `s` (None: still open after `within`).
+    pub(crate) async fn closed_after(s: &mut TcpStream, within: Duration) -> Option<Duration> {
+        let start = Instant::now();
+        let mut b = [0u8; 512];
+        loop {
+            match tokio::time::timeout_at(start + within, s.read(&mut b)).await {
+                Err(_) => return None,
+                Ok(Ok(0)) | Ok(Err(_)) => return Some(start.elapsed()),
+                Ok(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Guards against 100 half-sent 1 MiB bodies holding 243 MB for as long as the sender liked.
+    #[tokio::test]
+    async fn an_incomplete_message_is_closed_after_the_message_timeout() {
+        let (addr, stop) = server(limits()).await;
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        s.write_all(b"MESSAGE sip:a@b SIP/2.0\r\nContent-Length: 1000000\r\n\r\nxx")
+            .await
+            .expect("write");
+        // Trickling bytes is activity, but does not extend the message's deadline.
+        for _ in 0..2 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            s.write_all(b"x").await.expect("write");
+        }
+        let t = closed_after(&mut s, Duration::from_secs(3)).await;
+        assert!(t.is_some_and(|t| t < Duration::from_millis(600)), "{t:?}");
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn keep_alives_hold_a_connection_and_silence_closes_it() {
+        let (addr, stop) = server(limits()).await;
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        // 1.2 s of CRLF keep-alives, twice the idle timeout: still open.
+        for _ in 0..6 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            s.write_all(b"\r\n\r\n").await.expect("keep-alive");
+        }
+        assert_eq!(closed_after(&mut s, Duration::from_millis(100)).await, None);
+        // Then silence: closed after the idle timeout.
+        let t = closed_after(&mut s, Duration::from_secs(3)).await;
+        assert!(t.is_some_and(|t| t < Duration::from_millis(1200)), "{t:?}");
+        stop.cancel();
+    }
+
+    #[tokio::test]
+    async fn connections_are_capped_per_address_and_in_all() {
+        let lim = TcpLimits {
+            idle_timeout: Duration::from_secs(30),
+            ..limits()
+        };
+        let (addr, stop) = server(lim).await;
+        let quick = Duration::from_millis(300);
+        // Two from 127.0.0.1 stay open, the third is closed at once.
+        let mut a = TcpStream::connect(addr).await.expect("connect");
+        let mut b = TcpStream::connect(addr).await.expect("connect");
+        let mut c = TcpStream::connect(addr).await.expect("connect");
+        assert!(closed_after(&mut c, quick).await.is_some(), "third refused");
+        assert_eq!(closed_after(&mut a, quick).await, None);
+        assert_eq!(closed_after(&mut b, quick).await, None);
+        // Once one closes, its place is free again.
+        drop(a);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut d = TcpStream::connect(addr).await.expect("connect");
+        assert_eq!(closed_after(&mut d, quick).await, None);
+        stop.cancel();
+
+        // The total cap counts every address.
+        let slots = Slots::new(limits());
+        let ips: Vec<IpAddr> = (1..=5).map(|i| IpAddr::from([10, 0, 0, i])).collect();
+        let held: Vec<Slot> = ips[..4].iter().filter_map(|ip| slots.take(*ip)).collect();
+        assert_eq!(held.len(), 4);
+        assert!(slots.take(ips[4]).is_none(), "total cap");
+        drop(held);
+        assert!(slots.take(ips[4]).is_some());
+    }
 }

@@ -246,6 +246,12 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         &one(status.parse_errors as f64),
     );
     gauge(
+        "switchboard_sip_overload_refusals_total",
+        "New INVITEs refused with 503 because the switch was full.",
+        "counter",
+        &one(status.overload_refusals as f64),
+    );
+    gauge(
         "switchboard_rtp_foreign_packets_dropped_total",
         "RTP/RTCP packets the relay dropped because they were not from a side's latched source.",
         "counter",

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod customers;
 pub mod desk;
 pub mod error;
+pub mod limits;
 pub mod messages;
 pub mod pages;
 pub mod queue_admin;
@@ -38,6 +39,8 @@ pub(crate) struct App {
     pub screens: std::sync::Arc<crate::driver::screens::Screens>,
     /// Access control: settings and failed-login backoff (see `crate::http::auth`).
     pub auth: crate::http::auth::Auth,
+    /// Password checks at once (argon2 takes 19 MiB each): past it, logins get 503.
+    pub password_checks: crate::password::PasswordChecks,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -73,6 +76,7 @@ pub async fn serve(
         events,
         screens,
         auth: crate::http::auth::Auth::new(config.http_auth.clone()),
+        password_checks: crate::password::PasswordChecks::new(config.limits.http.password_checks),
     };
     let app = routes()
         .into_router()
@@ -81,13 +85,7 @@ pub async fn serve(
             crate::http::auth::middleware::guard,
         ))
         .with_state(state);
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "HTTP server failed");
-    }
+    limits::serve(listener, app, config.limits.http, shutdown).await;
 }
 
 /// Every route of the API, from every route module.

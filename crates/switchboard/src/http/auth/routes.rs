@@ -74,10 +74,20 @@ async fn login(
         None => app.auth.dummy_hash().await,
     };
     let pw = login.password;
-    let verified = pw.len() <= MAX_PASSWORD_BYTES
-        && tokio::task::spawn_blocking(move || password::verify_password(&pw, &hash))
-            .await
-            .unwrap_or(false);
+    let verified = if pw.len() > MAX_PASSWORD_BYTES {
+        false
+    } else {
+        match app.password_checks.verify(pw, hash).await {
+            Ok(v) => v,
+            Err(busy) => {
+                // Not a failed login: the client retries (docs/security.md, "Limits").
+                let mut r = ApiError::new(ErrorKind::Unavailable, busy.to_string()).into_response();
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return Ok(r);
+            }
+        }
+    };
     let Some(account) = account.filter(|_| verified) else {
         let locked = app
             .auth
