@@ -12,6 +12,18 @@ use sip::transaction::{ClientTxId, ServerTxId};
 use sip::Peer;
 use std::time::Instant;
 
+/// A body of a type we do not read (415 before any challenge). A body with no Content-Type at
+/// all is judged after the challenge (see `on_new_invite`).
+fn has_unreadable_body(req: &Request) -> bool {
+    let typed_body = sip_fields::content_type(&req.headers).is_some() && !req.body.is_empty();
+    typed_body && !sip_fields::is_sdp(&req.headers, &req.body)
+}
+
+/// What no credentials can make acceptable, answered (415, 406) before any challenge.
+pub(super) fn refused_before_challenge(req: &Request) -> bool {
+    has_unreadable_body(req) || !sip_fields::accepts_sdp(&req.headers)
+}
+
 impl Switch {
     /// 415 with the one type we read.
     fn refuse_media_type(&mut self, now: Instant, tx: ServerTxId, req: &Request) {
@@ -31,8 +43,7 @@ impl Switch {
         // do not read; a body with no Content-Type at all is judged after the challenge, as it
         // always was (a client whose first INVITE has a stray blank line in its head sends its
         // SDP that way, and its authenticated retry is well-formed).
-        let typed_body = sip_fields::content_type(&req.headers).is_some() && !req.body.is_empty();
-        if typed_body && !sip_fields::is_sdp(&req.headers, &req.body) {
+        if has_unreadable_body(&req) {
             self.refuse_media_type(now, tx, &req);
             return;
         }

@@ -89,10 +89,12 @@ impl Switch {
             .headers
             .iter()
             .any(|h| matches!(h, Header::ProxyAuthorization(_)));
-        // A request the validator refuses gets its error from the stateful path.
+        // A request the validator refuses, or that no credentials could make acceptable (415,
+        // 406), gets its error from the stateful path, before any challenge.
         if !new_invite
             || has_credentials
             || sip::validate::check_request_opts(req, &[], true).is_err()
+            || super::invite::refused_before_challenge(req)
         {
             return false;
         }
@@ -102,7 +104,7 @@ impl Switch {
         };
         self.transmits.push_back(Transmit {
             to: from,
-            bytes: resp.to_string().into(),
+            bytes: sip::message::response_to_bytes(&resp),
         });
         true
     }
