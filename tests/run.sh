@@ -11,6 +11,8 @@ command -v sipp >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip)
 # Speech for the in-band DTMF detector's no-false-digits test.
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# Password guessing and enumeration tools for tests/tests/sip_guessing.rs.
+command -v svcrack >/dev/null || need+=(sipvicious)
 # The agent page's browser test (tests/tests/browser.rs): Debian's Chromium and Node.js.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs)

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 impl Switch {
     pub(super) fn on_new_invite(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
-        let Some(caller) = self.authenticate(now, tx, &req, true) else {
+        let Some(caller) = self.authenticate(now, tx, from, &req, true) else {
             return;
         };
         let Some(callee) = sip_fields::request_user(&req) else {

@@ -57,6 +57,8 @@ fn main() -> ExitCode {
                         .unwrap_or_else(|_| "info".into()),
                 )
                 .with_writer(std::io::stderr)
+                // Plain lines in files and journals, so log scanners (fail2ban) can match them.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .init();
             match serve(config) {
                 Ok(()) => ExitCode::SUCCESS,

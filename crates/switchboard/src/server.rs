@@ -135,6 +135,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         nonce_lifetime: config.nonce_lifetime,
         nonce_secret,
         auth_algorithms: config.auth_algorithms.clone(),
+        auth_throttle: config.auth_throttle,
         users,
         media_timeout: config.media_timeout.is_some(),
         acd,

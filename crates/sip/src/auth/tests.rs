@@ -362,3 +362,24 @@ fn of_several_credentials_the_first_with_an_accepted_algorithm_is_used() {
         Ok("alice".into())
     );
 }
+
+/// The name a guess is counted against, whether or not it exists or the password is right.
+#[test]
+fn claimed_username_is_read_from_the_matching_header() {
+    let c = Cred {
+        user: "mallory",
+        password: "wrong",
+        ..good("n")
+    };
+    let req = register_with(&c, false);
+    assert_eq!(
+        DigestAuth::claimed_username(&req, false).as_deref(),
+        Some("mallory")
+    );
+    assert_eq!(DigestAuth::claimed_username(&req, true), None);
+    let req = register_with(&c, true);
+    assert_eq!(
+        DigestAuth::claimed_username(&req, true).as_deref(),
+        Some("mallory")
+    );
+}

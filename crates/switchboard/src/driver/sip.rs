@@ -85,6 +85,10 @@ pub struct Status {
     pub calls_started: u64,
     pub calls_answered: u64,
     pub parse_errors: u64,
+    /// Digest attempts refused for a wrong password or unknown user, and requests refused
+    /// unchecked while their address or extension was blocked.
+    pub sip_auth_failures: u64,
+    pub sip_auth_blocked: u64,
     pub relay_ports_in_use: usize,
     /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
     pub rtp_packets_a_to_b: u64,
@@ -351,6 +355,8 @@ impl Driver {
                 calls_started: s.calls_started,
                 calls_answered: s.calls_answered,
                 parse_errors: s.parse_errors,
+                sip_auth_failures: s.auth_failures,
+                sip_auth_blocked: s.auth_blocked,
                 relay_ports_in_use: self.relay.ports_in_use(),
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
