@@ -6,7 +6,7 @@
 
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A, RELAY_B};
 use super::ivr_support::{call_of, dtmf, playback_done, support_queue, MENU_PLAN};
-use super::phone::{Dlg, Msg, Phone};
+use super::phone::{Dlg, Msg, Phone, DOMAIN};
 use acd::QueueEventKind;
 use std::time::Duration;
 use switch::{AcdEvent, Action, AgentCommand, AgentSetup, CallId, ExitKey, RecordMode};
@@ -97,6 +97,33 @@ fn waiting(ts: &mut TestSwitch, a: &mut Phone) -> (CallId, Dlg, String) {
         "{events:?}"
     );
     (call, ad, key)
+}
+
+/// Regression: the callback number was the From header's user, which any caller may set: an
+/// authenticated 1001 claiming to be 0900555000 had the switch call 0900555000.
+#[test]
+fn a_callback_calls_the_authenticated_caller_not_the_from_header() {
+    let mut ts = callback_switch();
+    let mut a = phone(1001);
+    let sdp = a.sdp("sendrecv");
+    let mut d = a.new_dialog("7000", &format!("sip:7000@{DOMAIN}"));
+    d.local = d.local.replace("sip:1001@", "sip:0900555000@");
+    let body = Some(("application/sdp", sdp.as_str()));
+    let req = a.invite(&mut d, &[], body);
+    ts.send(a.peer, &req);
+    let challenge = ts.expect_status(&a, 407);
+    ts.send(a.peer, &a.ack_non2xx(&d, &challenge));
+    let auth = a.authorization(&challenge, "INVITE", &d.target, 1);
+    let req = a.invite(&mut d, &[auth], body);
+    ts.send(a.peer, &req);
+    ts.expect_status(&a, 100);
+    let ok = ts.expect_status(&a, 200);
+    d.learn(&ok);
+    ts.send(a.peer, &a.ack_2xx(&d));
+    let call = call_of(&ts.take_actions());
+    ts.take_acd_events();
+    dtmf(&mut ts, call, '2');
+    assert_eq!(kinds(&ts.take_acd_events()), ["callback:1001"]);
 }
 
 /// The waiting caller on `a` presses 2: the prompt and the number play, then the switch hangs
