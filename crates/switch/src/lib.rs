@@ -185,6 +185,8 @@ enum CoreTimer {
     Acd,
     /// A queue-side timer of one call (the length limit of a message).
     Queue(CallId),
+    /// The time a caller has to type an agent's PIN after `*91<agent>`.
+    AgentPin(CallId),
 }
 
 /// Counters for logs and metrics.
@@ -335,6 +337,7 @@ impl Switch {
                 CoreTimer::Ivr(call) => self.ivr_timeout(now, call),
                 CoreTimer::Acd => self.acd_timeout(now),
                 CoreTimer::Queue(call) => self.queue_call_timeout(now, call),
+                CoreTimer::AgentPin(call) => self.pin_timeout(now, call),
             }
         }
         self.process(now);

@@ -23,6 +23,7 @@ fn callback_switch() -> TestSwitch {
         cfg: acd::AgentConfig::new("a1004").member_of("support", 0),
         name: Some("Agent Lee".into()),
         extension: Some("1004".into()),
+        pin: None,
     });
     cfg.acd = setup;
     cfg.recording.mode = RecordMode::All;
