@@ -72,7 +72,7 @@ pub use accounts::audit::{
     MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
 };
 pub use accounts::{
-    validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session,
+    validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session, SessionLimits,
     MAX_AGENT_ID_CHARS, MAX_PASSWORD_HASH_CHARS, MAX_USERNAME_CHARS,
 };
 pub use acd::agent_report::AgentReportRow;

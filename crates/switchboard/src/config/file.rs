@@ -115,6 +115,11 @@ pub struct HttpConfig {
     pub session_idle_s: u64,
     /// How long a username/address pair is refused after 5 failed logins.
     pub login_lockout_s: u64,
+    /// A browser session ends this long after its login, however much it is used.
+    pub session_max_s: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (for the login
+    /// lockout and logs); empty: the connecting address is the client.
+    pub trusted_proxies: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -201,6 +206,8 @@ impl Default for HttpConfig {
             open_metrics: false,
             session_idle_s: 8 * 3600,
             login_lockout_s: 30,
+            session_max_s: 12 * 3600,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -368,11 +368,27 @@ fn resolve(
     }
     let agent_ids: Vec<String> = c.agents.iter().map(|a| a.id.get_ref().clone()).collect();
     let accounts = crate::config::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
+    let mut trusted_proxies = Vec::new();
+    for p in &c.http.trusted_proxies {
+        match p.get_ref().parse::<IpAddr>() {
+            Ok(ip) => trusted_proxies.push(ip),
+            Err(_) => problem(
+                p.span(),
+                format!(
+                    "http.trusted_proxies: `{}` is not an IP address",
+                    p.get_ref()
+                ),
+            ),
+        }
+    }
+    let session_idle = Duration::from_secs(c.http.session_idle_s.max(60));
     let http_auth = crate::config::accounts::AuthSettings {
         secure_cookies: c.http.secure_cookies,
         open_metrics: c.http.open_metrics,
-        session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
+        session_idle,
+        session_lifetime: Duration::from_secs(c.http.session_max_s.max(60)).max(session_idle),
         login_lockout: Duration::from_secs(c.http.login_lockout_s),
+        trusted_proxies,
     };
     let queue_definitions = c
         .queues

@@ -65,6 +65,11 @@ pub async fn serve(
     if config.accounts.is_empty() {
         tracing::warn!("no [[accounts]] configured: the HTTP API refuses every request");
     }
+    tokio::spawn(crate::http::auth::purge_sessions(
+        crm.clone(),
+        config.http_auth.clone(),
+        shutdown.clone(),
+    ));
     let state = App {
         crm,
         status,
