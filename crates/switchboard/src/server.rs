@@ -55,6 +55,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
+    tracker.spawn(mark_alive(crm.clone(), shutdown.clone()));
     tracker.spawn(crate::driver::recording::retention_task(
         crm.clone(),
         config.retention.clone(),
@@ -306,5 +307,23 @@ fn print_demo(config: &Resolved) {
         .is_some_and(|(d, _)| d.join("bank.toml").is_file())
     {
         println!("Dial 1588 for the sample phone-banking IVR (dialplans/bank.toml).");
+    }
+}
+
+/// How often the database learns the switch is alive: a crash's open calls end within this of
+/// their real end.
+const ALIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Writes "alive now" every [`ALIVE_EVERY`] until shutdown (calls ended by a clean shutdown
+/// have their own end).
+async fn mark_alive(crm: crm::Crm, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = crm.mark_alive(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "cannot record that the switch is alive");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(ALIVE_EVERY) => {}
+        }
     }
 }
