@@ -114,7 +114,7 @@ impl Switch {
             .caller
             .name
             .as_deref()
-            .map(|n| format!("\"{}\" ", n.replace('"', "")))
+            .map(sip_fields::quoted_display_name)
             .unwrap_or_default();
         let mut sent = 0;
         for (contact, peer) in bindings {
