@@ -27,6 +27,13 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     let mut crm = crm::Crm::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the CRM database {}", redact(&config.database_url)))?;
+    // Created 0600/0700 by this version; tighten what an older one left readable.
+    let db_files = crate::private_files::sqlite_files(&config.database_url);
+    let db_files: Vec<&std::path::Path> = db_files.iter().map(|p| p.as_path()).collect();
+    crate::private_files::tighten(
+        &[config.data_dir.as_path(), config.recordings_dir.as_path()],
+        &db_files,
+    );
     if let Some(cc) = &config.default_country_code {
         crm = crm
             .with_default_country_code(cc)
