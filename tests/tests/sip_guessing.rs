@@ -77,6 +77,24 @@ fn svwar_finds_no_extension_and_svcrack_finds_no_password() {
         log.contains("SIP guessing blocked from 127.0.0.1 for 2001: address blocked for 60 s"),
         "no block logged:\n{log}"
     );
+    // The fail2ban filter of docs/security.md finds the guesser in that log.
+    let filter = sw.dir.path().join("switchboard-sip.conf");
+    std::fs::write(
+        &filter,
+        "[Definition]\nfailregex = SIP authentication failed from <HOST> for [A-Za-z0-9._+?-]+$\n\
+         ignoreregex =\n",
+    )
+    .expect("filter");
+    let out = Command::new("fail2ban-regex")
+        .arg(&sw.log)
+        .arg(&filter)
+        .output()
+        .expect("running fail2ban-regex (apt-get install fail2ban)");
+    let report = text(&out);
+    assert!(
+        report.contains(&format!("{failures} matched")),
+        "fail2ban-regex matched another number of lines than {failures}:\n{report}"
+    );
     let metrics = sw.http_get("/metrics").expect("metrics");
     assert_eq!(
         counter(&metrics, "switchboard_sip_auth_failures_total"),
