@@ -117,30 +117,52 @@ impl Switch {
             '#' => {
                 let entry = entry.clone();
                 let extension = call.caller.number.clone();
+                let ip = call.a.dialog.peer.addr.ip();
                 call.route = Route::Feature(entry.code);
-                let pin = self
-                    .acd
-                    .agents
-                    .get(&entry.agent)
-                    .and_then(|a| a.pin.as_deref());
-                let right = pin.is_some_and(|p| {
-                    p.len() == entry.typed.len()
-                        && p.bytes()
-                            .zip(entry.typed.bytes())
-                            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                            == 0
-                });
-                let result = if right {
-                    self.feature_login(now, &extension, Some(entry.agent))
-                } else {
-                    Err(format!("wrong PIN for agent {}", entry.agent))
-                };
+                let result = self.check_agent_pin(now, ip, &entry.agent, &entry.typed);
+                let result = result
+                    .and_then(|()| self.feature_login(now, &extension, Some(entry.agent.clone())));
                 self.feature_verdict(now, id, &extension, result);
             }
             d if entry.typed.len() < MAX_PIN_DIGITS => entry.typed.push(d),
             _ => {}
         }
         true
+    }
+
+    /// Whether `typed` is `agent`'s PIN. Wrong PINs count like wrong SIP passwords
+    /// (`throttle.rs`, key `pin.<agent>`): a blocked address or agent is refused unchecked, so
+    /// a 4-digit PIN cannot be guessed call after call.
+    fn check_agent_pin(
+        &mut self,
+        now: Instant,
+        ip: std::net::IpAddr,
+        agent: &str,
+        typed: &str,
+    ) -> Result<(), String> {
+        let key = format!("pin.{agent}");
+        if self.throttle.blocked(now, ip, Some(&key)).is_some() {
+            self.stats.auth_blocked += 1;
+            return Err(format!("PIN attempts for agent {agent} blocked"));
+        }
+        let pin = self.acd.agents.get(agent).and_then(|a| a.pin.as_deref());
+        let right = pin.is_some_and(|p| {
+            p.len() == typed.len()
+                && p.bytes()
+                    .zip(typed.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        });
+        if right {
+            return Ok(());
+        }
+        self.stats.auth_failures += 1;
+        self.throttle.failed(now, ip, Some(&key));
+        tracing::warn!(
+            "SIP authentication failed from {ip} for {}",
+            super::register::log_safe(Some(&key))
+        );
+        Err(format!("wrong PIN for agent {agent}"))
     }
 
     /// The caller did not finish the PIN in time.

@@ -159,7 +159,7 @@ impl Switch {
 
 /// A username for a log line: at most 32 characters of letters, digits and `. _ - +` (others
 /// become `?`), so a name cannot forge another line's text or address for a log scanner.
-fn log_safe(user: Option<&str>) -> String {
+pub(super) fn log_safe(user: Option<&str>) -> String {
     match user {
         None => "-".into(),
         Some(u) => u

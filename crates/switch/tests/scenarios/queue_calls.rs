@@ -393,6 +393,41 @@ fn logging_an_agent_in_elsewhere_needs_its_pin() {
     ts.finish();
 }
 
+/// Wrong PINs count like wrong SIP passwords: after the per-extension limit (20 by default) for
+/// `pin.a1003`, even the right PIN is refused, from any address.
+#[test]
+fn guessing_an_agents_pin_is_throttled() {
+    let mut cfg = config();
+    cfg.acd = support_queue();
+    let mut ts = TestSwitch::with(cfg);
+    let from = |i: u8| {
+        let mut p = phone(1002);
+        p.peer = sip::Peer::udp(std::net::SocketAddr::from(([10, 1, 0, i], 5060)));
+        p
+    };
+    for i in 0..20 {
+        let mut p = from(i);
+        assert_eq!(
+            feature_with_pin(&mut ts, &mut p, "*91a1003", Some("0000#")),
+            400
+        );
+    }
+    assert_eq!(ts.sw.stats().auth_failures, 20);
+    let mut p = from(100);
+    assert_eq!(
+        feature_with_pin(&mut ts, &mut p, "*91a1003", Some("4321#")),
+        400,
+        "blocked: the right PIN is refused too"
+    );
+    assert_eq!(agent_state(&ts, "a1003"), "logged_out");
+    ts.advance(std::time::Duration::from_secs(61));
+    assert_eq!(
+        feature_with_pin(&mut ts, &mut p, "*91a1003", Some("4321#")),
+        880
+    );
+    ts.finish();
+}
+
 #[test]
 fn feature_codes_log_in_pause_unpause_and_log_out() {
     let mut cfg = config();
