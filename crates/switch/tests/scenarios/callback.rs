@@ -5,7 +5,9 @@
 //! customer hanging up, and the callback's place ahead of a caller who came later.
 
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A, RELAY_B};
-use super::ivr_support::{call_of, dtmf, playback_done, support_queue, MENU_PLAN};
+use super::ivr_support::{
+    answered_by_plan, call_of, dtmf, playback_done, support_queue, MENU_PLAN,
+};
 use super::phone::{Dlg, Msg, Phone, DOMAIN};
 use acd::QueueEventKind;
 use std::time::Duration;
@@ -125,6 +127,53 @@ fn a_callback_calls_the_authenticated_caller_not_the_from_header() {
     ts.take_acd_events();
     dtmf(&mut ts, call, '2');
     assert_eq!(kinds(&ts.take_acd_events()), ["callback:1001"]);
+}
+
+/// 1599: the caller types the number to call back (and `#`), then waits in `support`.
+const TYPED_NUMBER_PLAN: &str = r#"
+[plan]
+entry = "start"
+
+[[route]]
+number = "1599"
+
+[[step]]
+id = "start"
+type = "answer"
+
+[[step]]
+id = "ask"
+type = "collect"
+var = "callback_number"
+prompts = ["tone:500:100"]
+max = 15
+next = "wait"
+
+[[step]]
+id = "wait"
+type = "queue"
+queue = "support"
+"#;
+
+/// The digits a caller typed are the callback number (not the From header either).
+#[test]
+fn a_callback_calls_the_digits_the_caller_typed() {
+    let mut cfg = config();
+    let mut setup = support_queue();
+    setup.queues[0].exit.keys.insert('2', ExitKey::Callback);
+    setup.queues[0].exit.callback_prompt = "tone:700:300".into();
+    cfg.acd = setup;
+    let plans = load_plans(&[("typed.toml", TYPED_NUMBER_PLAN)]);
+    let mut ts = TestSwitch::with_plans(cfg, Some(plans));
+    let mut a = phone(1001);
+    let call = answered_by_plan(&mut ts, &mut a, "1599").call;
+    playback_done(&mut ts, call);
+    for digit in "0215550100#".chars() {
+        dtmf(&mut ts, call, digit);
+    }
+    ts.take_acd_events();
+    dtmf(&mut ts, call, '2');
+    assert_eq!(kinds(&ts.take_acd_events()), ["callback:0215550100"]);
 }
 
 /// The waiting caller on `a` presses 2: the prompt and the number play, then the switch hangs
