@@ -14,6 +14,10 @@ command -v sipp >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip)
 # Speech for the in-band DTMF detector's no-false-digits test.
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
+# Password guessing and enumeration tools for tests/tests/sip_guessing.rs.
+command -v svcrack >/dev/null || need+=(sipvicious)
+# The fail2ban filter of docs/security.md is checked against the switch's log there too.
+command -v fail2ban-regex >/dev/null || need+=(fail2ban)
 # The agent page's browser test (tests/tests/browser.rs): Debian's Chromium and Node.js.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs)

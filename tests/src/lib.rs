@@ -79,6 +79,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// Extra keys for the `[sip]` table (e.g. `auth_algorithms = ["SHA-256", "MD5"]`).
     pub sip_extra: String,
+    /// Extra keys for the `[http]` table (e.g. `trusted_proxies = ["127.0.0.1"]`).
+    pub http_extra: String,
     pub extra_toml: String,
 }
 
@@ -89,6 +91,7 @@ impl Default for Options {
             ring_timeout_s: 30,
             database_url: None,
             sip_extra: String::new(),
+            http_extra: String::new(),
             extra_toml: String::new(),
         }
     }
@@ -236,12 +239,13 @@ impl Switch {
             "data_dir = \"{data}\"\n[sip]\nlisten = [\"udp://127.0.0.1:{sip_port}\", \"tcp://127.0.0.1:{sip_port}\"]\n\
              ring_timeout_s = {ring}\nt1_ms = 100\nt2_ms = 800\nt4_ms = 1000\n{sip_extra}\n\
              [media]\nbind = \"127.0.0.1\"\nport_min = {base}\nport_max = {max}\ntimeout_s = {mt}\n\
-             [http]\nlisten = \"127.0.0.1:{http_port}\"\n[database]\nurl = \"{database_url}\"\n",
+             [http]\nlisten = \"127.0.0.1:{http_port}\"\n{http_extra}\n[database]\nurl = \"{database_url}\"\n",
             data = dir.path().display(),
             ring = opts.ring_timeout_s,
             max = base + 199,
             mt = opts.media_timeout_s,
             sip_extra = opts.sip_extra,
+            http_extra = opts.http_extra,
         );
         for (ext, pw, name) in USERS {
             toml.push_str(&format!(

@@ -45,7 +45,7 @@ fn check_accepts_a_good_file_and_points_at_every_problem_in_a_bad_one() {
         format!("{f}:2:11: sip.listen: unknown transport `sctp`"),
         format!("{f}:3:20: sip.auth_algorithms: unknown algorithm `SHA-1`"),
         "media.port_min must be an even port".to_string(),
-        format!("{f}:8:12: users.password for `2001` is too short"),
+        format!("{f}:8:12: users.password for `2001` is too weak"),
         format!("{f}:10:13: users.extension `2001` is defined twice"),
     ] {
         assert!(err.contains(&expected), "missing `{expected}` in:\n{err}");

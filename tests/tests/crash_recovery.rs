@@ -60,7 +60,11 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
     // The switch dies while the call is up.
     let _call = call_in_progress(&switch);
 
+    // Talking for a few seconds, so the switch marks itself alive after the answer.
+    std::thread::sleep(Duration::from_secs(6));
     switch.kill();
+    let killed_at = chrono::Utc::now();
+    std::thread::sleep(Duration::from_secs(2));
     switch.restart().expect("switch starts again");
 
     let cdrs = wait_for_cdrs(&switch.database_url, |c| {
@@ -78,6 +82,12 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
         "the answer time is kept: {cdr:?}"
     );
     assert!(cdr.ended_at >= cdr.answered_at);
+    // Regression: it came back `failed`, ended at the restart.
+    assert_eq!(cdr.disposition, Some(crm::Disposition::Answered), "{cdr:?}");
+    assert!(
+        cdr.ended_at <= Some(killed_at),
+        "ends when last known alive, not at the restart: {cdr:?}"
+    );
 }
 
 #[test]

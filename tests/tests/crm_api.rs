@@ -364,6 +364,7 @@ fn import(s: &Switch, kim: i64) -> anyhow::Result<()> {
         .map(|a| a.iter().filter_map(|e| e["line"].as_i64()).collect())
         .unwrap_or_default();
     ensure!(lines == [4, 5], "{report}");
+    ensure!(report["error_count"] == 2, "{report}");
     let kim_now = ok(
         &s.http("GET", &format!("/api/customers/{kim}")).map(wrap)?,
         200,

@@ -234,7 +234,9 @@ fn largest_wav(dir: &Path) -> u64 {
 }
 
 fn recording_file(dir: &Path, row: &serde_json::Value) -> anyhow::Result<PathBuf> {
-    let path = PathBuf::from(text(row, "path"));
+    // The API names the file relative to the recordings directory, never a server path.
+    assert!(row.get("path").is_none(), "{row}");
+    let path = dir.join(text(row, "file"));
     let started = time(row, "started_at")?;
     let want = dir
         .join(started.format("%Y").to_string())

@@ -72,7 +72,7 @@ pub use accounts::audit::{
     MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
 };
 pub use accounts::{
-    validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session,
+    validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session, SessionLimits,
     MAX_AGENT_ID_CHARS, MAX_PASSWORD_HASH_CHARS, MAX_USERNAME_CHARS,
 };
 pub use acd::agent_report::AgentReportRow;
@@ -95,7 +95,7 @@ pub use contact::{
     Channel, Contact, NewContact, MAX_CONTACTS_PAGE, MAX_CONTACT_NAME_CHARS,
     MAX_CONTACT_NOTES_CHARS, MAX_OUTCOME_CHARS, MAX_WRAP_UP_CODE_CHARS,
 };
-pub use customer::import::{ImportReport, BATCH_ROWS};
+pub use customer::import::{ImportReport, BATCH_ROWS, MAX_REPORTED_ERRORS};
 pub use customer::{
     Customer, CustomerPatch, CustomerPhone, CustomerQuery, NewCustomer, NewPhone, PhoneLabel,
     DEFAULT_GRADE, MAX_GRADE_CHARS, MAX_LANGUAGE_CHARS, MAX_NAME_CHARS, MAX_NOTES_CHARS, MAX_PAGE,

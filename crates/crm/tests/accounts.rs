@@ -7,12 +7,13 @@ mod common;
 use std::time::Duration;
 
 use common::at;
-use crm::{AuditAction, Crm, CrmError, NewAccount, NewAuditEntry, NewSession, Role};
+use crm::{AuditAction, Crm, CrmError, NewAccount, NewAuditEntry, NewSession, Role, SessionLimits};
 
 on_both_backends!(
     sync_inserts_updates_and_disables,
     tokens_move_between_accounts,
     sessions_expire_when_idle_and_end_on_password_change,
+    sessions_end_at_their_lifetime_however_used,
     audit_rows_by_time,
     bad_input_is_refused,
 );
@@ -120,7 +121,10 @@ async fn sessions_expire_when_idle_and_end_on_password_change(crm: &Crm) -> anyh
     let sup = crm.account_by_username("sup").await?.expect("sup");
     crm.create_session(&session('1', qa.id, 0)).await?;
     crm.create_session(&session('2', sup.id, 0)).await?;
-    let idle = Duration::from_secs(60);
+    let idle = SessionLimits {
+        idle: Duration::from_secs(60),
+        lifetime: Duration::from_secs(3600),
+    };
 
     // Used at 50 s: still valid, and that use moves the idle window.
     let s = crm
@@ -161,6 +165,44 @@ async fn sessions_expire_when_idle_and_end_on_password_change(crm: &Crm) -> anyh
     let r = crm.sync_accounts(&changed[..1], at(300_001)).await?;
     assert_eq!((r.disabled, r.sessions_ended), (1, 1));
     assert!(crm.session(&hex('5'), at(300_002), idle).await?.is_none());
+    Ok(())
+}
+
+/// Regression: a session kept in use never ended (only idleness did), and nothing purged
+/// expired ones.
+async fn sessions_end_at_their_lifetime_however_used(crm: &Crm) -> anyhow::Result<()> {
+    crm.sync_accounts(&[account("qa2", Role::Qa, None, "a")], at(0))
+        .await?;
+    let qa = crm.account_by_username("qa2").await?.expect("qa2");
+    crm.create_session(&session('6', qa.id, 0)).await?;
+    crm.create_session(&session('7', qa.id, 3_580_000)).await?;
+    let limits = SessionLimits {
+        idle: Duration::from_secs(60),
+        lifetime: Duration::from_secs(3600),
+    };
+    // Used every 50 s for an hour: valid until its lifetime ends, however busy.
+    let mut ms = 50_000;
+    while ms < 3_600_000 {
+        assert!(
+            crm.session(&hex('6'), at(ms), limits).await?.is_some(),
+            "{ms}"
+        );
+        ms += 50_000;
+    }
+    assert!(crm
+        .session(&hex('6'), at(3_600_001), limits)
+        .await?
+        .is_none());
+    assert!(crm
+        .session(&hex('7'), at(3_590_000), limits)
+        .await?
+        .is_some());
+    // The purge takes the old one and leaves the young one.
+    assert_eq!(crm.purge_sessions(at(3_600_001), limits).await?, 1);
+    assert!(crm
+        .session(&hex('7'), at(3_600_002), limits)
+        .await?
+        .is_some());
     Ok(())
 }
 

@@ -9,6 +9,7 @@ on_both_backends!(
     start_answer_end_reads_back_with_durations,
     recovery_closes_only_open_cdrs,
     recovery_never_ends_before_start,
+    recovery_keeps_answered_calls_ending_when_last_alive,
     end_without_start_inserts_full_row,
     answer_for_unknown_call_is_an_error,
     replayed_end_does_not_duplicate_legs,
@@ -78,24 +79,56 @@ async fn recovery_closes_only_open_cdrs(crm: &Crm) -> anyhow::Result<()> {
     crm.cdr_start(&start("closed", 0)).await?;
     crm.cdr_end(&answered_end("closed", 1_000, 4_000)).await?;
 
+    // Never marked alive (a database from before the mark): they end at the restart.
     assert_eq!(crm.recover_open_cdrs(at(600_000)).await?, 2);
     for id in ["open-ringing", "open-talking"] {
         let cdr = must_get(crm, id).await?;
         assert!(cdr.recovered, "{id}");
         assert_eq!(cdr.ended_at, Some(at(600_000)));
-        assert_eq!(cdr.disposition, Some(Disposition::Failed));
         assert_eq!(cdr.hangup_cause.as_deref(), Some("switch restarted"));
         assert_eq!(cdr.hangup_side, Some(Side::Switch));
         assert_eq!(cdr.sip_status, None);
         assert_eq!(cdr.duration_s, Some(600));
     }
-    assert_eq!(must_get(crm, "open-talking").await?.billable_s, Some(598));
-    assert_eq!(must_get(crm, "open-ringing").await?.billable_s, Some(0));
+    let talking = must_get(crm, "open-talking").await?;
+    assert_eq!(talking.disposition, Some(Disposition::Answered));
+    assert_eq!(talking.billable_s, Some(598));
+    let ringing = must_get(crm, "open-ringing").await?;
+    assert_eq!(ringing.disposition, Some(Disposition::Failed));
+    assert_eq!(ringing.billable_s, Some(0));
 
     let closed = must_get(crm, "closed").await?;
     assert!(!closed.recovered);
     assert_eq!(closed.ended_at, Some(at(4_000)));
     assert_eq!(crm.recover_open_cdrs(at(700_000)).await?, 0);
+    Ok(())
+}
+
+/// Regression: a call answered and talking when the switch was killed came back `failed`,
+/// ended at the restart (billing counted the downtime, reports lost the answered call).
+async fn recovery_keeps_answered_calls_ending_when_last_alive(crm: &Crm) -> anyhow::Result<()> {
+    crm.cdr_start(&start("talking", 0)).await?;
+    crm.cdr_answer("talking", at(2_000)).await?;
+    crm.cdr_start(&start("ringing", 10_000)).await?;
+    crm.cdr_start(&start("after-last-mark", 64_000)).await?;
+    crm.mark_alive(at(30_000)).await?;
+    crm.mark_alive(at(60_000)).await?;
+    // Killed at ~62 s, back at 600 s.
+    assert_eq!(crm.recover_open_cdrs(at(600_000)).await?, 3);
+    let talking = must_get(crm, "talking").await?;
+    assert_eq!(talking.disposition, Some(Disposition::Answered));
+    assert_eq!(talking.ended_at, Some(at(60_000)));
+    assert_eq!(
+        (talking.duration_s, talking.billable_s),
+        (Some(60), Some(58))
+    );
+    assert!(talking.recovered);
+    let ringing = must_get(crm, "ringing").await?;
+    assert_eq!(ringing.disposition, Some(Disposition::Failed));
+    assert_eq!(ringing.ended_at, Some(at(60_000)));
+    // Started after the last mark: ends at its start, never before.
+    let late = must_get(crm, "after-last-mark").await?;
+    assert_eq!(late.ended_at, Some(at(64_000)));
     Ok(())
 }
 

@@ -11,6 +11,7 @@ on_both_backends!(
     existing_number_updates_that_customer,
     header_problems_fail_the_whole_import,
     large_import_spans_batches,
+    many_bad_rows_are_counted_and_the_first_listed,
 );
 
 async fn import(crm: &Crm, csv: &str) -> Result<ImportReport, CrmError> {
@@ -136,7 +137,8 @@ async fn existing_number_updates_that_customer(crm: &Crm) -> anyhow::Result<()> 
         ImportReport {
             created: 0,
             updated: 1,
-            errors: vec![]
+            errors: vec![],
+            error_count: 0,
         }
     );
     let after = crm
@@ -219,5 +221,29 @@ async fn large_import_spans_batches(crm: &Crm) -> anyhow::Result<()> {
         .await?;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].phones[0].number, "+821075190519");
+    Ok(())
+}
+
+/// Regression: every bad row was listed, so a large file of bad rows answered with a list as
+/// large as the file.
+async fn many_bad_rows_are_counted_and_the_first_listed(crm: &Crm) -> anyhow::Result<()> {
+    let rows = crm::BATCH_ROWS + 300;
+    let mut csv = String::from("name,phones\n");
+    for i in 0..rows {
+        if i % 2 == 0 {
+            csv.push_str(&format!("Customer {i:04},010-8{i:03}-{i:04}\n"));
+        } else {
+            csv.push_str(&format!("Bad {i:04},not-a-number\n"));
+        }
+    }
+    let report = import(crm, &csv).await?;
+    assert_eq!(report.created, (rows / 2) as u64);
+    assert_eq!(report.error_count, (rows / 2) as u64);
+    assert_eq!(report.errors.len(), crm::MAX_REPORTED_ERRORS);
+    let lines: Vec<u64> = report.errors.iter().map(|(l, _)| *l).collect();
+    let first: Vec<u64> = (0..crm::MAX_REPORTED_ERRORS as u64)
+        .map(|k| 2 * k + 3)
+        .collect();
+    assert_eq!(lines, first, "the first bad rows, in line order");
     Ok(())
 }

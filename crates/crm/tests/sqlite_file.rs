@@ -39,6 +39,7 @@ async fn file_database_survives_a_crash_and_recovers() -> anyhow::Result<()> {
     let crm = Crm::connect(&url).await?;
     crm.cdr_start(&start("in-flight", 0)).await?;
     crm.cdr_answer("in-flight", at(1_000)).await?;
+    crm.mark_alive(at(45_000)).await?;
     // The process dies here: no end is ever written.
     drop(crm);
     assert!(path.is_file());
@@ -59,8 +60,9 @@ async fn file_database_survives_a_crash_and_recovers() -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("lost"))?;
     assert!(cdr.recovered);
-    assert_eq!(cdr.disposition, Some(Disposition::Failed));
-    assert_eq!((cdr.duration_s, cdr.billable_s), (Some(90), Some(89)));
+    // Answered and talking: kept answered, ended when the switch was last known alive.
+    assert_eq!(cdr.disposition, Some(Disposition::Answered));
+    assert_eq!((cdr.duration_s, cdr.billable_s), (Some(45), Some(44)));
     crm.close().await;
     Ok(())
 }

@@ -207,6 +207,19 @@ impl DigestAuth {
             .collect()
     }
 
+    /// The username the request's credentials claim (the first parsable ones), checked or not:
+    /// what a limit on password guessing counts failures against.
+    pub fn claimed_username(req: &Request, proxy: bool) -> Option<String> {
+        req.headers
+            .iter()
+            .find_map(|h| match h {
+                Header::Authorization(a) if !proxy => Credentials::parse(a.value()).ok(),
+                Header::ProxyAuthorization(a) if proxy => Credentials::parse(a.value()).ok(),
+                _ => None,
+            })
+            .map(|c| c.username)
+    }
+
     /// Verifies the Authorization (or, when `proxy`, Proxy-Authorization) header of `req` and
     /// returns the authenticated username.
     ///

@@ -144,6 +144,9 @@ pub enum Route {
     QueueNumber(String),
     /// A dialplan session runs the call; dial results go back to it.
     Dialplan(Box<ivr::Session>),
+    /// `*91<agent>` from another extension than the agent's: the switch answered and waits
+    /// for the agent's PIN (`switch/feature.rs`).
+    AgentPin(super::feature::PinEntry),
 }
 
 impl Route {

@@ -2,7 +2,7 @@
 //! relay's endpoint mode, feeds digits, playback ends, CRM answers and timeouts to the plan's
 //! `ivr::Session`, and carries out its Dial/Enqueue/Hangup by ringing extensions or ending the call.
 
-use super::call::{BranchState, CallerMedia, Phase};
+use super::call::{BranchState, CallerMedia, Phase, Route};
 use super::dialog::set_body;
 use super::sdp::endpoint_sdp;
 use super::{Action, CallId, CoreTimer, Switch};
@@ -30,6 +30,10 @@ impl Switch {
             }
         }
         c.last_dtmf = Some((digit, now, via_info));
+        if self.pin_digit(now, call, digit) {
+            self.process(now);
+            return;
+        }
         // A caller waiting in a queue (or leaving a message) talks to the queue, not the plan.
         if self.queue_digit(now, call, digit) {
             self.process(now);
@@ -45,6 +49,13 @@ impl Switch {
             self.hang_up(now, call, None, "feature code done");
             self.process(now);
             return;
+        }
+        if self
+            .calls
+            .get(&call)
+            .is_some_and(|c| matches!(c.route, Route::AgentPin(_)))
+        {
+            return; // the PIN prompt ended: the caller types now
         }
         if self.exit_playback_done(now, call) {
             self.process(now);

@@ -52,7 +52,7 @@ impl Switch {
             self.reply(now, tx, &req, 406, "Not Acceptable");
             return;
         }
-        let Some(caller) = self.authenticate(now, tx, &req, true) else {
+        let Some(caller) = self.authenticate(now, tx, from, &req, true) else {
             return;
         };
         let Some(callee) = sip_fields::request_user(&req) else {

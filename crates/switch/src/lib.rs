@@ -47,6 +47,7 @@ mod register;
 mod ring;
 mod sdp;
 mod sip_fields;
+mod throttle;
 mod transfer;
 
 pub use acd_view::{AcdSnapshot, EventView, QueueView};
@@ -62,6 +63,7 @@ pub use records::{
     CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, Contact, Direction, Disposition,
     HangupSide, Leg, LegRole,
 };
+pub use throttle::ThrottleConfig;
 
 use call::{Call, RelayPorts};
 use chrono::{DateTime, Utc};
@@ -86,6 +88,8 @@ pub struct SwitchConfig {
     pub nonce_lifetime: Duration,
     pub nonce_secret: [u8; 32],
     pub auth_algorithms: Vec<sip::auth::Algorithm>,
+    /// Limits on failed digest attempts per source address and per extension.
+    pub auth_throttle: ThrottleConfig,
     /// extension → (password, display name)
     pub users: HashMap<String, (String, Option<String>)>,
     /// Whether the media relay ends silent calls (the core enables it on answer).
@@ -198,6 +202,8 @@ enum CoreTimer {
     Acd,
     /// A queue-side timer of one call (the length limit of a message).
     Queue(CallId),
+    /// The time a caller has to type an agent's PIN after `*91<agent>`.
+    AgentPin(CallId),
 }
 
 /// Counters for logs and metrics.
@@ -209,6 +215,10 @@ pub struct Stats {
     pub calls_active: usize,
     /// New INVITEs refused with 503 because the switch was full.
     pub overload_refusals: u64,
+    /// Digest attempts refused for a wrong password or an unknown user.
+    pub auth_failures: u64,
+    /// Requests refused unchecked because their address or extension was blocked.
+    pub auth_blocked: u64,
 }
 
 /// The B2BUA, registrar and authenticator.
@@ -218,6 +228,9 @@ pub struct Switch {
     epoch: (Instant, DateTime<Utc>),
     tx: Transactions,
     auth: DigestAuth,
+    throttle: throttle::AuthThrottle,
+    /// When the throttle last dropped its quiet keys.
+    throttle_swept: Instant,
     registrar: Registrar,
     calls: HashMap<CallId, Call>,
     next_call: CallId,
@@ -264,6 +277,8 @@ impl Switch {
             tx: Transactions::new(cfg.timers),
             registrar: Registrar::new(cfg.registrar),
             auth,
+            throttle: throttle::AuthThrottle::new(cfg.auth_throttle),
+            throttle_swept: now,
             cfg,
             epoch: (now, wall),
             calls: HashMap::new(),
@@ -317,6 +332,9 @@ impl Switch {
 
     /// A parsed message arrived from `from`.
     pub fn handle_message(&mut self, now: Instant, from: Peer, msg: SipMessage) {
+        if self.drops_blocked(now, from, &msg) {
+            return;
+        }
         if let SipMessage::Request(req) = &msg {
             if self.answer_without_state(now, from, req) {
                 return;
@@ -329,6 +347,10 @@ impl Switch {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tx.handle_timeout(now);
         self.registrar.expire(now);
+        if now.saturating_duration_since(self.throttle_swept) >= Duration::from_secs(60) {
+            self.throttle_swept = now;
+            self.throttle.forget_quiet(now);
+        }
         while let Some(Reverse((at, timer))) = self.timers.peek().copied() {
             if at > now {
                 break;
@@ -339,6 +361,7 @@ impl Switch {
                 CoreTimer::Ivr(call) => self.ivr_timeout(now, call),
                 CoreTimer::Acd => self.acd_timeout(now),
                 CoreTimer::Queue(call) => self.queue_call_timeout(now, call),
+                CoreTimer::AgentPin(call) => self.pin_timeout(now, call),
             }
         }
         self.process(now);

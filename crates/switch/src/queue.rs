@@ -43,6 +43,9 @@ pub struct AgentSetup {
     pub name: Option<String>,
     /// Where `*91` without an agent number logs this agent in.
     pub extension: Option<String>,
+    /// Digits that let `*91<agent>` log this agent in from another extension (None: only
+    /// from `extension`).
+    pub pin: Option<String>,
 }
 
 /// A queue or agent event from the ACD, stamped with wall time.

@@ -9,7 +9,7 @@
 
 use super::call::Phase;
 use super::call::Route;
-use super::{sip_fields, Action, CallId, CoreTimer, Switch};
+use super::{Action, CallId, CoreTimer, Switch};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -41,6 +41,10 @@ pub struct QueueExitSetup {
 
 /// The default message prompt: a 1 kHz beep of half a second.
 pub const DEFAULT_MESSAGE_PROMPT: &str = "tone:1000:500";
+/// The plan variable whose digits (a `collect` step's) a callback calls instead of the
+/// authenticated caller.
+pub const CALLBACK_NUMBER_VAR: &str = "callback_number";
+
 /// The default callback confirmation: "You entered", then the number digit by digit.
 pub const DEFAULT_CALLBACK_PROMPT: &str = "en/callback.wav";
 /// The default digit files for reading the callback number back.
@@ -234,7 +238,8 @@ impl Switch {
     }
 
     /// A waiting caller pressed the callback key: the ACD keeps the place for the caller's
-    /// number (the From user part), the caller hears the number read back and is hung up.
+    /// number (digits a plan collected into `callback_number`, else the authenticated caller),
+    /// the caller hears the number read back and is hung up.
     /// Ignored while an agent is being rung for the call (the caller is about to be served).
     pub(super) fn request_callback(&mut self, now: Instant, id: CallId, key: &str, queue: &str) {
         let Some(call) = self.calls.get(&id) else {
@@ -244,8 +249,13 @@ impl Switch {
             tracing::info!(call = id, "callback key while an agent rings: ignored");
             return;
         }
-        let number = sip_fields::from_user(&call.a.invite)
-            .filter(|n| !n.is_empty())
+        // Never the From header: anyone can write any number there, and the switch would
+        // place the call (toll fraud). The digits the plan collected, else who authenticated.
+        let number = call
+            .vars
+            .get(CALLBACK_NUMBER_VAR)
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            .cloned()
             .unwrap_or_else(|| call.caller.number.clone());
         if number.is_empty() {
             tracing::info!(call = id, "callback key without a caller number: ignored");

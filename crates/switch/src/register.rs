@@ -1,7 +1,8 @@
 //! REGISTER: digest authentication, then the registrar.
 
+use super::throttle::Blocked;
 use super::{sip_fields, Switch};
-use rsip::{Header, Request};
+use rsip::{Header, Method, Request, SipMessage};
 use sip::auth::AuthError;
 use sip::registrar::RegisterError;
 use sip::transaction::ServerTxId;
@@ -16,12 +17,12 @@ impl Switch {
         };
         if !self.cfg.users.contains_key(&user) {
             // Challenge anyway: telling strangers which extensions exist helps them guess.
-            if self.authenticate(now, tx, &req, false).is_some() {
+            if self.authenticate(now, tx, from, &req, false).is_some() {
                 self.reply(now, tx, &req, 404, "Not Found");
             }
             return;
         }
-        let Some(authed) = self.authenticate(now, tx, &req, false) else {
+        let Some(authed) = self.authenticate(now, tx, from, &req, false) else {
             return;
         };
         if authed != user {
@@ -52,15 +53,56 @@ impl Switch {
         }
     }
 
+    /// Whether `msg` is a request that needs credentials (REGISTER, a new INVITE) from an
+    /// address blocked for guessing: it is dropped unanswered, before any transaction, so the
+    /// guesser learns nothing and its tools give up (svcrack stops after 10 silent seconds;
+    /// a 403 would have it ask for a new challenge for ever).
+    pub(super) fn drops_blocked(&mut self, now: Instant, from: Peer, msg: &SipMessage) -> bool {
+        let SipMessage::Request(req) = msg else {
+            return false;
+        };
+        let needs_credentials = req.method == Method::Register
+            || (req.method == Method::Invite && sip_fields::to_tag(req).is_none());
+        if !needs_credentials {
+            return false;
+        }
+        let ip = from.addr.ip();
+        let Some(Blocked::Address { until }) = self.throttle.blocked(now, ip, None) else {
+            return false;
+        };
+        self.stats.auth_blocked += 1;
+        tracing::debug!(
+            "SIP request dropped from {ip}: address blocked for {} s more",
+            until.saturating_duration_since(now).as_secs()
+        );
+        true
+    }
+
     /// Verify digest credentials; on failure answer the request (401/407 challenge, 400 or 403,
     /// statelessly: see `limits.rs`) and return None. `proxy` selects 407/Proxy-Authorization (INVITE) over 401 (REGISTER).
+    /// While the source address or the claimed username is blocked for guessing
+    /// (`throttle.rs`), every request is refused with 403 unchecked.
     pub(super) fn authenticate(
         &mut self,
         now: Instant,
         tx: ServerTxId,
+        from: Peer,
         req: &Request,
         proxy: bool,
     ) -> Option<String> {
+        let ip = from.addr.ip();
+        let claimed = sip::auth::DigestAuth::claimed_username(req, proxy);
+        if let Some(blocked) = self.throttle.blocked(now, ip, claimed.as_deref()) {
+            self.stats.auth_blocked += 1;
+            tracing::debug!(
+                "SIP request refused from {ip} for {}: {} blocked for {} s more",
+                log_safe(claimed.as_deref()),
+                blocked.what(),
+                blocked.left(now).as_secs()
+            );
+            self.reply(now, tx, req, 403, "Forbidden");
+            return None;
+        }
         let users = &self.cfg.users;
         let result = self
             .auth
@@ -71,6 +113,23 @@ impl Switch {
             Err(AuthError::StaleNonce) => (true, None),
             Err(AuthError::ReplayedNonceCount) => (false, Some("Replayed Nonce Count")),
             Err(AuthError::UnknownUser) | Err(AuthError::WrongPassword) => {
+                // Unknown names count and log alike: the answer must not tell which exist.
+                self.stats.auth_failures += 1;
+                let block = self.throttle.failed(now, ip, claimed.as_deref());
+                // One line per failure, the address right after fixed text and the user
+                // reduced to safe characters, for fail2ban (docs/security.md, "Access").
+                tracing::warn!(
+                    "SIP authentication failed from {ip} for {}",
+                    log_safe(claimed.as_deref())
+                );
+                if let Some(b) = block {
+                    tracing::warn!(
+                        "SIP guessing blocked from {ip} for {}: {} blocked for {} s",
+                        log_safe(claimed.as_deref()),
+                        b.what(),
+                        b.left(now).as_secs()
+                    );
+                }
                 (false, Some("Bad Credentials"))
             }
             Err(e) => {
@@ -108,5 +167,24 @@ impl Switch {
             sip::message::make_response(req, code, Some(reason), Some(&sip::message::new_tag()));
         resp.headers.extend(self.auth.challenge(now, proxy, stale));
         resp
+    }
+}
+
+/// A username for a log line: at most 32 characters of letters, digits and `. _ - +` (others
+/// become `?`), so a name cannot forge another line's text or address for a log scanner.
+pub(super) fn log_safe(user: Option<&str>) -> String {
+    match user {
+        None => "-".into(),
+        Some(u) => u
+            .chars()
+            .take(32)
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+') {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect(),
     }
 }

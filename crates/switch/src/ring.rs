@@ -55,7 +55,8 @@ impl Switch {
                 self.enqueue(now, id, &queue, 0, &[], Default::default());
                 return;
             }
-            Route::Extension => {}
+            // Only set once media is ready (feature.rs); never seen here.
+            Route::Extension | Route::AgentPin(_) => {}
         }
         let callee = call.callee.number.clone();
         let ring_timeout = self.cfg.ring_timeout;
@@ -113,7 +114,7 @@ impl Switch {
             .caller
             .name
             .as_deref()
-            .map(|n| format!("\"{}\" ", n.replace('"', "")))
+            .map(sip_fields::quoted_display_name)
             .unwrap_or_default();
         let mut sent = 0;
         for (contact, peer) in bindings {

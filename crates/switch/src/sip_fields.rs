@@ -69,7 +69,36 @@ pub fn call_id<M: rsip::message::HasHeaders>(m: &M) -> Option<String> {
     sip::message::call_id(m).map(str::to_string)
 }
 
+/// A display name as an RFC 3261 quoted-string with the space before the address: `\\` and
+/// `"` escaped (a name ending in a backslash would otherwise swallow the closing quote),
+/// control characters (CR, LF, ...) dropped so a name cannot break the header.
+pub fn quoted_display_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 3);
+    out.push('"');
+    for c in name.chars().filter(|c| !c.is_control()) {
+        if c == '\\' || c == '"' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push_str("\" ");
+    out
+}
+
 /// The reason phrase of a response as it goes on the wire.
 pub fn reason(resp: &Response) -> String {
     sip::message::status_reason(&resp.status_code).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_display_name;
+
+    #[test]
+    fn display_names_are_quoted_strings() {
+        assert_eq!(quoted_display_name("Kim"), "\"Kim\" ");
+        assert_eq!(quoted_display_name("Bob\\"), "\"Bob\\\\\" ");
+        assert_eq!(quoted_display_name("The \"Boss\""), "\"The \\\"Boss\\\"\" ");
+        assert_eq!(quoted_display_name("a\r\nVia: x"), "\"aVia: x\" ");
+    }
 }

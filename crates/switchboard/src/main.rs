@@ -5,6 +5,7 @@ mod config;
 mod driver;
 mod http;
 mod password;
+mod private_files;
 mod server;
 
 /// The switch core is its own crate (`crates/switch`); `crate::switch::..` paths keep working.
@@ -57,6 +58,8 @@ fn main() -> ExitCode {
                         .unwrap_or_else(|_| "info".into()),
                 )
                 .with_writer(std::io::stderr)
+                // Plain lines in files and journals, so log scanners (fail2ban) can match them.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .init();
             match serve(config) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -115,6 +118,8 @@ fn check(path: Option<PathBuf>) -> ExitCode {
 }
 
 fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {
+    // Before anything is written (the demo's credentials, the database, recordings).
+    private_files::restrict_new_files();
     let config = match &path {
         Some(p) => config::load(p)?,
         None => config::demo::config().context("preparing the demo configuration")?,

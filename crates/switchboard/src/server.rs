@@ -27,6 +27,13 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     let mut crm = crm::Crm::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the CRM database {}", redact(&config.database_url)))?;
+    // Created 0600/0700 by this version; tighten what an older one left readable.
+    let db_files = crate::private_files::sqlite_files(&config.database_url);
+    let db_files: Vec<&std::path::Path> = db_files.iter().map(|p| p.as_path()).collect();
+    crate::private_files::tighten(
+        &[config.data_dir.as_path(), config.recordings_dir.as_path()],
+        &db_files,
+    );
     if let Some(cc) = &config.default_country_code {
         crm = crm
             .with_default_country_code(cc)
@@ -55,6 +62,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
+    tracker.spawn(mark_alive(crm.clone(), shutdown.clone()));
     tracker.spawn(crate::driver::recording::retention_task(
         crm.clone(),
         config.retention.clone(),
@@ -136,6 +144,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         nonce_lifetime: config.nonce_lifetime,
         nonce_secret,
         auth_algorithms: config.auth_algorithms.clone(),
+        auth_throttle: config.auth_throttle,
         users,
         media_timeout: config.media_timeout.is_some(),
         acd,
@@ -307,5 +316,23 @@ fn print_demo(config: &Resolved) {
         .is_some_and(|(d, _)| d.join("bank.toml").is_file())
     {
         println!("Dial 1588 for the sample phone-banking IVR (dialplans/bank.toml).");
+    }
+}
+
+/// How often the database learns the switch is alive: a crash's open calls end within this of
+/// their real end.
+const ALIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Writes "alive now" every [`ALIVE_EVERY`] until shutdown (calls ended by a clean shutdown
+/// have their own end).
+async fn mark_alive(crm: crm::Crm, shutdown: CancellationToken) {
+    loop {
+        if let Err(e) = crm.mark_alive(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "cannot record that the switch is alive");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(ALIVE_EVERY) => {}
+        }
     }
 }

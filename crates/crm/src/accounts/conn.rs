@@ -26,10 +26,13 @@ pub(crate) trait AccountConn {
         &mut self,
         token_hash: &str,
         now: DateTime<Utc>,
-        oldest: DateTime<Utc>,
+        oldest: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Option<Session>, CrmError>;
     async fn delete_session(&mut self, token_hash: &str) -> Result<bool, CrmError>;
-    async fn purge_sessions(&mut self, oldest: DateTime<Utc>) -> Result<u64, CrmError>;
+    async fn purge_sessions(
+        &mut self,
+        oldest: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<u64, CrmError>;
     async fn insert_audit(&mut self, e: &NewAuditEntry) -> Result<i64, CrmError>;
     async fn audit_between(
         &mut self,
@@ -131,11 +134,12 @@ for_each_backend! {
             &mut self,
             token_hash: &str,
             now: DateTime<Utc>,
-            oldest: DateTime<Utc>,
+            oldest: (DateTime<Utc>, DateTime<Utc>),
         ) -> Result<Option<Session>, CrmError> {
             let Some(row) = sqlx::query(&sql::session())
                 .bind(token_hash)
-                .bind(DbTime(oldest))
+                .bind(DbTime(oldest.0))
+                .bind(DbTime(oldest.1))
                 .fetch_optional(&mut *self)
                 .await?
             else {
@@ -164,9 +168,13 @@ for_each_backend! {
             Ok(done.rows_affected() > 0)
         }
 
-        async fn purge_sessions(&mut self, oldest: DateTime<Utc>) -> Result<u64, CrmError> {
+        async fn purge_sessions(
+            &mut self,
+            oldest: (DateTime<Utc>, DateTime<Utc>),
+        ) -> Result<u64, CrmError> {
             let done = sqlx::query(sql::PURGE_SESSIONS)
-                .bind(DbTime(oldest))
+                .bind(DbTime(oldest.0))
+                .bind(DbTime(oldest.1))
                 .execute(self)
                 .await?;
             Ok(done.rows_affected())

@@ -8,6 +8,8 @@ pub(crate) mod conn;
 pub(crate) mod sql;
 mod store;
 
+pub use store::SessionLimits;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 

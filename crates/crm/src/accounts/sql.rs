@@ -45,13 +45,13 @@ pub(crate) const INSERT_SESSION: &str =
     "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen)
      VALUES ($1, $2, $3, $4, $4)";
 
-/// `$1` token_hash, `$2` the oldest last use still valid.
+/// `$1` token_hash, `$2` the oldest last use still valid, `$3` the oldest creation still valid.
 pub(crate) fn session() -> String {
     format!(
         "SELECT s.token_hash AS session_token_hash, s.csrf_token, s.created_at AS session_created_at,
                 s.last_seen AS session_last_seen, {ACCOUNT}
          FROM sessions s JOIN accounts a ON a.id = s.account_id
-         WHERE s.token_hash = $1 AND s.last_seen >= $2 AND NOT a.disabled"
+         WHERE s.token_hash = $1 AND s.last_seen >= $2 AND s.created_at >= $3 AND NOT a.disabled"
     )
 }
 
@@ -62,8 +62,9 @@ pub(crate) const TOUCH_SESSION: &str =
 /// `$1` token_hash.
 pub(crate) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE token_hash = $1";
 
-/// `$1` the oldest last use still valid.
-pub(crate) const PURGE_SESSIONS: &str = "DELETE FROM sessions WHERE last_seen < $1";
+/// `$1` the oldest last use still valid, `$2` the oldest creation still valid.
+pub(crate) const PURGE_SESSIONS: &str =
+    "DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2";
 
 /// `$1` at, `$2` account, `$3` role, `$4` action, `$5` object_id, `$6` remote_addr, `$7` detail.
 pub(crate) const INSERT_AUDIT: &str =

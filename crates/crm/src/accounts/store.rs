@@ -13,6 +13,24 @@ use crate::{
 };
 
 /// `now - idle`, saturating (an absurd idle timeout means "never expires").
+/// How long a browser session lives: unused for `idle`, or `lifetime` after its login
+/// (however much it is used), it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub lifetime: Duration,
+}
+
+impl SessionLimits {
+    /// The oldest last use and the oldest login still valid at `now`.
+    fn oldest_valid(self, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+        (
+            oldest_valid(now, self.idle),
+            oldest_valid(now, self.lifetime),
+        )
+    }
+}
+
 fn oldest_valid(now: DateTime<Utc>, idle: Duration) -> DateTime<Utc> {
     chrono::Duration::from_std(idle)
         .ok()
@@ -68,15 +86,16 @@ impl Crm {
         with_conn!(self, |conn| conn.insert_session(s).await)
     }
 
-    /// The session whose cookie token hashes to `token_hash`, if it was used within `idle`
-    /// before `now` and its account is enabled; marks it used at `now`.
+    /// The session whose cookie token hashes to `token_hash`, if it was used within the idle
+    /// time before `now`, is younger than its lifetime and its account is enabled; marks it
+    /// used at `now`.
     pub async fn session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-        idle: Duration,
+        limits: SessionLimits,
     ) -> Result<Option<Session>, CrmError> {
-        let oldest = oldest_valid(now, idle);
+        let oldest = limits.oldest_valid(now);
         with_conn!(self, |conn| conn.session(token_hash, now, oldest).await)
     }
 
@@ -85,13 +104,13 @@ impl Crm {
         with_conn!(self, |conn| conn.delete_session(token_hash).await)
     }
 
-    /// Deletes sessions idle for longer than `idle` at `now`; returns how many.
+    /// Deletes sessions idle too long or older than their lifetime at `now`; returns how many.
     pub async fn purge_sessions(
         &self,
         now: DateTime<Utc>,
-        idle: Duration,
+        limits: SessionLimits,
     ) -> Result<u64, CrmError> {
-        let oldest = oldest_valid(now, idle);
+        let oldest = limits.oldest_valid(now);
         with_conn!(self, |conn| conn.purge_sessions(oldest).await)
     }
 

@@ -23,15 +23,19 @@ pub(crate) trait CdrConn {
     async fn apply_plan(&mut self, plan: &Plan<'_>) -> Result<Unapplied, CrmError>;
     /// Closes the CDRs a crash left open; returns how many.
     async fn recover_open(&mut self, now: DateTime<Utc>) -> Result<u64, CrmError>;
+    /// Records that the switch is alive at `now`.
+    async fn mark_alive(&mut self, now: DateTime<Utc>) -> Result<(), CrmError>;
     async fn fetch_cdr(&mut self, call_id: &str) -> Result<Option<Cdr>, CrmError>;
     /// The newest `limit` CDRs with their legs (run it in one snapshot).
     async fn recent(&mut self, limit: u32) -> Result<Vec<Cdr>, CrmError>;
 }
 
-/// Never end a call before it started or was answered, even if the clock went backwards:
-/// the latest of now, start and answer. The function is spelled differently (SQLite's
-/// many-argument MAX, PostgreSQL's GREATEST); times compare correctly on both (SQLite's text
-/// is fixed-width).
+/// A call a crash left open ends at the last moment the switch was known alive (`switch_alive`,
+/// if written before `$1`, else `$1`, the restart), and never before it started or was
+/// answered, even if the clock went backwards: the latest of those. An answered call stays
+/// `answered` (billing and reports keep it); one still ringing is `failed`. The function is
+/// spelled differently (SQLite's many-argument MAX, PostgreSQL's GREATEST); times compare
+/// correctly on both (SQLite's text is fixed-width).
 fn recover_sql(backend: Backend) -> String {
     let greatest = match backend {
         Backend::Sqlite => "MAX",
@@ -39,12 +43,19 @@ fn recover_sql(backend: Backend) -> String {
     };
     format!(
         "UPDATE cdrs SET
-            ended_at = {greatest}($1, started_at, COALESCE(answered_at, started_at)),
-            disposition = 'failed', hangup_cause = 'switch restarted',
+            ended_at = {greatest}(
+                COALESCE((SELECT at FROM switch_alive WHERE id = 1 AND at <= $1), $1),
+                started_at, COALESCE(answered_at, started_at)),
+            disposition = CASE WHEN answered_at IS NULL THEN 'failed' ELSE 'answered' END,
+            hangup_cause = 'switch restarted',
             hangup_side = 'switch', recovered = TRUE
          WHERE ended_at IS NULL"
     )
 }
+
+/// `$1` now: the switch is alive.
+const MARK_ALIVE: &str = "INSERT INTO switch_alive (id, at) VALUES (1, $1)
+     ON CONFLICT (id) DO UPDATE SET at = excluded.at";
 
 const CDR_COLUMNS: &str =
     "call_id, caller, caller_name, callee, callee_name, started_at, answered_at,
@@ -156,6 +167,11 @@ for_each_backend! {
                 .execute(self)
                 .await?;
             Ok(done.rows_affected())
+        }
+
+        async fn mark_alive(&mut self, now: DateTime<Utc>) -> Result<(), CrmError> {
+            sqlx::query(MARK_ALIVE).bind(DbTime(now)).execute(self).await?;
+            Ok(())
         }
 
         async fn fetch_cdr(&mut self, call_id: &str) -> Result<Option<Cdr>, CrmError> {

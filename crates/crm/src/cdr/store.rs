@@ -39,16 +39,23 @@ impl Crm {
         self.apply_plan(&Plan::end(e)).await.map(drop)
     }
 
-    /// Closes CDRs left open by a crash: disposition failed, cause "switch restarted", side
-    /// switch, `recovered` set, ended at `now` (or at the latest time already recorded, if the
-    /// clock went backwards). Returns how many were closed. Call once at startup, before new
-    /// calls are accepted.
+    /// Closes CDRs left open by a crash: disposition `answered` when the call was answered
+    /// (else failed), cause "switch restarted", side switch, `recovered` set, ended at the
+    /// last moment the switch was known alive ([`Crm::mark_alive`]; `now` when never marked),
+    /// and never before the call's start or answer. Returns how many were closed. Call once at
+    /// startup, before new calls are accepted and before the first [`Crm::mark_alive`].
     pub async fn recover_open_cdrs(&self, now: DateTime<Utc>) -> Result<u64, CrmError> {
         let closed = with_conn!(self, |conn| conn.recover_open(now).await?);
         if closed > 0 {
             tracing::warn!(closed, "closed CDRs left open by a previous run");
         }
         Ok(closed)
+    }
+
+    /// Records that the switch is alive at `now` (every few seconds while it runs): where calls
+    /// a crash leaves open end ([`Crm::recover_open_cdrs`]).
+    pub async fn mark_alive(&self, now: DateTime<Utc>) -> Result<(), CrmError> {
+        with_conn!(self, |conn| conn.mark_alive(now).await)
     }
 
     /// One CDR with its legs.

@@ -24,14 +24,37 @@ use crate::{
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 500;
 
+/// Row problems an import report lists; the rest are only counted (a 10 MiB file of bad rows
+/// would otherwise answer with a list as large as the file).
+pub const MAX_REPORTED_ERRORS: usize = 100;
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
-    /// `(line, message)` for every row not imported, in line order; lines are 1-based and
-    /// count the header, as an editor shows them.
+    /// `(line, message)` for the first [`MAX_REPORTED_ERRORS`] rows not imported, in line
+    /// order; lines are 1-based and count the header, as an editor shows them.
     pub errors: Vec<(u64, String)>,
+    /// Every row not imported, listed or not.
+    pub error_count: u64,
+}
+
+impl ImportReport {
+    /// Counts a row problem, keeping only the first [`MAX_REPORTED_ERRORS`] by line (problems
+    /// arrive slightly out of order: database ones after a batch's parse ones).
+    fn add_error(&mut self, line: u64, message: String) {
+        self.error_count += 1;
+        self.errors.push((line, message));
+        if self.errors.len() >= 2 * MAX_REPORTED_ERRORS {
+            self.keep_first_errors();
+        }
+    }
+
+    fn keep_first_errors(&mut self) {
+        self.errors.sort_by_key(|(line, _)| *line);
+        self.errors.truncate(MAX_REPORTED_ERRORS);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,7 +228,7 @@ impl Crm {
                 .and_then(|rec| header.row(&rec, cc).map_err(|m| (rec.line, m)));
             match row {
                 Ok(row) => batch.push(row),
-                Err(e) => report.errors.push(e),
+                Err((line, message)) => report.add_error(line, message),
             }
             if batch.len() == BATCH_ROWS {
                 self.import_batch(&batch, now, &mut report).await?;
@@ -215,7 +238,7 @@ impl Crm {
         if !batch.is_empty() {
             self.import_batch(&batch, now, &mut report).await?;
         }
-        report.errors.sort_by_key(|(line, _)| *line);
+        report.keep_first_errors();
         Ok(report)
     }
 
@@ -230,7 +253,7 @@ impl Crm {
             match result {
                 Ok(Upsert::Created) => report.created += 1,
                 Ok(Upsert::Updated) => report.updated += 1,
-                Err(message) => report.errors.push((line, message)),
+                Err(message) => report.add_error(line, message),
             }
         }
         Ok(())

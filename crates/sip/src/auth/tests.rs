@@ -416,3 +416,24 @@ nc=00000001, cnonce=\"c1\"\r\nContent-Length: 0\r\n\r\n"
         Ok("alice")
     );
 }
+
+/// The name a guess is counted against, whether or not it exists or the password is right.
+#[test]
+fn claimed_username_is_read_from_the_matching_header() {
+    let c = Cred {
+        user: "mallory",
+        password: "wrong",
+        ..good("n")
+    };
+    let req = register_with(&c, false);
+    assert_eq!(
+        DigestAuth::claimed_username(&req, false).as_deref(),
+        Some("mallory")
+    );
+    assert_eq!(DigestAuth::claimed_username(&req, true), None);
+    let req = register_with(&c, true);
+    assert_eq!(
+        DigestAuth::claimed_username(&req, true).as_deref(),
+        Some("mallory")
+    );
+}

@@ -262,3 +262,47 @@ fn next_call_may_reuse_the_nonce_with_a_higher_count() {
     assert_eq!(ts.sw.stats().calls_started, 2);
     ts.finish();
 }
+
+/// Regression: the caller's display name was copied into the callee's From with quotes
+/// dropped and backslashes left bare, so a name ending in `\` swallowed the closing quote.
+#[test]
+fn display_names_with_quotes_and_a_trailing_backslash_reach_the_callee_intact() {
+    for name in [r#"Bob "the" Boss\"#, r"C:\", "Kim"] {
+        let mut ts = TestSwitch::new();
+        let (mut a, mut b) = (phone(1001), phone(1002));
+        ts.register(&mut a, 3600);
+        ts.register(&mut b, 3600);
+        let sdp = a.sdp("sendrecv");
+        let mut ad = a.new_dialog("1002", "sip:1002@switch.test");
+        let escaped = name.replace('\\', r"\\").replace('"', r#"\""#);
+        ad.local = format!("\"{escaped}\" {}", ad.local);
+        let body = Some(("application/sdp", sdp.as_str()));
+        let req = a.invite(&mut ad, &[], body);
+        ts.send(a.peer, &req);
+        let challenge = ts.expect_status(&a, 407);
+        ts.send(a.peer, &a.ack_non2xx(&ad, &challenge));
+        let auth = a.authorization(&challenge, "INVITE", &ad.target, 1);
+        let req = a.invite(&mut ad, &[auth], body);
+        ts.send(a.peer, &req);
+        ts.expect_status(&a, 100);
+        let inv = ts.expect_request(&b, "INVITE");
+        let parsed = match sip::parse::parse(inv.text.as_bytes()) {
+            Ok(rsip::SipMessage::Request(r)) => r,
+            other => panic!(
+                "the callee's INVITE does not parse: {other:?}\n{}",
+                inv.text
+            ),
+        };
+        assert_eq!(
+            sip::message::from_display_name(&parsed).as_deref(),
+            Some(name),
+            "{}",
+            inv.hdr("From")
+        );
+        assert!(
+            inv.hdr("From").contains("<sip:1001@"),
+            "{}",
+            inv.hdr("From")
+        );
+    }
+}

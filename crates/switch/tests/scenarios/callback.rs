@@ -5,8 +5,10 @@
 //! customer hanging up, and the callback's place ahead of a caller who came later.
 
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch, RELAY_A, RELAY_B};
-use super::ivr_support::{call_of, dtmf, playback_done, support_queue, MENU_PLAN};
-use super::phone::{Dlg, Msg, Phone};
+use super::ivr_support::{
+    answered_by_plan, call_of, dtmf, playback_done, support_queue, MENU_PLAN,
+};
+use super::phone::{Dlg, Msg, Phone, DOMAIN};
 use acd::QueueEventKind;
 use std::time::Duration;
 use switch::{AcdEvent, Action, AgentCommand, AgentSetup, CallId, ExitKey, RecordMode};
@@ -23,6 +25,7 @@ fn callback_switch() -> TestSwitch {
         cfg: acd::AgentConfig::new("a1004").member_of("support", 0),
         name: Some("Agent Lee".into()),
         extension: Some("1004".into()),
+        pin: None,
     });
     cfg.acd = setup;
     cfg.recording.mode = RecordMode::All;
@@ -97,6 +100,80 @@ fn waiting(ts: &mut TestSwitch, a: &mut Phone) -> (CallId, Dlg, String) {
         "{events:?}"
     );
     (call, ad, key)
+}
+
+/// Regression: the callback number was the From header's user, which any caller may set: an
+/// authenticated 1001 claiming to be 0900555000 had the switch call 0900555000.
+#[test]
+fn a_callback_calls_the_authenticated_caller_not_the_from_header() {
+    let mut ts = callback_switch();
+    let mut a = phone(1001);
+    let sdp = a.sdp("sendrecv");
+    let mut d = a.new_dialog("7000", &format!("sip:7000@{DOMAIN}"));
+    d.local = d.local.replace("sip:1001@", "sip:0900555000@");
+    let body = Some(("application/sdp", sdp.as_str()));
+    let req = a.invite(&mut d, &[], body);
+    ts.send(a.peer, &req);
+    let challenge = ts.expect_status(&a, 407);
+    ts.send(a.peer, &a.ack_non2xx(&d, &challenge));
+    let auth = a.authorization(&challenge, "INVITE", &d.target, 1);
+    let req = a.invite(&mut d, &[auth], body);
+    ts.send(a.peer, &req);
+    ts.expect_status(&a, 100);
+    let ok = ts.expect_status(&a, 200);
+    d.learn(&ok);
+    ts.send(a.peer, &a.ack_2xx(&d));
+    let call = call_of(&ts.take_actions());
+    ts.take_acd_events();
+    dtmf(&mut ts, call, '2');
+    assert_eq!(kinds(&ts.take_acd_events()), ["callback:1001"]);
+}
+
+/// 1599: the caller types the number to call back (and `#`), then waits in `support`.
+const TYPED_NUMBER_PLAN: &str = r#"
+[plan]
+entry = "start"
+
+[[route]]
+number = "1599"
+
+[[step]]
+id = "start"
+type = "answer"
+
+[[step]]
+id = "ask"
+type = "collect"
+var = "callback_number"
+prompts = ["tone:500:100"]
+max = 15
+next = "wait"
+
+[[step]]
+id = "wait"
+type = "queue"
+queue = "support"
+"#;
+
+/// The digits a caller typed are the callback number (not the From header either).
+#[test]
+fn a_callback_calls_the_digits_the_caller_typed() {
+    let mut cfg = config();
+    let mut setup = support_queue();
+    setup.queues[0].exit.keys.insert('2', ExitKey::Callback);
+    setup.queues[0].exit.callback_prompt = "tone:700:300".into();
+    cfg.acd = setup;
+    let plans = load_plans(&[("typed.toml", TYPED_NUMBER_PLAN)]);
+    let mut ts = TestSwitch::with_plans(cfg, Some(plans));
+    let mut a = phone(1001);
+    let call = answered_by_plan(&mut ts, &mut a, "1599").call;
+    playback_done(&mut ts, call);
+    for digit in "0215550100#".chars() {
+        dtmf(&mut ts, call, digit);
+    }
+    ts.take_acd_events();
+    dtmf(&mut ts, call, '2');
+    assert_eq!(kinds(&ts.take_acd_events()), ["callback:0215550100"]);
 }
 
 /// The waiting caller on `a` presses 2: the prompt and the number play, then the switch hangs

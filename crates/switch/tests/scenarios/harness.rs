@@ -39,6 +39,7 @@ pub fn config() -> SwitchConfig {
         nonce_lifetime: Duration::from_secs(300),
         nonce_secret: [7; 32],
         auth_algorithms: vec![Algorithm::Md5, Algorithm::Sha256],
+        auth_throttle: Default::default(),
         users,
         media_timeout: true,
         acd: Default::default(),

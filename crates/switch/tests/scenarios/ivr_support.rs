@@ -191,6 +191,7 @@ pub fn support_queue() -> AcdSetup {
             cfg: acd::AgentConfig::new("a1003").member_of("support", 0),
             name: Some("Agent Kim".into()),
             extension: Some("1003".into()),
+            pin: Some("4321".into()),
         }],
         pause_reasons: vec!["break".into(), "lunch".into()],
     }

@@ -307,9 +307,8 @@ fn max_wait_overflows_to_an_extension() {
     ts.finish();
 }
 
-/// Dial a feature code from `p`; the switch answers, beeps, and hangs up. Returns the beeps'
-/// first frequency (880: done, 400: refused).
-fn feature(ts: &mut TestSwitch, p: &mut Phone, code: &str) -> u32 {
+/// Dial `code` from `p` until the switch answered: the call and the actions so far.
+fn dial_feature(ts: &mut TestSwitch, p: &mut Phone, code: &str) -> (CallId, Vec<Action>) {
     ts.take_actions();
     let sdp = p.sdp("sendrecv");
     let mut d = ts.invite(p, code, Some(&sdp));
@@ -319,20 +318,114 @@ fn feature(ts: &mut TestSwitch, p: &mut Phone, code: &str) -> u32 {
     ts.send(p.peer, &p.ack_2xx(&d));
     let actions = ts.take_actions();
     let call = call_of(&actions);
-    let tone = actions
-        .iter()
-        .find_map(|x| match x {
-            Action::Play { prompts, .. } => prompts.iter().find_map(|p| match p {
-                ivr::Prompt::Tone { freqs, .. } => freqs.first().copied(),
-                _ => None,
-            }),
-            _ => None,
-        })
-        .expect("feature code beeps");
+    (call, actions)
+}
+
+/// Dial a feature code from `p`; the switch answers, beeps, and hangs up. Returns the beeps'
+/// first frequency (880: done, 400: refused).
+fn feature(ts: &mut TestSwitch, p: &mut Phone, code: &str) -> u32 {
+    let (call, actions) = dial_feature(ts, p, code);
+    let tone = first_tone(&actions).expect("feature code beeps");
     playback_done(ts, call);
     let bye = ts.expect_request(p, "BYE");
     ts.send(p.peer, &p.respond(&bye, 200, "OK", None, None));
     tone
+}
+
+/// Dial `*91<agent>` from `p`: the switch answers with the PIN prompt (600 Hz); `typed` is
+/// keyed in (None: nothing, the caller waits), then the verdict's first frequency.
+fn feature_with_pin(ts: &mut TestSwitch, p: &mut Phone, code: &str, typed: Option<&str>) -> u32 {
+    let (call, actions) = dial_feature(ts, p, code);
+    assert_eq!(first_tone(&actions), Some(600), "the PIN prompt");
+    playback_done(ts, call);
+    ts.assert_quiet(p);
+    match typed {
+        Some(keys) => keys.chars().for_each(|k| dtmf(ts, call, k)),
+        None => ts.advance(Duration::from_secs(16)),
+    }
+    let tone = first_tone(&ts.take_actions()).expect("the verdict beeps");
+    playback_done(ts, call);
+    let bye = ts.expect_request(p, "BYE");
+    ts.send(p.peer, &p.respond(&bye, 200, "OK", None, None));
+    tone
+}
+
+fn first_tone(actions: &[Action]) -> Option<u32> {
+    actions.iter().find_map(|x| match x {
+        Action::Play { prompts, .. } => prompts.iter().find_map(|p| match p {
+            ivr::Prompt::Tone { freqs, .. } => freqs.first().copied(),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+/// Regression: `*91<agent>` from any phone logged that agent in there (calls for the agent
+/// went to whoever dialled it).
+#[test]
+fn logging_an_agent_in_elsewhere_needs_its_pin() {
+    let mut cfg = config();
+    cfg.acd = support_queue();
+    let mut ts = TestSwitch::with(cfg);
+    let mut other = phone(1002);
+    ts.register(&mut other, 3600);
+    let refused = [
+        ("*91a1003", None),
+        ("*91a1003", Some("1234#")),
+        ("*91a1003", Some("43210#")),
+        ("*91nobody", Some("4321#")),
+    ];
+    for (code, typed) in refused {
+        assert_eq!(
+            feature_with_pin(&mut ts, &mut other, code, typed),
+            400,
+            "{code} {typed:?}"
+        );
+        assert_eq!(agent_state(&ts, "a1003"), "logged_out");
+    }
+    // `*` starts the PIN again.
+    assert_eq!(
+        feature_with_pin(&mut ts, &mut other, "*91a1003", Some("99*4321#")),
+        880
+    );
+    let snap = ts.sw.acd_snapshot(ts.now);
+    assert_eq!(snap.agents[0].extension.as_deref(), Some("1002"));
+    ts.finish();
+}
+
+/// Wrong PINs count like wrong SIP passwords: after the per-extension limit (20 by default) for
+/// `pin.a1003`, even the right PIN is refused, from any address.
+#[test]
+fn guessing_an_agents_pin_is_throttled() {
+    let mut cfg = config();
+    cfg.acd = support_queue();
+    let mut ts = TestSwitch::with(cfg);
+    let from = |i: u8| {
+        let mut p = phone(1002);
+        p.peer = sip::Peer::udp(std::net::SocketAddr::from(([10, 1, 0, i], 5060)));
+        p
+    };
+    for i in 0..20 {
+        let mut p = from(i);
+        assert_eq!(
+            feature_with_pin(&mut ts, &mut p, "*91a1003", Some("0000#")),
+            400
+        );
+    }
+    assert_eq!(ts.sw.stats().auth_failures, 20);
+    let mut p = from(100);
+    assert_eq!(
+        feature_with_pin(&mut ts, &mut p, "*91a1003", Some("4321#")),
+        400,
+        "blocked: the right PIN is refused too"
+    );
+    assert_eq!(agent_state(&ts, "a1003"), "logged_out");
+    ts.advance(std::time::Duration::from_secs(61));
+    assert_eq!(
+        feature_with_pin(&mut ts, &mut p, "*91a1003", Some("4321#")),
+        880
+    );
+    ts.finish();
 }
 
 #[test]
@@ -357,9 +450,9 @@ fn feature_codes_log_in_pause_unpause_and_log_out() {
     assert_eq!(feature(&mut ts, &mut agent, "*91"), 880);
     assert_eq!(agent_state(&ts, "a1003"), "available");
     assert_eq!(
-        feature(&mut ts, &mut other, "*91a1003"),
+        feature_with_pin(&mut ts, &mut other, "*91a1003", Some("4321#")),
         880,
-        "an agent may move to another extension"
+        "an agent may move to another extension with its PIN"
     );
     let snap = ts.sw.acd_snapshot(ts.now);
     assert_eq!(snap.agents[0].extension.as_deref(), Some("1002"));

@@ -23,6 +23,7 @@ fn two_queues() -> TestSwitch {
         cfg: acd::AgentConfig::new("a1004").member_of("loans", 0),
         name: Some("Agent Lee".into()),
         extension: Some("1004".into()),
+        pin: None,
     });
     cfg.acd = setup;
     let mut ts = TestSwitch::with(cfg);

@@ -26,8 +26,22 @@ pub struct AuthSettings {
     pub open_metrics: bool,
     /// A session unused for this long ends.
     pub session_idle: Duration,
+    /// A session ends this long after its login, however much it is used.
+    pub session_lifetime: Duration,
     /// How long a username/address pair is refused after too many failed logins.
     pub login_lockout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl AuthSettings {
+    /// When browser sessions end.
+    pub fn session_limits(&self) -> crm::SessionLimits {
+        crm::SessionLimits {
+            idle: self.session_idle,
+            lifetime: self.session_lifetime,
+        }
+    }
 }
 
 impl Default for AuthSettings {
@@ -36,7 +50,9 @@ impl Default for AuthSettings {
             secure_cookies: false,
             open_metrics: false,
             session_idle: Duration::from_secs(8 * 3600),
+            session_lifetime: Duration::from_secs(12 * 3600),
             login_lockout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }

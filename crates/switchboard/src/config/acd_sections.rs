@@ -178,6 +178,8 @@ pub struct AgentSection {
     pub name: Option<String>,
     /// The extension the agent usually works at: `*91` from it logs this agent in.
     pub extension: Option<Spanned<String>>,
+    /// Digits typed after `*91<agent>` to log this agent in from another extension.
+    pub pin: Option<Spanned<String>>,
     /// `"loans:4, korean:5"`.
     pub skills: Option<Spanned<String>>,
     #[serde(default)]
@@ -455,10 +457,20 @@ pub fn resolve<S: Located>(
                 );
             }
         }
+        if let Some(pin) = &a.pin {
+            let p = pin.get_ref();
+            if !(4..=16).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()) {
+                problem(
+                    Place::span(pin.span()),
+                    format!("agent `{id}`: pin must be 4 to 16 digits"),
+                );
+            }
+        }
         setup.agents.push(AgentSetup {
             cfg,
             name: a.name,
             extension,
+            pin: a.pin.map(|p| p.into_inner()),
         });
     }
     setup

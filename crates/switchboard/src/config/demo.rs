@@ -106,7 +106,14 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
 fn load_or_create(path: &Path) -> anyhow::Result<DemoUsers> {
     if let Ok(text) = std::fs::read_to_string(path) {
         if let Ok(users) = toml::from_str::<DemoUsers>(&text) {
-            return Ok(users);
+            // Files written before SIP passwords had a minimum strength are written anew.
+            if users
+                .users
+                .iter()
+                .all(|u| super::sip_password_strength(&u.password).is_ok())
+            {
+                return Ok(users);
+            }
         }
         tracing::warn!(path = %path.display(), "demo users file unreadable; writing a new one");
     }
@@ -116,7 +123,12 @@ fn load_or_create(path: &Path) -> anyhow::Result<DemoUsers> {
             .iter()
             .map(|(ext, name)| DemoUser {
                 extension: ext.to_string(),
-                password: Alphanumeric.sample_string(&mut rng, 12),
+                // Two groups joined by `-`: always two kinds of characters (config/mod.rs).
+                password: format!(
+                    "{}-{}",
+                    Alphanumeric.sample_string(&mut rng, 8),
+                    Alphanumeric.sample_string(&mut rng, 8)
+                ),
                 name: name.to_string(),
             })
             .collect(),

@@ -59,6 +59,34 @@ pub struct SipConfig {
     /// Address written into our Via/Contact headers when it differs from the listen address
     /// (e.g. behind a 1:1 NAT). Default: the listen address.
     pub public_address: Option<Spanned<String>>,
+    /// Limits on failed digest attempts (docs/security.md, "Access").
+    pub auth_throttle: AuthThrottleConfig,
+}
+
+/// `[sip.auth_throttle]`: failed digest attempts per source address and per extension.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthThrottleConfig {
+    /// Failures from one address within `window_s` that block it (0: no limit).
+    pub max_failures_per_address: u32,
+    /// Failures for one extension within `window_s` that block it (0: no limit).
+    pub max_failures_per_extension: u32,
+    pub window_s: u64,
+    /// The first block; each next block of the same key doubles, up to `max_block_s`.
+    pub block_s: u64,
+    pub max_block_s: u64,
+}
+
+impl Default for AuthThrottleConfig {
+    fn default() -> Self {
+        AuthThrottleConfig {
+            max_failures_per_address: 10,
+            max_failures_per_extension: 20,
+            window_s: 300,
+            block_s: 60,
+            max_block_s: 3600,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +117,11 @@ pub struct HttpConfig {
     pub session_idle_s: u64,
     /// How long a username/address pair is refused after 5 failed logins.
     pub login_lockout_s: u64,
+    /// A browser session ends this long after its login, however much it is used.
+    pub session_max_s: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (for the login
+    /// lockout and logs); empty: the connecting address is the client.
+    pub trusted_proxies: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -150,6 +183,7 @@ impl Default for SipConfig {
             // challenge, and some (baresip 1.0) fail outright when any challenge is not MD5.
             auth_algorithms: vec![Spanned::new(0..0, "MD5".into())],
             public_address: None,
+            auth_throttle: AuthThrottleConfig::default(),
         }
     }
 }
@@ -175,6 +209,8 @@ impl Default for HttpConfig {
             open_metrics: false,
             session_idle_s: 8 * 3600,
             login_lockout_s: 30,
+            session_max_s: 12 * 3600,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -67,6 +67,7 @@ pub struct Resolved {
     pub registrar: sip::registrar::RegistrarConfig,
     pub nonce_lifetime: Duration,
     pub auth_algorithms: Vec<sip::auth::Algorithm>,
+    pub auth_throttle: crate::switch::ThrottleConfig,
     pub media_bind: IpAddr,
     pub media_advertise: IpAddr,
     pub port_min: u16,
@@ -342,10 +343,10 @@ fn resolve(
             );
             continue;
         }
-        if u.password.get_ref().len() < 6 {
+        if let Err(why) = sip_password_strength(u.password.get_ref()) {
             problem(
                 u.password.span(),
-                format!("users.password for `{ext}` is too short (6 characters at least)"),
+                format!("users.password for `{ext}` is too weak: {why}"),
             );
         }
         users.push(User {
@@ -371,11 +372,27 @@ fn resolve(
     }
     let agent_ids: Vec<String> = c.agents.iter().map(|a| a.id.get_ref().clone()).collect();
     let accounts = crate::config::accounts::resolve(&c.accounts, &agent_ids, &mut problem);
+    let mut trusted_proxies = Vec::new();
+    for p in &c.http.trusted_proxies {
+        match p.get_ref().parse::<IpAddr>() {
+            Ok(ip) => trusted_proxies.push(ip),
+            Err(_) => problem(
+                p.span(),
+                format!(
+                    "http.trusted_proxies: `{}` is not an IP address",
+                    p.get_ref()
+                ),
+            ),
+        }
+    }
+    let session_idle = Duration::from_secs(c.http.session_idle_s.max(60));
     let http_auth = crate::config::accounts::AuthSettings {
         secure_cookies: c.http.secure_cookies,
         open_metrics: c.http.open_metrics,
-        session_idle: Duration::from_secs(c.http.session_idle_s.max(60)),
+        session_idle,
+        session_lifetime: Duration::from_secs(c.http.session_max_s.max(60)).max(session_idle),
         login_lockout: Duration::from_secs(c.http.login_lockout_s),
+        trusted_proxies,
     };
     let queue_definitions = c
         .queues
@@ -420,6 +437,18 @@ fn resolve(
         },
         nonce_lifetime: Duration::from_secs(c.sip.nonce_lifetime_s.max(10)),
         auth_algorithms,
+        auth_throttle: crate::switch::ThrottleConfig {
+            max_failures_per_address: c.sip.auth_throttle.max_failures_per_address,
+            max_failures_per_extension: c.sip.auth_throttle.max_failures_per_extension,
+            window: Duration::from_secs(c.sip.auth_throttle.window_s.max(1)),
+            block: Duration::from_secs(c.sip.auth_throttle.block_s.max(1)),
+            max_block: Duration::from_secs(
+                c.sip
+                    .auth_throttle
+                    .max_block_s
+                    .max(c.sip.auth_throttle.block_s.max(1)),
+            ),
+        },
         media_bind,
         media_advertise,
         port_min: c.media.port_min,
@@ -442,6 +471,27 @@ fn resolve(
         http_auth,
         limits,
     })
+}
+
+/// Shortest accepted SIP password: digest passwords are guessed offline from one captured
+/// exchange too, where no throttle helps.
+const MIN_SIP_PASSWORD_CHARS: usize = 10;
+
+/// A SIP password must be at least [`MIN_SIP_PASSWORD_CHARS`] long and mix at least two of
+/// letters, digits and other characters (no all-digit PINs, no single repeated word).
+pub(crate) fn sip_password_strength(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_SIP_PASSWORD_CHARS {
+        return Err(format!("{MIN_SIP_PASSWORD_CHARS} characters at least"));
+    }
+    let letters = password.chars().any(char::is_alphabetic);
+    let digits = password.chars().any(|c| c.is_ascii_digit());
+    let others = password
+        .chars()
+        .any(|c| !c.is_alphabetic() && !c.is_ascii_digit());
+    if [letters, digits, others].iter().filter(|x| **x).count() < 2 {
+        return Err("mix at least two of letters, digits and other characters".into());
+    }
+    Ok(())
 }
 
 fn parse_listen(s: &str) -> Result<(Transport, SocketAddr), String> {
@@ -534,9 +584,26 @@ name = "Agent Kim"
         assert!(err.starts_with("t.toml:1:"), "{err}");
     }
 
+    /// Regression: SIP passwords of 6 characters were accepted (a guesser's first dictionary).
+    #[test]
+    fn weak_sip_passwords_are_refused() {
+        for weak in ["secret", "123456789012", "abcdefghij", "pw-1"] {
+            let text = format!("[[users]]\nextension=\"1001\"\npassword=\"{weak}\"\n");
+            let err = parse("w.toml", &text).unwrap_err().to_string();
+            assert!(
+                err.contains("users.password for `1001` is too weak"),
+                "{weak}: {err}"
+            );
+        }
+        for strong in ["pw-2001-secret", "correct horse", "Tr0ub4dor3x"] {
+            let text = format!("[[users]]\nextension=\"1001\"\npassword=\"{strong}\"\n");
+            assert!(parse("w.toml", &text).is_ok(), "{strong}");
+        }
+    }
+
     #[test]
     fn duplicate_extension_and_short_password() {
-        let text = "[[users]]\nextension=\"1\"\npassword=\"abcdefg\"\n[[users]]\nextension=\"1\"\npassword=\"abc\"\n";
+        let text = "[[users]]\nextension=\"1\"\npassword=\"abcdefg-10\"\n[[users]]\nextension=\"1\"\npassword=\"abc\"\n";
         let err = parse("u.toml", text).unwrap_err();
         assert_eq!(err.problems.len(), 1, "{err}");
         assert!(err

@@ -142,6 +142,7 @@ mod tests {
                     .member_of("loans", 1),
                 name: None,
                 extension: None,
+                pin: None,
             }],
             pause_reasons: Vec::new(),
         }

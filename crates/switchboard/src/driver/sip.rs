@@ -94,6 +94,10 @@ pub struct Status {
     pub parse_errors: u64,
     /// New INVITEs refused with 503 because the switch was full ([limits]).
     pub overload_refusals: u64,
+    /// Digest attempts refused for a wrong password or unknown user, and requests refused
+    /// unchecked while their address or extension was blocked.
+    pub sip_auth_failures: u64,
+    pub sip_auth_blocked: u64,
     pub relay_ports_in_use: usize,
     /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
     pub rtp_packets_a_to_b: u64,
@@ -403,6 +407,8 @@ impl Driver {
                 calls_answered: s.calls_answered,
                 parse_errors: s.parse_errors,
                 overload_refusals: s.overload_refusals,
+                sip_auth_failures: s.auth_failures,
+                sip_auth_blocked: s.auth_blocked,
                 relay_ports_in_use: self.relay.ports_in_use(),
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),

@@ -252,6 +252,18 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         &one(status.overload_refusals as f64),
     );
     gauge(
+        "switchboard_sip_auth_failures_total",
+        "SIP digest attempts refused for a wrong password or an unknown user.",
+        "counter",
+        &one(status.sip_auth_failures as f64),
+    );
+    gauge(
+        "switchboard_sip_auth_blocked_total",
+        "SIP requests refused unchecked because their address or extension was blocked for guessing.",
+        "counter",
+        &one(status.sip_auth_blocked as f64),
+    );
+    gauge(
         "switchboard_rtp_foreign_packets_dropped_total",
         "RTP/RTCP packets the relay dropped because they were not from a side's latched source.",
         "counter",

@@ -30,7 +30,10 @@ pub(crate) fn routes() -> Routes {
 
 async fn metadata(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     match app.crm.recording(&id).await? {
-        Some(r) => Ok(Json(r).into_response()),
+        Some(r) => {
+            let dir = &app.reloader.config().recordings_dir;
+            Ok(Json(crate::http::server_paths::recording_view(dir, r)).into_response())
+        }
         None => Err(ApiError::not_found("no such recording")),
     }
 }

@@ -408,6 +408,7 @@ async fn import(
         "created": report.created,
         "updated": report.updated,
         "errors": errors,
+        "error_count": report.error_count,
     }))
     .into_response())
 }

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
+pub mod server_paths;
 
 use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
@@ -68,6 +69,11 @@ pub async fn serve(
     if config.accounts.is_empty() {
         tracing::warn!("no [[accounts]] configured: the HTTP API refuses every request");
     }
+    tokio::spawn(crate::http::auth::purge_sessions(
+        crm.clone(),
+        config.http_auth.clone(),
+        shutdown.clone(),
+    ));
     let state = App {
         crm,
         status,
@@ -144,11 +150,22 @@ async fn cdr(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
 async fn reload(State(app): State<App>) -> Response {
     match app.reloader.reload().await {
         Ok(plans) => Json(serde_json::json!({ "reloaded": true, "plans": plans })).into_response(),
-        Err(e) => (
-            ErrorKind::Unprocessable.status(),
-            Json(serde_json::json!({ "reloaded": false, "errors": e.lines().collect::<Vec<_>>() })),
-        )
-            .into_response(),
+        Err(e) => {
+            tracing::warn!(errors = %e, "dialplan reload refused");
+            let config = app.reloader.config();
+            let mut dirs = vec![config.prompts_dir.as_path()];
+            if let Some((d, _)) = &config.dialplans_dir {
+                dirs.push(d.as_path());
+            }
+            let e = server_paths::without_dirs(&e, &dirs);
+            (
+                ErrorKind::Unprocessable.status(),
+                Json(
+                    serde_json::json!({ "reloaded": false, "errors": e.lines().collect::<Vec<_>>() }),
+                ),
+            )
+                .into_response()
+        }
     }
 }
 

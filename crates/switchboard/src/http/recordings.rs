@@ -1,6 +1,6 @@
 //! Recordings over HTTP: a call's recording rows, and pause/resume of a call's recording while
-//! something private is said (a card number). The audio itself is not served here until the
-//! API has logins and roles (issue 5): rows name the file on the switch's disk.
+//! something private is said (a card number). Rows name their file relative to the recordings
+//! directory (`http/server_paths.rs`); the audio is served by `http/audio.rs`.
 
 use crate::driver::sip::Control;
 use crate::http::error::{ApiError, ApiResult};
@@ -17,7 +17,13 @@ pub(crate) fn routes() -> Routes {
 }
 
 async fn of_call(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
-    Ok(Json(app.crm.recordings_of_call(&id).await?).into_response())
+    let dir = app.reloader.config().recordings_dir.clone();
+    let rows = app.crm.recordings_of_call(&id).await?;
+    let views: Vec<_> = rows
+        .into_iter()
+        .map(|r| crate::http::server_paths::recording_view(&dir, r))
+        .collect();
+    Ok(Json(views).into_response())
 }
 
 async fn pause_resume(

@@ -62,7 +62,7 @@ async fn identify(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, c
     let hash = password::token_hash(token);
     let session = app
         .crm
-        .session(&hash, Utc::now(), app.auth.settings.session_idle)
+        .session(&hash, Utc::now(), app.auth.settings.session_limits())
         .await?;
     Ok(session.map(|s| Principal {
         username: s.account.username,
@@ -166,8 +166,13 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
             )
         }
     }
-    req.extensions_mut().insert(principal);
-    next.run(req).await
+    let bearer_hash = bearer(req.headers()).map(password::token_hash);
+    req.extensions_mut().insert(principal.clone());
+    let response = next.run(req).await;
+    if super::streams::is_event_stream(&response) {
+        return super::streams::end_with_session(app, principal, bearer_hash, response);
+    }
+    response
 }
 
 #[cfg(test)]

@@ -6,13 +6,16 @@
 //! - [`middleware`]: who is asking (session cookie or bearer token), CSRF, the role and scope
 //!   checks; puts a [`Principal`] into the request for handlers;
 //! - [`routes`]: login, logout, the session, accounts and the audit log;
-//! - [`lockout`]: backoff for failed logins.
+//! - [`lockout`]: backoff for failed logins, per username and [`client_addr`];
+//! - [`streams`]: event streams end with their session; [`purge_sessions`] drops dead ones.
 
 pub mod accounts;
+pub mod client_addr;
 pub mod lockout;
 pub mod middleware;
 pub mod roles;
 pub mod routes;
+pub mod streams;
 
 use std::sync::{Arc, Mutex};
 
@@ -100,5 +103,30 @@ impl Auth {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut guard)
+    }
+}
+
+/// How often sessions past their idle time or lifetime are deleted.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes expired sessions now and every [`PURGE_EVERY`] until `shutdown`.
+pub async fn purge_sessions(
+    crm: crm::Crm,
+    settings: AuthSettings,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match crm
+            .purge_sessions(chrono::Utc::now(), settings.session_limits())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions deleted"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete expired sessions"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(PURGE_EVERY) => {}
+        }
     }
 }

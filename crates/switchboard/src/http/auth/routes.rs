@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::handler::Handler;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
@@ -41,7 +41,8 @@ struct Login {
 
 async fn login(
     State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Result<Json<Login>, axum::extract::rejection::JsonRejection>,
 ) -> ApiResult {
     let Ok(Json(login)) = body else {
@@ -50,7 +51,9 @@ async fn login(
         ));
     };
     let user = login.username.trim().to_ascii_lowercase();
-    let ip = addr.ip();
+    // Behind a trusted proxy, the client it names: else every user shares the proxy's address
+    // and anyone could lock anyone out.
+    let ip = super::client_addr::client_ip(peer.ip(), &headers, &app.auth.settings.trusted_proxies);
     if let Some(wait) = app
         .auth
         .with_lockout(|l| l.locked(&user, ip, Instant::now()))
@@ -92,7 +95,7 @@ async fn login(
         let locked = app
             .auth
             .with_lockout(|l| l.failed(&user, ip, Instant::now()));
-        tracing::warn!(username = %user, %addr, locked = locked.is_some(), "failed login");
+        tracing::warn!(username = %user, addr = %ip, locked = locked.is_some(), "failed login");
         let invalid = "invalid username or password";
         return Err(ApiError::new(ErrorKind::Unauthorized, invalid));
     };
@@ -106,7 +109,7 @@ async fn login(
         created_at: Utc::now(),
     };
     app.crm.create_session(&new).await?;
-    tracing::info!(username = %user, %addr, role = %account.role, "login");
+    tracing::info!(username = %user, addr = %ip, role = %account.role, "login");
     let cookie = format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         app.auth.settings.session_idle.as_secs(),
