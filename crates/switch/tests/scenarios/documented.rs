@@ -1,10 +1,13 @@
 //! Behaviours docs/acd.md states that had no scenario of their own: a waiting caller hears no
 //! announcement while an agent's phone rings for them; the callback key is ignored while it
-//! rings, exit keys once the agent answered; a callback to a number that is no extension or route ends with `callback number
-//! not routable`, and one to an extension with no registration with `callback not reachable`.
+//! rings, exit keys once the agent answered; a callback to a number that is no extension or
+//! route ends with `callback number not routable`, and one to an extension with no registration
+//! with `callback not reachable`.
 
 use super::harness::{cdr_end, config, load_plans, phone, TestSwitch};
-use super::ivr_support::{call_of, dtmf, playback_done, support_queue, MENU_PLAN};
+use super::ivr_support::{
+    answered_by_plan, call_of, dtmf, playback_done, support_queue, MENU_PLAN,
+};
 use super::phone::{Dlg, Msg, Phone, DOMAIN};
 use std::time::Duration;
 use switch::{AcdEvent, Action, AgentCommand, CallId, ExitKey};
@@ -22,9 +25,35 @@ fn documented_switch() -> TestSwitch {
     q.exit.keys.insert('2', ExitKey::Callback);
     q.exit.callback_prompt = "tone:700:300".into();
     cfg.acd = setup;
-    let plans = load_plans(&[("menu.toml", MENU_PLAN)]);
+    let plans = load_plans(&[("menu.toml", MENU_PLAN), ("typed.toml", TYPED_NUMBER_PLAN)]);
     TestSwitch::with_plans(cfg, Some(plans))
 }
+
+/// 1599: the caller types the number to be called back on (and `#`), then waits in `support`.
+const TYPED_NUMBER_PLAN: &str = r#"
+[plan]
+entry = "start"
+
+[[route]]
+number = "1599"
+
+[[step]]
+id = "start"
+type = "answer"
+
+[[step]]
+id = "ask"
+type = "collect"
+var = "callback_number"
+prompts = ["tone:500:100"]
+max = 15
+next = "wait"
+
+[[step]]
+id = "wait"
+type = "queue"
+queue = "support"
+"#;
 
 fn login(ts: &mut TestSwitch, agent: &str) {
     let now = ts.now;
@@ -36,19 +65,8 @@ fn login(ts: &mut TestSwitch, agent: &str) {
 
 /// `a` dials 7000 and waits in the queue: the call; actions and events cleared.
 fn waiting(ts: &mut TestSwitch, a: &mut Phone) -> CallId {
-    waiting_as(ts, a, None)
-}
-
-/// Like [`waiting`], with `from` as the From user part (the caller's number) when given; the
-/// phone still authenticates as itself.
-fn waiting_as(ts: &mut TestSwitch, a: &mut Phone, from: Option<&str>) -> CallId {
     let sdp = a.sdp("sendrecv");
     let mut d = a.new_dialog("7000", &format!("sip:7000@{DOMAIN}"));
-    if let Some(from) = from {
-        d.local = d
-            .local
-            .replacen(&format!("sip:{}@", a.user), &format!("sip:{from}@"), 1);
-    }
     let body = Some(("application/sdp", sdp.as_str()));
     let req = a.invite(&mut d, &[], body);
     ts.send(a.peer, &req);
@@ -62,6 +80,19 @@ fn waiting_as(ts: &mut TestSwitch, a: &mut Phone, from: Option<&str>) -> CallId 
     d.learn(&ok);
     ts.send(a.peer, &a.ack_2xx(&d));
     let call = call_of(&ts.take_actions());
+    ts.take_acd_events();
+    call
+}
+
+/// `a` dials 1599, types `number` and `#` as the number to call back, and waits in the queue:
+/// the call; actions and events cleared.
+fn waiting_with_typed_number(ts: &mut TestSwitch, a: &mut Phone, number: &str) -> CallId {
+    let call = answered_by_plan(ts, a, "1599").call;
+    playback_done(ts, call);
+    for digit in number.chars().chain(['#']) {
+        dtmf(ts, call, digit);
+    }
+    ts.take_actions();
     ts.take_acd_events();
     call
 }
@@ -219,14 +250,17 @@ fn the_callback_key_is_ignored_while_the_agent_rings_and_exit_keys_once_the_agen
     ts.finish();
 }
 
-/// Caller 1001 (calling as `from` when given) waits, asks for a callback and is hung up; its
-/// phone then unregisters. Agent a1003 logs in and answers the callback's INVITE. Returns the
+/// Caller 1001 waits (having typed `typed` as the number to call back, when given), asks for a
+/// callback and is hung up; its phone then unregisters. Agent a1003 logs in and answers the callback's INVITE. Returns the
 /// callback's CDR end, after the switch hung up the agent.
-fn callback_to(ts: &mut TestSwitch, from: Option<&str>) -> switch::CdrEnd {
+fn callback_to(ts: &mut TestSwitch, typed: Option<&str>) -> switch::CdrEnd {
     let (mut caller, mut agent) = (phone(1001), phone(1003));
     ts.register(&mut caller, 3600);
     ts.register(&mut agent, 3600);
-    let call = waiting_as(ts, &mut caller, from);
+    let call = match typed {
+        Some(number) => waiting_with_typed_number(ts, &mut caller, number),
+        None => waiting(ts, &mut caller),
+    };
     dtmf(ts, call, '2');
     assert_eq!(
         queue_kinds(&ts.take_acd_events()),
@@ -267,7 +301,7 @@ fn a_callback_to_an_extension_without_a_registration_is_not_reachable() {
 #[test]
 fn a_callback_to_a_number_with_no_extension_or_route_is_not_routable() {
     let mut ts = documented_switch();
-    // 1001 calls showing 5550100: no such extension, and the menu plan does not route it.
+    // 1001 types 5550100: no such extension, and no plan routes it.
     let end = callback_to(&mut ts, Some("5550100"));
     assert_eq!(end.hangup_cause, "callback number not routable");
     assert_eq!(end.disposition, switch::Disposition::Failed);
