@@ -16,6 +16,7 @@ mod ivr_flow;
 mod ivr_menu;
 mod ivr_support;
 mod loss;
+mod offer_policy;
 mod phone;
 mod queue_calls;
 mod queue_exit;
