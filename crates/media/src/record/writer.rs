@@ -195,6 +195,7 @@ struct Stop {
     at: Instant,
     dropped: u64,
     skipped: u64,
+    undecodable: u64,
     reply: Option<Reply>,
 }
 
@@ -281,12 +282,14 @@ impl<W: Write + Seek> Recording<W> {
                         at,
                         dropped,
                         skipped,
+                        undecodable,
                         reply,
                     } => {
                         stop = Some(Stop {
                             at,
                             dropped,
                             skipped,
+                            undecodable,
                             reply: Some(reply),
                         })
                     }
@@ -298,6 +301,7 @@ impl<W: Write + Seek> Recording<W> {
                     at: Instant::now(),
                     dropped: 0,
                     skipped: 0,
+                    undecodable: 0,
                     reply: None,
                 });
             }
@@ -363,6 +367,8 @@ impl<W: Write + Seek> Recording<W> {
             frames_dropped: stop.dropped,
             frames_late: counters.late,
             frames_skipped: stop.skipped,
+            frames_undecodable: stop.undecodable,
+            frames_per_channel: self.aligner.placed_per_channel(),
             frames_discarded: self.discarded,
             error: self.sink.error.clone(),
         };

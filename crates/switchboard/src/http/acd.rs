@@ -251,6 +251,12 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         "counter",
         &one(status.rtp_foreign_dropped as f64),
     );
+    gauge(
+        "switchboard_recordings_incomplete_total",
+        "Recordings finished without the call's whole audio (stored as failed, with the reason).",
+        "counter",
+        &one(status.recordings_incomplete as f64),
+    );
     let per_queue = |f: &dyn Fn(&crate::switch::QueueView) -> f64| {
         snapshot
             .queues
