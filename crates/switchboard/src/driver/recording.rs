@@ -294,7 +294,10 @@ pub async fn finish(crm: &crm::Crm, session: &media::RelaySession, active: Activ
         tracing::warn!(recording = %active.id, dropped = summary.frames_dropped,
             "recording frames dropped: the disk was too slow");
     }
-    let done = done_row(&active.id, Utc::now(), &summary, active.two_way);
+    // The row ends where the file's time line does (its start plus its length), not when
+    // the recorder got round to closing it.
+    let ended_at = DateTime::<Utc>::from(summary.started + summary.duration);
+    let done = done_row(&active.id, ended_at, &summary, active.two_way);
     if let Some(why) = done.error.as_deref().filter(|_| summary.error.is_none()) {
         tracing::warn!(recording = %active.id, call_id = %active.call_id, reason = why,
             written = summary.frames_written, undecodable = summary.frames_undecodable,
