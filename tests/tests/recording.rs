@@ -30,31 +30,47 @@ fn two_tone_call(
     callee_s: u32,
     talk_ms: u64,
 ) -> anyhow::Result<(Sipp, Sipp)> {
-    two_tone_call_offering(switch, caller_s, callee_s, talk_ms, None)
+    two_tone_call_offering(switch, caller_s, callee_s, talk_ms, CallerMedia::default())
 }
 
 /// The SDP media lines of SIPp's PCMU-only offer, which [`two_tone_call_offering`] replaces.
 const PCMU_OFFER: &str = "m=audio [media_port] RTP/AVP 0\na=rtpmap:0 PCMU/8000\n";
 
-/// [`two_tone_call`] whose caller offers `offer` (SDP media lines, `[media_port]` for its
-/// port) instead of PCMU alone; the callee then fails unless its offer is `m=audio <port>
-/// RTP/AVP 0 8 101` without opus, speex, keys or rtcp-mux (issue #15).
+/// How the caller of a two-tone call offers and sends.
+#[derive(Debug, Clone, Copy, Default)]
+struct CallerMedia<'a> {
+    /// SDP media lines (`[media_port]` for its port) instead of PCMU alone.
+    offer: Option<&'a str>,
+    /// The callee fails unless its offer is `m=audio <port> RTP/AVP 0 8 101` without opus,
+    /// speex, keys or rtcp-mux (issue #15).
+    expect_narrowed: bool,
+    /// Payload type of the caller's tone packets (PCMU's 0 when `None`).
+    payload_type: Option<u8>,
+}
+
+/// [`two_tone_call`] with the caller's offer and packets as `media` says.
 fn two_tone_call_offering(
     switch: &Switch,
     caller_s: u32,
     callee_s: u32,
     talk_ms: u64,
-    offer: Option<&str>,
+    media: CallerMedia,
 ) -> anyhow::Result<(Sipp, Sipp)> {
     let dir = switch.dir.path();
     let caller_pcap = dir.join(format!("caller-{caller_s}s.pcap"));
     let callee_pcap = dir.join(format!("callee-{callee_s}s.pcap"));
-    write_tone_pcap(&caller_pcap, &ToneStream::new(CALLER_HZ, caller_s))?;
+    let caller_tone = ToneStream {
+        payload_type: media.payload_type.unwrap_or(0),
+        ..ToneStream::new(CALLER_HZ, caller_s)
+    };
+    write_tone_pcap(&caller_pcap, &caller_tone)?;
     write_tone_pcap(&callee_pcap, &ToneStream::new(CALLEE_HZ, callee_s))?;
     let uas = tone_scenario(dir, "uas_tone.xml", &callee_pcap)?;
     let uac = tone_scenario(dir, "uac_tone.xml", &caller_pcap)?;
-    if let Some(offer) = offer {
+    if let Some(offer) = media.offer {
         rewrite(&uac, |xml| xml.replace(PCMU_OFFER, offer))?;
+    }
+    if media.expect_narrowed {
         rewrite(&uas, |xml| {
             xml.replacen(
                 r#"<recv request="INVITE" crlf="true"/>"#,
@@ -171,10 +187,10 @@ fn finished_two_tone_call(
     caller_s: u32,
     callee_s: u32,
     talk_ms: u64,
-    offer: Option<&str>,
+    media: CallerMedia,
 ) -> (crm::Cdr, Vec<serde_json::Value>) {
     let (caller, callee) =
-        two_tone_call_offering(switch, caller_s, callee_s, talk_ms, offer).expect("peers start");
+        two_tone_call_offering(switch, caller_s, callee_s, talk_ms, media).expect("peers start");
     caller
         .wait(Duration::from_millis(talk_ms) + Duration::from_secs(25))
         .map_err(with_log(switch))
@@ -329,7 +345,12 @@ fn recorded_two_tone_call(offer: Option<&str>) {
     let rec_dir = tempfile::tempdir().expect("tempdir");
     let dir = rec_dir.path().join("recordings");
     let switch = Switch::start(recording_options(&dir)).expect("switch starts");
-    let (cdr, rows) = finished_two_tone_call(&switch, 5, 5, 3000, offer);
+    let media = CallerMedia {
+        offer,
+        expect_narrowed: offer.is_some(),
+        payload_type: None,
+    };
+    let (cdr, rows) = finished_two_tone_call(&switch, 5, 5, 3000, media);
     let cdr = &cdr;
     assert_eq!(rows.len(), 1, "one recording per call: {rows:#?}");
     let row = &rows[0];
@@ -474,7 +495,7 @@ fn a_caller_who_stops_sending_leaves_silence_not_a_short_file() {
     let rec_dir = tempfile::tempdir().expect("tempdir");
     let dir = rec_dir.path().join("recordings");
     let switch = Switch::start(recording_options(&dir)).expect("switch starts");
-    let (_, rows) = finished_two_tone_call(&switch, 7, 25, 20_000, None);
+    let (_, rows) = finished_two_tone_call(&switch, 7, 25, 20_000, CallerMedia::default());
     let row = &rows[0];
     assert_eq!(text(row, "status"), "complete", "{row:#}");
     let duration_ms = int(row, "duration_ms").expect("duration_ms");
@@ -547,4 +568,47 @@ fn an_srtp_only_offer_gets_488_and_a_cdr_saying_why() {
         Some("offer not acceptable: encrypted media only (RTP/SAVP)"),
         "{cdr:#?}"
     );
+}
+
+/// Issue #15: with offers passed on as they are, two phones may agree on a codec the recorder
+/// cannot decode. Here the caller offers opus first and sends its audio as payload type 96:
+/// the row is `failed` with the reason (never `complete`), and /metrics counts it.
+#[test]
+fn a_recording_of_undecodable_audio_is_failed_with_the_reason() {
+    let rec_dir = tempfile::tempdir().expect("tempdir");
+    let dir = rec_dir.path().join("recordings");
+    let switch = Switch::start(Options {
+        extra_toml: format!(
+            "[recording]\nrecord = \"all\"\noffers = \"as-is\"\ndir = \"{}\"\n",
+            dir.display()
+        ),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    let media = CallerMedia {
+        offer: Some(
+            "m=audio [media_port] RTP/AVP 96 0\na=rtpmap:96 opus/48000/2\na=rtpmap:0 PCMU/8000\n",
+        ),
+        expect_narrowed: false,
+        payload_type: Some(96),
+    };
+    let (_, rows) = finished_two_tone_call(&switch, 3, 3, 2000, media);
+    let row = &rows[0];
+    assert_eq!(text(row, "status"), "failed", "{row:#}");
+    let error = text(row, "error");
+    assert!(
+        error.starts_with("partial: ") && error.contains("cannot decode"),
+        "{row:#}"
+    );
+    // The status behind /metrics is refreshed twice a second.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (code, metrics) = switch.http("GET", "/metrics").expect("metrics");
+        assert_eq!(code, 200, "{metrics}");
+        if metrics.contains("switchboard_recordings_incomplete_total 1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not counted: {metrics}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
