@@ -178,22 +178,7 @@ impl Switch {
         (caller, callee): (&str, &str),
         e: &media::sdp::NarrowError,
     ) {
-        let mut resp = sip::message::make_response(
-            req,
-            488,
-            Some("Not Acceptable Here"),
-            Some(&sip::message::new_tag()),
-        );
-        let text = e.to_string().replace('"', "'");
-        resp.headers.push(Header::Other(
-            "Warning".into(),
-            format!(
-                "{} {} \"{text}\"",
-                super::sdp::warning_code(e),
-                self.cfg.domain
-            ),
-        ));
-        self.respond(now, tx, resp);
+        self.refuse_with_488(now, tx, req, e);
         tracing::info!(caller, callee, reason = %e, "offer refused: 488");
         let cdr_id = uuid::Uuid::new_v4().to_string();
         let at = self.wall(now);
@@ -225,6 +210,33 @@ impl Switch {
             }],
             vars: Default::default(),
         })));
+    }
+
+    /// `488 Not Acceptable Here` to an offer the offer policy leaves nothing of, the reason in
+    /// a Warning header (RFC 3261 §20.43).
+    pub(super) fn refuse_with_488(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        req: &Request,
+        e: &media::sdp::NarrowError,
+    ) {
+        let mut resp = sip::message::make_response(
+            req,
+            488,
+            Some("Not Acceptable Here"),
+            Some(&sip::message::new_tag()),
+        );
+        let text = e.to_string().replace('"', "'");
+        resp.headers.push(Header::Other(
+            "Warning".into(),
+            format!(
+                "{} {} \"{text}\"",
+                super::sdp::warning_code(e),
+                self.cfg.domain
+            ),
+        ));
+        self.respond(now, tx, resp);
     }
 
     /// A response (or a timeout, as `Err(408)`) on one of our client transactions.

@@ -2,7 +2,7 @@
 //! record (PCMU, PCMA, telephone-event/8000, in the caller's order), no end-to-end keys, no
 //! rtcp-mux; an offer that leaves nothing acceptable gets 488 and a CDR saying why.
 
-use super::harness::{cdr_end, config, phone, TestSwitch};
+use super::harness::{answered_call, cdr_end, config, phone, TestSwitch};
 use super::phone::Phone;
 use switch::{Disposition, HangupSide, OfferPolicy};
 
@@ -101,4 +101,29 @@ fn an_offer_without_g711_gets_488_with_the_offered_formats() {
         end.hangup_cause,
         "offer not acceptable: no codec the switch can record (offered: 96 97 98 18 101)"
     );
+}
+
+#[test]
+fn an_srtp_only_reinvite_gets_488_and_the_call_goes_on() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    let mut call = answered_call(&mut ts, &mut a, &mut b);
+    let offer = linphone_offer("RTP/SAVP", a.media.port());
+    let req = a.request(
+        &mut call.a,
+        "INVITE",
+        &[],
+        Some(("application/sdp", &offer)),
+    );
+    ts.send(a.peer, &req);
+    let resp = ts.expect_status(&a, 488);
+    assert!(resp
+        .header("Warning")
+        .is_some_and(|w| w.starts_with("302 ")));
+    ts.assert_quiet(&b);
+    // A plain re-INVITE afterwards is relayed as usual: the call was not touched.
+    let hold = a.sdp("sendonly");
+    let req = a.request(&mut call.a, "INVITE", &[], Some(("application/sdp", &hold)));
+    ts.send(a.peer, &req);
+    ts.expect_request(&b, "INVITE");
 }
