@@ -277,3 +277,67 @@ pub fn report_window() -> String {
         (now + chrono::Duration::seconds(1)).format("%Y-%m-%dT%H:%M:%SZ")
     )
 }
+
+/// `GET path` as JSON.
+fn get_json(sw: &Switch, path: &str) -> anyhow::Result<serde_json::Value> {
+    let body = sw.http_get(path)?;
+    serde_json::from_str(&body).with_context(|| format!("{path}: not JSON: {body}"))
+}
+
+/// The live view of one queue (`GET /api/queues`: waiting, offered, agents by state...).
+pub fn queue_view(sw: &Switch, queue: &str) -> anyhow::Result<serde_json::Value> {
+    let all = get_json(sw, "/api/queues")?;
+    all.as_array()
+        .and_then(|list| list.iter().find(|q| q["name"] == queue).cloned())
+        .with_context(|| format!("no queue {queue}: {all}"))
+}
+
+/// The live view of one agent (`GET /api/agents`: state, reason, call...).
+pub fn agent_view(sw: &Switch, agent: &str) -> anyhow::Result<serde_json::Value> {
+    let all = get_json(sw, "/api/agents")?;
+    all.as_array()
+        .and_then(|list| list.iter().find(|a| a["id"] == agent).cloned())
+        .with_context(|| format!("no agent {agent}: {all}"))
+}
+
+/// Poll the live view of `queue` (up to 15 s) until `pred` holds: the way to wait for callers
+/// to have entered (`offered`) or to be waiting, instead of sleeping.
+pub fn wait_for_queue(
+    sw: &Switch,
+    queue: &str,
+    what: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> anyhow::Result<serde_json::Value> {
+    let mut last = serde_json::Value::Null;
+    crate::wait_until(Duration::from_secs(15), what, || {
+        last = queue_view(sw, queue).ok()?;
+        pred(&last).then(|| last.clone())
+    })
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; {queue} is {last}\n--- switch log ---\n{}",
+            sw.log_text()
+        )
+    })
+}
+
+/// Poll the live view of `agent` (up to `within`) until it is in `state` (`on_call`,
+/// `wrap_up`, `available`...).
+pub fn wait_for_agent_state(
+    sw: &Switch,
+    agent: &str,
+    state: &str,
+    within: Duration,
+) -> anyhow::Result<()> {
+    let mut last = serde_json::Value::Null;
+    crate::wait_until(within, &format!("{agent} to be {state}"), || {
+        last = agent_view(sw, agent).ok()?;
+        (last["state"] == state).then_some(())
+    })
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; {agent} is {last}\n--- switch log ---\n{}",
+            sw.log_text()
+        )
+    })
+}

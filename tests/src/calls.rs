@@ -248,7 +248,14 @@ pub fn callee_with(
         scenario_file,
         &args,
     )?;
-    std::thread::sleep(Duration::from_millis(200));
+    // Ready once SIPp holds its SIP port (read from the kernel's table: a test bind could take
+    // the port from SIPp).
+    crate::wait_until(
+        Duration::from_secs(10),
+        "the callee SIPp to bind its port",
+        || udp_port_bound(port).then_some(()),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}:\n{}", s.logs()))?;
     Ok(s)
 }
 
@@ -308,4 +315,16 @@ pub fn talking_caller(
         &scenario("uac_call.xml"),
         &args,
     )
+}
+
+/// Whether some socket is bound to UDP `port` on this machine (Linux: /proc/net/udp).
+fn udp_port_bound(port: u16) -> bool {
+    let suffix = format!(":{port:04X}");
+    std::fs::read_to_string("/proc/net/udp").is_ok_and(|table| {
+        table
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .any(|local| local.ends_with(&suffix))
+    })
 }

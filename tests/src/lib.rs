@@ -2,14 +2,19 @@
 //! loopback ports picked at run time, drives it with real SIP peers (SIPp, baresip), and reads
 //! the CRM database it wrote.
 //!
-//! The binary is found through `SWITCHBOARD_BIN` (set by tests/run.sh) or next to the test
-//! executable in the Cargo target directory.
+//! The binary is `SWITCHBOARD_BIN` (set by tests/run.sh) or, when that is unset, built once per
+//! test process with `cargo build --bin switchboard` into this test's own target directory, so
+//! a test never runs a stale binary.
+//!
+//! A test that needs a peer program calls [`needs_sipp`] / [`needs_baresip`] first: a missing
+//! program fails the test unless `SWITCHBOARD_SKIP` names it (see crate `switchboard-testkit`).
 
 use anyhow::{bail, Context};
 use std::io::Read;
 use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Extensions every test switch has: (extension, password, name).
@@ -99,19 +104,119 @@ pub struct Switch {
     pub log: PathBuf,
 }
 
+/// The switch binary: `SWITCHBOARD_BIN` when set, else built (once per test process) from this
+/// workspace. Panics with cargo's output when the build fails.
 pub fn binary() -> PathBuf {
     if let Ok(p) = std::env::var("SWITCHBOARD_BIN") {
         // Absolute, because the switch runs in the test's temp dir.
         return std::fs::canonicalize(&p).unwrap_or_else(|_| PathBuf::from(p));
     }
-    // target/debug/deps/<test> → target/debug/switchboard
-    let exe = std::env::current_exe().unwrap_or_default();
-    let dir = exe
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match BUILT.get_or_init(build_binary) {
+        Ok(path) => path.clone(),
+        Err(e) => panic!("SWITCHBOARD_BIN is unset and building the switch failed: {e}"),
+    }
+}
+
+/// `cargo build --bin switchboard` into the target directory and profile this test was built
+/// in (target/<profile>/deps/<test> → target/<profile>/switchboard). Tests of one process share
+/// the result through a `OnceLock`; cargo's own lock on the target directory serializes builds
+/// started by test processes running side by side, and a build with nothing to do is quick.
+fn build_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("locating the test executable: {e}"))?;
+    let profile_dir = exe
         .parent()
         .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    dir.join("switchboard")
+        .ok_or_else(|| format!("no target directory above {}", exe.display()))?;
+    let target_dir = profile_dir
+        .parent()
+        .ok_or_else(|| format!("no target directory above {}", profile_dir.display()))?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("no workspace above tests/")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.args(["build", "--bin", "switchboard", "--target-dir"])
+        .arg(target_dir)
+        .current_dir(workspace);
+    if profile_dir.file_name().is_some_and(|n| n == "release") {
+        cmd.arg("--release");
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("running {cargo} build: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cargo} build --bin switchboard: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let bin = profile_dir.join("switchboard");
+    if !bin.exists() {
+        return Err(format!("{} missing after the build", bin.display()));
+    }
+    Ok(bin)
+}
+
+/// Poll `check` every 50 ms until it returns `Some` or `within` passes; the error says `what`
+/// was awaited. For states a test waits for instead of sleeping a fixed time.
+pub fn wait_until<T>(
+    within: Duration,
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+) -> anyhow::Result<T> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = check() {
+            return Ok(v);
+        }
+        if Instant::now() > deadline {
+            bail!("waited {within:?} for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether `program` can be started here, checked once per process (`cell`); when it cannot,
+/// [`testkit::cannot_run`] for `need` (fails the test unless `SWITCHBOARD_SKIP` names `need`)
+/// and `false` for the test to return.
+fn needs_program(
+    cell: &'static OnceLock<Result<(), String>>,
+    need: &str,
+    program: &str,
+    arg: &str,
+) -> bool {
+    let runs = cell.get_or_init(|| {
+        Command::new(program)
+            .arg(arg)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(drop)
+            .map_err(|e| format!("cannot start `{program}`: {e}"))
+    });
+    match runs {
+        Ok(()) => true,
+        Err(why) => {
+            testkit::cannot_run(need, why);
+            false
+        }
+    }
+}
+
+/// SIPp is installed (tests/run.sh installs Debian's sip-tester). When it is not, the calling
+/// test fails, unless `SWITCHBOARD_SKIP` names `sipp`: then the skip is logged and this returns
+/// `false` for the test to return.
+pub fn needs_sipp() -> bool {
+    static SIPP: OnceLock<Result<(), String>> = OnceLock::new();
+    needs_program(&SIPP, "sipp", "sipp", "-v")
+}
+
+/// baresip is installed; like [`needs_sipp`], with the need `baresip`.
+pub fn needs_baresip() -> bool {
+    static BARESIP: OnceLock<Result<(), String>> = OnceLock::new();
+    needs_program(&BARESIP, "baresip", "baresip", "-h")
 }
 
 impl Switch {
@@ -192,7 +297,9 @@ impl Switch {
     }
 
     fn wait_ready(&self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        // HTTP serves once the configured accounts are hashed (argon2, deliberately slow): with
+        // several switches starting at once on a loaded 2-core machine that took over 20 s.
+        let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self.http_get("/health").is_ok_and(|b| b.contains("ok")) {
                 return Ok(());
@@ -443,6 +550,9 @@ pub mod http_client;
 
 /// A PostgreSQL schema of its own for one test.
 pub mod postgres;
+
+/// Rows written straight into a test switch's database.
+pub mod seed;
 
 /// Callers and callees: SIPp scenarios for the usual call plans.
 mod calls;

@@ -451,10 +451,14 @@ mod tests {
         let ends = events.iter().filter(|e| e.payload[1] & 0x80 != 0).count();
         assert_eq!(ends, 4);
         assert!(packets[9].payload_type == PT_PCMU && packets[18].payload_type == PT_PCMU);
-        assert!(ToneStream::new(440.0, 1)
+        let err = ToneStream::new(440.0, 1)
             .key_at(0, 'x')
             .event_payload(0)
-            .is_err());
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("no RFC 4733 event for key 'x'"),
+            "{err:#}"
+        );
     }
 
     #[test]
@@ -493,7 +497,11 @@ mod tests {
             assert_eq!(xml.matches(&want).count(), 1, "{xml}");
             assert!(!xml.contains("\"TONE_PCAP\""), "{xml}");
         }
-        assert!(tone_scenario(dir.path(), "uas_answer.xml", &pcap).is_err());
+        let err = tone_scenario(dir.path(), "uas_answer.xml", &pcap).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("uas_answer.xml has no play_pcap_audio"),
+            "{err:#}"
+        );
     }
 
     #[test]
@@ -511,6 +519,7 @@ mod tests {
         assert!(format!("{err:#}").contains("UDP checksum"), "{err:#}");
 
         std::fs::write(&p, &good[..good.len() - 10]).unwrap();
-        assert!(read_pcap(&p).is_err());
+        let err = read_pcap(&p).unwrap_err();
+        assert!(format!("{err:#}").contains("truncated"), "{err:#}");
     }
 }

@@ -41,6 +41,9 @@ impl<T> OrLog<T> for anyhow::Result<T> {
 
 #[test]
 fn queue_calls_events_recordings_and_reports_on_postgresql() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let Some(db) = PgSchema::create("acd_postgres") else {
         return;
     };

@@ -6,7 +6,7 @@ use crm::{EndedBy, QueueEventKind};
 use std::time::Duration;
 use switchboard_e2e::acd::{
     all_succeed, answering_agent, login, overlapping_calls, queue_calls, ringing_agent,
-    waiting_caller, QueueCall,
+    wait_for_agent_state, waiting_caller, QueueCall,
 };
 use switchboard_e2e::{Options, Switch};
 
@@ -99,6 +99,9 @@ fn check_answered(call: &QueueCall) -> String {
 
 #[test]
 fn longest_idle_offers_the_agent_waiting_longest() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("longest-idle");
     let talk = Duration::from_millis(400);
     let phones = vec![
@@ -115,6 +118,9 @@ fn longest_idle_offers_the_agent_waiting_longest() {
 
 #[test]
 fn round_robin_follows_membership_order_after_the_last_agent_offered() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("round-robin");
     let talk = Duration::from_millis(400);
     let phones = vec![
@@ -131,6 +137,9 @@ fn round_robin_follows_membership_order_after_the_last_agent_offered() {
 
 #[test]
 fn fewest_calls_prefers_agents_who_answered_less_in_the_queue() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("fewest-calls");
     let talk = Duration::from_millis(400);
     let phones = vec![
@@ -153,6 +162,9 @@ fn fewest_calls_prefers_agents_who_answered_less_in_the_queue() {
 
 #[test]
 fn least_talk_time_prefers_the_agent_who_talked_least() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("least-talk-time");
     // a2002 talks 1.5 s a call, a2003 0.3 s.
     let phones = vec![
@@ -181,6 +193,9 @@ fn least_talk_time_prefers_the_agent_who_talked_least() {
 
 #[test]
 fn ring_all_rings_everyone_and_the_first_answer_wins() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("ring-all");
     let phones = vec![
         answering_agent(&sw, "2002", 1, Duration::from_millis(500)).expect("a2002"),
@@ -216,6 +231,9 @@ fn ring_all_rings_everyone_and_the_first_answer_wins() {
 
 #[test]
 fn linear_always_starts_at_the_first_agent_and_skips_busy_ones() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("linear");
     let phones = vec![
         answering_agent(&sw, "2002", 2, Duration::from_millis(2000)).expect("a2002"),
@@ -225,7 +243,8 @@ fn linear_always_starts_at_the_first_agent_and_skips_busy_ones() {
     // Two callers overlap: a2002 (order 0) takes the first, a2003 the second while a2002
     // talks. Then a third caller on its own goes to a2002 again; a2004 is never needed.
     let first = waiting_caller(&sw, "2001", "7000").expect("caller 1");
-    std::thread::sleep(Duration::from_millis(600));
+    wait_for_agent_state(&sw, "a2002", "on_call", Duration::from_secs(15))
+        .unwrap_or_else(|e| panic!("{e}"));
     let second = waiting_caller(&sw, "2001", "7000").expect("caller 2");
     all_succeed(&sw, vec![first, second], Duration::from_secs(20))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -236,6 +255,9 @@ fn linear_always_starts_at_the_first_agent_and_skips_busy_ones() {
 
 #[test]
 fn random_uses_every_agent_and_never_a_busy_one() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let sw = switch("random");
     let waves = 10;
     let talk = Duration::from_millis(500);

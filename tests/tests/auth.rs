@@ -8,7 +8,7 @@
 use anyhow::Context;
 use serde_json::Value;
 use switchboard_e2e::http_client::{request, HttpResponse};
-use switchboard_e2e::{Options, Switch, ADMIN_TOKEN};
+use switchboard_e2e::{seed, Options, Switch, ADMIN_TOKEN};
 
 const ACCOUNTS: &str = r#"
 [[agents]]
@@ -79,59 +79,6 @@ fn get(s: &Switch, l: &Login, path: &str, extra: &[(&str, &str)]) -> HttpRespons
     let mut h = vec![("Cookie", l.cookie.as_str())];
     h.extend_from_slice(extra);
     request(s.http_port, "GET", path, &h, b"").expect("request")
-}
-
-/// Writes a CDR handled by `agent` and its recording (a file of `len` known bytes).
-fn seed(s: &Switch, call: &str, agent: &str, len: usize) -> anyhow::Result<(String, Vec<u8>)> {
-    let rt = tokio::runtime::Runtime::new()?;
-    let path = s.dir.path().join(format!("{call}.wav"));
-    let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
-    std::fs::write(&path, &bytes)?;
-    let id = format!("rec-{call}");
-    rt.block_on(async {
-        let crm = crm::Crm::connect(&s.database_url).await?;
-        let now = chrono::Utc::now();
-        crm.cdr_start(&crm::CdrStart {
-            call_id: call.into(),
-            caller: "2004".into(),
-            caller_name: None,
-            callee: "7000".into(),
-            callee_name: None,
-            started_at: now,
-        })
-        .await?;
-        crm.cdr_link(&crm::CdrLink {
-            call_id: call.into(),
-            queue: Some("general".into()),
-            agent: Some(agent.into()),
-            customer_id: None,
-        })
-        .await?;
-        crm.recording_started(&crm::NewRecording {
-            id: id.clone(),
-            call_id: call.into(),
-            path: path.display().to_string(),
-            started_at: now,
-            sample_rate: 8000,
-            channels: 2,
-        })
-        .await?;
-        crm.recording_finished(&crm::RecordingDone {
-            id: id.clone(),
-            ended_at: now,
-            duration_ms: 1000,
-            size_bytes: len as i64,
-            sha256: None,
-            paused: vec![],
-            frames_dropped: 0,
-            status: crm::RecordingStatus::Complete,
-            error: None,
-        })
-        .await?;
-        crm.close().await;
-        anyhow::Ok(())
-    })?;
-    Ok((id, bytes))
 }
 
 fn audit(s: &Switch) -> Vec<Value> {
@@ -303,8 +250,8 @@ fn five_failed_logins_lock_the_username_for_a_while() {
 #[test]
 fn every_role_against_every_recording_endpoint() {
     let s = start();
-    let (alice_rec, bytes) = seed(&s, "call-alice", "alice", 4000).expect("seed");
-    let (bob_rec, _) = seed(&s, "call-bob", "bob", 100).expect("seed");
+    let (alice_rec, bytes) = seed::recording(&s, "call-alice", "alice", 4000).expect("seed");
+    let (bob_rec, _) = seed::recording(&s, "call-bob", "bob", 100).expect("seed");
     let logins = [
         (
             "admin",

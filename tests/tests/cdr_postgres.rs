@@ -8,6 +8,9 @@ use switchboard_e2e::{
 
 #[test]
 fn cdrs_land_in_postgresql() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let Some(db) = PgSchema::create("cdr_postgres") else {
         return;
     };

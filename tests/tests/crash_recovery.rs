@@ -53,6 +53,9 @@ fn call_in_progress(switch: &Switch) -> (Sipp, Sipp) {
 
 #[test]
 fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let mut switch = Switch::start(Options::default()).expect("switch");
     // The switch dies while the call is up.
     let _call = call_in_progress(&switch);
@@ -61,7 +64,7 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
     switch.restart().expect("switch starts again");
 
     let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().all(|c| c.ended_at.is_some())
+        !c.is_empty() && c.iter().all(|c| c.ended_at.is_some())
     })
     .expect("read CDRs");
     assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
@@ -79,6 +82,9 @@ fn answered_call_survives_a_sigkill_as_a_recovered_cdr() {
 
 #[test]
 fn graceful_stop_hangs_up_calls_and_closes_their_cdrs() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let mut switch = Switch::start(Options::default()).expect("switch");
     let (a, b) = call_in_progress(&switch);
 
@@ -87,9 +93,10 @@ fn graceful_stop_hangs_up_calls_and_closes_their_cdrs() {
     a.wait(Duration::from_secs(10)).expect("caller got BYE");
     b.wait(Duration::from_secs(10)).expect("callee got BYE");
     let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().all(|c| c.ended_at.is_some())
+        !c.is_empty() && c.iter().all(|c| c.ended_at.is_some())
     })
     .expect("read CDRs");
+    assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
     let cdr = &cdrs[0];
     assert!(!cdr.recovered);
     assert_eq!(cdr.hangup_cause.as_deref(), Some("switch shutdown"));

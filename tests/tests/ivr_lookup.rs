@@ -34,6 +34,9 @@ cause = "unavailable"
 
 #[test]
 fn premium_customer_found_by_number_takes_the_priority_path() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
     let plans = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir_all(plans.path().join("prompts")).expect("prompts");
     std::fs::write(plans.path().join("lookup.toml"), PLAN).expect("plan");

@@ -275,12 +275,7 @@ fn removing_a_busy_queue_is_refused_then_drained_to_overflow() {
 
 #[test]
 fn a_connected_call_outlives_its_queue() {
-    let mut q = QueueConfig::new("q");
-    q.wrap_up = secs(30);
-    let mut s = Sim::new(vec![q], agents(1, "q"));
-    s.login("a1");
-    s.call("c1", "q");
-    s.answer("c1", "a1");
+    let mut s = common::one_agent_on_call(secs(30));
     after(&mut s);
     assert_eq!(s.acd.remove_queue(s.now, "q", false), Ok(vec![]));
     s.run_to(20);

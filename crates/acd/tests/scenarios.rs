@@ -4,8 +4,8 @@
 mod common;
 
 use acd::{
-    Action, AgentConfig, AgentState, EmptyRule, Enqueue, Input, OverflowReason, QueueConfig,
-    QueueEventKind, RoutingStep, NO_ANSWER,
+    AcdError, Action, AgentConfig, AgentState, EmptyRule, Enqueue, Input, OverflowReason,
+    QueueConfig, QueueEventKind, RoutingStep, NO_ANSWER,
 };
 use common::{agents, pair, secs, Sim};
 
@@ -182,12 +182,16 @@ fn missed_offers_move_on_then_pause_the_agent() {
     );
     assert_eq!(common::offers_in(&acts), vec![pair("c1", "a2")]);
     // A late answer from the paused agent loses the race.
-    assert!(s
-        .send(Input::OfferAnswered {
+    assert_eq!(
+        s.send(Input::OfferAnswered {
+            call: "c1".into(),
+            agent: "a1".into()
+        }),
+        Err(AcdError::NotOffered {
             call: "c1".into(),
             agent: "a1".into()
         })
-        .is_err());
+    );
 }
 
 #[test]

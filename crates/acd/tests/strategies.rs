@@ -2,7 +2,7 @@
 
 mod common;
 
-use acd::{Action, AgentState, Input, QueueConfig, Strategy};
+use acd::{AcdError, Action, AgentState, Input, QueueConfig, Strategy};
 use common::{agents, pair, Sim};
 
 fn sim(strategy: Strategy) -> Sim {
@@ -126,7 +126,14 @@ fn ring_all_rings_everyone_and_the_first_answer_wins() {
         call: "c1".into(),
         agent: "a3".into(),
     });
-    assert!(late.is_err(), "a second answer loses the race");
+    assert_eq!(
+        late,
+        Err(AcdError::NotOffered {
+            call: "c1".into(),
+            agent: "a3".into()
+        }),
+        "a second answer loses the race"
+    );
 }
 
 #[test]

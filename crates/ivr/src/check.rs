@@ -5,6 +5,15 @@ use std::collections::{HashMap, HashSet};
 
 use crate::model::{Plan, StepRef};
 
+/// Where the step at `at` may go next (nothing for a ref outside `plans`).
+fn successors(plans: &[Plan], at: StepRef) -> Vec<Option<StepRef>> {
+    plans
+        .get(at.plan)
+        .and_then(|p| p.steps.get(at.step))
+        .map(|s| s.kind.successors())
+        .unwrap_or_default()
+}
+
 /// Steps no route, entry or other step can reach.
 pub(crate) fn unreachable(plans: &[Plan], roots: &[StepRef]) -> Vec<StepRef> {
     let mut seen: HashSet<StepRef> = HashSet::new();
@@ -13,8 +22,7 @@ pub(crate) fn unreachable(plans: &[Plan], roots: &[StepRef]) -> Vec<StepRef> {
         if !seen.insert(at) {
             continue;
         }
-        let kind = &plans[at.plan].steps[at.step].kind;
-        stack.extend(kind.successors().into_iter().flatten());
+        stack.extend(successors(plans, at).into_iter().flatten());
     }
     let mut out = Vec::new();
     for (p, plan) in plans.iter().enumerate() {
@@ -42,10 +50,14 @@ pub(crate) fn endless_loops(plans: &[Plan]) -> Vec<Vec<StepRef>> {
     }
     let index_of: HashMap<StepRef, usize> =
         nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let succ =
-        |n: StepRef| -> Vec<Option<StepRef>> { plans[n.plan].steps[n.step].kind.successors() };
+    let succ = |i: usize| -> Vec<Option<StepRef>> {
+        nodes
+            .get(i)
+            .map(|&n| successors(plans, n))
+            .unwrap_or_default()
+    };
     let components = tarjan(nodes.len(), |i| {
-        succ(nodes[i])
+        succ(i)
             .into_iter()
             .flatten()
             .filter_map(|t| index_of.get(&t).copied())
@@ -54,22 +66,23 @@ pub(crate) fn endless_loops(plans: &[Plan]) -> Vec<Vec<StepRef>> {
     let mut out = Vec::new();
     for comp in components {
         let members: HashSet<usize> = comp.iter().copied().collect();
-        let self_loop = comp.len() == 1 && {
-            let n = nodes[comp[0]];
-            succ(n).contains(&Some(n))
+        let self_loop = match comp.as_slice() {
+            [i] => nodes.get(*i).is_some_and(|n| succ(*i).contains(&Some(*n))),
+            _ => false,
         };
         if comp.len() < 2 && !self_loop {
             continue;
         }
         // An exit is any successor outside the component, including the end of the plan.
         let has_exit = comp.iter().any(|&i| {
-            succ(nodes[i]).iter().any(|t| match t {
+            succ(i).iter().any(|t| match t {
                 None => true,
                 Some(t) => index_of.get(t).is_none_or(|j| !members.contains(j)),
             })
         });
         if !has_exit {
-            let mut steps: Vec<StepRef> = comp.iter().map(|&i| nodes[i]).collect();
+            let mut steps: Vec<StepRef> =
+                comp.iter().filter_map(|&i| nodes.get(i).copied()).collect();
             steps.sort();
             out.push(steps);
         }
@@ -78,6 +91,9 @@ pub(crate) fn endless_loops(plans: &[Plan]) -> Vec<Vec<StepRef>> {
     out
 }
 
+// Every vertex is below `n`: `edges` yields indices into the caller's `n` nodes, and the
+// per-vertex vectors are allocated with `n` entries.
+#[allow(clippy::indexing_slicing)] // vertex indices are < n, see above
 fn tarjan(n: usize, edges: impl Fn(usize) -> Vec<usize>) -> Vec<Vec<usize>> {
     struct State {
         index: Vec<Option<usize>>,

@@ -88,8 +88,9 @@ pub(crate) fn resolve_target(
     if step.is_empty() {
         return Err(format!("target `{target}`: name a step, as `plan:step`"));
     }
-    let s = step_ids[p]
-        .get(step)
+    let s = step_ids
+        .get(p)
+        .and_then(|ids| ids.get(step))
         .ok_or_else(|| format!("target `{target}`: step `{step}` is not defined"))?;
     Ok(StepRef { plan: p, step: *s })
 }
@@ -261,12 +262,15 @@ impl Cx<'_, '_> {
             "call" => {
                 let t = self.required(&d.target, "target", id)?;
                 // A bare plan name calls that plan at its entry.
-                let target = match self.pc.plan_index.get(t.get_ref()) {
-                    Some(&p) => StepRef {
-                        plan: p,
-                        step: self.pc.entries[p],
-                    },
-                    _ => self.target(t)?,
+                let entry = |p: usize| {
+                    self.pc
+                        .entries
+                        .get(p)
+                        .map(|&step| StepRef { plan: p, step })
+                };
+                let target = match self.pc.plan_index.get(t.get_ref()).and_then(|&p| entry(p)) {
+                    Some(at) => at,
+                    None => self.target(t)?,
                 };
                 StepKind::Call { target, next }
             }

@@ -208,7 +208,7 @@ impl Cx<'_, '_> {
             let mut set = [false; 7];
             for d in list {
                 match parse_weekdays(d.get_ref()) {
-                    Ok(s) => (0..7).for_each(|i| set[i] |= s[i]),
+                    Ok(s) => set.iter_mut().zip(s).for_each(|(on, day)| *on |= day),
                     Err(m) => {
                         self.err(&d.span(), m);
                         return None;

@@ -62,14 +62,16 @@ pub(crate) struct SourceFile<'a> {
 impl SourceFile<'_> {
     /// 1-based (line, column) of a byte offset; offsets past the end clamp to the end.
     pub fn position(&self, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let before = &self.text[..offset];
+        let offset = offset.min(self.text.len());
+        // The last character boundary at or before `offset` (0 is always one).
+        let boundary = (0..=offset)
+            .rev()
+            .find(|&i| self.text.is_char_boundary(i))
+            .unwrap_or(0);
+        let before = self.text.get(..boundary).unwrap_or_default();
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
         (line, column)
     }
 

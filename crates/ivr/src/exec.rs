@@ -28,7 +28,10 @@ impl Session {
             }
             self.budget -= 1;
             self.current = Some(cur);
-            match &set.plans[cur.plan].steps[cur.step].kind {
+            let Some(step) = set.step(cur) else {
+                return self.hangup("dialplan step missing");
+            };
+            match &step.kind {
                 StepKind::Answer { next } => {
                     self.actions.push_back(Action::Answer);
                     at = *next;
@@ -208,14 +211,14 @@ impl Session {
     }
 
     fn menu_at(&self, at: StepRef) -> Option<&Menu> {
-        match &self.set.plans[at.plan].steps[at.step].kind {
+        match &self.set.step(at)?.kind {
             StepKind::Menu(m) => Some(m),
             _ => None,
         }
     }
 
     fn collect_at(&self, at: StepRef) -> Option<&Collect> {
-        match &self.set.plans[at.plan].steps[at.step].kind {
+        match &self.set.step(at)?.kind {
             StepKind::Collect(c) => Some(c),
             _ => None,
         }
@@ -258,7 +261,7 @@ impl Session {
 
     fn menu_digit(&mut self, now: Instant, at: StepRef, attempt: u32, digit: char) {
         let set = self.set.clone();
-        let Some(menu) = set.plans[at.plan].steps[at.step].kind.as_menu() else {
+        let Some(menu) = set.step(at).and_then(|s| s.kind.as_menu()) else {
             return;
         };
         match menu.options.iter().find(|(d, _)| *d == digit) {
@@ -315,7 +318,7 @@ impl Session {
         };
         let (at, mut buf) = (*at, buf.clone());
         let set = self.set.clone();
-        let Some(c) = set.plans[at.plan].steps[at.step].kind.as_collect() else {
+        let Some(c) = set.step(at).and_then(|s| s.kind.as_collect()) else {
             return;
         };
         if c.terminator == Some(digit) {
@@ -442,12 +445,12 @@ impl Session {
         let set = self.set.clone();
         match self.wait.clone() {
             Wait::Menu { at, attempt, .. } => {
-                if let Some(menu) = set.plans[at.plan].steps[at.step].kind.as_menu() {
+                if let Some(menu) = set.step(at).and_then(|s| s.kind.as_menu()) {
                     self.menu_retry(now, at, menu, attempt, false);
                 }
             }
             Wait::Collect { at, buf, .. } => {
-                if let Some(c) = set.plans[at.plan].steps[at.step].kind.as_collect() {
+                if let Some(c) = set.step(at).and_then(|s| s.kind.as_collect()) {
                     self.collect_end(now, at, c, buf);
                 }
             }

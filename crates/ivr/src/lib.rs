@@ -11,6 +11,19 @@
 //! dial results) with the current `Instant` and wall-clock time. Nothing here reads a clock or
 //! does I/O. A session holds its own reference to the plans it started on, so a reload never
 //! changes a call in progress.
+
+// Bytes from the network must never panic the process: no unchecked indexing, slicing or
+// unwrapping outside tests (an invariant that truly holds is a reviewed `#[allow]` with a reason).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 #![forbid(unsafe_code)]
 
 mod check;

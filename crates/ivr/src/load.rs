@@ -146,7 +146,7 @@ fn compile_set(
     let mut entries = Vec::new();
     for (p, f) in files.iter().enumerate() {
         let entry = match &f.def.plan.entry {
-            Some(e) => match step_ids[p].get(e.get_ref()) {
+            Some(e) => match step_ids.get(p).and_then(|ids| ids.get(e.get_ref())) {
                 Some(&i) => i,
                 None => {
                     diags.push(f.src().error(
@@ -167,7 +167,7 @@ fn compile_set(
     for (p, f) in files.iter().enumerate() {
         let src = f.src();
         let scope = file_scope(f, diags);
-        let entry = entries[p];
+        let entry = entries.get(p).copied().unwrap_or(0);
         roots.push(StepRef {
             plan: p,
             step: entry,
@@ -199,27 +199,38 @@ fn compile_set(
     }
     // Plan entries count as reachable: a plan may be entered only by another plan's call.
     for at in check::unreachable(&plans, &roots) {
-        let f = &files[at.plan];
-        let step = &f.def.step[at.step];
+        let Some(f) = files.get(at.plan) else {
+            continue;
+        };
+        let Some(step) = f.def.step.get(at.step) else {
+            continue;
+        };
         diags.push(f.src().warning(
             &step.get_ref().id.span(),
             format!("step `{}` is unreachable", step.get_ref().id.get_ref()),
         ));
     }
     for cycle in check::endless_loops(&plans) {
-        let first = cycle[0];
-        let f = &files[first.plan];
+        let Some(&first) = cycle.first() else {
+            continue;
+        };
+        let Some(f) = files.get(first.plan) else {
+            continue;
+        };
         let names: Vec<String> = cycle
             .iter()
-            .map(|at| {
-                format!(
-                    "{}:{}",
-                    plans[at.plan].name, plans[at.plan].steps[at.step].id
-                )
+            .filter_map(|at| {
+                let plan = plans.get(at.plan)?;
+                Some(format!("{}:{}", plan.name, plan.steps.get(at.step)?.id))
             })
             .collect();
+        let span = f
+            .def
+            .step
+            .get(first.step)
+            .map_or(0..0, |s| s.get_ref().id.span());
         diags.push(f.src().error(
-            &f.def.step[first.step].get_ref().id.span(),
+            &span,
             format!(
                 "loop without an exit: {} never wait for input and never lead out",
                 names.join(" -> ")

@@ -50,8 +50,8 @@ impl Dialplans {
 
     pub fn route(&self, dialled: &str) -> Option<(&str, &str)> {
         let at = self.inner.route(dialled)?;
-        let plan = &self.inner.plans[at.plan];
-        Some((&plan.name, &plan.steps[at.step].id))
+        let plan = self.inner.plans.get(at.plan)?;
+        Some((&plan.name, &plan.steps.get(at.step)?.id))
     }
 }
 
@@ -64,6 +64,12 @@ pub(crate) struct PlanSet {
 }
 
 impl PlanSet {
+    /// The step at `at`. Refs come from compiling this very set, so None means a bug there;
+    /// callers end the call (or skip the check) rather than panic.
+    pub fn step(&self, at: StepRef) -> Option<&Step> {
+        self.plans.get(at.plan)?.steps.get(at.step)
+    }
+
     /// Exact numbers win over prefixes (longest first), which win over patterns (file order).
     pub fn route(&self, dialled: &str) -> Option<StepRef> {
         let exact = self.routes.iter().find(|r| match &r.matcher {

@@ -300,8 +300,8 @@ impl Session {
     /// `plan:step` the session is at, for logs and the CDR.
     pub fn position(&self) -> Option<String> {
         let at = self.current?;
-        let plan = &self.set.plans[at.plan];
-        Some(format!("{}:{}", plan.name, plan.steps[at.step].id))
+        let plan = self.set.plans.get(at.plan)?;
+        Some(format!("{}:{}", plan.name, plan.steps.get(at.step)?.id))
     }
 
     pub(crate) fn set_var(&mut self, name: &str, value: String) {
@@ -337,12 +337,12 @@ impl Session {
             return;
         };
         self.set_var("dial.outcome", outcome.as_str().to_string());
-        let crate::model::StepKind::Dial {
+        let Some(crate::model::StepKind::Dial {
             on_busy,
             on_no_answer,
             on_failure,
             ..
-        } = &self.set.plans[at.plan].steps[at.step].kind
+        }) = self.set.step(at).map(|s| &s.kind)
         else {
             return;
         };

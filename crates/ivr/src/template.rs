@@ -19,22 +19,20 @@ impl Template {
     pub fn parse(s: &str) -> Result<Template, String> {
         let mut pieces = Vec::new();
         let mut rest = s;
-        while let Some(start) = rest.find("${") {
-            if start > 0 {
-                pieces.push(Piece::Text(rest[..start].to_string()));
+        while let Some((text, after)) = rest.split_once("${") {
+            if !text.is_empty() {
+                pieces.push(Piece::Text(text.to_string()));
             }
-            let after = &rest[start + 2..];
-            let end = after
-                .find('}')
+            let (name, tail) = after
+                .split_once('}')
                 .ok_or_else(|| format!("unclosed `${{` in `{s}`"))?;
-            let name = &after[..end];
             if !is_var_name(name) {
                 return Err(format!(
                     "bad variable name `{name}` in `{s}`: use letters, digits, `_` and `.`"
                 ));
             }
             pieces.push(Piece::Var(name.to_string()));
-            rest = &after[end + 1..];
+            rest = tail;
         }
         if !rest.is_empty() {
             pieces.push(Piece::Text(rest.to_string()));

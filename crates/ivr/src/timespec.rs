@@ -43,8 +43,8 @@ pub(crate) fn parse_clock(s: &str) -> Result<u32, String> {
         return Err(bad());
     }
     let mut nums = [0u32; 3];
-    for (i, p) in parts.iter().enumerate() {
-        nums[i] = p.parse().map_err(|_| bad())?;
+    for (n, p) in nums.iter_mut().zip(&parts) {
+        *n = p.parse().map_err(|_| bad())?;
     }
     let [h, m, sec] = nums;
     if m > 59 || sec > 59 || h > 24 || (h == 24 && (m, sec) != (0, 0)) {
@@ -66,12 +66,17 @@ pub(crate) fn parse_weekday(s: &str) -> Result<usize, String> {
 /// Parses "mon", "mon-fri" or "fri-mon" (wrapping) into a set of weekdays.
 pub(crate) fn parse_weekdays(s: &str) -> Result<[bool; 7], String> {
     let mut days = [false; 7];
+    let mut set = |d: usize| {
+        if let Some(on) = days.get_mut(d) {
+            *on = true;
+        }
+    };
     match s.split_once('-') {
-        None => days[parse_weekday(s)?] = true,
+        None => set(parse_weekday(s)?),
         Some((a, b)) => {
             let (mut d, end) = (parse_weekday(a)?, parse_weekday(b)?);
             loop {
-                days[d] = true;
+                set(d);
                 if d == end {
                     break;
                 }
@@ -124,8 +129,8 @@ impl Window {
             Some((days, range)) => {
                 let mut set = [false; 7];
                 for part in days.split(',') {
-                    for (i, on) in parse_weekdays(part.trim())?.iter().enumerate() {
-                        set[i] |= *on;
+                    for (day, on) in set.iter_mut().zip(parse_weekdays(part.trim())?) {
+                        *day |= on;
                     }
                 }
                 (set, range)
@@ -138,11 +143,12 @@ impl Window {
 
     /// Whether local time `secs` on local weekday `day` (0 = Monday) is inside the window.
     pub fn contains(&self, day: usize, secs: u32) -> bool {
+        let on = |d: usize| self.days.get(d).copied().unwrap_or(false);
         if self.start < self.end {
-            self.days[day] && secs >= self.start && secs < self.end
+            on(day) && secs >= self.start && secs < self.end
         } else {
             let yesterday = (day + 6) % 7;
-            (self.days[day] && secs >= self.start) || (self.days[yesterday] && secs < self.end)
+            (on(day) && secs >= self.start) || (on(yesterday) && secs < self.end)
         }
     }
 }

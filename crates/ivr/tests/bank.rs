@@ -162,7 +162,14 @@ fn reload_keeps_running_calls_on_their_plan() {
     assert_eq!(plays(&fresh.actions()), [["v2.wav"]]);
     // A broken reload is refused; the new set stays usable.
     write(&dir, "p.toml", "[[step]]\nid = \"a\"\ntype = \"bogus\"\n");
-    assert!(ivr::load_dir(&dir.join("plans"), &dir.join("prompts")).is_err());
+    let refused = ivr::load_dir(&dir.join("plans"), &dir.join("prompts"))
+        .expect_err("a broken set is refused");
+    assert!(
+        refused
+            .iter()
+            .any(|d| d.is_error() && d.message.contains("unknown step type `bogus`")),
+        "refused for the bogus step: {refused:?}"
+    );
     assert!(ivr::Session::start(
         &new,
         running.t0,

@@ -4,6 +4,18 @@
 //! Encoding works on the top 14 (µ-law) or 13 (A-law) bits of the 16-bit sample, exactly as
 //! the reference does, so `decode(encode(x))` equals the reference output for every `x`.
 
+// Media from the network must never panic the process (see the crate's hardening lints).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 /// A G.711 variant, with its static RTP payload type (RFC 3551).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Codec {
@@ -94,6 +106,7 @@ pub fn ulaw_encode(sample: i16) -> u8 {
 
 /// µ-law to linear 16-bit.
 pub fn ulaw_decode(code: u8) -> i16 {
+    #[allow(clippy::indexing_slicing)] // 256 entries, one per u8
     ULAW_TABLE[usize::from(code)]
 }
 
@@ -122,6 +135,7 @@ pub fn alaw_encode(sample: i16) -> u8 {
 
 /// A-law to linear 16-bit.
 pub fn alaw_decode(code: u8) -> i16 {
+    #[allow(clippy::indexing_slicing)] // 256 entries, one per u8
     ALAW_TABLE[usize::from(code)]
 }
 
@@ -155,6 +169,7 @@ const fn alaw_decode_calc(code: u8) -> i16 {
     }
 }
 
+#[allow(clippy::indexing_slicing)] // const fn, no iterators: i runs over 0..256, the table's size
 const fn build_table(ulaw: bool) -> [i16; 256] {
     let mut table = [0i16; 256];
     let mut i = 0;

@@ -83,6 +83,32 @@ async fn events_until_quiet(
     got
 }
 
+/// Events until `n` of them pass `count` (or [`WAIT`] ends), then any more that follow
+/// within `extra` (a duplicate would come right behind).
+async fn events_until(
+    rx: &mut mpsc::UnboundedReceiver<MediaEvent>,
+    n: usize,
+    count: impl Fn(&MediaEvent) -> bool,
+    extra: Duration,
+) -> Vec<MediaEvent> {
+    let deadline = Instant::now() + WAIT;
+    let mut got = Vec::new();
+    while got.iter().filter(|e| count(e)).count() < n {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(e)) => got.push(e),
+            _ => return got,
+        }
+    }
+    got.extend(events_until_quiet(rx, extra).await);
+    got
+}
+
+/// Events until `n` digits arrived, and what follows within 200 ms.
+async fn digit_events(rx: &mut mpsc::UnboundedReceiver<MediaEvent>, n: usize) -> Vec<MediaEvent> {
+    let is_digit = |e: &MediaEvent| matches!(e, MediaEvent::Dtmf { .. });
+    events_until(rx, n, is_digit, Duration::from_millis(200)).await
+}
+
 fn digits(events: &[MediaEvent]) -> Vec<(char, DtmfSource)> {
     events
         .iter()
@@ -205,7 +231,7 @@ async fn rfc4733_and_inband_digits_are_reported_once_and_not_relayed() {
             a.send_to(&p, to).await.unwrap();
         }
     }
-    let got = events_until_quiet(&mut rx, Duration::from_millis(400)).await;
+    let got = digit_events(&mut rx, 3).await;
     assert_eq!(
         digits(&got),
         vec![
@@ -220,7 +246,7 @@ async fn rfc4733_and_inband_digits_are_reported_once_and_not_relayed() {
         a.send_to(&p, to).await.unwrap();
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let got = events_until_quiet(&mut rx, Duration::from_millis(400)).await;
+    let got = digit_events(&mut rx, 2).await;
     assert_eq!(
         digits(&got),
         vec![('4', DtmfSource::InBand), ('2', DtmfSource::InBand)]
@@ -233,7 +259,7 @@ async fn rfc4733_and_inband_digits_are_reported_once_and_not_relayed() {
     for p in press(7, 90_000, &mut seq) {
         a.send_to(&p, to).await.unwrap();
     }
-    let got = events_until_quiet(&mut rx, Duration::from_millis(400)).await;
+    let got = digit_events(&mut rx, 1).await;
     assert_eq!(digits(&got).len(), 1, "{got:?}");
     assert_eq!(digits(&got)[0].0, '7');
     assert!(
@@ -255,8 +281,9 @@ async fn barge_in_stops_at_once_and_bridge_relays_again() {
     let first = RtpPacket::parse(&recv(&a).await).map(|p| (p.payload_type(), p.marker()));
     assert_eq!(first, Ok((8, true)));
     s.stop_playback();
-    // Drain what was in flight, then silence, and no PlaybackDone.
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    // Once the session answers after the stop, it has applied it: drain what was sent before,
+    // then silence, and no PlaybackDone.
+    s.stats().await;
     while !quiet_for(&a, 10).await {}
     assert!(quiet_for(&a, 200).await);
     assert!(events_until_quiet(&mut rx, Duration::from_millis(100))
@@ -269,7 +296,7 @@ async fn barge_in_stops_at_once_and_bridge_relays_again() {
         recv(&a).await;
     }
     s.bridge();
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    s.stats().await;
     while !quiet_for(&a, 10).await {}
     let audio = packet(0, 1, 160, false, &[0xFF; 160]);
     a.send_to(&audio, rtp_addr(&s, Side::A)).await.unwrap();
@@ -330,10 +357,8 @@ async fn dtmf_flood_and_garbage_do_not_stall_another_session() {
     // The flooded session is alive and answering.
     let stats = timeout(WAIT, victim.stats()).await.unwrap();
     assert_eq!(stats.latched_rtp[0], Some(addr(&fa)));
-    let got = events_until_quiet(&mut rx, Duration::from_millis(300)).await;
-    let flood_digits = got
-        .iter()
-        .filter(|e| matches!(e, MediaEvent::Dtmf { label, .. } if *label == 4))
-        .count();
+    let flooded = |e: &MediaEvent| matches!(e, MediaEvent::Dtmf { label, .. } if *label == 4);
+    let got = events_until(&mut rx, 101, flooded, Duration::from_millis(300)).await;
+    let flood_digits = got.iter().filter(|e| flooded(e)).count();
     assert!(flood_digits > 100 && flood_digits <= 1000, "{flood_digits}");
 }

@@ -1,6 +1,7 @@
 //! No false DTMF from real synthetic speech: espeak-ng (Debian package) speaks digits and
 //! sentences, the WAV goes through prompt loading (22.05 kHz → 8 kHz), G.711 and the in-band
-//! detector. Skipped with a note when espeak-ng is not installed.
+//! detector. Without espeak-ng the test fails, unless `SWITCHBOARD_SKIP` names `speech`; an
+//! espeak-ng that runs but fails is a failure either way.
 
 use std::process::Command;
 
@@ -22,17 +23,23 @@ fn espeak_speech_yields_no_digits() {
     for (i, text) in TEXTS.iter().enumerate() {
         for voice in ["en", "en+f3"] {
             let wav = dir.join(format!("{i}-{voice}.wav"));
-            let status = Command::new("espeak-ng")
+            let output = Command::new("espeak-ng")
                 .args(["-v", voice, "-w"])
                 .arg(&wav)
                 .arg(text)
-                .status();
-            match status {
-                Ok(s) if s.success() => {}
-                _ => {
-                    eprintln!("espeak-ng not available: speech test skipped");
+                .output();
+            match output {
+                Ok(out) if out.status.success() => {}
+                Ok(out) => panic!(
+                    "espeak-ng -v {voice} failed ({}): {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    testkit::cannot_run("speech", &format!("espeak-ng is not installed: {e}"));
                     return;
                 }
+                Err(e) => panic!("starting espeak-ng: {e}"),
             }
             let prompt = Prompt::from_wav_file(&wav).unwrap();
             spoken_ms += prompt.duration().as_millis();

@@ -228,6 +228,13 @@ impl DigestAuth {
                 Header::ProxyAuthorization(a) if proxy => Some(a.value()),
                 _ => None,
             })
+            // Credentials in a scheme we do not know are not ours to judge: the request is
+            // challenged as if it had none (RFC 4475 §3.3.7).
+            .filter(|v| {
+                v.trim_start()
+                    .get(..6)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("Digest"))
+            })
             .collect();
         if values.is_empty() {
             return Err(AuthError::Missing);
@@ -370,7 +377,7 @@ fn parse_params(s: &str) -> Result<Vec<(String, String)>, AuthError> {
     let mut out = Vec::new();
     let mut i = 0;
     let skip = |i: &mut usize, set: &[u8]| {
-        while *i < bytes.len() && set.contains(&bytes[*i]) {
+        while bytes.get(*i).is_some_and(|b| set.contains(b)) {
             *i += 1;
         }
     };
@@ -380,10 +387,14 @@ fn parse_params(s: &str) -> Result<Vec<(String, String)>, AuthError> {
             return Ok(out);
         }
         let start = i;
-        while i < bytes.len() && crate::normalize::is_token_char(bytes[i]) {
+        while bytes
+            .get(i)
+            .is_some_and(|&b| crate::normalize::is_token_char(b))
+        {
             i += 1;
         }
-        let name = &s[start..i];
+        // Token characters are ASCII, so `start..i` lies on character boundaries.
+        let name = s.get(start..i).unwrap_or_default();
         skip(&mut i, b" \t");
         if name.is_empty() || bytes.get(i) != Some(&b'=') {
             return Err(AuthError::Malformed("parameter".into()));
@@ -416,10 +427,14 @@ fn parse_params(s: &str) -> Result<Vec<(String, String)>, AuthError> {
             }
         } else {
             let start = i;
-            while i < bytes.len() && !matches!(bytes[i], b',' | b' ' | b'\t') {
+            while bytes
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b' ' | b'\t'))
+            {
                 i += 1;
             }
-            value.push_str(&s[start..i]);
+            // Stops only at ASCII separators or the end: a character boundary.
+            value.push_str(s.get(start..i).unwrap_or_default());
         }
         out.push((name.to_owned(), value));
     }

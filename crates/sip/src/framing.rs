@@ -83,7 +83,7 @@ impl StreamFramer {
         if head_end > self.max_header {
             return Err(FramingError::HeadersTooLarge(self.max_header));
         }
-        let length = content_length(&self.buf[..head_end])?;
+        let length = content_length(self.buf.get(..head_end).unwrap_or_default())?;
         if length > self.max_body {
             return Err(FramingError::BodyTooLarge(self.max_body));
         }
@@ -100,9 +100,8 @@ impl StreamFramer {
         let buf = &self.buf[..];
         // Resume a little before where the last search stopped: the separator may straddle it.
         let from = self.scanned.saturating_sub(3);
-        let mut i = from;
-        while i < buf.len() {
-            if buf[i] == b'\n' {
+        for (i, &b) in buf.iter().enumerate().skip(from) {
+            if b == b'\n' {
                 if buf.get(i + 1) == Some(&b'\n') {
                     return Some((i, i + 2));
                 }
@@ -110,7 +109,6 @@ impl StreamFramer {
                     return Some((i, i + 3));
                 }
             }
-            i += 1;
         }
         self.scanned = buf.len();
         None
@@ -121,14 +119,14 @@ impl StreamFramer {
 fn content_length(head: &[u8]) -> Result<usize, FramingError> {
     let mut found = None;
     for line in head.split(|&b| b == b'\n') {
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        let Some((name, value)) = crate::normalize::split_colon(line) else {
             continue;
         };
-        let name = line[..colon].trim_ascii();
+        let name = name.trim_ascii();
         if !(name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")) {
             continue;
         }
-        let value = std::str::from_utf8(line[colon + 1..].trim_ascii())
+        let value = std::str::from_utf8(value.trim_ascii())
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
             .ok_or(FramingError::BadContentLength)?;

@@ -157,27 +157,38 @@ pub fn status_reason(status: &StatusCode) -> &str {
 /// Serializes a message for the wire. Any Content-Length header is replaced by the body's real
 /// length, and status lines carry proper reason phrases (rsip prints variant names).
 pub fn to_bytes(msg: &SipMessage) -> Bytes {
-    let (headers, body) = match msg {
-        SipMessage::Request(r) => (&r.headers, &r.body),
-        SipMessage::Response(r) => (&r.headers, &r.body),
-    };
-    let mut out = String::with_capacity(512 + body.len());
-    let _ = match msg {
-        SipMessage::Request(r) => write!(out, "{} {} SIP/2.0\r\n", r.method, r.uri),
-        SipMessage::Response(r) => write!(
-            out,
-            "SIP/2.0 {} {}\r\n",
-            r.status_code.code(),
-            status_reason(&r.status_code)
-        ),
-    };
+    match msg {
+        SipMessage::Request(r) => request_to_bytes(r),
+        SipMessage::Response(r) => response_to_bytes(r),
+    }
+}
+
+/// [`to_bytes`] for a request.
+pub fn request_to_bytes(r: &Request) -> Bytes {
+    let start = format!("{} {} SIP/2.0\r\n", r.method, r.uri);
+    serialize(start, &r.headers, &r.body)
+}
+
+/// [`to_bytes`] for a response.
+pub fn response_to_bytes(r: &Response) -> Bytes {
+    let start = format!(
+        "SIP/2.0 {} {}\r\n",
+        r.status_code.code(),
+        status_reason(&r.status_code)
+    );
+    serialize(start, &r.headers, &r.body)
+}
+
+fn serialize(start: String, headers: &Headers, body: &[u8]) -> Bytes {
+    let mut out = start;
+    out.reserve(512 + body.len());
     for header in headers.iter() {
         if !matches!(header, Header::ContentLength(_)) {
             let _ = write!(out, "{header}\r\n");
         }
     }
     let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
-    let mut bytes = out.into_bytes();
+    let mut bytes = crate::ipv6::unmask_message(out.into_bytes());
     bytes.extend_from_slice(body);
     Bytes::from(bytes)
 }
@@ -234,12 +245,25 @@ pub fn to_uri<M: HasHeaders>(msg: &M) -> Option<rsip::Uri> {
 
 /// User part of the From URI (the caller's number or name).
 pub fn from_user<M: HasHeaders>(msg: &M) -> Option<String> {
-    from_uri(msg).and_then(|u| u.user().map(str::to_owned))
+    from_uri(msg).and_then(|u| uri_user(&u))
 }
 
 /// User part of the To URI.
 pub fn to_user<M: HasHeaders>(msg: &M) -> Option<String> {
-    to_uri(msg).and_then(|u| u.user().map(str::to_owned))
+    to_uri(msg).and_then(|u| uri_user(&u))
+}
+
+/// The user part of a URI. rsip 0.4 reads no user part that holds a `.` (`sip:j.user@example.com`,
+/// RFC 4475 §3.1.1.8): it keeps `j.user@example.com` whole as the host, and prints it back
+/// unchanged. The user is then what precedes the `@` there, without a `:password`.
+pub fn uri_user(uri: &rsip::Uri) -> Option<String> {
+    if let Some(user) = uri.user() {
+        return Some(user.to_owned());
+    }
+    let host = uri.host_with_port.host.to_string();
+    let (userinfo, _) = host.split_once('@')?;
+    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+    (!user.is_empty()).then(|| user.to_owned())
 }
 
 /// Display name of From, without quotes; `None` when absent or empty.

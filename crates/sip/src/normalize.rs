@@ -3,18 +3,20 @@
 //!
 //! Rewrites: bare LF line ends, folded (continuation) header lines, compact header names,
 //! whitespace around `:` and around `;`/`=`/`/` in parameter-bearing headers, comma-joined
-//! Via/Route/Record-Route/Contact values split into one header each. Messages that need none of
-//! this are passed through borrowed: the check is one scan, the rewrite only happens when needed.
+//! Via/Route/Record-Route/Contact values split into one header each, IPv6 references masked for
+//! rsip (see [`crate::ipv6`]) and `;` in a Request-URI's user part escaped. Messages that need
+//! none of this are passed through borrowed: the check is one scan, the rewrite only happens
+//! when needed.
 
 use crate::parse::ParseError;
 use std::borrow::Cow;
 
 /// Long names of the compact header forms (RFC 3261 §7.3.3 and the extension RFCs).
 pub fn expand_compact(name: &str) -> Option<&'static str> {
-    if name.len() != 1 {
+    let [letter] = name.as_bytes() else {
         return None;
-    }
-    Some(match name.as_bytes()[0].to_ascii_lowercase() {
+    };
+    Some(match letter.to_ascii_lowercase() {
         b'a' => "Accept-Contact",
         b'b' => "Referred-By",
         b'c' => "Content-Type",
@@ -98,13 +100,15 @@ pub fn normalize(input: &[u8]) -> Result<Cow<'_, [u8]>, ParseError> {
         .iter()
         .position(|b| !matches!(b, b'\r' | b'\n'))
         .ok_or(ParseError::Empty)?;
-    let input = &input[start..];
+    let input = input.get(start..).unwrap_or_default();
     let layout = split(input)?;
     let clean = layout.terminated && !head_needs_rewrite(layout.head);
     if clean {
         let len = layout.head.len() + 4 + layout.body.len();
         // The untouched head is followed by CRLF CRLF in the input, so a prefix slice suffices.
-        return Ok(Cow::Borrowed(&input[..len]));
+        if let Some(clean) = input.get(..len) {
+            return Ok(Cow::Borrowed(clean));
+        }
     }
     let mut out = Vec::with_capacity(input.len() + 64);
     rewrite_head(layout.head, &mut out)?;
@@ -116,23 +120,24 @@ pub fn normalize(input: &[u8]) -> Result<Cow<'_, [u8]>, ParseError> {
 /// Finds the blank line and applies Content-Length to what follows.
 fn split(input: &[u8]) -> Result<Layout<'_>, ParseError> {
     let (head, rest, crlf_blank) = match find_blank_line(input) {
-        Some((head_end, body_start, crlf)) => (&input[..head_end], &input[body_start..], crlf),
+        Some((head_end, body_start, crlf)) => (
+            input.get(..head_end).unwrap_or_default(),
+            input.get(body_start..).unwrap_or_default(),
+            crlf,
+        ),
         None => {
-            let mut end = input.len();
-            while end > 0 && matches!(input[end - 1], b'\r' | b'\n') {
-                end -= 1;
-            }
-            (&input[..end], &input[input.len()..], false)
+            let end = input
+                .iter()
+                .rposition(|b| !matches!(b, b'\r' | b'\n'))
+                .map_or(0, |last| last + 1);
+            (input.get(..end).unwrap_or_default(), &[][..], false)
         }
     };
     let body = match content_length(head)? {
-        Some(len) if len > rest.len() => {
-            return Err(ParseError::BodyTooShort {
-                expected: len,
-                got: rest.len(),
-            })
-        }
-        Some(len) => &rest[..len],
+        Some(len) => rest.get(..len).ok_or(ParseError::BodyTooShort {
+            expected: len,
+            got: rest.len(),
+        })?,
         None => rest,
     };
     Ok(Layout {
@@ -146,28 +151,28 @@ fn split(input: &[u8]) -> Result<Layout<'_>, ParseError> {
 /// CRLF CRLF). The head excludes the final line terminator.
 fn find_blank_line(input: &[u8]) -> Option<(usize, usize, bool)> {
     let mut i = 0;
-    while let Some(off) = memchr(b'\n', &input[i..]) {
+    while let Some(off) = memchr(b'\n', input.get(i..)?) {
         let lf = i + off;
         let next = lf + 1;
-        let after = &input[next..];
+        let after = input.get(next..).unwrap_or_default();
+        let cr_before = lf.checked_sub(1).and_then(|p| input.get(p)) == Some(&b'\r');
+        let head_end = if cr_before { lf - 1 } else { lf };
         if after.first() == Some(&b'\n') {
-            return Some((trim_cr(input, lf), next + 1, false));
+            return Some((head_end, next + 1, false));
         }
         if after.starts_with(b"\r\n") {
-            let strict = lf > 0 && input[lf - 1] == b'\r';
-            return Some((trim_cr(input, lf), next + 2, strict));
+            return Some((head_end, next + 2, cr_before));
         }
         i = next;
     }
     None
 }
 
-fn trim_cr(input: &[u8], lf: usize) -> usize {
-    if lf > 0 && input[lf - 1] == b'\r' {
-        lf - 1
-    } else {
-        lf
-    }
+/// Splits a header line at its first colon: (name, value), both untrimmed.
+pub(crate) fn split_colon(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let colon = memchr(b':', line)?;
+    let (name, rest) = line.split_at_checked(colon)?;
+    Some((name, rest.get(1..).unwrap_or_default()))
 }
 
 fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -176,24 +181,25 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 
 /// Physical lines of the head, without their CR/LF, plus whether each ended in a bare LF.
 fn physical_lines(head: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
-    head.split(|&b| b == b'\n').map(|line| match line.last() {
-        Some(b'\r') => (&line[..line.len() - 1], false),
-        _ => (line, true),
-    })
+    head.split(|&b| b == b'\n')
+        .map(|line| match line.strip_suffix(b"\r") {
+            Some(line) => (line, false),
+            None => (line, true),
+        })
 }
 
 /// Content-Length of the head, if any. Folded Content-Length lines are not worth supporting.
 fn content_length(head: &[u8]) -> Result<Option<usize>, ParseError> {
     let mut found: Option<usize> = None;
     for (line, _) in physical_lines(head).skip(1) {
-        let Some(colon) = memchr(b':', line) else {
+        let Some((name, value)) = split_colon(line) else {
             continue;
         };
-        let name = trim_ws(&line[..colon]);
+        let name = trim_ws(name);
         if !(name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")) {
             continue;
         }
-        let value = std::str::from_utf8(trim_ws(&line[colon + 1..]))
+        let value = std::str::from_utf8(trim_ws(value))
             .ok()
             .and_then(|v| v.parse::<usize>().ok())
             .ok_or(ParseError::Malformed("Content-Length"))?;
@@ -212,7 +218,7 @@ fn is_ws(b: u8) -> bool {
 fn trim_ws(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| !is_ws(b)).unwrap_or(s.len());
     let end = s.iter().rposition(|&b| !is_ws(b)).map_or(start, |e| e + 1);
-    &s[start..end]
+    s.get(start..end).unwrap_or_default()
 }
 
 /// One scan deciding whether rsip can take the head as it is.
@@ -223,28 +229,30 @@ fn head_needs_rewrite(head: &[u8]) -> bool {
         if bare_lf && lines.peek().is_some() {
             return true;
         }
+        if crate::ipv6::needs_mask(line) {
+            return true;
+        }
+        if i == 0 && matches!(escape_user_semicolons(line), Cow::Owned(_)) {
+            return true;
+        }
         if i == 0 {
             continue;
         }
         if line.first().is_some_and(|&b| is_ws(b)) {
             return true;
         }
-        let Some(colon) = memchr(b':', line) else {
+        let Some((raw_name, raw_value)) = split_colon(line) else {
             return true;
         };
-        let raw_name = &line[..colon];
         let Ok(name) = std::str::from_utf8(raw_name) else {
             return true;
         };
         if name.is_empty() || name.bytes().any(is_ws) || expand_compact(name).is_some() {
             return true;
         }
-        let raw_value = &line[colon + 1..];
         // rsip skips spaces (not tabs) after the colon; anything else must be cleaned.
-        let value = match raw_value.iter().position(|&b| b != b' ') {
-            Some(p) => &raw_value[p..],
-            None => &raw_value[raw_value.len()..],
-        };
+        let spaces = raw_value.iter().take_while(|&&b| b == b' ').count();
+        let value = raw_value.get(spaces..).unwrap_or_default();
         if value.first() == Some(&b'\t') || value.last().is_some_and(|&b| is_ws(b)) {
             return true;
         }
@@ -278,25 +286,25 @@ fn rewrite_head(head: &[u8], out: &mut Vec<u8>) -> Result<(), ParseError> {
     }
     let mut lines = logical.into_iter();
     let start = lines.next().ok_or(ParseError::BadStartLine)?;
-    out.extend_from_slice(&start);
+    out.extend_from_slice(&escape_user_semicolons(&crate::ipv6::mask(&start)));
     out.extend_from_slice(b"\r\n");
     for line in lines {
         if trim_ws(&line).is_empty() {
             continue;
         }
-        let colon = memchr(b':', &line).ok_or(ParseError::MalformedHeaderLine)?;
-        let name = std::str::from_utf8(trim_ws(&line[..colon]))
-            .map_err(|_| ParseError::MalformedHeaderLine)?;
+        let (name, value) = split_colon(&line).ok_or(ParseError::MalformedHeaderLine)?;
+        let name =
+            std::str::from_utf8(trim_ws(name)).map_err(|_| ParseError::MalformedHeaderLine)?;
         if name.is_empty() || !name.bytes().all(is_token_char) {
             return Err(ParseError::MalformedHeaderLine);
         }
         let name = expand_compact(name).unwrap_or(name);
-        let value = trim_ws(&line[colon + 1..]);
+        let value = crate::ipv6::mask(trim_ws(value));
         let kind = value_kind(name);
         let value: Cow<'_, [u8]> = if kind == ValueKind::Plain {
-            Cow::Borrowed(value)
+            value
         } else {
-            Cow::Owned(clean_value(value, kind))
+            Cow::Owned(clean_value(&value, kind))
         };
         let parts = if is_split_header(name) {
             split_commas(&value)
@@ -311,6 +319,40 @@ fn rewrite_head(head: &[u8], out: &mut Vec<u8>) -> Result<(), ParseError> {
         }
     }
     Ok(())
+}
+
+/// A Request-URI whose user part holds `;` (legal there: RFC 4475 §3.1.1.9 `sip:user;par=u%40
+/// example.net@example.com`) has it escaped as `%3B`: rsip 0.4 reads any `;` as the start of
+/// the URI parameters. RFC 3261 §19.1.4 makes the escaped and unescaped user equal.
+fn escape_user_semicolons(start_line: &[u8]) -> Cow<'_, [u8]> {
+    let mut parts = start_line.splitn(3, |&b| b == b' ');
+    let (Some(method), Some(uri)) = (parts.next(), parts.next()) else {
+        return Cow::Borrowed(start_line);
+    };
+    let Some(colon) = memchr(b':', uri) else {
+        return Cow::Borrowed(start_line);
+    };
+    let user_end = uri.iter().position(|&b| b == b'@');
+    let user = user_end.and_then(|end| uri.get(colon + 1..end));
+    let Some(user) = user.filter(|u| u.contains(&b';')) else {
+        return Cow::Borrowed(start_line);
+    };
+    let mut out = Vec::with_capacity(start_line.len() + 8);
+    out.extend_from_slice(method);
+    out.push(b' ');
+    out.extend_from_slice(uri.get(..=colon).unwrap_or_default());
+    for &b in user {
+        match b {
+            b';' => out.extend_from_slice(b"%3B"),
+            _ => out.push(b),
+        }
+    }
+    out.extend_from_slice(uri.get(colon + 1 + user.len()..).unwrap_or_default());
+    if let Some(rest) = parts.next() {
+        out.push(b' ');
+        out.extend_from_slice(rest);
+    }
+    Cow::Owned(out)
 }
 
 /// RFC 3261 `token` characters, allowed in header names.
@@ -384,13 +426,13 @@ fn split_commas(value: &[u8]) -> Vec<&[u8]> {
             b'<' => in_angle = true,
             b'>' => in_angle = false,
             b',' if !in_angle => {
-                parts.push(trim_ws(&value[start..i]));
+                parts.push(trim_ws(value.get(start..i).unwrap_or_default()));
                 start = i + 1;
             }
             _ => {}
         }
     }
-    parts.push(trim_ws(&value[start..]));
+    parts.push(trim_ws(value.get(start..).unwrap_or_default()));
     parts.retain(|p| !p.is_empty());
     parts
 }

@@ -84,6 +84,7 @@ pub fn parse(bytes: &[u8]) -> Result<SipMessage, ParseError> {
     check_start_line(&normalized)?;
     let msg = SipMessage::try_from(&normalized[..]).map_err(|e| ParseError::Rsip(e.to_string()))?;
     check_essentials(&msg)?;
+    addr::check(msg.headers())?;
     Ok(msg)
 }
 
@@ -92,17 +93,17 @@ fn start_line(bytes: &[u8]) -> &[u8] {
         .windows(2)
         .position(|w| w == b"\r\n")
         .unwrap_or(bytes.len());
-    &bytes[..end]
+    bytes.get(..end).unwrap_or(bytes)
 }
 
 fn check_version(token: &str, bad: ParseError) -> Result<(), ParseError> {
-    let Some(prefix) = token.get(..4) else {
+    let Some((prefix, version)) = token.split_at_checked(4) else {
         return Err(bad);
     };
     if !prefix.eq_ignore_ascii_case("SIP/") {
         return Err(bad);
     }
-    if &token[4..] != "2.0" {
+    if version != "2.0" {
         return Err(ParseError::BadVersion(token.to_owned()));
     }
     Ok(())
@@ -129,7 +130,12 @@ fn check_start_line(bytes: &[u8]) -> Result<(), ParseError> {
     let [method, uri, version] = parts[..] else {
         return Err(ParseError::BadStartLine);
     };
-    if method.is_empty() || uri.is_empty() || !method.bytes().all(normalize::is_token_char) {
+    // A Request-URI in `<>` (RFC 4475 §3.1.2.7) is malformed, not an unknown scheme.
+    if method.is_empty()
+        || uri.is_empty()
+        || uri.starts_with('<')
+        || !method.bytes().all(normalize::is_token_char)
+    {
         return Err(ParseError::BadStartLine);
     }
     check_version(version, ParseError::BadStartLine)?;
@@ -199,7 +205,7 @@ pub fn reject_unparsable(bytes: &[u8], reason: &str) -> Option<Bytes> {
 /// method).
 pub fn respond_unparsable(bytes: &[u8], code: u16, reason: &str) -> Option<Bytes> {
     let start = bytes.iter().position(|b| !matches!(b, b'\r' | b'\n'))?;
-    let text = String::from_utf8_lossy(&bytes[start..]);
+    let text = String::from_utf8_lossy(bytes.get(start..)?);
     let mut lines = unfolded_lines(&text).into_iter();
     let first = lines.next()?;
     if is_status_line(&first) || first.starts_with("ACK ") {
@@ -273,5 +279,6 @@ fn unfolded_lines(text: &str) -> Vec<String> {
     out
 }
 
+mod addr;
 #[cfg(test)]
 mod tests;

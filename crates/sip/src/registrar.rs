@@ -151,8 +151,7 @@ impl Registrar {
             let existing = bindings
                 .iter()
                 .position(|b| same_contact(&b.contact.uri, &c.uri));
-            if let Some(i) = existing {
-                let b = &bindings[i];
+            if let Some((i, b)) = existing.and_then(|i| Some((i, bindings.get(i)?))) {
                 if b.call_id == call_id && cseq <= b.cseq {
                     continue; // out of order (RFC 3261 §10.3 step 7)
                 }
@@ -172,13 +171,15 @@ impl Registrar {
                 q: c.q,
                 updated_at: now,
             };
-            match existing {
-                Some(i) => bindings[i] = binding,
+            match existing.and_then(|i| bindings.get_mut(i)) {
+                Some(slot) => *slot = binding,
                 None => bindings.push(binding),
             }
         }
         while bindings.len() > self.cfg.max_contacts {
-            let oldest = (0..bindings.len()).min_by_key(|&i| bindings[i].updated_at);
+            let oldest = (bindings.iter().enumerate())
+                .min_by_key(|(_, b)| b.updated_at)
+                .map(|(i, _)| i);
             if let Some(i) = oldest {
                 bindings.remove(i);
             }

@@ -75,10 +75,12 @@ impl Switch {
         code: u16,
         resp: Option<Response>,
     ) {
-        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
+        let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let branch = &mut call.branches[i];
+        let Some(branch) = call.branches.get_mut(i) else {
+            return;
+        };
         if branch.state == BranchState::Trying {
             branch.state = BranchState::Early;
         }
@@ -129,10 +131,12 @@ impl Switch {
     ) {
         let offer_open = self.offer_still_open(id, i);
         let wall = self.wall(now);
-        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
+        let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let branch = &mut call.branches[i];
+        let Some(branch) = call.branches.get_mut(i) else {
+            return;
+        };
         branch.invite_pending = false;
         let Some(r) = resp else { return };
         if !matches!(call.phase, Phase::Ringing { .. })
@@ -157,9 +161,10 @@ impl Switch {
             return;
         };
         if late_offer {
-            call.branches[i].ack_deferred = true;
-        } else {
-            let b = &call.branches[i];
+            if let Some(b) = call.branches.get_mut(i) {
+                b.ack_deferred = true;
+            }
+        } else if let Some(b) = call.branches.get(i) {
             let ack = b
                 .dialog
                 .request_with_cseq(Method::Ack, b.invite_cseq, &self.cfg.me, None);
@@ -235,10 +240,12 @@ impl Switch {
 
     /// A late or second answer (or one the ACD no longer expects): ACK it and hang it up.
     fn hang_up_late_answer(&mut self, now: Instant, id: CallId, i: usize, tx: ClientTxId) {
-        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
+        let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let branch = &mut call.branches[i];
+        let Some(branch) = call.branches.get_mut(i) else {
+            return;
+        };
         branch.state = BranchState::Cancelled;
         let ack =
             branch
@@ -255,10 +262,12 @@ impl Switch {
 
     /// A branch failed (or a CANCEL we sent ended it).
     fn branch_failed(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
-        let Some(call) = self.calls.get_mut(&id).filter(|c| i < c.branches.len()) else {
+        let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let branch = &mut call.branches[i];
+        let Some(branch) = call.branches.get_mut(i) else {
+            return;
+        };
         branch.invite_pending = false;
         if branch.state != BranchState::Cancelled {
             branch.state = BranchState::Failed(code);

@@ -450,8 +450,8 @@ impl Switch {
                 byes.push((d.peer, bye));
             }
         }
-        if let Some(i) = call.answered_branch {
-            call.branches[i].ended = Some(now);
+        if let Some(b) = call.answered_branch.and_then(|i| call.branches.get_mut(i)) {
+            b.ended = Some(now);
         }
         for (peer, bye) in byes {
             if let Ok(t) = self.tx.send_request(now, peer, bye) {

@@ -27,7 +27,9 @@ pub enum FeatureCode {
 /// Read a dialled number as a feature code.
 pub fn parse(dialled: &str) -> Option<FeatureCode> {
     let rest = dialled.strip_prefix('*')?;
-    let (code, arg) = rest.split_at(rest.len().min(2));
+    // Every code is two ASCII digits; a dialled number may hold any UTF-8 (`*9é`), so split
+    // only where a character boundary allows it.
+    let (code, arg) = rest.split_at_checked(2).unwrap_or((rest, ""));
     let arg = (!arg.is_empty()).then(|| arg.to_string());
     Some(match code {
         "91" => FeatureCode::Login(arg),
@@ -158,6 +160,8 @@ mod tests {
         assert_eq!(parse("*921"), None);
         assert_eq!(parse("*99"), None);
         assert_eq!(parse("91"), None);
+        assert_eq!(parse("*9é"), None, "no split inside a character");
+        assert_eq!(parse("*é"), None);
         assert_eq!(parse("*"), None);
     }
 }

@@ -322,7 +322,7 @@ impl Switch {
         };
         let deferred = self.calls.get(&id).and_then(|c| {
             let i = c.answered_branch?;
-            c.branches[i].ack_deferred.then_some(i)
+            c.branches.get(i)?.ack_deferred.then_some(i)
         });
         let Some(i) = deferred else { return };
         let body = self.relay_sdp(id, Side::A, &ack.headers, &ack.body);
@@ -330,7 +330,9 @@ impl Switch {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let b = &mut call.branches[i];
+        let Some(b) = call.branches.get_mut(i) else {
+            return;
+        };
         b.ack_deferred = false;
         let out = b.dialog.request_with_cseq(
             Method::Ack,
@@ -375,8 +377,8 @@ impl Switch {
                     byes.push((d.peer, bye));
                 }
             }
-            if let Some(i) = call.answered_branch {
-                call.branches[i].ended = Some(now);
+            if let Some(b) = call.answered_branch.and_then(|i| call.branches.get_mut(i)) {
+                b.ended = Some(now);
             }
         }
         for (peer, bye) in byes {

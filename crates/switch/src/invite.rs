@@ -13,7 +13,34 @@ use sip::Peer;
 use std::time::Instant;
 
 impl Switch {
+    /// 415 with the one type we read.
+    fn refuse_media_type(&mut self, now: Instant, tx: ServerTxId, req: &Request) {
+        let mut resp = sip::message::make_response(
+            req,
+            415,
+            Some("Unsupported Media Type"),
+            Some(&sip::message::new_tag()),
+        );
+        resp.headers.push(Header::Accept("application/sdp".into()));
+        self.respond(now, tx, resp);
+    }
+
     pub(super) fn on_new_invite(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+        // What no credentials can make acceptable is refused before the challenge: a caller
+        // would otherwise answer a 407 only to be refused anyway. That is a body of a type we
+        // do not read; a body with no Content-Type at all is judged after the challenge, as it
+        // always was (a client whose first INVITE has a stray blank line in its head sends its
+        // SDP that way, and its authenticated retry is well-formed).
+        let typed_body = sip_fields::content_type(&req.headers).is_some() && !req.body.is_empty();
+        if typed_body && !sip_fields::is_sdp(&req.headers, &req.body) {
+            self.refuse_media_type(now, tx, &req);
+            return;
+        }
+        if !sip_fields::accepts_sdp(&req.headers) {
+            // Every answer to an INVITE carries SDP (RFC 4475 §3.3.15).
+            self.reply(now, tx, &req, 406, "Not Acceptable");
+            return;
+        }
         let Some(caller) = self.authenticate(now, tx, &req, true) else {
             return;
         };
@@ -64,10 +91,7 @@ impl Switch {
         let a_sdp = if req.body.is_empty() {
             None
         } else if !sip_fields::is_sdp(&req.headers, &req.body) {
-            let mut resp =
-                sip::message::make_response(&req, 415, None, Some(&sip::message::new_tag()));
-            resp.headers.push(Header::Accept("application/sdp".into()));
-            self.respond(now, tx, resp);
+            self.refuse_media_type(now, tx, &req);
             return;
         } else {
             match parse_sdp(&req.body) {

@@ -11,6 +11,19 @@
 //! [`CallbackRecord`], [`AcdRecord`]); the binary maps them to CRM rows. It depends on no
 //! database and no runtime: `media` is used for SDP, G.711 and DTMF parsing only.
 
+// Bytes from the network must never panic the process: no unchecked indexing, slicing or
+// unwrapping outside tests (an invariant that truly holds is a reviewed `#[allow]` with a reason).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 mod acd_view;
 mod agents;
 mod branch;

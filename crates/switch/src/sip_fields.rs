@@ -35,9 +35,29 @@ pub fn is_sdp(headers: &rsip::Headers, body: &[u8]) -> bool {
     !body.is_empty() && content_type(headers).is_some_and(|c| c == "application/sdp")
 }
 
+/// Whether a response may carry SDP: no Accept header, or one listing `application/sdp`,
+/// `application/*` or `*/*` (parameters ignored).
+pub fn accepts_sdp(headers: &rsip::Headers) -> bool {
+    let mut accepts = headers.iter().filter_map(|h| match h {
+        rsip::Header::Accept(a) => Some(a.value().to_owned()),
+        _ => None,
+    });
+    let Some(first) = accepts.next() else {
+        return true;
+    };
+    std::iter::once(first).chain(accepts).any(|value| {
+        value.split(',').any(|range| {
+            let range = range.split(';').next().unwrap_or_default().trim();
+            ["application/sdp", "application/*", "*/*"]
+                .iter()
+                .any(|ok| range.eq_ignore_ascii_case(ok))
+        })
+    })
+}
+
 /// Request-URI user part (the dialled number).
 pub fn request_user(req: &Request) -> Option<String> {
-    req.uri.user().map(str::to_string)
+    sip::message::uri_user(&req.uri)
 }
 
 pub fn status(resp: &Response) -> u16 {

@@ -30,7 +30,7 @@ pub(super) fn refer_to_user(req: &Request) -> Option<String> {
         _ => None,
     })?;
     let inner = match (value.find('<'), value.find('>')) {
-        (Some(a), Some(b)) if a < b => &value[a + 1..b],
+        (Some(a), Some(b)) if a < b => value.get(a + 1..b).unwrap_or_default(),
         _ => value.as_str(),
     };
     let rest = inner

@@ -130,3 +130,14 @@ pub fn agents(n: u32, q: &str) -> Vec<AgentConfig> {
         .map(|i| AgentConfig::new(format!("a{i}")).member_of(q, i))
         .collect()
 }
+
+/// Queue `q` with `wrap_up`, agent `a1` logged in and talking on call `c1`.
+pub fn one_agent_on_call(wrap_up: Duration) -> Sim {
+    let mut q = QueueConfig::new("q");
+    q.wrap_up = wrap_up;
+    let mut s = Sim::new(vec![q], agents(1, "q"));
+    s.login("a1");
+    s.call("c1", "q");
+    s.answer("c1", "a1");
+    s
+}

@@ -63,11 +63,13 @@ impl Default for InbandDetector {
 
 impl InbandDetector {
     pub fn new() -> Self {
+        // Rows, columns, then the columns' second harmonics.
+        let freqs = (DTMF_ROWS.iter().copied())
+            .chain(DTMF_COLS.iter().copied())
+            .chain(DTMF_COLS.iter().map(|f| 2.0 * f));
         let mut coeff = [0.0; FILTERS];
-        for i in 0..4 {
-            coeff[i] = Goertzel::coefficient(DTMF_ROWS[i], SAMPLE_RATE);
-            coeff[4 + i] = Goertzel::coefficient(DTMF_COLS[i], SAMPLE_RATE);
-            coeff[8 + i] = Goertzel::coefficient(2.0 * DTMF_COLS[i], SAMPLE_RATE);
+        for (c, f) in coeff.iter_mut().zip(freqs) {
+            *c = Goertzel::coefficient(f, SAMPLE_RATE);
         }
         Self {
             coeff,
@@ -90,10 +92,11 @@ impl InbandDetector {
             samples = rest;
             for &s in now {
                 let x = f64::from(s);
-                for i in 0..FILTERS {
-                    let v = x + self.coeff[i] * self.s1[i] - self.s2[i];
-                    self.s2[i] = self.s1[i];
-                    self.s1[i] = v;
+                let filters = self.coeff.iter().zip(&mut self.s1).zip(&mut self.s2);
+                for ((c, s1), s2) in filters {
+                    let v = x + c * *s1 - *s2;
+                    *s2 = *s1;
+                    *s1 = v;
                 }
                 self.energy += x * x;
             }
@@ -112,7 +115,10 @@ impl InbandDetector {
     }
 
     fn power(&self, i: usize) -> f64 {
-        Goertzel::power_of(self.coeff[i], self.s1[i], self.s2[i], BLOCK)
+        match (self.coeff.get(i), self.s1.get(i), self.s2.get(i)) {
+            (Some(&c), Some(&s1), Some(&s2)) => Goertzel::power_of(c, s1, s2, BLOCK),
+            _ => 0.0,
+        }
     }
 
     /// The key this block carries, if any (the checks of the module doc).
@@ -127,10 +133,10 @@ impl InbandDetector {
         if col > row * MAX_NORMAL_TWIST || row > col * MAX_REVERSE_TWIST {
             return None;
         }
-        let beats_group = |powers: &[f64; 4], i: usize| {
-            (0..4).all(|j| j == i || powers[j] * MIN_GROUP_MARGIN <= powers[i])
+        let beats_group = |powers: &[f64; 4], i: usize, best: f64| {
+            (powers.iter().enumerate()).all(|(j, p)| j == i || p * MIN_GROUP_MARGIN <= best)
         };
-        if !beats_group(&rows, r) || !beats_group(&cols, c) {
+        if !beats_group(&rows, r, row) || !beats_group(&cols, c, col) {
             return None;
         }
         let mean_square = self.energy / BLOCK as f64;
@@ -140,7 +146,7 @@ impl InbandDetector {
         if self.power(8 + c) * MIN_HARMONIC_MARGIN > col {
             return None;
         }
-        Some(DTMF_KEYS[r][c])
+        DTMF_KEYS.get(r)?.get(c).copied()
     }
 
     fn advance(&mut self, hit: Option<char>) -> Option<DtmfEvent> {

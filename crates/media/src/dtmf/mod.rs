@@ -8,6 +8,18 @@
 //! sources. [`RtpDtmf`] bundles the RTP-borne detectors with one deduplicator, as the relay
 //! runs them per call.
 
+// Media from the network must never panic the process (see the crate's hardening lints).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 pub mod goertzel;
 pub mod inband;
 pub mod info;
@@ -98,11 +110,13 @@ impl Deduplicator {
             original.sources |= bit;
             return None;
         }
-        self.recent[self.next] = Some(Recent {
-            digit: event.digit,
-            at: now,
-            sources: bit,
-        });
+        if let Some(slot) = self.recent.get_mut(self.next) {
+            *slot = Some(Recent {
+                digit: event.digit,
+                at: now,
+                sources: bit,
+            });
+        }
         self.next = (self.next + 1) % self.recent.len();
         Some(event)
     }
@@ -166,7 +180,8 @@ impl RtpDtmf {
             for (out, &code) in pcm.iter_mut().zip(chunk) {
                 *out = codec.decode(code);
             }
-            self.inband.push(&pcm[..chunk.len()], &mut emit);
+            self.inband
+                .push(pcm.get(..chunk.len()).unwrap_or_default(), &mut emit);
         }
     }
 }

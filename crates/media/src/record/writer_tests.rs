@@ -7,15 +7,19 @@ use super::*;
 use crate::rtp::RtpHeader;
 use tokio::sync::oneshot;
 
-/// A disk that fills up after `limit` bytes.
+/// A disk that fills up after `limit` bytes; says so on `full` the first time.
 struct FullDisk {
     inner: Cursor<Vec<u8>>,
     limit: u64,
+    full: Option<mpsc::Sender<()>>,
 }
 
 impl Write for FullDisk {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.inner.position() + buf.len() as u64 > self.limit {
+            if let Some(full) = self.full.take() {
+                let _ = full.send(());
+            }
             return Err(std::io::Error::other("no space left on device"));
         }
         self.inner.write(buf)
@@ -47,9 +51,11 @@ fn rtp(seq: u16) -> Vec<u8> {
 
 #[test]
 fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
+    let (full_tx, full_rx) = mpsc::channel();
     let disk = FullDisk {
         inner: Cursor::new(Vec::new()),
         limit: 44 + 8000,
+        full: Some(full_tx),
     };
     let wav = WavOut::new(disk).expect("header fits");
     let start = Instant::now();
@@ -78,7 +84,9 @@ fn a_disk_error_ends_the_writing_with_an_error_and_counts_what_followed() {
         );
     }
     // The writer takes these, writes past the limit and fails.
-    std::thread::sleep(POLL_EVERY * 5);
+    full_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the writer reaches the end of the disk");
     for seq in 50..80 {
         tap.record(
             Channel::Left,

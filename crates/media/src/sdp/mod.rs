@@ -3,6 +3,18 @@
 //! [`SessionDescription::rewrite_for_relay`] (in `rewrite.rs`) can keep everything it does not
 //! understand byte-for-byte. Pure: no I/O, no clock.
 
+// Media from the network must never panic the process (see the crate's hardening lints).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
 mod narrow;
 mod parse;
 mod rewrite;
@@ -198,7 +210,7 @@ impl SessionDescription {
     /// is unspecified (`0.0.0.0`, RFC 2543 hold): in all three cases there is nowhere to send.
     pub fn audio_target(&self) -> Option<MediaTarget> {
         let index = self.first_audio_index()?;
-        let m = &self.media[index];
+        let m = self.media.get(index)?;
         let conn = self.media_connection(index)?;
         if m.port == 0 || conn.address.is_unspecified() {
             return None;

@@ -4,7 +4,7 @@
 //! (`a=crypto`, `a=zrtp-hash`, `a=fingerprint`), and `a=rtcp-mux` is removed because the relay
 //! keeps RTP and RTCP on separate ports. No transcoding: the two sides can only agree on less.
 
-use super::{LineKind, SessionDescription};
+use super::{LineKind, MediaDescription, SessionDescription};
 
 /// Why an offer leaves nothing the switch could relay and record (the 488 reason).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,8 +26,7 @@ const KEY_ATTRIBUTES: &[&str] = &["crypto", "zrtp-hash", "fingerprint"];
 const PER_FORMAT_ATTRIBUTES: &[&str] = &["rtpmap", "fmtp", "rtcp-fb"];
 
 /// Which of the offered formats the switch can decode, by static number or by `a=rtpmap`.
-fn decodable(sdp: &SessionDescription, index: usize, format: &str) -> bool {
-    let m = &sdp.media[index];
+fn decodable(m: &MediaDescription, format: &str) -> bool {
     let Ok(pt) = format.parse::<u8>() else {
         return false;
     };
@@ -43,9 +42,9 @@ fn decodable(sdp: &SessionDescription, index: usize, format: &str) -> bool {
     }
 }
 
-fn is_voice(sdp: &SessionDescription, index: usize, format: &str) -> bool {
+fn is_voice(m: &MediaDescription, format: &str) -> bool {
     let pt = format.parse::<u8>().ok();
-    let named_event = sdp.media[index]
+    let named_event = m
         .rtpmaps
         .iter()
         .any(|r| Some(r.payload_type) == pt && r.encoding.eq_ignore_ascii_case("telephone-event"));
@@ -62,8 +61,12 @@ fn attribute(text: &str) -> Option<(&str, Option<&str>)> {
 }
 
 pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, NarrowError> {
-    let audio = sdp.first_audio_index().ok_or(NarrowError::NoAudio)?;
-    let m = &sdp.media[audio];
+    let (audio, m) = sdp
+        .media
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.media == "audio")
+        .ok_or(NarrowError::NoAudio)?;
     let proto = m.proto.to_ascii_uppercase();
     if proto.contains("SAVP") || proto.contains("TLS") {
         return Err(NarrowError::EncryptedOnly {
@@ -73,10 +76,10 @@ pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, Nar
     let kept: Vec<&str> = m
         .formats
         .iter()
-        .filter(|f| decodable(sdp, audio, f))
+        .filter(|f| decodable(m, f))
         .map(String::as_str)
         .collect();
-    if !kept.iter().any(|f| is_voice(sdp, audio, f)) && m.port != 0 {
+    if !kept.iter().any(|f| is_voice(m, f)) && m.port != 0 {
         return Err(NarrowError::NoDecodableCodec {
             offered: m.formats.join(" "),
         });

@@ -56,8 +56,8 @@ pub(super) fn parse(text: &str) -> Result<SessionDescription, SdpError> {
             }
             'c' => {
                 let conn = parse_connection(value, number)?;
-                match current {
-                    Some(i) => media[i].connection = Some(conn),
+                match current.and_then(|i| media.get_mut(i)) {
+                    Some(m) => m.connection = Some(conn),
                     None => connection = Some(conn),
                 }
                 LineKind::Connection
@@ -73,15 +73,15 @@ pub(super) fn parse(text: &str) -> Result<SessionDescription, SdpError> {
                     None => (value, None),
                 };
                 if let Some(dir) = Direction::from_attribute(name) {
-                    match current {
-                        Some(i) => media_direction[i] = Some(dir),
+                    match current.and_then(|i| media_direction.get_mut(i)) {
+                        Some(d) => *d = Some(dir),
                         None => session_direction = Some(dir),
                     }
                     LineKind::Other
                 } else if ICE_ATTRIBUTES.contains(&name) {
                     LineKind::Ice
-                } else if let Some(i) = current {
-                    media_attribute(&mut media[i], i, name, attr_value, number)?
+                } else if let Some((i, m)) = current.and_then(|i| Some((i, media.get_mut(i)?))) {
+                    media_attribute(m, i, name, attr_value, number)?
                 } else {
                     LineKind::Other
                 }

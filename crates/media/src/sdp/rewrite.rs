@@ -47,7 +47,9 @@ pub(super) fn rewrite_for_relay(sdp: &SessionDescription, addr: IpAddr, port: u1
                 let _ = write!(out, "c=IN {} {}", addrtype(addr), shown);
             }
             LineKind::Media(i) => {
-                let m = &sdp.media[i];
+                let Some(m) = sdp.media.get(i) else {
+                    continue;
+                };
                 let new_port = if Some(i) == audio && m.port != 0 {
                     port
                 } else {
@@ -60,7 +62,9 @@ pub(super) fn rewrite_for_relay(sdp: &SessionDescription, addr: IpAddr, port: u1
             }
             LineKind::Rtcp(i) if Some(i) == audio => {
                 let rtcp_port = port.wrapping_add(1);
-                let had_address = sdp.media[i].rtcp.is_some_and(|r| r.address.is_some());
+                let had_address = (sdp.media.get(i))
+                    .and_then(|m| m.rtcp)
+                    .is_some_and(|r| r.address.is_some());
                 if had_address {
                     let _ = write!(out, "a=rtcp:{rtcp_port} IN {} {}", addrtype(addr), addr);
                 } else {

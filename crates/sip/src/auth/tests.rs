@@ -362,3 +362,57 @@ fn of_several_credentials_the_first_with_an_accepted_algorithm_is_used() {
         Ok("alice".into())
     );
 }
+
+/// RFC 4475 §3.3.7: credentials in a scheme we do not know count as none, so the request is
+/// challenged rather than refused.
+#[test]
+fn credentials_in_an_unknown_scheme_are_treated_as_missing() {
+    let msg = "REGISTER sip:switchboard.test SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\
+From: <sip:alice@switchboard.test>;tag=1\r\nTo: <sip:alice@switchboard.test>\r\nCall-ID: c\r\n\
+CSeq: 1 REGISTER\r\nAuthorization: NoOneKnowsThisScheme opaque-data=here\r\n\
+Content-Length: 0\r\n\r\n";
+    let Ok(rsip::SipMessage::Request(req)) = crate::parse::parse(msg.as_bytes()) else {
+        panic!("parses");
+    };
+    let now = Instant::now();
+    assert_eq!(
+        auth().verify(now, &req, false, password_of),
+        Err(AuthError::Missing)
+    );
+}
+
+/// RFC 5118: a Request-URI with an IPv6 reference. The normalizer masks it for rsip; the
+/// credentials' `uri` is a quoted string, which masking leaves alone, so it is hashed as the
+/// client wrote it.
+#[test]
+fn digest_over_an_ipv6_request_uri_verifies() {
+    let mut a = auth();
+    let now = Instant::now();
+    let nonce = nonce_of(&a.challenge(now, false, false));
+    let uri = "sip:[2001:db8::10]";
+    let response = digest_response(
+        Algorithm::Md5,
+        "alice",
+        REALM,
+        "s3cret",
+        "REGISTER",
+        uri,
+        &nonce,
+        "00000001",
+        "c1",
+    );
+    let msg = format!(
+        "REGISTER {uri} SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bK1\r\n\
+From: <sip:alice@switchboard.test>;tag=1\r\nTo: <sip:alice@switchboard.test>\r\nCall-ID: c\r\n\
+CSeq: 1 REGISTER\r\nAuthorization: Digest username=\"alice\", realm=\"{REALM}\", \
+nonce=\"{nonce}\", uri=\"{uri}\", response=\"{response}\", algorithm=MD5, qop=auth, \
+nc=00000001, cnonce=\"c1\"\r\nContent-Length: 0\r\n\r\n"
+    );
+    let Ok(rsip::SipMessage::Request(req)) = crate::parse::parse(msg.as_bytes()) else {
+        panic!("parses");
+    };
+    assert_eq!(
+        a.verify(now, &req, false, password_of).as_deref(),
+        Ok("alice")
+    );
+}

@@ -83,11 +83,12 @@ fn split_outside_quotes(s: &str, sep: u8) -> Vec<&str> {
         } else if b == b'"' {
             in_quotes = true;
         } else if b == sep {
-            parts.push(&s[start..i]);
+            // `sep` is ASCII, so both ends are character boundaries.
+            parts.push(s.get(start..i).unwrap_or_default());
             start = i + 1;
         }
     }
-    parts.push(&s[start..]);
+    parts.push(s.get(start..).unwrap_or_default());
     parts
 }
 

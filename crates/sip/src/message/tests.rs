@@ -116,3 +116,28 @@ fn to_bytes_fixes_content_length_and_reason() {
     let reparsed = crate::parse::parse(&wire).expect("our bytes parse");
     assert_eq!(call_id(&reparsed), Some("cid@a.test"));
 }
+
+#[test]
+fn a_user_part_with_a_dot_is_read() {
+    // rsip 0.4 keeps `j.user@example.com` whole as the host (RFC 4475 §3.1.1.8's To).
+    let uri = rsip::Uri::try_from("sip:j.user@example.com").expect("uri");
+    assert_eq!(uri_user(&uri).as_deref(), Some("j.user"));
+    assert_eq!(uri.to_string(), "sip:j.user@example.com");
+    let uri = rsip::Uri::try_from("sip:1001@example.com:5070").expect("uri");
+    assert_eq!(uri_user(&uri).as_deref(), Some("1001"));
+    let uri = rsip::Uri::try_from("sip:example.com").expect("uri");
+    assert_eq!(uri_user(&uri), None);
+}
+
+#[test]
+fn responses_carry_standard_reason_phrases_and_their_real_length() {
+    // rsip's own printing gives variant names (`415 UnsupportedMediaType`).
+    let mut resp = make_response(&req(), 415, None, Some("t"));
+    resp.body = b"xy".to_vec();
+    let text = String::from_utf8(response_to_bytes(&resp).to_vec()).expect("utf8");
+    assert!(
+        text.starts_with("SIP/2.0 415 Unsupported Media Type\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("Content-Length: 2\r\n\r\nxy"), "{text}");
+}

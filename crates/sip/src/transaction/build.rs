@@ -8,11 +8,13 @@ use rsip::{Header, Headers, Method, Request, Response, StatusCode, Version};
 
 /// Serializes once; the same bytes are kept for every retransmission.
 pub(crate) fn request_bytes(request: &Request) -> Bytes {
-    Bytes::from(request.to_string())
+    crate::message::request_to_bytes(request)
 }
 
+/// Through the same writer as every other message: standard reason phrases (rsip prints
+/// variant names such as `UnsupportedMediaType`), the real Content-Length, IPv6 unmasked.
 pub(crate) fn response_bytes(response: &Response) -> Bytes {
-    Bytes::from(response.to_string())
+    crate::message::response_to_bytes(response)
 }
 
 /// A response to `request` built by the layer (§8.2.6.2): Vias, From, To, Call-ID and CSeq copied,

@@ -4,6 +4,7 @@
 //! The readers work on the raw header values rather than rsip's typed headers: typed parsing
 //! allocates a whole structure per header and we only need a few substrings per message.
 
+use crate::Transport;
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Headers, Method, Request};
 
@@ -84,11 +85,12 @@ fn parse_via(raw: &str) -> Option<TopVia<'_>> {
     let mut slashes = head.match_indices('/');
     slashes.next()?;
     let (second, _) = slashes.next()?;
-    let after = head[second + 1..].trim_start();
-    let transport_end = after
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(after.len());
-    let sent_by: String = after[transport_end..]
+    let after = head.get(second + 1..)?.trim_start();
+    let sent_by = after
+        .find(char::is_whitespace)
+        .and_then(|end| after.get(end..))
+        .unwrap_or_default();
+    let sent_by: String = sent_by
         .chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
@@ -153,7 +155,7 @@ pub(crate) fn from_tag(headers: &Headers) -> Option<&str> {
 /// everything after the first `;` is a header parameter.
 pub(crate) fn tag_param(value: &str) -> Option<&str> {
     let params = match value.rfind('>') {
-        Some(i) => &value[i + 1..],
+        Some(i) => value.get(i + 1..).unwrap_or_default(),
         None => value.split_once(';').map_or("", |(_, p)| p),
     };
     params.split(';').find_map(|p| {
@@ -170,11 +172,15 @@ pub(crate) struct ClientKey {
     pub method: MethodKey,
 }
 
-/// Server transaction key (§17.2.3).
+/// Server transaction key (§17.2.3), plus the transport the request arrived on: a peer
+/// retransmits over the transport it first used (§18.1.1), so the same identifiers arriving
+/// over another transport are a new request (RFC 4475's messages sent over UDP and then over
+/// TCP went unanswered over TCP, their answers retransmitted to the UDP sender instead).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ServerKey {
     /// Branch with the magic cookie, sent-by of the top Via, and method (ACK counted as INVITE).
     Rfc3261 {
+        transport: Transport,
         branch: Box<str>,
         sent_by: Box<str>,
         method: MethodKey,
@@ -183,6 +189,7 @@ pub(crate) enum ServerKey {
     /// The To-tag is left out because the ACK for a non-2xx carries the tag of our response while
     /// the INVITE had none; it is checked separately when the ACK arrives.
     Rfc2543 {
+        transport: Transport,
         request_uri: Box<str>,
         from_tag: Box<str>,
         call_id: Box<str>,
@@ -200,16 +207,22 @@ impl ServerKey {
 
 /// The server key `request` would have if its method were `method`: used with the request's own
 /// method, and with INVITE to find the transaction an ACK or CANCEL refers to.
-pub(crate) fn server_key(request: &Request, method: Method) -> Option<ServerKey> {
+pub(crate) fn server_key(
+    request: &Request,
+    method: Method,
+    transport: Transport,
+) -> Option<ServerKey> {
     let via = top_via(&request.headers)?;
     let method = MethodKey::from(method);
     match via.branch {
         Some(b) if b.starts_with(MAGIC_COOKIE) => Some(ServerKey::Rfc3261 {
+            transport,
             branch: b.into(),
             sent_by: via.sent_by.into(),
             method,
         }),
         _ => Some(ServerKey::Rfc2543 {
+            transport,
             request_uri: request.uri.to_string().into(),
             from_tag: from_tag(&request.headers).unwrap_or("").into(),
             call_id: call_id(&request.headers)?.into(),

@@ -113,7 +113,7 @@ impl Transactions {
             self.on_ack(now, from, request);
             return;
         }
-        let Some(key) = key::server_key(&request, request.method) else {
+        let Some(key) = key::server_key(&request, request.method, from.transport) else {
             self.out.stats.unmatchable += 1;
             return;
         };
@@ -172,7 +172,7 @@ impl Transactions {
     /// CANCEL is its own non-INVITE transaction, answered by the layer: 200 if it matches an
     /// INVITE server transaction, 481 otherwise (§9.2).
     fn on_cancel(&mut self, now: Instant, from: Peer, request: Request, key: ServerKey) {
-        let invite = key::server_key(&request, Method::Invite)
+        let invite = key::server_key(&request, Method::Invite, from.transport)
             .and_then(|k| self.server_keys.get(&k).copied());
         let (code, reason) = match invite {
             Some(_) => (200, "OK"),
@@ -218,7 +218,7 @@ impl Transactions {
     /// An ACK either ends a failed INVITE (same branch), confirms a 2xx (dialog identifiers), or
     /// matches nothing and goes to the TU as is.
     fn on_ack(&mut self, now: Instant, from: Peer, request: Request) {
-        let same_branch = key::server_key(&request, Method::Invite)
+        let same_branch = key::server_key(&request, Method::Invite, from.transport)
             .and_then(|k| self.server_keys.get(&k).copied());
         if let Some(id) = same_branch {
             if let Some(t) = self.servers.get_mut(&id) {

@@ -149,7 +149,7 @@ impl TimerQueue {
     pub(crate) fn arm(&mut self, slots: &mut TimerSlots, tx: TxRef, timer: Timer, at: Instant) {
         self.next_gen += 1;
         let gen = self.next_gen;
-        slots.0[timer.index()] = gen;
+        *slots.slot(timer) = gen;
         self.heap.push(Reverse(Entry { at, gen, tx, timer }));
     }
 
@@ -173,18 +173,27 @@ impl TimerQueue {
 pub(crate) struct TimerSlots([u64; Timer::COUNT]);
 
 impl TimerSlots {
+    fn slot(&mut self, timer: Timer) -> &mut u64 {
+        #[allow(clippy::indexing_slicing)] // every Timer's index() is below Timer::COUNT
+        &mut self.0[timer.index()]
+    }
+
+    fn get(&self, timer: Timer) -> u64 {
+        self.0.get(timer.index()).copied().unwrap_or(0)
+    }
+
     pub(crate) fn cancel(&mut self, timer: Timer) {
-        self.0[timer.index()] = 0;
+        *self.slot(timer) = 0;
     }
 
     #[cfg(test)]
     pub(crate) fn is_armed(&self, timer: Timer) -> bool {
-        self.0[timer.index()] != 0
+        self.get(timer) != 0
     }
 
     /// True if `entry` is the live arming of its timer. Consumes it, so a timer fires once.
     pub(crate) fn take_if_current(&mut self, timer: Timer, gen: u64) -> bool {
-        let slot = &mut self.0[timer.index()];
+        let slot = self.slot(timer);
         if *slot == gen {
             *slot = 0;
             true
@@ -195,7 +204,7 @@ impl TimerSlots {
 
     /// True if `entry` is still the live arming (without consuming it).
     pub(crate) fn is_current(&self, timer: Timer, gen: u64) -> bool {
-        self.0[timer.index()] == gen
+        self.get(timer) == gen
     }
 }
 

@@ -153,8 +153,13 @@ fn invite_with_broken_sdp_gets_488_with_reason() {
 }
 
 #[test]
-fn invite_with_non_sdp_body_gets_415() {
-    let (mut ts, a, d) = invite_with_body("text/plain", "hello");
+fn invite_with_non_sdp_body_gets_415_before_any_challenge() {
+    // Validate first, then challenge: no credentials make a text/plain offer acceptable.
+    let mut ts = TestSwitch::new();
+    let mut a = phone(1001);
+    let mut d = a.new_dialog("1002", "sip:1002@switch.test");
+    let req = a.invite(&mut d, &[], Some(("text/plain", "hello")));
+    ts.send(a.peer, &req);
     let r = ts.expect_status(&a, 415);
     assert_eq!(r.header("Accept").as_deref(), Some("application/sdp"));
     ts.send(a.peer, &a.ack_non2xx(&d, &r));
@@ -174,5 +179,59 @@ fn invite_with_max_forwards_zero_gets_483() {
     let r = ts.expect_status(&a, 483);
     ts.send(a.peer, &a.ack_non2xx(&d, &r));
     assert_eq!(ts.sw.stats().calls_started, 0);
+    ts.finish();
+}
+
+#[test]
+fn invite_with_an_untyped_body_is_challenged_first_then_gets_415() {
+    // A body without Content-Type is judged after the challenge, as before (SIPp scenarios
+    // whose first INVITE has a blank line inside the head send their SDP this way).
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.register(&mut b, 3600);
+    let mut d = a.new_dialog("1002", "sip:1002@switch.test");
+    let req = a.invite(&mut d, &[], Some(("application/sdp", "v=0\r\n")));
+    let req = req.replace("Content-Type: application/sdp\r\n", "");
+    ts.send(a.peer, &req);
+    let challenge = ts.expect_status(&a, 407);
+    ts.send(a.peer, &a.ack_non2xx(&d, &challenge));
+    let auth = a.authorization(&challenge, "INVITE", &d.target, 1);
+    let req = a.invite(&mut d, &[auth], Some(("application/sdp", "v=0\r\n")));
+    let req = req.replace("Content-Type: application/sdp\r\n", "");
+    ts.send(a.peer, &req);
+    let r = ts.expect_status(&a, 415);
+    ts.send(a.peer, &a.ack_non2xx(&d, &r));
+    ts.assert_quiet(&b);
+    ts.finish();
+}
+
+#[test]
+fn invite_whose_accept_excludes_sdp_gets_406_before_any_challenge() {
+    let mut ts = TestSwitch::new();
+    let mut a = phone(1001);
+    let mut d = a.new_dialog("1002", "sip:1002@switch.test");
+    let sdp = a.sdp("sendrecv");
+    let accept = "Accept: text/plain".to_string();
+    let req = a.invite(&mut d, &[accept], Some(("application/sdp", &sdp)));
+    ts.send(a.peer, &req);
+    let r = ts.expect_status(&a, 406);
+    ts.send(a.peer, &a.ack_non2xx(&d, &r));
+    assert_eq!(ts.sw.stats().calls_started, 0);
+    ts.finish();
+}
+
+/// Regression: `*9é` once panicked the core (the feature-code parser split the dialled
+/// number at byte 2, inside the UTF-8 `é`), ending every call with it.
+#[test]
+fn feature_code_prefix_before_a_multibyte_character_gets_404_and_the_core_keeps_serving() {
+    let mut ts = TestSwitch::new();
+    let mut p = phone(1001);
+    let sdp = p.sdp("sendrecv");
+    ts.invite(&mut p, "*9é", Some(&sdp));
+    ts.expect_status(&p, 404);
+    // The core still answers the next request.
+    let (_, req) = options(&mut p);
+    ts.send(p.peer, &req);
+    ts.expect_status(&p, 200);
     ts.finish();
 }

@@ -5,6 +5,7 @@
 //! - [`sip`]: the driver task that owns the core, and its relay hand-off (`sip/relay.rs`);
 //! - [`udp`], [`tcp`]: SIP over UDP (a reader task per socket) and TCP (accept, framing,
 //!   outbound connections);
+//! - [`guard`]: a panic in the core on one message is caught, logged, answered 500 and counted;
 //! - [`limits`]: the open-file limit raised for the RTP range;
 //! - [`recording`]: recording files and their CRM rows;
 //! - [`reload`]: dialplans reloaded and handed to the driver;
@@ -16,6 +17,7 @@
 
 pub mod acd_records;
 pub mod call_records;
+pub mod guard;
 pub mod limits;
 pub mod live;
 pub mod lookup;

@@ -24,7 +24,7 @@ impl Reloader {
         &self.config
     }
 
-    /// Ok(number of plans) when installed; Err(diagnostics) when refused.
+    /// Ok(number of plans) once installed; Err(diagnostics) when refused.
     pub async fn reload(&self) -> Result<usize, String> {
         let config = self.config.clone();
         let loaded = tokio::task::spawn_blocking(move || crate::config::dialplans::load(&config))
@@ -35,10 +35,14 @@ impl Reloader {
             return Err("no dialplan directory configured or found".into());
         };
         let count = loaded.plans.plan_names().len();
+        let stopping = || "the switch is stopping".to_string();
+        let (applied, done) = tokio::sync::oneshot::channel();
         self.control
-            .send(Control::Install(loaded))
+            .send(Control::Install { loaded, applied })
             .await
-            .map_err(|_| "the switch is stopping".to_string())?;
+            .map_err(|_| stopping())?;
+        // Answer once the driver has installed them: a call placed after the answer follows them.
+        done.await.map_err(|_| stopping())?;
         Ok(count)
     }
 }

@@ -1,6 +1,7 @@
 //! The tokio driver of the switch core: feeds it datagrams, media events and timeouts, and carries
 //! out what it asks (send bytes, allocate and steer relay sessions, write CDRs).
 
+use crate::driver::guard;
 use crate::driver::live::{EventScope, LiveEvent};
 use crate::switch::{Action, CallId, Switch, SwitchConfig};
 use bytes::Bytes;
@@ -25,10 +26,12 @@ pub enum Inbound {
         from: Peer,
         bytes: Bytes,
     },
-    /// A message parsed on the socket's task, so parsing runs beside the core, not in it.
+    /// A message parsed on the socket's task, so parsing runs beside the core, not in it;
+    /// `raw` is kept to log it and answer it should the core panic on it (`guard.rs`).
     Parsed {
         from: Peer,
         msg: Box<rsip::SipMessage>,
+        raw: Bytes,
     },
     /// A TCP connection is open; responses and requests to `addr` go to `writer`.
     TcpUp {
@@ -42,8 +45,12 @@ pub enum Inbound {
 
 /// Requests to the driver from the rest of the switch (reload, CRM answers).
 pub enum Control {
-    /// New dialplans and prompts, already loaded and checked.
-    Install(crate::config::dialplans::Loaded),
+    /// New dialplans and prompts, already loaded and checked; `applied` is answered once the
+    /// next call follows them (so a reload request answers only then).
+    Install {
+        loaded: crate::config::dialplans::Loaded,
+        applied: tokio::sync::oneshot::Sender<()>,
+    },
     /// The CRM's answer to a caller lookup.
     Lookup {
         call: CallId,
@@ -93,6 +100,8 @@ pub struct Status {
     pub rtp_foreign_dropped: u64,
     /// Recordings finished as not complete (no or partial audio, write errors) since start.
     pub recordings_incomplete: u64,
+    /// Messages or timers whose handling panicked in the core (caught, see `guard.rs`).
+    pub core_panics: u64,
 }
 
 /// Media totals of ended calls, summed by the tasks that close relay sessions.
@@ -108,6 +117,7 @@ pub fn parsed(from: Peer, bytes: &[u8]) -> Inbound {
         Ok(msg) => Inbound::Parsed {
             from,
             msg: Box::new(msg),
+            raw: Bytes::copy_from_slice(bytes),
         },
         Err(_) => Inbound::Message {
             from,
@@ -132,6 +142,9 @@ pub struct Driver {
     cdrs: crm::CdrSender,
     status: watch::Sender<Status>,
     status_at: Instant,
+    /// Caught core panics since start, and the 500s they still owe (`guard.rs`).
+    core_panics: u64,
+    panic_replies: Vec<(Peer, Bytes)>,
     media_totals: Arc<MediaTotals>,
     prompts: Arc<HashMap<std::path::PathBuf, Arc<media::Prompt>>>,
     crm: crm::Crm,
@@ -217,6 +230,8 @@ impl Driver {
             cdrs,
             status,
             status_at: now,
+            core_panics: 0,
+            panic_replies: Vec::new(),
             media_totals: Arc::default(),
             prompts,
             crm,
@@ -274,10 +289,11 @@ impl Driver {
                 }
                 Some(ev) = self.media_rx.recv() => self.on_media_event(ev),
                 Some(c) = control.recv() => match c {
-                    Control::Install(loaded) => {
+                    Control::Install { loaded, applied } => {
                         tracing::info!(plans = loaded.plans.plan_names().len(), "dialplans reloaded");
                         self.prompts = loaded.prompts;
                         self.switch.reload_dialplans(Some(loaded.plans));
+                        let _ = applied.send(());
                     }
                     Control::Lookup { call, customer } => {
                         self.switch.lookup_result(Instant::now(), call, customer)
@@ -297,7 +313,13 @@ impl Driver {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
                     }
                 },
-                _ = sleep => self.switch.handle_timeout(Instant::now()),
+                _ = sleep => {
+                    let switch = &mut self.switch;
+                    if let Err(why) = guard::run(|| switch.handle_timeout(Instant::now())) {
+                        self.core_panics += 1;
+                        tracing::error!(panic = %why, "the switch core panicked in a timer; other calls go on");
+                    }
+                }
                 _ = tick.tick() => {}
             }
             self.flush().await;
@@ -315,9 +337,19 @@ impl Driver {
     fn on_inbound(&mut self, msg: Inbound) {
         match msg {
             Inbound::Message { from, bytes } => {
-                self.switch.handle_datagram(Instant::now(), from, &bytes)
+                let switch = &mut self.switch;
+                let handled = guard::run(|| switch.handle_datagram(Instant::now(), from, &bytes));
+                if let Err(why) = handled {
+                    self.core_panicked(from, &bytes, &why);
+                }
             }
-            Inbound::Parsed { from, msg } => self.switch.handle_message(Instant::now(), from, *msg),
+            Inbound::Parsed { from, msg, raw } => {
+                let switch = &mut self.switch;
+                let handled = guard::run(|| switch.handle_message(Instant::now(), from, *msg));
+                if let Err(why) = handled {
+                    self.core_panicked(from, &raw, &why);
+                }
+            }
             Inbound::TcpUp { addr, writer } => {
                 self.tcp.insert(addr, writer);
             }
@@ -328,7 +360,24 @@ impl Driver {
     }
 
     /// Carry out everything the core asked for, until it asks for nothing more.
+    /// The core panicked on one message: log it, count it, answer a request with 500.
+    fn core_panicked(&mut self, from: Peer, raw: &[u8], why: &str) {
+        self.core_panics += 1;
+        tracing::error!(
+            %from,
+            panic = %why,
+            message = %guard::loggable(raw),
+            "the switch core panicked on a message; answered 500, other calls go on"
+        );
+        if let Some(bytes) = guard::reply_500(raw) {
+            self.panic_replies.push((from, bytes));
+        }
+    }
+
     async fn flush(&mut self) {
+        for (to, bytes) in std::mem::take(&mut self.panic_replies) {
+            self.send(to, bytes).await;
+        }
         loop {
             let mut busy = false;
             while let Some(t) = self.switch.poll_transmit() {
@@ -358,6 +407,7 @@ impl Driver {
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
                 rtp_foreign_dropped: self.relay.foreign_packets_dropped(),
                 recordings_incomplete: crate::driver::recording::incomplete_total(),
+                core_panics: self.core_panics,
             });
         }
     }

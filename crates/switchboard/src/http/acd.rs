@@ -257,6 +257,12 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         "counter",
         &one(status.recordings_incomplete as f64),
     );
+    gauge(
+        "switchboard_core_panics_total",
+        "Messages or timers whose handling panicked in the switch core (caught; other calls go on).",
+        "counter",
+        &one(status.core_panics as f64),
+    );
     let per_queue = |f: &dyn Fn(&crate::switch::QueueView) -> f64| {
         snapshot
             .queues
