@@ -131,6 +131,9 @@ pub struct RecordingSummary {
     /// Of the skipped, RTP packets in a codec the recorder cannot decode (not events or
     /// comfort noise): audio that is missing from the file.
     pub frames_undecodable: u64,
+    /// Of the skipped, ZRTP packets (RFC 6189): the ends agreed or tried to agree on keys in
+    /// the media path, so what follows may be encrypted audio that decodes to noise.
+    pub frames_zrtp: u64,
     /// Frames written on the left (caller) and right channel.
     pub frames_per_channel: [u64; 2],
     /// Frames received after a disk error had ended the writing.
@@ -163,6 +166,13 @@ impl RecordingSummary {
     pub fn quality(&self, two_way: bool) -> RecordingQuality {
         if let Some(e) = &self.error {
             return RecordingQuality::Failed(format!("writing failed: {e}"));
+        }
+        if self.frames_zrtp > 0 {
+            return RecordingQuality::Failed(format!(
+                "ZRTP key agreement in the media ({} packets): the audio is likely encrypted end \
+                 to end",
+                self.frames_zrtp
+            ));
         }
         let undecodable = self.frames_undecodable;
         if self.frames_written == 0 {

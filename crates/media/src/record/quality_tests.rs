@@ -21,6 +21,7 @@ fn summary(per_channel: [u64; 2], undecodable: u64) -> RecordingSummary {
         frames_skipped: undecodable,
         frames_discarded: 0,
         frames_undecodable: undecodable,
+        frames_zrtp: 0,
         frames_per_channel: per_channel,
         error: None,
     }
@@ -74,4 +75,15 @@ fn a_write_error_is_failed() {
         s.quality(true),
         RecordingQuality::Failed("writing failed: no space left on device".into())
     );
+}
+
+#[test]
+fn zrtp_in_the_media_is_failed_even_with_audio_written() {
+    // Two ZRTP phones: the Hello/Commit exchange passes, then SRTP with PT 0 decodes to noise.
+    let mut s = summary([1000, 1000], 0);
+    s.frames_zrtp = 12;
+    assert!(matches!(
+        s.quality(true),
+        RecordingQuality::Failed(r) if r.starts_with("ZRTP key agreement in the media (12 packets)")
+    ));
 }

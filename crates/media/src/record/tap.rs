@@ -90,6 +90,7 @@ pub(crate) enum WriterControl {
         dropped: u64,
         skipped: u64,
         undecodable: u64,
+        zrtp: u64,
         reply: Reply,
     },
 }
@@ -112,6 +113,7 @@ impl TapParts {
             dropped: 0,
             skipped: 0,
             undecodable: 0,
+            zrtp: 0,
             reply: Reply::Discard,
         });
         self.frames.signal();
@@ -142,6 +144,15 @@ pub(crate) struct Tap {
     skipped: u64,
     /// Of the skipped, RTP packets of audio the recorder cannot decode (see [`undecodable`]).
     undecodable: u64,
+    /// Of the skipped, ZRTP packets (RFC 6189): the two ends are agreeing on keys in-band.
+    zrtp: u64,
+}
+
+/// A ZRTP packet (RFC 6189 §5): first nibble 0001 where RTP has version 2, and the magic
+/// cookie "ZRTP" where RTP has its timestamp.
+#[inline]
+fn is_zrtp(datagram: &[u8]) -> bool {
+    datagram.first().is_some_and(|b| b >> 4 == 1) && datagram.get(4..8) == Some(b"ZRTP")
 }
 
 /// Whether a well-formed RTP packet the recorder does not take is audio it cannot decode (a
@@ -173,6 +184,7 @@ impl Tap {
             dropped: 0,
             skipped: 0,
             undecodable: 0,
+            zrtp: 0,
         }
     }
 
@@ -186,6 +198,7 @@ impl Tap {
         }
         let Ok(packet) = RtpPacket::parse(datagram) else {
             self.skipped += 1;
+            self.zrtp += u64::from(is_zrtp(datagram));
             return;
         };
         let audio = packet.payload();
@@ -255,6 +268,7 @@ impl Tap {
             dropped: self.dropped,
             skipped: self.skipped,
             undecodable: self.undecodable,
+            zrtp: self.zrtp,
             reply,
         };
         self.send(stop);
@@ -356,6 +370,12 @@ mod tests {
         tap.record(Channel::Left, &packet(96, 61), now);
         tap.record(Channel::Left, &packet(18, 20), now);
         assert_eq!((tap.skipped, tap.undecodable), (6, 3));
+        // A ZRTP Hello: version nibble 1, "ZRTP" where RTP has its timestamp.
+        let mut hello = vec![0x10, 0, 0, 1];
+        hello.extend_from_slice(b"ZRTP");
+        hello.extend_from_slice(&[0; 80]);
+        tap.record(Channel::Left, &hello, now);
+        assert_eq!((tap.skipped, tap.undecodable, tap.zrtp), (7, 3, 1));
     }
 
     #[test]

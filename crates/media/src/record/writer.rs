@@ -196,6 +196,7 @@ struct Stop {
     dropped: u64,
     skipped: u64,
     undecodable: u64,
+    zrtp: u64,
     reply: Option<Reply>,
 }
 
@@ -283,6 +284,7 @@ impl<W: Write + Seek> Recording<W> {
                         dropped,
                         skipped,
                         undecodable,
+                        zrtp,
                         reply,
                     } => {
                         stop = Some(Stop {
@@ -290,6 +292,7 @@ impl<W: Write + Seek> Recording<W> {
                             dropped,
                             skipped,
                             undecodable,
+                            zrtp,
                             reply: Some(reply),
                         })
                     }
@@ -302,6 +305,7 @@ impl<W: Write + Seek> Recording<W> {
                     dropped: 0,
                     skipped: 0,
                     undecodable: 0,
+                    zrtp: 0,
                     reply: None,
                 });
             }
@@ -368,6 +372,7 @@ impl<W: Write + Seek> Recording<W> {
             frames_late: counters.late,
             frames_skipped: stop.skipped,
             frames_undecodable: stop.undecodable,
+            frames_zrtp: stop.zrtp,
             frames_per_channel: self.aligner.placed_per_channel(),
             frames_discarded: self.discarded,
             error: self.sink.error.clone(),
