@@ -96,6 +96,18 @@ impl Phone {
     /// Start baresip as `ext` (one of [`USERS`]) against `switch`, sending `tone_wav` (8 kHz mono
     /// 16-bit) as its microphone. Returns once the control port answers; registration runs on.
     pub fn start(switch: &Switch, ext: &str, tone_wav: &Path) -> anyhow::Result<Phone> {
+        Self::start_offering(switch, ext, tone_wav, "PCMU,PCMA")
+    }
+
+    /// [`Phone::start`] offering `codecs` in this order (baresip's `audio_codecs`, e.g.
+    /// `"opus/48000/2,PCMU,PCMA"` to offer opus first as Linphone does: baresip reads a bare
+    /// name as name/8000/1; opus loads its module).
+    pub fn start_offering(
+        switch: &Switch,
+        ext: &str,
+        tone_wav: &Path,
+        codecs: &str,
+    ) -> anyhow::Result<Phone> {
         let name = USERS
             .iter()
             .find(|u| u.0 == ext)
@@ -118,6 +130,14 @@ impl Phone {
                 ("TONE_WAV", tone_wav.display().to_string()),
                 ("PHONE", format!("phone{ext}")),
                 ("DUMP_DIR", dump.display().to_string()),
+                (
+                    "CODEC_MODULES",
+                    if codecs.contains("opus") {
+                        "module\t\t\topus.so".to_string()
+                    } else {
+                        String::new()
+                    },
+                ),
             ],
         )?;
         let accounts = fill_template(
@@ -127,6 +147,7 @@ impl Phone {
                 ("EXT", ext.to_string()),
                 ("PASSWORD", password(ext).to_string()),
                 ("SWITCH_PORT", switch.sip_port.to_string()),
+                ("CODECS", codecs.to_string()),
             ],
         )?;
         std::fs::write(dir.join("config"), config)?;

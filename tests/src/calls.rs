@@ -166,12 +166,23 @@ Content-Length: 0
 /// Run a generated caller from `caller` to `callee` and wait for it to succeed.
 pub fn call(switch: &Switch, caller: &str, callee: &str, plan: CallerPlan) -> anyhow::Result<()> {
     let scenario_file = caller_scenario(switch.dir.path(), plan)?;
+    call_with(switch, caller, callee, &scenario_file)
+}
+
+/// Run the caller scenario `scenario_file` (e.g. a [`caller_scenario`] edited by the test) from
+/// `caller` to `callee` and wait for it to succeed.
+pub fn call_with(
+    switch: &Switch,
+    caller: &str,
+    callee: &str,
+    scenario_file: &Path,
+) -> anyhow::Result<()> {
     let port = free_port().to_string();
     let media = free_media_port().to_string();
     sipp(
         switch,
         &format!("caller-{caller}-{callee}-{}", port),
-        &scenario_file,
+        scenario_file,
         &[
             "-s",
             callee,

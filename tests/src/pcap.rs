@@ -37,6 +37,9 @@ pub struct ToneStream {
     pub amplitude: i16,
     /// Length in 20 ms packets (50 a second).
     pub packets: usize,
+    /// Payload type of the tone packets: PCMU's 0, or another number to send μ-law audio
+    /// labelled as a codec the receiver cannot decode.
+    pub payload_type: u8,
     pub ssrc: u32,
     pub first_seq: u16,
     pub first_timestamp: u32,
@@ -56,6 +59,7 @@ impl ToneStream {
             freq_hz,
             amplitude: 8000,
             packets: seconds as usize * 50,
+            payload_type: PT_PCMU,
             ssrc: 0x5357_4244 ^ freq_hz.round() as u32,
             first_seq: 1000,
             first_timestamp: 16_000,
@@ -182,7 +186,7 @@ pub fn tone_pcap_bytes(stream: &ToneStream) -> anyhow::Result<Vec<u8>> {
         let event = stream.event_payload(i)?;
         let (pt, marker) = match event {
             Some((first, _, _)) => (PT_EVENT, first),
-            None => (PT_PCMU, i == 0), // marker on the first
+            None => (stream.payload_type, i == 0), // marker on the first
         };
         rtp.push(if marker { 0x80 | pt } else { pt });
         rtp.extend_from_slice(&stream.first_seq.wrapping_add(i as u16).to_be_bytes());

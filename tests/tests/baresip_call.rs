@@ -52,18 +52,107 @@ fn two_baresip_phones_talk_through_the_relay_and_hear_each_others_tone() {
     if !switchboard_e2e::needs_baresip() {
         return;
     }
+    two_phones_talk("PCMU,PCMA", String::new());
+}
+
+/// Issue #15: phones that offer opus first (as Linphone does) still talk, in G.711 since the
+/// switch narrows the offer, and the call is recorded: `complete`, the caller's 1 kHz on the
+/// left and the callee's 440 Hz on the right.
+#[test]
+fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
+    if !switchboard_e2e::needs_baresip() {
+        return;
+    }
+    let rec = tempfile::tempdir().expect("tempdir");
+    let switch = two_phones_talk(
+        "opus/48000/2,PCMU,PCMA",
+        format!(
+            "[recording]\nrecord = \"all\"\ndir = \"{}\"\n",
+            rec.path().display()
+        ),
+    );
+    // The SIP traces (baresip -s): the caller offered opus, the callee was not offered it.
+    let rtpmaps = |ext: &str| -> Vec<String> {
+        let log = switch.dir.path().join(format!("baresip-{ext}/baresip.log"));
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("a=rtpmap:"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (offered, received) = (rtpmaps("2001"), rtpmaps("2002"));
+    assert!(offered.iter().any(|l| l.contains("opus")), "{offered:?}");
+    assert!(
+        !received.is_empty() && received.iter().all(|l| !l.contains("opus")),
+        "{received:?}"
+    );
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| !c.is_empty()).expect("CDRs");
+    let path = "/api/cdrs/".to_string() + &cdrs[0].call_id + "/recordings";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let row = loop {
+        let (_, body) = switch.http("GET", &path).expect("recordings");
+        let list: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if let Some(row) = list
+            .as_array()
+            .and_then(|l| l.first())
+            .filter(|r| r["status"] != "recording")
+        {
+            break row.clone();
+        }
+        assert!(Instant::now() < deadline, "no finished recording: {body}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(row["status"], "complete", "{row:#}");
+    let file = row["path"].as_str().expect("a path");
+    let reader = hound::WavReader::open(file).expect("the WAV");
+    let samples: Vec<i16> = reader
+        .into_samples()
+        .collect::<Result<_, _>>()
+        .expect("samples");
+    let channel = |c: usize| Wav {
+        sample_rate: 8000,
+        samples: samples.iter().skip(c).step_by(2).copied().collect(),
+    };
+    assert_heard(
+        "the recording's left",
+        file.as_ref(),
+        &channel(0),
+        CALLER_HZ,
+        CALLEE_HZ,
+        2.0,
+    );
+    assert_heard(
+        "the recording's right",
+        file.as_ref(),
+        &channel(1),
+        CALLEE_HZ,
+        CALLER_HZ,
+        2.0,
+    );
+}
+
+/// 2001 calls 2002, both baresip offering `codecs`, on a switch with `extra_toml`; each must
+/// hear the other's tone and the CDR must record the call. Returns the switch for more checks.
+fn two_phones_talk(codecs: &str, extra_toml: String) -> Switch {
     let deadline = Instant::now() + Duration::from_secs(50);
     // With the default configuration: baresip 1.0 (libre 1.1) gives up on a 401 that holds any
     // non-MD5 challenge, which is why the switch offers MD5 alone unless configured otherwise.
-    let switch = Switch::start(Options::default()).expect("switch starts");
+    let switch = Switch::start(Options {
+        extra_toml,
+        ..Options::default()
+    })
+    .expect("switch starts");
     let caller_tone = switch.dir.path().join("tone-1000.wav");
     let callee_tone = switch.dir.path().join("tone-440.wav");
     // Longer than the call: baresip's aufile source stops at the end of the file.
     write_tone_wav(&caller_tone, CALLER_HZ, 8000, 20, 8000).expect("caller tone");
     write_tone_wav(&callee_tone, CALLEE_HZ, 8000, 20, 8000).expect("callee tone");
 
-    let mut callee = Phone::start(&switch, "2002", &callee_tone).expect("baresip 2002");
-    let mut caller = Phone::start(&switch, "2001", &caller_tone).expect("baresip 2001");
+    let mut callee =
+        Phone::start_offering(&switch, "2002", &callee_tone, codecs).expect("baresip 2002");
+    let mut caller =
+        Phone::start_offering(&switch, "2001", &caller_tone, codecs).expect("baresip 2001");
     for phone in [&mut callee, &mut caller] {
         let wait = left(deadline, Duration::from_secs(10));
         if let Err(e) = phone.wait_registered(wait) {
@@ -136,4 +225,5 @@ fn two_baresip_phones_talk_through_the_relay_and_hear_each_others_tone() {
         Instant::now() < deadline + Duration::from_secs(8),
         "the test must stay well under a minute"
     );
+    switch
 }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::tone::{blocks_with_tone, Wav};
 use switchboard_e2e::{
-    callee_with, free_media_port, free_port, password, sipp, wait_for_cdrs, Options, Sipp, Switch,
+    call_with, callee_with, caller_scenario, free_media_port, free_port, password, sipp,
+    wait_for_cdrs, CallerPlan, Options, Sipp, Switch,
 };
 
 const CALLER_HZ: f64 = 1000.0;
@@ -29,13 +30,60 @@ fn two_tone_call(
     callee_s: u32,
     talk_ms: u64,
 ) -> anyhow::Result<(Sipp, Sipp)> {
+    two_tone_call_offering(switch, caller_s, callee_s, talk_ms, CallerMedia::default())
+}
+
+/// The SDP media lines of SIPp's PCMU-only offer, which [`two_tone_call_offering`] replaces.
+const PCMU_OFFER: &str = "m=audio [media_port] RTP/AVP 0\na=rtpmap:0 PCMU/8000\n";
+
+/// How the caller of a two-tone call offers and sends.
+#[derive(Debug, Clone, Copy, Default)]
+struct CallerMedia<'a> {
+    /// SDP media lines (`[media_port]` for its port) instead of PCMU alone.
+    offer: Option<&'a str>,
+    /// The callee fails unless its offer is `m=audio <port> RTP/AVP 0 8 101` without opus,
+    /// speex, keys or rtcp-mux (issue #15).
+    expect_narrowed: bool,
+    /// Payload type of the caller's tone packets (PCMU's 0 when `None`).
+    payload_type: Option<u8>,
+}
+
+/// [`two_tone_call`] with the caller's offer and packets as `media` says.
+fn two_tone_call_offering(
+    switch: &Switch,
+    caller_s: u32,
+    callee_s: u32,
+    talk_ms: u64,
+    media: CallerMedia,
+) -> anyhow::Result<(Sipp, Sipp)> {
     let dir = switch.dir.path();
     let caller_pcap = dir.join(format!("caller-{caller_s}s.pcap"));
     let callee_pcap = dir.join(format!("callee-{callee_s}s.pcap"));
-    write_tone_pcap(&caller_pcap, &ToneStream::new(CALLER_HZ, caller_s))?;
+    let caller_tone = ToneStream {
+        payload_type: media.payload_type.unwrap_or(0),
+        ..ToneStream::new(CALLER_HZ, caller_s)
+    };
+    write_tone_pcap(&caller_pcap, &caller_tone)?;
     write_tone_pcap(&callee_pcap, &ToneStream::new(CALLEE_HZ, callee_s))?;
     let uas = tone_scenario(dir, "uas_tone.xml", &callee_pcap)?;
     let uac = tone_scenario(dir, "uac_tone.xml", &caller_pcap)?;
+    if let Some(offer) = media.offer {
+        rewrite(&uac, |xml| xml.replace(PCMU_OFFER, offer))?;
+    }
+    if media.expect_narrowed {
+        rewrite(&uas, |xml| {
+            xml.replacen(
+                r#"<recv request="INVITE" crlf="true"/>"#,
+                r#"<recv request="INVITE" crlf="true">
+    <action>
+      <ereg regexp="m=audio [0-9]+ RTP/AVP 0 8 101" search_in="body" check_it="true" assign_to="checked"/>
+      <ereg regexp="opus|speex|G729|a=crypto|a=zrtp-hash|a=rtcp-mux" search_in="body" check_it_inverse="true" assign_to="checked"/>
+    </action>
+  </recv>"#,
+                1,
+            )
+        })?;
+    }
 
     let callee = callee_with(switch, "2002", &uas, &[])?;
     let port = free_port().to_string();
@@ -66,6 +114,17 @@ fn two_tone_call(
         ],
     )?;
     Ok((caller, callee))
+}
+
+/// Rewrite a generated scenario file in place; fails if the rewrite changes nothing.
+fn rewrite(path: &Path, f: impl Fn(&str) -> String) -> anyhow::Result<()> {
+    let xml = std::fs::read_to_string(path)?;
+    let new = f(&xml);
+    if new == xml {
+        bail!("{}: the rewrite found nothing to change", path.display());
+    }
+    std::fs::write(path, new)?;
+    Ok(())
 }
 
 fn with_log(switch: &Switch) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
@@ -123,6 +182,37 @@ fn two_tone_call_sends_each_sides_pcap_through_the_relay() {
     .expect("CDRs");
     assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
     assert_eq!(cdrs[0].disposition, Some(crm::Disposition::Answered));
+}
+
+/// Run [`two_tone_call_offering`] to its end; the call's CDR and its finished recording rows.
+fn finished_two_tone_call(
+    switch: &Switch,
+    caller_s: u32,
+    callee_s: u32,
+    talk_ms: u64,
+    media: CallerMedia,
+) -> (crm::Cdr, Vec<serde_json::Value>) {
+    let (caller, callee) =
+        two_tone_call_offering(switch, caller_s, callee_s, talk_ms, media).expect("peers start");
+    caller
+        .wait(Duration::from_millis(talk_ms) + Duration::from_secs(25))
+        .map_err(with_log(switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    callee
+        .wait(Duration::from_secs(10))
+        .map_err(with_log(switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("CDRs");
+    let cdr = cdrs.into_iter().next().expect("a CDR");
+    let rows = recordings_of(switch, &cdr.call_id, |l| {
+        l.iter().any(|r| text(r, "status") != "recording")
+    })
+    .map_err(with_log(switch))
+    .unwrap_or_else(|e| panic!("{e}"));
+    (cdr, rows)
 }
 
 /// Options recording every call into `dir`.
@@ -258,32 +348,39 @@ fn recording_file(dir: &Path, row: &serde_json::Value) -> anyhow::Result<PathBuf
 // writer): fails until it lands.
 #[test]
 fn answered_call_is_recorded_caller_left_callee_right() {
+    recorded_two_tone_call(None);
+}
+
+/// Linphone's offer (issue #15): opus and speex first, G.711 behind, best-effort SDES keys,
+/// ZRTP and rtcp-mux. The callee must be offered only `0 8 101` (checked by its scenario), and
+/// the call is recorded with each side's tone on its channel.
+#[test]
+fn an_opus_first_offer_with_keys_is_narrowed_and_recorded() {
+    let offer = "m=audio [media_port] RTP/AVP 96 97 98 0 8 18 101\n\
+a=rtpmap:96 opus/48000/2\na=fmtp:96 useinbandfec=1\na=rtpmap:97 speex/16000\n\
+a=rtpmap:98 speex/8000\na=rtpmap:18 G729/8000\na=rtpmap:101 telephone-event/8000\n\
+a=rtcp-mux\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\n\
+a=zrtp-hash:1.10 1234abcd\n";
+    recorded_two_tone_call(Some(offer));
+}
+
+/// A 3 s call where both sides play their tone, the caller offering `offer` (None: PCMU):
+/// one complete recording whose file, row and CDR agree, the caller's 1 kHz on the left and
+/// the callee's 440 Hz on the right.
+fn recorded_two_tone_call(offer: Option<&str>) {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
     let rec_dir = tempfile::tempdir().expect("tempdir");
     let dir = rec_dir.path().join("recordings");
     let switch = Switch::start(recording_options(&dir)).expect("switch starts");
-    let (caller, callee) = two_tone_call(&switch, 5, 5, 3000).expect("peers start");
-    caller
-        .wait(Duration::from_secs(30))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-    callee
-        .wait(Duration::from_secs(10))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-
-    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().any(|c| c.ended_at.is_some())
-    })
-    .expect("CDRs");
-    let cdr = &cdrs[0];
-    let rows = recordings_of(&switch, &cdr.call_id, |l| {
-        l.iter().any(|r| text(r, "status") != "recording")
-    })
-    .map_err(with_log(&switch))
-    .unwrap_or_else(|e| panic!("{e}"));
+    let media = CallerMedia {
+        offer,
+        expect_narrowed: offer.is_some(),
+        payload_type: None,
+    };
+    let (cdr, rows) = finished_two_tone_call(&switch, 5, 5, 3000, media);
+    let cdr = &cdr;
     assert_eq!(rows.len(), 1, "one recording per call: {rows:#?}");
     let row = &rows[0];
     assert_eq!(text(row, "status"), "complete", "{row:#}");
@@ -423,4 +520,139 @@ fn recording_cut_by_sigkill_is_recovered_at_restart() {
         .unwrap_or_else(|| panic!("CDR of {call_id}: {cdrs:#?}"));
     assert!(cdr.recovered, "the CDR is closed as recovered: {cdr:?}");
     assert!(cdr.ended_at.is_some(), "{cdr:?}");
+}
+
+/// Issue #15: a 20 s call in which the caller sends 7 s of tone and then nothing gives a 20 s
+/// WAV (it used to stop after 7 s): the tone then silence on the left, the agent's channel
+/// whole, and the row `complete`.
+#[test]
+fn a_caller_who_stops_sending_leaves_silence_not_a_short_file() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let rec_dir = tempfile::tempdir().expect("tempdir");
+    let dir = rec_dir.path().join("recordings");
+    let switch = Switch::start(recording_options(&dir)).expect("switch starts");
+    let (_, rows) = finished_two_tone_call(&switch, 7, 25, 20_000, CallerMedia::default());
+    let row = &rows[0];
+    assert_eq!(text(row, "status"), "complete", "{row:#}");
+    let duration_ms = int(row, "duration_ms").expect("duration_ms");
+    assert!(
+        (19_500..=21_000).contains(&duration_ms),
+        "a 20 s call: {duration_ms} ms"
+    );
+    let path = recording_file(&dir, row).unwrap_or_else(|e| panic!("{e:#}: {row:#}"));
+    let stereo = read_stereo(&path).unwrap_or_else(|e| panic!("{e:#}"));
+    let span = |w: &Wav, from_s: f64, to_s: f64| Wav {
+        sample_rate: 8000,
+        samples: w.samples[(from_s * 8000.0) as usize..(to_s * 8000.0) as usize].to_vec(),
+    };
+    let end_s = stereo.left.seconds();
+    let talking = span(&stereo.left, 0.5, 6.5);
+    let talking_blocks = talking.samples.len() / BLOCK;
+    assert!(
+        blocks_with_tone(&talking, BLOCK, CALLER_HZ) >= talking_blocks * 9 / 10,
+        "the caller's 7 s of 1 kHz on the left"
+    );
+    let after = span(&stereo.left, 7.5, end_s);
+    assert!(
+        after.samples.iter().all(|&s| s == 0),
+        "silence on the left after the caller stopped sending"
+    );
+    let agent = span(&stereo.right, 0.5, end_s - 0.5);
+    let agent_blocks = agent.samples.len() / BLOCK;
+    assert!(
+        blocks_with_tone(&agent, BLOCK, CALLEE_HZ) >= agent_blocks * 9 / 10,
+        "the callee's 440 Hz on the right for the whole call"
+    );
+}
+
+/// Issue #15: an offer that allows only SRTP (`RTP/SAVP` with `a=crypto`) gets 488 Not
+/// Acceptable Here, and the CDR says why.
+#[test]
+fn an_srtp_only_offer_gets_488_and_a_cdr_saying_why() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let rec_dir = tempfile::tempdir().expect("tempdir");
+    let switch =
+        Switch::start(recording_options(&rec_dir.path().join("recordings"))).expect("starts");
+    let _callee = callee_with(
+        &switch,
+        "2002",
+        &switchboard_e2e::scenario("uas_answer.xml"),
+        &[],
+    )
+    .expect("callee");
+    let uac = caller_scenario(switch.dir.path(), CallerPlan::ExpectFinal(488)).expect("scenario");
+    rewrite(&uac, |xml| {
+        xml.replace(
+            PCMU_OFFER,
+            "m=audio [media_port] RTP/SAVP 0\na=rtpmap:0 PCMU/8000\n\
+             a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\n",
+        )
+    })
+    .expect("an SAVP offer");
+    call_with(&switch, "2001", "2002", &uac)
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("CDRs");
+    assert_eq!(cdrs.len(), 1, "{cdrs:#?}");
+    let cdr = &cdrs[0];
+    assert_eq!(cdr.disposition, Some(crm::Disposition::Failed), "{cdr:#?}");
+    assert_eq!(cdr.sip_status, Some(488), "{cdr:#?}");
+    assert_eq!(
+        cdr.hangup_cause.as_deref(),
+        Some("offer not acceptable: encrypted media only (RTP/SAVP)"),
+        "{cdr:#?}"
+    );
+}
+
+/// Issue #15: with offers passed on as they are, two phones may agree on a codec the recorder
+/// cannot decode. Here the caller offers opus first and sends its audio as payload type 96:
+/// the row is `failed` with the reason (never `complete`), and /metrics counts it.
+#[test]
+fn a_recording_of_undecodable_audio_is_failed_with_the_reason() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let rec_dir = tempfile::tempdir().expect("tempdir");
+    let dir = rec_dir.path().join("recordings");
+    let switch = Switch::start(Options {
+        extra_toml: format!(
+            "[recording]\nrecord = \"all\"\noffers = \"as-is\"\ndir = \"{}\"\n",
+            dir.display()
+        ),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    let media = CallerMedia {
+        offer: Some(
+            "m=audio [media_port] RTP/AVP 96 0\na=rtpmap:96 opus/48000/2\na=rtpmap:0 PCMU/8000\n",
+        ),
+        expect_narrowed: false,
+        payload_type: Some(96),
+    };
+    let (_, rows) = finished_two_tone_call(&switch, 3, 3, 2000, media);
+    let row = &rows[0];
+    assert_eq!(text(row, "status"), "failed", "{row:#}");
+    let error = text(row, "error");
+    assert!(
+        error.starts_with("partial: ") && error.contains("cannot decode"),
+        "{row:#}"
+    );
+    // The status behind /metrics is refreshed twice a second.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (code, metrics) = switch.http("GET", "/metrics").expect("metrics");
+        assert_eq!(code, 200, "{metrics}");
+        if metrics.contains("switchboard_recordings_incomplete_total 1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not counted: {metrics}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -49,7 +49,11 @@ fn callee_decline_gives_603() {
         call(&switch, "2001", "2003", CallerPlan::ExpectFinal(603)),
     );
     run(&switch, b.wait(Duration::from_secs(10)));
-    assert_eq!(one_cdr(&switch).sip_status, Some(603));
+    let cdr = one_cdr(&switch);
+    assert_eq!(cdr.sip_status, Some(603));
+    // Issue #15: declined by the callee, not busy with no side.
+    assert_eq!(cdr.disposition, Some(crm::Disposition::Declined));
+    assert_eq!(cdr.hangup_side, Some(crm::Side::Callee));
 }
 
 #[test]

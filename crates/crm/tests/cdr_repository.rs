@@ -15,6 +15,7 @@ on_both_backends!(
     replayed_end_does_not_duplicate_legs,
     strings_are_stored_verbatim,
     recent_is_newest_first_and_limited,
+    a_declined_call_keeps_its_rows_legs_and_disposition,
 );
 
 async fn must_get(crm: &Crm, call_id: &str) -> anyhow::Result<Cdr> {
@@ -251,5 +252,30 @@ async fn recent_is_newest_first_and_limited(crm: &Crm) -> anyhow::Result<()> {
     assert!(recent[1].legs.is_empty());
     assert!(recent[0].legs.iter().all(|l| l.ended_at == Some(at(4_900))));
     assert!(crm.recent_cdrs(0).await?.is_empty());
+    Ok(())
+}
+
+/// Issue #15: 'declined' is a disposition of its own (migration 0012 widened the CHECK; on
+/// SQLite by rebuilding the table), and other calls keep their legs.
+async fn a_declined_call_keeps_its_rows_legs_and_disposition(crm: &Crm) -> anyhow::Result<()> {
+    crm.cdr_start(&start("before", 0)).await?;
+    crm.cdr_end(&answered_end("before", 1_000, 2_000)).await?;
+    crm.cdr_start(&start("declined", 3_000)).await?;
+    crm.cdr_end(&CdrEnd {
+        call_id: "declined".into(),
+        ended_at: at(5_000),
+        disposition: Disposition::Declined,
+        sip_status: 603,
+        hangup_cause: "callee declined".into(),
+        hangup_side: Some(Side::Callee),
+        legs: vec![leg(LegRole::Callee, "2002", 3_100, None, 5_000)],
+        vars: Default::default(),
+    })
+    .await?;
+    let cdr = must_get(crm, "declined").await?;
+    assert_eq!(cdr.disposition, Some(Disposition::Declined));
+    assert_eq!(cdr.hangup_side, Some(Side::Callee));
+    assert_eq!(cdr.sip_status, Some(603));
+    assert_eq!(must_get(crm, "before").await?.legs.len(), 2);
     Ok(())
 }

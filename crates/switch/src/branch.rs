@@ -7,7 +7,7 @@ use super::call::{failure_rank, BranchState, Call, Phase, Side};
 use super::dialog::set_body;
 use super::invite::learn_remote;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
-use crate::records::{CdrEvent, Disposition};
+use crate::records::{CdrEvent, Disposition, HangupSide};
 use rsip::{Method, Response};
 use sip::transaction::ClientTxId;
 use std::time::Instant;
@@ -292,7 +292,9 @@ impl Switch {
             Decider::Dialplan => self.ivr_dial_result(now, id, dial_outcome(best)),
             Decider::Caller => {
                 let (status, reason, disposition, cause) = caller_status(best);
-                self.finish_unanswered(now, id, status, reason, disposition, cause, None);
+                // A decline is the callee's own choice (issue #15); other failures are no side's.
+                let side = (disposition == Disposition::Declined).then_some(HangupSide::Callee);
+                self.finish_unanswered(now, id, status, reason, disposition, cause, side);
             }
         }
     }
@@ -311,7 +313,7 @@ fn dial_outcome(code: u16) -> ivr::DialOutcome {
 fn caller_status(code: u16) -> (u16, &'static str, Disposition, &'static str) {
     match code {
         486 | 600 => (486, "Busy Here", Disposition::Busy, "callee busy"),
-        603 => (603, "Decline", Disposition::Busy, "callee declined"),
+        603 => (603, "Decline", Disposition::Declined, "callee declined"),
         408 | 480 | 487 => (
             480,
             "Temporarily Unavailable",

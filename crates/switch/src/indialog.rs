@@ -139,6 +139,12 @@ impl Switch {
         let body = if sip_fields::is_sdp(&req.headers, &req.body) {
             match parse_sdp(&req.body) {
                 Ok(offer) => {
+                    // An offer the policy leaves nothing of (SRTP only, no G.711) is refused
+                    // here; the call goes on as it was (RFC 3261 §14.2).
+                    if let Err(e) = self.apply_offer_policy(offer.clone()) {
+                        self.refuse_with_488(now, tx, &req, &e);
+                        return;
+                    }
                     if is_invite {
                         self.hold_check(now, id, &offer);
                     }

@@ -5,7 +5,7 @@ use super::call::{BranchState, Call, CallerLeg, CallerMedia, Party, Phase, Route
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
-use crate::records::{CdrEvent, CdrStart, Disposition, HangupSide};
+use crate::records::{CdrEnd, CdrEvent, CdrStart, Disposition, HangupSide, Leg, LegRole};
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -114,7 +114,13 @@ impl Switch {
             return;
         } else {
             match parse_sdp(&req.body) {
-                Ok(sdp) if sdp.audio_target().is_some() => Some(sdp),
+                Ok(sdp) if sdp.audio_target().is_some() => match self.apply_offer_policy(sdp) {
+                    Ok(sdp) => Some(sdp),
+                    Err(e) => {
+                        self.refuse_offer(now, tx, from, &req, (&caller, &callee), &e);
+                        return;
+                    }
+                },
                 Ok(_) => {
                     self.reply(now, tx, &req, 488, "No Audio Stream In SDP");
                     return;
@@ -202,6 +208,78 @@ impl Switch {
         if let Some(ext) = placed_by_agent {
             self.agent_phone_busy(now, &ext);
         }
+    }
+
+    /// 488 to an offer that leaves nothing the switch could relay and record (issue #15), with
+    /// the reason in a Warning header, and a CDR of its own saying why.
+    fn refuse_offer(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        from: Peer,
+        req: &Request,
+        (caller, callee): (&str, &str),
+        e: &media::sdp::NarrowError,
+    ) {
+        self.refuse_with_488(now, tx, req, e);
+        tracing::info!(caller, callee, reason = %e, "offer refused: 488");
+        let cdr_id = uuid::Uuid::new_v4().to_string();
+        let at = self.wall(now);
+        self.actions
+            .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
+                call_id: cdr_id.clone(),
+                caller: caller.to_string(),
+                caller_name: sip_fields::from_display_name(req),
+                callee: callee.to_string(),
+                callee_name: None,
+                started_at: at,
+            })));
+        self.actions.push_back(Action::Cdr(CdrEvent::End(CdrEnd {
+            call_id: cdr_id,
+            ended_at: at,
+            disposition: Disposition::Failed,
+            sip_status: 488,
+            hangup_cause: format!("offer not acceptable: {e}"),
+            hangup_side: Some(HangupSide::Switch),
+            legs: vec![Leg {
+                role: LegRole::Caller,
+                sip_call_id: sip_fields::call_id(req).unwrap_or_default(),
+                peer: from.to_string(),
+                extension: caller.to_string(),
+                started_at: at,
+                answered_at: None,
+                ended_at: Some(at),
+                final_status: Some(488),
+            }],
+            vars: Default::default(),
+        })));
+    }
+
+    /// `488 Not Acceptable Here` to an offer the offer policy leaves nothing of, the reason in
+    /// a Warning header (RFC 3261 §20.43).
+    pub(super) fn refuse_with_488(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        req: &Request,
+        e: &media::sdp::NarrowError,
+    ) {
+        let mut resp = sip::message::make_response(
+            req,
+            488,
+            Some("Not Acceptable Here"),
+            Some(&sip::message::new_tag()),
+        );
+        let text = e.to_string().replace('"', "'");
+        resp.headers.push(Header::Other(
+            "Warning".into(),
+            format!(
+                "{} {} \"{text}\"",
+                super::sdp::warning_code(e),
+                self.cfg.domain
+            ),
+        ));
+        self.respond(now, tx, resp);
     }
 
     /// A response (or a timeout, as `Err(408)`) on one of our client transactions.

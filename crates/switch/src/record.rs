@@ -25,6 +25,21 @@ pub struct RecordPolicy {
     pub mode: RecordMode,
     /// From the call's start (IVR included) rather than from the answer.
     pub from_start: bool,
+    /// What the offers passed between the legs may carry.
+    pub offers: OfferPolicy,
+}
+
+/// What an SDP offer passed from one leg to the other may carry (`switch/sdp.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OfferPolicy {
+    /// Only what the switch can decode (PCMU, PCMA, telephone-event/8000), no end-to-end
+    /// encryption keys, no rtcp-mux: every call can be recorded and its DTMF detected.
+    /// An offer that allows nothing else is refused with 488.
+    #[default]
+    Decodable,
+    /// Offers go on as the phone wrote them (only addresses rewritten): the phones may agree
+    /// on a codec or on encryption the recorder cannot follow.
+    AsIs,
 }
 
 /// When `maybe_record` is asked.

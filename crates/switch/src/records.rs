@@ -93,6 +93,8 @@ pub enum Disposition {
     Busy,
     Failed,
     Cancelled,
+    /// The callee declined the call (603 Decline).
+    Declined,
 }
 
 impl Disposition {
@@ -104,6 +106,7 @@ impl Disposition {
             Disposition::Busy => "busy",
             Disposition::Failed => "failed",
             Disposition::Cancelled => "cancelled",
+            Disposition::Declined => "declined",
         }
     }
 }

@@ -2,8 +2,9 @@
 //! the other leg sends its RTP to the relay.
 
 use super::call::Side;
+use super::record::OfferPolicy;
 use super::{sip_fields, Action, CallId, Switch};
-use media::sdp::SessionDescription;
+use media::sdp::{NarrowError, SessionDescription};
 
 impl Switch {
     /// Rewrite SDP coming from `from` for the other side, and point the relay's `from` side at it.
@@ -19,8 +20,12 @@ impl Switch {
             return None;
         }
         let relay = self.calls.get(&id)?.relay?;
-        let sdp = match parse_sdp(body) {
-            Ok(s) => s,
+        let sdp = match parse_sdp(body).map(|s| self.apply_offer_policy(s)) {
+            Ok(Ok(s)) => s,
+            Ok(Err(reason)) => {
+                tracing::info!(call = id, %reason, "SDP the switch could not record; not relayed");
+                return None;
+            }
             Err(reason) => {
                 tracing::info!(call = id, %reason, "unusable SDP; not relayed");
                 return None;
@@ -41,6 +46,29 @@ impl Switch {
             }
         }
         Some(out.into_bytes())
+    }
+}
+
+impl Switch {
+    /// The SDP as it may go on to the other leg under the configured [`OfferPolicy`]: narrowed
+    /// to what the switch can decode (or as it is), or why nothing acceptable is left.
+    pub(super) fn apply_offer_policy(
+        &self,
+        sdp: SessionDescription,
+    ) -> Result<SessionDescription, NarrowError> {
+        match self.cfg.recording.offers {
+            OfferPolicy::Decodable => sdp.narrow_to_decodable(),
+            OfferPolicy::AsIs => Ok(sdp),
+        }
+    }
+}
+
+/// The RFC 3261 §20.43 warning code for an offer refused with 488.
+pub(super) fn warning_code(e: &NarrowError) -> u16 {
+    match e {
+        NarrowError::EncryptedOnly { .. } => 302, // Incompatible transport protocol
+        NarrowError::NoDecodableCodec { .. } => 305, // Incompatible media format
+        _ => 304,                                 // Media type not available
     }
 }
 

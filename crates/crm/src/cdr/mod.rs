@@ -103,6 +103,8 @@ pub enum Disposition {
     Busy,
     Failed,
     Cancelled,
+    /// The callee declined the call (603).
+    Declined,
 }
 
 /// Which party ended the call.
@@ -155,6 +157,7 @@ stored_text!(Disposition, "disposition", {
     Busy => "busy",
     Failed => "failed",
     Cancelled => "cancelled",
+    Declined => "declined",
 });
 stored_text!(Side, "hangup_side", { Caller => "caller", Callee => "callee", Switch => "switch" });
 stored_text!(LegRole, "role", { Caller => "caller", Callee => "callee" });
@@ -255,6 +258,7 @@ mod tests {
             Disposition::Busy,
             Disposition::Failed,
             Disposition::Cancelled,
+            Disposition::Declined,
         ] {
             assert_eq!(Disposition::from_stored(d.as_str()).ok(), Some(d));
         }

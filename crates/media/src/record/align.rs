@@ -72,6 +72,8 @@ pub(crate) struct Aligner {
     /// First span that may still cover a position at or after `written`.
     span_cursor: usize,
     pub counters: AlignCounters,
+    /// Frames placed per channel.
+    placed: [u64; 2],
 }
 
 impl Aligner {
@@ -86,6 +88,7 @@ impl Aligner {
             spans: Vec::new(),
             span_cursor: 0,
             counters: AlignCounters::default(),
+            placed: [0; 2],
         }
     }
 
@@ -134,6 +137,7 @@ impl Aligner {
         }
         self.ends[c] = self.ends[c].max(end);
         self.counters.placed += 1;
+        self.placed[c] += 1;
     }
 
     /// The frame's position, updating the channel's clock; `None` if it is too late.
@@ -228,13 +232,23 @@ impl Aligner {
         }
     }
 
-    /// Close a pause still open at `at` and write everything: up to the end of the last
-    /// audio, or of the last pause if that is later.
+    /// Close a pause still open at `at` and write everything up to `at`: a side that stopped
+    /// sending (silence suppression, hold, one-way audio) is silence to the end, so the file
+    /// is as long as the recorded part of the call (issue #15). Audio placed past `at` (a
+    /// clock running a little fast) is written too.
     pub fn finish(&mut self, at: Instant, sink: &mut impl SampleSink) {
         self.resume(at);
         let paused_end = self.spans.last().and_then(|s| s.end).unwrap_or(0);
-        let end = self.ends[0].max(self.ends[1]).max(paused_end);
+        let end = self.ends[0]
+            .max(self.ends[1])
+            .max(paused_end)
+            .max(self.position_at(at));
         self.advance_to(end, sink);
+    }
+
+    /// Frames placed on each channel (left, right), for telling a one-way recording.
+    pub fn placed_per_channel(&self) -> [u64; 2] {
+        self.placed
     }
 
     /// Paused spans in milliseconds; an open one ends at what is written.

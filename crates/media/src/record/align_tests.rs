@@ -306,3 +306,38 @@ fn a_frame_far_ahead_writes_the_gap_without_holding_it_in_memory() {
     assert!(all(&out, L, 160, 600_000 * 8, 0));
     assert!(all(&out, L, 600_000 * 8, 600_020 * 8, q(1000)));
 }
+
+#[test]
+fn a_caller_who_stops_sending_is_silence_to_the_end_of_the_call() {
+    // Issue #15: 7 s of caller audio in a 20 s call left a 7 s file.
+    let t0 = Instant::now();
+    let mut a = Aligner::new(t0, Duration::from_millis(160));
+    let mut out = Vec::new();
+    let caller = stream(t0, L, 1, 0, 0, 350);
+    let agent = stream(t0, R, 2, 0, 0, 1000);
+    for (k, f) in agent.iter().enumerate() {
+        if let Some(c) = caller.get(k) {
+            a.push(c, &mut out);
+        }
+        a.push(f, &mut out);
+        a.commit(&mut out);
+    }
+    a.finish(t0 + Duration::from_secs(20), &mut out);
+    assert_eq!(out.len(), 20 * 8000);
+    assert!(all(&out, L, 0, 7 * 8000, q(1000)));
+    assert!(all(&out, L, 7 * 8000, 20 * 8000, 0));
+    assert!(all(&out, R, 0, 20 * 8000, q(1000)));
+    assert_eq!(a.placed_per_channel(), [350, 1000]);
+}
+
+#[test]
+fn a_recording_without_any_audio_is_as_long_as_it_ran() {
+    // Issue #15: callers whose audio ended in the queue left 0 ms files.
+    let t0 = Instant::now();
+    let mut a = Aligner::new(t0, Duration::from_millis(160));
+    let mut out = Vec::new();
+    a.finish(t0 + Duration::from_millis(1500), &mut out);
+    assert_eq!(out.len(), 1500 * 8);
+    assert!(all(&out, L, 0, 1500 * 8, 0) && all(&out, R, 0, 1500 * 8, 0));
+    assert_eq!(a.placed_per_channel(), [0, 0]);
+}

@@ -41,7 +41,9 @@
 //! - Pause: from the pause to the resume instant both channels are written as silence (the
 //!   time line goes on), the relay stops queuing frames, and the span is listed in
 //!   [`RecordingSummary::paused`].
-//! - Stop: everything is written up to the end of the last audio (or of a pause still open).
+//! - Stop: everything is written up to the stop instant (or the end of the last audio, if
+//!   later): a side that stopped sending is silence to the end, so the file keeps time with
+//!   the call and 02:13 into the file is 02:13 into the recorded part of the call.
 //!
 //! # Crash safety
 //! The file is created with `create_new` (a recording never overwrites anything) and its
@@ -51,6 +53,8 @@
 //! zero in the first second): [`repair`] recomputes them from the file length.
 
 mod align;
+#[cfg(test)]
+mod quality_tests;
 mod repair;
 mod ring;
 mod tap;
@@ -124,6 +128,14 @@ pub struct RecordingSummary {
     pub frames_late: u64,
     /// Packets not recorded as audio: non-G.711 payload types, oversized or malformed RTP.
     pub frames_skipped: u64,
+    /// Of the skipped, RTP packets in a codec the recorder cannot decode (not events or
+    /// comfort noise): audio that is missing from the file.
+    pub frames_undecodable: u64,
+    /// Of the skipped, ZRTP packets (RFC 6189): the ends agreed or tried to agree on keys in
+    /// the media path, so what follows may be encrypted audio that decodes to noise.
+    pub frames_zrtp: u64,
+    /// Frames written on the left (caller) and right channel.
+    pub frames_per_channel: [u64; 2],
     /// Frames received after a disk error had ended the writing.
     pub frames_discarded: u64,
     /// Set when writing failed (disk full, I/O error): the file holds what was written
@@ -131,10 +143,59 @@ pub struct RecordingSummary {
     pub error: Option<String>,
 }
 
+/// Whether a finished recording holds the call's audio (issue #15: a row must never say
+/// `complete` for a file that is not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordingQuality {
+    /// Audio of both sides (or of the one side expected) for the whole recorded time.
+    Complete,
+    /// Some audio is in the file, some is missing; the reason says which.
+    Partial(String),
+    /// The file holds no usable audio (or writing failed); the reason says why.
+    Failed(String),
+}
+
 impl RecordingSummary {
     /// True if the whole recording reached the disk without error.
     pub fn is_complete(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// What the file holds. `two_way`: audio is expected on both channels (a call between
+    /// two parties); a caller's message has only the caller's.
+    pub fn quality(&self, two_way: bool) -> RecordingQuality {
+        if let Some(e) = &self.error {
+            return RecordingQuality::Failed(format!("writing failed: {e}"));
+        }
+        if self.frames_zrtp > 0 {
+            return RecordingQuality::Failed(format!(
+                "ZRTP key agreement in the media ({} packets): the audio is likely encrypted end \
+                 to end",
+                self.frames_zrtp
+            ));
+        }
+        let undecodable = self.frames_undecodable;
+        if self.frames_written == 0 {
+            return RecordingQuality::Failed(if undecodable > 0 {
+                format!("no audio the recorder can decode ({undecodable} packets of another codec)")
+            } else {
+                "no audio received".to_string()
+            });
+        }
+        if undecodable > 0 {
+            return RecordingQuality::Partial(format!(
+                "{undecodable} packets of a codec the recorder cannot decode"
+            ));
+        }
+        match self.frames_per_channel {
+            [0, _] if two_way => {
+                RecordingQuality::Partial("one-way: no audio from the caller".into())
+            }
+            [_, 0] if two_way => {
+                RecordingQuality::Partial("one-way: no audio towards the caller".into())
+            }
+            _ => RecordingQuality::Complete,
+        }
     }
 }
 

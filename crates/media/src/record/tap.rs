@@ -89,6 +89,8 @@ pub(crate) enum WriterControl {
         at: Instant,
         dropped: u64,
         skipped: u64,
+        undecodable: u64,
+        zrtp: u64,
         reply: Reply,
     },
 }
@@ -110,6 +112,8 @@ impl TapParts {
             at: Instant::now(),
             dropped: 0,
             skipped: 0,
+            undecodable: 0,
+            zrtp: 0,
             reply: Reply::Discard,
         });
         self.frames.signal();
@@ -138,6 +142,28 @@ pub(crate) struct Tap {
     events: mpsc::UnboundedSender<MediaEvent>,
     dropped: u64,
     skipped: u64,
+    /// Of the skipped, RTP packets of audio the recorder cannot decode (see [`undecodable`]).
+    undecodable: u64,
+    /// Of the skipped, ZRTP packets (RFC 6189): the two ends are agreeing on keys in-band.
+    zrtp: u64,
+}
+
+/// A ZRTP packet (RFC 6189 §5): first nibble 0001 where RTP has version 2, and the magic
+/// cookie "ZRTP" where RTP has its timestamp.
+#[inline]
+fn is_zrtp(datagram: &[u8]) -> bool {
+    datagram.first().is_some_and(|b| b >> 4 == 1) && datagram.get(4..8) == Some(b"ZRTP")
+}
+
+/// Whether a well-formed RTP packet the recorder does not take is audio it cannot decode (a
+/// codec other than G.711), rather than a signal beside the audio: comfort noise (PT 13, RFC
+/// 3389) and RFC 4733 events (a dynamic type, 4 bytes per event) are expected and harmless.
+#[inline]
+fn undecodable(payload_type: u8, payload_len: usize) -> bool {
+    let comfort_noise = payload_type == 13;
+    let event =
+        payload_type >= 96 && payload_len > 0 && payload_len <= 16 && payload_len.is_multiple_of(4);
+    !comfort_noise && !event
 }
 
 impl Tap {
@@ -157,6 +183,8 @@ impl Tap {
             events,
             dropped: 0,
             skipped: 0,
+            undecodable: 0,
+            zrtp: 0,
         }
     }
 
@@ -170,6 +198,7 @@ impl Tap {
         }
         let Ok(packet) = RtpPacket::parse(datagram) else {
             self.skipped += 1;
+            self.zrtp += u64::from(is_zrtp(datagram));
             return;
         };
         let audio = packet.payload();
@@ -177,6 +206,12 @@ impl Tap {
             .filter(|_| !audio.is_empty() && audio.len() <= MAX_PAYLOAD)
         else {
             self.skipped += 1;
+            // Audio missing from the file: another codec, or G.711 in frames too long to take.
+            let missing = match Codec::from_payload_type(packet.payload_type()) {
+                Some(_) => !audio.is_empty(),
+                None => undecodable(packet.payload_type(), audio.len()),
+            };
+            self.undecodable += u64::from(missing);
             return;
         };
         let head = FrameHead {
@@ -232,6 +267,8 @@ impl Tap {
             at: Instant::now(),
             dropped: self.dropped,
             skipped: self.skipped,
+            undecodable: self.undecodable,
+            zrtp: self.zrtp,
             reply,
         };
         self.send(stop);
@@ -328,6 +365,17 @@ mod tests {
         assert_eq!(frames[1].codec, Codec::Pcma);
         assert_eq!(frames[1].channel, Channel::Right);
         assert_eq!((tap.skipped, tap.dropped()), (4, 0));
+        // Events and comfort noise are expected; the oversized G.711 frame is audio lost.
+        assert_eq!(tap.undecodable, 1);
+        tap.record(Channel::Left, &packet(96, 61), now);
+        tap.record(Channel::Left, &packet(18, 20), now);
+        assert_eq!((tap.skipped, tap.undecodable), (6, 3));
+        // A ZRTP Hello: version nibble 1, "ZRTP" where RTP has its timestamp.
+        let mut hello = vec![0x10, 0, 0, 1];
+        hello.extend_from_slice(b"ZRTP");
+        hello.extend_from_slice(&[0; 80]);
+        tap.record(Channel::Left, &hello, now);
+        assert_eq!((tap.skipped, tap.undecodable, tap.zrtp), (7, 3, 1));
     }
 
     #[test]

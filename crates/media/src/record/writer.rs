@@ -195,6 +195,8 @@ struct Stop {
     at: Instant,
     dropped: u64,
     skipped: u64,
+    undecodable: u64,
+    zrtp: u64,
     reply: Option<Reply>,
 }
 
@@ -281,12 +283,16 @@ impl<W: Write + Seek> Recording<W> {
                         at,
                         dropped,
                         skipped,
+                        undecodable,
+                        zrtp,
                         reply,
                     } => {
                         stop = Some(Stop {
                             at,
                             dropped,
                             skipped,
+                            undecodable,
+                            zrtp,
                             reply: Some(reply),
                         })
                     }
@@ -298,6 +304,8 @@ impl<W: Write + Seek> Recording<W> {
                     at: Instant::now(),
                     dropped: 0,
                     skipped: 0,
+                    undecodable: 0,
+                    zrtp: 0,
                     reply: None,
                 });
             }
@@ -363,6 +371,9 @@ impl<W: Write + Seek> Recording<W> {
             frames_dropped: stop.dropped,
             frames_late: counters.late,
             frames_skipped: stop.skipped,
+            frames_undecodable: stop.undecodable,
+            frames_zrtp: stop.zrtp,
+            frames_per_channel: self.aligner.placed_per_channel(),
             frames_discarded: self.discarded,
             error: self.sink.error.clone(),
         };

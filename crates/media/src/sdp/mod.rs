@@ -15,12 +15,15 @@
     )
 )]
 
+mod narrow;
 mod parse;
 mod rewrite;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
+
+pub use narrow::NarrowError;
 use std::net::{IpAddr, SocketAddr};
 
 /// Why a text is not usable SDP. Line numbers are 1-based, counted in the input text.
@@ -245,6 +248,15 @@ impl SessionDescription {
     /// (port 0) stays declined.
     pub fn rewrite_for_relay(&self, addr: IpAddr, port: u16) -> String {
         rewrite::rewrite_for_relay(self, addr, port)
+    }
+
+    /// The same description narrowed to what the switch can decode and record (`narrow.rs`):
+    /// the first audio stream keeps only PCMU, PCMA and telephone-event/8000 in the source's
+    /// order, loses `a=rtcp-mux` and the attributes of the formats it no longer lists, and no
+    /// `a=crypto`, `a=zrtp-hash` or `a=fingerprint` is kept. An error when nothing acceptable
+    /// is left (an encrypted profile, no G.711), with the reason for a 488.
+    pub fn narrow_to_decodable(&self) -> Result<SessionDescription, NarrowError> {
+        narrow::narrow(self)
     }
 }
 

@@ -349,3 +349,120 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+// ---- narrowing an offer to what the switch can decode (issue #15) ----
+
+/// Linphone with SDES-SRTP offered as best effort on RTP/AVP, ZRTP and rtcp-mux.
+const LINPHONE_AVP_KEYS: &str = "v=0\r\n\
+o=alice 3016 1720 IN IP4 192.168.1.20\r\n\
+s=Talk\r\n\
+c=IN IP4 192.168.1.20\r\n\
+t=0 0\r\n\
+a=fingerprint:sha-256 AA:BB\r\n\
+m=audio 7078 RTP/AVP 96 97 98 8 0 101 100\r\n\
+a=rtpmap:96 opus/48000/2\r\n\
+a=fmtp:96 useinbandfec=1\r\n\
+a=rtpmap:97 speex/16000\r\n\
+a=rtpmap:98 speex/8000\r\n\
+a=rtpmap:101 telephone-event/48000\r\n\
+a=rtpmap:100 telephone-event/8000\r\n\
+a=fmtp:100 0-15\r\n\
+a=rtcp-fb:* trr-int 1000\r\n\
+a=rtcp-mux\r\n\
+a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n\
+a=zrtp-hash:1.10 1234abcd\r\n\
+a=sendrecv\r\n";
+
+#[test]
+fn narrowing_keeps_only_g711_and_telephone_event_8000_in_the_callers_order() {
+    let sdp = SessionDescription::parse(LINPHONE).unwrap();
+    let narrow = sdp.narrow_to_decodable().unwrap();
+    let audio = &narrow.media()[0];
+    assert_eq!(audio.formats, ["0", "8", "100"]);
+    let text = narrow.to_string();
+    for gone in [
+        "opus",
+        "speex",
+        "telephone-event/48000",
+        "telephone-event/16000",
+        "fmtp:96",
+        "fmtp:97",
+    ] {
+        assert!(!text.contains(gone), "{gone} still in\n{text}");
+    }
+    assert!(text.contains("a=rtpmap:100 telephone-event/8000\r\n"));
+    assert!(text.contains("a=rtcp-xr:"), "session attributes stay");
+}
+
+#[test]
+fn narrowing_drops_keys_and_rtcp_mux_and_keeps_the_order() {
+    let sdp = SessionDescription::parse(LINPHONE_AVP_KEYS).unwrap();
+    let narrow = sdp.narrow_to_decodable().unwrap();
+    let text = narrow.to_string();
+    assert!(text.contains("m=audio 7078 RTP/AVP 8 0 100\r\n"), "{text}");
+    for gone in [
+        "a=crypto",
+        "a=zrtp-hash",
+        "a=fingerprint",
+        "a=rtcp-mux",
+        "fmtp:96",
+    ] {
+        assert!(!text.contains(gone), "{gone} still in\n{text}");
+    }
+    assert!(
+        text.contains("a=rtcp-fb:* trr-int 1000\r\n"),
+        "wildcard attributes stay"
+    );
+    assert!(text.contains("a=fmtp:100 0-15\r\n"));
+    // Without rtcp-mux the phone sends RTCP to port + 1, and the relay must expect it there.
+    let target = narrow.audio_target().unwrap();
+    assert!(!target.rtcp_mux);
+    assert_eq!(target.rtcp, Some("192.168.1.20:7079".parse().unwrap()));
+}
+
+#[test]
+fn narrowing_refuses_encrypted_profiles_and_offers_without_g711() {
+    let savp = LINPHONE_AVP_KEYS.replace("RTP/AVP", "RTP/SAVP");
+    let sdp = SessionDescription::parse(&savp).unwrap();
+    assert_eq!(
+        sdp.narrow_to_decodable(),
+        Err(NarrowError::EncryptedOnly {
+            proto: "RTP/SAVP".into()
+        })
+    );
+    let dtls = LINPHONE_AVP_KEYS.replace("RTP/AVP", "UDP/TLS/RTP/SAVPF");
+    let sdp = SessionDescription::parse(&dtls).unwrap();
+    assert!(matches!(
+        sdp.narrow_to_decodable(),
+        Err(NarrowError::EncryptedOnly { .. })
+    ));
+    let opus_only = LINPHONE.replace("RTP/AVP 96 97 98 0 8 101 99 100", "RTP/AVP 96 97 98 101");
+    let sdp = SessionDescription::parse(&opus_only).unwrap();
+    let err = sdp.narrow_to_decodable().unwrap_err();
+    assert_eq!(
+        err,
+        NarrowError::NoDecodableCodec {
+            offered: "96 97 98 101".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "no codec the switch can record (offered: 96 97 98 101)"
+    );
+}
+
+#[test]
+fn narrowing_a_plain_g711_offer_changes_nothing() {
+    let sdp = SessionDescription::parse(BARESIP).unwrap();
+    let narrow = sdp.narrow_to_decodable().unwrap();
+    assert_eq!(narrow.media(), sdp.media());
+    assert_eq!(narrow.to_string(), sdp.to_string());
+}
+
+#[test]
+fn narrowing_keeps_a_static_pcmu_without_rtpmap_and_other_streams_untouched() {
+    let sdp = SessionDescription::parse(WITH_VIDEO).unwrap();
+    let narrow = sdp.narrow_to_decodable().unwrap();
+    assert_eq!(narrow.media()[0].formats, ["0", "101"]);
+    assert_eq!(narrow.media()[1], sdp.media()[1]);
+}

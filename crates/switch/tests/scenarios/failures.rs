@@ -54,8 +54,14 @@ fn caller_cancels_while_ringing() {
     ts.finish();
 }
 
-/// B answers the INVITE with `code`; A must get `expect`, the CDR `disposition`.
-fn callee_refuses(code: u16, reason: &str, expect: u16, disposition: Disposition) {
+/// B answers the INVITE with `code`; A must get `expect`, the CDR `disposition`. Returns the
+/// CDR's end.
+fn callee_refuses(
+    code: u16,
+    reason: &str,
+    expect: u16,
+    disposition: Disposition,
+) -> switch::CdrEnd {
     let mut ts = TestSwitch::new();
     let (mut a, mut b) = (phone(1001), phone(1002));
     let (ad, inv) = ringing_call(&mut ts, &mut a, &mut b);
@@ -72,16 +78,20 @@ fn callee_refuses(code: u16, reason: &str, expect: u16, disposition: Disposition
     ts.assert_quiet(&a);
     ts.assert_quiet(&b);
     ts.finish();
+    end
 }
 
 #[test]
 fn callee_busy_gives_486() {
-    callee_refuses(486, "Busy Here", 486, Disposition::Busy);
+    let end = callee_refuses(486, "Busy Here", 486, Disposition::Busy);
+    assert_eq!(end.hangup_side, None);
 }
 
 #[test]
 fn callee_declines_gives_603() {
-    callee_refuses(603, "Decline", 603, Disposition::Busy);
+    // Issue #15: declined by the callee, not busy with no side.
+    let end = callee_refuses(603, "Decline", 603, Disposition::Declined);
+    assert_eq!(end.hangup_side, Some(switch::HangupSide::Callee));
 }
 
 #[test]

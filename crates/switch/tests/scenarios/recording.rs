@@ -31,6 +31,7 @@ fn all_calls_are_recorded_from_the_answer() {
     let mut ts = switch_with(RecordPolicy {
         mode: RecordMode::All,
         from_start: false,
+        ..Default::default()
     });
     let (mut a, mut b) = (phone(1001), phone(1002));
     ts.register(&mut a, 3600);
@@ -90,6 +91,7 @@ fn from_start_records_at_media_ready_once() {
     let mut ts = switch_with(RecordPolicy {
         mode: RecordMode::All,
         from_start: true,
+        ..Default::default()
     });
     let (mut a, mut b) = (phone(1001), phone(1002));
     ts.register(&mut a, 3600);
@@ -114,6 +116,7 @@ fn selected_queue_is_recorded_when_the_agent_answers_and_feature_codes_never() {
             extensions: HashSet::new(),
         },
         from_start: false,
+        ..Default::default()
     });
     let (mut a, mut agent, mut b) = (phone(1001), phone(1003), phone(1002));
     ts.register(&mut agent, 3600);
@@ -139,6 +142,7 @@ fn selected_queue_is_recorded_when_the_agent_answers_and_feature_codes_never() {
     let mut ts = switch_with(RecordPolicy {
         mode: RecordMode::All,
         from_start: true,
+        ..Default::default()
     });
     let mut p = phone(1003);
     let sdp = p.sdp("sendrecv");

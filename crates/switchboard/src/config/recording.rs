@@ -1,7 +1,7 @@
 //! The `[recording]` section: which calls are recorded and from when (`switch::RecordPolicy`),
 //! where the files go and how long they are kept.
 
-use crate::switch::{RecordMode, RecordPolicy};
+use crate::switch::{OfferPolicy, RecordMode, RecordPolicy};
 use serde::Deserialize;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -16,6 +16,9 @@ pub struct RecordingSection {
     pub extensions: Vec<String>,
     /// `answer` (default): from when a person answers; `start`: from the start, IVR included.
     pub from: Spanned<String>,
+    /// `decodable` (default): offers passed between the legs carry only codecs the switch can
+    /// record and no end-to-end keys; `as-is`: offers go on as the phones wrote them.
+    pub offers: Spanned<String>,
     /// Directory of the WAV files; relative paths are under the working directory.
     pub dir: String,
     /// Delete recordings older than this many days (0: keep for ever).
@@ -31,6 +34,7 @@ impl Default for RecordingSection {
             queues: Vec::new(),
             extensions: Vec::new(),
             from: Spanned::new(0..0, "answer".into()),
+            offers: Spanned::new(0..0, "decodable".into()),
             dir: "recordings".into(),
             retention_days: 0,
             queue_retention_days: Default::default(),
@@ -99,8 +103,23 @@ pub fn resolve(
             false
         }
     };
+    let offers = match s.offers.get_ref().as_str() {
+        "decodable" => OfferPolicy::Decodable,
+        "as-is" => OfferPolicy::AsIs,
+        other => {
+            problem(
+                s.offers.span(),
+                format!("recording.offers `{other}`: decodable or as-is"),
+            );
+            OfferPolicy::Decodable
+        }
+    };
     (
-        RecordPolicy { mode, from_start },
+        RecordPolicy {
+            mode,
+            from_start,
+            offers,
+        },
         PathBuf::from(s.dir),
         retention,
     )

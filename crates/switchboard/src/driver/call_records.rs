@@ -42,6 +42,7 @@ fn disposition(d: switch::Disposition) -> crm::Disposition {
         switch::Disposition::Busy => crm::Disposition::Busy,
         switch::Disposition::Failed => crm::Disposition::Failed,
         switch::Disposition::Cancelled => crm::Disposition::Cancelled,
+        switch::Disposition::Declined => crm::Disposition::Declined,
     }
 }
 

@@ -7,6 +7,7 @@ use crate::config::recording::Retention;
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Utc};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Delete the files of recordings past their retention and mark their rows deleted, once an
 /// hour (the first pass a minute after start), until `stop`.
@@ -92,13 +93,26 @@ pub fn path_for(dir: &Path, at: DateTime<Utc>, id: &str) -> PathBuf {
         .join(format!("{id}.wav"))
 }
 
-/// The CRM row's end from what the recorder reports.
+/// The CRM row's end from what the recorder reports. A recording that is not whole (no
+/// decodable audio, a side that never sent any, a write error) is `failed`, with the reason
+/// (`partial: ...` when some audio is in the file): `complete` means audio was written for the
+/// whole recorded time (issue #15).
 pub fn done_row(
     id: &str,
     ended_at: DateTime<Utc>,
     summary: &media::record::RecordingSummary,
+    two_way: bool,
 ) -> crm::RecordingDone {
+    use media::record::RecordingQuality;
     let ms = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    let (status, error) = match summary.quality(two_way) {
+        RecordingQuality::Complete => (crm::RecordingStatus::Complete, None),
+        RecordingQuality::Partial(why) => (
+            crm::RecordingStatus::Failed,
+            Some(format!("partial: {why}")),
+        ),
+        RecordingQuality::Failed(why) => (crm::RecordingStatus::Failed, Some(why)),
+    };
     crm::RecordingDone {
         id: id.to_string(),
         ended_at,
@@ -114,13 +128,17 @@ pub fn done_row(
             })
             .collect(),
         frames_dropped: ms(summary.frames_dropped),
-        status: if summary.is_complete() {
-            crm::RecordingStatus::Complete
-        } else {
-            crm::RecordingStatus::Failed
-        },
-        error: summary.error.clone(),
+        status,
+        error,
     }
+}
+
+/// Recordings finished as not complete since the process started (`/metrics`).
+static INCOMPLETE: AtomicU64 = AtomicU64::new(0);
+
+/// How many recordings were finished as not complete since start.
+pub fn incomplete_total() -> u64 {
+    INCOMPLETE.load(Ordering::Relaxed)
 }
 
 /// Repair the files of recordings a crash left open and close their rows as `recovered`.
@@ -167,6 +185,10 @@ pub async fn recover(crm: &crm::Crm) -> anyhow::Result<usize> {
 /// A recording in progress, as the driver tracks it.
 pub struct Active {
     pub id: String,
+    /// The call's CDR id, for the logs.
+    pub call_id: String,
+    /// Audio is expected from both sides (not a caller's message).
+    pub two_way: bool,
     /// The task writing the row's start; the end waits for it.
     pub started: tokio::task::JoinHandle<()>,
 }
@@ -222,9 +244,10 @@ async fn start_with(
         tracing::error!(error = %e, call_id = %cdr_id, "recording did not start");
         return None;
     }
+    let two_way = message.is_none();
     let row = crm::NewRecording {
         id: id.clone(),
-        call_id: cdr_id,
+        call_id: cdr_id.clone(),
         path: path.display().to_string(),
         started_at: at,
         sample_rate: 8000,
@@ -248,7 +271,12 @@ async fn start_with(
             }
         }
     });
-    Some(Active { id, started })
+    Some(Active {
+        id,
+        call_id: cdr_id,
+        two_way,
+        started,
+    })
 }
 
 /// Stop the recording of `session` and complete its row.
@@ -259,13 +287,25 @@ pub async fn finish(crm: &crm::Crm, session: &media::RelaySession, active: Activ
         return;
     };
     if let Some(e) = &summary.error {
-        tracing::error!(recording = %active.id, error = %e, "recording failed");
+        tracing::error!(recording = %active.id, call_id = %active.call_id, error = %e,
+            "recording failed");
     }
     if summary.frames_dropped > 0 {
         tracing::warn!(recording = %active.id, dropped = summary.frames_dropped,
             "recording frames dropped: the disk was too slow");
     }
-    let done = done_row(&active.id, Utc::now(), &summary);
+    // The row ends where the file's time line does (its start plus its length), not when
+    // the recorder got round to closing it.
+    let ended_at = DateTime::<Utc>::from(summary.started + summary.duration);
+    let done = done_row(&active.id, ended_at, &summary, active.two_way);
+    if let Some(why) = done.error.as_deref().filter(|_| summary.error.is_none()) {
+        tracing::warn!(recording = %active.id, call_id = %active.call_id, reason = why,
+            written = summary.frames_written, undecodable = summary.frames_undecodable,
+            "recording is not complete");
+    }
+    if done.status != crm::RecordingStatus::Complete {
+        INCOMPLETE.fetch_add(1, Ordering::Relaxed);
+    }
     if let Err(e) = crm.recording_finished(&done).await {
         tracing::error!(recording = %active.id, error = %e, "recording row not completed");
     }

@@ -104,6 +104,8 @@ pub struct Status {
     pub rtp_packets_b_to_a: u64,
     /// Media packets the relay refused since start: not from a side's latched source.
     pub rtp_foreign_dropped: u64,
+    /// Recordings finished as not complete (no or partial audio, write errors) since start.
+    pub recordings_incomplete: u64,
     /// Messages or timers whose handling panicked in the core (caught, see `guard.rs`).
     pub core_panics: u64,
 }
@@ -413,6 +415,7 @@ impl Driver {
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
                 rtp_foreign_dropped: self.relay.foreign_packets_dropped(),
+                recordings_incomplete: crate::driver::recording::incomplete_total(),
                 core_panics: self.core_panics,
             });
         }

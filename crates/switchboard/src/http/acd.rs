@@ -270,6 +270,12 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         &one(status.rtp_foreign_dropped as f64),
     );
     gauge(
+        "switchboard_recordings_incomplete_total",
+        "Recordings finished without the call's whole audio (stored as failed, with the reason).",
+        "counter",
+        &one(status.recordings_incomplete as f64),
+    );
+    gauge(
         "switchboard_core_panics_total",
         "Messages or timers whose handling panicked in the switch core (caught; other calls go on).",
         "counter",
