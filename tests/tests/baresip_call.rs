@@ -104,8 +104,9 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(row["status"], "complete", "{row:#}");
-    let file = row["path"].as_str().expect("a path");
-    let reader = hound::WavReader::open(file).expect("the WAV");
+    // The API names the file relative to the recordings directory, never a server path.
+    let file = rec.path().join(row["file"].as_str().expect("a file name"));
+    let reader = hound::WavReader::open(&file).expect("the WAV");
     let samples: Vec<i16> = reader
         .into_samples()
         .collect::<Result<_, _>>()
@@ -116,7 +117,7 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
     };
     assert_heard(
         "the recording's left",
-        file.as_ref(),
+        &file,
         &channel(0),
         CALLER_HZ,
         CALLEE_HZ,
@@ -124,7 +125,7 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
     );
     assert_heard(
         "the recording's right",
-        file.as_ref(),
+        &file,
         &channel(1),
         CALLEE_HZ,
         CALLER_HZ,
