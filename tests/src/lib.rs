@@ -447,6 +447,16 @@ pub fn sipp(
 }
 
 impl Sipp {
+    /// A SIPp run started by the test itself (e.g. against another address than
+    /// [`Switch::sip_target`]), logging into `dir`.
+    pub fn from_child(child: Child, name: &str, dir: PathBuf) -> Sipp {
+        Sipp {
+            child,
+            name: name.into(),
+            dir,
+        }
+    }
+
     /// Wait for SIPp to end; Ok when every call of the scenario succeeded (exit code 0).
     pub fn wait(mut self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
