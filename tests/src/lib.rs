@@ -105,6 +105,9 @@ pub struct Switch {
     pub dir: tempfile::TempDir,
     pub database_url: String,
     pub log: PathBuf,
+    /// The address the switch's SIP listeners and its peers use: `127.0.0.1`, or `::1` for
+    /// the IPv6 suite (SIPp then runs with `-i ::1 -mi ::1`).
+    pub sip_ip: std::net::IpAddr,
 }
 
 /// The switch binary: `SWITCHBOARD_BIN` when set, else built (once per test process) from this
@@ -269,6 +272,7 @@ impl Switch {
             dir,
             database_url,
             log,
+            sip_ip: std::net::Ipv4Addr::LOCALHOST.into(),
         };
         switch.spawn()?;
         Ok(switch)
@@ -347,7 +351,18 @@ impl Switch {
     }
 
     pub fn sip_target(&self) -> String {
-        format!("127.0.0.1:{}", self.sip_port)
+        std::net::SocketAddr::new(self.sip_ip, self.sip_port).to_string()
+    }
+
+    /// A numeric field of /api/status (0 when missing).
+    pub fn status_field(&self, field: &str) -> u64 {
+        let body = self.http_get("/api/status").unwrap_or_default();
+        let key = format!("\"{field}\":");
+        body.split(&key)
+            .nth(1)
+            .and_then(|rest| rest.split([',', '}']).next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// Send a signal (e.g. "HUP") to the switch process.
@@ -418,13 +433,20 @@ pub fn sipp(
 ) -> anyhow::Result<Sipp> {
     let dir = switch.dir.path().join(format!("sipp-{name}"));
     std::fs::create_dir_all(&dir)?;
+    let ip = switch.sip_ip.to_string();
+    let media_ip: &[&str] = if switch.sip_ip.is_ipv6() {
+        &["-mi", &ip]
+    } else {
+        &[]
+    };
     let child = Command::new("sipp")
         .arg(switch.sip_target())
         .arg("-sf")
         .arg(scenario_file)
+        .args(media_ip)
         .args([
             "-i",
-            "127.0.0.1",
+            &ip,
             "-nostdin",
             "-trace_err",
             "-trace_msg",
@@ -447,16 +469,6 @@ pub fn sipp(
 }
 
 impl Sipp {
-    /// A SIPp run started by the test itself (e.g. against another address than
-    /// [`Switch::sip_target`]), logging into `dir`.
-    pub fn from_child(child: Child, name: &str, dir: PathBuf) -> Sipp {
-        Sipp {
-            child,
-            name: name.into(),
-            dir,
-        }
-    }
-
     /// Wait for SIPp to end; Ok when every call of the scenario succeeded (exit code 0).
     pub fn wait(mut self, timeout: Duration) -> anyhow::Result<()> {
         let deadline = Instant::now() + timeout;
