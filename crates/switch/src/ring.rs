@@ -81,7 +81,10 @@ impl Switch {
             .registrar
             .lookup(now, extension)
             .into_iter()
-            .map(|b| (b.uri().to_string(), b.source))
+            .map(|b| {
+                let peer = crate::nat::target(self.cfg.nat, b.uri(), b.source);
+                (b.uri().to_string(), peer)
+            })
             .collect();
         if bindings.is_empty() {
             return Err((

@@ -149,6 +149,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         acd,
         recording: config.recording.clone(),
         limits: config.limits.sip,
+        nat: config.nat,
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());

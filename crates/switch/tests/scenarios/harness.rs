@@ -45,6 +45,7 @@ pub fn config() -> SwitchConfig {
         acd: Default::default(),
         recording: Default::default(),
         limits: Default::default(),
+        nat: Default::default(),
     }
 }
 
