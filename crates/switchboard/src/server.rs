@@ -74,19 +74,27 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     let mut me = Me {
         udp: None,
         tcp: None,
+        udp6: None,
+        tcp6: None,
         user_agent: format!("Switchboard/{}", env!("CARGO_PKG_VERSION")),
     };
     for (transport, addr) in &config.listen {
+        // `public_address` names the listeners of its own family.
         let public = |a: std::net::SocketAddr| match config.public_ip {
-            Some(ip) => std::net::SocketAddr::new(ip, a.port()),
-            None => a,
+            Some(ip) if ip.is_ipv4() == a.is_ipv4() => std::net::SocketAddr::new(ip, a.port()),
+            _ => a,
         };
         match transport {
             Transport::Udp => {
                 let socket =
                     bind_sip_udp(*addr).with_context(|| format!("binding SIP UDP {addr}"))?;
                 let local = socket.local_addr()?;
-                me.udp.get_or_insert(public(local));
+                if local.is_ipv6() {
+                    &mut me.udp6
+                } else {
+                    &mut me.udp
+                }
+                .get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on UDP");
                 let socket = Arc::new(socket);
                 tracker.spawn(crate::driver::udp::reader(
@@ -100,7 +108,12 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
                 let listener =
                     bind_sip_tcp(*addr).with_context(|| format!("binding SIP TCP {addr}"))?;
                 let local = listener.local_addr()?;
-                me.tcp.get_or_insert(public(local));
+                if local.is_ipv6() {
+                    &mut me.tcp6
+                } else {
+                    &mut me.tcp
+                }
+                .get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on TCP");
                 tracker.spawn(tcp::accept_loop(
                     listener,
