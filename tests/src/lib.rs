@@ -588,6 +588,21 @@ pub use calls::*;
 pub mod acd;
 
 impl Switch {
+    /// Move this switch's SIP listeners (UDP and TCP, same port) and its relay to `::1` and
+    /// restart it there; the harness's peers then run on `::1` too (IPv6, RFC 5118).
+    pub fn move_to_ipv6_loopback(&mut self) -> anyhow::Result<()> {
+        let port = self.sip_port;
+        self.restart_with_config(|text| {
+            text.replace(
+                &format!("listen = [\"udp://127.0.0.1:{port}\", \"tcp://127.0.0.1:{port}\"]"),
+                &format!("listen = [\"udp://[::1]:{port}\", \"tcp://[::1]:{port}\"]"),
+            )
+            .replace("bind = \"127.0.0.1\"", "bind = \"::1\"")
+        })?;
+        self.sip_ip = std::net::Ipv6Addr::LOCALHOST.into();
+        Ok(())
+    }
+
     /// Rewrite this switch's configuration with `edit` and restart the binary on the same ports
     /// and database: the way to set keys inside tables `Switch::start` already wrote (TOML
     /// forbids reopening `[sip]` from `Options::extra_toml`).

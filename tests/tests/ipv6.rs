@@ -29,17 +29,9 @@ fn needs_ipv6_loopback() -> bool {
 /// SIPp peers then run on `::1` too.
 fn ipv6_switch() -> Switch {
     let mut switch = Switch::start(Options::default()).expect("switch starts");
-    let port = switch.sip_port;
     switch
-        .restart_with_config(|text| {
-            text.replace(
-                &format!("listen = [\"udp://127.0.0.1:{port}\", \"tcp://127.0.0.1:{port}\"]"),
-                &format!("listen = [\"udp://[::1]:{port}\", \"tcp://[::1]:{port}\"]"),
-            )
-            .replace("bind = \"127.0.0.1\"", "bind = \"::1\"")
-        })
+        .move_to_ipv6_loopback()
         .expect("switch restarts on [::1]");
-    switch.sip_ip = LOOPBACK6;
     switch
 }
 
