@@ -73,3 +73,21 @@ fn busy(ts: &mut TestSwitch, a: &Phone, b: &Phone, invite: &Msg) {
     ts.expect_status(a, 486);
     ts.finish();
 }
+
+/// A call whose caller's media is IPv6 while the relay is IPv4 is refused with a clear 488
+/// (the relay has one address for both legs; docs/configuration.md), not set up silent.
+#[test]
+fn caller_media_of_the_other_family_than_the_relay_is_refused_with_488() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.register(&mut b, 3600);
+    ts.register(&mut a, 3600);
+    let sdp = a
+        .sdp("sendrecv")
+        .replace(&format!("IN IP4 {}", a.media.ip()), "IN IP6 2001:db8::20");
+    ts.invite(&mut a, "1002", Some(&sdp));
+    ts.expect_status(&a, 100);
+    let refused = ts.expect_status(&a, 488);
+    assert!(refused.text.contains("Address Family"), "{}", refused.text);
+    ts.assert_quiet(&b);
+}
