@@ -120,9 +120,18 @@ impl Phone {
         let ctrl_port = free_port();
         // baresip binds RTP and RTCP (port + 1) inside this range; start even, stay in range.
         let rtp_min = (free_port() & !1).min(65_500);
+        // The switch's address family: an IPv6 switch gets an IPv6 phone (`[::1]` in URIs).
+        let ip = switch.sip_ip.to_string();
+        let host = if switch.sip_ip.is_ipv6() {
+            format!("[{ip}]")
+        } else {
+            ip.clone()
+        };
         let config = fill_template(
             "config.template",
             &[
+                ("SIP_IP", ip),
+                ("SIP_HOST", host.clone()),
                 ("SIP_PORT", sip_port.to_string()),
                 ("CTRL_PORT", ctrl_port.to_string()),
                 ("RTP_MIN", rtp_min.to_string()),
@@ -146,6 +155,7 @@ impl Phone {
                 ("NAME", name.to_string()),
                 ("EXT", ext.to_string()),
                 ("PASSWORD", password(ext).to_string()),
+                ("SWITCH_HOST", host),
                 ("SWITCH_PORT", switch.sip_port.to_string()),
                 ("CODECS", codecs.to_string()),
             ],

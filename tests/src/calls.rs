@@ -317,14 +317,17 @@ pub fn talking_caller(
     )
 }
 
-/// Whether some socket is bound to UDP `port` on this machine (Linux: /proc/net/udp).
+/// Whether some socket is bound to UDP `port` on this machine, IPv4 or IPv6 (Linux:
+/// /proc/net/udp and udp6).
 fn udp_port_bound(port: u16) -> bool {
     let suffix = format!(":{port:04X}");
-    std::fs::read_to_string("/proc/net/udp").is_ok_and(|table| {
-        table
-            .lines()
-            .skip(1)
-            .filter_map(|line| line.split_whitespace().nth(1))
-            .any(|local| local.ends_with(&suffix))
+    ["/proc/net/udp", "/proc/net/udp6"].iter().any(|table| {
+        std::fs::read_to_string(table).is_ok_and(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| line.split_whitespace().nth(1))
+                .any(|local| local.ends_with(&suffix))
+        })
     })
 }

@@ -105,6 +105,9 @@ pub struct Switch {
     pub dir: tempfile::TempDir,
     pub database_url: String,
     pub log: PathBuf,
+    /// The address the switch's SIP listeners and its peers use: `127.0.0.1`, or `::1` for
+    /// the IPv6 suite (SIPp then runs with `-i ::1 -mi ::1`).
+    pub sip_ip: std::net::IpAddr,
 }
 
 /// The switch binary: `SWITCHBOARD_BIN` when set, else built (once per test process) from this
@@ -269,6 +272,7 @@ impl Switch {
             dir,
             database_url,
             log,
+            sip_ip: std::net::Ipv4Addr::LOCALHOST.into(),
         };
         switch.spawn()?;
         Ok(switch)
@@ -347,7 +351,18 @@ impl Switch {
     }
 
     pub fn sip_target(&self) -> String {
-        format!("127.0.0.1:{}", self.sip_port)
+        std::net::SocketAddr::new(self.sip_ip, self.sip_port).to_string()
+    }
+
+    /// A numeric field of /api/status (0 when missing).
+    pub fn status_field(&self, field: &str) -> u64 {
+        let body = self.http_get("/api/status").unwrap_or_default();
+        let key = format!("\"{field}\":");
+        body.split(&key)
+            .nth(1)
+            .and_then(|rest| rest.split([',', '}']).next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// Send a signal (e.g. "HUP") to the switch process.
@@ -418,13 +433,20 @@ pub fn sipp(
 ) -> anyhow::Result<Sipp> {
     let dir = switch.dir.path().join(format!("sipp-{name}"));
     std::fs::create_dir_all(&dir)?;
+    let ip = switch.sip_ip.to_string();
+    let media_ip: &[&str] = if switch.sip_ip.is_ipv6() {
+        &["-mi", &ip]
+    } else {
+        &[]
+    };
     let child = Command::new("sipp")
         .arg(switch.sip_target())
         .arg("-sf")
         .arg(scenario_file)
+        .args(media_ip)
         .args([
             "-i",
-            "127.0.0.1",
+            &ip,
             "-nostdin",
             "-trace_err",
             "-trace_msg",
@@ -566,6 +588,21 @@ pub use calls::*;
 pub mod acd;
 
 impl Switch {
+    /// Move this switch's SIP listeners (UDP and TCP, same port) and its relay to `::1` and
+    /// restart it there; the harness's peers then run on `::1` too (IPv6, RFC 5118).
+    pub fn move_to_ipv6_loopback(&mut self) -> anyhow::Result<()> {
+        let port = self.sip_port;
+        self.restart_with_config(|text| {
+            text.replace(
+                &format!("listen = [\"udp://127.0.0.1:{port}\", \"tcp://127.0.0.1:{port}\"]"),
+                &format!("listen = [\"udp://[::1]:{port}\", \"tcp://[::1]:{port}\"]"),
+            )
+            .replace("bind = \"127.0.0.1\"", "bind = \"::1\"")
+        })?;
+        self.sip_ip = std::net::Ipv6Addr::LOCALHOST.into();
+        Ok(())
+    }
+
     /// Rewrite this switch's configuration with `edit` and restart the binary on the same ports
     /// and database: the way to set keys inside tables `Switch::start` already wrote (TOML
     /// forbids reopening `[sip]` from `Options::extra_toml`).

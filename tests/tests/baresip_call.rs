@@ -136,7 +136,6 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
 /// 2001 calls 2002, both baresip offering `codecs`, on a switch with `extra_toml`; each must
 /// hear the other's tone and the CDR must record the call. Returns the switch for more checks.
 fn two_phones_talk(codecs: &str, extra_toml: String) -> Switch {
-    let deadline = Instant::now() + Duration::from_secs(50);
     // With the default configuration: baresip 1.0 (libre 1.1) gives up on a 401 that holds any
     // non-MD5 challenge, which is why the switch offers MD5 alone unless configured otherwise.
     let switch = Switch::start(Options {
@@ -144,6 +143,36 @@ fn two_phones_talk(codecs: &str, extra_toml: String) -> Switch {
         ..Options::default()
     })
     .expect("switch starts");
+    two_phones_talk_on(switch, codecs)
+}
+
+/// IPv6 (RFC 5118): the same call with the switch, its relay and both phones on `::1`
+/// (`sip:2002@[::1]:port`).
+#[test]
+fn two_baresip_phones_talk_over_ipv6() {
+    if !switchboard_e2e::needs_baresip() {
+        return;
+    }
+    if let Err(e) = std::net::UdpSocket::bind("[::1]:0") {
+        testkit::cannot_run("ipv6", &format!("cannot bind [::1]: {e}"));
+        return;
+    }
+    let mut switch = Switch::start(Options::default()).expect("switch starts");
+    switch
+        .move_to_ipv6_loopback()
+        .expect("switch restarts on [::1]");
+    let switch = two_phones_talk_on(switch, "PCMU,PCMA");
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| !c.is_empty()).expect("CDRs");
+    assert!(
+        cdrs[0].legs.iter().all(|l| l.peer.contains("[::1]")),
+        "{:?}",
+        cdrs[0].legs
+    );
+}
+
+/// [`two_phones_talk`] on a switch already running.
+fn two_phones_talk_on(switch: Switch, codecs: &str) -> Switch {
+    let deadline = Instant::now() + Duration::from_secs(50);
     let caller_tone = switch.dir.path().join("tone-1000.wav");
     let callee_tone = switch.dir.path().join("tone-440.wav");
     // Longer than the call: baresip's aufile source stops at the end of the file.

@@ -131,17 +131,6 @@ fn with_log(switch: &Switch) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
     |e| anyhow::anyhow!("{e:#}\n--- switch log ---\n{}", switch.log_text())
 }
 
-/// A numeric field of /api/status (0 when missing).
-fn status_field(switch: &Switch, field: &str) -> u64 {
-    let body = switch.http_get("/api/status").unwrap_or_default();
-    let key = format!("\"{field}\":");
-    body.split(&key)
-        .nth(1)
-        .and_then(|rest| rest.split([',', '}']).next())
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// Runs today against the switch without recording: the tone peers and pcaps work.
 #[test]
 fn two_tone_call_sends_each_sides_pcap_through_the_relay() {
@@ -162,11 +151,11 @@ fn two_tone_call_sends_each_sides_pcap_through_the_relay() {
     // Neither peer echoes: packets B→A can only be the callee's own pcap. 3 s of talk at 50
     // packets a second is about 150 each way; allow for the start of playback.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while status_field(&switch, "rtp_packets_b_to_a") < 100 && Instant::now() < deadline {
+    while switch.status_field("rtp_packets_b_to_a") < 100 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let a_to_b = status_field(&switch, "rtp_packets_a_to_b");
-    let b_to_a = status_field(&switch, "rtp_packets_b_to_a");
+    let a_to_b = switch.status_field("rtp_packets_a_to_b");
+    let b_to_a = switch.status_field("rtp_packets_b_to_a");
     assert!(
         (100..=260).contains(&a_to_b),
         "caller's 1 kHz pcap relayed for ~3 s: {a_to_b} packets"

@@ -116,22 +116,11 @@ fn switch_with_own_range(opts: Options) -> (Switch, (u16, u16)) {
     (switch, range)
 }
 
-/// A number from `/api/status`.
-fn status_field(switch: &Switch, field: &str) -> u64 {
-    let body = switch.http_get("/api/status").unwrap_or_default();
-    let key = format!("\"{field}\":");
-    body.split(&key)
-        .nth(1)
-        .and_then(|rest| rest.split([',', '}']).next())
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// Wait up to 5 s for a status counter to reach `at_least`; returns its last value.
 fn wait_status(switch: &Switch, field: &str, at_least: u64) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let v = status_field(switch, field);
+        let v = switch.status_field(field);
         if v >= at_least || Instant::now() > deadline {
             return v;
         }

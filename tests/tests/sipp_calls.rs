@@ -7,16 +7,6 @@ use switchboard_e2e::{
     Switch,
 };
 
-fn status_field(switch: &Switch, field: &str) -> u64 {
-    let body = switch.http_get("/api/status").unwrap_or_default();
-    let key = format!("\"{field}\":");
-    body.split(&key)
-        .nth(1)
-        .and_then(|rest| rest.split([',', '}']).next())
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0)
-}
-
 #[test]
 fn answered_call_relays_rtp_both_ways_and_writes_a_cdr() {
     if !switchboard_e2e::needs_sipp() {
@@ -46,11 +36,11 @@ fn answered_call_relays_rtp_both_ways_and_writes_a_cdr() {
 
     // RTP went caller → relay → callee (echo) → relay → caller.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while status_field(&switch, "rtp_packets_b_to_a") == 0 && std::time::Instant::now() < deadline {
+    while switch.status_field("rtp_packets_b_to_a") == 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let a_to_b = status_field(&switch, "rtp_packets_a_to_b");
-    let b_to_a = status_field(&switch, "rtp_packets_b_to_a");
+    let a_to_b = switch.status_field("rtp_packets_a_to_b");
+    let b_to_a = switch.status_field("rtp_packets_b_to_a");
     assert!(a_to_b > 20, "caller's RTP relayed to callee: {a_to_b}");
     assert!(
         b_to_a > 20,

@@ -94,11 +94,8 @@ impl Switch {
             Some(&sip_fields::reason(&r)),
             Some(&call.a.local_tag),
         );
-        out.headers.push(
-            self.cfg
-                .me
-                .contact(&call.callee.number, call.a.dialog.peer.transport),
-        );
+        out.headers
+            .push(self.cfg.me.contact(&call.callee.number, call.a.dialog.peer));
         let stx = call.a.invite_tx;
         // A caller that already has the switch's SDP (early media of a plan) hears ringing
         // only; otherwise the callee's early media is relayed.

@@ -270,7 +270,7 @@ impl Call {
         let mut ok =
             sip::message::make_response(&self.a.invite, code, None, Some(&self.a.local_tag));
         ok.headers
-            .push(me.contact(&self.callee.number, self.a.dialog.peer.transport));
+            .push(me.contact(&self.callee.number, self.a.dialog.peer));
         ok.headers
             .push(rsip::Header::Allow(super::dialog::ALLOW.into()));
         ok.headers.push(me.server());

@@ -73,7 +73,10 @@ impl Switch {
             .lookup(now, &ext)
             .into_iter()
             .next()
-            .map(|b| (b.uri().to_string(), b.source));
+            .map(|b| {
+                let peer = crate::nat::target(self.cfg.nat, b.uri(), b.source);
+                (b.uri().to_string(), peer)
+            });
         let Some((contact, peer)) = binding else {
             tracing::info!(%agent, extension = %ext, "agent cannot be rung for a callback");
             let _ = self.acd.core.handle(now, reject);

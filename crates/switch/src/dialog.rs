@@ -8,37 +8,50 @@ use std::net::SocketAddr;
 /// How the switch names itself in Via and Contact headers.
 #[derive(Debug, Clone)]
 pub struct Me {
-    /// One address per transport we listen on (the public address where configured).
+    /// One address per transport we listen on (the public address where configured): the
+    /// first IPv4 listener of each transport here, the first IPv6 one in `udp6`/`tcp6`.
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
+    pub udp6: Option<SocketAddr>,
+    pub tcp6: Option<SocketAddr>,
     pub user_agent: String,
 }
 
 impl Me {
-    pub fn addr(&self, transport: Transport) -> SocketAddr {
-        let (mine, other) = match transport {
-            Transport::Udp => (self.udp, self.tcp),
-            Transport::Tcp => (self.tcp, self.udp),
+    /// Our address for messages to `to`: its transport and address family first (an IPv6
+    /// phone must be able to answer our Via and reach our Contact), then any we have.
+    pub fn addr(&self, to: Peer) -> SocketAddr {
+        let (v4, v6) = match to.transport {
+            Transport::Udp => ([self.udp, self.tcp], [self.udp6, self.tcp6]),
+            Transport::Tcp => ([self.tcp, self.udp], [self.tcp6, self.udp6]),
         };
-        mine.or(other)
+        let (same, other) = if to.addr.is_ipv6() {
+            (v6, v4)
+        } else {
+            (v4, v6)
+        };
+        same.into_iter()
+            .chain(other)
+            .flatten()
+            .next()
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060)))
     }
 
-    pub fn via(&self, transport: Transport, branch: &str) -> Header {
-        let a = self.addr(transport);
+    pub fn via(&self, to: Peer, branch: &str) -> Header {
+        let a = self.addr(to);
         Header::Via(
             format!(
                 "SIP/2.0/{} {};branch={branch};rport",
-                transport.via_token(),
+                to.transport.via_token(),
                 a
             )
             .into(),
         )
     }
 
-    pub fn contact(&self, user: &str, transport: Transport) -> Header {
-        let a = self.addr(transport);
-        let t = match transport {
+    pub fn contact(&self, user: &str, to: Peer) -> Header {
+        let a = self.addr(to);
+        let t = match to.transport {
             Transport::Udp => "",
             Transport::Tcp => ";transport=tcp",
         };
@@ -89,7 +102,7 @@ impl Dialog {
     ) -> Request {
         let uri = rsip::Uri::try_from(self.remote_target.as_str()).unwrap_or_default();
         let mut headers: Vec<Header> = vec![
-            me.via(self.peer.transport, &sip::message::new_branch()),
+            me.via(self.peer, &sip::message::new_branch()),
             Header::MaxForwards("70".into()),
             Header::From(self.local.clone().into()),
             Header::To(self.remote.clone().into()),
@@ -97,7 +110,7 @@ impl Dialog {
             Header::CSeq(format!("{seq} {method}").into()),
         ];
         if matches!(method, Method::Invite | Method::Update) {
-            headers.push(me.contact(&self.contact_user, self.peer.transport));
+            headers.push(me.contact(&self.contact_user, self.peer));
         }
         headers.push(Header::UserAgent(me.user_agent.clone().into()));
         let body = match body {

@@ -323,11 +323,9 @@ impl Switch {
             Some("Session Progress"),
             Some(&call.a.local_tag),
         );
-        progress.headers.push(
-            self.cfg
-                .me
-                .contact(&call.callee.number, call.a.dialog.peer.transport),
-        );
+        progress
+            .headers
+            .push(self.cfg.me.contact(&call.callee.number, call.a.dialog.peer));
         set_body(
             &mut progress.headers,
             &mut progress.body,

@@ -98,11 +98,8 @@ impl Switch {
                     return;
                 };
                 let mut ok = sip::message::make_response(&req, 200, None, None);
-                ok.headers.push(
-                    self.cfg
-                        .me
-                        .contact(&call.callee.number, call.a.dialog.peer.transport),
-                );
+                ok.headers
+                    .push(self.cfg.me.contact(&call.callee.number, call.a.dialog.peer));
                 let sdp = call.caller_media.sdp().cloned();
                 if sip_fields::is_sdp(&req.headers, &req.body) {
                     if let Ok(offer) = parse_sdp(&req.body) {
@@ -264,13 +261,13 @@ impl Switch {
                 };
                 if matches!(f.method, Method::Invite | Method::Update) && (200..300).contains(&code)
                 {
-                    let transport = c.a.dialog.peer.transport;
+                    let a = c.a.dialog.peer;
                     let t = match f.from {
-                        Side::A => transport,
+                        Side::A => a,
                         Side::B => c
                             .answered_branch
                             .and_then(|i| c.branches.get(i))
-                            .map_or(transport, |b| b.dialog.peer.transport),
+                            .map_or(a, |b| b.dialog.peer),
                     };
                     out.headers.push(self.cfg.me.contact(user, t));
                 }

@@ -37,6 +37,7 @@ mod feature;
 mod indialog;
 mod invite;
 mod limits;
+mod nat;
 mod queue;
 mod queue_admin;
 mod queue_exit;
@@ -55,6 +56,7 @@ pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use dialog::Me;
 pub use limits::Limits;
+pub use nat::NatMode;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
@@ -100,6 +102,9 @@ pub struct SwitchConfig {
     pub recording: RecordPolicy,
     /// Caps on calls and transactions (`limits.rs`).
     pub limits: Limits,
+    /// Where requests for a registered contact go: its Contact or the REGISTER's source
+    /// (`nat.rs`).
+    pub nat: NatMode,
 }
 
 /// Work the driver does for the core.

@@ -25,6 +25,24 @@ impl Switch {
             self.callback_media_ready(now, id);
             return;
         }
+        // The relay has one address, written into both legs' SDP: a caller whose media is of
+        // the other family (IPv4 phone, IPv6 relay, or the reverse) could never reach it.
+        let target = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.a_sdp.as_ref())
+            .and_then(|s| s.audio_target());
+        if target.is_some_and(|t| t.rtp.is_ipv4() != ports.ip.is_ipv4()) {
+            tracing::info!(call = id, relay = %ports.ip, "caller's media of another address family than the relay's: 488");
+            self.fail_call(
+                now,
+                id,
+                488,
+                "Not Acceptable Here (Media Address Family)",
+                "media address family",
+            );
+            return;
+        }
         self.maybe_record(id, super::record::Moment::Start);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -81,7 +99,10 @@ impl Switch {
             .registrar
             .lookup(now, extension)
             .into_iter()
-            .map(|b| (b.uri().to_string(), b.source))
+            .map(|b| {
+                let peer = crate::nat::target(self.cfg.nat, b.uri(), b.source);
+                (b.uri().to_string(), peer)
+            })
             .collect();
         if bindings.is_empty() {
             return Err((

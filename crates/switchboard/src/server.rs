@@ -74,19 +74,27 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     let mut me = Me {
         udp: None,
         tcp: None,
+        udp6: None,
+        tcp6: None,
         user_agent: format!("Switchboard/{}", env!("CARGO_PKG_VERSION")),
     };
     for (transport, addr) in &config.listen {
+        // `public_address` names the listeners of its own family.
         let public = |a: std::net::SocketAddr| match config.public_ip {
-            Some(ip) => std::net::SocketAddr::new(ip, a.port()),
-            None => a,
+            Some(ip) if ip.is_ipv4() == a.is_ipv4() => std::net::SocketAddr::new(ip, a.port()),
+            _ => a,
         };
         match transport {
             Transport::Udp => {
                 let socket =
                     bind_sip_udp(*addr).with_context(|| format!("binding SIP UDP {addr}"))?;
                 let local = socket.local_addr()?;
-                me.udp.get_or_insert(public(local));
+                if local.is_ipv6() {
+                    &mut me.udp6
+                } else {
+                    &mut me.udp
+                }
+                .get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on UDP");
                 let socket = Arc::new(socket);
                 tracker.spawn(crate::driver::udp::reader(
@@ -97,11 +105,15 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
                 udp.push(socket);
             }
             Transport::Tcp => {
-                let listener = TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("binding SIP TCP {addr}"))?;
+                let listener =
+                    bind_sip_tcp(*addr).with_context(|| format!("binding SIP TCP {addr}"))?;
                 let local = listener.local_addr()?;
-                me.tcp.get_or_insert(public(local));
+                if local.is_ipv6() {
+                    &mut me.tcp6
+                } else {
+                    &mut me.tcp
+                }
+                .get_or_insert(public(local));
                 tracing::info!(%local, "SIP listening on TCP");
                 tracker.spawn(tcp::accept_loop(
                     listener,
@@ -150,6 +162,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         acd,
         recording: config.recording.clone(),
         limits: config.limits.sip,
+        nat: config.nat,
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());
@@ -226,9 +239,33 @@ fn bind_sip_udp(addr: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
     if let Err(e) = socket.set_recv_buffer_size(SIP_UDP_RECV_BUFFER) {
         tracing::warn!(error = %e, "could not enlarge the SIP UDP receive buffer");
     }
+    only_own_family(&socket, addr)?;
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     UdpSocket::from_std(socket.into())
+}
+
+/// A SIP TCP listener on `addr` (as `TcpListener::bind` does: address reuse, then listen), an
+/// IPv6 one for IPv6 only.
+fn bind_sip_tcp(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    only_own_family(&socket, addr)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// An IPv6 SIP socket takes IPv6 only (`IPV6_V6ONLY`): on Linux a `[::]` socket would otherwise
+/// also take the IPv4 port, so `[::]:5060` and `0.0.0.0:5060` could not both be listed, and
+/// IPv4 peers would appear as `::ffff:a.b.c.d` with replies sent from the IPv6 socket.
+fn only_own_family(socket: &socket2::Socket, addr: std::net::SocketAddr) -> std::io::Result<()> {
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    Ok(())
 }
 
 async fn reload_on_sighup(reloader: Reloader, shutdown: CancellationToken) {

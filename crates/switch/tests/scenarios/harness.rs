@@ -28,6 +28,8 @@ pub fn config() -> SwitchConfig {
         me: Me {
             udp: Some(SocketAddr::from(([127, 0, 0, 1], 5060))),
             tcp: Some(SocketAddr::from(([127, 0, 0, 1], 5060))),
+            udp6: None,
+            tcp6: None,
             user_agent: "Switchboard/test".into(),
         },
         timers: TimerConfig {
@@ -45,6 +47,7 @@ pub fn config() -> SwitchConfig {
         acd: Default::default(),
         recording: Default::default(),
         limits: Default::default(),
+        nat: Default::default(),
     }
 }
 

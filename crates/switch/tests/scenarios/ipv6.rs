@@ -2,7 +2,7 @@
 //! registered and called at that address, written with its brackets on the wire.
 
 use super::harness::{phone, TestSwitch};
-use super::phone::DOMAIN;
+use super::phone::{Msg, Phone, DOMAIN};
 
 const CONTACT: &str = "<sip:1002@[2001:db8::2]:5062>";
 
@@ -32,12 +32,62 @@ fn a_contact_at_an_ipv6_address_is_registered_and_called_there() {
     let invite = ts.expect_request(&b, "INVITE");
     assert_eq!(invite.request_uri(), "sip:1002@[2001:db8::2]:5062");
     assert!(invite.hdr("To").contains(&format!("sip:1002@{DOMAIN}")));
+    busy(&mut ts, &a, &b, &invite);
+}
+
+/// Regression: a switch listening on IPv4 and IPv6 named itself by its first (IPv4) listener
+/// in the Via and Contact of an INVITE to an IPv6 phone, which then could not answer.
+#[test]
+fn a_dual_stack_switch_names_itself_in_the_family_of_the_phone() {
+    let mut cfg = super::harness::config();
+    cfg.me.udp6 = Some("[2001:db8::1]:5060".parse().expect("addr"));
+    let mut ts = TestSwitch::with(cfg);
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    b.peer = sip::Peer::udp("[2001:db8::2]:5062".parse().expect("addr"));
+    ts.register(&mut b, 3600);
+    ts.register(&mut a, 3600);
+    let sdp = a.sdp("sendrecv");
+    ts.invite(&mut a, "1002", Some(&sdp));
+    let invite = ts.expect_request(&b, "INVITE");
+    assert!(
+        invite.hdr("Via").contains("[2001:db8::1]:5060"),
+        "IPv6 Via to an IPv6 phone:\n{}",
+        invite.text
+    );
+    assert!(
+        invite.hdr("Contact").contains("[2001:db8::1]:5060"),
+        "IPv6 Contact to an IPv6 phone:\n{}",
+        invite.text
+    );
+    busy(&mut ts, &a, &b, &invite);
+}
+
+/// `b` answers `invite` (from `a`) busy; the call ends cleanly.
+fn busy(ts: &mut TestSwitch, a: &Phone, b: &Phone, invite: &Msg) {
     ts.send(
         b.peer,
-        &b.respond(&invite, 486, "Busy Here", Some("b1"), None),
+        &b.respond(invite, 486, "Busy Here", Some("b1"), None),
     );
-    ts.expect_request(&b, "ACK");
-    ts.expect_status(&a, 100);
-    ts.expect_status(&a, 486);
+    ts.expect_request(b, "ACK");
+    ts.expect_status(a, 100);
+    ts.expect_status(a, 486);
     ts.finish();
+}
+
+/// A call whose caller's media is IPv6 while the relay is IPv4 is refused with a clear 488
+/// (the relay has one address for both legs; docs/configuration.md), not set up silent.
+#[test]
+fn caller_media_of_the_other_family_than_the_relay_is_refused_with_488() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.register(&mut b, 3600);
+    ts.register(&mut a, 3600);
+    let sdp = a
+        .sdp("sendrecv")
+        .replace(&format!("IN IP4 {}", a.media.ip()), "IN IP6 2001:db8::20");
+    ts.invite(&mut a, "1002", Some(&sdp));
+    ts.expect_status(&a, 100);
+    let refused = ts.expect_status(&a, 488);
+    assert!(refused.text.contains("Address Family"), "{}", refused.text);
+    ts.assert_quiet(&b);
 }

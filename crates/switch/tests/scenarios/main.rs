@@ -20,6 +20,7 @@ mod ivr_menu;
 mod ivr_support;
 mod limits;
 mod loss;
+mod nat;
 mod offer_policy;
 mod phone;
 mod queue_calls;

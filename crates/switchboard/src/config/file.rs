@@ -59,6 +59,9 @@ pub struct SipConfig {
     /// Address written into our Via/Contact headers when it differs from the listen address
     /// (e.g. behind a 1:1 NAT). Default: the listen address.
     pub public_address: Option<Spanned<String>>,
+    /// Where requests for a registered phone go: "auto" (default), "always" (the address its
+    /// REGISTER came from) or "never" (its Contact); docs/configuration.md.
+    pub nat: Spanned<String>,
     /// Limits on failed digest attempts (docs/security.md, "Access").
     pub auth_throttle: AuthThrottleConfig,
 }
@@ -183,6 +186,7 @@ impl Default for SipConfig {
             // challenge, and some (baresip 1.0) fail outright when any challenge is not MD5.
             auth_algorithms: vec![Spanned::new(0..0, "MD5".into())],
             public_address: None,
+            nat: Spanned::new(0..0, "auto".into()),
             auth_throttle: AuthThrottleConfig::default(),
         }
     }

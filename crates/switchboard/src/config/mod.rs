@@ -61,6 +61,7 @@ pub struct Resolved {
     pub data_dir: PathBuf,
     pub listen: Vec<(Transport, SocketAddr)>,
     pub public_ip: Option<IpAddr>,
+    pub nat: crate::switch::NatMode,
     pub domain: String,
     pub timers: sip::transaction::TimerConfig,
     pub ring_timeout: Duration,
@@ -195,6 +196,18 @@ fn resolve(
             })
             .ok()
     });
+    let nat = match c.sip.nat.get_ref().to_ascii_lowercase().as_str() {
+        "auto" => crate::switch::NatMode::Auto,
+        "always" => crate::switch::NatMode::Always,
+        "never" => crate::switch::NatMode::Never,
+        other => {
+            problem(
+                c.sip.nat.span(),
+                format!("sip.nat: `{other}` is not one of auto, always, never"),
+            );
+            crate::switch::NatMode::Auto
+        }
+    };
     let mut auth_algorithms = Vec::new();
     for a in &c.sip.auth_algorithms {
         match a.get_ref().to_ascii_uppercase().as_str() {
@@ -422,6 +435,7 @@ fn resolve(
         data_dir: c.data_dir,
         listen,
         public_ip,
+        nat,
         domain: c.sip.domain,
         timers: sip::transaction::TimerConfig {
             t1: Duration::from_millis(c.sip.t1_ms),
@@ -555,6 +569,39 @@ name = "Agent Kim"
         assert_eq!(r.database_url, "postgres://sb@db/sb");
         assert_eq!(r.users[0].name.as_deref(), Some("Agent Kim"));
         assert_eq!(r.ring_timeout, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn sip_nat_is_auto_by_default_and_checked() {
+        let users = "[[users]]\nextension = \"2001\"\npassword = \"secret-2001\"\n";
+        let r = parse("sb.toml", users).unwrap();
+        assert_eq!(r.nat, crate::switch::NatMode::Auto);
+        let r = parse("sb.toml", &format!("[sip]\nnat = \"never\"\n{users}")).unwrap();
+        assert_eq!(r.nat, crate::switch::NatMode::Never);
+        let err = parse("sb.toml", &format!("[sip]\nnat = \"maybe\"\n{users}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sb.toml:2:7: sip.nat: `maybe` is not one of auto, always, never"),
+            "{err}"
+        );
+    }
+
+    /// IPv6 listeners and relay addresses are accepted as written in docs/configuration.md.
+    #[test]
+    fn ipv6_listen_and_media_addresses_parse() {
+        let text = "[sip]\nlisten = [\"udp://[::1]:5060\", \"tcp://[::]:5060\"]\n\
+                    [media]\nbind = \"::1\"\n\
+                    [[users]]\nextension = \"2001\"\npassword = \"secret-2001\"\n";
+        let r = parse("sb.toml", text).unwrap();
+        assert_eq!(
+            r.listen,
+            vec![
+                (Transport::Udp, "[::1]:5060".parse().unwrap()),
+                (Transport::Tcp, "[::]:5060".parse().unwrap())
+            ]
+        );
+        assert_eq!(r.media_advertise, "::1".parse::<IpAddr>().unwrap());
     }
 
     #[test]
