@@ -58,7 +58,7 @@ pub use limits::Limits;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
-pub use record::{OfferPolicy, RecordMode, RecordPolicy};
+pub use record::{OfferPolicy, PolicyEntry, RecordMode, RecordPolicy};
 pub use records::{
     CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, Contact, Direction, Disposition,
     HangupSide, Leg, LegRole,
