@@ -155,6 +155,11 @@ pub enum Action {
     },
     /// A queue or agent event for the CRM database and the live view.
     Acd(AcdRecord),
+    /// Let the relay pass ZRTP packets (RFC 6189) for this call: its offers went on as written
+    /// (`OfferPolicy::AsIs`), so its phones may keep their keys. Other calls' ZRTP is dropped.
+    PassZrtp {
+        call: CallId,
+    },
     /// Record the call (caller left, what the caller hears right) until its media is released.
     StartRecording {
         call: CallId,

@@ -4,7 +4,7 @@
 
 use super::harness::{answered_call, cdr_end, config, phone, TestSwitch};
 use super::phone::Phone;
-use switch::{Disposition, HangupSide, OfferPolicy, PolicyEntry, RecordMode, SwitchConfig};
+use switch::{Action, Disposition, HangupSide, OfferPolicy, PolicyEntry, RecordMode, SwitchConfig};
 
 /// Linphone's offer: opus and speex first, G.711 behind, best-effort SDES keys, ZRTP, rtcp-mux.
 fn linphone_offer(proto: &str, port: u16) -> String {
@@ -212,4 +212,19 @@ fn an_as_is_call_relays_an_srtp_reinvite() {
     let (_a, b, _call) = srtp_reinvite(&mut ts);
     let inv = ts.expect_request(&b, "INVITE");
     assert!(inv.body().contains("RTP/SAVP 96"), "{}", inv.body());
+}
+
+/// Issue #15: ZRTP keys are agreed in the media, not the offer; the relay drops ZRTP unless the
+/// call's offers went on as written.
+#[test]
+fn only_an_as_is_call_lets_zrtp_through() {
+    let passes = |cfg| {
+        let (mut ts, _a, b) = call_under(cfg, |p| linphone_offer("RTP/AVP", p));
+        ts.expect_request(&b, "INVITE");
+        ts.take_actions()
+            .iter()
+            .any(|x| matches!(x, Action::PassZrtp { .. }))
+    };
+    assert!(passes(with_entries(&[("1002", OfferPolicy::AsIs)])));
+    assert!(!passes(config()));
 }
