@@ -88,24 +88,11 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
         "{received:?}"
     );
     let cdrs = wait_for_cdrs(&switch.database_url, |c| !c.is_empty()).expect("CDRs");
-    let path = "/api/cdrs/".to_string() + &cdrs[0].call_id + "/recordings";
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let row = loop {
-        let (_, body) = switch.http("GET", &path).expect("recordings");
-        let list: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        if let Some(row) = list
-            .as_array()
-            .and_then(|l| l.first())
-            .filter(|r| r["status"] != "recording")
-        {
-            break row.clone();
-        }
-        assert!(Instant::now() < deadline, "no finished recording: {body}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let row = switch.finished_recording(&cdrs[0].call_id, Duration::from_secs(10));
     assert_eq!(row["status"], "complete", "{row:#}");
-    let file = row["path"].as_str().expect("a path");
-    let reader = hound::WavReader::open(file).expect("the WAV");
+    // The row names the file under the recordings directory (there is no `path`).
+    let file = rec.path().join(row["file"].as_str().expect("a file"));
+    let reader = hound::WavReader::open(&file).expect("the WAV");
     let samples: Vec<i16> = reader
         .into_samples()
         .collect::<Result<_, _>>()
@@ -116,7 +103,7 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
     };
     assert_heard(
         "the recording's left",
-        file.as_ref(),
+        &file,
         &channel(0),
         CALLER_HZ,
         CALLEE_HZ,
@@ -124,7 +111,7 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
     );
     assert_heard(
         "the recording's right",
-        file.as_ref(),
+        &file,
         &channel(1),
         CALLEE_HZ,
         CALLER_HZ,
