@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 need=()
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip)
+command -v linphonec >/dev/null || need+=(linphone-cli)   # tests/tests/linphone_call.rs
 # Speech for the in-band DTMF detector's no-false-digits test.
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 # Password guessing and enumeration tools for tests/tests/sip_guessing.rs.

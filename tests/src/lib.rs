@@ -321,6 +321,26 @@ impl Switch {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The first recording row of the call with this CDR id once it is no longer `recording`
+    /// (`GET /api/cdrs/{id}/recordings`); panics after `within`.
+    pub fn finished_recording(&self, call_id: &str, within: Duration) -> serde_json::Value {
+        let path = format!("/api/cdrs/{call_id}/recordings");
+        let deadline = Instant::now() + within;
+        loop {
+            let (_, body) = self.http("GET", &path).expect("recordings");
+            let list: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            if let Some(row) = list
+                .as_array()
+                .and_then(|l| l.first())
+                .filter(|r| r["status"] != "recording")
+            {
+                return row.clone();
+            }
+            assert!(Instant::now() < deadline, "no finished recording: {body}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     /// A tiny HTTP/1.1 GET on loopback (no client library needed for JSON status checks).
     pub fn http_get(&self, path: &str) -> anyhow::Result<String> {
         Ok(self.http("GET", path)?.1)

@@ -88,21 +88,7 @@ fn baresip_phones_offering_opus_first_talk_in_g711_and_are_recorded() {
         "{received:?}"
     );
     let cdrs = wait_for_cdrs(&switch.database_url, |c| !c.is_empty()).expect("CDRs");
-    let path = "/api/cdrs/".to_string() + &cdrs[0].call_id + "/recordings";
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let row = loop {
-        let (_, body) = switch.http("GET", &path).expect("recordings");
-        let list: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        if let Some(row) = list
-            .as_array()
-            .and_then(|l| l.first())
-            .filter(|r| r["status"] != "recording")
-        {
-            break row.clone();
-        }
-        assert!(Instant::now() < deadline, "no finished recording: {body}");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let row = switch.finished_recording(&cdrs[0].call_id, Duration::from_secs(10));
     assert_eq!(row["status"], "complete", "{row:#}");
     // The API names the file relative to the recordings directory, never a server path.
     let file = rec.path().join(row["file"].as_str().expect("a file name"));

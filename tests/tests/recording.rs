@@ -600,9 +600,10 @@ fn an_srtp_only_offer_gets_488_and_a_cdr_saying_why() {
     );
 }
 
-/// Issue #15: with offers passed on as they are, two phones may agree on a codec the recorder
-/// cannot decode. Here the caller offers opus first and sends its audio as payload type 96:
-/// the row is `failed` with the reason (never `complete`), and /metrics counts it.
+/// Issue #15: a phone may still send a codec the recorder cannot decode (a recorded call's
+/// offers are narrowed, but nothing stops a phone from sending what it was not offered). Here
+/// the caller offers opus first and sends its audio as payload type 96: the row is `failed`
+/// with the reason (never `complete`), and /metrics counts it.
 #[test]
 fn a_recording_of_undecodable_audio_is_failed_with_the_reason() {
     if !switchboard_e2e::needs_sipp() {
@@ -612,7 +613,7 @@ fn a_recording_of_undecodable_audio_is_failed_with_the_reason() {
     let dir = rec_dir.path().join("recordings");
     let switch = Switch::start(Options {
         extra_toml: format!(
-            "[recording]\nrecord = \"all\"\noffers = \"as-is\"\ndir = \"{}\"\n",
+            "[recording]\nrecord = \"all\"\ndir = \"{}\"\n",
             dir.display()
         ),
         ..Options::default()

@@ -601,3 +601,46 @@ async fn refused_packets_do_not_hold_off_the_media_timeout() {
     assert!(stats.a_to_b.dropped_probation > 10, "{stats:?}");
     assert_eq!(stats.latched_rtp, [None, None]);
 }
+
+/// A ZRTP Hello's header (RFC 6189 §5): version bits 0001, sequence `seq`, the `ZRTP` cookie.
+fn zrtp_hello(seq: u8) -> Vec<u8> {
+    let mut p = vec![0x10, 0, 0, seq];
+    p.extend_from_slice(b"ZRTP");
+    p.extend_from_slice(&[0, 0, 0, 7, 0x50, 0x5a, 0, 0x1d]);
+    p.extend_from_slice(b"Hello   1.10");
+    p
+}
+
+/// Issue #15: ZRTP keys cannot be agreed through the relay (the phones stay in clear RTP the
+/// recorder can decode), unless the call's offers went on as written.
+#[tokio::test]
+async fn zrtp_packets_are_dropped_and_counted_unless_passed() {
+    let relay = relay(8);
+    let (events, _rx) = mpsc::unbounded_channel();
+    let s = relay.allocate(1, events).await.unwrap();
+    let (a, b) = (phone().await, phone().await);
+    s.set_remote(Side::A, addr(&a), None);
+    s.set_remote(Side::B, addr(&b), None);
+    let (to_a, to_b) = (
+        relay_addr(&s, Side::A, false),
+        relay_addr(&s, Side::B, false),
+    );
+    // Latched by its first RTP packet, A's ZRTP Hello goes no further; RTP still does.
+    a.send_to(&rtp(1), to_a).await.unwrap();
+    assert_eq!(recv(&b).await.0, rtp(1));
+    a.send_to(&zrtp_hello(1), to_a).await.unwrap();
+    b.send_to(&zrtp_hello(1), to_b).await.unwrap();
+    a.send_to(&rtp(2), to_a).await.unwrap();
+    assert_eq!(recv(&b).await.0, rtp(2));
+    nothing_arrives(&a).await;
+    let stats = s.stats().await;
+    assert_eq!(stats.a_to_b.dropped_zrtp, 1, "{stats:?}");
+    assert_eq!(stats.a_to_b.rtp.packets, 2, "{stats:?}");
+    // B had not latched: its Hello was not RTP from the SDP address, refused as such.
+    assert_eq!(stats.b_to_a.rejected_source, 1, "{stats:?}");
+
+    s.pass_zrtp(true);
+    a.send_to(&zrtp_hello(2), to_a).await.unwrap();
+    assert_eq!(recv(&b).await.0, zrtp_hello(2));
+    assert_eq!(s.stats().await.a_to_b.dropped_zrtp, 1);
+}

@@ -245,6 +245,8 @@ pub struct Call {
     pub callback: Option<super::callback::CallbackLeg>,
     /// A recording was started (it runs until the media is released).
     pub recording: bool,
+    /// What offers passed between the legs may carry (`record.rs`, resolved at the INVITE).
+    pub offers: super::record::OfferPolicy,
 }
 
 /// The relay ports of a call.

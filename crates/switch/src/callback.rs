@@ -15,6 +15,7 @@ use super::call::{Call, CallerLeg, CallerMedia, Party, Phase, Route, Side};
 use super::dialog::Dialog;
 use super::queue::ScreenPop;
 use super::queue_leg::QueueLeg;
+use super::record::PolicyEntry;
 use super::sdp::endpoint_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{CdrEvent, CdrLink, CdrStart, Disposition, HangupSide};
@@ -149,6 +150,10 @@ impl Switch {
                 phase: CallbackPhase::Media,
             }),
             recording: false,
+            offers: self
+                .cfg
+                .recording
+                .offers_for(agent, Some(&PolicyEntry::Queue(queue.to_string()))),
         };
         self.dialogs
             .insert((dialog.call_id, local_tag), (id, Side::A));

@@ -3,6 +3,7 @@
 
 use super::call::{DeferredAck, Forwarded, Phase, Side};
 use super::dialog::{body_of, set_body};
+use super::record::OfferPolicy;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{Disposition, HangupSide};
@@ -138,7 +139,11 @@ impl Switch {
                 Ok(offer) => {
                     // An offer the policy leaves nothing of (SRTP only, no G.711) is refused
                     // here; the call goes on as it was (RFC 3261 §14.2).
-                    if let Err(e) = self.apply_offer_policy(offer.clone()) {
+                    let offers = self
+                        .calls
+                        .get(&id)
+                        .map_or(OfferPolicy::Decodable, |c| c.offers);
+                    if let Err(e) = offers.apply(offer.clone()) {
                         self.refuse_with_488(now, tx, &req, &e);
                         return;
                     }

@@ -107,6 +107,10 @@ impl Switch {
                 return;
             }
         }
+        let offers = self
+            .cfg
+            .recording
+            .offers_for(&caller, route.policy_entry(&callee).as_ref());
         let a_sdp = if req.body.is_empty() {
             None
         } else if !sip_fields::is_sdp(&req.headers, &req.body) {
@@ -114,7 +118,7 @@ impl Switch {
             return;
         } else {
             match parse_sdp(&req.body) {
-                Ok(sdp) if sdp.audio_target().is_some() => match self.apply_offer_policy(sdp) {
+                Ok(sdp) if sdp.audio_target().is_some() => match offers.apply(sdp) {
                     Ok(sdp) => Some(sdp),
                     Err(e) => {
                         self.refuse_offer(now, tx, from, &req, (&caller, &callee), &e);
@@ -189,6 +193,7 @@ impl Switch {
             queue: None,
             callback: None,
             recording: false,
+            offers,
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {

@@ -60,7 +60,7 @@ pub use nat::NatMode;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
-pub use record::{OfferPolicy, RecordMode, RecordPolicy};
+pub use record::{OfferPolicy, PolicyEntry, RecordMode, RecordPolicy};
 pub use records::{
     CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, Contact, Direction, Disposition,
     HangupSide, Leg, LegRole,
@@ -160,6 +160,11 @@ pub enum Action {
     },
     /// A queue or agent event for the CRM database and the live view.
     Acd(AcdRecord),
+    /// Let the relay pass ZRTP packets (RFC 6189) for this call: its offers went on as written
+    /// (`OfferPolicy::AsIs`), so its phones may keep their keys. Other calls' ZRTP is dropped.
+    PassZrtp {
+        call: CallId,
+    },
     /// Record the call (caller left, what the caller hears right) until its media is released.
     StartRecording {
         call: CallId,

@@ -21,6 +21,9 @@ impl Switch {
             return;
         }
         call.relay = Some(ports);
+        if call.offers == super::record::OfferPolicy::AsIs {
+            self.actions.push_back(Action::PassZrtp { call: id });
+        }
         if self.is_callback(id) {
             self.callback_media_ready(now, id);
             return;

@@ -19,8 +19,9 @@ impl Switch {
         if !sip_fields::is_sdp(headers, body) {
             return None;
         }
-        let relay = self.calls.get(&id)?.relay?;
-        let sdp = match parse_sdp(body).map(|s| self.apply_offer_policy(s)) {
+        let call = self.calls.get(&id)?;
+        let (relay, offers) = (call.relay?, call.offers);
+        let sdp = match parse_sdp(body).map(|s| offers.apply(s)) {
             Ok(Ok(s)) => s,
             Ok(Err(reason)) => {
                 tracing::info!(call = id, %reason, "SDP the switch could not record; not relayed");
@@ -49,14 +50,11 @@ impl Switch {
     }
 }
 
-impl Switch {
-    /// The SDP as it may go on to the other leg under the configured [`OfferPolicy`]: narrowed
-    /// to what the switch can decode (or as it is), or why nothing acceptable is left.
-    pub(super) fn apply_offer_policy(
-        &self,
-        sdp: SessionDescription,
-    ) -> Result<SessionDescription, NarrowError> {
-        match self.cfg.recording.offers {
+impl OfferPolicy {
+    /// The SDP as it may go on to the other leg under this policy: narrowed to what the switch
+    /// can decode (or as it is), or why nothing acceptable is left.
+    pub(super) fn apply(self, sdp: SessionDescription) -> Result<SessionDescription, NarrowError> {
+        match self {
             OfferPolicy::Decodable => sdp.narrow_to_decodable(),
             OfferPolicy::AsIs => Ok(sdp),
         }

@@ -8,6 +8,7 @@
 mod endpoint;
 mod latch;
 mod task;
+mod zrtp;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -114,6 +115,9 @@ pub struct DirectionStats {
     pub dropped_probation: u64,
     /// The kernel refused to send (socket buffer full, unreachable family).
     pub send_failed: u64,
+    /// ZRTP packets from the latched source, dropped so the phones stay in clear RTP
+    /// (`zrtp.rs`; not while [`Session::pass_zrtp`] allows them).
+    pub dropped_zrtp: u64,
 }
 
 /// A session's counters and latched peers.
@@ -280,6 +284,12 @@ impl RelaySession {
     /// Leave endpoint mode: stop playback and relay A⇄B again (the IVR handed the call on).
     pub fn bridge(&self) {
         let _ = self.control.send(Control::Bridge);
+    }
+
+    /// Let ZRTP packets through (`true`: the call's offers went on as written, so its phones
+    /// may keep their keys) or drop them (`false`, the default; see `zrtp.rs`).
+    pub fn pass_zrtp(&self, pass: bool) {
+        let _ = self.control.send(Control::PassZrtp(pass));
     }
 
     /// Payload type side A negotiated for telephone-event/8000 (RFC 4733); `None` leaves

@@ -25,6 +25,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::endpoint::Endpoint;
 use super::latch::{Kind, Latch, StrictSource, Verdict};
+use super::zrtp;
 use super::{DirectionStats, MediaEvent, RelayStats, SessionLabel, Side};
 use crate::g711::Codec;
 use crate::ports::{BoundPair, PairLease};
@@ -58,6 +59,7 @@ pub(crate) enum Control {
     Listen,
     Bridge,
     TelephoneEvent(Option<u8>),
+    PassZrtp(bool),
     Stats(oneshot::Sender<RelayStats>),
     Close(oneshot::Sender<RelayStats>),
     /// Answered `Err(parts)` when a recording is already running.
@@ -134,6 +136,8 @@ pub(crate) struct SessionTask {
     idle: Idle,
     endpoint: Endpoint,
     recorder: Option<Tap>,
+    /// Relay ZRTP packets rather than drop them (`zrtp.rs`).
+    pass_zrtp: bool,
     /// Queue-full drops of recordings already stopped.
     recording_dropped: u64,
     /// The relay-wide count of refused packets, and how much of ours is in it already.
@@ -171,6 +175,7 @@ impl SessionTask {
             },
             endpoint,
             recorder: None,
+            pass_zrtp: false,
             recording_dropped: 0,
             foreign_total,
             foreign_reported: 0,
@@ -257,6 +262,15 @@ impl SessionTask {
                     continue;
                 }
             }
+            // Only a packet that is not RTP v2 is looked at twice (`zrtp.rs`).
+            if !rtcp
+                && zrtp::maybe_zrtp(buf.filled())
+                && !self.pass_zrtp
+                && zrtp::is_zrtp(buf.filled())
+            {
+                stats.dropped_zrtp += 1;
+                continue;
+            }
             if !rtcp {
                 self.idle.rtp_since_tick = true;
                 if side == 0 {
@@ -328,6 +342,7 @@ impl SessionTask {
             Control::StopPlayback => self.endpoint.stop(),
             Control::Listen => self.endpoint.listen(),
             Control::Bridge => self.endpoint.bridge(),
+            Control::PassZrtp(pass) => self.pass_zrtp = pass,
             Control::TelephoneEvent(pt) => self.endpoint.set_telephone_event_pt(pt),
             Control::Stats(reply) => {
                 let _ = reply.send(self.stats());

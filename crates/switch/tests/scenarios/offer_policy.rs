@@ -4,7 +4,7 @@
 
 use super::harness::{answered_call, cdr_end, config, phone, TestSwitch};
 use super::phone::Phone;
-use switch::{Disposition, HangupSide, OfferPolicy};
+use switch::{Action, Disposition, HangupSide, OfferPolicy, PolicyEntry, RecordMode, SwitchConfig};
 
 /// Linphone's offer: opus and speex first, G.711 behind, best-effort SDES keys, ZRTP, rtcp-mux.
 fn linphone_offer(proto: &str, port: u16) -> String {
@@ -24,6 +24,11 @@ fn linphone_offer(proto: &str, port: u16) -> String {
 fn call_with(offers: OfferPolicy, offer: impl Fn(u16) -> String) -> (TestSwitch, Phone, Phone) {
     let mut cfg = config();
     cfg.recording.offers = offers;
+    call_under(cfg, offer)
+}
+
+/// [`call_with`] under a whole configuration: 1001 calls 1002.
+fn call_under(cfg: SwitchConfig, offer: impl Fn(u16) -> String) -> (TestSwitch, Phone, Phone) {
     let mut ts = TestSwitch::with(cfg);
     let (mut a, mut b) = (phone(1001), phone(1002));
     ts.register(&mut a, 3600);
@@ -103,11 +108,10 @@ fn an_offer_without_g711_gets_488_with_the_offered_formats() {
     );
 }
 
-#[test]
-fn an_srtp_only_reinvite_gets_488_and_the_call_goes_on() {
-    let mut ts = TestSwitch::new();
+/// 1001 calls 1002, both answer, then 1001 sends Linphone's SRTP-only offer in a re-INVITE.
+fn srtp_reinvite(ts: &mut TestSwitch) -> (Phone, Phone, super::harness::Answered) {
     let (mut a, mut b) = (phone(1001), phone(1002));
-    let mut call = answered_call(&mut ts, &mut a, &mut b);
+    let mut call = answered_call(ts, &mut a, &mut b);
     let offer = linphone_offer("RTP/SAVP", a.media.port());
     let req = a.request(
         &mut call.a,
@@ -116,6 +120,13 @@ fn an_srtp_only_reinvite_gets_488_and_the_call_goes_on() {
         Some(("application/sdp", &offer)),
     );
     ts.send(a.peer, &req);
+    (a, b, call)
+}
+
+#[test]
+fn an_srtp_only_reinvite_gets_488_and_the_call_goes_on() {
+    let mut ts = TestSwitch::new();
+    let (mut a, b, mut call) = srtp_reinvite(&mut ts);
     let resp = ts.expect_status(&a, 488);
     assert!(resp
         .header("Warning")
@@ -126,4 +137,94 @@ fn an_srtp_only_reinvite_gets_488_and_the_call_goes_on() {
     let req = a.request(&mut call.a, "INVITE", &[], Some(("application/sdp", &hold)));
     ts.send(a.peer, &req);
     ts.expect_request(&b, "INVITE");
+}
+
+/// A configuration where these extensions carry their own offer policy.
+fn with_entries(entries: &[(&str, OfferPolicy)]) -> SwitchConfig {
+    let mut cfg = config();
+    for (ext, p) in entries {
+        cfg.recording
+            .entries
+            .insert(PolicyEntry::Extension(ext.to_string()), *p);
+    }
+    cfg
+}
+
+/// What the callee (1002) is offered when 1001 calls it with Linphone's offer.
+fn callee_offer(cfg: SwitchConfig) -> String {
+    let (mut ts, _a, b) = call_under(cfg, |p| linphone_offer("RTP/AVP", p));
+    ts.expect_request(&b, "INVITE").body().to_string()
+}
+
+const AS_WRITTEN: &str = "RTP/AVP 96 97 98 0 8 18 101\r\n";
+const NARROWED: &str = "RTP/AVP 0 8 101\r\n";
+
+#[test]
+fn an_as_is_caller_or_callee_passes_offers_as_written() {
+    let body = callee_offer(with_entries(&[("1001", OfferPolicy::AsIs)]));
+    assert!(
+        body.contains(AS_WRITTEN) && body.contains("a=crypto"),
+        "{body}"
+    );
+    let body = callee_offer(with_entries(&[("1002", OfferPolicy::AsIs)]));
+    assert!(body.contains(AS_WRITTEN), "{body}");
+}
+
+#[test]
+fn a_decodable_entry_wins_over_an_as_is_one_and_the_default() {
+    let body = callee_offer(with_entries(&[
+        ("1001", OfferPolicy::AsIs),
+        ("1002", OfferPolicy::Decodable),
+    ]));
+    assert!(
+        body.contains(NARROWED) && !body.contains("a=crypto"),
+        "{body}"
+    );
+    let mut cfg = with_entries(&[("1002", OfferPolicy::Decodable)]);
+    cfg.recording.offers = OfferPolicy::AsIs;
+    let body = callee_offer(cfg);
+    assert!(body.contains(NARROWED), "{body}");
+}
+
+/// Issue #15: a call that will be recorded is never as-is, whatever its entries say.
+#[test]
+fn a_recorded_call_is_decodable_even_from_an_as_is_extension() {
+    let mut cfg = with_entries(&[("1001", OfferPolicy::AsIs)]);
+    cfg.recording.mode = RecordMode::Selected {
+        queues: Default::default(),
+        extensions: ["1002".to_string()].into(),
+    };
+    let body = callee_offer(cfg.clone());
+    assert!(
+        body.contains(NARROWED) && !body.contains("zrtp-hash"),
+        "{body}"
+    );
+    cfg.recording.mode = RecordMode::All;
+    let body = callee_offer(cfg);
+    assert!(body.contains(NARROWED), "{body}");
+}
+
+/// The policy chosen at the INVITE holds for the whole call: an as-is call relays an
+/// SRTP-only re-INVITE that a decodable call would refuse.
+#[test]
+fn an_as_is_call_relays_an_srtp_reinvite() {
+    let mut ts = TestSwitch::with(with_entries(&[("1001", OfferPolicy::AsIs)]));
+    let (_a, b, _call) = srtp_reinvite(&mut ts);
+    let inv = ts.expect_request(&b, "INVITE");
+    assert!(inv.body().contains("RTP/SAVP 96"), "{}", inv.body());
+}
+
+/// Issue #15: ZRTP keys are agreed in the media, not the offer; the relay drops ZRTP unless the
+/// call's offers went on as written.
+#[test]
+fn only_an_as_is_call_lets_zrtp_through() {
+    let passes = |cfg| {
+        let (mut ts, _a, b) = call_under(cfg, |p| linphone_offer("RTP/AVP", p));
+        ts.expect_request(&b, "INVITE");
+        ts.take_actions()
+            .iter()
+            .any(|x| matches!(x, Action::PassZrtp { .. }))
+    };
+    assert!(passes(with_entries(&[("1002", OfferPolicy::AsIs)])));
+    assert!(!passes(config()));
 }

@@ -159,6 +159,10 @@ pub struct QueueSection<S = Spanned<String>> {
     /// Directory of the digit files that read the callback number back (default `en/digits`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_digits: Option<String>,
+    /// `decodable` or `as-is`: what offers of calls to this queue may carry (the
+    /// `[recording]` section's `offers` when left out). Configuration file only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offers: Option<S>,
 }
 
 /// One step of a routing profile.

@@ -90,6 +90,7 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
                         extension: Spanned::new(0..0, u.extension),
                         password: Spanned::new(0..0, u.password),
                         name: Some(u.name),
+                        offers: None,
                     },
                 )
             })
@@ -213,6 +214,7 @@ mod tests {
                         extension: Spanned::new(0..0, ext.to_string()),
                         password: Spanned::new(0..0, "demo-secret".into()),
                         name: Some(name.to_string()),
+                        offers: None,
                     },
                 )
             })

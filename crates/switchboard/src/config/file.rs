@@ -144,6 +144,10 @@ pub struct UserConfig {
     pub password: Spanned<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// `decodable` or `as-is`: what offers of this extension's calls (made or received) may
+    /// carry (the `[recording]` section's `offers` when left out).
+    #[serde(default)]
+    pub offers: Option<Spanned<String>>,
 }
 
 impl Default for Config {

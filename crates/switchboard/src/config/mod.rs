@@ -335,6 +335,7 @@ fn resolve(
     let dialplans_dir = dialplans_dir.map(|d| (d, required));
 
     let mut users: Vec<User> = Vec::new();
+    let mut entry_offers = Vec::new();
     for u in &c.users {
         let u = u.get_ref();
         let ext = u.extension.get_ref();
@@ -361,6 +362,12 @@ fn resolve(
                 u.password.span(),
                 format!("users.password for `{ext}` is too weak: {why}"),
             );
+        }
+        if let Some(o) = &u.offers {
+            entry_offers.push((
+                crate::switch::PolicyEntry::Extension(ext.clone()),
+                o.clone(),
+            ));
         }
         users.push(User {
             extension: ext.clone(),
@@ -412,10 +419,18 @@ fn resolve(
         .iter()
         .filter_map(|q| Some((q.name.get_ref().clone(), serde_json::to_value(q).ok()?)))
         .collect();
+    entry_offers.extend(c.queues.iter().filter_map(|q| {
+        let o = q.offers.clone()?;
+        Some((
+            crate::switch::PolicyEntry::Queue(q.name.get_ref().clone()),
+            o,
+        ))
+    }));
     let mut acd_problem =
         |at: acd_sections::Place, message: String| problem(at.span.unwrap_or(0..0), message);
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
-    let (recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
+    let (mut recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
+    recording::resolve_entries(&mut recording, entry_offers, &mut problem);
     let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
     let limits = limits::resolve(c.limits, rtp_ports, &mut |message| problem(0..0, message));
 
@@ -656,6 +671,62 @@ name = "Agent Kim"
         assert!(err
             .to_string()
             .contains("u.toml:5:11: users.extension `1` is defined twice"));
+    }
+
+    #[test]
+    fn offer_policies_per_extension_and_queue() {
+        use crate::switch::{OfferPolicy, PolicyEntry};
+        let text = "[recording]\nrecord = \"none\"\n\n[[users]]\nextension = \"1001\"\n\
+                    password = \"pw-1001-secret\"\noffers = \"as-is\"\n\n[[queues]]\n\
+                    name = \"sales\"\nnumber = \"7000\"\noffers = \"decodable\"\n";
+        let r = parse("o.toml", text).unwrap();
+        assert_eq!(r.recording.offers, OfferPolicy::Decodable);
+        assert_eq!(
+            r.recording
+                .entries
+                .get(&PolicyEntry::Extension("1001".into())),
+            Some(&OfferPolicy::AsIs)
+        );
+        assert_eq!(
+            r.recording.entries.get(&PolicyEntry::Queue("sales".into())),
+            Some(&OfferPolicy::Decodable)
+        );
+    }
+
+    /// Issue #15: a recorded call cannot be as-is; the file says so where it was written.
+    #[test]
+    fn as_is_on_recorded_entries_is_refused_with_its_line() {
+        let text = "[recording]\nrecord = \"selected\"\nextensions = [\"1002\"]\nqueues = [\"sales\"]\n\n\
+                    [[users]]\nextension = \"1001\"\npassword = \"pw-1001-secret\"\noffers = \"as-is\"\n\
+                    [[users]]\nextension = \"1002\"\npassword = \"pw-1002-secret\"\noffers = \"as-is\"\n\
+                    [[queues]]\nname = \"sales\"\noffers = \"as-is\"\n[[queues]]\nname = \"help\"\noffers = \"clear\"\n";
+        let err = parse("r.toml", text).unwrap_err();
+        let msg = err.to_string();
+        assert_eq!(err.problems.len(), 3, "{msg}");
+        assert!(
+            msg.contains("r.toml:13:10: users.offers of `1002` cannot be `as-is`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("r.toml:16:10: queues.offers of `sales` cannot be `as-is`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("r.toml:19:10: queues.offers of `help` `clear`: decodable or as-is"),
+            "{msg}"
+        );
+        // Every call recorded (the default): no as-is anywhere, the default's included.
+        let err = parse("a.toml", "[recording]\noffers = \"as-is\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a.toml:2:10: recording.offers `as-is` applies to no call"),
+            "{err}"
+        );
+        assert!(parse(
+            "n.toml",
+            "[recording]\nrecord = \"none\"\noffers = \"as-is\"\n"
+        )
+        .is_ok());
     }
 
     #[test]

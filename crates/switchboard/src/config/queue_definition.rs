@@ -53,6 +53,13 @@ pub fn parse_queue(
     }
     let section: QueueSection<String> = serde_path_to_error::deserialize(Value::Object(values))
         .map_err(|e| vec![field_error(e)])?;
+    // The switch reads offer policies once, from the file: a stored queue cannot carry one.
+    if section.offers.is_some() {
+        return Err(vec![FieldError::new(
+            "offers",
+            "offers can only be set in the configuration file",
+        )]);
+    }
     // The queue's own number is left out of what it may collide with here (409 later, not 400).
     let mut known: HashSet<String> = extensions.union(queues).cloned().collect();
     if let Some(n) = &section.number {

@@ -1,7 +1,7 @@
 //! The `[recording]` section: which calls are recorded and from when (`switch::RecordPolicy`),
 //! where the files go and how long they are kept.
 
-use crate::switch::{OfferPolicy, RecordMode, RecordPolicy};
+use crate::switch::{OfferPolicy, PolicyEntry, RecordMode, RecordPolicy};
 use serde::Deserialize;
 use std::path::PathBuf;
 use toml::Spanned;
@@ -103,24 +103,76 @@ pub fn resolve(
             false
         }
     };
-    let offers = match s.offers.get_ref().as_str() {
-        "decodable" => OfferPolicy::Decodable,
-        "as-is" => OfferPolicy::AsIs,
-        other => {
-            problem(
-                s.offers.span(),
-                format!("recording.offers `{other}`: decodable or as-is"),
-            );
-            OfferPolicy::Decodable
-        }
-    };
+    let offers = offer_policy(&s.offers, "recording.offers", problem);
+    if offers == OfferPolicy::AsIs && mode == RecordMode::All {
+        problem(
+            s.offers.span(),
+            "recording.offers `as-is` applies to no call: every call is recorded \
+             (recording.record = \"all\") and a recorded call's offers stay decodable"
+                .into(),
+        );
+    }
     (
         RecordPolicy {
             mode,
             from_start,
             offers,
+            entries: Default::default(),
         },
         PathBuf::from(s.dir),
         retention,
     )
+}
+
+/// `decodable` or `as-is` as written at `key`.
+fn offer_policy(
+    value: &Spanned<String>,
+    key: &str,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, String),
+) -> OfferPolicy {
+    match value.get_ref().as_str() {
+        "decodable" => OfferPolicy::Decodable,
+        "as-is" => OfferPolicy::AsIs,
+        other => {
+            problem(value.span(), format!("{key} `{other}`: decodable or as-is"));
+            OfferPolicy::Decodable
+        }
+    }
+}
+
+/// Add the `offers` keys of `[[users]]` and `[[queues]]` entries to `policy`. An entry whose
+/// calls are all recorded (every call, or the entry is listed under `[recording]`) cannot be
+/// `as-is`: that is a problem here, as it would never apply (the switch keeps a recorded
+/// call's offers decodable, `switch::RecordPolicy::offers_for`).
+pub fn resolve_entries(
+    policy: &mut RecordPolicy,
+    entries: Vec<(PolicyEntry, Spanned<String>)>,
+    problem: &mut dyn FnMut(std::ops::Range<usize>, String),
+) {
+    for (entry, value) in entries {
+        let (key, name) = match &entry {
+            PolicyEntry::Extension(e) => ("users.offers", e),
+            PolicyEntry::Queue(q) => ("queues.offers", q),
+        };
+        let offers = offer_policy(&value, &format!("{key} of `{name}`"), problem);
+        let recorded = match &policy.mode {
+            RecordMode::None => None,
+            RecordMode::All => Some("every call is recorded (recording.record = \"all\")"),
+            RecordMode::Selected { queues, extensions } => {
+                let listed = match &entry {
+                    PolicyEntry::Extension(e) => extensions.contains(e),
+                    PolicyEntry::Queue(q) => queues.contains(q),
+                };
+                listed.then_some("its calls are recorded (listed under [recording])")
+            }
+        };
+        if let (OfferPolicy::AsIs, Some(why)) = (offers, recorded) {
+            problem(
+                value.span(),
+                format!("{key} of `{name}` cannot be `as-is`: {why}, and recorded calls keep decodable offers"),
+            );
+            continue;
+        }
+        policy.entries.insert(entry, offers);
+    }
 }

@@ -459,6 +459,7 @@ impl Driver {
             | Action::MediaTimeout { .. }
             | Action::ReleaseMedia { .. }
             | Action::Endpoint { .. }
+            | Action::PassZrtp { .. }
             | Action::Play { .. }
             | Action::StopPlayback { .. }
             | Action::Bridge { .. }

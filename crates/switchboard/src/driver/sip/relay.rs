@@ -101,6 +101,11 @@ impl Driver {
                     });
                 }
             }
+            Action::PassZrtp { call } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.pass_zrtp(true);
+                }
+            }
             Action::Endpoint {
                 call,
                 telephone_event_pt,
