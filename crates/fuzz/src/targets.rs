@@ -14,9 +14,10 @@ use switch::{Action, Me, Switch, SwitchConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    /// `sip::parse::parse`: the normalizer, rsip and the post-parse checks.
+    /// `sip::parse::parse` (the normalizer, rsip and the post-parse checks), also through the
+    /// TCP stream framer.
     Sip,
-    /// `SessionDescription::parse` and what the switch reads from an offer.
+    /// `SessionDescription::parse` and printing it back; INFO DTMF bodies.
     Sdp,
     /// `RtpPacket::parse`, RFC 4733 events through the detector, and G.711 decoding.
     Rtp,
@@ -83,6 +84,7 @@ impl Target {
             }
             Target::Sdp => {
                 let mut c: Vec<Vec<u8>> = SDP_SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect();
+                c.push(b"Signal=5\r\nDuration=160\r\n".to_vec());
                 for m in torture_messages(&root) {
                     if let Some(at) = m.windows(4).position(|w| w == b"\r\n\r\n") {
                         let body = &m[at + 4..];
@@ -125,11 +127,24 @@ impl Target {
         match self {
             Target::Sip => {
                 let _ = sip::parse::parse(input);
+                // The same bytes as a TCP stream arriving in two pieces, twice over.
+                let mut framer = sip::framing::StreamFramer::new();
+                let cut = input.len() / 3;
+                for piece in [&input[..cut], &input[cut..], input] {
+                    framer.push(piece);
+                    while let Ok(Some(msg)) = framer.next_message() {
+                        let _ = sip::parse::parse(&msg);
+                    }
+                }
             }
             Target::Sdp => {
                 if let Ok(text) = std::str::from_utf8(input) {
                     if let Ok(sdp) = SessionDescription::parse(text) {
                         let _ = sdp.to_string();
+                    }
+                    // SIP INFO DTMF bodies are small text formats too.
+                    for ctype in ["application/dtmf-relay", "application/dtmf"] {
+                        let _ = media::dtmf::parse_info(ctype, text);
                     }
                 }
             }
