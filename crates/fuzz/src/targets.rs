@@ -325,6 +325,8 @@ fn config() -> SwitchConfig {
         me: Me {
             udp: Some(SocketAddr::from(([127, 0, 0, 1], 5060))),
             tcp: Some(SocketAddr::from(([127, 0, 0, 1], 5060))),
+            udp6: None,
+            tcp6: None,
             user_agent: "Switchboard/fuzz".into(),
         },
         timers: TimerConfig {
@@ -342,6 +344,7 @@ fn config() -> SwitchConfig {
         acd: Default::default(),
         recording: Default::default(),
         limits: Default::default(),
+        nat: Default::default(),
     }
 }
 
