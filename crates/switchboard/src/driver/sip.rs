@@ -151,6 +151,8 @@ pub struct Driver {
     /// Caught core panics since start, and the 500s they still owe (`guard.rs`).
     core_panics: u64,
     panic_replies: Vec<(Peer, Bytes)>,
+    /// TCP connections whose reader ended: their writers are dropped after the next flush.
+    tcp_closed: Vec<SocketAddr>,
     media_totals: Arc<MediaTotals>,
     prompts: Arc<HashMap<std::path::PathBuf, Arc<media::Prompt>>>,
     crm: crm::Crm,
@@ -238,6 +240,7 @@ impl Driver {
             status_at: now,
             core_panics: 0,
             panic_replies: Vec::new(),
+            tcp_closed: Vec::new(),
             media_totals: Arc::default(),
             prompts,
             crm,
@@ -357,15 +360,15 @@ impl Driver {
                 }
             }
             Inbound::TcpUp { addr, writer } => {
+                self.tcp_closed.retain(|a| *a != addr);
                 self.tcp.insert(addr, writer);
             }
-            Inbound::TcpDown { addr } => {
-                self.tcp.remove(&addr);
-            }
+            // Dropped after the next flush, so answers to the connection's last messages (queued
+            // before its close) still reach its writer, which drains them before it ends.
+            Inbound::TcpDown { addr } => self.tcp_closed.push(addr),
         }
     }
 
-    /// Carry out everything the core asked for, until it asks for nothing more.
     /// The core panicked on one message: log it, count it, answer a request with 500.
     fn core_panicked(&mut self, from: Peer, raw: &[u8], why: &str) {
         self.core_panics += 1;
@@ -380,6 +383,7 @@ impl Driver {
         }
     }
 
+    /// Carry out everything the core asked for, until it asks for nothing more.
     async fn flush(&mut self) {
         for (to, bytes) in std::mem::take(&mut self.panic_replies) {
             self.send(to, bytes).await;
@@ -397,6 +401,9 @@ impl Driver {
             if !busy {
                 break;
             }
+        }
+        for addr in std::mem::take(&mut self.tcp_closed) {
+            self.tcp.remove(&addr);
         }
         let now = Instant::now();
         if now.duration_since(self.status_at) >= Duration::from_millis(500) {

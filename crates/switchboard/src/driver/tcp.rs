@@ -220,9 +220,17 @@ async fn run(
             partial_since.get_or_insert(last_read);
         }
     }
+    // The driver drops its sender once it has flushed the answers to this connection's last
+    // messages; the writer sends them and ends. Bounded, in case the peer stops reading.
     let _ = inbound.send(Inbound::TcpDown { addr }).await;
-    writer.abort();
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(WRITER_DRAIN, writer).await.is_err() {
+        abort.abort();
+    }
 }
+
+/// How long a closing connection's writer may take to send what was already answered.
+const WRITER_DRAIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -243,11 +251,20 @@ pub(crate) mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, mut rx) = mpsc::channel(64);
-        // Kept, not dropped: the driver holds each connection's writer while it is up.
+        // Like the driver: each connection's writer is held while it is up and dropped at its
+        // close, which lets the writer end.
         tokio::spawn(async move {
-            let mut kept = Vec::new();
+            let mut writers = std::collections::HashMap::new();
             while let Some(m) = rx.recv().await {
-                kept.push(m);
+                match m {
+                    Inbound::TcpUp { addr, writer } => {
+                        writers.insert(addr, writer);
+                    }
+                    Inbound::TcpDown { addr } => {
+                        writers.remove(&addr);
+                    }
+                    _ => {}
+                }
             }
         });
         let stop = CancellationToken::new();
