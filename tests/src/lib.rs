@@ -53,13 +53,18 @@ pub fn free_port() -> u16 {
 }
 
 /// A base port for SIPp's `-mp`: SIPp binds that port and the next three (audio RTCP, video RTP
-/// and RTCP) and exits when any is taken, so all four are checked free together.
+/// and RTCP) and exits when any is taken, so all four are checked free together. Drawn at random
+/// from 10000-19999: below the test switches' relay ranges (20000 up) and outside the kernel's
+/// ephemeral ports (32768 up), where other tests' sockets bound to port 0 could take a port
+/// between this check and SIPp's bind (a caller once failed with "Address already in use").
 pub fn free_media_port() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    static DRAWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     for _ in 0..200 {
-        let base = free_port() & !3;
-        if !(1024..=u16::MAX - 3).contains(&base) {
-            continue;
-        }
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(DRAWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        h.write_u32(std::process::id());
+        let base = 10_000 + 4 * (h.finish() % 2_500) as u16;
         let held: Vec<_> = (base..base + 4)
             .map_while(|p| UdpSocket::bind(("127.0.0.1", p)).ok())
             .collect();
@@ -67,7 +72,7 @@ pub fn free_media_port() -> u16 {
             return base;
         }
     }
-    panic!("no four free consecutive ports on 127.0.0.1");
+    panic!("no four free consecutive ports on 127.0.0.1 in 10000-19999");
 }
 
 /// Options for a test switch.
