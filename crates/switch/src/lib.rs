@@ -62,8 +62,8 @@ pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
 pub use record::{OfferPolicy, PolicyEntry, RecordMode, RecordPolicy};
 pub use records::{
-    CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, Contact, Direction, Disposition,
-    HangupSide, Leg, LegRole,
+    CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, CdrTrunk, Contact, Direction,
+    Disposition, HangupSide, Leg, LegRole,
 };
 pub use throttle::ThrottleConfig;
 

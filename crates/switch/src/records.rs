@@ -17,6 +17,9 @@ pub enum CdrEvent {
     End(CdrEnd),
     /// The call's queue and agent are known (a callback knows them from its start).
     Link(CdrLink),
+    /// The call came in over a trunk, or went out over one (emitted when the trunk is known;
+    /// again, with the trunk that finally carried it, after a failover).
+    Trunk(CdrTrunk),
 }
 
 impl CdrEvent {
@@ -27,6 +30,7 @@ impl CdrEvent {
             CdrEvent::Answer { call_id, .. } => call_id,
             CdrEvent::End(e) => &e.call_id,
             CdrEvent::Link(l) => &l.call_id,
+            CdrEvent::Trunk(t) => &t.call_id,
         }
     }
 }
@@ -83,6 +87,22 @@ pub struct CdrLink {
     pub call_id: String,
     pub queue: Option<String>,
     pub agent: Option<String>,
+}
+
+/// The trunk side of a call: which carrier, which of our numbers, which caller ID we showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CdrTrunk {
+    pub call_id: String,
+    /// `Inbound`: the carrier delivered the call; `Outbound`: we sent it to the carrier.
+    pub direction: Direction,
+    /// The trunk's name.
+    pub trunk: String,
+    /// Inbound: the DID the carrier delivered (normalised).
+    pub did: Option<String>,
+    /// Outbound: the caller ID we presented (None: withheld or the caller's own).
+    pub caller_id: Option<String>,
+    /// Outbound: the number as sent to the carrier, after the trunk's rewrite.
+    pub dialled: Option<String>,
 }
 
 /// The outcome of a call.
@@ -151,7 +171,8 @@ pub struct Contact {
 pub enum Direction {
     /// The customer called in.
     Inbound,
-    /// The switch called the customer (a callback).
+    /// The switch or an agent called the customer (a callback, a click-to-dial, an agent's
+    /// call out over a trunk).
     Outbound,
 }
 

@@ -4,9 +4,9 @@
 
 use crate::switch;
 
-/// The CRM's CDR change for one of the core's.
-pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
-    match event {
+/// The CRM's CDR change for one of the core's (None: the CRM keeps nothing of it yet).
+pub fn cdr(event: switch::CdrEvent) -> Option<crm::CdrEvent> {
+    Some(match event {
         switch::CdrEvent::Start(s) => crm::CdrEvent::Start(crm::CdrStart {
             call_id: s.call_id,
             caller: s.caller,
@@ -32,7 +32,12 @@ pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
             agent: l.agent,
             customer_id: None,
         }),
-    }
+        // The CRM gains trunk columns with issue 16's trunk work; until then no call has a trunk.
+        switch::CdrEvent::Trunk(t) => {
+            tracing::debug!(call_id = %t.call_id, trunk = %t.trunk, "trunk of a call not stored");
+            return None;
+        }
+    })
 }
 
 fn disposition(d: switch::Disposition) -> crm::Disposition {

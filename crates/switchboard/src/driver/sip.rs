@@ -482,7 +482,10 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
-                if let Err(e) = self.cdrs.send(crate::driver::call_records::cdr(ev)) {
+                let Some(ev) = crate::driver::call_records::cdr(ev) else {
+                    return;
+                };
+                if let Err(e) = self.cdrs.send(ev) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
                 }
             }

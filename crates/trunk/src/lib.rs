@@ -1,0 +1,27 @@
+//! SIP trunks: how Switchboard reaches a carrier and recognises its calls, sans-IO.
+//!
+//! [`TrunkPlan`] is what the configuration (and the HTTP API) says: the carriers
+//! ([`TrunkSetup`]), the numbers they deliver ([`DidSetup`]) and the prefixes no one may dial.
+//! The switch core (`crates/switch`) runs the calls; this crate holds the rules it applies,
+//! each testable without a network or a clock of its own.
+
+// Bytes from the network must never panic the process (as in the switch core).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+mod setup;
+mod status;
+
+pub use setup::{
+    Cidr, CidrError, Credentials, DidSetup, DidTarget, NumberFormat, PingSetup, RegisterSetup,
+    Rewrite, SetupError, TrunkPlan, TrunkSetup,
+};
+pub use status::{Health, Registration, TrunkStatus};
