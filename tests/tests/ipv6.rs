@@ -98,9 +98,12 @@ fn ipv6_wildcard_listener_leaves_the_ipv4_port_free() {
     let port = switch.sip_port;
     switch
         .restart_with_config(|text| {
+            // A wildcard listener needs the address phones reach (config refuses it otherwise).
             text.replacen(
                 "listen = [",
-                &format!("listen = [\"udp://[::]:{port}\", \"tcp://[::]:{port}\", "),
+                &format!(
+                    "public_address = \"::1\"\nlisten = [\"udp://[::]:{port}\", \"tcp://[::]:{port}\", "
+                ),
                 1,
             )
         })

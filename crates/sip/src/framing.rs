@@ -1,5 +1,6 @@
 //! Cuts a stream transport's bytes (TCP) into whole SIP messages by Content-Length
-//! (RFC 3261 §18.3), skipping CRLF keep-alives (RFC 5626 §4.4.1) between messages.
+//! (RFC 3261 §18.3), skipping CRLF keep-alives (RFC 5626 §4.4.1) between messages and
+//! counting the double-CRLF pings among them, which the connection answers with a CRLF pong.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -31,6 +32,12 @@ pub struct StreamFramer {
     max_body: usize,
     /// Where the blank-line search resumes, so a slow trickle is not rescanned from the start.
     scanned: usize,
+    /// CRLFs skipped in a row between messages (a ping is two; it may arrive in two reads).
+    crlf_run: u8,
+    /// Whether the last byte skipped was a CR, awaiting its LF.
+    cr_pending: bool,
+    /// Double-CRLF pings seen and not yet taken.
+    pings: usize,
 }
 
 impl Default for StreamFramer {
@@ -50,6 +57,9 @@ impl StreamFramer {
             max_header,
             max_body,
             scanned: 0,
+            crlf_run: 0,
+            cr_pending: false,
+            pings: 0,
         }
     }
 
@@ -63,6 +73,12 @@ impl StreamFramer {
         self.buf.len()
     }
 
+    /// Double-CRLF keep-alive pings (RFC 5626 §4.4.1) seen since the last call: answer each
+    /// with one CRLF (the pong).
+    pub fn take_pings(&mut self) -> usize {
+        std::mem::take(&mut self.pings)
+    }
+
     /// The next whole message, `Ok(None)` when more bytes are needed.
     pub fn next_message(&mut self) -> Result<Option<Bytes>, FramingError> {
         let skip = self
@@ -71,8 +87,31 @@ impl StreamFramer {
             .position(|b| !matches!(b, b'\r' | b'\n'))
             .unwrap_or(self.buf.len());
         if skip > 0 {
+            for b in self.buf.iter().take(skip) {
+                match (*b, self.cr_pending) {
+                    (b'\r', _) => self.cr_pending = true,
+                    (b'\n', true) => {
+                        self.cr_pending = false;
+                        self.crlf_run += 1;
+                        if self.crlf_run == 2 {
+                            self.crlf_run = 0;
+                            self.pings += 1;
+                        }
+                    }
+                    _ => {
+                        // A bare LF: not a keep-alive of RFC 5626, only tolerated.
+                        self.cr_pending = false;
+                        self.crlf_run = 0;
+                    }
+                }
+            }
             self.buf.advance(skip);
             self.scanned = 0;
+        }
+        if !self.buf.is_empty() {
+            // A message starts: the CRLFs before it were no ping (a stray line end).
+            self.crlf_run = 0;
+            self.cr_pending = false;
         }
         let Some((head_end, body_start)) = self.find_blank_line() else {
             if self.buf.len() > self.max_header {
@@ -168,6 +207,31 @@ mod tests {
                 "cut {cut}"
             );
             assert_eq!(f.buffered(), 0);
+        }
+    }
+
+    #[test]
+    fn double_crlf_pings_are_counted_wherever_the_reads_split_them() {
+        // Two pings, a message, a lone CRLF (no ping), a ping, a bare-LF pair (no ping).
+        let stream = [
+            b"\r\n\r\n\r\n\r\n".as_slice(),
+            MSG,
+            b"\r\n",
+            MSG2,
+            b"\r\n\r\n\n\n",
+        ]
+        .concat();
+        for cut in 0..=stream.len() {
+            let mut f = StreamFramer::new();
+            f.push(&stream[..cut]);
+            let mut got = drain(&mut f);
+            let mut pings = f.take_pings();
+            f.push(&stream[cut..]);
+            got.extend(drain(&mut f));
+            pings += f.take_pings();
+            assert_eq!(got.len(), 2, "cut {cut}");
+            assert_eq!(pings, 3, "cut {cut}");
+            assert_eq!(f.take_pings(), 0);
         }
     }
 

@@ -207,7 +207,8 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         events.clone(),
         recordings_dir,
         screens.clone(),
-    );
+    )
+    .with_tcp_limits(config.limits.tcp);
     drop(inbound_tx);
     let stop = shutdown.clone();
     tokio::spawn(async move {

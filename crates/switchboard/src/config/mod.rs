@@ -196,6 +196,24 @@ fn resolve(
             })
             .ok()
     });
+    // A wildcard listener has no address to put in Via and Contact: phones would answer to
+    // 0.0.0.0. It needs the public address of its family.
+    for entry in &c.sip.listen {
+        if let Ok((_, addr)) = parse_listen(entry.get_ref()) {
+            let named = public_ip.is_some_and(|p| p.is_ipv4() == addr.is_ipv4());
+            if addr.ip().is_unspecified() && !named {
+                let family = if addr.is_ipv4() { "IPv4" } else { "IPv6" };
+                problem(
+                    entry.span(),
+                    format!(
+                        "sip.listen: `{}` listens on every address; set sip.public_address to \
+                         the {family} address phones reach, or listen on that address",
+                        entry.get_ref()
+                    ),
+                );
+            }
+        }
+    }
     let nat = match c.sip.nat.get_ref().to_ascii_lowercase().as_str() {
         "auto" => crate::switch::NatMode::Auto,
         "always" => crate::switch::NatMode::Always,
@@ -561,6 +579,7 @@ mod tests {
 data_dir = "/var/lib/switchboard"
 [sip]
 listen = ["udp://0.0.0.0:5070"]
+public_address = "192.0.2.10"
 domain = "bank.example"
 ring_timeout_s = 20
 [media]
@@ -606,6 +625,7 @@ name = "Agent Kim"
     #[test]
     fn ipv6_listen_and_media_addresses_parse() {
         let text = "[sip]\nlisten = [\"udp://[::1]:5060\", \"tcp://[::]:5060\"]\n\
+                    public_address = \"2001:db8::5\"\n\
                     [media]\nbind = \"::1\"\n\
                     [[users]]\nextension = \"2001\"\npassword = \"secret-2001\"\n";
         let r = parse("sb.toml", text).unwrap();
@@ -617,6 +637,33 @@ name = "Agent Kim"
             ]
         );
         assert_eq!(r.media_advertise, "::1".parse::<IpAddr>().unwrap());
+    }
+
+    /// A wildcard listener without a public address of its family put 0.0.0.0 in Via and
+    /// Contact; refused with the key to set.
+    #[test]
+    fn wildcard_listeners_need_a_public_address_of_their_family() {
+        let users = "[[users]]\nextension = \"2001\"\npassword = \"secret-2001\"\n";
+        for (listen, public, refused) in [
+            ("udp://0.0.0.0:5060", None, true),
+            ("tcp://[::]:5060", None, true),
+            ("tcp://[::]:5060", Some("192.0.2.10"), true),
+            ("udp://0.0.0.0:5060", Some("192.0.2.10"), false),
+            ("tcp://[::]:5060", Some("2001:db8::5"), false),
+            ("udp://127.0.0.1:5060", None, false),
+        ] {
+            let public = public.map_or(String::new(), |p| format!("public_address = \"{p}\"\n"));
+            let text = format!("[sip]\nlisten = [\"{listen}\"]\n{public}{users}");
+            match parse("sb.toml", &text) {
+                Err(e) if refused => {
+                    let e = e.to_string();
+                    assert!(e.contains("sb.toml:2:11: sip.listen:"), "{e}");
+                    assert!(e.contains("listens on every address"), "{e}");
+                }
+                Ok(_) if !refused => {}
+                other => panic!("{listen} with {public:?}: {:?}", other.map(|_| ())),
+            }
+        }
     }
 
     #[test]

@@ -163,6 +163,8 @@ pub struct Driver {
     screens: Arc<crate::driver::screens::Screens>,
     /// Recordings in progress, by call.
     recordings: HashMap<CallId, crate::driver::recording::Active>,
+    /// Limits of TCP connections, ours to peers as well as theirs to us.
+    tcp_limits: crate::config::limits::TcpLimits,
     /// Callback requests and their ends, written one after the other (a request's row must
     /// exist before it is closed).
     callback_log: mpsc::UnboundedSender<crate::switch::CallbackRecord>,
@@ -194,6 +196,12 @@ fn spawn_callback_log(crm: crm::Crm) -> mpsc::UnboundedSender<crate::switch::Cal
 }
 
 impl Driver {
+    /// The configured TCP limits for connections the switch opens (message and idle timeouts).
+    pub fn with_tcp_limits(mut self, limits: crate::config::limits::TcpLimits) -> Self {
+        self.tcp_limits = limits;
+        self
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         cfg: SwitchConfig,
@@ -249,6 +257,7 @@ impl Driver {
             recordings_dir,
             screens,
             recordings: HashMap::new(),
+            tcp_limits: Default::default(),
         }
     }
 
@@ -453,6 +462,7 @@ impl Driver {
                         to.addr,
                         bytes,
                         self.inbound.clone(),
+                        self.tcp_limits,
                     ));
                 }
             },

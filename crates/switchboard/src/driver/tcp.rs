@@ -55,8 +55,15 @@ pub async fn accept_loop(
     }
 }
 
-/// Open a connection to a peer we have none with, then send `first` on it.
-pub async fn connect_and_send(addr: SocketAddr, first: Bytes, inbound: mpsc::Sender<Inbound>) {
+/// Open a connection to a peer we have none with, then send `first` on it. It keeps the
+/// message and idle timeouts of accepted connections (it takes no slot of their caps: the
+/// switch opens connections only for its own calls).
+pub async fn connect_and_send(
+    addr: SocketAddr,
+    first: Bytes,
+    inbound: mpsc::Sender<Inbound>,
+    limits: TcpLimits,
+) {
     match TcpStream::connect(addr).await {
         Ok(stream) => {
             let (writer_tx, writer_rx) = mpsc::channel(256);
@@ -65,7 +72,7 @@ pub async fn connect_and_send(addr: SocketAddr, first: Bytes, inbound: mpsc::Sen
                 stream,
                 addr,
                 inbound,
-                TcpLimits::default(),
+                limits,
                 CancellationToken::new(),
                 writer_tx,
                 writer_rx,
@@ -156,6 +163,8 @@ async fn run(
 ) {
     let _ = stream.set_nodelay(true);
     let (mut read, mut write) = stream.into_split();
+    // Pongs to keep-alive pings go straight out; dropped before the writer is drained.
+    let pong = writer_tx.clone();
     if inbound
         .send(Inbound::TcpUp {
             addr,
@@ -214,6 +223,11 @@ async fn run(
                 }
             }
         }
+        for _ in 0..framer.take_pings() {
+            // RFC 5626 §4.4.1: a CRLF pong for each double-CRLF ping. A full queue means the
+            // peer reads nothing; its next ping will be answered, or the idle timeout ends it.
+            let _ = pong.try_send(Bytes::from_static(b"\r\n"));
+        }
         if framer.buffered() == 0 {
             partial_since = None;
         } else {
@@ -222,6 +236,7 @@ async fn run(
     }
     // The driver drops its sender once it has flushed the answers to this connection's last
     // messages; the writer sends them and ends. Bounded, in case the peer stops reading.
+    drop(pong);
     let _ = inbound.send(Inbound::TcpDown { addr }).await;
     let abort = writer.abort_handle();
     if tokio::time::timeout(WRITER_DRAIN, writer).await.is_err() {
@@ -300,6 +315,29 @@ pub(crate) mod tests {
         }
         let t = closed_after(&mut s, Duration::from_secs(3)).await;
         assert!(t.is_some_and(|t| t < Duration::from_millis(600)), "{t:?}");
+        stop.cancel();
+    }
+
+    /// RFC 5626 §4.4.1: each double-CRLF ping gets a CRLF pong, also when split across writes.
+    #[tokio::test]
+    async fn each_ping_gets_a_pong() {
+        let (addr, stop) = server(limits()).await;
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        s.write_all(b"\r\n\r\n\r\n").await.expect("ping");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        s.write_all(b"\r\n").await.expect("ping, second half");
+        let mut got = Vec::new();
+        let mut b = [0u8; 16];
+        while got.len() < 4 {
+            match tokio::time::timeout(Duration::from_secs(2), s.read(&mut b)).await {
+                Ok(Ok(n)) if n > 0 => got.extend_from_slice(&b[..n]),
+                other => panic!("no pong: {other:?} after {got:?}"),
+            }
+        }
+        assert_eq!(got, b"\r\n\r\n");
+        // Nothing more: two pings, two pongs.
+        let extra = tokio::time::timeout(Duration::from_millis(200), s.read(&mut b)).await;
+        assert!(extra.is_err(), "unexpected bytes: {extra:?}");
         stop.cancel();
     }
 
