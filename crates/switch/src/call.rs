@@ -247,6 +247,12 @@ pub struct Call {
     pub recording: bool,
     /// What offers passed between the legs may carry (`record.rs`, resolved at the INVITE).
     pub offers: super::record::OfferPolicy,
+    /// The trunk that delivered the call; it holds one of the trunk's channels until the call
+    /// ends (`trunk_in.rs`).
+    pub trunk_in: Option<String>,
+    /// A dial over trunks: the carriers to try in order and the one being tried
+    /// (`trunk_out.rs`).
+    pub trunk_out: Option<Box<super::trunk_out::TrunkDial>>,
 }
 
 /// The relay ports of a call.

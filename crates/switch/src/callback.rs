@@ -154,6 +154,8 @@ impl Switch {
                 .cfg
                 .recording
                 .offers_for(agent, Some(&PolicyEntry::Queue(queue.to_string()))),
+            trunk_in: None,
+            trunk_out: None,
         };
         self.dialogs
             .insert((dialog.call_id, local_tag), (id, Side::A));
