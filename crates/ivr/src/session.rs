@@ -218,9 +218,12 @@ impl Session {
         wall: DateTime<Utc>,
         call: CallInfo,
     ) -> Result<Session, NoRoute> {
-        let (target, prefix) = plans.inner.route_match(&call.dialled).ok_or_else(|| NoRoute {
-            dialled: call.dialled.clone(),
-        })?;
+        let (target, prefix) = plans
+            .inner
+            .route_match(&call.dialled)
+            .ok_or_else(|| NoRoute {
+                dialled: call.dialled.clone(),
+            })?;
         let mut vars = BTreeMap::new();
         // The digits after the route's prefix (`9` + a number to call out), for dial targets
         // such as `trunk:carrier-a/${number}`; the whole number for exact and pattern routes.

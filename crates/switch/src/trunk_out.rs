@@ -330,7 +330,10 @@ impl Switch {
         }
         let trunk = attempt.trunk.clone();
         let challenged = attempt.challenged;
-        if matches!(code, 401 | 407) && !challenged && self.answer_trunk_challenge(now, id, i, &trunk, resp) {
+        if matches!(code, 401 | 407)
+            && !challenged
+            && self.answer_trunk_challenge(now, id, i, &trunk, resp)
+        {
             return true;
         }
         self.end_attempt(now, id, i, code);
@@ -406,12 +409,13 @@ impl Switch {
         // Built afresh on the same dialog (next CSeq, new branch), with the first INVITE's
         // identity headers.
         let uri = branch.dialog.remote_target.clone();
-        let mut invite = branch.dialog.request(
-            Method::Invite,
-            &me,
-            body.map(|b| ("application/sdp", b)),
-        );
-        invite.headers.push(Header::Allow(super::dialog::ALLOW.into()));
+        let mut invite =
+            branch
+                .dialog
+                .request(Method::Invite, &me, body.map(|b| ("application/sdp", b)));
+        invite
+            .headers
+            .push(Header::Allow(super::dialog::ALLOW.into()));
         let identity = call
             .trunk_out
             .as_ref()

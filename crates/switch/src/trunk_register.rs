@@ -110,7 +110,10 @@ impl Switch {
             mut runtime,
             peer,
         } = removed;
-        let held = runtime.registrar.as_ref().is_some_and(|g| g.registered(now));
+        let held = runtime
+            .registrar
+            .as_ref()
+            .is_some_and(|g| g.registered(now));
         let Some(peer) = peer.filter(|_| held) else {
             return;
         };
@@ -201,7 +204,9 @@ impl Switch {
             TrunkTx::Unregister { trunk } => {
                 tracing::info!(%trunk, status = code, "un-REGISTER of a removed trunk answered");
             }
-            TrunkTx::Register { trunk } => self.register_answered(now, &trunk, code, resp.as_ref().ok()),
+            TrunkTx::Register { trunk } => {
+                self.register_answered(now, &trunk, code, resp.as_ref().ok())
+            }
         }
         true
     }
@@ -235,10 +240,19 @@ impl Switch {
         match g.on_response(now, code, granted, stale) {
             Verdict::AnswerChallenge => self.send_register(now, name, challenge),
             Verdict::Registered(d) => {
-                tracing::info!(trunk = name, expires = d.as_secs(), "registered with the carrier")
+                tracing::info!(
+                    trunk = name,
+                    expires = d.as_secs(),
+                    "registered with the carrier"
+                )
             }
             Verdict::Retry(d) => {
-                tracing::warn!(trunk = name, status = code, retry_in = d.as_secs(), "registration with the carrier failed")
+                tracing::warn!(
+                    trunk = name,
+                    status = code,
+                    retry_in = d.as_secs(),
+                    "registration with the carrier failed"
+                )
             }
         }
     }

@@ -29,10 +29,16 @@ pub(crate) struct Trunks {
 /// Why a client transaction of a trunk is out.
 #[derive(Debug, Clone)]
 pub(crate) enum TrunkTx {
-    Register { trunk: String },
+    Register {
+        trunk: String,
+    },
     /// An un-REGISTER of a removed trunk (its answer is only logged).
-    Unregister { trunk: String },
-    Ping { trunk: String },
+    Unregister {
+        trunk: String,
+    },
+    Ping {
+        trunk: String,
+    },
 }
 
 /// A trunk the new plan no longer has, with what releasing its registration needs.
@@ -98,9 +104,8 @@ impl Trunks {
                 fresh.calls_in = prev.calls_in;
                 fresh.calls_out = prev.calls_out;
                 fresh.refused_full = prev.refused_full;
-                let same = |f: fn(&TrunkSetup) -> String| {
-                    old_plan.trunk(&t.name).map(f) == Some(f(t))
-                };
+                let same =
+                    |f: fn(&TrunkSetup) -> String| old_plan.trunk(&t.name).map(f) == Some(f(t));
                 if same(|x| format!("{:?}{:?}{:?}", x.register, x.credentials, x.host)) {
                     fresh.registrar = prev.registrar;
                     fresh.reg = prev.reg;
@@ -123,7 +128,8 @@ impl Trunks {
                 })
             })
             .collect();
-        self.resolved.retain(|name, _| self.state.contains_key(name));
+        self.resolved
+            .retain(|name, _| self.state.contains_key(name));
         self.resolved_ips
             .retain(|name, _| self.state.contains_key(name));
         removed

@@ -30,3 +30,6 @@ mod register;
 mod shutdown;
 mod torture;
 mod transfer;
+mod trunk_support;
+mod trunks_in;
+mod trunks_out;
