@@ -33,3 +33,4 @@ mod transfer;
 mod trunk_support;
 mod trunks_in;
 mod trunks_out;
+mod trunks_register;
