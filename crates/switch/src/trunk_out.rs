@@ -189,13 +189,15 @@ impl Switch {
         };
         let dialled = trunk::rewrite(&dial.number, setup, &cc);
         let body = dial.body.clone();
-        // The number we present: the plan's (per queue or campaign), the trunk's, the caller's.
+        // The number we present: the plan's (per queue or campaign), the trunk's, a
+        // callback's queue number, the caller's.
         let wanted = call
             .vars
             .get("caller_id")
             .filter(|v| !v.is_empty())
             .cloned()
             .or_else(|| setup.caller_id.clone())
+            .or_else(|| call.callback.as_ref().map(|cb| cb.presented.clone()))
             .unwrap_or_else(|| call.caller.number.clone());
         let privacy_asked = call.a.invite.headers.iter().any(|h| {
             matches!(h, Header::Other(n, v) if n.eq_ignore_ascii_case("Privacy")

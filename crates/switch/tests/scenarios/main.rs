@@ -31,6 +31,7 @@ mod shutdown;
 mod torture;
 mod transfer;
 mod trunk_support;
+mod trunks_callback;
 mod trunks_in;
 mod trunks_out;
 mod trunks_register;
