@@ -94,6 +94,26 @@ pub struct Branch {
     pub agent: Option<String>,
 }
 
+impl Branch {
+    /// A branch whose INVITE (`tx`, the dialog's last CSeq) just went out to `extension`.
+    pub fn trying(tx: ClientTxId, dialog: Dialog, now: Instant, extension: String) -> Self {
+        Branch {
+            tx,
+            invite_cseq: dialog.local_cseq,
+            dialog,
+            state: BranchState::Trying,
+            started: now,
+            answered: None,
+            ended: None,
+            final_status: None,
+            ack_deferred: false,
+            invite_pending: true,
+            extension,
+            agent: None,
+        }
+    }
+}
+
 /// The caller's leg (the first leg: for a callback the switch places, the agent's).
 #[derive(Debug)]
 pub struct CallerLeg {

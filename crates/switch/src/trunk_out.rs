@@ -262,20 +262,8 @@ impl Switch {
             }
         };
         let index = call.branches.len();
-        call.branches.push(Branch {
-            tx,
-            invite_cseq: dialog.local_cseq,
-            dialog,
-            state: BranchState::Trying,
-            started: now,
-            answered: None,
-            ended: None,
-            final_status: None,
-            ack_deferred: false,
-            invite_pending: true,
-            extension: dialled.clone(),
-            agent: None,
-        });
+        call.branches
+            .push(Branch::trying(tx, dialog, now, dialled.clone()));
         call.open_client_txs += 1;
         if let Some(dial) = call.trunk_out.as_mut() {
             dial.attempt = Some(Attempt {

@@ -104,25 +104,12 @@ fn identity_user(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup::{Cidr, NumberFormat, Rewrite};
-    use sip::Transport;
+    use crate::setup::Cidr;
 
     fn trunk(name: &str, host: &str, sources: &[&str]) -> TrunkSetup {
         TrunkSetup {
-            name: name.into(),
-            host: host.into(),
-            port: None,
-            transport: Transport::Udp,
             sources: sources.iter().map(|s| s.parse::<Cidr>().unwrap()).collect(),
-            match_header: None,
-            credentials: None,
-            register: None,
-            max_channels: None,
-            max_cps: None,
-            ping: None,
-            rewrite: Rewrite::default(),
-            caller_id: None,
-            number_format: NumberFormat::E164,
+            ..TrunkSetup::new(name, host)
         }
     }
 

@@ -117,24 +117,12 @@ impl TrunkPlan {
 mod tests {
     use super::*;
     use crate::setup::{DidSetup, DidTarget, Rewrite};
-    use sip::Transport;
 
     fn trunk(format: NumberFormat, rewrite: Rewrite) -> TrunkSetup {
         TrunkSetup {
-            name: "t".into(),
-            host: "192.0.2.1".into(),
-            port: None,
-            transport: Transport::Udp,
-            sources: vec![],
-            match_header: None,
-            credentials: None,
-            register: None,
-            max_channels: None,
-            max_cps: None,
-            ping: None,
             rewrite,
-            caller_id: None,
             number_format: format,
+            ..TrunkSetup::new("t", "192.0.2.1")
         }
     }
 

@@ -5,10 +5,10 @@
 use super::harness::{config, load_plans, TestSwitch};
 use super::ivr_support::{support_queue, MENU_PLAN};
 use super::phone::{Msg, Phone};
-use sip::{Peer, Transport};
+use sip::Peer;
 use std::net::SocketAddr;
 use switch::{AgentCommand, CdrEvent, CdrTrunk};
-use trunk::{DidSetup, DidTarget, NumberFormat, Rewrite, TrunkPlan, TrunkSetup};
+use trunk::{DidSetup, DidTarget, TrunkPlan, TrunkSetup};
 
 /// carrier-a's and carrier-b's addresses.
 pub const CARRIER_A: [u8; 4] = [192, 0, 2, 10];
@@ -56,20 +56,8 @@ next = "out"
 /// A trunk to a carrier at `ip`:5060 over UDP, known by that address, in E.164 form.
 pub fn carrier_trunk(name: &str, ip: [u8; 4]) -> TrunkSetup {
     TrunkSetup {
-        name: name.into(),
-        host: std::net::Ipv4Addr::from(ip).to_string(),
         port: Some(5060),
-        transport: Transport::Udp,
-        sources: vec![],
-        match_header: None,
-        credentials: None,
-        register: None,
-        max_channels: None,
-        max_cps: None,
-        ping: None,
-        rewrite: Rewrite::default(),
-        caller_id: None,
-        number_format: NumberFormat::E164,
+        ..TrunkSetup::new(name, &std::net::Ipv4Addr::from(ip).to_string())
     }
 }
 
