@@ -102,7 +102,9 @@ impl Switch {
         (caller, callee): (String, String),
         route: Route,
     ) -> Option<CallId> {
-        if self.extension_full(&caller) {
+        // The per-extension cap is for our phones; a carrier's callers (many of them
+        // `anonymous`) are bounded by the trunk's channels instead.
+        if self.cfg.users.contains_key(&caller) && self.extension_full(&caller) {
             self.reply(now, tx, &req, 403, "Too Many Calls");
             return None;
         }

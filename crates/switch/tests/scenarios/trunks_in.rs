@@ -122,6 +122,20 @@ fn did_to_an_extension_rings_it() {
     assert_eq!(ruri_user(&inv), "1002");
 }
 
+/// Regression: withheld callers all count as `anonymous`; the per-extension call cap must not
+/// refuse the 21st of them (the trunk's channels bound a carrier's calls).
+#[test]
+fn many_anonymous_callers_are_not_one_extension() {
+    let mut ts = trunk_switch(trunk_plan());
+    let mut c = carrier("anonymous", CARRIER_A);
+    for _ in 0..21 {
+        carrier_invite(&mut ts, &mut c, DID, &[]);
+        ts.expect_status(&c, 100);
+        ts.expect_status(&c, 200);
+    }
+    assert_eq!(channels(&ts, "carrier-a"), 21);
+}
+
 #[test]
 fn strangers_are_challenged_unknown_dids_404_full_trunks_503() {
     let mut plan = trunk_plan();
