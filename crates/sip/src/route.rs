@@ -35,21 +35,6 @@ pub fn path(headers: &Headers) -> Vec<String> {
         .collect()
 }
 
-/// Whether a `Supported` or `Require` header lists `path`: the registering client understands
-/// RFC 3327 (a registrar only stores Path for such clients, §5.3, unless it says otherwise).
-pub fn supports_path(headers: &Headers) -> bool {
-    headers.iter().any(|h| {
-        let value = match h {
-            Header::Supported(s) => s.value(),
-            Header::Require(r) => r.value(),
-            _ => return false,
-        };
-        value
-            .split(',')
-            .any(|t| t.trim().eq_ignore_ascii_case("path"))
-    })
-}
-
 /// The URI of a route entry (`<sip:host;lr>` or a bare URI).
 pub fn entry_uri(value: &str) -> Option<rsip::Uri> {
     let value = value.trim();

@@ -359,3 +359,23 @@ fn requests_with_routes_naming_us_are_served() {
     ts.send(b.peer, &b.respond(&bye, 200, "OK", None, None));
     ts.finish();
 }
+
+/// A first hop with `transport=tcp` is reached over TCP, with a TCP Via.
+#[test]
+fn a_route_over_tcp_is_followed_over_tcp() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    let (ad, _) = callee_behind_proxy(
+        &mut ts,
+        &mut a,
+        &mut b,
+        &["<sip:192.0.2.72:5090;transport=tcp;lr>"],
+    );
+    let mut first_hop = hop("192.0.2.72:5090");
+    first_hop.peer = Peer::tcp("192.0.2.72:5090".parse().expect("addr"));
+    let ack = ts.expect_request(&first_hop, "ACK");
+    assert!(ack.hdr("Via").starts_with("SIP/2.0/TCP "), "{}", ack.text);
+    assert_eq!(routes(&ack), ["<sip:192.0.2.72:5090;transport=tcp;lr>"]);
+    ts.assert_quiet(&hop("192.0.2.72:5090"));
+    ts.send(a.peer, &a.ack_2xx(&ad));
+}
