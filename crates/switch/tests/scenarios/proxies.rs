@@ -379,3 +379,70 @@ fn a_route_over_tcp_is_followed_over_tcp() {
     ts.assert_quiet(&hop("192.0.2.72:5090"));
     ts.send(a.peer, &a.ack_2xx(&ad));
 }
+
+/// A callback's agent leg is the one call the switch places as UAC to a phone first: an agent
+/// registered through a proxy is rung along its Path, and the leg then keeps the route its
+/// answer record-routed.
+#[test]
+fn a_callback_rings_an_agent_through_its_path_and_hangs_up_through_its_route() {
+    let mut ts = super::callback::callback_switch();
+    let (mut a, mut agent) = (phone(1001), phone(1003));
+    ts.register(&mut a, 3600);
+    let path = "<sip:192.0.2.90:5070;lr>";
+    register_with_path(&mut ts, &mut agent, path);
+    let (call, _, _) = super::callback::waiting(&mut ts, &mut a);
+    ts.take_acd_events();
+    super::callback::request_callback(&mut ts, &a, call);
+    super::callback::login(&mut ts, "a1003");
+    let path_hop = hop("192.0.2.90:5070");
+    let invite = ts.expect_request(&path_hop, "INVITE");
+    assert_eq!(routes(&invite), [path]);
+    assert_eq!(
+        invite.request_uri(),
+        format!("sip:1003@{}", agent.peer.addr)
+    );
+    ts.assert_quiet(&agent);
+
+    let rr = "<sip:192.0.2.90:5070;lr;did=cb>";
+    let ok = agent.respond(
+        &invite,
+        200,
+        "OK",
+        Some("agtag"),
+        Some(&agent.sdp("sendrecv")),
+    );
+    ts.send(
+        path_hop.peer,
+        &with_headers(&ok, &[format!("Record-Route: {rr}")]),
+    );
+    assert_eq!(routes(&ts.expect_request(&path_hop, "ACK")), [rr]);
+    // The customer, registered directly, is rung directly.
+    let customer_invite = ts.expect_request(&a, "INVITE");
+    assert!(
+        routes(&customer_invite).is_empty(),
+        "{}",
+        customer_invite.text
+    );
+    ts.send(
+        a.peer,
+        &a.respond(
+            &customer_invite,
+            200,
+            "OK",
+            Some("ctag"),
+            Some(&a.sdp("sendrecv")),
+        ),
+    );
+    ts.expect_request(&a, "ACK");
+
+    // The customer hangs up: the agent's BYE follows the agent's route.
+    let mut customer = Dlg::uas(&customer_invite, "ctag");
+    let bye = a.request(&mut customer, "BYE", &[], None);
+    ts.send(a.peer, &bye);
+    ts.expect_status(&a, 200);
+    let bye = ts.expect_request(&path_hop, "BYE");
+    assert_eq!(routes(&bye), [rr]);
+    ts.send(path_hop.peer, &agent.respond(&bye, 200, "OK", None, None));
+    ts.assert_quiet(&agent);
+    ts.finish();
+}
