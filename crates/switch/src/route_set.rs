@@ -101,7 +101,8 @@ impl BindingTarget {
     }
 }
 
-/// Whether `uri` names the switch: one of our listen (or public) addresses, or our domain.
+/// Whether `uri` names the switch: an address it gives in Via and Contact (`Me`: the first
+/// listener per transport and family, or the public address), or our domain.
 /// A URI without a port names us on any of our addresses with that IP.
 fn names_us(me: &Me, domain: &str, uri: &rsip::Uri) -> bool {
     let host = uri.host_with_port.host.to_string();
