@@ -4,7 +4,7 @@
 #   ./tests/run.sh            # everything
 #   ./tests/run.sh -p switchboard-sip    # extra arguments go to `cargo test`
 # A test that cannot run here fails. To skip such tests knowingly, name what is missing:
-#   SWITCHBOARD_SKIP=browser,speech ./tests/run.sh   # or postgres, sipp, baresip, all
+#   SWITCHBOARD_SKIP=browser,speech ./tests/run.sh   # or postgres, sipp, baresip, kamailio, all
 # Skipped tests are listed at the end ("skipped: N tests", with the reasons).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ need=()
 command -v sipp >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip)
 command -v linphonec >/dev/null || need+=(linphone-cli)   # tests/tests/linphone_call.rs
+# Kamailio as a record-routing proxy in front of the switch (tests/tests/proxy_kamailio.rs).
+[ -x /usr/sbin/kamailio ] || command -v kamailio >/dev/null || need+=(kamailio)
 # Speech for the in-band DTMF detector's no-false-digits test.
 command -v espeak-ng >/dev/null || need+=(espeak-ng)
 # Password guessing and enumeration tools for tests/tests/sip_guessing.rs.

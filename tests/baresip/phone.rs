@@ -352,21 +352,13 @@ impl Phone {
 
     /// Ask baresip to quit (closing its calls and WAV dumps) and wait; kill it after `timeout`.
     pub fn quit(&mut self, timeout: Duration) {
-        let Some(mut child) = self.child.take() else {
+        let Some(child) = self.child.take() else {
             return;
         };
         // baresip may exit before answering, so the reply is not awaited.
         let json = "{\"command\":\"quit\",\"params\":\"\",\"token\":\"quit\"}";
         let _ = write!(self.ctrl, "{}:{json},", json.len());
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
+        crate::wait_or_kill(child, timeout);
     }
 
     /// The WAV dump of what this phone decoded (heard) in its only call.

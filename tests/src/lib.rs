@@ -410,22 +410,27 @@ impl Switch {
 
     /// Ask the switch to stop (SIGTERM) and wait for it.
     pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
+        if let Some(c) = self.child.take() {
             let _ = Command::new("kill")
                 .arg("-TERM")
                 .arg(c.id().to_string())
                 .status();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = c.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
+            wait_or_kill(c, Duration::from_secs(10));
         }
     }
+}
+
+/// Wait for a child asked to stop to exit; kill it after `within`.
+pub fn wait_or_kill(mut child: Child, within: Duration) {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 impl Drop for Switch {
@@ -456,6 +461,17 @@ pub fn sipp(
     scenario_file: &Path,
     args: &[&str],
 ) -> anyhow::Result<Sipp> {
+    sipp_to(switch, &switch.sip_target(), name, scenario_file, args)
+}
+
+/// [`sipp`] with another remote address than the switch's (a proxy in front of it).
+pub fn sipp_to(
+    switch: &Switch,
+    target: &str,
+    name: &str,
+    scenario_file: &Path,
+    args: &[&str],
+) -> anyhow::Result<Sipp> {
     let dir = switch.dir.path().join(format!("sipp-{name}"));
     std::fs::create_dir_all(&dir)?;
     let ip = switch.sip_ip.to_string();
@@ -465,7 +481,7 @@ pub fn sipp(
         &[]
     };
     let child = Command::new("sipp")
-        .arg(switch.sip_target())
+        .arg(target)
         .arg("-sf")
         .arg(scenario_file)
         .args(media_ip)
@@ -543,9 +559,15 @@ impl Drop for Sipp {
 
 /// Register `ext` from local SIP port `port` (UDP) with the right password; waits for success.
 pub fn register(switch: &Switch, ext: &str, port: u16) -> anyhow::Result<()> {
+    register_to(switch, &switch.sip_target(), ext, port)
+}
+
+/// [`register`] through `target` (a proxy in front of the switch).
+pub fn register_to(switch: &Switch, target: &str, ext: &str, port: u16) -> anyhow::Result<()> {
     let port_s = port.to_string();
-    sipp(
+    sipp_to(
         switch,
+        target,
         &format!("register-{ext}-{port}"),
         &scenario("register.xml"),
         &[
@@ -604,6 +626,9 @@ pub mod postgres;
 
 /// Rows written straight into a test switch's database.
 pub mod seed;
+
+/// Kamailio as a record-routing proxy in front of the switch.
+pub mod kamailio;
 
 /// Callers and callees: SIPp scenarios for the usual call plans.
 mod calls;

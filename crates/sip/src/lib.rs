@@ -12,7 +12,8 @@
 //! - [`message`] builds responses, tags, branches and reads common headers.
 //! - [`transaction`] is the RFC 3261 §17 transaction layer (timers A–M, RFC 6026 Accepted state).
 //! - [`auth`] is digest authentication (RFC 8760: SHA-256 and MD5, qop=auth) with nonces we own.
-//! - [`registrar`] keeps REGISTER bindings with expiry.
+//! - [`registrar`] keeps REGISTER bindings with expiry (and their Path, RFC 3327).
+//! - [`route`] reads Record-Route and Path and plans how an in-dialog request follows a route set.
 
 // Bytes from the network must never panic the process: no unchecked indexing, slicing or
 // unwrapping outside tests (an invariant that truly holds is a reviewed `#[allow]` with a reason).
@@ -38,6 +39,7 @@ pub mod message;
 pub mod normalize;
 pub mod parse;
 pub mod registrar;
+pub mod route;
 pub mod transaction;
 pub mod transport;
 pub mod validate;

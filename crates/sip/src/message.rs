@@ -102,6 +102,8 @@ pub fn reason_phrase(code: u16) -> &'static str {
 /// Builds a response to `req`: all Via in order, From, To (with `to_tag` added when the To has
 /// none), Call-ID, CSeq and `Content-Length: 0`. A custom `reason` is kept as the phrase;
 /// without one the status code is rsip's well-known variant (so `== StatusCode::OK` works).
+/// A response that creates a dialog (18x/2xx with a tag to an INVITE outside one) also carries
+/// the request's `Record-Route` in order (RFC 3261 §12.1.1), so the caller learns the route set.
 pub fn make_response(
     req: &Request,
     code: u16,
@@ -109,11 +111,16 @@ pub fn make_response(
     to_tag: Option<&str>,
 ) -> Response {
     let mut headers = Headers::default();
+    let creates_dialog = req.method == Method::Invite
+        && (101..300).contains(&code)
+        && to_tag.is_some()
+        && crate::message::to_tag(req).is_none();
     for header in req.headers.iter() {
         match header {
             Header::Via(_) | Header::From(_) | Header::CallId(_) | Header::CSeq(_) => {
                 headers.push(header.clone())
             }
+            Header::RecordRoute(_) if creates_dialog => headers.push(header.clone()),
             Header::To(to) => {
                 let mut value = to.value().trim().to_owned();
                 if let Some(tag) = to_tag {

@@ -3,7 +3,7 @@
 //!
 //! Rewrites: bare LF line ends, folded (continuation) header lines, compact header names,
 //! whitespace around `:` and around `;`/`=`/`/` in parameter-bearing headers, comma-joined
-//! Via/Route/Record-Route/Contact values split into one header each, IPv6 references masked for
+//! Via/Route/Record-Route/Path/Contact values split into one header each, IPv6 references masked for
 //! rsip (see [`crate::ipv6`]) and `;` in a Request-URI's user part escaped. Messages that need
 //! none of this are passed through borrowed: the check is one scan, the rewrite only happens
 //! when needed.
@@ -53,12 +53,13 @@ enum ValueKind {
 }
 
 fn value_kind(name: &str) -> ValueKind {
-    const PARAMS: [&str; 11] = [
+    const PARAMS: [&str; 12] = [
         "from",
         "to",
         "contact",
         "route",
         "record-route",
+        "path",
         "content-type",
         "event",
         "refer-to",
@@ -77,7 +78,7 @@ fn value_kind(name: &str) -> ValueKind {
 
 /// Headers whose comma-joined values are split into one header each.
 fn is_split_header(name: &str) -> bool {
-    ["via", "route", "record-route", "contact"]
+    ["via", "route", "record-route", "path", "contact"]
         .iter()
         .any(|h| name.eq_ignore_ascii_case(h))
 }

@@ -41,6 +41,9 @@ pub struct Binding {
     pub q: Option<f32>,
     /// When the binding was created or last refreshed; newest wins ties in lookup.
     pub updated_at: Instant,
+    /// The REGISTER's `Path` values (RFC 3327), top first: requests for this contact carry
+    /// them as `Route` and go to the first one, not to `source`. Empty without a proxy.
+    pub path: Vec<String>,
 }
 
 impl Binding {
@@ -112,6 +115,7 @@ impl Registrar {
         let (cseq, _) = message::cseq(req).ok_or_else(|| bad("Malformed CSeq"))?;
         let contacts = message::contacts(req).ok_or_else(|| bad("Malformed Contact"))?;
         let header_expires = message::expires(req);
+        let path = crate::route::path(&req.headers);
         if let Some(bindings) = self.users.get_mut(user) {
             bindings.retain(|b| b.expires_at > now);
         }
@@ -170,6 +174,7 @@ impl Registrar {
                 cseq,
                 q: c.q,
                 updated_at: now,
+                path: path.clone(),
             };
             match existing.and_then(|i| bindings.get_mut(i)) {
                 Some(slot) => *slot = binding,
@@ -245,9 +250,17 @@ fn same_contact(a: &rsip::Uri, b: &rsip::Uri) -> bool {
 }
 
 /// The 200 OK for a REGISTER: one Contact per binding with `;expires=` set to the remaining
-/// seconds.
+/// seconds. A REGISTER that came through proxies with `Path` gets it back with `Supported:
+/// path` (RFC 3327 §5.3), so the proxies and the phone see that the path was stored.
 pub fn register_ok(req: &Request, bindings: &[(Binding, u32)], to_tag: &str) -> Response {
     let mut resp = make_response(req, 200, None, Some(to_tag));
+    let path = crate::route::path(&req.headers);
+    if !path.is_empty() {
+        for value in path {
+            resp.headers.push(Header::Other("Path".into(), value));
+        }
+        resp.headers.push(Header::Supported("path".into()));
+    }
     for (binding, remaining) in bindings {
         let mut contact = binding.contact.clone();
         contact.params.retain(|p| !matches!(p, Param::Expires(_)));

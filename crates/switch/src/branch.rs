@@ -56,11 +56,15 @@ impl Switch {
         if code == 100 {
             return;
         }
+        // Once a 2xx confirmed the dialog, its route set and target stay (RFC 3261 §12.1.2):
+        // a reordered 18x cannot change them.
         if let (Some(r), Some(b)) = (
             &resp,
             self.calls.get_mut(&id).and_then(|c| c.branches.get_mut(i)),
         ) {
-            learn_remote(&mut b.dialog, r);
+            if b.state != BranchState::Answered {
+                learn_remote(&mut b.dialog, r);
+            }
         }
         match code {
             101..=199 => self.branch_progress(now, id, i, code, resp),

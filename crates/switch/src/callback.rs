@@ -13,7 +13,6 @@
 //! is done either way.
 
 use super::call::{Call, CallerLeg, CallerMedia, Party, Phase, Route, Side};
-use super::dialog::Dialog;
 use super::queue::ScreenPop;
 use super::queue_leg::QueueLeg;
 use super::record::PolicyEntry;
@@ -75,11 +74,8 @@ impl Switch {
             .lookup(now, &ext)
             .into_iter()
             .next()
-            .map(|b| {
-                let peer = crate::nat::target(self.cfg.nat, b.uri(), b.source);
-                (b.uri().to_string(), peer)
-            });
-        let Some((contact, peer)) = binding else {
+            .map(|b| super::route_set::BindingTarget::of(self.cfg.nat, b));
+        let Some(target) = binding else {
             tracing::info!(%agent, extension = %ext, "agent cannot be rung for a callback");
             let _ = self.acd.core.handle(now, reject);
             return;
@@ -94,15 +90,12 @@ impl Switch {
         self.next_call += 1;
         let domain = self.cfg.domain.clone();
         let local_tag = sip::message::new_tag();
-        let dialog = Dialog {
-            call_id: sip::message::new_call_id(&domain),
-            local: format!("\"Callback\" <sip:{number}@{domain}>;tag={local_tag}"),
-            remote: format!("<sip:{ext}@{domain}>"),
-            remote_target: contact,
-            local_cseq: 0,
-            peer,
-            contact_user: number.to_string(),
-        };
+        let dialog = target.dialog(
+            sip::message::new_call_id(&domain),
+            format!("\"Callback\" <sip:{number}@{domain}>;tag={local_tag}"),
+            format!("<sip:{ext}@{domain}>"),
+            number.to_string(),
+        );
         // The real INVITE (with the relay's SDP) replaces this one once media is ready.
         let invite = dialog.request_with_cseq(Method::Invite, 1, &self.cfg.me, None);
         let agent_name = self.acd.agents.get(agent).and_then(|a| a.name.clone());

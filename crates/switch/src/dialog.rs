@@ -78,8 +78,12 @@ pub struct Dialog {
     /// Where in-dialog requests go (the peer's Contact).
     pub remote_target: String,
     pub local_cseq: u32,
-    /// Where the peer's packets come from; we send there (NAT friendly).
+    /// Where our requests on this leg go: the first hop of the route set when it names an
+    /// address, else where the peer's packets come from (NAT friendly).
     pub peer: Peer,
+    /// The proxies that stay in the dialog's path (RFC 3261 §12.1): the `Route` values of our
+    /// in-dialog requests, first hop first (`route_set.rs`). Empty when nobody record-routed.
+    pub route_set: Vec<String>,
     /// The user we present in our Contact on this leg.
     pub contact_user: String,
 }
@@ -100,15 +104,18 @@ impl Dialog {
         me: &Me,
         body: Option<(&str, Vec<u8>)>,
     ) -> Request {
-        let uri = rsip::Uri::try_from(self.remote_target.as_str()).unwrap_or_default();
+        let (uri, routes) = self.request_uri_and_routes();
         let mut headers: Vec<Header> = vec![
             me.via(self.peer, &sip::message::new_branch()),
             Header::MaxForwards("70".into()),
+        ];
+        headers.extend(routes.into_iter().map(|r| Header::Route(r.into())));
+        headers.extend([
             Header::From(self.local.clone().into()),
             Header::To(self.remote.clone().into()),
             Header::CallId(self.call_id.clone().into()),
             Header::CSeq(format!("{seq} {method}").into()),
-        ];
+        ]);
         if matches!(method, Method::Invite | Method::Update) {
             headers.push(me.contact(&self.contact_user, self.peer));
         }

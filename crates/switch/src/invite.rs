@@ -172,15 +172,17 @@ impl Switch {
         });
         let caller_name = sip_fields::from_display_name(&req)
             .or_else(|| self.cfg.users.get(&caller).and_then(|(_, n)| n.clone()));
-        let dialog = Dialog {
+        let mut dialog = Dialog {
             call_id: a_call_id.clone(),
             local: format!("{to_value};tag={local_tag}"),
             remote: from_value,
             remote_target: sip_fields::contact_uri(&req).unwrap_or_else(|| req.uri.to_string()),
             local_cseq: 0,
             peer: from,
+            route_set: Vec::new(),
             contact_user: callee.clone(),
         };
+        dialog.follow(super::route_set::as_uas(&req));
         let call = Call {
             cdr_id: uuid::Uuid::new_v4().to_string(),
             phase: Phase::AwaitingMedia,
@@ -490,8 +492,14 @@ impl Switch {
     }
 }
 
-/// Learn the remote tag and target of a branch from a response that carries them.
+/// Learn the remote tag, target and route set of a dialog we opened from a response to its
+/// INVITE that carries them (an 18x with a tag or the 2xx; the 2xx's route set is the one kept,
+/// RFC 3261 §12.1.2).
 pub(super) fn learn_remote(dialog: &mut Dialog, resp: &Response) {
+    let code = sip_fields::status(resp);
+    if sip_fields::to_tag(resp).is_some() && (101..300).contains(&code) {
+        dialog.follow(super::route_set::as_uac(resp));
+    }
     if sip_fields::to_tag(resp).is_some() {
         if let Some(to) = header_value_opt(&resp.headers, |h| match h {
             Header::To(t) => Some(t.value().to_string()),

@@ -46,6 +46,7 @@ mod record;
 mod records;
 mod register;
 mod ring;
+mod route_set;
 mod sdp;
 mod sip_fields;
 mod throttle;
@@ -498,7 +499,8 @@ impl Switch {
         }
     }
 
-    fn on_request(&mut self, now: Instant, tx: ServerTxId, from: Peer, req: Request) {
+    fn on_request(&mut self, now: Instant, tx: ServerTxId, from: Peer, mut req: Request) {
+        route_set::strip_own_routes(&self.cfg.me, &self.cfg.domain, &mut req);
         let in_dialog = sip_fields::to_tag(&req).is_some();
         // A new INVITE is relayed to the callee, so Max-Forwards 0 must stop it here (483):
         // clamping it to 1 would let a loop through the switch run for ever.

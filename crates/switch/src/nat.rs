@@ -16,8 +16,8 @@
 //!
 //! Pure logic over values; the registrar keeps both the Contact and the source.
 
-use sip::{Peer, Transport};
-use std::net::{IpAddr, SocketAddr};
+use sip::Peer;
+use std::net::IpAddr;
 
 /// The `[sip] nat` setting.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,29 +53,10 @@ fn signals_nat(contact: Peer, source: Peer) -> bool {
     !is_public(c)
 }
 
-/// The contact's address as a peer: its IP literal and port (5060 by default), over its
-/// `transport` parameter (UDP unless it says TCP). None for a host name.
+/// The contact's address as a peer: its IP literal (or `maddr`) and port (5060 by default),
+/// over its `transport` parameter (UDP unless it says TCP). None for a host name.
 fn contact_peer(contact: &rsip::Uri) -> Option<Peer> {
-    let host = contact.host_with_port.host.to_string();
-    let unmasked = sip::ipv6::unmask(&host);
-    let ip: IpAddr = unmasked
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse()
-        .ok()?;
-    let port = contact
-        .host_with_port
-        .port
-        .as_ref()
-        .map_or(5060, |p| *p.value());
-    let tcp = contact.params.iter().any(
-        |p| matches!(p, rsip::Param::Transport(t) if t.to_string().eq_ignore_ascii_case("tcp")),
-    );
-    let transport = if tcp { Transport::Tcp } else { Transport::Udp };
-    Some(Peer {
-        transport,
-        addr: SocketAddr::new(ip, port),
-    })
+    sip::route::next_hop(contact)
 }
 
 /// Whether `ip` is reachable from elsewhere as it is (not private, shared, link-local,

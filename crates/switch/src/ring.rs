@@ -2,11 +2,10 @@
 //! call starts its plan instead), and `ring` sends an INVITE to each registered contact.
 
 use super::call::{Branch, Phase, RelayPorts, Route, Side};
-use super::dialog::Dialog;
+use super::route_set::BindingTarget;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, CoreTimer, Switch};
 use rsip::{Header, Method};
-use sip::Peer;
 use std::time::Instant;
 
 impl Switch {
@@ -98,14 +97,11 @@ impl Switch {
         if !self.cfg.users.contains_key(extension) {
             return Err((404, "Not Found", "no such extension"));
         }
-        let bindings: Vec<(String, Peer)> = self
+        let bindings: Vec<BindingTarget> = self
             .registrar
             .lookup(now, extension)
             .into_iter()
-            .map(|b| {
-                let peer = crate::nat::target(self.cfg.nat, b.uri(), b.source);
-                (b.uri().to_string(), peer)
-            })
+            .map(|b| BindingTarget::of(self.cfg.nat, b))
             .collect();
         if bindings.is_empty() {
             return Err((
@@ -141,21 +137,19 @@ impl Switch {
             .map(sip_fields::quoted_display_name)
             .unwrap_or_default();
         let mut sent = 0;
-        for (contact, peer) in bindings {
+        for target in bindings {
             let local_tag = sip::message::new_tag();
             let b_call_id = sip::message::new_call_id(&self.cfg.domain);
-            let mut dialog = Dialog {
-                call_id: b_call_id.clone(),
-                local: format!(
+            let peer = target.peer;
+            let mut dialog = target.dialog(
+                b_call_id.clone(),
+                format!(
                     "{caller_display}<sip:{from_user}@{}>;tag={local_tag}",
                     self.cfg.domain
                 ),
-                remote: format!("<sip:{extension}@{}>", self.cfg.domain),
-                remote_target: contact,
-                local_cseq: 0,
-                peer,
-                contact_user: from_user.clone(),
-            };
+                format!("<sip:{extension}@{}>", self.cfg.domain),
+                from_user.clone(),
+            );
             let mut invite = dialog.request(
                 Method::Invite,
                 &self.cfg.me,

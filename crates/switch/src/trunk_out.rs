@@ -237,6 +237,8 @@ impl Switch {
             } else {
                 wanted.clone()
             },
+            // Learnt from the carrier's 18x/2xx Record-Route (`route_set.rs`).
+            route_set: Vec::new(),
         };
         let mut invite = dialog.request(
             Method::Invite,

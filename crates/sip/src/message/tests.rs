@@ -141,3 +141,24 @@ fn responses_carry_standard_reason_phrases_and_their_real_length() {
     );
     assert!(text.ends_with("Content-Length: 2\r\n\r\nxy"), "{text}");
 }
+
+/// Regression (issue 16): the switch's 200 carried no Record-Route, so a caller behind a
+/// record-routing proxy could not send its BYE through it.
+#[test]
+fn dialog_creating_responses_carry_record_route_in_order() {
+    let text = INVITE.replace(
+        "Max-Forwards: 69\r\n",
+        "Max-Forwards: 69\r\nRecord-Route: <sip:p2.test;lr>, <sip:p1.test;lr;ftag=x>\r\n",
+    );
+    let SipMessage::Request(r) = crate::parse::parse(text.as_bytes()).expect("parses") else {
+        panic!("a request")
+    };
+    let rr = |resp: &Response| crate::route::record_route(&resp.headers);
+    let expected = ["<sip:p2.test;lr>", "<sip:p1.test;lr;ftag=x>"];
+    assert_eq!(rr(&make_response(&r, 180, None, Some("t"))), expected);
+    assert_eq!(rr(&make_response(&r, 200, None, Some("t"))), expected);
+    // Not dialog-creating: 100, failures, and responses without our tag.
+    assert!(rr(&make_response(&r, 100, None, None)).is_empty());
+    assert!(rr(&make_response(&r, 486, None, Some("t"))).is_empty());
+    assert!(rr(&make_response(&r, 200, None, None)).is_empty());
+}

@@ -246,3 +246,53 @@ fn register_ok_lists_contacts_with_remaining_expires() {
     assert!(!contacts[0].contains("expires=600"), "{}", contacts[0]);
     assert_eq!(message::to_tag(&resp).as_deref(), Some("tag9"));
 }
+
+/// A REGISTER for alice through proxies that added `path` (one Path line per value).
+fn register_through(path: &[&str], cseq: u32) -> Request {
+    let mut s = String::from(
+        "REGISTER sip:switchboard.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5070;branch=z9hG4bKp\r\n\
+Via: SIP/2.0/UDP 192.0.2.10;branch=z9hG4bK1\r\n\
+From: <sip:alice@switchboard.test>;tag=1\r\nTo: <sip:alice@switchboard.test>\r\n\
+Call-ID: cp\r\nContact: <sip:alice@192.168.1.5:5062>\r\n",
+    );
+    s += &format!("CSeq: {cseq} REGISTER\r\n");
+    for p in path {
+        s += &format!("Path: {p}\r\n");
+    }
+    s += "Content-Length: 0\r\n\r\n";
+    match crate::parse::parse(s.as_bytes()) {
+        Ok(rsip::SipMessage::Request(r)) => r,
+        other => panic!("test REGISTER does not parse: {other:?}"),
+    }
+}
+
+#[test]
+fn path_is_stored_with_the_binding_and_echoed() {
+    let mut r = Registrar::new(RegistrarConfig::default());
+    let t0 = Instant::now();
+    let req = register_through(&["<sip:10.0.0.1:5070;lr>", "<sip:10.0.0.2;lr>"], 1);
+    let got = r.register(t0, "alice", &req, peer()).expect("ok");
+    let binding = &r.lookup(t0, "alice")[0];
+    assert_eq!(
+        binding.path,
+        ["<sip:10.0.0.1:5070;lr>", "<sip:10.0.0.2;lr>"]
+    );
+    let resp = register_ok(&req, &got, "tag9");
+    let text = String::from_utf8(message::to_bytes(&rsip::SipMessage::Response(resp)).to_vec())
+        .expect("utf8");
+    assert!(
+        text.contains("Path: <sip:10.0.0.1:5070;lr>\r\nPath: <sip:10.0.0.2;lr>\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("Supported: path\r\n"), "{text}");
+
+    // A refresh that no longer comes through the proxy drops the path.
+    r.register(t0, "alice", &register_through(&[], 2), peer())
+        .expect("ok");
+    assert!(r.lookup(t0, "alice")[0].path.is_empty());
+    let plain = register_ok(&register_through(&[], 3), &got, "t");
+    assert!(!plain
+        .headers
+        .iter()
+        .any(|h| matches!(h, Header::Supported(_) | Header::Other(..))));
+}

@@ -15,7 +15,7 @@ use switch::{AcdEvent, Action, AgentCommand, AgentSetup, CallId, ExitKey, Record
 
 /// Queue `support` (number 7000, 15 s ring, 5 s retry) with key 2 = callback (prompt a 700 Hz
 /// tone, digits from `en/digits`); agents a1003 (1003) and a1004 (1004), both logged out.
-fn callback_switch() -> TestSwitch {
+pub(super) fn callback_switch() -> TestSwitch {
     let mut cfg = config();
     let mut setup = support_queue();
     let exit = &mut setup.queues[0].exit;
@@ -74,7 +74,7 @@ fn agent_state(ts: &TestSwitch, agent: &str) -> &'static str {
         .unwrap_or("missing")
 }
 
-fn login(ts: &mut TestSwitch, agent: &str) {
+pub(super) fn login(ts: &mut TestSwitch, agent: &str) {
     let now = ts.now;
     ts.sw
         .agent_command(now, agent, AgentCommand::Login { extension: None })
@@ -83,7 +83,7 @@ fn login(ts: &mut TestSwitch, agent: &str) {
 }
 
 /// `a` dials 7000 and waits: the call and the CDR id the ACD knows it by.
-fn waiting(ts: &mut TestSwitch, a: &mut Phone) -> (CallId, Dlg, String) {
+pub(super) fn waiting(ts: &mut TestSwitch, a: &mut Phone) -> (CallId, Dlg, String) {
     let sdp = a.sdp("sendrecv");
     let mut ad = ts.invite(a, "7000", Some(&sdp));
     ts.expect_status(a, 100);
@@ -178,7 +178,7 @@ fn a_callback_calls_the_digits_the_caller_typed() {
 
 /// The waiting caller on `a` presses 2: the prompt and the number play, then the switch hangs
 /// up with "callback requested". Returns the original call's CDR end.
-fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> switch::CdrEnd {
+pub(super) fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> switch::CdrEnd {
     dtmf(ts, call, '2');
     let events = ts.take_acd_events();
     assert_eq!(kinds(&events), ["callback:1001"]);

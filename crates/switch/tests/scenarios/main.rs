@@ -23,6 +23,7 @@ mod loss;
 mod nat;
 mod offer_policy;
 mod phone;
+mod proxies;
 mod queue_calls;
 mod queue_exit;
 mod recording;
