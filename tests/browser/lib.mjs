@@ -72,6 +72,17 @@ export async function openPage(browser, { locale = 'en-US', viewport = { width: 
   return { context, page, problems };
 }
 
+/**
+ * Forgets Chromium's console line for an answer the test provoked on purpose (a refused login,
+ * a refused change): `status` is the HTTP status it expects to have been logged.
+ */
+export function forgetRefusal(problems, status) {
+  const line = `the server responded with a status of ${status}`;
+  const kept = problems.filter((p) => !p.includes(line));
+  check(kept.length < problems.length, `no ${status} answer was logged: ${problems.join('; ')}`);
+  problems.splice(0, problems.length, ...kept);
+}
+
 /** axe-core on the page as shown: fails on any serious or critical violation. */
 export async function checkAccessibility(page, label) {
   await page.evaluate(AXE_SOURCE);
@@ -97,6 +108,9 @@ export async function screenshot(page, name) {
   mkdirSync(shots, { recursive: true });
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
+
+/** The trimmed text of the first element matching `selector`. */
+export const text = (page, selector) => page.$eval(selector, (e) => e.textContent.trim());
 
 /** Logs in through the page's shared login form; waits for the page's content. */
 export async function logIn(page, user, password) {

@@ -1,11 +1,11 @@
 // Every page of the console in English and in Korean, driven by tests/tests/browser.rs:
-// for a browser set to each language (navigator.languages), the agent desk and the wallboard,
-// logged out and logged in (and the wallboard in wall mode), are checked with axe-core (no
+// for a browser set to each language (navigator.languages), the agent desk, the wallboard and
+// the administration page, logged out and logged in (and the wallboard in wall mode), are checked with axe-core (no
 // serious or critical violation) and saved as screenshots (SB_SHOTS/<page>-<lang>.png). On
 // the way: the page's `lang` and texts follow the language, the first load logs no error (no
 // 401), a wrong password gets a human sentence, states have human names, each role lands on its
 // own page, and a language picked in the header is remembered after a reload.
-import { check, checkAccessibility, env, logIn, messagesOf, openPage, run, screenshot, stepper } from './lib.mjs';
+import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text } from './lib.mjs';
 
 const url = env('SB_URL');
 const agentUser = env('SB_AGENT_USER');
@@ -16,7 +16,6 @@ const step = stepper('pages.mjs');
 
 const messages = { en: messagesOf('en'), ko: messagesOf('ko') };
 
-const text = (page, selector) => page.$eval(selector, (e) => e.textContent.trim());
 
 async function expectLanguage(page, lang, where) {
   const shown = await page.evaluate(() => document.documentElement.lang);
@@ -59,7 +58,7 @@ await run('pages', async (browser, state) => {
     // Issue 9: the page showed "POST /api/login: 401 …".
     check(error === m['login.invalid'], `wrong password says "${error}", expected "${m['login.invalid']}"`);
     // Chromium logs the 401 of the refused login itself as a failed resource: expected here.
-    problems.length = 0;
+    forgetRefusal(problems, 401);
     await checkAccessibility(page, `agent login error (${lang})`);
     await screenshot(page, `agent-login-error-${lang}`);
 
@@ -118,6 +117,17 @@ await run('pages', async (browser, state) => {
       await page.evaluate(() => document.documentElement.classList.contains('wall')),
       'wall mode kept by the URL after a reload',
     );
+
+    step(`${lang}: the administration page, from the header's navigation`);
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.click('#nav-list a[href="/admin"]');
+    await page.waitForURL(`${url}/admin`);
+    await page.waitForSelector('#queue-list tbody tr');
+    check((await text(page, 'h1')) === m['admin.title'], `admin title in ${lang}`);
+    // Supervisors manage queues but not accounts.
+    await page.waitForSelector('#accounts-forbidden', { state: 'visible' });
+    await checkAccessibility(page, `admin (${lang})`);
+    await screenshot(page, `admin-${lang}`);
     await logOut(page);
     await context.close();
   }

@@ -1,13 +1,15 @@
 //! The web console in headless Chromium (playwright-core driving Debian's `/usr/bin/chromium`,
 //! scripts in tests/browser/):
-//! - `pages.mjs`: every page (agent desk, wallboard; logged out, logged in, wall mode) in
+//! - `pages.mjs`: every page (agent desk, wallboard, admin; logged out, logged in, wall mode) in
 //!   English and in Korean, each checked with axe-core (no serious or critical violation) and
 //!   saved as a screenshot; human login errors, no 401 on first load, each role on its page,
 //!   the language switch remembered after a reload;
 //! - `agent_desk.mjs`: an agent logs in (no old pop), changes state, takes a call from an
 //!   unknown number and one from a VIP customer with the screen pop, and wraps both up;
 //! - `wallboard.mjs`: a supervisor watches the wallboard in wall mode while a caller waits and
-//!   an agent signs in.
+//!   an agent signs in;
+//! - `admin.mjs`: an admin sees the dialplan check's errors, adds a queue (after a field error)
+//!   and puts an agent in it; the next call to the queue reaches the agent, without a restart.
 //!
 //! Screenshots are kept in `target/browser-artifacts/<test>/` (or under `CARGO_TARGET_DIR`).
 //! Needs `/usr/bin/chromium`, node and `npm ci` in tests/browser (tests/run.sh does all three).
@@ -217,6 +219,8 @@ fn the_console_is_served_open_typed_under_the_policy_and_never_stale() {
     for (path, ty, marker) in [
         ("/agent", "text/html", "id=\"login-panel\""),
         ("/wallboard", "text/html", "id=\"queues\""),
+        ("/admin", "text/html", "id=\"queue-form\""),
+        ("/admin.js", "text/javascript", "/api/dialplans/reload"),
         ("/agent.js", "text/javascript", "EventSource"),
         ("/app.js", "text/javascript", "startPage"),
         ("/i18n.js", "text/javascript", "Intl.NumberFormat"),
@@ -261,17 +265,24 @@ fn every_page_in_english_and_korean_passes_axe_in_headless_chromium() {
     );
     script.passed(&sw, Duration::from_secs(120));
     for lang in ["en", "ko"] {
-        for page in ["agent-login", "agent-desk", "wallboard", "wallboard-wall"] {
+        for page in [
+            "agent-login",
+            "agent-desk",
+            "wallboard",
+            "wallboard-wall",
+            "admin",
+        ] {
             let png = artifacts_dir("every_page").join(format!("{page}-{lang}.png"));
             assert!(png.exists(), "screenshot {}", png.display());
         }
     }
 }
 
-/// One call from `caller` to the queue, answered by the agent's phone (SIPp, echoing).
-fn queue_call(sw: &Switch, caller: &str) -> anyhow::Result<()> {
+/// One call from `caller` to the queue dialled as `number`, answered by the agent's phone
+/// (SIPp, echoing).
+fn queue_call(sw: &Switch, caller: &str, number: &str) -> anyhow::Result<()> {
     let agent = callee_with(sw, "2003", &scenario("uas_answer.xml"), &["-rtp_echo"])?;
-    let call = talking_caller(sw, caller, "7000", &[])?;
+    let call = talking_caller(sw, caller, number, &[])?;
     call.wait(Duration::from_secs(30))?;
     agent.wait(Duration::from_secs(10))?;
     Ok(())
@@ -305,7 +316,7 @@ fn an_agent_takes_calls_with_screen_pops_and_wraps_up_in_headless_chromium() {
     // leaves (issue 9: the page showed this call's pop after the next login).
     let (code, body) = sw.http("POST", "/api/agents/a2003/login").expect("login");
     assert_eq!(code, 200, "{body}");
-    queue_call(&sw, "2002").expect("the earlier call");
+    queue_call(&sw, "2002", "7000").expect("the earlier call");
     for action in ["ready", "logout"] {
         let (code, body) = sw
             .http("POST", &format!("/api/agents/a2003/{action}"))
@@ -334,7 +345,7 @@ fn an_agent_takes_calls_with_screen_pops_and_wraps_up_in_headless_chromium() {
         Duration::from_secs(30),
         "the page never got the agent signed in",
     );
-    if let Err(e) = queue_call(&sw, "2002") {
+    if let Err(e) = queue_call(&sw, "2002", "7000") {
         script.fail(&sw, &format!("the unknown caller's call failed: {e}"));
     }
     script.expect(
@@ -343,7 +354,7 @@ fn an_agent_takes_calls_with_screen_pops_and_wraps_up_in_headless_chromium() {
         Duration::from_secs(40),
         "the unknown caller's call was not wrapped up",
     );
-    if let Err(e) = queue_call(&sw, "2001") {
+    if let Err(e) = queue_call(&sw, "2001", "7000") {
         script.fail(&sw, &format!("the customer's call failed: {e}"));
     }
     script.passed(&sw, Duration::from_secs(40));
@@ -410,4 +421,68 @@ fn a_supervisor_watches_the_wallboard_in_wall_mode_in_headless_chromium() {
         .expect("agent login");
     assert_eq!(code, 200, "{body}");
     script.passed(&sw, Duration::from_secs(20));
+}
+
+const PLAN: &str = r#"[[route]]
+number = "6000"
+
+[[step]]
+id = "refuse"
+type = "hangup"
+cause = "busy"
+"#;
+
+#[test]
+fn an_admin_adds_a_queue_and_an_agent_to_it_and_the_next_call_uses_them() {
+    if let Some(why) = missing_tools() {
+        testkit::cannot_run("browser", &why);
+        return;
+    }
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let plans = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(plans.path().join("prompts")).expect("prompts");
+    let plan = plans.path().join("main.toml");
+    std::fs::write(&plan, PLAN).expect("plan");
+    let sw = Switch::start(Options {
+        extra_toml: format!(
+            "[ivr]\ndialplans = \"{}\"\n{CONFIG}",
+            plans.path().display()
+        ),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    // Broken after the start: the page's reload must show the check's error.
+    std::fs::write(&plan, PLAN.replace("\"hangup\"", "\"hang-up\"")).expect("broken plan");
+
+    let script = Script::start(
+        &sw,
+        "admin",
+        "admin",
+        [
+            ("SB_USER", switchboard_e2e::ADMIN_USER),
+            ("SB_PASSWORD", switchboard_e2e::ADMIN_PASSWORD),
+            ("SB_QUEUE", "sales"),
+            ("SB_NUMBER", "7100"),
+            ("SB_AGENT", "a2003"),
+            (
+                "SB_PLAN_ERROR",
+                "main.toml:6:8: error: unknown step type `hang-up`",
+            ),
+        ],
+    );
+    script.passed(&sw, Duration::from_secs(60));
+
+    // The queue and the membership made in the page take the next call: no restart.
+    let (code, body) = sw.http("POST", "/api/agents/a2003/login").expect("login");
+    assert_eq!(code, 200, "{body}");
+    queue_call(&sw, "2001", "7100").unwrap_or_else(|e| panic!("{e}\n{}", sw.log_text()));
+    let (code, body) = sw.http("GET", "/api/queues").expect("queues");
+    assert_eq!(code, 200, "{body}");
+    let sales = json(&body)
+        .as_array()
+        .and_then(|qs| qs.iter().find(|q| q["name"] == "sales").cloned())
+        .unwrap_or_else(|| panic!("no queue sales: {body}"));
+    assert_eq!(sales["answered"], 1, "{sales}");
 }

@@ -12,6 +12,7 @@ export const $ = (id) => document.getElementById(id);
 const PAGES = [
   { href: '/agent', key: 'nav.desk', for: (who) => Boolean(who.agent) },
   { href: '/wallboard', key: 'nav.wallboard', for: (who) => ['admin', 'supervisor'].includes(who.role) },
+  { href: '/admin', key: 'nav.admin', for: (who) => ['admin', 'supervisor'].includes(who.role) },
 ];
 
 /** Names of the languages in themselves, for the switch. */
@@ -20,11 +21,13 @@ const LANGUAGE_NAMES = { en: 'English', ko: '한국어' };
 export const session = { who: null };
 
 export class ApiError extends Error {
-  constructor(status, detail, retryAfter) {
+  constructor(status, detail, retryAfter, data) {
     super(`${status} ${detail}`);
     this.status = status;
     this.detail = detail;
     this.retryAfter = retryAfter;
+    /** The answer's JSON, when it had some (`{"errors": [{"field", "message"}]}`...). */
+    this.data = data;
   }
 }
 
@@ -55,9 +58,12 @@ export async function api(method, path, body) {
     data = null;
   }
   if (!response.ok) {
-    const detail = data && typeof data.error === 'string' ? data.error : text.trim() || response.statusText;
+    let detail = data && typeof data.error === 'string' ? data.error : text.trim() || response.statusText;
+    if (data && Array.isArray(data.errors)) {
+      detail = data.errors.map((e) => (typeof e === 'string' ? e : [e.field, e.message].filter(Boolean).join(': '))).join('; ');
+    }
     const retry = Number(response.headers.get('Retry-After'));
-    throw new ApiError(response.status, detail, Number.isFinite(retry) && retry > 0 ? retry : null);
+    throw new ApiError(response.status, detail, Number.isFinite(retry) && retry > 0 ? retry : null, data);
   }
   return data;
 }

@@ -1,5 +1,6 @@
-//! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk and `/wallboard`
-//! the supervisors' live view. Every page shares one layout, script and style sheet (`app.js`,
+//! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
+//! the supervisors' live view and `/admin` the administration of queues, memberships,
+//! dialplans and (read only) accounts. Every page shares one layout, script and style sheet (`app.js`,
 //! `app.css`: header, navigation by role, login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
 //! nothing from other sites). The pages log in through the API and use its session cookie, so
@@ -21,13 +22,15 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 10] = [
+const ASSETS: [(&str, &str, &str); 12] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
+    ("/admin", HTML, include_str!("../../web/admin.html")),
     ("/app.js", JS, include_str!("../../web/app.js")),
     ("/app.css", CSS, include_str!("../../web/app.css")),
     ("/agent.js", JS, include_str!("../../web/agent.js")),
     ("/wallboard.js", JS, include_str!("../../web/wallboard.js")),
+    ("/admin.js", JS, include_str!("../../web/admin.js")),
     ("/i18n.js", JS, include_str!("../../web/i18n.js")),
     (
         "/i18n/en.json",
@@ -123,7 +126,11 @@ mod tests {
 
     #[test]
     fn the_pages_load_only_their_own_files_and_never_inline_code() {
-        for (page, script) in [("/agent", "/agent.js"), ("/wallboard", "/wallboard.js")] {
+        for (page, script) in [
+            ("/agent", "/agent.js"),
+            ("/wallboard", "/wallboard.js"),
+            ("/admin", "/admin.js"),
+        ] {
             let html = body(page);
             assert!(html.contains(&format!(r#"<script type="module" src="{script}""#)));
             assert!(html.contains(r#"href="/app.css""#));
