@@ -62,8 +62,13 @@ await run('pages', async (browser, state) => {
     await checkAccessibility(page, `agent login error (${lang})`);
     await screenshot(page, `agent-login-error-${lang}`);
 
-    step(`${lang}: the agent desk, logged in`);
-    await logIn(page, agentUser, agentPassword);
+    step(`${lang}: the agent desk, logged in from the keyboard`);
+    // After the error the password field has the focus; the right one and Enter log in.
+    check(await page.evaluate(() => document.activeElement.id === 'login-password'), 'focus after a login error');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(agentPassword);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#page', { state: 'visible' });
     await page.waitForFunction(() => document.getElementById('agent-state').dataset.state === 'logged_out');
     check((await text(page, '#agent-state')) === m['state.logged_out'], `state's human name in ${lang}`);
     check((await text(page, '#my-state')) === m['state.logged_out'], `header state in ${lang}`);
