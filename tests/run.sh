@@ -25,6 +25,8 @@ command -v fail2ban-regex >/dev/null || need+=(fail2ban)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+# A Korean font, so the Korean pages' screenshots show Hangul rather than boxes.
+fc-list :lang=ko 2>/dev/null | grep -q . || need+=(fonts-nanum)
 if [ ${#need[@]} -gt 0 ]; then
   echo "tests/run.sh: installing ${need[*]}" >&2
   sudo_cmd=""

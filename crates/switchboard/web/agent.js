@@ -1,158 +1,94 @@
-// The agent desk: log in, follow the agent's state, show screen pops (server-sent events from
-// /api/agents/{id}/screen), wrap calls up and show the caller's contact history.
-// Plain JS, no build step. Every piece of data goes into the page through textContent.
+// The agent desk: the agent's state and its buttons, screen pops (server-sent events from
+// /api/agents/{id}/screen), wrap-up of the call, and the caller's contact history. The layout,
+// login and language come from app.js; every text from the message files.
 'use strict';
+
+import { $, api, explain, say, showMyState, stateBadge, startPage, endSession, el } from '/app.js';
+import { t, human, duration, dateTime, currentLanguage } from '/i18n.js';
 
 const POLL_MS = 1500;
 
 const desk = {
-  csrf: null,
   agent: null,
+  me: null,
   events: null,
   poll: null,
   polling: false,
-  // The call of the latest pop and what the page knows about it.
-  callId: null,
-  customerId: null,
+  codes: [],
+  reasons: [],
+  // The call of the pop on screen, what the page knows about it, and the history shown.
+  pop: null,
+  status: 'none',
+  statusVars: null,
   ended: false,
+  history: [],
 };
 
-const $ = (id) => document.getElementById(id);
-
-function setMessage(text, kind) {
-  const m = $('message');
-  m.textContent = text || '';
-  m.className = kind || '';
-}
-
-class ApiError extends Error {
-  constructor(status, message) {
-    super(message);
-    this.status = status;
-  }
-}
-
-/** One JSON request to the switch; throws ApiError with the server's `error` text. */
-async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (method !== 'GET') {
-    headers['Content-Type'] = 'application/json';
-    if (desk.csrf) headers['X-CSRF-Token'] = desk.csrf;
-  }
-  let response;
-  try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new ApiError(0, `cannot reach the switch (${e.message})`);
-  }
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch (_) {
-    data = null;
-  }
-  if (!response.ok) {
-    const why = data && typeof data.error === 'string' ? data.error : text.trim() || response.statusText;
-    throw new ApiError(response.status, `${method} ${path}: ${response.status} ${why}`);
-  }
-  return data;
-}
+const page = {
+  titleKey: 'desk.title',
+  loginKey: 'login.title_agent',
+  allows: (who) => Boolean(who.agent),
+  open: openDesk,
+  close: closeDesk,
+  relabel,
+};
 
 function agentPath(action) {
   return `/api/agents/${encodeURIComponent(desk.agent)}/${action}`;
 }
 
-// ---- login and logout ----
-
-async function logIn(event) {
-  event.preventDefault();
-  setMessage('');
-  $('login-button').disabled = true;
-  try {
-    const who = await api('POST', '/api/login', {
-      username: $('username').value,
-      password: $('password').value,
-    });
-    $('password').value = '';
-    await openDesk(who);
-  } catch (e) {
-    setMessage(e.message, 'error');
-  } finally {
-    $('login-button').disabled = false;
-  }
-}
-
-async function logOut() {
-  try {
-    await api('POST', '/api/logout');
-  } catch (e) {
-    setMessage(e.message, 'error');
-  }
-  closeDesk();
+async function openDesk(who) {
+  desk.agent = who.agent;
+  $('agent-id').textContent = who.agent;
+  $('agent-name').textContent = who.username;
+  setStatus('none');
+  showPop(null);
+  showHistory([]);
+  await loadChoices();
+  await refreshState();
+  listenForPops();
+  desk.poll = setInterval(refreshState, POLL_MS);
 }
 
 function closeDesk() {
   if (desk.events) desk.events.close();
   if (desk.poll) clearInterval(desk.poll);
-  Object.assign(desk, { csrf: null, agent: null, events: null, poll: null });
-  $('desk').hidden = true;
-  $('who').hidden = true;
-  $('login-panel').hidden = false;
+  Object.assign(desk, { agent: null, me: null, events: null, poll: null, pop: null, history: [] });
 }
 
-/** After a login (or a reload with a live session): the desk of the session's agent. */
-async function openDesk(who) {
-  if (!who || !who.agent) {
-    setMessage(`account ${who ? who.username : '?'} is not an agent: this page is for agents`, 'error');
-    return;
-  }
-  desk.csrf = who.csrf_token;
-  desk.agent = who.agent;
-  $('agent-id').textContent = who.agent;
-  $('agent-name').textContent = who.username;
-  $('login-panel').hidden = true;
-  $('who').hidden = false;
-  $('desk').hidden = false;
-  await loadCodes();
-  listenForPops();
-  await refreshState();
-  desk.poll = setInterval(refreshState, POLL_MS);
+/** After a language change: everything this script wrote itself. */
+function relabel() {
+  fillSelect('wrap-up-code', desk.codes, 'code');
+  fillSelect('pause-reason', desk.reasons, 'reason');
+  if (desk.me) showState(desk.me);
+  setStatus(desk.status, desk.statusVars);
+  showPop(desk.pop);
+  showHistory(desk.history);
 }
 
-// Fill a <select> with the values a list endpoint returns.
-async function loadChoices(path, selectId) {
-  const values = await api('GET', path);
-  const select = $(selectId);
-  select.replaceChildren();
-  for (const value of values) {
-    const option = document.createElement('option');
-    option.value = value;
-    option.textContent = value;
-    select.append(option);
-  }
+function fillSelect(id, values, kind) {
+  const select = $(id);
+  const chosen = select.value;
+  select.replaceChildren(...values.map((v) => el('option', { value: v, text: human(kind, v) })));
+  if (values.includes(chosen)) select.value = chosen;
 }
 
-async function loadCodes() {
+async function loadChoices() {
   try {
-    await loadChoices('/api/wrap-up-codes', 'wrap-up-code');
-    await loadChoices('/api/pause-reasons', 'pause-reason');
+    desk.codes = await api('GET', '/api/wrap-up-codes');
+    desk.reasons = await api('GET', '/api/pause-reasons');
   } catch (e) {
-    setMessage(e.message, 'error');
+    say(explain(e), 'error');
   }
+  fillSelect('wrap-up-code', desk.codes, 'code');
+  fillSelect('pause-reason', desk.reasons, 'reason');
 }
 
-// ---- agent state ----
+// ---- the agent's state ----
 
 async function refreshState() {
   // One poll at a time: a slow answer must not overlap the next tick.
-  if (desk.polling) return;
+  if (desk.polling || !desk.agent) return;
   desk.polling = true;
   try {
     await pollState();
@@ -161,43 +97,63 @@ async function refreshState() {
   }
 }
 
+async function currentAgent() {
+  const agents = await api('GET', '/api/agents');
+  return agents.find((a) => a.id === desk.agent) || null;
+}
+
 async function pollState() {
-  let agents;
+  let me;
   try {
-    agents = await api('GET', '/api/agents');
+    me = await currentAgent();
   } catch (e) {
-    if (e.status === 401) {
-      closeDesk();
-      setMessage('session ended: log in again', 'error');
-    } else {
-      setMessage(e.message, 'error');
-    }
+    if (e.status === 401) endSession(page, t('error.session_ended'));
+    else say(explain(e), 'error');
     return;
   }
-  const me = agents.find((a) => a.id === desk.agent);
   if (!me) {
-    setMessage(`agent ${desk.agent} is not configured on the switch`, 'error');
+    say(t('desk.not_configured', { agent: desk.agent }), 'error');
     return;
   }
+  desk.me = me;
+  showState(me);
+  if (desk.pop && !desk.ended) {
+    if (me.call_id === desk.pop.call_id) setStatus(me.state === 'on_call' ? 'on_call' : 'ringing');
+    else await checkEnded();
+  }
+}
+
+/** Which buttons make sense in each state (the switch refuses the others anyway). */
+const ALLOWED = {
+  'acd-login': (s) => s === 'logged_out',
+  ready: (s) => s === 'wrap_up',
+  unpause: (s) => s === 'paused',
+  pause: (s) => s !== 'logged_out' && s !== 'paused',
+  'pause-reason': (s) => s !== 'logged_out' && s !== 'paused',
+  'acd-logout': (s) => s !== 'logged_out' && s !== 'on_call',
+};
+
+function showState(me) {
   if (me.name) $('agent-name').textContent = me.name;
-  $('agent-state').textContent = me.state.replace('_', ' ');
-  $('agent-reason').textContent = me.reason ? ` (${me.reason})` : '';
-  if (desk.callId && !desk.ended) {
-    if (me.call_id === desk.callId) {
-      $('call-status').textContent = me.state === 'on_call' ? 'On call.' : 'Ringing…';
-    } else {
-      await checkEnded();
-    }
+  stateBadge($('agent-state'), me);
+  showMyState(me);
+  $('agent-since').textContent = t('desk.since', { time: duration(me.in_state_s) });
+  const focused = document.activeElement;
+  for (const [id, allowed] of Object.entries(ALLOWED)) $(id).disabled = !allowed(me.state);
+  // A button that just did its job is disabled now: keep the keyboard in the panel.
+  if (focused && focused.disabled) {
+    const next = Object.keys(ALLOWED).map($).find((b) => !b.disabled && b.tagName === 'BUTTON');
+    if (next) next.focus();
   }
 }
 
 async function command(action, body) {
-  setMessage('');
+  say('');
   try {
     await api('POST', agentPath(action), body);
-    setMessage(`${action}: done`, 'info');
+    say(t(`desk.done.${action}`), 'info');
   } catch (e) {
-    setMessage(e.message, 'error');
+    say(explain(e), 'error');
   }
   await refreshState();
 }
@@ -207,145 +163,208 @@ async function command(action, body) {
 function listenForPops() {
   if (desk.events) desk.events.close();
   const source = new EventSource(agentPath('screen'));
-  source.addEventListener('pop', (event) => {
+  source.addEventListener('pop', async (event) => {
     let pop;
     try {
       pop = JSON.parse(event.data);
     } catch (e) {
-      setMessage(`unreadable screen pop: ${e.message}`, 'error');
+      say(t('desk.bad_pop', { detail: e.message }), 'error');
       return;
     }
-    showPop(pop);
+    await offered(pop);
   });
   source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) {
-      setMessage('screen pops stopped (session ended?): reload the page', 'error');
-    }
+    if (source.readyState === EventSource.CLOSED) say(t('desk.pops_stopped'), 'error');
   });
   desk.events = source;
+}
+
+/**
+ * A pop from the stream. The stream starts with the agent's latest pop, which may be a call
+ * from yesterday: a pop is shown only while its call is the agent's (ringing or talking), or
+ * in the wrap-up that follows it (offers go to available agents only, so in wrap-up the latest
+ * pop is the call being wrapped up). Issue 9: after login the page showed the previous call.
+ */
+async function offered(pop) {
+  try {
+    await judge(pop);
+  } finally {
+    // How many pops the stream brought and the page judged (shown or not): the browser test
+    // waits for the first before it checks that an old one is not shown.
+    const call = $('call');
+    call.dataset.popsReceived = String(Number(call.dataset.popsReceived || 0) + 1);
+  }
+}
+
+async function judge(pop) {
+  if (desk.pop && desk.pop.call_id === pop.call_id) return;
+  let me;
+  try {
+    me = await currentAgent();
+  } catch (e) {
+    say(explain(e), 'error');
+    return;
+  }
+  if (!me || (me.call_id !== pop.call_id && me.state !== 'wrap_up')) return;
+  desk.ended = false;
+  desk.pop = pop;
+  setStatus('offered', { caller: pop.caller });
+  showPop(pop);
+  showHistory(pop.history || []);
+  $('wrap-up-notes').value = '';
+  $('wrap-up-fields').disabled = false;
+  const who = pop.customer ? pop.customer.name : t('pop.unknown');
+  $('pop-announcer').textContent = t('pop.announce', { caller: pop.caller, customer: who });
+}
+
+function setStatus(status, vars) {
+  desk.status = status;
+  desk.statusVars = vars || null;
+  const line = $('call-status');
+  line.dataset.status = status;
+  line.textContent = t(`call.${status}`, vars);
 }
 
 function text(id, value) {
   $(id).textContent = value === null || value === undefined || value === '' ? '—' : String(value);
 }
 
-function showPop(pop) {
-  desk.callId = pop.call_id;
-  desk.ended = false;
-  const c = pop.customer;
-  desk.customerId = c ? c.id : null;
-  $('call-status').className = '';
-  $('call-status').textContent = `Call offered from ${pop.caller}.`;
-  $('call-details').hidden = false;
-  text('caller', pop.caller);
-  $('caller-name').textContent = pop.caller_name ? `(${pop.caller_name})` : '';
-  text('customer-name', c ? c.name : 'unknown caller');
-  const grade = $('customer-grade');
-  grade.textContent = c ? c.grade : '—';
-  grade.className = c && c.grade === 'vip' ? 'grade vip' : 'grade';
-  text('customer-segment', c && c.segment);
-  text('customer-language', c && c.preferred_language);
-  text('customer-notes', c && c.notes);
-  text('queue', pop.queue);
-  text('dialled', pop.dialled);
-  text('waited', `${pop.waited_s} s`);
-  const vars = $('ivr-vars');
-  vars.replaceChildren();
-  const entries = Object.entries(pop.vars || {});
-  if (entries.length === 0) {
-    const dd = document.createElement('dd');
-    dd.textContent = 'none';
-    vars.append(dd);
+function languageName(code) {
+  if (!code) return null;
+  try {
+    return new Intl.DisplayNames([currentLanguage()], { type: 'language' }).of(code) || code;
+  } catch (_) {
+    return code;
   }
-  for (const [name, value] of entries) {
-    const dt = document.createElement('dt');
-    dt.textContent = name;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    vars.append(dt, dd);
-  }
-  showHistory(pop.history || []);
-  $('wrap-up-notes').value = '';
-  $('wrap-up-fields').disabled = false;
 }
 
-/** The call of the pop is no longer the agent's: wait for its contact row, then say so. */
+function showPop(pop) {
+  $('call-details').hidden = !pop;
+  if (!pop) {
+    $('wrap-up-fields').disabled = true;
+    return;
+  }
+  const c = pop.customer;
+  text('caller', pop.caller);
+  $('caller-name').textContent = pop.caller_name ? `(${pop.caller_name})` : '';
+  text('customer-name', c ? c.name : t('pop.unknown'));
+  const grade = $('customer-grade');
+  grade.textContent = c ? human('grade', c.grade) : '—';
+  grade.dataset.grade = c ? c.grade : '';
+  grade.className = c && c.grade === 'vip' ? 'grade vip' : 'grade';
+  text('customer-segment', c && c.segment);
+  text('customer-language', c && languageName(c.preferred_language));
+  text('customer-notes', c && c.notes);
+  text('queue', pop.queue);
+  $('dialled').textContent = pop.dialled ? t('pop.dialled', { number: pop.dialled }) : '';
+  text('waited', t('pop.waited_value', { time: duration(pop.waited_s) }));
+  const vars = Object.entries(pop.vars || {});
+  $('ivr-vars').replaceChildren(
+    ...(vars.length === 0
+      ? [el('dd', { text: t('pop.no_ivr') })]
+      : vars.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })])),
+  );
+}
+
+/** The pop's call is no longer the agent's: wait for its contact row, then say so. */
 async function checkEnded() {
-  if (desk.customerId === null) {
+  const customer = desk.pop.customer;
+  if (!customer) {
     desk.ended = true;
-    markEnded('Call ended.');
+    setStatus('ended');
     return;
   }
   try {
-    const list = await api('GET', `/api/customers/${desk.customerId}/contacts?limit=20`);
-    const row = list.find((c) => c.call_id === desk.callId);
+    const list = await api('GET', `/api/customers/${customer.id}/contacts?limit=20`);
     showHistory(list);
-    if (row) {
-      desk.ended = true;
-      markEnded(row.agent === desk.agent ? 'Call ended.' : `Call ended (handled by ${row.agent || 'nobody'}).`);
-    } else {
-      $('call-status').textContent = 'Call over; waiting for its contact record…';
+    const row = list.find((c) => c.call_id === desk.pop.call_id);
+    if (!row) {
+      setStatus('recording');
+      return;
     }
+    desk.ended = true;
+    if (row.agent === desk.agent) setStatus('ended');
+    else setStatus('ended_by', { agent: row.agent || t('call.nobody') });
   } catch (e) {
-    setMessage(e.message, 'error');
+    say(explain(e), 'error');
   }
-}
-
-function markEnded(status) {
-  $('call-status').textContent = status;
-  $('call-status').className = 'ended';
 }
 
 // ---- history and wrap-up ----
 
 function showHistory(list) {
-  const rows = $('history-rows');
-  rows.replaceChildren();
-  for (const c of list) {
-    const tr = document.createElement('tr');
-    tr.dataset.callId = c.call_id || '';
-    const at = new Date(c.at);
-    const cells = [
-      Number.isNaN(at.getTime()) ? c.at : at.toLocaleString(),
-      typeof c.channel === 'string' ? c.channel.replaceAll('_', ' ') : c.channel,
-      c.queue,
-      c.agent,
-      c.outcome,
-      c.wrap_up_code,
-      c.notes,
-    ];
-    for (const value of cells) {
-      const td = document.createElement('td');
-      td.textContent = value === null || value === undefined ? '' : String(value);
-      tr.append(td);
+  desk.history = list;
+  $('history-empty').hidden = list.length > 0;
+  $('history').hidden = list.length === 0;
+  $('history-rows').replaceChildren(
+    ...list.map((c) => {
+      const cells = [
+        [c.at, dateTime(c.at)],
+        [c.channel, human('channel', c.channel)],
+        [c.queue, c.queue],
+        [c.agent, c.agent],
+        [c.outcome, human('outcome', c.outcome)],
+        [c.wrap_up_code, c.wrap_up_code ? human('code', c.wrap_up_code) : ''],
+        [c.notes, c.notes],
+      ];
+      const tr = el('tr', { 'data-call-id': c.call_id || '' });
+      for (const [raw, shown] of cells) {
+        const td = el('td', { text: shown === null || shown === undefined ? '' : String(shown) });
+        td.dataset.value = raw === null || raw === undefined ? '' : String(raw);
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
+/** The history with `saved` in place of its older version (or first when new). */
+function withContact(list, saved) {
+  const rest = list.filter((c) => c.id !== saved.id);
+  return [saved, ...rest].sort((a, b) => String(b.at).localeCompare(String(a.at)));
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Posts the wrap-up. The call's contact row is written just after the call ends, so a quick
+ * agent may be early (404): try again for a few seconds before saying so.
+ */
+async function postWrapUp(body) {
+  const path = `/api/cdrs/${encodeURIComponent(desk.pop.call_id)}/wrap-up`;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await api('POST', path, body);
+    } catch (e) {
+      if (e.status !== 404 || attempt >= 6) throw e;
+      await sleep(500 * attempt);
     }
-    rows.append(tr);
   }
 }
 
 async function saveWrapUp(event) {
   event.preventDefault();
-  if (!desk.callId) {
-    setMessage('no call to wrap up', 'error');
+  if (!desk.pop) {
+    say(t('wrap.no_call'), 'error');
     return;
   }
-  setMessage('');
+  say('');
   $('wrap-up-save').disabled = true;
   try {
-    const saved = await api('POST', `/api/cdrs/${encodeURIComponent(desk.callId)}/wrap-up`, {
+    const saved = await postWrapUp({
       agent: desk.agent,
       code: $('wrap-up-code').value,
       notes: $('wrap-up-notes').value,
       ready: $('wrap-up-ready').checked,
     });
-    setMessage(`wrap-up saved: ${saved.wrap_up_code}`, 'info');
-    if (desk.customerId !== null) {
-      showHistory(await api('GET', `/api/customers/${desk.customerId}/contacts?limit=20`));
-    } else {
-      showHistory([saved]);
-    }
+    say(t('wrap.saved', { code: human('code', saved.wrap_up_code) }), 'info');
+    const customer = desk.pop.customer;
+    // An unknown caller's history came with the pop (their number's contacts): keep its rows.
+    // Issue 9: saving showed the saved row alone.
+    if (customer) showHistory(await api('GET', `/api/customers/${customer.id}/contacts?limit=20`));
+    else showHistory(withContact(desk.history, saved));
   } catch (e) {
-    setMessage(e.message, 'error');
+    say(e.status === 404 ? t('wrap.not_yet') : explain(e), 'error');
   } finally {
     $('wrap-up-save').disabled = false;
   }
@@ -354,18 +373,10 @@ async function saveWrapUp(event) {
 
 // ---- start ----
 
-document.addEventListener('DOMContentLoaded', async () => {
-  $('login-form').addEventListener('submit', logIn);
-  $('logout').addEventListener('click', logOut);
-  $('acd-login').addEventListener('click', () => command('login'));
-  $('acd-logout').addEventListener('click', () => command('logout'));
-  $('ready').addEventListener('click', () => command('ready'));
-  $('pause').addEventListener('click', () => command('pause', { reason: $('pause-reason').value }));
-  $('unpause').addEventListener('click', () => command('unpause'));
-  $('wrap-up-form').addEventListener('submit', saveWrapUp);
-  try {
-    await openDesk(await api('GET', '/api/session'));
-  } catch (e) {
-    if (e.status !== 401) setMessage(e.message, 'error');
-  }
-});
+$('acd-login').addEventListener('click', () => command('login'));
+$('acd-logout').addEventListener('click', () => command('logout'));
+$('ready').addEventListener('click', () => command('ready'));
+$('pause').addEventListener('click', () => command('pause', { reason: $('pause-reason').value }));
+$('unpause').addEventListener('click', () => command('unpause'));
+$('wrap-up-form').addEventListener('submit', saveWrapUp);
+startPage(page);

@@ -1,138 +1,33 @@
-// The supervisor's wallboard: queues (callers waiting, longest wait, agents by state, today's
-// offered / answered / abandoned, service level, ASA) and agents (state and time in it), from
-// /api/queues and /api/agents, refreshed every two seconds and at once on each ACD event
-// (server-sent events from /api/events). Plain JS, no build step; data goes in through
-// textContent only.
+// The supervisors' wallboard: a card per queue (callers waiting, longest wait, service level
+// against its target, agents by state, today's offered / answered / abandoned, ASA) and the
+// agents' states, from /api/queues and /api/agents, refreshed every two seconds and at once on
+// each ACD event (server-sent events from /api/events). `?mode=wall` (or the button) shows
+// large figures for a wall screen. Colour always comes with a word or a sign.
 'use strict';
 
+import { $, api, explain, say, startPage, endSession, el, stateBadge } from '/app.js';
+import { t, human, number, percent, duration, clock } from '/i18n.js';
+
 const REFRESH_MS = 2000;
+/**
+ * The service-level target the cards compare against: the common 80 % (of calls answered
+ * within the queue's threshold). The switch has no per-queue target yet.
+ */
+const SL_TARGET = 0.8;
 
-const board = { timer: null, events: null, pending: false };
+const board = { timer: null, events: null, pending: false, queues: [], agents: [], waiting: new Map(), at: null };
 
-const $ = (id) => document.getElementById(id);
-
-function setMessage(text, kind) {
-  const m = $('message');
-  m.textContent = text || '';
-  m.className = kind || '';
-}
-
-/** One JSON request; throws an Error with the server's `error` text (or the status). */
-async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && board.csrf) headers['X-CSRF-Token'] = board.csrf;
-  const response = await fetch(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    cache: 'no-store',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch (_) {
-    data = null;
-  }
-  if (!response.ok) {
-    const reason = data && data.error ? data.error : `HTTP ${response.status}`;
-    const error = new Error(reason);
-    error.status = response.status;
-    throw error;
-  }
-  return data;
-}
-
-const seconds = (s) => {
-  if (s === null || s === undefined) return '—';
-  const t = Math.round(s);
-  return t < 60 ? `${t} s` : `${Math.floor(t / 60)} min ${t % 60} s`;
+const page = {
+  titleKey: 'board.title',
+  loginKey: 'login.title_board',
+  allows: (who) => who.role === 'admin' || who.role === 'supervisor',
+  open: openBoard,
+  close: closeBoard,
+  relabel: draw,
 };
-const percent = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)} %`);
 
-/** Replace a table body's rows with `rows` (arrays of cell texts); `key` names each row. */
-function fill(tableId, rows) {
-  const body = $(tableId).querySelector('tbody');
-  body.replaceChildren(
-    ...rows.map(({ key, cells }) => {
-      const tr = document.createElement('tr');
-      tr.dataset.key = key;
-      for (const c of cells) {
-        const td = document.createElement('td');
-        td.textContent = String(c);
-        tr.appendChild(td);
-      }
-      return tr;
-    }),
-  );
-}
-
-async function refresh() {
-  if (board.pending) return;
-  board.pending = true;
-  try {
-    const [queues, agents] = await Promise.all([api('GET', '/api/queues'), api('GET', '/api/agents')]);
-    fill(
-      'queues',
-      queues.map((q) => ({
-        key: q.name,
-        cells: [
-          q.number ? `${q.name} (${q.number})` : q.name,
-          q.waiting,
-          seconds(q.waiting ? q.longest_wait_s : null),
-          q.agents_available,
-          q.agents_ringing,
-          q.agents_on_call,
-          q.agents_wrap_up,
-          q.agents_paused,
-          q.offered,
-          q.answered,
-          q.abandoned,
-          percent(q.service_level),
-          seconds(q.asa_s),
-        ],
-      })),
-    );
-    fill(
-      'agents',
-      agents.map((a) => ({
-        key: a.id,
-        cells: [
-          a.id,
-          a.name || '',
-          a.reason ? `${a.state} (${a.reason})` : a.state,
-          seconds(a.in_state_s),
-          a.extension || '',
-          a.answered,
-        ],
-      })),
-    );
-    $('updated').textContent = new Date().toLocaleTimeString();
-    setMessage('');
-  } catch (e) {
-    if (e.status === 401) {
-      closeBoard();
-      setMessage('session ended: log in again', 'error');
-    } else {
-      setMessage(e.message, 'error');
-    }
-  } finally {
-    board.pending = false;
-  }
-}
-
-function openBoard(who) {
-  if (!who || (who.role !== 'admin' && who.role !== 'supervisor')) {
-    setMessage(`account ${who ? who.username : '?'} cannot see the wallboard (supervisors and admins)`, 'error');
-    return;
-  }
-  board.csrf = who.csrf_token;
-  $('username').textContent = who.username;
-  $('login-panel').hidden = true;
-  $('who').hidden = false;
-  $('board').hidden = false;
+function openBoard() {
+  $('board-tools').hidden = false;
   refresh();
   board.timer = setInterval(refresh, REFRESH_MS);
   // Every queue or agent event refreshes at once; the timer covers a dropped stream.
@@ -144,46 +39,122 @@ function openBoard(who) {
 function closeBoard() {
   if (board.timer) clearInterval(board.timer);
   if (board.events) board.events.close();
-  Object.assign(board, { timer: null, events: null, csrf: null });
-  $('board').hidden = true;
-  $('who').hidden = true;
-  $('login-panel').hidden = false;
+  Object.assign(board, { timer: null, events: null, queues: [], agents: [], at: null });
+  board.waiting.clear();
+  $('board-tools').hidden = true;
 }
 
-async function logIn(event) {
-  event.preventDefault();
-  setMessage('');
-  $('login-button').disabled = true;
+async function refresh() {
+  if (board.pending) return;
+  board.pending = true;
   try {
-    const who = await api('POST', '/api/login', {
-      username: $('login-username').value,
-      password: $('login-password').value,
-    });
-    $('login-password').value = '';
-    openBoard(who);
+    const [queues, agents] = await Promise.all([api('GET', '/api/queues'), api('GET', '/api/agents')]);
+    announceNewCallers(queues);
+    Object.assign(board, { queues, agents, at: new Date() });
+    draw();
+    say('');
   } catch (e) {
-    setMessage(e.message, 'error');
+    if (e.status === 401) endSession(page, t('error.session_ended'));
+    else say(explain(e), 'error');
   } finally {
-    $('login-button').disabled = false;
+    board.pending = false;
   }
 }
 
-async function logOut() {
-  try {
-    await api('POST', '/api/logout');
-  } catch (e) {
-    setMessage(e.message, 'error');
+/** A screen reader hears each new caller waiting (politely: the board changes often). */
+function announceNewCallers(queues) {
+  const news = [];
+  for (const q of queues) {
+    const before = board.waiting.get(q.name) ?? 0;
+    if (q.waiting > before) news.push(t('board.new_caller', { queue: q.name, waiting: number(q.waiting) }));
+    board.waiting.set(q.name, q.waiting);
   }
-  closeBoard();
+  if (news.length) $('waiting-announcer').textContent = news.join(' ');
 }
 
-document.addEventListener('DOMContentLoaded', async () => {
-  $('login-form').addEventListener('submit', logIn);
-  $('logout').addEventListener('click', logOut);
-  // A live session (a reload) goes straight to the board.
-  try {
-    openBoard(await api('GET', '/api/session'));
-  } catch (_) {
-    // Not logged in: the form is shown.
+function draw() {
+  if (!board.at) return;
+  $('updated').textContent = clock(board.at);
+  $('queues-empty').hidden = board.queues.length > 0;
+  $('queues').replaceChildren(...board.queues.map(queueCard));
+  $('sl-note').textContent = t('board.sl_note', { target: percent(SL_TARGET) });
+  $('agents').querySelector('tbody').replaceChildren(...board.agents.map(agentRow));
+}
+
+/** One big figure: value, label and (optionally) a meaning shown as colour, sign and word. */
+function figure(field, raw, shown, labelKey, tone, note) {
+  const box = el('div', { className: `figure${tone ? ` tone-${tone}` : ''}`, 'data-field': field });
+  box.dataset.value = raw === null || raw === undefined ? '' : String(raw);
+  box.append(el('span', { className: 'figure-value', text: shown }), el('span', { className: 'figure-label', text: t(labelKey) }));
+  if (note) box.append(el('span', { className: 'figure-note', text: note }));
+  return box;
+}
+
+function queueCard(q) {
+  const id = `queue-${q.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const card = el('article', { className: 'card queue-card', 'data-queue': q.name });
+  card.setAttribute('aria-labelledby', id);
+  const title = el('h3', { id, text: q.name });
+  if (q.number) title.append(' ', el('span', { className: 'muted', text: t('board.dial', { number: q.number }) }));
+  // A caller waiting past the service-level threshold is about to count as a miss.
+  const late = q.waiting > 0 && q.longest_wait_s > q.service_level_threshold_s;
+  const waitingNote = q.waiting === 0 ? null : late ? `⚠ ${t('board.over_threshold', { s: number(q.service_level_threshold_s) })}` : null;
+  let slTone = null;
+  let slNote = t('board.sl_none');
+  if (q.service_level !== null && q.service_level !== undefined) {
+    const met = q.service_level >= SL_TARGET;
+    slTone = met ? 'good' : 'bad';
+    slNote = `${met ? '✓' : '✗'} ${t(met ? 'board.sl_met' : 'board.sl_missed', { target: percent(SL_TARGET) })}`;
   }
-});
+  const main = el('div', { className: 'figures main-figures' },
+    figure('waiting', q.waiting, number(q.waiting), 'board.waiting', late ? 'bad' : q.waiting > 0 ? 'warn' : null, waitingNote),
+    figure('longest_wait', q.waiting ? q.longest_wait_s : null, q.waiting ? duration(q.longest_wait_s) : '—', 'board.longest_wait', late ? 'bad' : null),
+    figure('service_level', q.service_level, percent(q.service_level), 'board.service_level', slTone, slNote),
+    figure('asa', q.asa_s, duration(q.asa_s), 'board.asa'));
+  const agents = el('div', { className: 'figures small-figures' },
+    figure('available', q.agents_available, number(q.agents_available), 'board.available', q.agents_available > 0 ? null : q.waiting > 0 ? 'bad' : null),
+    figure('ringing', q.agents_ringing, number(q.agents_ringing), 'board.ringing'),
+    figure('on_call', q.agents_on_call, number(q.agents_on_call), 'board.on_call'),
+    figure('wrap_up', q.agents_wrap_up, number(q.agents_wrap_up), 'board.wrap_up'),
+    figure('paused', q.agents_paused, number(q.agents_paused), 'board.paused'));
+  const today = el('div', { className: 'figures small-figures' },
+    figure('offered', q.offered, number(q.offered), 'board.offered'),
+    figure('answered', q.answered, number(q.answered), 'board.answered'),
+    figure('abandoned', q.abandoned, number(q.abandoned), 'board.abandoned'));
+  card.append(title, main,
+    el('h4', { className: 'figures-title', text: t('board.agents_now') }), agents,
+    el('h4', { className: 'figures-title', text: t('board.today') }), today);
+  return card;
+}
+
+function agentRow(a) {
+  const tr = el('tr', { 'data-key': a.id });
+  const name = el('td', {}, el('strong', { text: a.name || a.id }));
+  if (a.name) name.append(' ', el('span', { className: 'muted', text: a.id }));
+  // The badge of the header (app.js), so a state reads the same on every page.
+  const badge = el('span', { className: 'state' });
+  stateBadge(badge, a);
+  const state = el('td', { 'data-state': a.state }, badge);
+  tr.append(
+    name,
+    state,
+    el('td', { text: duration(a.in_state_s) }),
+    el('td', { text: a.extension || '—' }),
+    el('td', { text: number(a.answered) }),
+    el('td', { text: (a.queues || []).join(', ') }),
+  );
+  return tr;
+}
+
+function setWallMode(on) {
+  document.documentElement.classList.toggle('wall', on);
+  $('wall-mode').setAttribute('aria-pressed', String(on));
+  const url = new URL(location.href);
+  if (on) url.searchParams.set('mode', 'wall');
+  else url.searchParams.delete('mode');
+  history.replaceState(null, '', url);
+}
+
+$('wall-mode').addEventListener('click', () => setWallMode(!document.documentElement.classList.contains('wall')));
+setWallMode(new URLSearchParams(location.search).get('mode') === 'wall');
+startPage(page);

@@ -134,6 +134,11 @@ pub async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Resp
     }
     let principal = match identify(&app, req.headers()).await {
         Ok(Some(p)) => p,
+        // A browser without a live session: the handler answers `{"logged_in": false}`. A
+        // wrong bearer token still gets 401 (a script's mistake, not a page's first look).
+        Ok(None) if roles::login_optional(&method, &path) && bearer(req.headers()).is_none() => {
+            return next.run(req).await
+        }
         Ok(None) => return refuse(ErrorKind::Unauthorized, "login required"),
         Err(e) => return ApiError::from(e).into_response(),
     };

@@ -117,11 +117,17 @@ fn rules() -> [Rule; 40] {
     ]
 }
 
-/// Routes that need no login: health, login and the agent page's static files (its data comes
+/// Routes answered with or without a login: `GET /api/session` says who is logged in, or
+/// `{"logged_in": false}` (a page's first look, which must not log a 401 in the browser).
+pub fn login_optional(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD) && path == "/api/session"
+}
+
+/// Routes that need no login: health, login and the console's static files (its data comes
 /// from the API behind the login). `/metrics` joins them with `[http] open_metrics = true`.
 pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
     let get = method == Method::GET || method == Method::HEAD;
-    (get && (path == "/health" || crate::http::pages::PATHS.contains(&path)))
+    (get && (path == "/health" || crate::http::pages::is_page(path)))
         || (method == Method::POST && path == "/api/login")
         || (open_metrics && get && path == "/metrics")
 }
@@ -299,12 +305,15 @@ mod tests {
         assert!(!is_open(&Method::GET, "/metrics", false));
         assert!(is_open(&Method::GET, "/metrics", true));
         assert!(!is_open(&Method::GET, "/api/status", true));
-        for page in ["/", "/agent", "/agent.js", "/agent.css"] {
+        for page in ["/", "/agent", "/agent.js", "/app.css", "/i18n/ko.json"] {
             assert!(is_open(&Method::GET, page, false), "{page}");
             assert!(!is_open(&Method::POST, page, false), "{page}");
         }
         assert!(!is_open(&Method::GET, "/agent/x", false));
         assert!(!is_open(&Method::GET, "/agent.json", false));
+        assert!(login_optional(&Method::GET, "/api/session"));
+        assert!(!login_optional(&Method::POST, "/api/session"));
+        assert!(!login_optional(&Method::GET, "/api/sessions"));
     }
 
     #[test]

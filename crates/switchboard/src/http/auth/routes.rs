@@ -144,13 +144,18 @@ async fn logout(State(app): State<App>, Extension(who): Extension<Principal>) ->
     Ok(r)
 }
 
-/// Who is logged in, and the CSRF token again (a page reloaded after login needs it).
-async fn session(Extension(who): Extension<Principal>) -> Response {
+/// Who is logged in, and the CSRF token again (a page reloaded after login needs it); without
+/// a live session, `{"logged_in": false}` with 200, so a page's first look logs no error.
+async fn session(who: Option<Extension<Principal>>) -> Response {
+    let Some(Extension(who)) = who else {
+        return Json(serde_json::json!({ "logged_in": false })).into_response();
+    };
     let csrf = match &who.credential {
         Credential::Session { csrf_token, .. } => Some(csrf_token.clone()),
         Credential::Bearer => None,
     };
     Json(serde_json::json!({
+        "logged_in": true,
         "username": who.username,
         "role": who.role,
         "agent": who.agent,

@@ -1,0 +1,276 @@
+// Administration in the browser, through the same API (and so the same checks and audit log)
+// as scripts: queues (create, change, remove: live), agents' queue memberships (live), the
+// dialplan reload with the check's errors, and the accounts (read only: they come from the
+// configuration file). Each section says whether its changes apply at once or need a restart.
+'use strict';
+
+import { $, api, explain, say, session, startPage, el, ApiError } from '/app.js';
+import { t, human, number } from '/i18n.js';
+
+const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'linear', 'random'];
+/** The queue form's fields, as the API names them (`q-<field>` in the page). */
+const FIELDS = ['name', 'number', 'strategy', 'ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'overflow', 'service_level_s'];
+const NUMERIC = new Set(['ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'service_level_s']);
+
+const admin = { queues: [], definitions: new Map(), agents: [], accounts: null, editing: null, reload: null };
+
+const page = {
+  titleKey: 'admin.title',
+  loginKey: 'login.title_board',
+  allows: (who) => who.role === 'admin' || who.role === 'supervisor',
+  open: load,
+  close: () => Object.assign(admin, { queues: [], agents: [], accounts: null, editing: null, reload: null }),
+  relabel: draw,
+};
+
+async function load() {
+  try {
+    const [queues, agents] = await Promise.all([api('GET', '/api/queues'), api('GET', '/api/agents')]);
+    admin.queues = queues;
+    admin.agents = agents;
+    const definitions = await Promise.all(
+      queues.map((q) => api('GET', `/api/queues/${encodeURIComponent(q.name)}/definition`)),
+    );
+    admin.definitions = new Map(queues.map((q, i) => [q.name, definitions[i]]));
+    admin.accounts = session.who.role === 'admin' ? await api('GET', '/api/accounts') : null;
+  } catch (e) {
+    say(explain(e), 'error');
+  }
+  draw();
+}
+
+function draw() {
+  fillStrategies();
+  drawQueues();
+  drawAgents();
+  drawAccounts();
+  drawReload();
+  if (admin.editing !== null) $('queue-form-title').textContent = formTitle();
+}
+
+// ---- queues ----
+
+function fillStrategies() {
+  const select = $('q-strategy');
+  const chosen = select.value;
+  select.replaceChildren(
+    el('option', { value: '', text: t('admin.default_choice', { value: human('strategy', 'longest-idle') }) }),
+    ...STRATEGIES.map((s) => el('option', { value: s, text: human('strategy', s) })),
+  );
+  select.value = chosen;
+}
+
+function drawQueues() {
+  $('queue-list').querySelector('tbody').replaceChildren(
+    ...admin.queues.map((q) => {
+      const def = admin.definitions.get(q.name) || {};
+      const edit = el('button', { type: 'button', text: t('admin.edit') });
+      edit.setAttribute('aria-label', t('admin.edit_queue', { name: q.name }));
+      edit.addEventListener('click', () => openForm(q.name));
+      const remove = el('button', { type: 'button', className: 'danger', text: t('admin.remove') });
+      remove.setAttribute('aria-label', t('admin.remove_queue', { name: q.name }));
+      remove.addEventListener('click', () => removeQueue(q.name));
+      return el('tr', { 'data-key': q.name },
+        el('th', { scope: 'row', text: q.name }),
+        el('td', { text: q.number || '—' }),
+        el('td', { text: human('strategy', def.strategy || 'longest-idle') }),
+        el('td', { text: number(q.agents_logged_in) }),
+        el('td', {}, el('div', { className: 'buttons' }, edit, remove)));
+    }),
+  );
+}
+
+const formTitle = () => (admin.editing ? t('admin.queue_edit_title', { name: admin.editing }) : t('admin.queue_new'));
+
+function openForm(name) {
+  admin.editing = name;
+  const def = name ? admin.definitions.get(name) || {} : {};
+  for (const f of FIELDS) $(`q-${f}`).value = def[f] === undefined ? '' : String(def[f]);
+  $('q-name').readOnly = Boolean(name);
+  clearErrors();
+  $('queue-form-title').textContent = formTitle();
+  $('queue-form').hidden = false;
+  $(name ? 'q-number' : 'q-name').focus();
+}
+
+function closeForm() {
+  admin.editing = null;
+  $('queue-form').hidden = true;
+  $('queue-new').focus();
+}
+
+function clearErrors() {
+  for (const f of FIELDS) {
+    $(`q-${f}-error`).hidden = true;
+    $(`q-${f}`).removeAttribute('aria-invalid');
+  }
+  $('queue-form-error').hidden = true;
+}
+
+/** The form as an API body: blank fields left out (create) or reset to the default (edit). */
+function formBody() {
+  const body = {};
+  for (const f of FIELDS) {
+    const raw = $(`q-${f}`).value.trim();
+    if (raw === '') {
+      if (admin.editing && f !== 'name') body[f] = null;
+    } else {
+      body[f] = NUMERIC.has(f) ? Number(raw) : raw;
+    }
+  }
+  if (admin.editing) delete body.name;
+  return body;
+}
+
+/** The API's field errors next to their fields (or above the buttons for the others). */
+function showErrors(e) {
+  const list = e instanceof ApiError && e.data && Array.isArray(e.data.errors) ? e.data.errors : null;
+  if (!list) {
+    $('queue-form-error').textContent = explain(e);
+    $('queue-form-error').hidden = false;
+    return;
+  }
+  const other = [];
+  let first = null;
+  for (const { field, message } of list) {
+    const key = String(field || '').split(/[.[]/)[0];
+    if (FIELDS.includes(key)) {
+      $(`q-${key}-error`).textContent = message;
+      $(`q-${key}-error`).hidden = false;
+      $(`q-${key}`).setAttribute('aria-invalid', 'true');
+      first = first || $(`q-${key}`);
+    } else {
+      other.push(field ? `${field}: ${message}` : message);
+    }
+  }
+  if (other.length) {
+    $('queue-form-error').textContent = t('admin.refused', { detail: other.join('; ') });
+    $('queue-form-error').hidden = false;
+  }
+  if (first) first.focus();
+}
+
+async function saveQueue(event) {
+  event.preventDefault();
+  clearErrors();
+  const name = admin.editing;
+  $('queue-save').disabled = true;
+  try {
+    if (name) await api('PATCH', `/api/queues/${encodeURIComponent(name)}`, formBody());
+    else await api('POST', '/api/queues', formBody());
+    say(t(name ? 'admin.queue_saved' : 'admin.queue_created', { name: name || $('q-name').value.trim() }), 'info');
+    closeForm();
+    await load();
+  } catch (e) {
+    showErrors(e);
+  } finally {
+    $('queue-save').disabled = false;
+  }
+}
+
+async function removeQueue(name) {
+  if (!window.confirm(t('admin.remove_confirm', { name }))) return;
+  try {
+    await api('DELETE', `/api/queues/${encodeURIComponent(name)}`);
+    say(t('admin.queue_removed', { name }), 'info');
+    await load();
+    $('queue-new').focus();
+  } catch (e) {
+    say(explain(e), 'error');
+  }
+}
+
+// ---- agents' memberships ----
+
+function drawAgents() {
+  const names = admin.queues.map((q) => q.name);
+  $('agent-list').replaceChildren(
+    ...admin.agents.map((a) => {
+      const form = el('form', { className: 'agent-queues', 'data-agent': a.id });
+      const fieldset = el('fieldset', {},
+        el('legend', { text: a.name ? `${a.name} (${a.id})` : a.id }),
+        el('div', { className: 'checks' },
+          ...names.map((q) => {
+            const box = el('input', { type: 'checkbox', value: q, checked: (a.queues || []).includes(q) });
+            return el('label', { className: 'check' }, box, ` ${q}`);
+          })),
+        el('button', { type: 'submit', text: t('admin.save_queues') }));
+      fieldset.querySelector('button').setAttribute('aria-label', t('admin.save_queues_of', { agent: a.name || a.id }));
+      form.append(fieldset);
+      form.addEventListener('submit', (event) => saveMemberships(event, a.id, form));
+      return form;
+    }),
+  );
+  if (admin.agents.length) $('agent-list').append(el('p', { className: 'muted small', text: t('admin.weights_reset') }));
+}
+
+async function saveMemberships(event, agent, form) {
+  event.preventDefault();
+  const queues = Array.from(form.querySelectorAll('input:checked'), (box) => box.value);
+  try {
+    await api('PUT', `/api/agents/${encodeURIComponent(agent)}/queues`, { queues });
+    say(t('admin.memberships_saved', { agent }), 'info');
+    await load();
+  } catch (e) {
+    say(explain(e), 'error');
+  }
+}
+
+// ---- dialplans ----
+
+async function reload() {
+  $('reload').disabled = true;
+  try {
+    const done = await api('POST', '/api/dialplans/reload');
+    admin.reload = { ok: true, plans: done.plans };
+  } catch (e) {
+    const errors = e instanceof ApiError && e.data && Array.isArray(e.data.errors) ? e.data.errors : [explain(e)];
+    admin.reload = { ok: false, errors };
+  } finally {
+    $('reload').disabled = false;
+  }
+  drawReload();
+}
+
+function drawReload() {
+  const box = $('reload-result');
+  const r = admin.reload;
+  if (!r) {
+    box.replaceChildren();
+    return;
+  }
+  if (r.ok) {
+    box.replaceChildren(el('p', { className: 'message info', 'data-result': 'reloaded',
+      text: t('admin.reloaded', { count: number(r.plans) }) }));
+    return;
+  }
+  box.replaceChildren(
+    el('p', { className: 'message error', 'data-result': 'refused', text: t('admin.reload_refused') }),
+    el('ul', { className: 'reload-errors' }, ...r.errors.map((line) => el('li', {}, el('code', { text: line })))),
+  );
+}
+
+// ---- accounts ----
+
+function drawAccounts() {
+  const list = admin.accounts;
+  $('accounts-forbidden').hidden = list !== null;
+  $('account-list').hidden = list === null;
+  $('account-list').querySelector('tbody').replaceChildren(
+    ...(list || []).map((a) =>
+      el('tr', {},
+        el('th', { scope: 'row', text: a.username }),
+        el('td', { text: human('role', a.role) }),
+        el('td', { text: a.agent || '—' }),
+        el('td', { text: t(a.disabled ? 'admin.disabled' : 'admin.active') }),
+        el('td', { text: t(a.bearer_token ? 'admin.token_yes' : 'admin.token_no') }))),
+  );
+}
+
+// ---- start ----
+
+$('queue-new').addEventListener('click', () => openForm(null));
+$('queue-cancel').addEventListener('click', closeForm);
+$('queue-form').addEventListener('submit', saveQueue);
+$('reload').addEventListener('click', reload);
+startPage(page);

@@ -1,0 +1,105 @@
+// An administrator in the browser, driven by tests/tests/browser.rs (the switch's dialplan
+// file was broken by the test after the switch started):
+//   1. log in on SB_URL/admin; every section says whether its changes apply at once or need a
+//      restart; the accounts list shows the roles by name;
+//   2. "Check and reload dialplans" shows the check's errors (file, line and column);
+//   3. create queue SB_QUEUE (number SB_NUMBER): first with an overflow target that does not
+//      exist (the field's error is shown next to it), then without; change its wrap-up time;
+//   4. put agent SB_AGENT in the new queue; print "PASSED" (the test then calls SB_NUMBER and
+//      the agent's phone rings: no restart).
+import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text } from './lib.mjs';
+
+const url = env('SB_URL');
+const user = env('SB_USER');
+const password = env('SB_PASSWORD');
+const queue = env('SB_QUEUE');
+const queueNumber = env('SB_NUMBER');
+const agent = env('SB_AGENT');
+const planError = env('SB_PLAN_ERROR');
+const step = stepper('admin.mjs');
+const m = messagesOf('en');
+
+const waitInfo = (page, want) =>
+  page.waitForFunction(
+    (w) => {
+      const msg = document.getElementById('message');
+      return !msg.hidden && (msg.textContent === w || msg.classList.contains('error'));
+    },
+    want,
+  );
+
+async function expectSaid(page, want) {
+  await waitInfo(page, want);
+  const said = await text(page, '#message');
+  check(said === want, `the page says "${said}", expected "${want}"`);
+}
+
+await run('admin', async (browser, state) => {
+  const { page, problems } = await openPage(browser, { locale: 'en-US' });
+  state.page = page;
+  state.problems = problems;
+
+  step(`logging in on ${url}/admin`);
+  await page.goto(`${url}/admin`);
+  await logIn(page, user, password);
+  await page.waitForSelector(`#queue-list tbody tr[data-key="support"]`);
+  const live = await page.$$eval('.applies.live', (ps) => ps.length);
+  const restart = await page.$$eval('.applies.restart', (ps) => ps.length);
+  check(live >= 3 && restart >= 3, `live/restart notes: ${live}/${restart}`);
+  await page.waitForSelector('#account-list tbody tr');
+  const roles = await page.$$eval('#account-list tbody td:nth-of-type(1)', (tds) => tds.map((td) => td.textContent));
+  check(roles.includes(m['role.admin']) && roles.includes(m['role.agent']), `roles by name: ${roles}`);
+  const nav = await page.$$eval('#nav-list a', (as) => as.map((a) => a.getAttribute('href')));
+  check(nav.includes('/admin') && nav.includes('/wallboard'), `an admin's navigation: ${nav}`);
+  await checkAccessibility(page, 'admin (en)');
+
+  step('reloading the broken dialplans');
+  await page.click('#reload');
+  await page.waitForSelector('#reload-result [data-result]');
+  const result = await page.getAttribute('#reload-result [data-result]', 'data-result');
+  check(result === 'refused', `reload result: ${result}`);
+  const errors = await page.$$eval('.reload-errors li', (lis) => lis.map((li) => li.textContent));
+  check(errors.some((e) => e.includes(planError)), `the check's errors: ${JSON.stringify(errors)}`);
+  forgetRefusal(problems, 422);
+
+  step(`creating queue ${queue} with a wrong overflow`);
+  await page.click('#queue-new');
+  check(await page.evaluate(() => document.activeElement.id === 'q-name'), 'the form takes the focus');
+  await page.fill('#q-name', queue);
+  await page.fill('#q-number', queueNumber);
+  await page.selectOption('#q-strategy', 'ring-all');
+  await page.fill('#q-overflow', 'no-such-target');
+  await page.click('#queue-save');
+  await page.waitForSelector('#q-overflow-error', { state: 'visible' });
+  check((await page.getAttribute('#q-overflow', 'aria-invalid')) === 'true', 'the wrong field is marked');
+  check(await page.evaluate(() => document.activeElement.id === 'q-overflow'), 'focus on the wrong field');
+  forgetRefusal(problems, 400);
+  await checkAccessibility(page, 'admin queue form with an error (en)');
+  await screenshot(page, 'admin-queue-error-en');
+
+  step('creating it without the overflow');
+  await page.fill('#q-overflow', '');
+  await page.click('#queue-save');
+  await expectSaid(page, m['admin.queue_created'].replace('{name}', queue));
+  await page.waitForSelector(`#queue-list tbody tr[data-key="${queue}"]`);
+  const row = await page.$$eval(`#queue-list tbody tr[data-key="${queue}"] > *`, (cs) => cs.map((c) => c.textContent));
+  check(row[1] === queueNumber && row[2] === m['strategy.ring-all'], `the new queue's row: ${row}`);
+
+  step('changing its wrap-up time');
+  await page.click(`#queue-list tbody tr[data-key="${queue}"] button:not(.danger)`);
+  check(await page.isEditable('#q-number') && !(await page.isEditable('#q-name')), 'the name is fixed when editing');
+  await page.fill('#q-wrap_up_s', '5');
+  await page.click('#queue-save');
+  await expectSaid(page, m['admin.queue_saved'].replace('{name}', queue));
+
+  step(`putting agent ${agent} in ${queue}`);
+  const form = `#agent-list form[data-agent="${agent}"]`;
+  await page.check(`${form} input[value="${queue}"]`);
+  await page.click(`${form} button[type="submit"]`);
+  await expectSaid(page, m['admin.memberships_saved'].replace('{agent}', agent));
+  await page.waitForFunction(
+    ([f, q]) => document.querySelector(`${f} input[value="${q}"]`)?.checked === true,
+    [form, queue],
+  );
+  await screenshot(page, 'admin-en');
+});
