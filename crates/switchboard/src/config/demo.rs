@@ -104,6 +104,84 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
         .map_err(|e: ConfigError| anyhow::anyhow!(e))
 }
 
+/// What the demo offers, printed at start: where to register, what to dial, and that it is open
+/// at all hours (its IVR's business-hours example has its own number).
+pub fn banner(config: &Resolved) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let sip = config
+        .listen
+        .iter()
+        .map(|(t, a)| format!("{t} {a}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let _ = writeln!(
+        out,
+        "Switchboard demo is running (SIP: {sip}; HTTP: http://{}).",
+        config.http_listen
+    );
+    let _ = writeln!(
+        out,
+        "Register a softphone with one of these (domain {}):",
+        config.domain
+    );
+    for u in &config.users {
+        let _ = writeln!(
+            out,
+            "  extension {:<6} password {:<18} {}",
+            u.extension,
+            u.password,
+            u.name.as_deref().unwrap_or("")
+        );
+    }
+    let _ = writeln!(out, "What to dial (the demo is open at all hours):");
+    let _ = writeln!(
+        out,
+        "  another extension      a call between phones, recorded under {}",
+        config.recordings_dir.display()
+    );
+    for q in &config.acd.queues {
+        if let Some(number) = &q.number {
+            let _ = writeln!(
+                out,
+                "  {number:<22} the `{}` queue: agents answer once logged in",
+                q.cfg.name
+            );
+        }
+    }
+    if !config.acd.agents.is_empty() {
+        let _ = writeln!(
+            out,
+            "  *91 *92 *93 *94        from an agent's phone ({}): log in, log out, pause, back",
+            config
+                .acd
+                .agents
+                .iter()
+                .filter_map(|a| a.extension.as_deref())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if config
+        .dialplans_dir
+        .as_ref()
+        .is_some_and(|(d, _)| d.join("bank.toml").is_file())
+    {
+        let _ = writeln!(
+            out,
+            "  1588                   the sample phone-banking IVR (dialplans/bank.toml): its menu \
+             at any hour, 0 for an agent"
+        );
+        let _ = writeln!(
+            out,
+            "  1589                   the same IVR in Seoul business hours only (Mon-Fri \
+             09:00-18:00 KST, Korean holidays closed): \"closed\" otherwise"
+        );
+    }
+    let _ = writeln!(out, "CDRs: {}", config.database_url);
+    out
+}
+
 fn load_or_create(path: &Path) -> anyhow::Result<DemoUsers> {
     if let Ok(text) = std::fs::read_to_string(path) {
         if let Ok(users) = toml::from_str::<DemoUsers>(&text) {
@@ -201,10 +279,8 @@ queues = ["general", "cards", "loans", "priority"]
 mod tests {
     use super::*;
 
-    #[test]
-    fn demo_queues_and_agents_parse_and_resolve() {
-        assert_eq!(demo_queues().len(), 4);
-        assert_eq!(demo_agents().len(), 2);
+    /// The demo's configuration with fixed passwords (no data directory written).
+    fn demo_config() -> Config {
         let users = NAMES
             .iter()
             .map(|(ext, name)| {
@@ -219,12 +295,19 @@ mod tests {
                 )
             })
             .collect();
-        let config = Config {
+        Config {
             users,
             queues: demo_queues(),
             agents: demo_agents(),
             ..Config::default()
-        };
+        }
+    }
+
+    #[test]
+    fn demo_queues_and_agents_parse_and_resolve() {
+        assert_eq!(demo_queues().len(), 4);
+        assert_eq!(demo_agents().len(), 2);
+        let config = demo_config();
         let r = config.resolve().expect("demo resolves");
         assert_eq!(r.acd.queues.len(), 4);
         assert_eq!(r.acd.agents[0].extension.as_deref(), Some("1001"));
@@ -240,6 +323,32 @@ mod tests {
         assert_eq!(
             general.announce.last().map(String::as_str),
             Some("en/queue_options.wav")
+        );
+    }
+
+    /// Regression: the banner never said the demo's IVR is shut at night (it was: Seoul hours).
+    #[test]
+    fn banner_lists_what_to_dial_and_the_hours() {
+        let mut r = demo_config().resolve().expect("demo resolves");
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dialplans");
+        r.dialplans_dir = Some((shipped, false));
+        let text = banner(&r);
+        assert!(text.contains("open at all hours"), "{text}");
+        assert!(
+            text.contains("7000 ") && text.contains("`general` queue"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1588 ") && text.contains("at any hour"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1589 ") && text.contains("09:00-18:00"),
+            "{text}"
+        );
+        assert!(
+            text.contains("*91") && text.contains("1001, 1002"),
+            "{text}"
         );
     }
 }
