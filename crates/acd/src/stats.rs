@@ -23,6 +23,8 @@ pub struct AgentCounts {
     pub wrap_up: usize,
     /// Paused.
     pub paused: usize,
+    /// Of the logged-in, those whose phone is offline (never offered calls meanwhile).
+    pub phone_offline: usize,
 }
 
 /// A snapshot of one queue.
@@ -90,6 +92,7 @@ impl Acd {
             };
             *slot += 1;
             agents.logged_in += 1;
+            agents.phone_offline += usize::from(a.phone_offline);
         }
         let c = &q.counters;
         let counted = c.answered + (c.abandoned - c.short_abandoned);

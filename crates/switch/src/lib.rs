@@ -25,6 +25,7 @@
 )]
 
 mod acd_view;
+mod agent_phones;
 mod agents;
 mod branch;
 mod call;
@@ -51,7 +52,7 @@ mod sip_fields;
 mod throttle;
 mod transfer;
 
-pub use acd_view::{AcdSnapshot, EventView, QueueView};
+pub use acd_view::{AcdSnapshot, AgentView, EventView, QueueView};
 pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use dialog::Me;
@@ -356,7 +357,11 @@ impl Switch {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tx.handle_timeout(now);
+        let bindings_expire = self.registrar.poll_timeout().is_some_and(|at| at <= now);
         self.registrar.expire(now);
+        if bindings_expire {
+            self.recheck_agent_phones(now);
+        }
         if now.saturating_duration_since(self.throttle_swept) >= Duration::from_secs(60) {
             self.throttle_swept = now;
             self.throttle.forget_quiet(now);
