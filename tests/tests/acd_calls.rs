@@ -123,6 +123,37 @@ fn caller_reaches_the_logged_in_agent_and_everything_is_recorded() {
         cdr.legs
     );
 
+    // One line per step of the call at `info`, each with its CDR id (issue 9: the log had none).
+    let text = sw.log_text();
+    let line = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what) && l.contains(&format!("cdr={}", cdr.call_id)))
+            .unwrap_or_else(|| panic!("no `{what}` line for the call:\n{text}"))
+            .to_string()
+    };
+    let start = line("call start");
+    assert!(start.contains(" INFO "), "{start}");
+    assert!(
+        start.contains("caller=2001") && start.contains("dialled=7000"),
+        "{start}"
+    );
+    assert!(
+        start.contains("route=queue") && start.contains("target=support"),
+        "{start}"
+    );
+    assert!(line("call queued").contains("queue=support"), "{text}");
+    let agent_line = line("call answered by agent");
+    assert!(
+        agent_line.contains("agent=a2003") && agent_line.contains("extension=2003"),
+        "{agent_line}"
+    );
+    let end = line("call end");
+    assert!(
+        end.contains("disposition=answered") && end.contains("duration_ms="),
+        "{end}"
+    );
+    assert!(end.contains("cause="), "{end}");
+
     let queues = sw.http_get("/api/queues").expect("queues");
     assert!(queues.contains("\"name\":\"support\""), "{queues}");
     assert!(queues.contains("\"offered\":1"), "{queues}");

@@ -29,6 +29,7 @@ mod agent_phones;
 mod agents;
 mod branch;
 mod call;
+mod call_log;
 mod callback;
 mod callback_records;
 mod cdr;

@@ -228,6 +228,9 @@ impl Switch {
             skills: wanted,
             vars,
         });
+        if let Some(call) = self.calls.get(&id) {
+            super::call_log::queued(call, queue, priority);
+        }
         if let Err(e) = self.acd_input(now, input) {
             tracing::warn!(call = id, %queue, error = %e, "queue refused the call");
             self.acd.calls.remove(&key);
@@ -578,6 +581,8 @@ impl Switch {
             .and_then(|a| a.name.clone())
             .or_else(|| Some(agent.clone()));
         call.vars.insert("agent".into(), agent.clone());
+        let waited = now.saturating_duration_since(call.started).as_millis();
+        super::call_log::agent_answered(call, &agent, &call.callee.number, waited);
         let _ = self.acd_input(now, acd::Input::OfferAnswered { call: key, agent });
     }
 
