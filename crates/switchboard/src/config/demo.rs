@@ -13,6 +13,10 @@ struct DemoUsers {
     /// The password of the `admin` HTTP account (added by later versions; generated if absent).
     #[serde(default)]
     admin_password: Option<String>,
+    /// The `admin` account's bearer token for scripts (generated if absent; delete the line
+    /// to revoke it: the next start makes a new one). The database keeps only its SHA-256.
+    #[serde(default)]
+    admin_token: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -33,24 +37,65 @@ const NAMES: [(&str, &str); 4] = [
 pub fn config() -> Result<Resolved, anyhow::Error> {
     let base = Config::default();
     let path = base.data_dir.join("demo-users.toml");
-    let mut users = load_or_create(&path)?;
-    let admin_password = match users.admin_password.clone() {
-        Some(p) => p,
-        None => {
-            let p = Alphanumeric.sample_string(&mut rand::thread_rng(), 16);
-            users.admin_password = Some(p.clone());
-            std::fs::write(&path, toml::to_string(&users)?)?;
-            p
-        }
-    };
+    let users = load_or_create(&path)?;
+    let (users, admin_password, admin_token) = with_admin_secrets(&path, users)?;
     println!("HTTP API and pages: log in as `admin` with password {admin_password}");
+    println!(
+        "HTTP API from scripts: curl -H 'Authorization: Bearer {admin_token}' http://{}/api/queues",
+        base.http.listen.get_ref()
+    );
+    println!(
+        "  (the admin's token; no CSRF header needed. Revoke it: delete `admin_token` from {} \
+         and restart)",
+        path.display()
+    );
+    build(base, users, admin_password, admin_token)
+}
+
+/// The admin's password and bearer token, generated and saved to `path` when missing (files
+/// of older versions have neither).
+fn with_admin_secrets(
+    path: &Path,
+    mut users: DemoUsers,
+) -> anyhow::Result<(DemoUsers, String, String)> {
+    let mut rng = rand::thread_rng();
+    let mut changed = false;
+    let password = users
+        .admin_password
+        .get_or_insert_with(|| {
+            changed = true;
+            Alphanumeric.sample_string(&mut rng, 16)
+        })
+        .clone();
+    let token = users
+        .admin_token
+        .get_or_insert_with(|| {
+            changed = true;
+            Alphanumeric.sample_string(&mut rng, TOKEN_CHARS)
+        })
+        .clone();
+    if changed {
+        std::fs::write(path, toml::to_string(&users)?)?;
+    }
+    Ok((users, password, token))
+}
+
+/// Length of the demo admin's token: 43 alphanumerics are about 256 bits.
+const TOKEN_CHARS: usize = 43;
+
+fn build(
+    base: Config,
+    users: DemoUsers,
+    admin_password: String,
+    admin_token: String,
+) -> Result<Resolved, anyhow::Error> {
     let admin = crate::config::accounts::AccountSection {
         username: Spanned::new(0..0, "admin".into()),
         password: Some(Spanned::new(0..0, admin_password)),
         password_hash: None,
         role: Spanned::new(0..0, "admin".into()),
         agent: None,
-        token: None,
+        token: Some(Spanned::new(0..0, admin_token)),
     };
     // The demo agents log in to the agent page with their phone's password.
     let agent_account = |username: &str, extension: &str| {
@@ -212,6 +257,7 @@ fn load_or_create(path: &Path) -> anyhow::Result<DemoUsers> {
             })
             .collect(),
         admin_password: Some(Alphanumeric.sample_string(&mut rng, 16)),
+        admin_token: Some(Alphanumeric.sample_string(&mut rng, TOKEN_CHARS)),
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -350,5 +396,44 @@ mod tests {
             text.contains("*91") && text.contains("1001, 1002"),
             "{text}"
         );
+    }
+
+    /// Issue 9: scripting the demo's API needed a cookie and a CSRF token; the admin now has a
+    /// bearer token, kept across restarts (a file of an older version gets one) and stored
+    /// hashed.
+    #[test]
+    fn the_demo_admin_has_a_stable_bearer_token() {
+        let dir = std::env::temp_dir().join(format!("sb-demo-token-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("demo-users.toml");
+        let first = load_or_create(&path).expect("created");
+        // A file written before tokens existed.
+        let mut old: toml::Table =
+            toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("toml");
+        old.remove("admin_token");
+        std::fs::write(&path, toml::to_string(&old).expect("toml")).expect("write");
+        let (_, _, token) =
+            with_admin_secrets(&path, load_or_create(&path).expect("loaded")).expect("secrets");
+        assert!(token.len() >= crate::config::accounts::MIN_TOKEN_CHARS);
+        assert_ne!(Some(&token), first.admin_token.as_ref(), "a new one");
+        let (users, password, again) =
+            with_admin_secrets(&path, load_or_create(&path).expect("loaded")).expect("secrets");
+        assert_eq!(again, token, "kept across restarts");
+        let base = Config {
+            data_dir: dir.clone(),
+            ..Config::default()
+        };
+        let resolved = build(base, users, password, again).expect("resolves");
+        let admin = resolved
+            .accounts
+            .iter()
+            .find(|a| a.username == "admin")
+            .expect("admin");
+        assert_eq!(
+            admin.token_hash.as_deref(),
+            Some(crate::password::token_hash(&token).as_str())
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
