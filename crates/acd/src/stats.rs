@@ -117,6 +117,13 @@ impl Acd {
         })
     }
 
+    /// How long `call` has been in the ACD's queues (since it entered, kept across overflows
+    /// and transfers of a waiting call), while it waits or is being offered; `None` otherwise.
+    pub fn waited(&self, call: &str, now: Instant) -> Option<Duration> {
+        let c = self.waiting.get(call)?;
+        Some(now.saturating_duration_since(c.enqueued))
+    }
+
     /// The callers of `queue` in rank order.
     pub fn waiting(&self, queue: &str, now: Instant) -> Vec<WaitingStatus> {
         positions(&self.waiting, queue)

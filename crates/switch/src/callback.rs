@@ -159,6 +159,7 @@ impl Switch {
             .insert((dialog.call_id, local_tag), (id, Side::A));
         self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
+        let waited = self.acd.core.waited(key, now).unwrap_or_default().as_secs();
         let pop = ScreenPop {
             agent: agent.to_string(),
             call_id: key.to_string(),
@@ -168,6 +169,9 @@ impl Switch {
             queue: queue.to_string(),
             offered_at: self.wall(now),
             waited_s: 0,
+            // The customer is not on the line: these count from the first queue entry.
+            waited_total_s: waited,
+            waited_in_queue_s: waited,
             vars,
         };
         self.actions.push_back(Action::ScreenPop(Box::new(pop)));

@@ -89,7 +89,13 @@ pub struct ScreenPop {
     pub dialled: String,
     pub queue: String,
     pub offered_at: DateTime<Utc>,
+    /// Since the call started: IVR, queue and earlier offers (the agent page shows it; the
+    /// same as `waited_total_s`, kept for pages written before the two below).
     pub waited_s: u64,
+    /// Since the call started: the caller's whole wait, IVR included.
+    pub waited_total_s: u64,
+    /// In the queue only (since it entered, as the queue's service level counts it).
+    pub waited_in_queue_s: u64,
     pub vars: BTreeMap<String, String>,
 }
 
@@ -438,6 +444,7 @@ impl Switch {
         };
         let ext = ext.clone();
         let before = self.calls.get(&id).map_or(0, |c| c.branches.len());
+        let in_queue = self.acd.core.waited(key, now).unwrap_or_default().as_secs();
         match self.ring(now, id, &ext, ring_timeout) {
             Ok(()) => {
                 let offered_at = self.wall(now);
@@ -454,6 +461,8 @@ impl Switch {
                         queue: call.vars.get("queue").cloned().unwrap_or_default(),
                         offered_at,
                         waited_s: now.saturating_duration_since(call.started).as_secs(),
+                        waited_total_s: now.saturating_duration_since(call.started).as_secs(),
+                        waited_in_queue_s: in_queue,
                         vars: call.vars.clone(),
                     };
                     self.actions.push_back(Action::ScreenPop(Box::new(pop)));

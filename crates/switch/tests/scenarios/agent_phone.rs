@@ -85,3 +85,32 @@ fn an_expired_or_removed_registration_takes_the_phone_offline() {
     assert_eq!(rings(&ts.take_acd_events()), 0);
     ts.assert_quiet(&agent);
 }
+
+/// Regression (issue 9): the pop's "waited" counted the IVR too while the queue's wait did
+/// not; the pop now says both. The caller spends 7 s in the menu, then 20 s in the queue while
+/// the agent's phone is offline.
+#[test]
+fn the_screen_pop_tells_the_wait_in_the_queue_from_the_whole_wait() {
+    let mut ts = ivr_switch();
+    let (mut a, mut agent) = (phone(1001), phone(1003));
+    let c = super::ivr_support::answered_by_plan(&mut ts, &mut a, "1588");
+    let mut ad = c.a;
+    ts.advance(Duration::from_secs(7));
+    super::ivr_support::info_digit(&mut ts, &mut a, &mut ad, '2');
+    ts.advance(Duration::from_secs(20));
+    ts.take_actions();
+    ts.register(&mut agent, 3600);
+    let pop = ts
+        .take_actions()
+        .into_iter()
+        .find_map(|x| match x {
+            switch::Action::ScreenPop(p) => Some(p),
+            _ => None,
+        })
+        .expect("the agent's screen pops once the phone registers");
+    assert_eq!((pop.waited_total_s, pop.waited_in_queue_s), (27, 20));
+    assert_eq!(
+        pop.waited_s, pop.waited_total_s,
+        "the old field is the whole wait"
+    );
+}
