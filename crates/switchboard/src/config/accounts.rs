@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crm::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::password::{is_argon2_hash, token_hash};
@@ -58,7 +58,7 @@ impl Default for AuthSettings {
 }
 
 /// One `[[accounts]]` table as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSection {
     pub username: Spanned<String>,

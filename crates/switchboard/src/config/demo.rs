@@ -39,17 +39,46 @@ pub fn config() -> Result<Resolved, anyhow::Error> {
     let path = base.data_dir.join("demo-users.toml");
     let users = load_or_create(&path)?;
     let (users, admin_password, admin_token) = with_admin_secrets(&path, users)?;
+    let listen = base.http.listen.get_ref().clone();
+    let config = build(base, users, admin_password.clone(), admin_token.clone());
     println!("HTTP API and pages: log in as `admin` with password {admin_password}");
+    for a in config
+        .accounts
+        .iter()
+        .filter_map(|a| a.get_ref().agent.as_ref())
+    {
+        let extension = config
+            .agents
+            .iter()
+            .find(|g| g.id.get_ref() == a.get_ref())
+            .and_then(|g| g.extension.as_ref())
+            .map_or("?", |e| e.get_ref().as_str());
+        println!(
+            "Agent page http://{listen}/agent: `{}` with the password of extension {extension}",
+            a.get_ref()
+        );
+    }
     println!(
-        "HTTP API from scripts: curl -H 'Authorization: Bearer {admin_token}' http://{}/api/queues",
-        base.http.listen.get_ref()
+        "HTTP API from scripts: curl -H 'Authorization: Bearer {admin_token}' http://{listen}/api/queues"
     );
     println!(
         "  (the admin's token; no CSRF header needed. Revoke it: delete `admin_token` from {} \
          and restart)",
         path.display()
     );
-    build(base, users, admin_password, admin_token)
+    config
+        .resolve()
+        .map_err(|e: ConfigError| anyhow::anyhow!(e))
+}
+
+/// The demo's configuration as a file would hold it, for `switchboard config export` (creates
+/// the demo's credentials file on first use, like `serve`; prints nothing).
+pub fn file_config() -> anyhow::Result<Config> {
+    let base = Config::default();
+    let path = base.data_dir.join("demo-users.toml");
+    let users = load_or_create(&path)?;
+    let (users, admin_password, admin_token) = with_admin_secrets(&path, users)?;
+    Ok(build(base, users, admin_password, admin_token))
 }
 
 /// The admin's password and bearer token, generated and saved to `path` when missing (files
@@ -83,12 +112,9 @@ fn with_admin_secrets(
 /// Length of the demo admin's token: 43 alphanumerics are about 256 bits.
 const TOKEN_CHARS: usize = 43;
 
-fn build(
-    base: Config,
-    users: DemoUsers,
-    admin_password: String,
-    admin_token: String,
-) -> Result<Resolved, anyhow::Error> {
+/// The demo's configuration: its users, the `admin` account with its token, agent accounts for
+/// Alice and Bob (their phone's password), the queues and agents.
+fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: String) -> Config {
     let admin = crate::config::accounts::AccountSection {
         username: Spanned::new(0..0, "admin".into()),
         password: Some(Spanned::new(0..0, admin_password)),
@@ -104,10 +130,6 @@ fn build(
             .iter()
             .find(|u| u.extension == extension)
             .map(|u| u.password.clone())?;
-        println!(
-            "Agent page http://{}/agent: `{username}` with the password of extension {extension}",
-            base.http.listen.get_ref()
-        );
         Some(Spanned::new(
             0..0,
             crate::config::accounts::AccountSection {
@@ -123,7 +145,7 @@ fn build(
     let mut accounts = vec![Spanned::new(0..0, admin)];
     accounts.extend(agent_account("alice", "1001"));
     accounts.extend(agent_account("bob", "1002"));
-    let config = Config {
+    Config {
         accounts,
         users: users
             .users
@@ -143,10 +165,7 @@ fn build(
         queues: demo_queues(),
         agents: demo_agents(),
         ..base
-    };
-    config
-        .resolve()
-        .map_err(|e: ConfigError| anyhow::anyhow!(e))
+    }
 }
 
 /// What the demo offers, printed at start: where to register, what to dial, and that it is open
@@ -424,7 +443,9 @@ mod tests {
             data_dir: dir.clone(),
             ..Config::default()
         };
-        let resolved = build(base, users, password, again).expect("resolves");
+        let resolved = build(base, users, password, again)
+            .resolve()
+            .expect("resolves");
         let admin = resolved
             .accounts
             .iter()
