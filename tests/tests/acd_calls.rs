@@ -253,3 +253,44 @@ fn feature_codes_log_an_agent_in_and_out() {
         .expect("report");
     assert_eq!(code, 400, "{body}");
 }
+
+/// Issue 9: an agent logged in whose phone is not registered showed `available` and was offered
+/// the waiting caller every `retry_s` (each offer failing at once). Now it is shown with
+/// `phone_offline`, offered nothing, and offered the caller the moment its phone registers.
+#[test]
+fn an_agent_whose_phone_is_offline_is_offered_the_caller_once_it_registers() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    use switchboard_e2e::{acd, wait_until};
+    let sw = start();
+    acd::login(&sw, "a2003").expect("login");
+    let agents = sw.http_get("/api/agents").expect("agents");
+    let a2003: serde_json::Value = serde_json::from_str::<Vec<serde_json::Value>>(&agents)
+        .expect("json")
+        .into_iter()
+        .find(|a| a["id"] == "a2003")
+        .expect("a2003");
+    assert_eq!(a2003["state"], "available", "{agents}");
+    assert_eq!(a2003["phone_offline"], true, "{agents}");
+
+    let caller = acd::waiting_caller(&sw, "2001", "7000").expect("caller");
+    // The caller waits past several retry delays (retry_s = 1) while the phone is away.
+    wait_until(Duration::from_secs(20), "the caller to wait 3 s", || {
+        let queues = sw.http_get("/api/queues").ok()?;
+        let q: Vec<serde_json::Value> = serde_json::from_str(&queues).ok()?;
+        (q.first()?["longest_wait_s"].as_f64()? >= 3.0).then_some(())
+    })
+    .expect("queued");
+    let agent = acd::answering_agent(&sw, "2003", 1, Duration::from_secs(1)).expect("agent phone");
+    acd::all_succeed(&sw, vec![caller, agent], Duration::from_secs(30)).expect("the call");
+    let calls = acd::queue_calls(&sw, 1).expect("the stored call");
+    assert_eq!(
+        calls[0].summary(),
+        ["enter", "ring:a2003", "connect:a2003", "complete:a2003"],
+        "one offer, made when the phone registered\n{}",
+        sw.log_text()
+    );
+    let agents = sw.http_get("/api/agents").expect("agents");
+    assert!(agents.contains("\"phone_offline\":false"), "{agents}");
+}
