@@ -85,6 +85,11 @@ fn an_export_runs_with_the_queues_changed_through_the_api() {
         text.contains("name = \"sales\"") && text.contains("number = \"7200\""),
         "{text}"
     );
+    assert!(
+        !text.contains(switchboard_e2e::ADMIN_TOKEN)
+            && !text.contains(switchboard_e2e::ADMIN_PASSWORD),
+        "account secrets are hashed: {text}"
+    );
     let again = export(
         sw.dir.path(),
         Some(&sw.dir.path().join("exported.toml")),
@@ -98,6 +103,7 @@ fn an_export_runs_with_the_queues_changed_through_the_api() {
     assert_ne!(run, text, "the database URL is in the export");
     sw.restart_with_config(|_| run)
         .expect("serve --config on the export");
+    // The harness's bearer token still works: the export kept its hash.
     let queues = sw.http_get("/api/queues").expect("queues");
     assert!(queues.contains("\"name\":\"sales\""), "{queues}");
     answered_call(&sw, "2001", "2002", &[]).expect("a call on the exported configuration");

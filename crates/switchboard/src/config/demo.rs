@@ -122,6 +122,7 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
         role: Spanned::new(0..0, "admin".into()),
         agent: None,
         token: Some(Spanned::new(0..0, admin_token)),
+        token_hash: None,
     };
     // The demo agents log in to the agent page with their phone's password.
     let agent_account = |username: &str, extension: &str| {
@@ -139,6 +140,7 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
                 role: Spanned::new(0..0, "agent".into()),
                 agent: Some(Spanned::new(0..0, username.into())),
                 token: None,
+                token_hash: None,
             },
         ))
     };

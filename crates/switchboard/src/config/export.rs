@@ -2,7 +2,8 @@
 //! `serve --config` accepts, so leaving the demo (or collecting what the HTTP API changed) is one
 //! command. Written from the file's sections (or the demo's), every key explicit, with:
 //! - the dialplan directory actually used, named (it was a default);
-//! - account passwords as argon2 hashes (`password_hash`), never in clear;
+//! - account passwords as argon2 hashes (`password_hash`) and bearer tokens as SHA-256
+//!   (`token_hash`), never in clear;
 //! - the queues and agent memberships stored through the API laid over the file's, as
 //!   `serve` does at start (`stored_queues.rs`): the export runs the same on a fresh database.
 //!
@@ -33,10 +34,11 @@ pub async fn stored(resolved: &Resolved) -> anyhow::Result<Stored> {
 
 const HEADER: &str = "\
 # Switchboard configuration, written by `switchboard config export` (docs/configuration.md).
-# It holds the SIP passwords of the extensions and any bearer tokens in clear, because phones
-# and scripts need them to work: keep it private (the file is created readable by its owner
-# only). HTTP account passwords are argon2 hashes. Queues and agent queues changed through the
-# HTTP API are included. Run it with `switchboard serve --config <this file>`.
+# It holds the SIP passwords of the extensions in clear, because the switch needs them to check
+# the phones' digest logins: keep it private (the file is created readable by its owner only).
+# HTTP account passwords are argon2 hashes and bearer tokens SHA-256 hashes (the tokens stay
+# valid). Queues and agent queues changed through the HTTP API are included.
+# Run it with `switchboard serve --config <this file>`.
 ";
 
 /// The export's text: `config` (as the file or the demo has it) completed from `resolved` and
@@ -44,7 +46,7 @@ const HEADER: &str = "\
 pub fn render(config: &Config, resolved: &Resolved, stored: &Stored) -> anyhow::Result<String> {
     let mut table = toml::Table::try_from(config).context("the configuration as TOML")?;
     name_defaults(&mut table, config, resolved);
-    hash_account_passwords(&mut table)?;
+    hash_account_secrets(&mut table)?;
     lay_stored_queues(&mut table, stored)?;
     Ok(format!("{HEADER}\n{}", toml::to_string(&table)?))
 }
@@ -93,11 +95,17 @@ fn section<'a>(table: &'a mut toml::Table, name: &str) -> Option<&'a mut toml::T
     table.get_mut(name).and_then(toml::Value::as_table_mut)
 }
 
-fn hash_account_passwords(table: &mut toml::Table) -> anyhow::Result<()> {
+/// Passwords as argon2 `password_hash`, bearer tokens as their SHA-256 `token_hash`: what the
+/// switch checks them against, so the file needs neither in clear.
+fn hash_account_secrets(table: &mut toml::Table) -> anyhow::Result<()> {
     let Some(toml::Value::Array(accounts)) = table.get_mut("accounts") else {
         return Ok(());
     };
     for account in accounts.iter_mut().filter_map(toml::Value::as_table_mut) {
+        if let Some(toml::Value::String(token)) = account.remove("token") {
+            let hash = crate::password::token_hash(&token);
+            account.insert("token_hash".into(), toml::Value::String(hash));
+        }
         if let Some(toml::Value::String(plain)) = account.remove("password") {
             let hash = crate::password::hash_password(&plain)
                 .map_err(|e| anyhow::anyhow!("hashing an account password: {e}"))?;
@@ -206,6 +214,7 @@ password = "pw-2002-secret"
 username = "admin"
 password = "admin-password"
 role = "admin"
+token = "a-token-of-at-least-32-characters-0123"
 [[queues]]
 name = "a"
 number = "7000"
@@ -261,6 +270,7 @@ queues = ["b", { queue = "a", weight = 2 }]
         assert!(text.starts_with("# Switchboard configuration"), "{text}");
         assert!(text.contains("SIP passwords"), "{text}");
         assert!(!text.contains("admin-password"), "hashed: {text}");
+        assert!(!text.contains("a-token-of-at-least"), "hashed: {text}");
         assert!(
             text.contains("password = \"pw-2001-secret\""),
             "SIP passwords kept"
@@ -305,6 +315,11 @@ queues = ["b", { queue = "a", weight = 2 }]
         };
         assert_eq!(queues_of("x"), [("c".to_string(), 2)]);
         assert_eq!(queues_of("y"), [("a".to_string(), 2)], "b removed");
+        assert_eq!(
+            again.accounts[0].token_hash.as_deref(),
+            Some(crate::password::token_hash("a-token-of-at-least-32-characters-0123").as_str()),
+            "the token still works"
+        );
         assert!(crate::password::verify_password(
             "admin-password",
             match &again.accounts[0].secret {
