@@ -8,7 +8,8 @@ use crate::records::{Disposition, HangupSide};
 use std::time::Instant;
 
 /// What the dialled number was, for the start line: `extension`, `feature`, `queue`,
-/// `dialplan` or `agent-pin`; with the queue or `plan:step` where there is one.
+/// `dialplan` or `agent-pin` (and `callback` for the calls the switch places); with the queue
+/// or `plan:step` where there is one.
 fn route(route: &Route) -> (&'static str, Option<String>) {
     match route {
         Route::Extension => ("extension", None),
@@ -20,7 +21,11 @@ fn route(route: &Route) -> (&'static str, Option<String>) {
 }
 
 pub(super) fn start(call: &Call) {
-    let (kind, target) = route(&call.route);
+    // A callback's first leg is the agent (the caller field is the customer to dial).
+    let (kind, target) = match &call.queue {
+        Some(q) if call.callback.is_some() => ("callback", Some(q.queue.clone())),
+        _ => route(&call.route),
+    };
     tracing::info!(
         cdr = %call.cdr_id,
         caller = %call.caller.number,

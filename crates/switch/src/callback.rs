@@ -321,6 +321,7 @@ impl Switch {
         };
         self.acd.calls.insert(cb.key.clone(), id);
         self.stats.calls_started += 1;
+        super::call_log::start(call);
         self.actions.push_back(Action::Cdr(CdrEvent::Start(start)));
         self.actions.push_back(Action::Cdr(CdrEvent::Link(link)));
         self.actions.push_back(Action::Endpoint {
