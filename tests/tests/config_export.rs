@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
-use switchboard_e2e::{answered_call, binary, Options, Switch};
+use switchboard_e2e::{answered_call, binary, free_port, Options, Switch};
 
 /// `switchboard config export [--config FILE] --out OUT` run in `dir`.
 fn export(dir: &Path, config: Option<&Path>, out: &str) -> String {
@@ -30,11 +30,13 @@ fn export(dir: &Path, config: Option<&Path>, out: &str) -> String {
     std::fs::read_to_string(&path).expect("read export")
 }
 
-/// Leaving the demo is one command: its export (users, agents, queues, accounts) is accepted by
-/// `check`, keeps the demo's SIP passwords, and exporting the export changes nothing.
+/// Leaving the demo is one command: its export (users, agents, queues, accounts) keeps the
+/// demo's SIP passwords, exporting the export changes nothing, and `serve --config` on it (moved
+/// to free ports) connects a call between two demo extensions.
 #[test]
-fn the_demo_exports_to_a_file_that_exports_the_same() {
+fn the_demo_exports_to_a_file_that_runs_and_exports_the_same() {
     let dir = tempfile::tempdir().expect("tempdir");
+    switchboard_e2e::write_demo_users(dir.path()).expect("demo users");
     let first = export(dir.path(), None, "demo.toml");
     assert!(first.starts_with("# Switchboard configuration"), "{first}");
     let demo_users = std::fs::read_to_string(dir.path().join("data/demo-users.toml"))
@@ -61,6 +63,23 @@ fn the_demo_exports_to_a_file_that_exports_the_same() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
+
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (sip_port, http_port) = (free_port(), free_port());
+    let base = 20_000 + 2 * (u32::from(free_port()) % 4_900) as u16;
+    let moved = first
+        .replace("127.0.0.1:5060", &format!("127.0.0.1:{sip_port}"))
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{http_port}"))
+        .replace("port_min = 20000", &format!("port_min = {base}"))
+        .replace("port_max = 29999", &format!("port_max = {}", base + 199));
+    assert_ne!(moved, first);
+    std::fs::write(dir.path().join("switchboard.toml"), moved).expect("write");
+    let database_url = format!("sqlite://{}/data/switchboard.db", dir.path().display());
+    let sw = Switch::start_with_file(dir, sip_port, http_port, database_url)
+        .expect("serve --config on the demo's export");
+    answered_call(&sw, "1003", "1001", &[]).expect("a call between demo extensions");
 }
 
 /// A switch whose queues were changed through the API exports them; the export runs on a fresh
