@@ -28,9 +28,32 @@ pub const USERS: [(&str, &str, &str); 4] = [
 pub fn password(ext: &str) -> &'static str {
     USERS
         .iter()
+        .chain(DEMO_USERS.iter())
         .find(|u| u.0 == ext)
         .map(|u| u.1)
         .unwrap_or("unknown")
+}
+
+/// The demo's extensions with fixed passwords, for tests that run the no-configuration demo:
+/// written to `data/demo-users.toml` by [`write_demo_users`] before the binary makes its own.
+pub const DEMO_USERS: [(&str, &str, &str); 4] = [
+    ("1001", "pw-1001-demo", "Alice (agent)"),
+    ("1002", "pw-1002-demo", "Bob (agent)"),
+    ("1003", "pw-1003-demo", "Carol (supervisor)"),
+    ("1004", "pw-1004-demo", "Dave (customer)"),
+];
+
+/// Write the demo's credentials file under `dir/data` with [`DEMO_USERS`]' passwords.
+pub fn write_demo_users(dir: &Path) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for (ext, pw, name) in DEMO_USERS {
+        text.push_str(&format!(
+            "[[users]]\nextension = \"{ext}\"\npassword = \"{pw}\"\nname = \"{name}\"\n"
+        ));
+    }
+    std::fs::create_dir_all(dir.join("data"))?;
+    std::fs::write(dir.join("data/demo-users.toml"), text)?;
+    Ok(())
 }
 
 /// The HTTP account every test switch has: username, password and bearer token.
@@ -269,6 +292,18 @@ impl Switch {
         toml.push_str(&opts.extra_toml);
         let config = dir.path().join("switchboard.toml");
         std::fs::write(&config, toml)?;
+        Switch::start_with_file(dir, sip_port, http_port, database_url)
+    }
+
+    /// Run the binary on a configuration the test wrote (`dir/switchboard.toml`), whose SIP
+    /// listeners are on 127.0.0.1:`sip_port` and HTTP on `http_port`. The harness's admin token
+    /// works only if the file has it.
+    pub fn start_with_file(
+        dir: tempfile::TempDir,
+        sip_port: u16,
+        http_port: u16,
+        database_url: String,
+    ) -> anyhow::Result<Switch> {
         let log = dir.path().join("switchboard.log");
         let mut switch = Switch {
             child: None,

@@ -195,6 +195,13 @@ fn callback_flow(restart: bool) {
         "the customer is the callback's caller"
     );
     assert_eq!(callback.callee, "2002");
+    let log = sw.log_text();
+    assert!(
+        log.lines().any(|l| l.contains("call start")
+            && l.contains(&format!("cdr={}", callback.call_id))
+            && l.contains("route=callback target=support")),
+        "the callback's start is logged: {log}"
+    );
     assert_eq!(callback.queue.as_deref(), Some("support"));
     assert_eq!(callback.agent.as_deref(), Some("a2002"));
     assert_eq!(

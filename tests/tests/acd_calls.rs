@@ -123,6 +123,37 @@ fn caller_reaches_the_logged_in_agent_and_everything_is_recorded() {
         cdr.legs
     );
 
+    // One line per step of the call at `info`, each with its CDR id (issue 9: the log had none).
+    let text = sw.log_text();
+    let line = |what: &str| {
+        text.lines()
+            .find(|l| l.contains(what) && l.contains(&format!("cdr={}", cdr.call_id)))
+            .unwrap_or_else(|| panic!("no `{what}` line for the call:\n{text}"))
+            .to_string()
+    };
+    let start = line("call start");
+    assert!(start.contains(" INFO "), "{start}");
+    assert!(
+        start.contains("caller=2001") && start.contains("dialled=7000"),
+        "{start}"
+    );
+    assert!(
+        start.contains("route=queue") && start.contains("target=support"),
+        "{start}"
+    );
+    assert!(line("call queued").contains("queue=support"), "{text}");
+    let agent_line = line("call answered by agent");
+    assert!(
+        agent_line.contains("agent=a2003") && agent_line.contains("extension=2003"),
+        "{agent_line}"
+    );
+    let end = line("call end");
+    assert!(
+        end.contains("disposition=answered") && end.contains("duration_ms="),
+        "{end}"
+    );
+    assert!(end.contains("cause="), "{end}");
+
     let queues = sw.http_get("/api/queues").expect("queues");
     assert!(queues.contains("\"name\":\"support\""), "{queues}");
     assert!(queues.contains("\"offered\":1"), "{queues}");
@@ -221,4 +252,45 @@ fn feature_codes_log_an_agent_in_and_out() {
         )
         .expect("report");
     assert_eq!(code, 400, "{body}");
+}
+
+/// Issue 9: an agent logged in whose phone is not registered showed `available` and was offered
+/// the waiting caller every `retry_s` (each offer failing at once). Now it is shown with
+/// `phone_offline`, offered nothing, and offered the caller the moment its phone registers.
+#[test]
+fn an_agent_whose_phone_is_offline_is_offered_the_caller_once_it_registers() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    use switchboard_e2e::{acd, wait_until};
+    let sw = start();
+    acd::login(&sw, "a2003").expect("login");
+    let agents = sw.http_get("/api/agents").expect("agents");
+    let a2003: serde_json::Value = serde_json::from_str::<Vec<serde_json::Value>>(&agents)
+        .expect("json")
+        .into_iter()
+        .find(|a| a["id"] == "a2003")
+        .expect("a2003");
+    assert_eq!(a2003["state"], "available", "{agents}");
+    assert_eq!(a2003["phone_offline"], true, "{agents}");
+
+    let caller = acd::waiting_caller(&sw, "2001", "7000").expect("caller");
+    // The caller waits past several retry delays (retry_s = 1) while the phone is away.
+    wait_until(Duration::from_secs(20), "the caller to wait 3 s", || {
+        let queues = sw.http_get("/api/queues").ok()?;
+        let q: Vec<serde_json::Value> = serde_json::from_str(&queues).ok()?;
+        (q.first()?["longest_wait_s"].as_f64()? >= 3.0).then_some(())
+    })
+    .expect("queued");
+    let agent = acd::answering_agent(&sw, "2003", 1, Duration::from_secs(1)).expect("agent phone");
+    acd::all_succeed(&sw, vec![caller, agent], Duration::from_secs(30)).expect("the call");
+    let calls = acd::queue_calls(&sw, 1).expect("the stored call");
+    assert_eq!(
+        calls[0].summary(),
+        ["enter", "ring:a2003", "connect:a2003", "complete:a2003"],
+        "one offer, made when the phone registered\n{}",
+        sw.log_text()
+    );
+    let agents = sw.http_get("/api/agents").expect("agents");
+    assert!(agents.contains("\"phone_offline\":false"), "{agents}");
 }

@@ -210,6 +210,18 @@ fn login_sets_a_strict_http_only_cookie_and_logout_ends_it() {
         .expect("accounts");
     assert_eq!(accounts.status, 200);
     assert!(!accounts.body.contains("alice-password"));
+    // Issue 9: a bearer token's use is kept like a session's (this request used the admin's).
+    let list: Vec<serde_json::Value> = serde_json::from_str(&accounts.body).expect("json");
+    let admin = list
+        .iter()
+        .find(|a| a["username"] == switchboard_e2e::ADMIN_USER)
+        .expect("admin");
+    assert!(admin["token_last_used_at"].is_string(), "{}", accounts.body);
+    let alice = list
+        .iter()
+        .find(|a| a["username"] == "alice")
+        .expect("alice");
+    assert!(alice["token_last_used_at"].is_null(), "{}", accounts.body);
 }
 
 #[test]

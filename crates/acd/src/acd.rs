@@ -121,6 +121,7 @@ impl Acd {
             Input::AgentLogout { agent } => self.logout(now, &agent),
             Input::AgentPause { agent, reason } => self.pause(now, &agent, reason),
             Input::AgentUnpause { agent } => self.unpause(now, &agent),
+            Input::AgentPhone { agent, online } => self.phone(now, &agent, online),
             Input::OfferAnswered { call, agent } => self.answered(now, &call, &agent),
             Input::OfferRejected { call, agent } | Input::OfferTimeout { call, agent } => {
                 self.missed_input(now, &call, &agent)

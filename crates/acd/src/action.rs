@@ -128,6 +128,8 @@ pub enum AgentEventKind {
     Pause { reason: String },
     /// Back from a pause.
     Unpause,
+    /// The agent's phone went offline or came back ([`crate::Input::AgentPhone`]).
+    Phone { online: bool },
     /// Any state change, with the state names of [`crate::AgentState::name`].
     StateChange {
         from: &'static str,

@@ -56,6 +56,9 @@ pub struct AgentStatus {
     pub talk: Duration,
     /// Consecutive missed offers.
     pub missed: u32,
+    /// The agent's phone cannot be reached (no registered contact): the state is kept, but no
+    /// call is offered until the phone is back.
+    pub phone_offline: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +74,8 @@ pub(crate) struct Agent {
     pub talk: Duration,
     /// A pause asked for while on a call, applied when the call's work is done.
     pub pending_pause: Option<String>,
+    /// Set by [`crate::Input::AgentPhone`]; see [`AgentStatus::phone_offline`].
+    pub phone_offline: bool,
 }
 
 impl Agent {
@@ -85,11 +90,17 @@ impl Agent {
             answered_by_queue: BTreeMap::new(),
             talk: Duration::ZERO,
             pending_pause: None,
+            phone_offline: false,
         }
     }
 
     pub fn is_available(&self) -> bool {
         matches!(self.state, AgentState::Available)
+    }
+
+    /// Available and reachable: may be offered a call.
+    pub fn is_offerable(&self) -> bool {
+        self.is_available() && !self.phone_offline
     }
 
     pub fn is_logged_in(&self) -> bool {
@@ -104,6 +115,7 @@ impl Agent {
             answered: self.answered,
             talk: self.talk,
             missed: self.missed,
+            phone_offline: self.phone_offline,
         }
     }
 }

@@ -79,6 +79,27 @@ impl Acd {
         }
     }
 
+    pub(crate) fn phone(
+        &mut self,
+        now: Instant,
+        agent: &str,
+        online: bool,
+    ) -> Result<(), AcdError> {
+        let a = self.agent_mut(agent)?;
+        if a.phone_offline != online {
+            return Ok(()); // no change
+        }
+        a.phone_offline = !online;
+        self.agent_event(now, agent, AgentEventKind::Phone { online });
+        if online {
+            // Misses while the phone was away say nothing about the agent: offer again now.
+            for c in self.waiting.values_mut() {
+                c.missed_by.remove(agent);
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn wrap_up_done(&mut self, now: Instant, agent: &str) -> Result<(), AcdError> {
         let a = self.agent_mut(agent)?;
         if !matches!(a.state, AgentState::WrapUp { .. }) {

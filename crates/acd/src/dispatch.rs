@@ -21,7 +21,7 @@ impl Acd {
     }
 
     fn next_match(&mut self, now: Instant) -> Option<(String, Vec<String>)> {
-        if !self.agents.values().any(Agent::is_available) {
+        if !self.agents.values().any(Agent::is_offerable) {
             return None;
         }
         let waiting = ranked(self.waiting.values().filter(|c| c.ringing.is_empty()));
@@ -107,9 +107,10 @@ impl Acd {
     }
 }
 
-/// Whether `agent` may be offered `call` now: available, in the queue, skilled enough.
+/// Whether `agent` may be offered `call` now: available with the phone online, in the queue,
+/// skilled enough.
 fn qualifies(agent: &Agent, call: &WaitingCall, now: Instant) -> bool {
-    agent.is_available()
+    agent.is_offerable()
         && agent.cfg.membership(&call.queue).is_some()
         && call
             .required(now)

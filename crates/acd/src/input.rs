@@ -99,6 +99,11 @@ pub enum Input {
     AgentPause { agent: String, reason: String },
     /// A paused agent is available again.
     AgentUnpause { agent: String },
+    /// The agent's phone went offline (its registration ended or expired) or came back. An
+    /// offline agent keeps its state but is offered no call; coming back, it is offered waiting
+    /// calls at once, even those it missed while offline (their retry delay is waived). Accepted
+    /// in any state, also logged out, so the switch can say it before the login.
+    AgentPhone { agent: String, online: bool },
     /// The agent picked up the offered call.
     OfferAnswered { call: String, agent: String },
     /// The agent's phone refused the offer (busy, declined).

@@ -11,8 +11,8 @@
 //!
 //! Rules in one place (details in docs/acd.md): callers rank by emergency band, then
 //! `waited + priority`, then arrival; a call's skill requirement widens step by step until any
-//! agent of the queue qualifies; an agent on a call, ringing, in wrap-up or paused is never
-//! offered a call.
+//! agent of the queue qualifies; an agent on a call, ringing, in wrap-up or paused, or whose
+//! phone is offline, is never offered a call.
 #![forbid(unsafe_code)]
 
 mod acd;

@@ -23,6 +23,8 @@ pub struct AgentCounts {
     pub wrap_up: usize,
     /// Paused.
     pub paused: usize,
+    /// Of the logged-in, those whose phone is offline (never offered calls meanwhile).
+    pub phone_offline: usize,
 }
 
 /// A snapshot of one queue.
@@ -90,6 +92,7 @@ impl Acd {
             };
             *slot += 1;
             agents.logged_in += 1;
+            agents.phone_offline += usize::from(a.phone_offline);
         }
         let c = &q.counters;
         let counted = c.answered + (c.abandoned - c.short_abandoned);
@@ -112,6 +115,13 @@ impl Acd {
             service_level,
             average_speed_of_answer: asa,
         })
+    }
+
+    /// How long `call` has been in the ACD's queues (since it entered, kept across overflows
+    /// and transfers of a waiting call), while it waits or is being offered; `None` otherwise.
+    pub fn waited(&self, call: &str, now: Instant) -> Option<Duration> {
+        let c = self.waiting.get(call)?;
+        Some(now.saturating_duration_since(c.enqueued))
     }
 
     /// The callers of `queue` in rank order.

@@ -94,6 +94,17 @@ async fn tokens_move_between_accounts(crm: &Crm) -> anyhow::Result<()> {
     assert_eq!(found.username, "prom");
     assert!(crm.account_by_token_hash(&hex('b')).await?.is_none());
 
+    // Its use is recorded like a session's last_seen: never backwards.
+    assert_eq!(found.token_last_used_at, None);
+    crm.token_used(&hex('a'), at(5)).await?;
+    crm.token_used(&hex('a'), at(3)).await?;
+    let used = crm.account_by_token_hash(&hex('a')).await?.expect("token");
+    assert_eq!(used.token_last_used_at, Some(at(5)));
+    // The same token configured again keeps its history.
+    crm.sync_accounts(&[a.clone(), b.clone()], at(6)).await?;
+    let kept = crm.account_by_username("prom").await?.expect("prom");
+    assert_eq!(kept.token_last_used_at, Some(at(5)));
+
     // The same token now belongs to `ops`: no unique-index clash, `prom` lost it.
     let mut a2 = a.clone();
     a2.token_hash = None;
@@ -102,6 +113,12 @@ async fn tokens_move_between_accounts(crm: &Crm) -> anyhow::Result<()> {
     crm.sync_accounts(&[a2, b2], at(10)).await?;
     let found = crm.account_by_token_hash(&hex('a')).await?.expect("token");
     assert_eq!(found.username, "ops");
+    assert_eq!(found.token_last_used_at, None, "a new token has no use yet");
+    let prom = crm.account_by_username("prom").await?.expect("prom");
+    assert_eq!(
+        prom.token_last_used_at, None,
+        "the use went with the old token"
+    );
 
     // A disabled account's token is refused.
     crm.sync_accounts(&[a], at(20)).await?;

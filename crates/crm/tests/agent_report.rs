@@ -48,7 +48,9 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
     h.state(at(12, 0, 0), "eve", LoggedOut, Available);
     h.write(crm).await?;
 
-    let rows = crm.agent_report(at(10, 0, 0), at(11, 0, 0), None).await?;
+    let rows = crm
+        .agent_report(at(10, 0, 0), at(11, 0, 0), at(12, 0, 0), None)
+        .await?;
     let ann = AgentReportRow {
         agent: "ann".into(),
         logged_in_secs: 3600.0,
@@ -113,13 +115,13 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
     }
 
     let only_bob = crm
-        .agent_report(at(10, 0, 0), at(11, 0, 0), Some("bob"))
+        .agent_report(at(10, 0, 0), at(11, 0, 0), at(12, 0, 0), Some("bob"))
         .await?;
     assert_eq!(only_bob.len(), 1);
     assert_eq!(only_bob[0].on_call_secs, 1195.0);
     // Before bob's second login, inside his first session: 10 min available.
     let early = crm
-        .agent_report(at(9, 40, 0), at(9, 55, 0), Some("bob"))
+        .agent_report(at(9, 40, 0), at(9, 55, 0), at(12, 0, 0), Some("bob"))
         .await?;
     assert_eq!(early.len(), 1);
     assert_eq!(
@@ -128,7 +130,21 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
     );
     assert_eq!(early[0].occupancy, Some(0.0));
     assert!(crm
-        .agent_report(at(10, 0, 0), at(11, 0, 0), Some("dan"))
+        .agent_report(at(10, 0, 0), at(11, 0, 0), at(12, 0, 0), Some("dan"))
+        .await?
+        .is_empty());
+
+    // Regression (issue 9): a `to` in the future counted logged-in time up to `to`. Asked at
+    // 10:30 for 10:00-11:00, bob (logged in at 10:30) has nothing yet and ann half an hour.
+    let now = at(10, 30, 0);
+    let rows = crm
+        .agent_report(at(10, 0, 0), at(11, 0, 0), now, None)
+        .await?;
+    let ann = rows.iter().find(|r| r.agent == "ann").expect("ann");
+    assert_eq!(ann.logged_in_secs, 1800.0);
+    assert!(rows.iter().all(|r| r.agent != "bob"), "{rows:?}");
+    assert!(crm
+        .agent_report(at(11, 0, 0), at(12, 0, 0), now, None)
         .await?
         .is_empty());
     Ok(())

@@ -15,6 +15,7 @@ fn shipped_dialplans_load_without_findings() {
     });
     assert!(plans.warnings().is_empty(), "{:?}", plans.warnings());
     assert_eq!(plans.route("1588"), Some(("bank", "start")));
+    assert_eq!(plans.route("1589"), Some(("bank", "with_hours")));
     assert_eq!(plans.route("2001"), Some(("default", "dial")));
 }
 
@@ -77,10 +78,29 @@ fn known_premium_caller_takes_the_priority_path() {
     assert!(c.session.is_finished());
 }
 
+/// Regression: the demo's 1588 played "closed" and hung up at night, before its menu.
+#[test]
+fn the_demo_number_is_open_at_night_and_on_holidays() {
+    // Monday 2025-03-03 23:00 KST (14:00 UTC), and a holiday at noon.
+    for at in [utc(2025, 3, 3, 14, 0, 0), utc(2025, 10, 3, 3, 0, 0)] {
+        let mut c = Call::start(&bank(), at, "0101", "1588");
+        assert_eq!(plays(&c.actions()), [["en/welcome.wav", "ko/welcome.wav"]]);
+        assert_eq!(plays(&c.played()), [["en/language.wav", "ko/language.wav"]]);
+    }
+}
+
+#[test]
+fn business_hours_entry_is_open_in_the_day() {
+    // Monday 2025-03-03 10:00 KST.
+    let mut c = Call::start(&bank(), utc(2025, 3, 3, 1, 0, 0), "0101", "1589");
+    assert_eq!(plays(&c.actions()), [["en/welcome.wav", "ko/welcome.wav"]]);
+    assert_eq!(plays(&c.played()), [["en/language.wav", "ko/language.wav"]]);
+}
+
 #[test]
 fn after_hours_plays_the_message_and_hangs_up() {
     // Monday 2025-03-03 18:00 KST: closed (09:00 UTC).
-    let mut c = Call::start(&bank(), utc(2025, 3, 3, 9, 0, 0), "0101", "1588");
+    let mut c = Call::start(&bank(), utc(2025, 3, 3, 9, 0, 0), "0101", "1589");
     c.actions();
     assert_eq!(
         plays(&c.played()),
@@ -97,7 +117,7 @@ fn after_hours_plays_the_message_and_hangs_up() {
 #[test]
 fn holiday_is_after_hours_even_at_noon() {
     // 2025-03-01 is a Saturday anyway; 2025-10-03 (Friday) is a holiday: 12:00 KST.
-    let mut c = Call::start(&bank(), utc(2025, 10, 3, 3, 0, 0), "0101", "1588");
+    let mut c = Call::start(&bank(), utc(2025, 10, 3, 3, 0, 0), "0101", "1589");
     c.actions();
     assert_eq!(
         plays(&c.played()),
@@ -108,13 +128,13 @@ fn holiday_is_after_hours_even_at_noon() {
 #[test]
 fn opening_edge_in_seoul_while_utc_is_the_previous_day() {
     // Sunday 23:59:59 UTC = Monday 08:59:59 KST: closed; one second later: open.
-    let mut c = Call::start(&bank(), utc(2025, 3, 2, 23, 59, 59), "0101", "1588");
+    let mut c = Call::start(&bank(), utc(2025, 3, 2, 23, 59, 59), "0101", "1589");
     c.actions();
     assert_eq!(
         plays(&c.played()),
         [["en/after_hours.wav", "ko/after_hours.wav"]]
     );
-    let mut c = Call::start(&bank(), utc(2025, 3, 3, 0, 0, 0), "0101", "1588");
+    let mut c = Call::start(&bank(), utc(2025, 3, 3, 0, 0, 0), "0101", "1589");
     c.actions();
     assert_eq!(plays(&c.played()), [["en/language.wav", "ko/language.wav"]]);
 }

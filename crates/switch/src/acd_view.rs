@@ -24,6 +24,8 @@ pub struct QueueView {
     pub agents_on_call: usize,
     pub agents_wrap_up: usize,
     pub agents_paused: usize,
+    /// Logged-in agents whose phone is not registered (offered no calls).
+    pub agents_phone_offline: usize,
     /// Today's counters (reset at midnight UTC).
     pub offered: u64,
     pub answered: u64,
@@ -60,6 +62,9 @@ pub struct AgentView {
     pub answered: u64,
     pub talk_s: f64,
     pub missed_in_a_row: u32,
+    /// The phone at `extension` has no registered contact: whatever the state says, no call
+    /// is offered until it registers (the pages show "available (phone offline)").
+    pub phone_offline: bool,
     pub queues: Vec<String>,
 }
 
@@ -98,6 +103,7 @@ impl Switch {
                     agents_on_call: st.agents.on_call,
                     agents_wrap_up: st.agents.wrap_up,
                     agents_paused: st.agents.paused,
+                    agents_phone_offline: st.agents.phone_offline,
                     offered: st.counters.offered,
                     answered: st.counters.answered,
                     answered_within_sl: st.counters.answered_in_sl,
@@ -134,6 +140,7 @@ impl Switch {
                         answered: s.answered,
                         talk_s: s.talk.as_secs_f64(),
                         missed_in_a_row: s.missed,
+                        phone_offline: s.phone_offline,
                         queues: setup
                             .map(|a| a.cfg.queues.iter().map(|m| m.queue.clone()).collect())
                             .unwrap_or_default(),
@@ -231,6 +238,7 @@ impl EventView {
                     A::Logout => ("logout", json!({})),
                     A::Pause { reason } => ("pause", json!({ "reason": reason })),
                     A::Unpause => ("unpause", json!({})),
+                    A::Phone { online } => ("phone", json!({ "phone_offline": !online })),
                     A::StateChange { from, to } => ("state", json!({ "from": from, "to": to })),
                     _ => ("other", json!({})),
                 };

@@ -48,8 +48,11 @@ impl Switch {
                     .core
                     .agent(agent)
                     .is_some_and(|s| !matches!(s.state, acd::AgentState::LoggedOut));
-                self.acd.logged_in.insert(agent.to_string(), ext);
+                self.acd.logged_in.insert(agent.to_string(), ext.clone());
+                // Before the login, so an unreachable phone is never offered the first call.
+                self.report_agent_phone(now, agent, &ext);
                 if was_in {
+                    self.process(now);
                     return Ok(()); // moved to another extension, or logged in again
                 }
                 acd::Input::AgentLogin {

@@ -155,6 +155,7 @@ impl Switch {
             .insert((dialog.call_id, local_tag), (id, Side::A));
         self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
+        let waited = self.acd.core.waited(key, now).unwrap_or_default().as_secs();
         let pop = ScreenPop {
             agent: agent.to_string(),
             call_id: key.to_string(),
@@ -164,6 +165,9 @@ impl Switch {
             queue: queue.to_string(),
             offered_at: self.wall(now),
             waited_s: 0,
+            // The customer is not on the line: these count from the first queue entry.
+            waited_total_s: waited,
+            waited_in_queue_s: waited,
             vars,
         };
         self.actions.push_back(Action::ScreenPop(Box::new(pop)));
@@ -313,6 +317,7 @@ impl Switch {
         };
         self.acd.calls.insert(cb.key.clone(), id);
         self.stats.calls_started += 1;
+        super::call_log::start(call);
         self.actions.push_back(Action::Cdr(CdrEvent::Start(start)));
         self.actions.push_back(Action::Cdr(CdrEvent::Link(link)));
         self.actions.push_back(Action::Endpoint {

@@ -40,6 +40,7 @@ impl Switch {
         let Some(call) = self.calls.get(&id) else {
             return;
         };
+        super::call_log::end(call, now, disposition, status, cause, side);
         // A callback's first leg is the agent's, its branches dial the customer (the caller).
         let (a_role, b_role, a_extension) = if self.is_callback(id) {
             let agent_ext = call.callee.number.clone();

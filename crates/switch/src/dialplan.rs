@@ -30,6 +30,7 @@ impl Switch {
             }
         }
         c.last_dtmf = Some((digit, now, via_info));
+        super::call_log::digit(c, digit, via_info);
         if self.pin_digit(now, call, digit) {
             self.process(now);
             return;
@@ -125,6 +126,7 @@ impl Switch {
             let Some(action) = call.route.plan_mut().and_then(|s| s.poll_action()) else {
                 break;
             };
+            super::call_log::ivr_step(call, &action);
             match action {
                 ivr::Action::Answer => self.ivr_answer(now, id),
                 ivr::Action::Play { prompts, .. } => {
@@ -209,6 +211,7 @@ impl Switch {
         if let Some(call) = self.calls.get_mut(&id) {
             call.callee.number = extension.to_string();
             call.callee.name = self.cfg.users.get(extension).and_then(|(_, n)| n.clone());
+            super::call_log::plan_dials(call, extension);
         }
         let rung = match super::trunk_out::DialTarget::parse(extension) {
             None => self.ring(now, id, extension, timeout),

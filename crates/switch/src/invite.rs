@@ -231,6 +231,7 @@ impl Switch {
                 started_at: self.wall(now),
             })));
         self.stats.calls_started += 1;
+        super::call_log::start(&call);
         let placed_by_agent = (!call.route.is_feature()).then(|| call.caller.number.clone());
         self.dialogs.insert((a_call_id, local_tag), (id, Side::A));
         self.invite_servers.insert(tx, id);

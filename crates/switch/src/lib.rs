@@ -25,9 +25,11 @@
 )]
 
 mod acd_view;
+mod agent_phones;
 mod agents;
 mod branch;
 mod call;
+mod call_log;
 mod callback;
 mod callback_records;
 mod cdr;
@@ -56,7 +58,7 @@ mod trunk_out;
 mod trunk_register;
 mod trunk_state;
 
-pub use acd_view::{AcdSnapshot, EventView, QueueView};
+pub use acd_view::{AcdSnapshot, AgentView, EventView, QueueView};
 pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use dialog::Me;
@@ -373,7 +375,11 @@ impl Switch {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tx.handle_timeout(now);
+        let bindings_expire = self.registrar.poll_timeout().is_some_and(|at| at <= now);
         self.registrar.expire(now);
+        if bindings_expire {
+            self.recheck_agent_phones(now);
+        }
         if now.saturating_duration_since(self.throttle_swept) >= Duration::from_secs(60) {
             self.throttle_swept = now;
             self.throttle.forget_quiet(now);

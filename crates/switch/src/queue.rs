@@ -89,7 +89,13 @@ pub struct ScreenPop {
     pub dialled: String,
     pub queue: String,
     pub offered_at: DateTime<Utc>,
+    /// Since the call started: IVR, queue and earlier offers (the agent page shows it; the
+    /// same as `waited_total_s`, kept for pages written before the two below).
     pub waited_s: u64,
+    /// Since the call started: the caller's whole wait, IVR included.
+    pub waited_total_s: u64,
+    /// In the queue only (since it entered, as the queue's service level counts it).
+    pub waited_in_queue_s: u64,
     pub vars: BTreeMap<String, String>,
 }
 
@@ -228,6 +234,9 @@ impl Switch {
             skills: wanted,
             vars,
         });
+        if let Some(call) = self.calls.get(&id) {
+            super::call_log::queued(call, queue, priority);
+        }
         if let Err(e) = self.acd_input(now, input) {
             tracing::warn!(call = id, %queue, error = %e, "queue refused the call");
             self.acd.calls.remove(&key);
@@ -435,6 +444,7 @@ impl Switch {
         };
         let ext = ext.clone();
         let before = self.calls.get(&id).map_or(0, |c| c.branches.len());
+        let in_queue = self.acd.core.waited(key, now).unwrap_or_default().as_secs();
         match self.ring(now, id, &ext, ring_timeout) {
             Ok(()) => {
                 let offered_at = self.wall(now);
@@ -451,6 +461,8 @@ impl Switch {
                         queue: call.vars.get("queue").cloned().unwrap_or_default(),
                         offered_at,
                         waited_s: now.saturating_duration_since(call.started).as_secs(),
+                        waited_total_s: now.saturating_duration_since(call.started).as_secs(),
+                        waited_in_queue_s: in_queue,
                         vars: call.vars.clone(),
                     };
                     self.actions.push_back(Action::ScreenPop(Box::new(pop)));
@@ -578,6 +590,8 @@ impl Switch {
             .and_then(|a| a.name.clone())
             .or_else(|| Some(agent.clone()));
         call.vars.insert("agent".into(), agent.clone());
+        let waited = now.saturating_duration_since(call.started).as_millis();
+        super::call_log::agent_answered(call, &agent, &call.callee.number, waited);
         let _ = self.acd_input(now, acd::Input::OfferAnswered { call: key, agent });
     }
 

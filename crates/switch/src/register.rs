@@ -34,6 +34,7 @@ impl Switch {
                 let resp = sip::registrar::register_ok(&req, &bindings, &sip::message::new_tag());
                 tracing::debug!(%user, %from, contacts = bindings.len(), "registered");
                 self.respond(now, tx, resp);
+                self.extension_registration_changed(now, &user);
             }
             Err(RegisterError::IntervalTooBrief { min }) => {
                 let mut resp = sip::message::make_response(

@@ -1,5 +1,6 @@
 //! `switchboard`: the binary. Commands: `serve` (run the switch), `check` (validate the
-//! configuration). With no configuration file, `serve` runs a safe local demo.
+//! configuration), `config export` (write the running configuration as one file). With no
+//! configuration file, `serve` runs a safe local demo.
 
 mod config;
 mod driver;
@@ -45,12 +46,44 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Work with the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Write the configuration the switch runs (the demo's with no --config), with the queues
+    /// and agent queues changed through the HTTP API, as one TOML file for `serve --config`.
+    /// The file holds SIP passwords: it is created readable by its owner only.
+    Export {
+        /// The configuration file to start from (default: the demo's).
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Where to write the file.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Replace `out` if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { config } => check(config),
+        Command::Config {
+            command: ConfigCommand::Export { config, out, force },
+        } => match export(config, &out, force) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("switchboard: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve { config } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -115,6 +148,37 @@ fn check(path: Option<PathBuf>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn export(path: Option<PathBuf>, out: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    // The demo's credentials file and the database may be created here, as by `serve`.
+    private_files::restrict_new_files();
+    let (sections, resolved) = match &path {
+        Some(p) => config::load_with_sections(p)?,
+        None => {
+            let sections = config::demo::file_config().context("preparing the demo")?;
+            let resolved = sections.clone().resolve()?;
+            (sections, resolved)
+        }
+    };
+    std::fs::create_dir_all(&resolved.data_dir)
+        .with_context(|| format!("creating {}", resolved.data_dir.display()))?;
+    let stored = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?
+        .block_on(config::export::stored(&resolved))?;
+    let text = config::export::render(&sections, &resolved, &stored)?;
+    config::export::write_private(out, &text, force)?;
+    println!(
+        "wrote {} ({} user(s), {} queue(s) from the API); it holds SIP passwords: keep it private. \
+         Run it with: switchboard serve --config {}",
+        out.display(),
+        resolved.users.len(),
+        stored.queues.len(),
+        out.display()
+    );
+    Ok(())
 }
 
 fn serve(path: Option<PathBuf>) -> anyhow::Result<()> {

@@ -323,39 +323,7 @@ fn redact(url: &str) -> String {
 }
 
 fn print_demo(config: &Resolved) {
-    let sip = config
-        .listen
-        .iter()
-        .map(|(t, a)| format!("{t} {a}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    println!(
-        "Switchboard demo is running (SIP: {sip}; HTTP: http://{}).",
-        config.http_listen
-    );
-    println!(
-        "Register a softphone with one of these (domain {}):",
-        config.domain
-    );
-    for u in &config.users {
-        println!(
-            "  extension {:<6} password {:<14} {}",
-            u.extension,
-            u.password,
-            u.name.as_deref().unwrap_or("")
-        );
-    }
-    println!(
-        "Dial another extension's number to call it. CDRs: {}",
-        config.database_url
-    );
-    if config
-        .dialplans_dir
-        .as_ref()
-        .is_some_and(|(d, _)| d.join("bank.toml").is_file())
-    {
-        println!("Dial 1588 for the sample phone-banking IVR (dialplans/bank.toml).");
-    }
+    print!("{}", crate::config::demo::banner(config));
 }
 
 /// How often the database learns the switch is alive: a crash's open calls end within this of

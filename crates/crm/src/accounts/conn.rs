@@ -15,6 +15,7 @@ pub(crate) trait AccountConn {
     async fn all_accounts(&mut self) -> Result<Vec<Account>, CrmError>;
     async fn account_by_username(&mut self, username: &str) -> Result<Option<Account>, CrmError>;
     async fn account_by_token(&mut self, token_hash: &str) -> Result<Option<Account>, CrmError>;
+    async fn touch_token(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<(), CrmError>;
     /// Runs inside the caller's transaction.
     async fn sync_accounts(
         &mut self,
@@ -71,6 +72,19 @@ for_each_backend! {
             row.as_ref().map(account).transpose()
         }
 
+        async fn touch_token(
+            &mut self,
+            token_hash: &str,
+            now: DateTime<Utc>,
+        ) -> Result<(), CrmError> {
+            sqlx::query(sql::TOUCH_TOKEN)
+                .bind(token_hash)
+                .bind(DbTime(now))
+                .execute(self)
+                .await?;
+            Ok(())
+        }
+
         async fn sync_accounts(
             &mut self,
             accounts: &[NewAccount],
@@ -91,6 +105,12 @@ for_each_backend! {
                     .await?;
                 report.upserted += 1;
                 if let Some(old) = before.iter().find(|o| o.username == a.username) {
+                    if old.token_hash != a.token_hash {
+                        sqlx::query(sql::FORGET_TOKEN_USE)
+                            .bind(old.id)
+                            .execute(&mut *self)
+                            .await?;
+                    }
                     if old.password_hash != a.password_hash {
                         let ended = sqlx::query(sql::END_SESSIONS_OF)
                             .bind(old.id)
@@ -234,6 +254,7 @@ for_each_backend! {
             disabled: row.col("disabled")?,
             created_at: row.time("created_at")?,
             updated_at: row.time("updated_at")?,
+            token_last_used_at: row.opt_time("token_last_used_at")?,
         })
     }
 }

@@ -153,6 +153,9 @@ pub struct Account {
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The bearer token's last use (to the minute: [`crate::Crm::token_used`]); `None` if the
+    /// current token was never used.
+    pub token_last_used_at: Option<DateTime<Utc>>,
 }
 
 /// What [`crate::Crm::sync_accounts`] changed.

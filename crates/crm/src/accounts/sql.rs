@@ -4,7 +4,7 @@
 
 /// Account columns, table alias `a`.
 const ACCOUNT: &str = "a.id, a.username, a.password_hash, a.token_hash, a.role, a.agent_id,
-     a.disabled, a.created_at, a.updated_at";
+     a.disabled, a.created_at, a.updated_at, a.token_last_used_at";
 
 pub(crate) fn all_accounts() -> String {
     format!("SELECT {ACCOUNT} FROM accounts a ORDER BY a.username")
@@ -32,6 +32,14 @@ pub(crate) const UPSERT_ACCOUNT: &str =
      ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
          token_hash = excluded.token_hash, role = excluded.role, agent_id = excluded.agent_id,
          disabled = FALSE, updated_at = excluded.updated_at";
+
+/// `$1` token_hash, `$2` now. Never moves the time backwards.
+pub(crate) const TOUCH_TOKEN: &str = "UPDATE accounts SET token_last_used_at = $2
+     WHERE token_hash = $1 AND (token_last_used_at IS NULL OR token_last_used_at < $2)";
+
+/// `$1` account id: its token changed, so the last use belongs to the old one.
+pub(crate) const FORGET_TOKEN_USE: &str =
+    "UPDATE accounts SET token_last_used_at = NULL WHERE id = $1";
 
 /// `$1` id, `$2` now.
 pub(crate) const DISABLE_ACCOUNT: &str =

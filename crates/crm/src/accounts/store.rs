@@ -80,6 +80,13 @@ impl Crm {
         with_conn!(self, |conn| conn.account_by_token(token_hash).await)
     }
 
+    /// Records that the bearer token hashing to `token_hash` was used at `now`. The switch
+    /// calls it when the account's `token_last_used_at` is a minute old or more, so a busy
+    /// script costs one write a minute, not one per request.
+    pub async fn token_used(&self, token_hash: &str, now: DateTime<Utc>) -> Result<(), CrmError> {
+        with_conn!(self, |conn| conn.touch_token(token_hash, now).await)
+    }
+
     /// Stores a new session (a login).
     pub async fn create_session(&self, s: &NewSession) -> Result<(), CrmError> {
         s.validate()?;

@@ -87,15 +87,20 @@ impl Crm {
 
     /// Time in each state per agent inside `[from, to)` (spans crossing the edges are clipped),
     /// calls answered, average handle and occupancy; one agent or all. Agents logged out for
-    /// the whole window are left out. Pass `to` no later than now: the last known state is
-    /// assumed to last until `to`.
+    /// the whole window are left out. The last known state lasts until `now`: a `to` in the
+    /// future counts up to `now` only (a window wholly after `now` has no rows).
     pub async fn agent_report(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        now: DateTime<Utc>,
         agent: Option<&str>,
     ) -> Result<Vec<AgentReportRow>, CrmError> {
         check_window(from, to)?;
+        let to = to.min(now);
+        if to <= from {
+            return Ok(Vec::new());
+        }
         let (before, inside) = in_transaction!(snapshot self, |conn| {
             let before = conn.last_states_before(from, agent).await?;
             let inside = conn.agent_events(from, to, agent).await?;

@@ -233,7 +233,7 @@ for_each_backend! {
         let started_at = row.time("started_at")?;
         let answered_at = row.opt_time("answered_at")?;
         let ended_at = row.opt_time("ended_at")?;
-        let (duration_s, billable_s) = Cdr::durations(started_at, answered_at, ended_at);
+        let d = Cdr::durations(started_at, answered_at, ended_at);
         Ok(Cdr {
             call_id: row.col("call_id")?,
             caller: row.col("caller")?,
@@ -253,8 +253,10 @@ for_each_backend! {
                 .col::<Option<String>>("hangup_side")?
                 .map(|s| Side::from_stored(&s))
                 .transpose()?,
-            duration_s,
-            billable_s,
+            duration_s: d.duration_s,
+            billable_s: d.billable_s,
+            duration_ms: d.duration_ms,
+            billable_ms: d.billable_ms,
             recovered: row.col("recovered")?,
             queue: row.col("queue")?,
             agent: row.col("agent")?,

@@ -75,10 +75,15 @@ pub struct Cdr {
     pub sip_status: Option<u16>,
     pub hangup_cause: Option<String>,
     pub hangup_side: Option<Side>,
-    /// Whole seconds from start to end, rounded up; `None` while in progress.
+    /// Whole seconds from start to end, rounded up (per-second billing: 2.1 s is 3);
+    /// `None` while in progress. `duration_ms` is the exact figure.
     pub duration_s: Option<i64>,
     /// Whole seconds from answer to end, rounded up; 0 if never answered; `None` while in progress.
     pub billable_s: Option<i64>,
+    /// Milliseconds from start to end (truncated, not rounded); `None` while in progress.
+    pub duration_ms: Option<i64>,
+    /// Milliseconds from answer to end; 0 if never answered; `None` while in progress.
+    pub billable_ms: Option<i64>,
     /// The switch closed this record at startup because it had no end (crash or kill).
     pub recovered: bool,
     /// The (last) queue the call went through, set by a [`crate::CdrLink`].
@@ -169,6 +174,11 @@ pub(crate) fn whole_seconds(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (micros + 999_999) / 1_000_000
 }
 
+/// Milliseconds between two instants (sub-millisecond parts dropped); never negative.
+pub(crate) fn millis(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to - from).num_milliseconds().max(0)
+}
+
 /// The parts of an End that stand in for a missing Start (the End arrived for an unknown call):
 /// numbers from the legs' extensions, start from the earliest leg, answer from an answered
 /// callee leg.
@@ -209,17 +219,31 @@ impl CdrEnd {
     }
 }
 
+/// A record's lengths: start to end and answer to end, in whole seconds rounded up and in
+/// exact milliseconds; all `None` while the call is in progress.
+pub(crate) struct Durations {
+    pub duration_s: Option<i64>,
+    pub billable_s: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub billable_ms: Option<i64>,
+}
+
 impl Cdr {
-    /// Whole seconds from start to end and from answer to end (rounded up; 0 if never
-    /// answered), both `None` while the call is in progress.
+    /// Start to end and answer to end (0 if never answered).
     pub(crate) fn durations(
         started_at: DateTime<Utc>,
         answered_at: Option<DateTime<Utc>>,
         ended_at: Option<DateTime<Utc>>,
-    ) -> (Option<i64>, Option<i64>) {
-        let duration_s = ended_at.map(|end| whole_seconds(started_at, end));
-        let billable_s = ended_at.map(|end| answered_at.map_or(0, |ans| whole_seconds(ans, end)));
-        (duration_s, billable_s)
+    ) -> Durations {
+        let billable = |f: fn(DateTime<Utc>, DateTime<Utc>) -> i64| {
+            ended_at.map(|end| answered_at.map_or(0, |ans| f(ans, end)))
+        };
+        Durations {
+            duration_s: ended_at.map(|end| whole_seconds(started_at, end)),
+            billable_s: billable(whole_seconds),
+            duration_ms: ended_at.map(|end| millis(started_at, end)),
+            billable_ms: billable(millis),
+        }
     }
 }
 
@@ -248,6 +272,22 @@ mod tests {
         assert_eq!(whole_seconds(t(0, 0), t(10, 1)), 11);
         assert_eq!(whole_seconds(t(0, 0), t(0, 0)), 0);
         assert_eq!(whole_seconds(t(5, 0), t(0, 0)), 0);
+    }
+
+    /// Issue 9: the API's durations rounded up without saying so; the exact lengths are given
+    /// beside them.
+    #[test]
+    fn durations_give_exact_milliseconds_beside_rounded_seconds() {
+        let d = Cdr::durations(t(0, 0), Some(t(1, 400_000)), Some(t(3, 100_500)));
+        assert_eq!((d.duration_s, d.duration_ms), (Some(4), Some(3100)));
+        assert_eq!((d.billable_s, d.billable_ms), (Some(2), Some(1700)));
+        let unanswered = Cdr::durations(t(0, 0), None, Some(t(2, 0)));
+        assert_eq!(
+            (unanswered.billable_s, unanswered.billable_ms),
+            (Some(0), Some(0))
+        );
+        let open = Cdr::durations(t(0, 0), None, None);
+        assert_eq!((open.duration_s, open.duration_ms), (None, None));
     }
 
     #[test]

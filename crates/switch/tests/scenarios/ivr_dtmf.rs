@@ -40,15 +40,7 @@ fn info(
     dlg: &mut super::phone::Dlg,
     digit: char,
 ) {
-    let body = format!("Signal={digit}\r\nDuration=160\r\n");
-    let req = a.request(
-        dlg,
-        "INFO",
-        &[],
-        Some(("application/dtmf-relay", body.as_str())),
-    );
-    ts.send(a.peer, &req);
-    ts.expect_status(a, 200);
+    super::ivr_support::info_digit(ts, a, dlg, digit);
 }
 
 #[test]

@@ -218,14 +218,7 @@ fn info_digit_drives_menu() {
     let call = c.call;
     ts.take_actions();
     let mut ad = c.a;
-    let info = a.request(
-        &mut ad,
-        "INFO",
-        &[],
-        Some(("application/dtmf-relay", "Signal=2\r\nDuration=160\r\n")),
-    );
-    ts.send(a.peer, &info);
-    let ok = ts.expect_status(&a, 200);
+    let ok = super::ivr_support::info_digit(&mut ts, &mut a, &mut ad, '2');
     assert_eq!(ok.method(), "INFO");
     let actions = ts.take_actions();
     assert_eq!(actions.len(), 3, "{actions:?}");

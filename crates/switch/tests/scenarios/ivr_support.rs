@@ -305,3 +305,16 @@ pub fn dtmf(ts: &mut TestSwitch, call: CallId, digit: char) {
 
 /// The menu's timeout as the plan sets it.
 pub const MENU_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `a` presses `digit`, signalled by SIP INFO (application/dtmf-relay); returns the 200.
+pub fn info_digit(ts: &mut TestSwitch, a: &mut Phone, dlg: &mut Dlg, digit: char) -> Msg {
+    let body = format!("Signal={digit}\r\nDuration=160\r\n");
+    let req = a.request(
+        dlg,
+        "INFO",
+        &[],
+        Some(("application/dtmf-relay", body.as_str())),
+    );
+    ts.send(a.peer, &req);
+    ts.expect_status(a, 200)
+}

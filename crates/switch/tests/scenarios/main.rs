@@ -2,6 +2,7 @@
 //! sans-IO `Switch`, and each scenario asserts what goes on the wire, the actions for the media
 //! relay and the CDR events.
 
+mod agent_phone;
 mod auth_guessing;
 mod bad_input;
 mod call_basic;

@@ -480,6 +480,9 @@ fn feature_codes_log_in_pause_unpause_and_log_out() {
         agent_kinds,
         [
             &AgentEventKind::Login,
+            // 1002 is not registered: offline there, online again back at 1003.
+            &AgentEventKind::Phone { online: false },
+            &AgentEventKind::Phone { online: true },
             &AgentEventKind::Pause {
                 reason: "lunch".into()
             },

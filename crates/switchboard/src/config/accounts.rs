@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crm::Role;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::password::{is_argon2_hash, token_hash};
@@ -58,7 +58,7 @@ impl Default for AuthSettings {
 }
 
 /// One `[[accounts]]` table as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSection {
     pub username: Spanned<String>,
@@ -76,6 +76,10 @@ pub struct AccountSection {
     /// A bearer token for machine clients (stored as its SHA-256).
     #[serde(default)]
     pub token: Option<Spanned<String>>,
+    /// The SHA-256 (64 lowercase hex digits) of a bearer token, instead of `token`: a file that
+    /// need not hold the token itself (`switchboard config export` writes this).
+    #[serde(default)]
+    pub token_hash: Option<Spanned<String>>,
 }
 
 /// The secret an account logs in with.
@@ -181,16 +185,31 @@ pub fn resolve(
             }
             (_, None) => None,
         };
-        let token_hash = match &a.token {
-            Some(t) if t.get_ref().len() < MIN_TOKEN_CHARS => {
+        let token_hash = match (&a.token, &a.token_hash) {
+            (Some(_), Some(h)) => {
+                problem(
+                    h.span(),
+                    "accounts: give `token` or `token_hash`, not both".into(),
+                );
+                continue;
+            }
+            (Some(t), None) if t.get_ref().len() < MIN_TOKEN_CHARS => {
                 problem(
                     t.span(),
                     format!("accounts.token: at least {MIN_TOKEN_CHARS} random characters"),
                 );
                 continue;
             }
-            Some(t) => Some(token_hash(t.get_ref())),
-            None => None,
+            (Some(t), None) => Some(token_hash(t.get_ref())),
+            (None, Some(h)) if !is_token_hash(h.get_ref()) => {
+                problem(
+                    h.span(),
+                    "accounts.token_hash: the SHA-256 of the token, 64 lowercase hex digits".into(),
+                );
+                continue;
+            }
+            (None, Some(h)) => Some(h.get_ref().clone()),
+            (None, None) => None,
         };
         if token_hash.is_some() && out.iter().any(|o| o.token_hash == token_hash) {
             problem(
@@ -208,6 +227,11 @@ pub fn resolve(
         });
     }
     out
+}
+
+/// 64 lowercase hex digits, as `password::token_hash` writes.
+fn is_token_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 #[cfg(test)]
@@ -239,11 +263,21 @@ username = "alice"
 password = "alice-secret"
 role = "agent"
 agent = "alice"
+[[accounts]]
+username = "script"
+password = "long enough"
+role = "supervisor"
+token_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 "#,
         );
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(specs[0].username, "admin");
         assert_eq!(specs[0].token_hash.as_ref().map(String::len), Some(64));
+        assert_eq!(
+            specs[2].token_hash.as_deref(),
+            Some(token_hash("test").as_str()),
+            "a token given by its hash"
+        );
         assert_eq!(specs[1].agent.as_deref(), Some("alice"));
         assert_eq!(specs[1].secret, Secret::Plain("alice-secret".into()));
     }
@@ -275,10 +309,23 @@ username = "e"
 password = "long enough"
 role = "qa"
 token = "short"
+[[accounts]]
+username = "f"
+password = "long enough"
+role = "qa"
+token_hash = "9F86D081"
+[[accounts]]
+username = "g"
+password = "long enough"
+role = "qa"
+token = "0123456789abcdef0123456789abcdef"
+token_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 "#,
         );
         assert!(specs.is_empty());
-        assert_eq!(problems.len(), 5, "{problems:?}");
+        assert_eq!(problems.len(), 7, "{problems:?}");
+        assert!(problems[5].contains("64 lowercase hex"), "{problems:?}");
+        assert!(problems[6].contains("not both"), "{problems:?}");
         assert!(problems[1].contains("boss"));
         assert!(problems[2].contains("not a configured agent"));
     }

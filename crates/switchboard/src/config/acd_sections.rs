@@ -11,7 +11,7 @@ use std::time::Duration;
 use toml::Spanned;
 
 /// `[acd]`: settings for every queue and agent.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AcdSection {
     /// Pause reasons an agent picks with `*93<n>` (1-based); `*93` alone uses the first.
@@ -175,7 +175,7 @@ pub struct StepSection<S = Spanned<String>> {
 }
 
 /// One `[[agents]]` entry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentSection {
     pub id: Spanned<String>,
@@ -194,7 +194,7 @@ pub struct AgentSection {
 
 /// A queue an agent serves: its name, or a table with weight and order. (Untagged enums
 /// cannot carry spans; problems point at the agent's id.)
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum MembershipSection {
     Name(String),

@@ -1,12 +1,12 @@
 //! The configuration file's sections as written (every key optional), with the defaults that
 //! run a safe local demo; `config::resolve` turns them into what the switch runs on.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use toml::Spanned;
 
 /// The whole configuration, as read from the file (or all defaults).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Where SQLite, demo credentials and other state live.
@@ -27,7 +27,7 @@ pub struct Config {
     pub limits: super::limits::LimitsSection,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IvrConfig {
     /// Directory of dialplan files. Default `dialplans`; when that default is missing, extensions
@@ -37,7 +37,7 @@ pub struct IvrConfig {
     pub prompts: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SipConfig {
     /// `udp://IP:PORT` or `tcp://IP:PORT` entries.
@@ -67,7 +67,7 @@ pub struct SipConfig {
 }
 
 /// `[sip.auth_throttle]`: failed digest attempts per source address and per extension.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthThrottleConfig {
     /// Failures from one address within `window_s` that block it (0: no limit).
@@ -92,7 +92,7 @@ impl Default for AuthThrottleConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaConfig {
     /// Address the relay sockets bind to.
@@ -108,7 +108,7 @@ pub struct MediaConfig {
     pub strict_source: Spanned<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     pub listen: Spanned<String>,
@@ -127,7 +127,7 @@ pub struct HttpConfig {
     pub trusted_proxies: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// `sqlite://path` (relative paths are under `data_dir`) or `postgres://...`.
@@ -137,7 +137,7 @@ pub struct DatabaseConfig {
     pub default_country_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub extension: Spanned<String>,

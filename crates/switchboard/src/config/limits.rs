@@ -1,11 +1,11 @@
 //! The `[limits]` section: caps and timeouts that keep one sender (or a crowd) from taking
 //! every call slot, connection, descriptor or byte of memory (docs/security.md, "Limits").
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// `[limits]` as written in the file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsSection {
     /// Calls in progress at most; past it new INVITEs get 503 with Retry-After. Default: what

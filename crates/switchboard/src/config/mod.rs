@@ -11,12 +11,14 @@
 //! - [`recording`]: the `[recording]` section;
 //! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
 //! - [`dialplans`]: dialplans and their prompts, loaded and checked;
-//! - [`demo`]: the configuration `serve` runs with no file.
+//! - [`demo`]: the configuration `serve` runs with no file;
+//! - [`export`]: `switchboard config export`, the running configuration as one file.
 
 pub mod accounts;
 pub mod acd_sections;
 pub mod demo;
 pub mod dialplans;
+pub mod export;
 pub mod file;
 pub mod limits;
 pub mod queue_definition;
@@ -118,6 +120,24 @@ pub fn load(path: &Path) -> Result<Resolved, ConfigError> {
         }],
     })?;
     parse(&file, &text)
+}
+
+/// Read and validate a configuration file, keeping its sections as written too (for export).
+pub fn load_with_sections(path: &Path) -> Result<(Config, Resolved), ConfigError> {
+    let resolved = load(path)?;
+    let file = path.display().to_string();
+    let sections = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| toml::from_str::<Config>(&text).map_err(|e| e.to_string()))
+        .map_err(|message| ConfigError {
+            file,
+            problems: vec![Problem {
+                line: 0,
+                column: 0,
+                message,
+            }],
+        })?;
+    Ok((sections, resolved))
 }
 
 /// Parse and validate configuration text (`file` names it in messages).

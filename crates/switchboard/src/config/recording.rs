@@ -2,12 +2,12 @@
 //! where the files go and how long they are kept.
 
 use crate::switch::{OfferPolicy, PolicyEntry, RecordMode, RecordPolicy};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use toml::Spanned;
 
 /// `[recording]` as written in the file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RecordingSection {
     /// `all` (default), `none`, or `selected` (the queues and extensions below).

@@ -108,6 +108,9 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                         return Vec::new();
                     }
                 },
+                // Live only (the stream and the agent view): the phone's registrations are not
+                // part of the agent's stored history.
+                acd::AgentEventKind::Phone { .. } => return Vec::new(),
                 other => {
                     tracing::warn!(?other, "agent event kind not stored");
                     return Vec::new();

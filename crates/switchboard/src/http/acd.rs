@@ -184,7 +184,7 @@ async fn agent_report(State(app): State<App>, Query(p): Query<ReportParams>) -> 
     check_window(&p)?;
     let rows = app
         .crm
-        .agent_report(p.from, p.to, p.agent.as_deref())
+        .agent_report(p.from, p.to, Utc::now(), p.agent.as_deref())
         .await?;
     Ok(Json(rows).into_response())
 }

@@ -45,10 +45,16 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Who is asking: `Ok(None)` when no credential was sent, `Err` for a database failure.
 async fn identify(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, crm::CrmError> {
     if let Some(token) = bearer(headers) {
-        let account = app
-            .crm
-            .account_by_token_hash(&password::token_hash(token))
-            .await?;
+        let hash = password::token_hash(token);
+        let account = app.crm.account_by_token_hash(&hash).await?;
+        // Its use is kept like a session's last use, to the minute (one write a minute).
+        let now = Utc::now();
+        if account.as_ref().is_some_and(|a| {
+            a.token_last_used_at
+                .is_none_or(|t| now - t >= chrono::Duration::seconds(TOKEN_USE_GRANULARITY_S))
+        }) {
+            app.crm.token_used(&hash, now).await?;
+        }
         return Ok(account.map(|a| Principal {
             username: a.username,
             role: a.role,
@@ -74,6 +80,10 @@ async fn identify(app: &App, headers: &HeaderMap) -> Result<Option<Principal>, c
         },
     }))
 }
+
+/// How stale an account's `token_last_used_at` may get before a request with the token
+/// writes it again.
+const TOKEN_USE_GRANULARITY_S: i64 = 60;
 
 fn state_changing(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
