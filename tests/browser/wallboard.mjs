@@ -3,7 +3,8 @@
 //      queue SB_QUEUE with nobody waiting; print "READY" (the test puts a caller in the queue);
 //   2. wait until the card shows 1 caller waiting, marked by colour and announced to screen
 //      readers; print "WAITING" (the test then signs agent SB_AGENT in through the API);
-//   3. wait until the agent's row says "available" in words; print "PASSED".
+//   3. wait until the agent's row says "available" (and, with no phone registered, "phone
+//      offline") in words; print "PASSED".
 // Screenshots (wallboard-*.png) go to SB_SHOTS.
 import { check, checkAccessibility, env, logIn, openPage, run, screenshot, signal, stepper } from './lib.mjs';
 
@@ -68,13 +69,15 @@ await run('wallboard', async (browser, state) => {
   await screenshot(page, 'wallboard-caller-waiting');
   signal('WAITING');
 
-  step(`waiting for agent ${agent} to show as available`);
+  // The agent logged in without a registered phone: available, but offered nothing, and the
+  // wallboard says why in words.
+  step(`waiting for agent ${agent} to show as available with the phone offline`);
   await waitFor(page, 'agent available', async () => {
     const cell = await page.evaluate((a) => {
       const td = document.querySelector(`#agents tbody tr[data-key="${CSS.escape(a)}"] td[data-state]`);
       return td ? { state: td.dataset.state, text: td.textContent } : null;
     }, agent);
-    return { ok: cell && cell.state === 'available' && cell.text === 'Available', cell };
+    return { ok: cell && cell.state === 'available' && cell.text === 'Available · phone offline', cell };
   });
   await screenshot(page, 'wallboard-agent-available');
 });
