@@ -482,9 +482,7 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
-                let Some(ev) = crate::driver::call_records::cdr(ev) else {
-                    return;
-                };
+                let ev = crate::driver::call_records::cdr(ev);
                 if let Err(e) = self.cdrs.send(ev) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
                 }
