@@ -81,9 +81,12 @@ fn check(path: Option<PathBuf>) -> ExitCode {
         Ok(c) => match config::dialplans::load(&c) {
             Ok(plans) => {
                 println!(
-                    "configuration OK: {} listen address(es), {} user(s), database {}, {}",
+                    "configuration OK: {} listen address(es), {} user(s), {} trunk(s), {} DID(s), \
+                     database {}, {}",
                     c.listen.len(),
                     c.users.len(),
+                    c.trunks.trunks.len(),
+                    c.trunks.dids.len(),
                     c.database_url,
                     match &plans {
                         Some(p) => format!(

@@ -10,6 +10,8 @@
 //! - [`limits`]: the `[limits]` section (caps and timeouts);
 //! - [`recording`]: the `[recording]` section;
 //! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
+//! - [`trunks`]: `[[trunks]]`, `[[dids]]` and `[outbound]` (carriers' SIP trunks);
+//! - [`stored_trunks`]: trunks and DIDs stored through the API, applied over the file's at start;
 //! - [`dialplans`]: dialplans and their prompts, loaded and checked;
 //! - [`demo`]: the configuration `serve` runs with no file.
 
@@ -22,6 +24,8 @@ pub mod limits;
 pub mod queue_definition;
 pub mod recording;
 pub mod stored_queues;
+pub mod stored_trunks;
+pub mod trunks;
 
 pub use file::{Config, UserConfig};
 use sip::Transport;
@@ -97,6 +101,10 @@ pub struct Resolved {
     pub http_auth: crate::config::accounts::AuthSettings,
     /// Caps and timeouts (`[limits]`).
     pub limits: limits::Limits,
+    /// Carriers' trunks, DIDs and denied prefixes (`[[trunks]]`, `[[dids]]`, `[outbound]`).
+    pub trunks: trunk::TrunkPlan,
+    /// DNS servers for trunks' host names (empty: the system's).
+    pub dns_servers: Vec<SocketAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -431,6 +439,49 @@ fn resolve(
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
     let (mut recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
     recording::resolve_entries(&mut recording, entry_offers, &mut problem);
+    let mut dns_servers = Vec::new();
+    for d in &c.sip.dns_servers {
+        match d.get_ref().parse::<SocketAddr>() {
+            Ok(a) => dns_servers.push(a),
+            Err(_) => problem(
+                d.span(),
+                format!("sip.dns_servers: `{}` is not IP:PORT", d.get_ref()),
+            ),
+        }
+    }
+    let trunk_sections: Vec<_> = c.trunks.iter().map(|t| t.get_ref().clone()).collect();
+    let did_sections: Vec<_> = c.dids.iter().map(|d| d.get_ref().clone()).collect();
+    let country_code = c.database.default_country_code.clone().unwrap_or_default();
+    let trunks = trunks::resolve(
+        &trunk_sections,
+        &did_sections,
+        &c.outbound,
+        &country_code,
+        &mut |at, message| {
+            let span = match at {
+                trunks::Place::Trunk(i) => c.trunks.get(i).map(|t| t.span()),
+                trunks::Place::Did(i) => c.dids.get(i).map(|d| d.span()),
+                trunks::Place::Plan => None,
+            };
+            problem(span.unwrap_or(0..0), message)
+        },
+    );
+    // A DID's queue or extension must exist (a route is the dialplans' to know: a number
+    // with no route is refused when called).
+    for (i, d) in trunks.dids.iter().enumerate() {
+        let span = c.dids.get(i).map(|d| d.span()).unwrap_or(0..0);
+        match &d.target {
+            trunk::DidTarget::Queue(q) if !acd.queues.iter().any(|x| x.cfg.name == *q) => problem(
+                span,
+                format!("dids.queue of `{}`: no queue `{q}`", d.number),
+            ),
+            trunk::DidTarget::Extension(e) if !extensions.contains(e) => problem(
+                span,
+                format!("dids.extension of `{}`: no extension `{e}`", d.number),
+            ),
+            _ => {}
+        }
+    }
     let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
     let limits = limits::resolve(c.limits, rtp_ports, &mut |message| problem(0..0, message));
 
@@ -499,6 +550,8 @@ fn resolve(
         accounts,
         http_auth,
         limits,
+        trunks,
+        dns_servers,
     })
 }
 
@@ -727,6 +780,36 @@ name = "Agent Kim"
             "[recording]\nrecord = \"none\"\noffers = \"as-is\"\n"
         )
         .is_ok());
+    }
+
+    /// Issue 16: trunk problems point at the entry, with the key and the trunk's name.
+    #[test]
+    fn trunks_resolve_and_their_problems_are_located() {
+        let ok = "[database]\ndefault_country_code = \"82\"\n[sip]\ndns_servers = [\"127.0.0.1:5353\"]\n\
+                  [[users]]\nextension = \"1001\"\npassword = \"pw-1001-secret\"\n\
+                  [[trunks]]\nname = \"carrier-a\"\nhost = \"127.0.0.2\"\nsources = [\"127.0.0.2\"]\n\
+                  [[dids]]\nnumber = \"+8215880000\"\nextension = \"1001\"\n";
+        let r = parse("t.toml", ok).unwrap();
+        assert_eq!(r.trunks.trunks[0].name, "carrier-a");
+        assert_eq!(r.trunks.country_code, "82");
+        assert_eq!(
+            r.dns_servers,
+            ["127.0.0.1:5353".parse::<SocketAddr>().unwrap()]
+        );
+        assert!(r.trunks.deny_prefixes.iter().any(|p| p == "112"));
+        let bad = "[[trunks]]\nname = \"carrier-a\"\nhost = \"h\"\nnumber_format = \"local\"\n\
+                   [[dids]]\nnumber = \"+8215880000\"\nqueue = \"nowhere\"\n";
+        let err = parse("t.toml", bad).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "t.toml:1:1: trunks.number_format of `carrier-a`: `local` is not e164 or national"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("t.toml:5:1: dids.queue of `+8215880000`: no queue `nowhere`"),
+            "{err}"
+        );
     }
 
     #[test]
