@@ -345,6 +345,7 @@ fn config() -> SwitchConfig {
         recording: Default::default(),
         limits: Default::default(),
         nat: Default::default(),
+        trunks: Default::default(),
     }
 }
 

@@ -72,6 +72,12 @@ impl PlanSet {
 
     /// Exact numbers win over prefixes (longest first), which win over patterns (file order).
     pub fn route(&self, dialled: &str) -> Option<StepRef> {
+        self.route_match(dialled).map(|(at, _)| at)
+    }
+
+    /// [`PlanSet::route`], with the length of the prefix that matched (0 for an exact number
+    /// or a pattern): what is left after it is the `number` variable (`9` + a number).
+    pub fn route_match(&self, dialled: &str) -> Option<(StepRef, usize)> {
         let exact = self.routes.iter().find(|r| match &r.matcher {
             Matcher::Exact(n) => n == dialled,
             _ => false,
@@ -92,7 +98,14 @@ impl PlanSet {
                 _ => false,
             })
         };
-        exact.or_else(prefix).or_else(pattern).map(|r| r.target)
+        let prefix_len = |r: &Route| match &r.matcher {
+            Matcher::Prefix(p) => p.len(),
+            _ => 0,
+        };
+        exact
+            .or_else(prefix)
+            .or_else(pattern)
+            .map(|r| (r.target, prefix_len(r)))
     }
 }
 

@@ -218,10 +218,17 @@ impl Session {
         wall: DateTime<Utc>,
         call: CallInfo,
     ) -> Result<Session, NoRoute> {
-        let target = plans.inner.route(&call.dialled).ok_or_else(|| NoRoute {
-            dialled: call.dialled.clone(),
-        })?;
+        let (target, prefix) = plans
+            .inner
+            .route_match(&call.dialled)
+            .ok_or_else(|| NoRoute {
+                dialled: call.dialled.clone(),
+            })?;
         let mut vars = BTreeMap::new();
+        // The digits after the route's prefix (`9` + a number to call out), for dial targets
+        // such as `trunk:carrier-a/${number}`; the whole number for exact and pattern routes.
+        let number = call.dialled.get(prefix..).unwrap_or_default().to_string();
+        vars.insert("number".to_string(), number);
         vars.insert("caller".to_string(), call.caller);
         vars.insert("caller_name".to_string(), call.caller_name);
         vars.insert("dialled".to_string(), call.dialled);
@@ -287,7 +294,8 @@ impl Session {
         }
     }
 
-    /// The call's variables: `caller`, `caller_name`, `dialled`, `customer.*`, user variables.
+    /// The call's variables: `caller`, `caller_name`, `dialled`, `number` (the dialled number
+    /// after the route's prefix), `customer.*`, user variables.
     pub fn vars(&self) -> &BTreeMap<String, String> {
         &self.vars
     }

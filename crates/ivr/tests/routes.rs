@@ -96,3 +96,35 @@ cause = "returned"
     assert_eq!(MAX_CALL_DEPTH, 16, "docs/dialplans.md says 16");
     assert_eq!(levels, MAX_CALL_DEPTH + 1, "the first level and 16 calls");
 }
+
+/// `number` is the dialled number after the route's prefix (`9` + a number to call out over a
+/// trunk), and the whole number for exact and pattern routes.
+#[test]
+fn number_is_what_follows_the_routes_prefix() {
+    let dir = scratch("routes_number", &[]);
+    let dial = |kind: &str, value: &str| {
+        format!(
+            "[[route]]\n{kind} = '{value}'\n\n[[step]]\nid = \"out\"\ntype = \"dial\"\n\
+             extension = \"trunk:carrier-a/${{number}}\"\n"
+        )
+    };
+    write(&dir, "out.toml", &dial("prefix", "9"));
+    write(&dir, "exact.toml", &dial("number", "1588"));
+    let plans = load(&dir);
+    let mut call = Call::start(&plans, utc(2025, 1, 6, 10, 0, 0), "1001", "901012345678");
+    let dialled = |actions: Vec<Action>| {
+        actions.into_iter().find_map(|a| match a {
+            Action::Dial { extension, .. } => Some(extension),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        dialled(call.actions()).as_deref(),
+        Some("trunk:carrier-a/01012345678")
+    );
+    let mut exact = Call::start(&plans, utc(2025, 1, 6, 10, 0, 0), "1001", "1588");
+    assert_eq!(
+        dialled(exact.actions()).as_deref(),
+        Some("trunk:carrier-a/1588")
+    );
+}

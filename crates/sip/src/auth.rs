@@ -5,6 +5,8 @@
 //! Sans-IO: `now` is passed in. The nonce table is bounded (oldest evicted), so a flood of
 //! unauthenticated requests costs a fixed amount of memory.
 
+pub mod client;
+
 use md5::Md5;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};

@@ -50,6 +50,9 @@ impl Switch {
         code: u16,
         resp: Option<Response>,
     ) {
+        if self.trunk_branch_response(now, id, i, code, resp.as_ref()) {
+            return;
+        }
         if code == 100 {
             return;
         }
@@ -258,7 +261,7 @@ impl Switch {
     }
 
     /// A branch failed (or a CANCEL we sent ended it).
-    fn branch_failed(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
+    pub(super) fn branch_failed(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };

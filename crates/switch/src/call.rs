@@ -94,6 +94,26 @@ pub struct Branch {
     pub agent: Option<String>,
 }
 
+impl Branch {
+    /// A branch whose INVITE (`tx`, the dialog's last CSeq) just went out to `extension`.
+    pub fn trying(tx: ClientTxId, dialog: Dialog, now: Instant, extension: String) -> Self {
+        Branch {
+            tx,
+            invite_cseq: dialog.local_cseq,
+            dialog,
+            state: BranchState::Trying,
+            started: now,
+            answered: None,
+            ended: None,
+            final_status: None,
+            ack_deferred: false,
+            invite_pending: true,
+            extension,
+            agent: None,
+        }
+    }
+}
+
 /// The caller's leg (the first leg: for a callback the switch places, the agent's).
 #[derive(Debug)]
 pub struct CallerLeg {
@@ -247,6 +267,12 @@ pub struct Call {
     pub recording: bool,
     /// What offers passed between the legs may carry (`record.rs`, resolved at the INVITE).
     pub offers: super::record::OfferPolicy,
+    /// The trunk that delivered the call; it holds one of the trunk's channels until the call
+    /// ends (`trunk_in.rs`).
+    pub trunk_in: Option<String>,
+    /// A dial over trunks: the carriers to try in order and the one being tried
+    /// (`trunk_out.rs`).
+    pub trunk_out: Option<Box<super::trunk_out::TrunkDial>>,
 }
 
 /// The relay ports of a call.

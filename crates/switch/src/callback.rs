@@ -6,7 +6,8 @@
 //! agent's answer, rejection or silence reaches the ACD like any offer's. Once the agent
 //! answers, the agent hears ringback from the switch while the customer's number is dialled
 //! through the normal routing (an extension, or a dialplan route whose `dial` step rings
-//! someone); the customer's answer bridges the two. A customer who is busy, does not answer or
+//! someone, else out over the trunks in plan order with their failover, `trunk_out.rs`); the
+//! customer's answer bridges the two. A customer who is busy, does not answer or
 //! cannot be reached ends the call: the agent's leg is hung up, the CDR says why and the agent
 //! goes to wrap-up. There is no retry: the ACD entry was answered by the agent, so the callback
 //! is done either way.
@@ -154,6 +155,8 @@ impl Switch {
                 .cfg
                 .recording
                 .offers_for(agent, Some(&PolicyEntry::Queue(queue.to_string()))),
+            trunk_in: None,
+            trunk_out: None,
         };
         self.dialogs
             .insert((dialog.call_id, local_tag), (id, Side::A));
@@ -384,6 +387,25 @@ impl Switch {
             (Some(session), Some(call)) => {
                 call.route = Route::Dialplan(Box::new(session));
                 self.drive_ivr(now, id);
+            }
+            _ if !self.trunks.plan.trunks.is_empty() => {
+                // A customer's own number goes out over the trunks, in plan order, failing
+                // over as a dial step's (trunk_out.rs).
+                let target = super::trunk_out::DialTarget {
+                    trunks: self
+                        .trunks
+                        .plan
+                        .trunks
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect(),
+                    number: number.to_string(),
+                };
+                let timeout = self.cfg.ring_timeout;
+                if let Err((status, _, cause)) = self.dial_trunks(now, id, target, timeout) {
+                    tracing::info!(call = id, %number, %cause, "callback not sent over trunks");
+                    self.end_callback(now, id, Disposition::Failed, status, cause, None);
+                }
             }
             _ => {
                 tracing::info!(call = id, %number, "callback number is no extension or route");

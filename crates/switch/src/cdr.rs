@@ -18,6 +18,7 @@ impl Switch {
             self.actions
                 .push_back(Action::Contact { call: id, contact });
         }
+        self.release_trunk_channels(id);
         self.queue_call_ended(now, id, side);
         let phones: Vec<String> = self
             .calls
@@ -97,10 +98,25 @@ impl Switch {
         // internal call unless the plan's CRM lookup knew the number as a customer's.
         let internal = self.cfg.users.contains_key(&call.caller.number)
             && call.vars.get("customer.known").map(String::as_str) != Some("true");
-        if queue.is_none() && (call.route.plan().is_none() || internal) {
+        // A call a carrier delivered, or one that went out over a trunk, is a customer's.
+        let dialled_out = self.trunk_dialled(id).filter(|_| call.callback.is_none());
+        let over_trunk = call.trunk_in.is_some() || dialled_out.is_some();
+        if queue.is_none() && !over_trunk && (call.route.plan().is_none() || internal) {
             return None;
         }
-        let agent = call.vars.get("agent").cloned();
+        // An agent calling out from their phone is the agent of the row.
+        let caller_agent = || {
+            self.acd
+                .logged_in
+                .iter()
+                .find(|(_, ext)| **ext == call.caller.number)
+                .map(|(agent, _)| agent.clone())
+        };
+        let agent = call
+            .vars
+            .get("agent")
+            .cloned()
+            .or_else(|| dialled_out.as_ref().and_then(|_| caller_agent()));
         let person_answered = call
             .answered_branch
             .and_then(|i| call.branches.get(i))
@@ -119,12 +135,12 @@ impl Switch {
         let since = person_answered.or(call.answered).unwrap_or(call.started);
         Some(Contact {
             call_id: call.cdr_id.clone(),
-            direction: if call.vars.contains_key("callback_of") {
+            direction: if call.vars.contains_key("callback_of") || dialled_out.is_some() {
                 Direction::Outbound
             } else {
                 Direction::Inbound
             },
-            number: call.caller.number.clone(),
+            number: dialled_out.unwrap_or_else(|| call.caller.number.clone()),
             at: self.wall(call.started),
             queue,
             agent,

@@ -210,7 +210,12 @@ impl Switch {
             call.callee.number = extension.to_string();
             call.callee.name = self.cfg.users.get(extension).and_then(|(_, n)| n.clone());
         }
-        if let Err((_, _, cause)) = self.ring(now, id, extension, timeout) {
+        let rung = match super::trunk_out::DialTarget::parse(extension) {
+            None => self.ring(now, id, extension, timeout),
+            Some(Some(target)) => self.dial_trunks(now, id, target, timeout),
+            Some(None) => Err((404, "Not Found", "malformed trunk dial target")),
+        };
+        if let Err((_, _, cause)) = rung {
             tracing::info!(call = id, %extension, %cause, "dial from the dialplan failed");
             // Nothing rang (unknown or unregistered extension): a failure, not "no answer",
             // so the plan's on_failure step runs (ivr::DialOutcome::Failed).

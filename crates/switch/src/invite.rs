@@ -52,6 +52,11 @@ impl Switch {
             self.reply(now, tx, &req, 406, "Not Acceptable");
             return;
         }
+        // A carrier's call is known by where it comes from, not by credentials (trunk_in.rs).
+        if let Some(trunk) = self.trunk_of(from, &req) {
+            self.on_trunk_invite(now, tx, from, req, trunk);
+            return;
+        }
         let Some(caller) = self.authenticate(now, tx, from, &req, true) else {
             return;
         };
@@ -82,15 +87,32 @@ impl Switch {
             .map_or(Route::Extension, |s| Route::Dialplan(Box::new(s))),
             (None, None, None) => Route::Extension,
         };
-        if self.extension_full(&caller) {
+        self.admit(now, tx, from, req, (caller, callee), route);
+    }
+
+    /// Take a new call whose caller and route are known (an extension's, or a carrier's,
+    /// `trunk_in.rs`): refuse what cannot ring, else create it and ask for media. Returns the
+    /// call, or None when it was refused.
+    pub(super) fn admit(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        from: Peer,
+        req: Request,
+        (caller, callee): (String, String),
+        route: Route,
+    ) -> Option<CallId> {
+        // The per-extension cap is for our phones; a carrier's callers (many of them
+        // `anonymous`) are bounded by the trunk's channels instead.
+        if self.cfg.users.contains_key(&caller) && self.extension_full(&caller) {
             self.reply(now, tx, &req, 403, "Too Many Calls");
-            return;
+            return None;
         }
         let callee_name = self.cfg.users.get(&callee).and_then(|(_, n)| n.clone());
         if matches!(route, Route::Extension) {
             if !self.cfg.users.contains_key(&callee) {
                 self.reply(now, tx, &req, 404, "Not Found");
-                return;
+                return None;
             }
             if self.registrar.lookup(now, &callee).is_empty() {
                 self.reply(
@@ -100,11 +122,11 @@ impl Switch {
                     480,
                     "Temporarily Unavailable (Not Registered)",
                 );
-                return;
+                return None;
             }
             if self.extension_full(&callee) {
                 self.reply(now, tx, &req, 486, "Busy Here");
-                return;
+                return None;
             }
         }
         let offers = self
@@ -115,23 +137,23 @@ impl Switch {
             None
         } else if !sip_fields::is_sdp(&req.headers, &req.body) {
             self.refuse_media_type(now, tx, &req);
-            return;
+            return None;
         } else {
             match parse_sdp(&req.body) {
                 Ok(sdp) if sdp.audio_target().is_some() => match offers.apply(sdp) {
                     Ok(sdp) => Some(sdp),
                     Err(e) => {
                         self.refuse_offer(now, tx, from, &req, (&caller, &callee), &e);
-                        return;
+                        return None;
                     }
                 },
                 Ok(_) => {
                     self.reply(now, tx, &req, 488, "No Audio Stream In SDP");
-                    return;
+                    return None;
                 }
                 Err(reason) => {
                     self.reply(now, tx, &req, 488, &reason);
-                    return;
+                    return None;
                 }
             }
         };
@@ -194,6 +216,8 @@ impl Switch {
             callback: None,
             recording: false,
             offers,
+            trunk_in: None,
+            trunk_out: None,
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
@@ -213,6 +237,7 @@ impl Switch {
         if let Some(ext) = placed_by_agent {
             self.agent_phone_busy(now, &ext);
         }
+        Some(id)
     }
 
     /// 488 to an offer that leaves nothing the switch could relay and record (issue #15), with
@@ -304,6 +329,9 @@ impl Switch {
             if let Some(&(call, ClientPurpose::BranchInvite(i))) = self.client_txs.get(&tx) {
                 self.on_branch_response(now, call, i, tx, code, resp.ok());
             }
+            return;
+        }
+        if self.trunk_response(now, tx, &resp) {
             return;
         }
         let Some((call, purpose)) = self.client_txs.remove(&tx) else {

@@ -50,6 +50,10 @@ mod sdp;
 mod sip_fields;
 mod throttle;
 mod transfer;
+mod trunk_in;
+mod trunk_out;
+mod trunk_register;
+mod trunk_state;
 
 pub use acd_view::{AcdSnapshot, EventView, QueueView};
 pub use agents::AgentCommandError;
@@ -105,6 +109,8 @@ pub struct SwitchConfig {
     /// Where requests for a registered contact go: its Contact or the REGISTER's source
     /// (`nat.rs`).
     pub nat: NatMode,
+    /// Carriers, their numbers and the deny list (empty: no trunks).
+    pub trunks: trunk::TrunkPlan,
 }
 
 /// Work the driver does for the core.
@@ -214,6 +220,8 @@ enum CoreTimer {
     Queue(CallId),
     /// The time a caller has to type an agent's PIN after `*91<agent>`.
     AgentPin(CallId),
+    /// An outbound trunk attempt's carrier has had its time to answer (`trunk_out.rs`).
+    TrunkSetup(CallId),
 }
 
 /// Counters for logs and metrics.
@@ -258,6 +266,8 @@ pub struct Switch {
     /// Inbound routing and IVR plans (None: extensions dial each other directly).
     dialplans: Option<ivr::Dialplans>,
     acd: queue::AcdRuntime,
+    /// Trunks to carriers: plan, limits, health, registrations (`trunk_state.rs`).
+    trunks: trunk_state::Trunks,
 }
 
 /// Why we opened a client transaction.
@@ -282,7 +292,13 @@ impl Switch {
         let mut seed = [0u8; 8];
         seed.copy_from_slice(&cfg.nonce_secret[..8]);
         let acd = queue::AcdRuntime::new(cfg.acd.clone(), now, wall, u64::from_le_bytes(seed));
+        let trunks = trunk_state::Trunks::new(
+            cfg.trunks.clone(),
+            now,
+            u64::from_le_bytes(seed).rotate_left(17),
+        );
         Switch {
+            trunks,
             acd,
             tx: Transactions::new(cfg.timers),
             registrar: Registrar::new(cfg.registrar),
@@ -372,8 +388,10 @@ impl Switch {
                 CoreTimer::Acd => self.acd_timeout(now),
                 CoreTimer::Queue(call) => self.queue_call_timeout(now, call),
                 CoreTimer::AgentPin(call) => self.pin_timeout(now, call),
+                CoreTimer::TrunkSetup(call) => self.trunk_setup_timeout(now, call),
             }
         }
+        self.trunk_timers(now);
         self.process(now);
     }
 
@@ -381,6 +399,7 @@ impl Switch {
         [
             self.tx.poll_timeout(),
             self.registrar.poll_timeout(),
+            self.trunks.poll_timeout(),
             self.timers.peek().map(|Reverse((at, _))| *at),
         ]
         .into_iter()
@@ -545,6 +564,7 @@ impl Switch {
         if c.phase != call::Phase::Ended || c.open_client_txs > 0 {
             return;
         }
+        self.release_trunk_channels(call);
         if let Some(c) = self.calls.remove(&call) {
             self.dialogs
                 .remove(&(c.a.dialog.call_id.clone(), c.a.local_tag.clone()));

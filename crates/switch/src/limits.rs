@@ -95,6 +95,7 @@ impl Switch {
             || has_credentials
             || sip::validate::check_request_opts(req, &[], true).is_err()
             || super::invite::refused_before_challenge(req)
+            || self.trunk_of(from, req).is_some()
         {
             return false;
         }

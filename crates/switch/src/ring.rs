@@ -1,7 +1,7 @@
 //! Ringing a callee: once media is ready a direct call rings the dialled extension (a dialplan
 //! call starts its plan instead), and `ring` sends an INVITE to each registered contact.
 
-use super::call::{Branch, BranchState, Phase, RelayPorts, Route, Side};
+use super::call::{Branch, Phase, RelayPorts, Route, Side};
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, CoreTimer, Switch};
@@ -178,20 +178,8 @@ impl Switch {
                 }
             };
             let index = call.branches.len();
-            call.branches.push(Branch {
-                tx,
-                invite_cseq: dialog.local_cseq,
-                dialog,
-                state: BranchState::Trying,
-                started: now,
-                answered: None,
-                ended: None,
-                final_status: None,
-                ack_deferred: false,
-                invite_pending: true,
-                extension: extension.to_string(),
-                agent: None,
-            });
+            call.branches
+                .push(Branch::trying(tx, dialog, now, extension.to_string()));
             call.open_client_txs += 1;
             self.client_txs
                 .insert(tx, (id, ClientPurpose::BranchInvite(index)));

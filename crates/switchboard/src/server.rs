@@ -177,6 +177,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         recording: config.recording.clone(),
         limits: config.limits.sip,
         nat: config.nat,
+        trunks: Default::default(),
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());

@@ -6,6 +6,7 @@
 //! each testable without a network or a clock of its own.
 
 // Bytes from the network must never panic the process (as in the switch core).
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 #![cfg_attr(
     not(test),
     deny(
@@ -17,9 +18,19 @@
     )
 )]
 
+mod health;
+mod inbound;
+mod limits;
+mod numbers;
+mod registration;
 mod setup;
 mod status;
 
+pub use health::HealthCheck;
+pub use inbound::{caller_number, REQUEST_URI_USER};
+pub use limits::TrunkLimits;
+pub use numbers::{for_trunk, rewrite, to_e164};
+pub use registration::{Registrar, Verdict, RETRY_FIRST, RETRY_MAX};
 pub use setup::{
     Cidr, CidrError, Credentials, DidSetup, DidTarget, NumberFormat, PingSetup, RegisterSetup,
     Rewrite, SetupError, TrunkPlan, TrunkSetup,

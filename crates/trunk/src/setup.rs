@@ -232,6 +232,29 @@ fn is_number(s: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+impl TrunkSetup {
+    /// A trunk to `host` over UDP (port 5060 or DNS SRV), known by the host's addresses,
+    /// authenticating by IP, no limits, no pings, numbers in E.164: set the rest by field.
+    pub fn new(name: &str, host: &str) -> Self {
+        TrunkSetup {
+            name: name.into(),
+            host: host.into(),
+            port: None,
+            transport: Transport::Udp,
+            sources: vec![],
+            match_header: None,
+            credentials: None,
+            register: None,
+            max_channels: None,
+            max_cps: None,
+            ping: None,
+            rewrite: Rewrite::default(),
+            caller_id: None,
+            number_format: NumberFormat::E164,
+        }
+    }
+}
+
 impl TrunkPlan {
     /// The trunk of this name.
     pub fn trunk(&self, name: &str) -> Option<&TrunkSetup> {
@@ -299,22 +322,7 @@ mod tests {
     use super::*;
 
     fn trunk(name: &str) -> TrunkSetup {
-        TrunkSetup {
-            name: name.into(),
-            host: "192.0.2.10".into(),
-            port: None,
-            transport: Transport::Udp,
-            sources: vec![],
-            match_header: None,
-            credentials: None,
-            register: None,
-            max_channels: None,
-            max_cps: None,
-            ping: None,
-            rewrite: Rewrite::default(),
-            caller_id: None,
-            number_format: NumberFormat::E164,
-        }
+        TrunkSetup::new(name, "192.0.2.10")
     }
 
     #[test]

@@ -48,6 +48,7 @@ pub fn config() -> SwitchConfig {
         recording: Default::default(),
         limits: Default::default(),
         nat: Default::default(),
+        trunks: Default::default(),
     }
 }
 

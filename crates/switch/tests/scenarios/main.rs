@@ -30,3 +30,8 @@ mod register;
 mod shutdown;
 mod torture;
 mod transfer;
+mod trunk_support;
+mod trunks_callback;
+mod trunks_in;
+mod trunks_out;
+mod trunks_register;

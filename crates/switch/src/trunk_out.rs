@@ -1,0 +1,512 @@
+//! Calls out over trunks. A dialplan's `dial` step (or a callback) names the carriers and the
+//! number: `trunk:carrier-a|carrier-b/${number}`, tried in that order. Before anything is
+//! sent the number is checked against the plan's deny prefixes (403 to the plan). A trunk is
+//! skipped when its pings say it is down, its host has no address yet, or it has no channel
+//! or call-rate token left. The INVITE goes to the carrier with the number in its form
+//! (`trunk::rewrite`), From and `P-Asserted-Identity` the presented number (the plan's
+//! `caller_id` variable, else the trunk's `caller_id`, else the caller's), or `anonymous`
+//! with `Privacy: id` when it is withheld (RFC 3325). A 401/407 is answered once with the
+//! trunk's credentials (same Call-ID, next CSeq, new branch); a second challenge fails the
+//! attempt. A 5xx, a 408 or no answer at all within [`SETUP_TIMEOUT`] moves to the next trunk;
+//! any other failure (busy, not found, declined) ends the dial. Each attempt emits a
+//! `CdrEvent::Trunk`, so the last one names the trunk that carried the call.
+
+use super::call::{Branch, BranchState, Phase};
+use super::dialog::Dialog;
+use super::sdp::parse_sdp;
+use super::trunk_state::Trunks;
+use super::{Action, CallId, ClientPurpose, CoreTimer, Side, Switch};
+use crate::records::{CdrEvent, CdrTrunk, Direction};
+use rsip::{Header, Method, Response};
+use sip::auth::client::Challenge;
+use std::time::{Duration, Instant};
+
+/// How long a carrier may stay silent (not even 100 Trying) before the next trunk is tried.
+pub const SETUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The prefix of dial targets that go out over trunks.
+pub const TRUNK_PREFIX: &str = "trunk:";
+
+/// `trunk:<name>[|<name>...]/<number>`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DialTarget {
+    pub trunks: Vec<String>,
+    pub number: String,
+}
+
+impl DialTarget {
+    /// None: not a trunk target. Some(None): a trunk target that makes no sense.
+    pub fn parse(target: &str) -> Option<Option<DialTarget>> {
+        let rest = target.strip_prefix(TRUNK_PREFIX)?;
+        let parsed = rest.split_once('/').and_then(|(names, number)| {
+            let trunks: Vec<String> = names
+                .split('|')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect();
+            let number = number.trim().to_string();
+            (!trunks.is_empty() && !number.is_empty()).then_some(DialTarget { trunks, number })
+        });
+        Some(parsed)
+    }
+}
+
+/// A dial over trunks: what is left to try and what is being tried.
+#[derive(Debug)]
+pub struct TrunkDial {
+    trunks: Vec<String>,
+    next: usize,
+    /// The number as dialled.
+    number: String,
+    /// The offer every attempt carries (the relay's side B).
+    body: Option<Vec<u8>>,
+    pub(super) attempt: Option<Attempt>,
+}
+
+/// One INVITE to one carrier.
+#[derive(Debug)]
+pub(super) struct Attempt {
+    pub trunk: String,
+    pub branch: usize,
+    /// A 401/407 was answered already.
+    pub challenged: bool,
+    /// The carrier said anything (a provisional response).
+    pub heard: bool,
+    /// The attempt holds one of the trunk's channels.
+    pub channel: bool,
+    pub started: Instant,
+    /// `P-Asserted-Identity` and `Privacy`, sent again with credentials.
+    pub identity: Vec<Header>,
+}
+
+/// Whether a failure moves on to the next trunk: the carrier's trouble, not the callee's.
+fn fails_over(code: u16) -> bool {
+    code == 408 || (500..600).contains(&code)
+}
+
+impl Switch {
+    /// Start dialling `target` for call `id` (its caller is held by the switch or waiting).
+    /// On failure: the status, reason and CDR cause, and nothing was sent.
+    pub(super) fn dial_trunks(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        target: DialTarget,
+        ring_timeout: Duration,
+    ) -> Result<(), (u16, &'static str, &'static str)> {
+        if let Some(prefix) = self.trunks.plan.denied(&target.number) {
+            tracing::info!(call = id, number = %target.number, %prefix, "number denied for trunks");
+            return Err((403, "Forbidden (Number Denied)", "number denied"));
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return Err((500, "Server Internal Error", "call vanished"));
+        };
+        let Some(ports) = call.relay else {
+            return Err((500, "Server Internal Error", "no media"));
+        };
+        let offer = match call.caller_media.sdp() {
+            Some(ours) => parse_sdp(ours).ok(),
+            None => call.a_sdp.clone(),
+        };
+        let body = offer.map(|s| s.rewrite_for_relay(ports.ip, ports.b_port).into_bytes());
+        call.callee.number = target.number.clone();
+        call.callee.name = None;
+        call.trunk_out = Some(Box::new(TrunkDial {
+            trunks: target.trunks,
+            next: 0,
+            number: target.number,
+            body,
+            attempt: None,
+        }));
+        if !self.next_trunk_attempt(now, id) {
+            return Err((503, "Service Unavailable (No Trunk)", "no trunk available"));
+        }
+        let deadline = now + ring_timeout;
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.phase = Phase::Ringing {
+                deadline: Some(deadline),
+                best_failure: None,
+            };
+        }
+        self.arm(deadline, CoreTimer::RingTimeout(id));
+        Ok(())
+    }
+
+    /// Send the INVITE to the next trunk that can take it. False: none is left.
+    fn next_trunk_attempt(&mut self, now: Instant, id: CallId) -> bool {
+        loop {
+            let Some(dial) = self.calls.get_mut(&id).and_then(|c| c.trunk_out.as_mut()) else {
+                return false;
+            };
+            let Some(name) = dial.trunks.get(dial.next).cloned() else {
+                return false;
+            };
+            dial.next += 1;
+            let Some(setup) = self.trunks.plan.trunk(&name).cloned() else {
+                tracing::warn!(call = id, trunk = %name, "dial names an unknown trunk");
+                continue;
+            };
+            let Some(peer) = self.trunks.peer(&setup) else {
+                tracing::info!(call = id, trunk = %name, "trunk has no address yet: skipped");
+                continue;
+            };
+            let Some(runtime) = self.trunks.state.get_mut(&name) else {
+                continue;
+            };
+            if runtime.health.as_ref().is_some_and(|h| !h.usable()) {
+                tracing::info!(call = id, trunk = %name, "trunk down: skipped");
+                continue;
+            }
+            if !runtime.limits.take_outbound(now) {
+                runtime.refused_full += 1;
+                tracing::info!(call = id, trunk = %name, "trunk full or over its call rate: skipped");
+                continue;
+            }
+            runtime.calls_out += 1;
+            if self.send_trunk_invite(now, id, &setup, peer) {
+                return true;
+            }
+            self.trunks.release(&name);
+        }
+    }
+
+    /// The INVITE of one attempt; false when it could not be sent.
+    fn send_trunk_invite(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        setup: &trunk::TrunkSetup,
+        peer: sip::Peer,
+    ) -> bool {
+        let cc = self.trunks.plan.country_code.clone();
+        let domain = self.cfg.domain.clone();
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        let Some(dial) = call.trunk_out.as_ref() else {
+            return false;
+        };
+        let dialled = trunk::rewrite(&dial.number, setup, &cc);
+        let body = dial.body.clone();
+        // The number we present: the plan's (per queue or campaign), the trunk's, a
+        // callback's queue number, the caller's.
+        let wanted = call
+            .vars
+            .get("caller_id")
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .or_else(|| setup.caller_id.clone())
+            .or_else(|| call.callback.as_ref().map(|cb| cb.presented.clone()))
+            .unwrap_or_else(|| call.caller.number.clone());
+        let privacy_asked = call.a.invite.headers.iter().any(|h| {
+            matches!(h, Header::Other(n, v) if n.eq_ignore_ascii_case("Privacy")
+                && v.split(';').any(|p| p.trim().eq_ignore_ascii_case("id")))
+        });
+        let withheld = privacy_asked || wanted.eq_ignore_ascii_case("anonymous");
+        let asserted = if wanted.eq_ignore_ascii_case("anonymous") {
+            setup
+                .caller_id
+                .clone()
+                .unwrap_or_else(|| call.caller.number.clone())
+        } else {
+            wanted.clone()
+        };
+        let from_host = if setup.register.is_some() {
+            Trunks::host_port(setup)
+        } else {
+            domain.clone()
+        };
+        let uri = format!("sip:{dialled}@{}", Trunks::host_port(setup));
+        let local_tag = sip::message::new_tag();
+        let b_call_id = sip::message::new_call_id(&domain);
+        let local = if withheld {
+            format!("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag={local_tag}")
+        } else {
+            format!("<sip:{wanted}@{from_host}>;tag={local_tag}")
+        };
+        let mut dialog = Dialog {
+            call_id: b_call_id.clone(),
+            local,
+            remote: format!("<{uri}>"),
+            remote_target: uri,
+            local_cseq: 0,
+            peer,
+            contact_user: if withheld {
+                "anonymous".into()
+            } else {
+                wanted.clone()
+            },
+        };
+        let mut invite = dialog.request(
+            Method::Invite,
+            &self.cfg.me,
+            body.map(|b| ("application/sdp", b)),
+        );
+        invite
+            .headers
+            .push(Header::Allow(super::dialog::ALLOW.into()));
+        let mut identity = vec![Header::Other(
+            "P-Asserted-Identity".into(),
+            format!("<sip:{asserted}@{from_host}>"),
+        )];
+        if withheld {
+            identity.push(Header::Other("Privacy".into(), "id".into()));
+        }
+        invite.headers.extend(identity.clone());
+        let tx = match self.tx.send_request(now, peer, invite) {
+            Ok(tx) => tx,
+            Err(e) => {
+                tracing::warn!(call = id, trunk = %setup.name, error = %e, "INVITE to the carrier not sent");
+                return false;
+            }
+        };
+        let index = call.branches.len();
+        call.branches
+            .push(Branch::trying(tx, dialog, now, dialled.clone()));
+        call.open_client_txs += 1;
+        if let Some(dial) = call.trunk_out.as_mut() {
+            dial.attempt = Some(Attempt {
+                trunk: setup.name.clone(),
+                branch: index,
+                challenged: false,
+                heard: false,
+                channel: true,
+                started: now,
+                identity,
+            });
+        }
+        let cdr = CdrTrunk {
+            call_id: call.cdr_id.clone(),
+            direction: Direction::Outbound,
+            trunk: setup.name.clone(),
+            did: None,
+            caller_id: (!withheld).then_some(wanted),
+            dialled: Some(dialled),
+        };
+        self.client_txs
+            .insert(tx, (id, ClientPurpose::BranchInvite(index)));
+        self.dialogs.insert((b_call_id, local_tag), (id, Side::B));
+        self.actions.push_back(Action::Cdr(CdrEvent::Trunk(cdr)));
+        self.arm(now + SETUP_TIMEOUT, CoreTimer::TrunkSetup(id));
+        true
+    }
+
+    /// A response on branch `i` of call `id`, seen before the B2BUA's own handling. True when
+    /// the trunk logic took it (a challenge answered, or a failover started).
+    pub(super) fn trunk_branch_response(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        i: usize,
+        code: u16,
+        resp: Option<&Response>,
+    ) -> bool {
+        let Some(attempt) = self
+            .calls
+            .get_mut(&id)
+            .and_then(|c| c.trunk_out.as_mut())
+            .and_then(|d| d.attempt.as_mut())
+            .filter(|a| a.branch == i)
+        else {
+            return false;
+        };
+        if code < 200 {
+            attempt.heard = true;
+            return false;
+        }
+        if code < 300 {
+            return false;
+        }
+        let trunk = attempt.trunk.clone();
+        let challenged = attempt.challenged;
+        if matches!(code, 401 | 407)
+            && !challenged
+            && self.answer_trunk_challenge(now, id, i, &trunk, resp)
+        {
+            return true;
+        }
+        self.end_attempt(now, id, i, code);
+        let ringing = self
+            .calls
+            .get(&id)
+            .is_some_and(|c| matches!(c.phase, Phase::Ringing { .. }));
+        if fails_over(code) && ringing {
+            tracing::info!(call = id, %trunk, status = code, "carrier failed: next trunk");
+            return self.next_trunk_attempt(now, id);
+        }
+        false
+    }
+
+    /// The attempt on branch `i` is over: its channel is given back and the branch failed.
+    fn end_attempt(&mut self, now: Instant, id: CallId, i: usize, code: u16) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let released = call
+            .trunk_out
+            .as_mut()
+            .and_then(|d| d.attempt.as_mut())
+            .filter(|a| a.branch == i && a.channel)
+            .map(|a| {
+                a.channel = false;
+                a.trunk.clone()
+            });
+        if let Some(b) = call.branches.get_mut(i) {
+            b.invite_pending = false;
+            if b.state != BranchState::Cancelled {
+                b.state = BranchState::Failed(code);
+            }
+            b.final_status = Some(code);
+            b.ended.get_or_insert(now);
+        }
+        if let Some(t) = released {
+            self.trunks.release(&t);
+        }
+    }
+
+    /// Send the INVITE of branch `i` again with credentials for the carrier's challenge.
+    /// False: no credentials, or a challenge we cannot answer.
+    fn answer_trunk_challenge(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        i: usize,
+        trunk: &str,
+        resp: Option<&Response>,
+    ) -> bool {
+        let Some(creds) = self
+            .trunks
+            .plan
+            .trunk(trunk)
+            .and_then(|t| t.credentials.clone())
+        else {
+            return false;
+        };
+        let Some(challenge) =
+            resp.and_then(|r| Challenge::from_response(r, creds.realm.as_deref()).ok())
+        else {
+            return false;
+        };
+        let me = self.cfg.me.clone();
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        let body = call.trunk_out.as_ref().and_then(|d| d.body.clone());
+        let Some(branch) = call.branches.get_mut(i) else {
+            return false;
+        };
+        // Built afresh on the same dialog (next CSeq, new branch), with the first INVITE's
+        // identity headers.
+        let uri = branch.dialog.remote_target.clone();
+        let mut invite =
+            branch
+                .dialog
+                .request(Method::Invite, &me, body.map(|b| ("application/sdp", b)));
+        invite
+            .headers
+            .push(Header::Allow(super::dialog::ALLOW.into()));
+        let identity = call
+            .trunk_out
+            .as_ref()
+            .and_then(|d| d.attempt.as_ref())
+            .map(|a| a.identity.clone())
+            .unwrap_or_default();
+        invite.headers.extend(identity);
+        let cnonce = sip::message::new_tag();
+        invite.headers.push(challenge.answer(
+            &creds.username,
+            &creds.password,
+            "INVITE",
+            &uri,
+            &cnonce,
+            1,
+        ));
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        let Some(branch) = call.branches.get_mut(i) else {
+            return false;
+        };
+        let peer = branch.dialog.peer;
+        let tx = match self.tx.send_request(now, peer, invite) {
+            Ok(tx) => tx,
+            Err(_) => return false,
+        };
+        branch.tx = tx;
+        branch.invite_cseq = branch.dialog.local_cseq;
+        branch.state = BranchState::Trying;
+        branch.invite_pending = true;
+        call.open_client_txs += 1;
+        if let Some(a) = call.trunk_out.as_mut().and_then(|d| d.attempt.as_mut()) {
+            a.challenged = true;
+        }
+        self.client_txs
+            .insert(tx, (id, ClientPurpose::BranchInvite(i)));
+        true
+    }
+
+    /// [`SETUP_TIMEOUT`] after an attempt: a carrier that said nothing at all is given up
+    /// (CANCEL, which the transaction layer holds until a provisional comes) and the next
+    /// trunk tried.
+    pub(super) fn trunk_setup_timeout(&mut self, now: Instant, id: CallId) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
+        };
+        let Some(a) = call.trunk_out.as_ref().and_then(|d| d.attempt.as_ref()) else {
+            return;
+        };
+        let silent = !a.heard
+            && a.started + SETUP_TIMEOUT <= now
+            && matches!(call.phase, Phase::Ringing { .. })
+            && call
+                .branches
+                .get(a.branch)
+                .is_some_and(|b| b.state == BranchState::Trying);
+        if !silent {
+            return;
+        }
+        let (i, trunk) = (a.branch, a.trunk.clone());
+        if let Some(b) = self.calls.get_mut(&id).and_then(|c| c.branches.get_mut(i)) {
+            b.state = BranchState::Cancelled;
+            let _ = self.tx.cancel(now, b.tx);
+        }
+        self.end_attempt(now, id, i, 408);
+        tracing::info!(call = id, %trunk, "carrier silent: next trunk");
+        if !self.next_trunk_attempt(now, id) {
+            self.branch_failed(now, id, i, 408);
+        }
+    }
+
+    /// For the contact row of an outbound trunk call: the number dialled.
+    pub(super) fn trunk_dialled(&self, id: CallId) -> Option<String> {
+        let dial = self.calls.get(&id)?.trunk_out.as_ref()?;
+        Some(trunk::to_e164(
+            &dial.number,
+            trunk::NumberFormat::National,
+            &self.trunks.plan.country_code,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dial_targets_parse() {
+        assert_eq!(DialTarget::parse("1002"), None);
+        assert_eq!(
+            DialTarget::parse("trunk:a|b/01012345678"),
+            Some(Some(DialTarget {
+                trunks: vec!["a".into(), "b".into()],
+                number: "01012345678".into()
+            }))
+        );
+        assert_eq!(DialTarget::parse("trunk:a/"), Some(None));
+        assert_eq!(DialTarget::parse("trunk:/123"), Some(None));
+        assert_eq!(DialTarget::parse("trunk:a"), Some(None));
+        assert!(fails_over(503) && fails_over(500) && fails_over(408));
+        assert!(!fails_over(486) && !fails_over(404) && !fails_over(603));
+    }
+}
