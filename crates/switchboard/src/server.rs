@@ -153,7 +153,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     );
     let dns = crate::driver::dns::TrunkDns::new(&config.dns_servers)
         .context("setting up DNS for trunks (sip.dns_servers, /etc/resolv.conf)")?;
-    let (trunk_plan_tx, trunk_plan_rx) = tokio::sync::watch::channel(trunk_plan);
+    let (trunk_plan_tx, trunk_plan_rx) = tokio::sync::watch::channel(trunk_plan.clone());
     let users: HashMap<String, (String, Option<String>)> = config
         .users
         .iter()
@@ -177,7 +177,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         recording: config.recording.clone(),
         limits: config.limits.sip,
         nat: config.nat,
-        trunks: Default::default(),
+        trunks: trunk_plan,
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());

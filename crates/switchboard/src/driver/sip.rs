@@ -341,7 +341,7 @@ impl Driver {
                         let _ = reply.send(self.switch.change_queues(Instant::now(), change));
                     }
                     Control::TrunkAddresses { trunk, addrs } => {
-                        tracing::debug!(%trunk, ?addrs, "trunk addresses");
+                        self.switch.trunk_addresses(Instant::now(), &trunk, addrs);
                     }
                     Control::Trunks { change, reply } => {
                         let _ = reply.send(self.change_trunks(change));
@@ -467,7 +467,7 @@ impl Driver {
 
     /// Each trunk's state now.
     fn trunk_status(&self) -> Vec<trunk::TrunkStatus> {
-        Vec::new()
+        self.switch.trunk_status(Instant::now())
     }
 
     /// Apply a checked change of the trunk plan (API); the DNS task re-resolves after it.
@@ -476,6 +476,7 @@ impl Driver {
         change: crate::driver::trunks::TrunkChange,
     ) -> Result<(), crate::driver::trunks::TrunkChangeError> {
         let next = crate::driver::trunks::apply(&self.trunk_plan.borrow(), change)?;
+        self.switch.set_trunks(Instant::now(), next.clone());
         self.trunk_plan.send_replace(next);
         Ok(())
     }
