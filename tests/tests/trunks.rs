@@ -1,0 +1,508 @@
+//! SIP trunks end to end (issue 16), with SIPp playing the carriers, each on its own loopback
+//! address so the switch tells them apart by source: an IP-authenticated carrier's customer
+//! calls a DID that rings an extension (tones both ways, heard in the recording, CDR with trunk,
+//! DID and direction); a stranger's INVITE is refused 407 and an unknown DID 404; a trunk at its
+//! channel limit answers 503; an agent calls out (`9` + number) over a carrier that wants
+//! registration (401) and challenges the INVITE (407), configured through the HTTP API; a
+//! carrier answering 503 fails over to the next; a carrier that restarts and forgets us gets
+//! registered again.
+
+use std::path::Path;
+use std::time::Duration;
+use switchboard_e2e::carriers::{
+    carrier_call, carrier_ip, carrier_uas, challenging_scenario, refused_call, scenario_with,
+    trunk_entry, wait_for_registration,
+};
+use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
+use switchboard_e2e::tone::{blocks_with_tone, Wav};
+use switchboard_e2e::{
+    callee_with, free_media_port, free_port, password, sipp, wait_for_cdrs, Options, Sipp, Switch,
+};
+
+const CUSTOMER_HZ: f64 = 1000.0;
+const AGENT_HZ: f64 = 440.0;
+/// 50 ms at 8 kHz: whole cycles of both tones (as tests/tests/recording.rs).
+const BLOCK: usize = 400;
+/// The bank's number the carrier delivers, and the customer calling it.
+const DID: &str = "+8215880000";
+const CUSTOMER: &str = "01011112222";
+
+fn with_log(switch: &Switch) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
+    move |e| anyhow::anyhow!("{e}\n--- switch log ---\n{}", switch.log_text())
+}
+
+/// A switch with `extra` configuration (trunks, DIDs, dialplans...), country code 82.
+fn start(extra: &str) -> Switch {
+    let options = Options {
+        database_extra: "default_country_code = \"82\"".into(),
+        extra_toml: extra.to_string(),
+        ..Options::default()
+    };
+    Switch::start(options).expect("switch starts")
+}
+
+/// The agent's phone at `ext`: answers, plays 440 Hz for `tone_s` and waits for the BYE.
+fn agent_phone(switch: &Switch, ext: &str, tone_s: u32) -> anyhow::Result<Sipp> {
+    let dir = switch.dir.path();
+    let pcap = dir.join(format!("agent-{tone_s}s.pcap"));
+    write_tone_pcap(&pcap, &ToneStream::new(AGENT_HZ, tone_s))?;
+    let uas = tone_scenario(dir, "uas_tone.xml", &pcap)?;
+    callee_with(switch, ext, &uas, &[])
+}
+
+fn inbound_config(recordings: &Path, max_channels: u32) -> String {
+    format!(
+        r#"
+[recording]
+record = "all"
+dir = "{dir}"
+
+[[trunks]]
+name = "carrier-a"
+host = "127.0.0.2"
+sources = ["127.0.0.2"]
+max_channels = {max_channels}
+number_format = "national"
+
+[[dids]]
+number = "{DID}"
+extension = "2002"
+"#,
+        dir = recordings.display()
+    )
+}
+
+/// The stereo WAV of a recording row (caller left, callee right).
+fn recording_channels(dir: &Path, row: &serde_json::Value) -> (Wav, Wav) {
+    let file = row["file"].as_str().expect("recording file");
+    let reader = hound::WavReader::open(dir.join(file)).expect("WAV opens");
+    let samples: Vec<i16> = reader
+        .into_samples::<i16>()
+        .collect::<Result<_, _>>()
+        .expect("samples");
+    let channel = |c: usize| Wav {
+        sample_rate: 8000,
+        samples: samples.iter().skip(c).step_by(2).copied().collect(),
+    };
+    (channel(0), channel(1))
+}
+
+#[test]
+fn a_carriers_customer_reaches_the_did_extension_and_both_are_heard_and_recorded() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let recordings = tempfile::tempdir().expect("temp dir");
+    let switch = start(&inbound_config(recordings.path(), 10));
+    let agent = agent_phone(&switch, "2002", 4).expect("agent phone");
+    let customer = carrier_call(
+        &switch,
+        carrier_ip(2),
+        DID,
+        CUSTOMER,
+        (CUSTOMER_HZ, 4),
+        4000,
+    )
+    .expect("carrier call");
+    customer
+        .wait(Duration::from_secs(30))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    agent
+        .wait(Duration::from_secs(10))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some())
+    })
+    .expect("CDRs");
+    let cdr = &cdrs[0];
+    assert_eq!(
+        cdr.disposition,
+        Some(crm::Disposition::Answered),
+        "{cdr:#?}"
+    );
+    assert_eq!(cdr.direction, Some(crm::CallDirection::Inbound), "{cdr:#?}");
+    assert_eq!(cdr.trunk.as_deref(), Some("carrier-a"));
+    assert_eq!(cdr.did.as_deref(), Some(DID));
+    assert_eq!(cdr.caller, "+821011112222", "the customer's number, E.164");
+    let caller_leg = cdr
+        .legs
+        .iter()
+        .find(|l| l.role == crm::LegRole::Caller)
+        .expect("caller leg");
+    assert!(caller_leg.peer.contains("127.0.0.2"), "{caller_leg:?}");
+
+    // The recording holds the customer (left) and the agent (right), each their own tone.
+    let row = switch.finished_recording(&cdr.call_id, Duration::from_secs(10));
+    let (left, right) = recording_channels(recordings.path(), &row);
+    let heard = |w: &Wav, hz| blocks_with_tone(w, BLOCK, hz);
+    assert!(
+        heard(&left, CUSTOMER_HZ) >= 40,
+        "customer's 1 kHz on the left: {}",
+        heard(&left, CUSTOMER_HZ)
+    );
+    assert!(
+        heard(&right, AGENT_HZ) >= 40,
+        "agent's 440 Hz on the right: {}",
+        heard(&right, AGENT_HZ)
+    );
+    assert!(
+        heard(&left, AGENT_HZ) < 5 && heard(&right, CUSTOMER_HZ) < 5,
+        "channels crossed"
+    );
+
+    let entry = trunk_entry(&switch, "carrier-a").expect("trunk in the API");
+    assert_eq!(entry["status"]["calls_in"], 1, "{entry}");
+    assert_eq!(
+        entry["status"]["channels"], 0,
+        "released at the end: {entry}"
+    );
+    let metrics = switch.http_get("/metrics").expect("metrics");
+    assert!(
+        metrics.contains("switchboard_trunk_calls_in_total{trunk=\"carrier-a\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn strangers_get_407_unknown_dids_404_and_a_full_trunk_503() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let recordings = tempfile::tempdir().expect("temp dir");
+    let switch = start(&inbound_config(recordings.path(), 1));
+    // Not a trunk's address: today's answer to anyone without credentials.
+    refused_call(&switch, carrier_ip(3), DID, CUSTOMER, 407)
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The carrier, but a number that is not ours.
+    refused_call(&switch, carrier_ip(2), "+8215889999", CUSTOMER, 404)
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // One channel: the first call holds it while a second is refused.
+    let agent = agent_phone(&switch, "2002", 6).expect("agent phone");
+    let first = carrier_call(
+        &switch,
+        carrier_ip(2),
+        DID,
+        CUSTOMER,
+        (CUSTOMER_HZ, 6),
+        6000,
+    )
+    .expect("first call");
+    switchboard_e2e::wait_until(
+        Duration::from_secs(10),
+        "the first call on the trunk",
+        || {
+            trunk_entry(&switch, "carrier-a")
+                .ok()
+                .filter(|t| t["status"]["channels"] == 1)
+        },
+    )
+    .map_err(with_log(&switch))
+    .unwrap_or_else(|e| panic!("{e}"));
+    refused_call(&switch, carrier_ip(2), DID, "01033334444", 503)
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    first
+        .wait(Duration::from_secs(30))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    agent
+        .wait(Duration::from_secs(10))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entry = trunk_entry(&switch, "carrier-a").expect("trunk");
+    assert!(entry["status"]["refused"].as_u64() >= Some(1), "{entry}");
+}
+
+/// Agents call out: `9` + number over carrier-r (registering), `8` + number over carrier-b,
+/// then carrier-c.
+const OUT_PLAN: &str = r#"
+[[route]]
+prefix = "9"
+step = "registered"
+
+[[route]]
+prefix = "8"
+step = "failover"
+
+[[step]]
+id = "registered"
+type = "dial"
+extension = "trunk:carrier-r/${number}"
+ring_timeout = "20s"
+on_failure = "failed"
+
+[[step]]
+id = "failover"
+type = "dial"
+extension = "trunk:carrier-b|carrier-c/${number}"
+ring_timeout = "20s"
+on_failure = "failed"
+
+[[step]]
+id = "failed"
+type = "hangup"
+cause = "unavailable"
+"#;
+
+/// A switch with [`OUT_PLAN`] and `extra` configuration.
+fn start_with_out_plan(extra: &str) -> (Switch, tempfile::TempDir) {
+    let plans = tempfile::tempdir().expect("temp dir");
+    std::fs::write(plans.path().join("out.toml"), OUT_PLAN).expect("plan written");
+    let extra = format!("[ivr]\ndialplans = \"{}\"\n{extra}", plans.path().display());
+    (start(&extra), plans)
+}
+
+/// Agent 2001 dials `number` (authenticated as an extension), plays 440 Hz for `talk_ms` after
+/// the answer and hangs up.
+fn agent_calls_out(switch: &Switch, number: &str, talk_ms: u64) -> anyhow::Result<Sipp> {
+    let dir = switch.dir.path();
+    let pcap = dir.join("agent-out.pcap");
+    write_tone_pcap(&pcap, &ToneStream::new(AGENT_HZ, 3))?;
+    let uac = tone_scenario(dir, "uac_tone.xml", &pcap)?;
+    let port = free_port().to_string();
+    let media = free_media_port().to_string();
+    let talk = talk_ms.to_string();
+    sipp(
+        switch,
+        &format!("agent-out-{number}"),
+        &uac,
+        &[
+            "-s",
+            number,
+            "-au",
+            "2001",
+            "-ap",
+            password("2001"),
+            "-key",
+            "caller",
+            "2001",
+            "-p",
+            &port,
+            "-mp",
+            &media,
+            "-m",
+            "1",
+            "-d",
+            &talk,
+        ],
+    )
+}
+
+fn post_json(switch: &Switch, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let r = switchboard_e2e::http_client::request(
+        switch.http_port,
+        method,
+        path,
+        &[
+            (
+                "Authorization",
+                &format!("Bearer {}", switchboard_e2e::ADMIN_TOKEN),
+            ),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+    )
+    .expect("HTTP request");
+    (r.status, serde_json::from_str(&r.body).unwrap_or_default())
+}
+
+/// A carrier trunk that registers, added through the API.
+fn registering_trunk(name: &str, ip: std::net::IpAddr, port: u16) -> String {
+    format!(
+        r#"{{"name":"{name}","host":"{ip}","port":{port},"register":true,"expiry":"3600s",
+            "username":"bank01","password":"carrier-secret-1"}}"#
+    )
+}
+
+#[test]
+fn an_agent_calls_out_over_a_carrier_that_wants_registration_and_challenges_the_invite() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (switch, _plans) = start_with_out_plan("");
+    let port = free_port();
+    let script =
+        challenging_scenario(&switch, "bank01", "carrier-secret-1", 3600).expect("scenario");
+    // Two SIPp calls: our REGISTER dialog, then our INVITE dialog.
+    let carrier =
+        carrier_uas(&switch, carrier_ip(4), port, &script, 2, &["-rtp_echo"]).expect("carrier");
+    let (code, shown) = post_json(
+        &switch,
+        "POST",
+        "/api/trunks",
+        &registering_trunk("carrier-r", carrier_ip(4), port),
+    );
+    assert_eq!(code, 201, "{shown}");
+    assert_eq!(shown["password_set"], true, "{shown}");
+    assert!(
+        !shown.to_string().contains("carrier-secret-1"),
+        "password shown: {shown}"
+    );
+    wait_for_registration(&switch, "carrier-r", "registered", Duration::from_secs(15))
+        .unwrap_or_else(|e| panic!("{e}\n{}", carrier.logs()));
+
+    let agent = agent_calls_out(&switch, "901012345678", 3000).expect("agent calls");
+    agent
+        .wait(Duration::from_secs(30))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}\n--- carrier ---\n{}", carrier.logs()));
+    carrier
+        .wait(Duration::from_secs(15))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some() && c.trunk.is_some())
+    })
+    .expect("CDRs");
+    let cdr = &cdrs[0];
+    assert_eq!(
+        cdr.disposition,
+        Some(crm::Disposition::Answered),
+        "{cdr:#?}"
+    );
+    assert_eq!(
+        cdr.direction,
+        Some(crm::CallDirection::Outbound),
+        "{cdr:#?}"
+    );
+    assert_eq!(cdr.trunk.as_deref(), Some("carrier-r"));
+    assert_eq!(
+        cdr.dialled.as_deref(),
+        Some("+821012345678"),
+        "E.164 by default"
+    );
+    // The carrier echoed the agent's audio back through the relay (counted as calls end).
+    switchboard_e2e::wait_until(Duration::from_secs(5), "the carrier's audio back", || {
+        (switch.status_field("rtp_packets_b_to_a") > 20).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let metrics = switch.http_get("/metrics").expect("metrics");
+    assert!(
+        metrics
+            .contains("switchboard_trunk_registration{trunk=\"carrier-r\",state=\"registered\"} 1"),
+        "{metrics}"
+    );
+    let (_, audit) = switch.http("GET", "/api/audit").expect("audit");
+    assert!(
+        audit.contains("trunk.create") && audit.contains("carrier-r"),
+        "{audit}"
+    );
+    assert!(
+        !audit.contains("carrier-secret-1"),
+        "password audited: {audit}"
+    );
+}
+
+#[test]
+fn a_carrier_answering_503_fails_over_to_the_next_trunk() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (port_b, port_c) = (free_port(), free_port());
+    let trunks = format!(
+        r#"
+[[trunks]]
+name = "carrier-b"
+host = "127.0.0.5"
+port = {port_b}
+
+[[trunks]]
+name = "carrier-c"
+host = "127.0.0.6"
+port = {port_c}
+number_format = "national"
+"#
+    );
+    let (switch, _plans) = start_with_out_plan(&trunks);
+    let busy = scenario_with(
+        &switch,
+        "uas_reject.xml",
+        "carrier_503.xml",
+        &[("STATUS", "503 Service Unavailable")],
+    )
+    .expect("scenario");
+    let carrier_b = carrier_uas(&switch, carrier_ip(5), port_b, &busy, 1, &[]).expect("carrier-b");
+    let answer = switchboard_e2e::scenario("uas_answer.xml");
+    let carrier_c =
+        carrier_uas(&switch, carrier_ip(6), port_c, &answer, 1, &["-rtp_echo"]).expect("carrier-c");
+    let agent = agent_calls_out(&switch, "8021234567", 2000).expect("agent calls");
+    agent
+        .wait(Duration::from_secs(30))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for c in [carrier_b, carrier_c] {
+        c.wait(Duration::from_secs(15))
+            .map_err(with_log(&switch))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some() && c.trunk.is_some())
+    })
+    .expect("CDRs");
+    let cdr = &cdrs[0];
+    assert_eq!(
+        cdr.disposition,
+        Some(crm::Disposition::Answered),
+        "{cdr:#?}"
+    );
+    assert_eq!(
+        cdr.trunk.as_deref(),
+        Some("carrier-c"),
+        "the trunk that carried it"
+    );
+    assert_eq!(
+        cdr.dialled.as_deref(),
+        Some("021234567"),
+        "carrier-c's national form"
+    );
+    assert_eq!(cdr.direction, Some(crm::CallDirection::Outbound));
+}
+
+#[test]
+fn a_carrier_that_restarts_and_forgets_us_gets_a_new_registration() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let switch = start("");
+    let port = free_port();
+    // The first carrier grants 4 s: we refresh after about 3 s, by then talking to its
+    // successor on the same address, which knows nothing of us and challenges again.
+    let short = challenging_scenario(&switch, "bank01", "carrier-secret-1", 4).expect("scenario");
+    let first = carrier_uas(&switch, carrier_ip(7), port, &short, 1, &[]).expect("carrier");
+    let (code, shown) = post_json(
+        &switch,
+        "POST",
+        "/api/trunks",
+        &registering_trunk("carrier-r", carrier_ip(7), port),
+    );
+    assert_eq!(code, 201, "{shown}");
+    first
+        .wait(Duration::from_secs(15))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let long = challenging_scenario(&switch, "bank01", "carrier-secret-1", 3600).expect("scenario");
+    let restarted = carrier_uas(&switch, carrier_ip(7), port, &long, 1, &[]).expect("carrier");
+    restarted
+        .wait(Duration::from_secs(20))
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entry =
+        switchboard_e2e::wait_until(Duration::from_secs(5), "the long registration", || {
+            trunk_entry(&switch, "carrier-r")
+                .ok()
+                .filter(|t| t["status"]["expires_in_s"].as_u64() > Some(600))
+        })
+        .map_err(with_log(&switch))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(entry["status"]["registration"], "registered", "{entry}");
+    assert!(
+        switch.log_text().contains("trunk registration changed"),
+        "state changes are logged"
+    );
+}
