@@ -31,6 +31,31 @@ fn with_log(switch: &Switch) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
     move |e| anyhow::anyhow!("{e}\n--- switch log ---\n{}", switch.log_text())
 }
 
+/// Wait for each SIPp peer to succeed (in order, each within its seconds); a failure panics
+/// with the switch's log.
+fn finish(switch: &Switch, peers: Vec<(Sipp, u64)>) {
+    for (peer, secs) in peers {
+        peer.wait(Duration::from_secs(secs))
+            .map_err(with_log(switch))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// The answered trunk call's CDR, once it has ended.
+fn answered_trunk_cdr(switch: &Switch) -> crm::Cdr {
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.ended_at.is_some() && c.trunk.is_some())
+    })
+    .expect("CDRs");
+    let cdr = cdrs.into_iter().next().expect("a CDR");
+    assert_eq!(
+        cdr.disposition,
+        Some(crm::Disposition::Answered),
+        "{cdr:#?}"
+    );
+    cdr
+}
+
 /// A switch with `extra` configuration (trunks, DIDs, dialplans...), country code 82.
 fn start(extra: &str) -> Switch {
     let options = Options {
@@ -104,25 +129,8 @@ fn a_carriers_customer_reaches_the_did_extension_and_both_are_heard_and_recorded
         4000,
     )
     .expect("carrier call");
-    customer
-        .wait(Duration::from_secs(30))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-    agent
-        .wait(Duration::from_secs(10))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-
-    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().any(|c| c.ended_at.is_some())
-    })
-    .expect("CDRs");
-    let cdr = &cdrs[0];
-    assert_eq!(
-        cdr.disposition,
-        Some(crm::Disposition::Answered),
-        "{cdr:#?}"
-    );
+    finish(&switch, vec![(customer, 30), (agent, 10)]);
+    let cdr = &answered_trunk_cdr(&switch);
     assert_eq!(cdr.direction, Some(crm::CallDirection::Inbound), "{cdr:#?}");
     assert_eq!(cdr.trunk.as_deref(), Some("carrier-a"));
     assert_eq!(cdr.did.as_deref(), Some(DID));
@@ -206,14 +214,7 @@ fn strangers_get_407_unknown_dids_404_and_a_full_trunk_503() {
     refused_call(&switch, carrier_ip(2), DID, "01033334444", 503)
         .map_err(with_log(&switch))
         .unwrap_or_else(|e| panic!("{e}"));
-    first
-        .wait(Duration::from_secs(30))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-    agent
-        .wait(Duration::from_secs(10))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
+    finish(&switch, vec![(first, 30), (agent, 10)]);
     let entry = trunk_entry(&switch, "carrier-a").expect("trunk");
     assert!(entry["status"]["refused"].as_u64() >= Some(1), "{entry}");
 }
@@ -351,20 +352,8 @@ fn an_agent_calls_out_over_a_carrier_that_wants_registration_and_challenges_the_
         .wait(Duration::from_secs(30))
         .map_err(with_log(&switch))
         .unwrap_or_else(|e| panic!("{e}\n--- carrier ---\n{}", carrier.logs()));
-    carrier
-        .wait(Duration::from_secs(15))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().any(|c| c.ended_at.is_some() && c.trunk.is_some())
-    })
-    .expect("CDRs");
-    let cdr = &cdrs[0];
-    assert_eq!(
-        cdr.disposition,
-        Some(crm::Disposition::Answered),
-        "{cdr:#?}"
-    );
+    finish(&switch, vec![(carrier, 15)]);
+    let cdr = &answered_trunk_cdr(&switch);
     assert_eq!(
         cdr.direction,
         Some(crm::CallDirection::Outbound),
@@ -432,25 +421,8 @@ number_format = "national"
     let carrier_c =
         carrier_uas(&switch, carrier_ip(6), port_c, &answer, 1, &["-rtp_echo"]).expect("carrier-c");
     let agent = agent_calls_out(&switch, "8021234567", 2000).expect("agent calls");
-    agent
-        .wait(Duration::from_secs(30))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-    for c in [carrier_b, carrier_c] {
-        c.wait(Duration::from_secs(15))
-            .map_err(with_log(&switch))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().any(|c| c.ended_at.is_some() && c.trunk.is_some())
-    })
-    .expect("CDRs");
-    let cdr = &cdrs[0];
-    assert_eq!(
-        cdr.disposition,
-        Some(crm::Disposition::Answered),
-        "{cdr:#?}"
-    );
+    finish(&switch, vec![(agent, 30), (carrier_b, 15), (carrier_c, 15)]);
+    let cdr = &answered_trunk_cdr(&switch);
     assert_eq!(
         cdr.trunk.as_deref(),
         Some("carrier-c"),
@@ -482,16 +454,10 @@ fn a_carrier_that_restarts_and_forgets_us_gets_a_new_registration() {
         &registering_trunk("carrier-r", carrier_ip(7), port),
     );
     assert_eq!(code, 201, "{shown}");
-    first
-        .wait(Duration::from_secs(15))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
+    finish(&switch, vec![(first, 15)]);
     let long = challenging_scenario(&switch, "bank01", "carrier-secret-1", 3600).expect("scenario");
     let restarted = carrier_uas(&switch, carrier_ip(7), port, &long, 1, &[]).expect("carrier");
-    restarted
-        .wait(Duration::from_secs(20))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
+    finish(&switch, vec![(restarted, 20)]);
     let entry =
         switchboard_e2e::wait_until(Duration::from_secs(5), "the long registration", || {
             trunk_entry(&switch, "carrier-r")
