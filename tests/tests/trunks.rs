@@ -295,15 +295,23 @@ fn agent_calls_out(switch: &Switch, number: &str, talk_ms: u64) -> anyhow::Resul
 }
 
 fn post_json(switch: &Switch, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    json_as(switch, switchboard_e2e::ADMIN_TOKEN, method, path, body)
+}
+
+/// A JSON request with the bearer `token`: (status, body as JSON, Null when it is not).
+fn json_as(
+    switch: &Switch,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> (u16, serde_json::Value) {
     let r = switchboard_e2e::http_client::request(
         switch.http_port,
         method,
         path,
         &[
-            (
-                "Authorization",
-                &format!("Bearer {}", switchboard_e2e::ADMIN_TOKEN),
-            ),
+            ("Authorization", &format!("Bearer {token}")),
             ("Content-Type", "application/json"),
         ],
         body.as_bytes(),
@@ -470,5 +478,112 @@ fn a_carrier_that_restarts_and_forgets_us_gets_a_new_registration() {
     assert!(
         switch.log_text().contains("trunk registration changed"),
         "state changes are logged"
+    );
+}
+
+const SUPERVISOR_TOKEN: &str = "supervisor-token-0123456789abcdef0123456789";
+
+/// The trunk API without carriers: checked bodies, admins only, stored across a restart (a
+/// file trunk removed stays removed), the password kept but never shown.
+#[test]
+fn trunks_and_dids_managed_over_http_survive_a_restart() {
+    let file = format!(
+        r#"
+[[trunks]]
+name = "from-file"
+host = "192.0.2.1"
+
+[[dids]]
+number = "{DID}"
+extension = "2002"
+
+[[accounts]]
+username = "sup"
+password = "sup-password"
+role = "supervisor"
+token = "{SUPERVISOR_TOKEN}"
+"#
+    );
+    let mut switch = start(&file);
+    let names = |switch: &Switch| -> Vec<String> {
+        let (code, v) = post_json(switch, "GET", "/api/trunks", "");
+        assert_eq!(code, 200, "{v}");
+        v["trunks"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|t| t["name"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(names(&switch), ["from-file"]);
+    let (code, v) = json_as(&switch, SUPERVISOR_TOKEN, "GET", "/api/trunks", "");
+    assert_eq!(code, 403, "supervisors do not see trunks: {v}");
+
+    // Bad bodies: 400 with the field, nothing applied.
+    let bad = r#"{"name":"x","host":"h","transport":"sctp"}"#;
+    let (code, v) = post_json(&switch, "POST", "/api/trunks", bad);
+    assert_eq!(code, 400, "{v}");
+    assert_eq!(v["errors"][0]["field"], "transport", "{v}");
+    let no_credentials = r#"{"name":"x","host":"h","register":true}"#;
+    let (code, v) = post_json(&switch, "POST", "/api/trunks", no_credentials);
+    assert_eq!(code, 400, "registers without credentials: {v}");
+    let taken = r#"{"name":"from-file","host":"h"}"#;
+    let (code, _) = post_json(&switch, "POST", "/api/trunks", taken);
+    assert_eq!(code, 409, "the name exists");
+
+    let new = r#"{"name":"carrier-x","host":"192.0.2.50","username":"u1",
+                  "password":"pw-from-carrier","max_channels":4}"#;
+    let (code, v) = post_json(&switch, "POST", "/api/trunks", new);
+    assert_eq!(code, 201, "{v}");
+    // A PUT without the password keeps it (what a GET shows can be sent back).
+    let mut shown = v.clone();
+    shown["max_channels"] = 8.into();
+    let (code, v) = post_json(&switch, "PUT", "/api/trunks/carrier-x", &shown.to_string());
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["password_set"], true, "{v}");
+    assert_eq!(v["max_channels"], 8, "{v}");
+    let (code, v) = post_json(&switch, "DELETE", "/api/trunks/from-file", "");
+    assert_eq!(code, 200, "{v}");
+    let nowhere = r#"{"number":"+8215881111","queue":"nowhere"}"#;
+    let (code, v) = post_json(&switch, "POST", "/api/dids", nowhere);
+    assert_eq!(code, 400, "{v}");
+    assert_eq!(v["errors"][0]["field"], "queue", "{v}");
+    let did = r#"{"number":"+8215881111","route":"1588"}"#;
+    let (code, v) = post_json(&switch, "POST", "/api/dids", did);
+    assert_eq!(code, 201, "{v}");
+    let (code, v) = post_json(
+        &switch,
+        "PUT",
+        "/api/dids/+8215881111",
+        r#"{"extension":"2003"}"#,
+    );
+    assert_eq!(code, 200, "{v}");
+
+    switch.restart().expect("restart");
+    assert_eq!(
+        names(&switch),
+        ["carrier-x"],
+        "stored trunks over the file's, the removal kept"
+    );
+    let (_, v) = post_json(&switch, "GET", "/api/trunks", "");
+    let x = &v["trunks"][0];
+    assert_eq!(x["max_channels"], 8, "{x}");
+    assert_eq!(x["password_set"], true, "{x}");
+    let (_, dids) = post_json(&switch, "GET", "/api/dids", "");
+    let list = dids["dids"].as_array().cloned().unwrap_or_default();
+    assert!(
+        list.iter()
+            .any(|d| d["number"] == "+8215881111" && d["extension"] == "2003"),
+        "{dids}"
+    );
+    assert!(
+        list.iter().any(|d| d["number"] == DID),
+        "the file's DID stays: {dids}"
+    );
+    assert!(
+        !switch.log_text().contains("pw-from-carrier"),
+        "a password was logged"
     );
 }

@@ -167,6 +167,11 @@ impl Default for OutboundSection {
 pub fn resolve_trunk(s: &TrunkSection) -> Result<TrunkSetup, Vec<(&'static str, String)>> {
     let mut errors: Vec<(&'static str, String)> = Vec::new();
     let name = &s.name;
+    // The CDR's and the stored rows' column sizes.
+    if name.chars().count() > crm::MAX_TRUNK_NAME_CHARS {
+        let max = crm::MAX_TRUNK_NAME_CHARS;
+        errors.push(("name", format!("at most {max} characters")));
+    }
     let transport = match s
         .transport
         .as_deref()
@@ -294,6 +299,10 @@ pub fn resolve_trunk(s: &TrunkSection) -> Result<TrunkSetup, Vec<(&'static str, 
 
 /// Resolve one DID; problems as `(key, message)`.
 pub fn resolve_did(s: &DidSection) -> Result<DidSetup, Vec<(&'static str, String)>> {
+    if s.number.trim().chars().count() > crm::MAX_DID_CHARS {
+        let max = crm::MAX_DID_CHARS;
+        return Err(vec![("number", format!("at most {max} characters"))]);
+    }
     let target = match (&s.route, &s.queue, &s.extension) {
         (Some(r), None, None) => DidTarget::Route(r.clone()),
         (None, Some(q), None) => DidTarget::Queue(q.clone()),
@@ -603,6 +612,8 @@ queue = "x"
             assert_eq!(d.as_secs(), secs, "{text}");
         }
         assert!(DurationText::Text("5d".into()).parse().is_err());
+        let long = format!("[[trunks]]\nname = \"{}\"\nhost = \"h\"\n", "a".repeat(65));
+        assert!(plan_of(&long).unwrap_err()[0].contains("trunks.name of"));
         let plan = plan_of("[outbound]\ndeny = []\n").unwrap();
         assert!(plan.deny_prefixes.is_empty());
         let plan =

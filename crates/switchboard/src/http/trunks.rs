@@ -261,6 +261,7 @@ async fn put_did(
 ) -> ApiResult<Value> {
     let s: DidSection = section(body, ("number", number))?;
     let did = resolve_did(&s).map_err(problems)?;
+    check_target(app, &did.target).await?;
     let shown = did_json(&did);
     let key = did.number.clone();
     let create = number.is_none();
@@ -274,6 +275,32 @@ async fn put_did(
     };
     audit(app, who, remote, action, &key, &shown).await?;
     Ok(shown)
+}
+
+/// A DID's queue must be running and its extension configured, as the file is checked (a
+/// route is the dialplans' to know: a number no plan routes is refused when called).
+async fn check_target(app: &App, target: &trunk::DidTarget) -> ApiResult<()> {
+    let missing = match target {
+        trunk::DidTarget::Queue(q) => {
+            let snapshot = crate::http::acd::take_snapshot(app).await?;
+            (!snapshot.queues.iter().any(|x| x.name == *q))
+                .then(|| ("queue", format!("no queue `{q}`")))
+        }
+        trunk::DidTarget::Extension(e) => {
+            let known = app
+                .reloader
+                .config()
+                .users
+                .iter()
+                .any(|u| u.extension == *e);
+            (!known).then(|| ("extension", format!("no extension `{e}`")))
+        }
+        trunk::DidTarget::Route(_) => None,
+    };
+    match missing {
+        Some((field, message)) => Err(ApiError::invalid(vec![FieldError::new(field, message)])),
+        None => Ok(()),
+    }
 }
 
 /// `POST /api/dids`: add a DID (201).
