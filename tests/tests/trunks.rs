@@ -5,7 +5,8 @@
 //! channel limit answers 503; an agent calls out (`9` + number) over a carrier that wants
 //! registration (401) and challenges the INVITE (407), configured through the HTTP API; a
 //! carrier answering 503 fails over to the next; a carrier that restarts and forgets us gets
-//! registered again.
+//! registered again; a DID to a queue is answered by an agent and filed for the customer; the
+//! trunk API checks, guards and stores what it is given.
 
 use std::path::Path;
 use std::time::Duration;
@@ -586,4 +587,69 @@ token = "{SUPERVISOR_TOKEN}"
         !switch.log_text().contains("pw-from-carrier"),
         "a password was logged"
     );
+}
+
+/// A DID straight to a queue: the carrier's customer waits, agent a2003 answers; the call is a
+/// customer call in every sense (queue events and CDR link, contact history by the customer's
+/// number), with the trunk, DID and direction on its CDR.
+#[test]
+fn a_did_to_a_queue_is_answered_by_an_agent_and_filed_for_the_customer() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let switch = start(
+        r#"
+[[queues]]
+name = "loans"
+number = "7001"
+
+[[agents]]
+id = "a2003"
+name = "Carol"
+extension = "2003"
+queues = ["loans"]
+
+[[trunks]]
+name = "carrier-a"
+host = "127.0.0.2"
+
+[[dids]]
+number = "+82227001000"
+queue = "loans"
+"#,
+    );
+    switchboard_e2e::acd::login(&switch, "a2003").expect("agent logs in");
+    let agent = switchboard_e2e::acd::answering_agent(&switch, "2003", 1, Duration::from_secs(2))
+        .expect("agent phone");
+    // The carrier sends the DID in national form (an E.164 trunk would send 82227001000).
+    let customer = carrier_call(
+        &switch,
+        carrier_ip(2),
+        "0227001000",
+        "01055556666",
+        (CUSTOMER_HZ, 6),
+        8000,
+    )
+    .expect("carrier call");
+    // The agent hangs up after 2 s and the switch hangs up the customer, whose scenario meant
+    // to hang up itself: only the agent's run must succeed.
+    finish(&switch, vec![(agent, 30)]);
+    drop(customer);
+    let calls = switchboard_e2e::acd::queue_calls(&switch, 1).expect("queue call");
+    let call = &calls[0];
+    assert_eq!(call.agent(), Some("a2003"), "{:?}", call.summary());
+    assert_eq!(call.cdr.queue.as_deref(), Some("loans"));
+    assert_eq!(call.cdr.trunk.as_deref(), Some("carrier-a"));
+    assert_eq!(call.cdr.did.as_deref(), Some("+82227001000"));
+    assert_eq!(call.cdr.direction, Some(crm::CallDirection::Inbound));
+    assert_eq!(call.cdr.caller, "+821055556666");
+    let history = switchboard_e2e::wait_until(Duration::from_secs(10), "a contact row", || {
+        let (code, body) = switch
+            .http("GET", "/api/contacts?number=%2B821055556666")
+            .ok()?;
+        (code == 200 && body.contains("a2003")).then_some(body)
+    })
+    .map_err(with_log(&switch))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(history.contains("voice_inbound"), "{history}");
 }
