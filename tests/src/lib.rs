@@ -630,6 +630,9 @@ pub mod acd;
 /// Carriers' SIP trunks played by SIPp on their own loopback addresses.
 pub mod carriers;
 
+/// A DNS server on loopback naming carriers (SRV, A).
+pub mod dns;
+
 impl Switch {
     /// Move this switch's SIP listeners (UDP and TCP, same port) and its relay to `::1` and
     /// restart it there; the harness's peers then run on `::1` too (IPv6, RFC 5118).

@@ -59,8 +59,14 @@ fn answered_trunk_cdr(switch: &Switch) -> crm::Cdr {
 
 /// A switch with `extra` configuration (trunks, DIDs, dialplans...), country code 82.
 fn start(extra: &str) -> Switch {
+    start_with(extra, "")
+}
+
+/// [`start`] with `sip_extra` keys in `[sip]`.
+fn start_with(extra: &str, sip_extra: &str) -> Switch {
     let options = Options {
         database_extra: "default_country_code = \"82\"".into(),
+        sip_extra: sip_extra.to_string(),
         extra_toml: extra.to_string(),
         ..Options::default()
     };
@@ -221,7 +227,7 @@ fn strangers_get_407_unknown_dids_404_and_a_full_trunk_503() {
 }
 
 /// Agents call out: `9` + number over carrier-r (registering), `8` + number over carrier-b,
-/// then carrier-c.
+/// then carrier-c, `7` + number over carrier-d (a name in DNS).
 const OUT_PLAN: &str = r#"
 [[route]]
 prefix = "9"
@@ -230,6 +236,17 @@ step = "registered"
 [[route]]
 prefix = "8"
 step = "failover"
+
+[[route]]
+prefix = "7"
+step = "named"
+
+[[step]]
+id = "named"
+type = "dial"
+extension = "trunk:carrier-d/${number}"
+ring_timeout = "20s"
+on_failure = "failed"
 
 [[step]]
 id = "registered"
@@ -253,10 +270,15 @@ cause = "unavailable"
 
 /// A switch with [`OUT_PLAN`] and `extra` configuration.
 fn start_with_out_plan(extra: &str) -> (Switch, tempfile::TempDir) {
+    start_with_out_plan_and_sip(extra, "")
+}
+
+/// [`start_with_out_plan`] with `sip_extra` keys in `[sip]`.
+fn start_with_out_plan_and_sip(extra: &str, sip_extra: &str) -> (Switch, tempfile::TempDir) {
     let plans = tempfile::tempdir().expect("temp dir");
     std::fs::write(plans.path().join("out.toml"), OUT_PLAN).expect("plan written");
     let extra = format!("[ivr]\ndialplans = \"{}\"\n{extra}", plans.path().display());
-    (start(&extra), plans)
+    (start_with(&extra, sip_extra), plans)
 }
 
 /// Agent 2001 dials `number` (authenticated as an extension), plays 440 Hz for `talk_ms` after
@@ -652,4 +674,81 @@ queue = "loans"
     .map_err(with_log(&switch))
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(history.contains("voice_inbound"), "{history}");
+}
+
+/// A carrier known only by name: the switch finds it by SRV and A records (RFC 3263) on the
+/// DNS server it is given, calls out to the address found, and recognises the carrier's own
+/// calls by that address (no `sources` listed).
+#[test]
+fn a_carrier_named_in_dns_is_found_by_srv_for_calls_both_ways() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    use switchboard_e2e::dns::{DnsServer, Entry};
+    let port = free_port();
+    let dns = DnsServer::start(vec![
+        Entry::Srv(
+            "_sip._udp.carrier.test".into(),
+            10,
+            0,
+            port,
+            "sip1.carrier.test".into(),
+        ),
+        Entry::A(
+            "sip1.carrier.test".into(),
+            std::net::Ipv4Addr::new(127, 0, 0, 8),
+        ),
+    ])
+    .expect("DNS server");
+    let trunk = format!(
+        r#"
+[[trunks]]
+name = "carrier-d"
+host = "carrier.test"
+
+[[dids]]
+number = "{DID}"
+extension = "2002"
+"#
+    );
+    let dns_servers = format!("dns_servers = [\"{}\"]", dns.addr);
+    let (switch, _plans) = start_with_out_plan_and_sip(&trunk, &dns_servers);
+    switchboard_e2e::wait_until(Duration::from_secs(10), "carrier-d resolved", || {
+        let log = switch.log_text();
+        (log.contains("trunk resolved") && log.contains("127.0.0.8")).then_some(())
+    })
+    .map_err(with_log(&switch))
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let answer = switchboard_e2e::scenario("uas_answer.xml");
+    let carrier =
+        carrier_uas(&switch, carrier_ip(8), port, &answer, 1, &["-rtp_echo"]).expect("carrier");
+    let agent = agent_calls_out(&switch, "701012345678", 2000).expect("agent calls");
+    finish(&switch, vec![(agent, 30), (carrier, 15)]);
+    let out = answered_trunk_cdr(&switch);
+    assert_eq!(out.trunk.as_deref(), Some("carrier-d"));
+    assert_eq!(out.direction, Some(crm::CallDirection::Outbound));
+
+    let phone = agent_phone(&switch, "2002", 3).expect("agent phone");
+    let customer = carrier_call(
+        &switch,
+        carrier_ip(8),
+        DID,
+        CUSTOMER,
+        (CUSTOMER_HZ, 3),
+        2500,
+    )
+    .expect("carrier call");
+    finish(&switch, vec![(customer, 30), (phone, 10)]);
+    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
+        c.iter()
+            .any(|c| c.ended_at.is_some() && c.direction == Some(crm::CallDirection::Inbound))
+    })
+    .expect("CDRs");
+    let inbound = cdrs
+        .iter()
+        .find(|c| c.direction == Some(crm::CallDirection::Inbound))
+        .expect("the carrier's call, recognised by its resolved address");
+    assert_eq!(inbound.trunk.as_deref(), Some("carrier-d"), "{inbound:#?}");
+    assert_eq!(inbound.disposition, Some(crm::Disposition::Answered));
 }
