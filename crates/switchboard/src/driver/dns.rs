@@ -54,7 +54,19 @@ impl TrunkDns {
     pub fn new(servers: &[SocketAddr]) -> anyhow::Result<TrunkDns> {
         let provider = TokioRuntimeProvider::default();
         let mut builder = if servers.is_empty() {
-            TokioResolver::builder(provider)?
+            match TokioResolver::builder(TokioRuntimeProvider::default()) {
+                Ok(b) => b,
+                // No /etc/resolv.conf (a bare container): the switch still runs; a named trunk's
+                // lookups fail (logged, retried) until `[sip] dns_servers` names a server.
+                Err(e) => {
+                    tracing::warn!(error = %e,
+                        "no system DNS configuration: trunks with host names stay unresolved");
+                    TokioResolver::builder_with_config(
+                        ResolverConfig::from_name_servers(Vec::new()),
+                        provider,
+                    )
+                }
+            }
         } else {
             let name_servers = servers
                 .iter()
@@ -456,6 +468,22 @@ mod tests {
         assert_eq!(naptr.addrs[0], sa("127.0.0.2:5060"), "NAPTR → SRV");
         assert!(dns
             .lookup("nowhere.test", None, Transport::Udp)
+            .await
+            .is_err());
+    }
+
+    /// The fallback without a system configuration builds, and its lookups fail (no panic).
+    #[tokio::test]
+    async fn a_resolver_without_servers_fails_lookups_cleanly() {
+        let resolver = TokioResolver::builder_with_config(
+            ResolverConfig::from_name_servers(Vec::new()),
+            TokioRuntimeProvider::default(),
+        )
+        .build()
+        .unwrap();
+        let dns = TrunkDns { resolver };
+        assert!(dns
+            .lookup("carrier.test", None, Transport::Udp)
             .await
             .is_err());
     }
