@@ -449,39 +449,20 @@ fn resolve(
             ),
         }
     }
-    let trunk_sections: Vec<_> = c.trunks.iter().map(|t| t.get_ref().clone()).collect();
-    let did_sections: Vec<_> = c.dids.iter().map(|d| d.get_ref().clone()).collect();
     let country_code = c.database.default_country_code.clone().unwrap_or_default();
-    let trunks = trunks::resolve(
-        &trunk_sections,
-        &did_sections,
+    let queue_names = acd.queues.iter().map(|q| q.cfg.name.clone()).collect();
+    let targets = trunks::Targets {
+        queues: &queue_names,
+        extensions: &extensions,
+    };
+    let trunks = trunks::resolve_file(
+        &c.trunks,
+        &c.dids,
         &c.outbound,
         &country_code,
-        &mut |at, message| {
-            let span = match at {
-                trunks::Place::Trunk(i) => c.trunks.get(i).map(|t| t.span()),
-                trunks::Place::Did(i) => c.dids.get(i).map(|d| d.span()),
-                trunks::Place::Plan => None,
-            };
-            problem(span.unwrap_or(0..0), message)
-        },
+        targets,
+        &mut problem,
     );
-    // A DID's queue or extension must exist (a route is the dialplans' to know: a number
-    // with no route is refused when called).
-    for (i, d) in trunks.dids.iter().enumerate() {
-        let span = c.dids.get(i).map(|d| d.span()).unwrap_or(0..0);
-        match &d.target {
-            trunk::DidTarget::Queue(q) if !acd.queues.iter().any(|x| x.cfg.name == *q) => problem(
-                span,
-                format!("dids.queue of `{}`: no queue `{q}`", d.number),
-            ),
-            trunk::DidTarget::Extension(e) if !extensions.contains(e) => problem(
-                span,
-                format!("dids.extension of `{}`: no extension `{e}`", d.number),
-            ),
-            _ => {}
-        }
-    }
     let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
     let limits = limits::resolve(c.limits, rtp_ports, &mut |message| problem(0..0, message));
 
@@ -780,36 +761,6 @@ name = "Agent Kim"
             "[recording]\nrecord = \"none\"\noffers = \"as-is\"\n"
         )
         .is_ok());
-    }
-
-    /// Issue 16: trunk problems point at the entry, with the key and the trunk's name.
-    #[test]
-    fn trunks_resolve_and_their_problems_are_located() {
-        let ok = "[database]\ndefault_country_code = \"82\"\n[sip]\ndns_servers = [\"127.0.0.1:5353\"]\n\
-                  [[users]]\nextension = \"1001\"\npassword = \"pw-1001-secret\"\n\
-                  [[trunks]]\nname = \"carrier-a\"\nhost = \"127.0.0.2\"\nsources = [\"127.0.0.2\"]\n\
-                  [[dids]]\nnumber = \"+8215880000\"\nextension = \"1001\"\n";
-        let r = parse("t.toml", ok).unwrap();
-        assert_eq!(r.trunks.trunks[0].name, "carrier-a");
-        assert_eq!(r.trunks.country_code, "82");
-        assert_eq!(
-            r.dns_servers,
-            ["127.0.0.1:5353".parse::<SocketAddr>().unwrap()]
-        );
-        assert!(r.trunks.deny_prefixes.iter().any(|p| p == "112"));
-        let bad = "[[trunks]]\nname = \"carrier-a\"\nhost = \"h\"\nnumber_format = \"local\"\n\
-                   [[dids]]\nnumber = \"+8215880000\"\nqueue = \"nowhere\"\n";
-        let err = parse("t.toml", bad).unwrap_err().to_string();
-        assert!(
-            err.contains(
-                "t.toml:1:1: trunks.number_format of `carrier-a`: `local` is not e164 or national"
-            ),
-            "{err}"
-        );
-        assert!(
-            err.contains("t.toml:5:1: dids.queue of `+8215880000`: no queue `nowhere`"),
-            "{err}"
-        );
     }
 
     #[test]

@@ -11,7 +11,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sip::Transport;
+use std::collections::HashSet;
+use std::ops::Range;
 use std::time::Duration;
+use toml::Spanned;
 use trunk::{
     Cidr, Credentials, DidSetup, DidTarget, NumberFormat, PingSetup, RegisterSetup, Rewrite,
     TrunkPlan, TrunkSetup,
@@ -374,6 +377,60 @@ pub fn resolve(
     plan
 }
 
+/// What a DID may name besides dialplan routes: the queues and extensions configured.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a> {
+    pub queues: &'a HashSet<String>,
+    pub extensions: &'a HashSet<String>,
+}
+
+/// The configuration file's sections resolved ([`resolve`]), each problem at its entry's span;
+/// a DID's queue or extension must exist (a route is the dialplans' to know: a number no plan
+/// routes is refused when called).
+pub fn resolve_file(
+    trunks: &[Spanned<TrunkSection>],
+    dids: &[Spanned<DidSection>],
+    outbound: &OutboundSection,
+    country_code: &str,
+    targets: Targets<'_>,
+    problem: &mut dyn FnMut(Range<usize>, String),
+) -> TrunkPlan {
+    let trunk_sections: Vec<_> = trunks.iter().map(|t| t.get_ref().clone()).collect();
+    let did_sections: Vec<_> = dids.iter().map(|d| d.get_ref().clone()).collect();
+    let plan = resolve(
+        &trunk_sections,
+        &did_sections,
+        outbound,
+        country_code,
+        &mut |at, message| {
+            let span = match at {
+                Place::Trunk(i) => trunks.get(i).map(Spanned::span),
+                Place::Did(i) => dids.get(i).map(Spanned::span),
+                Place::Plan => None,
+            };
+            problem(span.unwrap_or(0..0), message)
+        },
+    );
+    for d in &plan.dids {
+        let span = dids
+            .iter()
+            .find(|s| s.get_ref().number.trim() == d.number)
+            .map_or(0..0, Spanned::span);
+        match &d.target {
+            DidTarget::Queue(q) if !targets.queues.contains(q) => problem(
+                span,
+                format!("dids.queue of `{}`: no queue `{q}`", d.number),
+            ),
+            DidTarget::Extension(e) if !targets.extensions.contains(e) => problem(
+                span,
+                format!("dids.extension of `{}`: no extension `{e}`", d.number),
+            ),
+            _ => {}
+        }
+    }
+    plan
+}
+
 /// Where a problem is: a trunk or a DID by its index in the file, or the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -621,5 +678,35 @@ queue = "x"
         assert_eq!(plan.trunks[0].host, "2001:db8::1");
         assert_eq!(plan.trunks[0].credentials, None);
         assert_eq!(plan.trunks[0].ping, None);
+    }
+
+    /// Issue 16: trunk problems point at the entry, with the key and the trunk's name.
+    #[test]
+    fn trunks_resolve_and_their_problems_are_located() {
+        let ok = "[database]\ndefault_country_code = \"82\"\n[sip]\ndns_servers = [\"127.0.0.1:5353\"]\n\
+                  [[users]]\nextension = \"1001\"\npassword = \"pw-1001-secret\"\n\
+                  [[trunks]]\nname = \"carrier-a\"\nhost = \"127.0.0.2\"\nsources = [\"127.0.0.2\"]\n\
+                  [[dids]]\nnumber = \"+8215880000\"\nextension = \"1001\"\n";
+        let r = crate::config::parse("t.toml", ok).unwrap();
+        assert_eq!(r.trunks.trunks[0].name, "carrier-a");
+        assert_eq!(r.trunks.country_code, "82");
+        assert_eq!(
+            r.dns_servers,
+            ["127.0.0.1:5353".parse::<std::net::SocketAddr>().unwrap()]
+        );
+        assert!(r.trunks.deny_prefixes.iter().any(|p| p == "112"));
+        let bad = "[[trunks]]\nname = \"carrier-a\"\nhost = \"h\"\nnumber_format = \"local\"\n\
+                   [[dids]]\nnumber = \"+8215880000\"\nqueue = \"nowhere\"\n";
+        let err = crate::config::parse("t.toml", bad).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "t.toml:1:1: trunks.number_format of `carrier-a`: `local` is not e164 or national"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("t.toml:5:1: dids.queue of `+8215880000`: no queue `nowhere`"),
+            "{err}"
+        );
     }
 }
