@@ -123,9 +123,32 @@ pub fn carrier_call(
     (hz, tone_s): (f64, u32),
     talk_ms: u64,
 ) -> anyhow::Result<Sipp> {
+    carrier_call_playing(
+        switch,
+        ip,
+        did,
+        customer,
+        &ToneStream::new(hz, tone_s),
+        talk_ms,
+    )
+}
+
+/// [`carrier_call`] playing `stream` (a tone, with key presses as RFC 4733 events).
+pub fn carrier_call_playing(
+    switch: &Switch,
+    ip: IpAddr,
+    did: &str,
+    customer: &str,
+    stream: &ToneStream,
+    talk_ms: u64,
+) -> anyhow::Result<Sipp> {
     let dir = switch.dir.path();
-    let pcap = dir.join(format!("carrier-{}hz-{tone_s}s.pcap", hz as u32));
-    write_tone_pcap(&pcap, &ToneStream::new(hz, tone_s))?;
+    let keys: String = stream.keys.iter().map(|(_, k)| *k).collect();
+    let pcap = dir.join(format!(
+        "carrier-{}hz-{}p{keys}.pcap",
+        stream.freq_hz as u32, stream.packets
+    ));
+    write_tone_pcap(&pcap, stream)?;
     let file = tone_scenario(dir, "carrier_uac_tone.xml", &pcap)?;
     let port = free_port().to_string();
     let media = free_media_port().to_string();

@@ -633,6 +633,9 @@ pub mod carriers;
 /// A DNS server on loopback naming carriers (SRV, A).
 pub mod dns;
 
+/// Pieces of the trunk suites: the switch, waits, CDRs, recordings and API requests.
+pub mod trunk_suite;
+
 impl Switch {
     /// Move this switch's SIP listeners (UDP and TCP, same port) and its relay to `::1` and
     /// restart it there; the harness's peers then run on `::1` too (IPv6, RFC 5118).

@@ -1,86 +1,22 @@
-//! SIP trunks end to end (issue 16), with SIPp playing the carriers, each on its own loopback
-//! address so the switch tells them apart by source: an IP-authenticated carrier's customer
-//! calls a DID that rings an extension (tones both ways, heard in the recording, CDR with trunk,
-//! DID and direction); a stranger's INVITE is refused 407 and an unknown DID 404; a trunk at its
-//! channel limit answers 503; an agent calls out (`9` + number) over a carrier that wants
-//! registration (401) and challenges the INVITE (407), configured through the HTTP API; a
-//! carrier answering 503 fails over to the next; a carrier that restarts and forgets us gets
-//! registered again; a DID to a queue is answered by an agent and filed for the customer; the
-//! trunk API checks, guards and stores what it is given.
+//! SIP trunks end to end (issue 16), calls coming in: SIPp plays the carriers, each on its own
+//! loopback address so the switch tells them apart by source. An IP-authenticated carrier's
+//! customer calls a DID that rings an extension (tones both ways, heard in the recording, CDR
+//! with trunk, DID and direction), goes through the IVR to an agent, or waits in a queue for one;
+//! a stranger's INVITE is refused 407, an unknown DID 404, a trunk at its channel limit 503; the
+//! trunk API checks, guards and stores what it is given. Calls out: trunks_out.rs.
 
 use std::path::Path;
 use std::time::Duration;
 use switchboard_e2e::carriers::{
-    carrier_call, carrier_ip, carrier_uas, challenging_scenario, refused_call, scenario_with,
-    trunk_entry, wait_for_registration,
+    carrier_call, carrier_call_playing, carrier_ip, refused_call, trunk_entry,
 };
-use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
+use switchboard_e2e::pcap::ToneStream;
 use switchboard_e2e::tone::{blocks_with_tone, Wav};
-use switchboard_e2e::{
-    callee_with, free_media_port, free_port, password, sipp, wait_for_cdrs, Options, Sipp, Switch,
+use switchboard_e2e::trunk_suite::{
+    agent_phone, answered_trunk_cdr, finish, json_as, post_json, start, with_log, AGENT_HZ, BLOCK,
+    CUSTOMER, CUSTOMER_HZ, DID,
 };
-
-const CUSTOMER_HZ: f64 = 1000.0;
-const AGENT_HZ: f64 = 440.0;
-/// 50 ms at 8 kHz: whole cycles of both tones (as tests/tests/recording.rs).
-const BLOCK: usize = 400;
-/// The bank's number the carrier delivers, and the customer calling it.
-const DID: &str = "+8215880000";
-const CUSTOMER: &str = "01011112222";
-
-fn with_log(switch: &Switch) -> impl Fn(anyhow::Error) -> anyhow::Error + '_ {
-    move |e| anyhow::anyhow!("{e}\n--- switch log ---\n{}", switch.log_text())
-}
-
-/// Wait for each SIPp peer to succeed (in order, each within its seconds); a failure panics
-/// with the switch's log.
-fn finish(switch: &Switch, peers: Vec<(Sipp, u64)>) {
-    for (peer, secs) in peers {
-        peer.wait(Duration::from_secs(secs))
-            .map_err(with_log(switch))
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-}
-
-/// The answered trunk call's CDR, once it has ended.
-fn answered_trunk_cdr(switch: &Switch) -> crm::Cdr {
-    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter().any(|c| c.ended_at.is_some() && c.trunk.is_some())
-    })
-    .expect("CDRs");
-    let cdr = cdrs.into_iter().next().expect("a CDR");
-    assert_eq!(
-        cdr.disposition,
-        Some(crm::Disposition::Answered),
-        "{cdr:#?}"
-    );
-    cdr
-}
-
-/// A switch with `extra` configuration (trunks, DIDs, dialplans...), country code 82.
-fn start(extra: &str) -> Switch {
-    start_with(extra, "")
-}
-
-/// [`start`] with `sip_extra` keys in `[sip]`.
-fn start_with(extra: &str, sip_extra: &str) -> Switch {
-    let options = Options {
-        database_extra: "default_country_code = \"82\"".into(),
-        sip_extra: sip_extra.to_string(),
-        extra_toml: extra.to_string(),
-        ..Options::default()
-    };
-    Switch::start(options).expect("switch starts")
-}
-
-/// The agent's phone at `ext`: answers, plays 440 Hz for `tone_s` and waits for the BYE.
-fn agent_phone(switch: &Switch, ext: &str, tone_s: u32) -> anyhow::Result<Sipp> {
-    let dir = switch.dir.path();
-    let pcap = dir.join(format!("agent-{tone_s}s.pcap"));
-    write_tone_pcap(&pcap, &ToneStream::new(AGENT_HZ, tone_s))?;
-    let uas = tone_scenario(dir, "uas_tone.xml", &pcap)?;
-    callee_with(switch, ext, &uas, &[])
-}
+use switchboard_e2e::Switch;
 
 fn inbound_config(recordings: &Path, max_channels: u32) -> String {
     format!(
@@ -181,6 +117,101 @@ fn a_carriers_customer_reaches_the_did_extension_and_both_are_heard_and_recorded
     );
 }
 
+/// The bank's number runs a menu (a 2 kHz prompt; `1` for an agent) before the agent.
+const MENU_PLAN: &str = r#"
+[[route]]
+number = "1588"
+
+[[step]]
+id = "answer"
+type = "answer"
+
+[[step]]
+id = "menu"
+type = "menu"
+prompts = ["tone:2000:1500"]
+options = { "1" = "agent" }
+timeout = "5s"
+max_attempts = 1
+fallback = "bye"
+
+[[step]]
+id = "agent"
+type = "dial"
+extension = "2002"
+ring_timeout = "10s"
+on_failure = "bye"
+
+[[step]]
+id = "bye"
+type = "hangup"
+cause = "normal"
+"#;
+
+/// The issue's first scenario: a customer calls the bank's 1588 number through the carrier,
+/// the IVR answers, the customer presses 1 (RFC 4733) and talks to the agent; both are heard
+/// in the recording and the CDR says which trunk and DID.
+#[test]
+fn a_carriers_customer_goes_through_the_ivr_to_an_agent() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let recordings = tempfile::tempdir().expect("temp dir");
+    let plans = tempfile::tempdir().expect("temp dir");
+    std::fs::write(plans.path().join("bank.toml"), MENU_PLAN).expect("plan");
+    let switch = start(&format!(
+        r#"
+[ivr]
+dialplans = "{plans}"
+
+[recording]
+record = "all"
+dir = "{dir}"
+
+[[trunks]]
+name = "carrier-a"
+host = "127.0.0.2"
+number_format = "national"
+
+[[dids]]
+number = "{DID}"
+route = "1588"
+"#,
+        plans = plans.path().display(),
+        dir = recordings.path().display()
+    ));
+    let agent = agent_phone(&switch, "2002", 5).expect("agent phone");
+    // National form of +8215880000; `1` pressed 2 s after the answer.
+    let stream = ToneStream::new(CUSTOMER_HZ, 9).key_at(2000, '1');
+    let customer =
+        carrier_call_playing(&switch, carrier_ip(2), "15880000", CUSTOMER, &stream, 8000)
+            .expect("carrier call");
+    finish(&switch, vec![(customer, 40), (agent, 10)]);
+    let cdr = answered_trunk_cdr(&switch);
+    assert_eq!(cdr.did.as_deref(), Some(DID), "{cdr:#?}");
+    assert_eq!(cdr.trunk.as_deref(), Some("carrier-a"));
+    assert_eq!(cdr.direction, Some(crm::CallDirection::Inbound));
+    assert!(
+        cdr.legs
+            .iter()
+            .any(|l| l.role == crm::LegRole::Callee && l.extension == "2002"),
+        "the agent's leg: {:#?}",
+        cdr.legs
+    );
+    let row = switch.finished_recording(&cdr.call_id, Duration::from_secs(10));
+    let (left, right) = recording_channels(recordings.path(), &row);
+    let customer_heard = blocks_with_tone(&left, BLOCK, CUSTOMER_HZ);
+    let agent_heard = blocks_with_tone(&right, BLOCK, AGENT_HZ);
+    assert!(
+        customer_heard >= 40,
+        "customer's 1 kHz on the left: {customer_heard}"
+    );
+    assert!(
+        agent_heard >= 20,
+        "agent's 440 Hz on the right: {agent_heard}"
+    );
+}
+
 #[test]
 fn strangers_get_407_unknown_dids_404_and_a_full_trunk_503() {
     if !switchboard_e2e::needs_sipp() {
@@ -224,284 +255,6 @@ fn strangers_get_407_unknown_dids_404_and_a_full_trunk_503() {
     finish(&switch, vec![(first, 30), (agent, 10)]);
     let entry = trunk_entry(&switch, "carrier-a").expect("trunk");
     assert!(entry["status"]["refused"].as_u64() >= Some(1), "{entry}");
-}
-
-/// Agents call out: `9` + number over carrier-r (registering), `8` + number over carrier-b,
-/// then carrier-c, `7` + number over carrier-d (a name in DNS).
-const OUT_PLAN: &str = r#"
-[[route]]
-prefix = "9"
-step = "registered"
-
-[[route]]
-prefix = "8"
-step = "failover"
-
-[[route]]
-prefix = "7"
-step = "named"
-
-[[step]]
-id = "named"
-type = "dial"
-extension = "trunk:carrier-d/${number}"
-ring_timeout = "20s"
-on_failure = "failed"
-
-[[step]]
-id = "registered"
-type = "dial"
-extension = "trunk:carrier-r/${number}"
-ring_timeout = "20s"
-on_failure = "failed"
-
-[[step]]
-id = "failover"
-type = "dial"
-extension = "trunk:carrier-b|carrier-c/${number}"
-ring_timeout = "20s"
-on_failure = "failed"
-
-[[step]]
-id = "failed"
-type = "hangup"
-cause = "unavailable"
-"#;
-
-/// A switch with [`OUT_PLAN`] and `extra` configuration.
-fn start_with_out_plan(extra: &str) -> (Switch, tempfile::TempDir) {
-    start_with_out_plan_and_sip(extra, "")
-}
-
-/// [`start_with_out_plan`] with `sip_extra` keys in `[sip]`.
-fn start_with_out_plan_and_sip(extra: &str, sip_extra: &str) -> (Switch, tempfile::TempDir) {
-    let plans = tempfile::tempdir().expect("temp dir");
-    std::fs::write(plans.path().join("out.toml"), OUT_PLAN).expect("plan written");
-    let extra = format!("[ivr]\ndialplans = \"{}\"\n{extra}", plans.path().display());
-    (start_with(&extra, sip_extra), plans)
-}
-
-/// Agent 2001 dials `number` (authenticated as an extension), plays 440 Hz for `talk_ms` after
-/// the answer and hangs up.
-fn agent_calls_out(switch: &Switch, number: &str, talk_ms: u64) -> anyhow::Result<Sipp> {
-    let dir = switch.dir.path();
-    let pcap = dir.join("agent-out.pcap");
-    write_tone_pcap(&pcap, &ToneStream::new(AGENT_HZ, 3))?;
-    let uac = tone_scenario(dir, "uac_tone.xml", &pcap)?;
-    let port = free_port().to_string();
-    let media = free_media_port().to_string();
-    let talk = talk_ms.to_string();
-    sipp(
-        switch,
-        &format!("agent-out-{number}"),
-        &uac,
-        &[
-            "-s",
-            number,
-            "-au",
-            "2001",
-            "-ap",
-            password("2001"),
-            "-key",
-            "caller",
-            "2001",
-            "-p",
-            &port,
-            "-mp",
-            &media,
-            "-m",
-            "1",
-            "-d",
-            &talk,
-        ],
-    )
-}
-
-fn post_json(switch: &Switch, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-    json_as(switch, switchboard_e2e::ADMIN_TOKEN, method, path, body)
-}
-
-/// A JSON request with the bearer `token`: (status, body as JSON, Null when it is not).
-fn json_as(
-    switch: &Switch,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: &str,
-) -> (u16, serde_json::Value) {
-    let r = switchboard_e2e::http_client::request(
-        switch.http_port,
-        method,
-        path,
-        &[
-            ("Authorization", &format!("Bearer {token}")),
-            ("Content-Type", "application/json"),
-        ],
-        body.as_bytes(),
-    )
-    .expect("HTTP request");
-    (r.status, serde_json::from_str(&r.body).unwrap_or_default())
-}
-
-/// A carrier trunk that registers, added through the API.
-fn registering_trunk(name: &str, ip: std::net::IpAddr, port: u16) -> String {
-    format!(
-        r#"{{"name":"{name}","host":"{ip}","port":{port},"register":true,"expiry":"3600s",
-            "username":"bank01","password":"carrier-secret-1"}}"#
-    )
-}
-
-#[test]
-fn an_agent_calls_out_over_a_carrier_that_wants_registration_and_challenges_the_invite() {
-    if !switchboard_e2e::needs_sipp() {
-        return;
-    }
-    let (switch, _plans) = start_with_out_plan("");
-    let port = free_port();
-    let script =
-        challenging_scenario(&switch, "bank01", "carrier-secret-1", 3600).expect("scenario");
-    // Two SIPp calls: our REGISTER dialog, then our INVITE dialog.
-    let carrier =
-        carrier_uas(&switch, carrier_ip(4), port, &script, 2, &["-rtp_echo"]).expect("carrier");
-    let (code, shown) = post_json(
-        &switch,
-        "POST",
-        "/api/trunks",
-        &registering_trunk("carrier-r", carrier_ip(4), port),
-    );
-    assert_eq!(code, 201, "{shown}");
-    assert_eq!(shown["password_set"], true, "{shown}");
-    assert!(
-        !shown.to_string().contains("carrier-secret-1"),
-        "password shown: {shown}"
-    );
-    wait_for_registration(&switch, "carrier-r", "registered", Duration::from_secs(15))
-        .unwrap_or_else(|e| panic!("{e}\n{}", carrier.logs()));
-
-    let agent = agent_calls_out(&switch, "901012345678", 3000).expect("agent calls");
-    agent
-        .wait(Duration::from_secs(30))
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}\n--- carrier ---\n{}", carrier.logs()));
-    finish(&switch, vec![(carrier, 15)]);
-    let cdr = &answered_trunk_cdr(&switch);
-    assert_eq!(
-        cdr.direction,
-        Some(crm::CallDirection::Outbound),
-        "{cdr:#?}"
-    );
-    assert_eq!(cdr.trunk.as_deref(), Some("carrier-r"));
-    assert_eq!(
-        cdr.dialled.as_deref(),
-        Some("+821012345678"),
-        "E.164 by default"
-    );
-    // The carrier echoed the agent's audio back through the relay (counted as calls end).
-    switchboard_e2e::wait_until(Duration::from_secs(5), "the carrier's audio back", || {
-        (switch.status_field("rtp_packets_b_to_a") > 20).then_some(())
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
-
-    let metrics = switch.http_get("/metrics").expect("metrics");
-    assert!(
-        metrics
-            .contains("switchboard_trunk_registration{trunk=\"carrier-r\",state=\"registered\"} 1"),
-        "{metrics}"
-    );
-    let (_, audit) = switch.http("GET", "/api/audit").expect("audit");
-    assert!(
-        audit.contains("trunk.create") && audit.contains("carrier-r"),
-        "{audit}"
-    );
-    assert!(
-        !audit.contains("carrier-secret-1"),
-        "password audited: {audit}"
-    );
-}
-
-#[test]
-fn a_carrier_answering_503_fails_over_to_the_next_trunk() {
-    if !switchboard_e2e::needs_sipp() {
-        return;
-    }
-    let (port_b, port_c) = (free_port(), free_port());
-    let trunks = format!(
-        r#"
-[[trunks]]
-name = "carrier-b"
-host = "127.0.0.5"
-port = {port_b}
-
-[[trunks]]
-name = "carrier-c"
-host = "127.0.0.6"
-port = {port_c}
-number_format = "national"
-"#
-    );
-    let (switch, _plans) = start_with_out_plan(&trunks);
-    let busy = scenario_with(
-        &switch,
-        "uas_reject.xml",
-        "carrier_503.xml",
-        &[("STATUS", "503 Service Unavailable")],
-    )
-    .expect("scenario");
-    let carrier_b = carrier_uas(&switch, carrier_ip(5), port_b, &busy, 1, &[]).expect("carrier-b");
-    let answer = switchboard_e2e::scenario("uas_answer.xml");
-    let carrier_c =
-        carrier_uas(&switch, carrier_ip(6), port_c, &answer, 1, &["-rtp_echo"]).expect("carrier-c");
-    let agent = agent_calls_out(&switch, "8021234567", 2000).expect("agent calls");
-    finish(&switch, vec![(agent, 30), (carrier_b, 15), (carrier_c, 15)]);
-    let cdr = &answered_trunk_cdr(&switch);
-    assert_eq!(
-        cdr.trunk.as_deref(),
-        Some("carrier-c"),
-        "the trunk that carried it"
-    );
-    assert_eq!(
-        cdr.dialled.as_deref(),
-        Some("021234567"),
-        "carrier-c's national form"
-    );
-    assert_eq!(cdr.direction, Some(crm::CallDirection::Outbound));
-}
-
-#[test]
-fn a_carrier_that_restarts_and_forgets_us_gets_a_new_registration() {
-    if !switchboard_e2e::needs_sipp() {
-        return;
-    }
-    let switch = start("");
-    let port = free_port();
-    // The first carrier grants 4 s: we refresh after about 3 s, by then talking to its
-    // successor on the same address, which knows nothing of us and challenges again.
-    let short = challenging_scenario(&switch, "bank01", "carrier-secret-1", 4).expect("scenario");
-    let first = carrier_uas(&switch, carrier_ip(7), port, &short, 1, &[]).expect("carrier");
-    let (code, shown) = post_json(
-        &switch,
-        "POST",
-        "/api/trunks",
-        &registering_trunk("carrier-r", carrier_ip(7), port),
-    );
-    assert_eq!(code, 201, "{shown}");
-    finish(&switch, vec![(first, 15)]);
-    let long = challenging_scenario(&switch, "bank01", "carrier-secret-1", 3600).expect("scenario");
-    let restarted = carrier_uas(&switch, carrier_ip(7), port, &long, 1, &[]).expect("carrier");
-    finish(&switch, vec![(restarted, 20)]);
-    let entry =
-        switchboard_e2e::wait_until(Duration::from_secs(5), "the long registration", || {
-            trunk_entry(&switch, "carrier-r")
-                .ok()
-                .filter(|t| t["status"]["expires_in_s"].as_u64() > Some(600))
-        })
-        .map_err(with_log(&switch))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(entry["status"]["registration"], "registered", "{entry}");
-    assert!(
-        switch.log_text().contains("trunk registration changed"),
-        "state changes are logged"
-    );
 }
 
 const SUPERVISOR_TOKEN: &str = "supervisor-token-0123456789abcdef0123456789";
@@ -674,81 +427,4 @@ queue = "loans"
     .map_err(with_log(&switch))
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(history.contains("voice_inbound"), "{history}");
-}
-
-/// A carrier known only by name: the switch finds it by SRV and A records (RFC 3263) on the
-/// DNS server it is given, calls out to the address found, and recognises the carrier's own
-/// calls by that address (no `sources` listed).
-#[test]
-fn a_carrier_named_in_dns_is_found_by_srv_for_calls_both_ways() {
-    if !switchboard_e2e::needs_sipp() {
-        return;
-    }
-    use switchboard_e2e::dns::{DnsServer, Entry};
-    let port = free_port();
-    let dns = DnsServer::start(vec![
-        Entry::Srv(
-            "_sip._udp.carrier.test".into(),
-            10,
-            0,
-            port,
-            "sip1.carrier.test".into(),
-        ),
-        Entry::A(
-            "sip1.carrier.test".into(),
-            std::net::Ipv4Addr::new(127, 0, 0, 8),
-        ),
-    ])
-    .expect("DNS server");
-    let trunk = format!(
-        r#"
-[[trunks]]
-name = "carrier-d"
-host = "carrier.test"
-
-[[dids]]
-number = "{DID}"
-extension = "2002"
-"#
-    );
-    let dns_servers = format!("dns_servers = [\"{}\"]", dns.addr);
-    let (switch, _plans) = start_with_out_plan_and_sip(&trunk, &dns_servers);
-    switchboard_e2e::wait_until(Duration::from_secs(10), "carrier-d resolved", || {
-        let log = switch.log_text();
-        (log.contains("trunk resolved") && log.contains("127.0.0.8")).then_some(())
-    })
-    .map_err(with_log(&switch))
-    .unwrap_or_else(|e| panic!("{e}"));
-
-    let answer = switchboard_e2e::scenario("uas_answer.xml");
-    let carrier =
-        carrier_uas(&switch, carrier_ip(8), port, &answer, 1, &["-rtp_echo"]).expect("carrier");
-    let agent = agent_calls_out(&switch, "701012345678", 2000).expect("agent calls");
-    finish(&switch, vec![(agent, 30), (carrier, 15)]);
-    let out = answered_trunk_cdr(&switch);
-    assert_eq!(out.trunk.as_deref(), Some("carrier-d"));
-    assert_eq!(out.direction, Some(crm::CallDirection::Outbound));
-
-    let phone = agent_phone(&switch, "2002", 3).expect("agent phone");
-    let customer = carrier_call(
-        &switch,
-        carrier_ip(8),
-        DID,
-        CUSTOMER,
-        (CUSTOMER_HZ, 3),
-        2500,
-    )
-    .expect("carrier call");
-    finish(&switch, vec![(customer, 30), (phone, 10)]);
-    let cdrs = wait_for_cdrs(&switch.database_url, |c| {
-        c.iter()
-            .any(|c| c.ended_at.is_some() && c.direction == Some(crm::CallDirection::Inbound))
-    })
-    .expect("CDRs");
-    let inbound = cdrs
-        .iter()
-        .find(|c| c.direction == Some(crm::CallDirection::Inbound))
-        .expect("the carrier's call, recognised by its resolved address");
-    assert_eq!(inbound.trunk.as_deref(), Some("carrier-d"), "{inbound:#?}");
-    assert_eq!(inbound.disposition, Some(crm::Disposition::Answered));
 }
