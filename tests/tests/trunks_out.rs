@@ -14,7 +14,7 @@ use switchboard_e2e::trunk_suite::{
     agent_phone, answered_trunk_cdr, finish, post_json, start, start_with, with_log, AGENT_HZ,
     CUSTOMER, CUSTOMER_HZ, DID,
 };
-use switchboard_e2e::{free_media_port, free_port, password, sipp, wait_for_cdrs, Sipp, Switch};
+use switchboard_e2e::{caller_running, free_port, wait_for_cdrs, Sipp, Switch};
 
 /// Agents call out: `9` + number over carrier-r (registering), `8` + number over carrier-b,
 /// then carrier-c, `7` + number over carrier-d (a name in DNS).
@@ -78,33 +78,8 @@ fn agent_calls_out(switch: &Switch, number: &str, talk_ms: u64) -> anyhow::Resul
     let pcap = dir.join("agent-out.pcap");
     write_tone_pcap(&pcap, &ToneStream::new(AGENT_HZ, 3))?;
     let uac = tone_scenario(dir, "uac_tone.xml", &pcap)?;
-    let port = free_port().to_string();
-    let media = free_media_port().to_string();
     let talk = talk_ms.to_string();
-    sipp(
-        switch,
-        &format!("agent-out-{number}"),
-        &uac,
-        &[
-            "-s",
-            number,
-            "-au",
-            "2001",
-            "-ap",
-            password("2001"),
-            "-key",
-            "caller",
-            "2001",
-            "-p",
-            &port,
-            "-mp",
-            &media,
-            "-m",
-            "1",
-            "-d",
-            &talk,
-        ],
-    )
+    caller_running(switch, "2001", number, &uac, &["-d", &talk])
 }
 
 /// A carrier trunk that registers, added through the API.
