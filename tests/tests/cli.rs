@@ -76,7 +76,7 @@ fn version_and_help() {
 }
 
 /// docs/trunks.md's worked example stays a valid configuration (with the queue it names and no
-/// dialplans), and `check` counts its trunks and DIDs.
+/// dialplans), and `check` counts its trunks and DIDs and warns of the DID no plan routes.
 #[test]
 fn check_accepts_the_worked_trunk_example_of_the_docs() {
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/trunks.md");
@@ -102,4 +102,9 @@ fn check_accepts_the_worked_trunk_example_of_the_docs() {
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("2 trunk(s), 2 DID(s)"), "{said}");
+    // No dialplans here: the IVR's DID is pointed out (a warning; plans reload live).
+    assert!(
+        said.contains("warning: DID +8215880000 goes to route 1588, which no dialplan routes"),
+        "{said}"
+    );
 }

@@ -106,6 +106,10 @@ fn check(path: Option<PathBuf>) -> ExitCode {
                         println!("{w}");
                     }
                 }
+                let routed = |n: &str| plans.as_ref().is_some_and(|p| p.plans.route(n).is_some());
+                for w in config::trunks::unrouted_dids(&c.trunks, routed) {
+                    println!("{w}");
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {

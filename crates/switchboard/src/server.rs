@@ -151,6 +151,14 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         dids = trunk_plan.dids.len(),
         "trunks ready"
     );
+    let routed = |n: &str| {
+        dialplans
+            .as_ref()
+            .is_some_and(|d| d.plans.route(n).is_some())
+    };
+    for w in crate::config::trunks::unrouted_dids(&trunk_plan, routed) {
+        tracing::warn!("{w}");
+    }
     let dns = crate::driver::dns::TrunkDns::new(&config.dns_servers)
         .context("setting up DNS for trunks (sip.dns_servers, /etc/resolv.conf)")?;
     let (trunk_plan_tx, trunk_plan_rx) = tokio::sync::watch::channel(trunk_plan.clone());

@@ -431,6 +431,21 @@ pub fn resolve_file(
     plan
 }
 
+/// Warnings for DIDs whose route no dialplan routes (`routed` says whether one does): their
+/// calls would be refused. Warnings, not errors: dialplans reload without a restart.
+pub fn unrouted_dids(plan: &TrunkPlan, routed: impl Fn(&str) -> bool) -> Vec<String> {
+    plan.dids
+        .iter()
+        .filter_map(|d| match &d.target {
+            DidTarget::Route(r) if !routed(r) => Some(format!(
+                "warning: DID {} goes to route {r}, which no dialplan routes: its calls are refused",
+                d.number
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Where a problem is: a trunk or a DID by its index in the file, or the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -660,6 +675,21 @@ queue = "x"
             "{errors}"
         );
         assert!(errors.contains("two trunks are named \"b\""), "{errors}");
+    }
+
+    #[test]
+    fn dids_to_routes_no_plan_knows_are_warned_about() {
+        let plan = plan_of(
+            "[[dids]]\nnumber = \"+8215880000\"\nroute = \"1588\"\n\
+             [[dids]]\nnumber = \"+8215881111\"\nroute = \"7777\"\n\
+             [[dids]]\nnumber = \"+8215882222\"\nextension = \"2001\"\n",
+        )
+        .unwrap();
+        let warnings = unrouted_dids(&plan, |n| n == "1588");
+        assert_eq!(
+            warnings,
+            ["warning: DID +8215881111 goes to route 7777, which no dialplan routes: its calls are refused"]
+        );
     }
 
     #[test]
