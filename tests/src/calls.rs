@@ -289,6 +289,18 @@ pub fn talking_caller(
     number: &str,
     extra: &[&str],
 ) -> anyhow::Result<Sipp> {
+    caller_running(switch, caller, number, &scenario("uac_call.xml"), extra)
+}
+
+/// An extension `caller` (authenticating with its password) dialling `number` with the caller
+/// scenario `scenario_file`, on fresh SIP and media ports; `extra` adds SIPp options.
+pub fn caller_running(
+    switch: &Switch,
+    caller: &str,
+    number: &str,
+    scenario_file: &Path,
+    extra: &[&str],
+) -> anyhow::Result<Sipp> {
     let port = free_port().to_string();
     let media = free_media_port().to_string();
     let mut args = vec![
@@ -312,14 +324,14 @@ pub fn talking_caller(
     sipp(
         switch,
         &format!("caller-{caller}-{number}"),
-        &scenario("uac_call.xml"),
+        scenario_file,
         &args,
     )
 }
 
 /// Whether some socket is bound to UDP `port` on this machine, IPv4 or IPv6 (Linux:
 /// /proc/net/udp and udp6).
-fn udp_port_bound(port: u16) -> bool {
+pub fn udp_port_bound(port: u16) -> bool {
     let suffix = format!(":{port:04X}");
     ["/proc/net/udp", "/proc/net/udp6"].iter().any(|table| {
         std::fs::read_to_string(table).is_ok_and(|table| {

@@ -109,6 +109,8 @@ pub struct Options {
     pub sip_extra: String,
     /// Extra keys for the `[http]` table (e.g. `trusted_proxies = ["127.0.0.1"]`).
     pub http_extra: String,
+    /// Extra keys for the `[database]` table (e.g. `default_country_code = "82"`).
+    pub database_extra: String,
     pub extra_toml: String,
 }
 
@@ -120,6 +122,7 @@ impl Default for Options {
             database_url: None,
             sip_extra: String::new(),
             http_extra: String::new(),
+            database_extra: String::new(),
             extra_toml: String::new(),
         }
     }
@@ -270,13 +273,14 @@ impl Switch {
             "data_dir = \"{data}\"\n[sip]\nlisten = [\"udp://127.0.0.1:{sip_port}\", \"tcp://127.0.0.1:{sip_port}\"]\n\
              ring_timeout_s = {ring}\nt1_ms = 100\nt2_ms = 800\nt4_ms = 1000\n{sip_extra}\n\
              [media]\nbind = \"127.0.0.1\"\nport_min = {base}\nport_max = {max}\ntimeout_s = {mt}\n\
-             [http]\nlisten = \"127.0.0.1:{http_port}\"\n{http_extra}\n[database]\nurl = \"{database_url}\"\n",
+             [http]\nlisten = \"127.0.0.1:{http_port}\"\n{http_extra}\n[database]\nurl = \"{database_url}\"\n{database_extra}\n",
             data = dir.path().display(),
             ring = opts.ring_timeout_s,
             max = base + 199,
             mt = opts.media_timeout_s,
             sip_extra = opts.sip_extra,
             http_extra = opts.http_extra,
+            database_extra = opts.database_extra,
         );
         for (ext, pw, name) in USERS {
             toml.push_str(&format!(
@@ -507,9 +511,32 @@ pub fn sipp_to(
     scenario_file: &Path,
     args: &[&str],
 ) -> anyhow::Result<Sipp> {
+    sipp_via(switch, switch.sip_ip, target, name, scenario_file, args)
+}
+
+/// [`sipp`] from local address `ip` (a carrier on its own loopback address, 127.0.0.2...).
+pub fn sipp_on(
+    switch: &Switch,
+    ip: std::net::IpAddr,
+    name: &str,
+    scenario_file: &Path,
+    args: &[&str],
+) -> anyhow::Result<Sipp> {
+    sipp_via(switch, ip, &switch.sip_target(), name, scenario_file, args)
+}
+
+/// SIPp from local address `ip` to `target`.
+fn sipp_via(
+    switch: &Switch,
+    ip: std::net::IpAddr,
+    target: &str,
+    name: &str,
+    scenario_file: &Path,
+    args: &[&str],
+) -> anyhow::Result<Sipp> {
     let dir = switch.dir.path().join(format!("sipp-{name}"));
     std::fs::create_dir_all(&dir)?;
-    let ip = switch.sip_ip.to_string();
+    let ip = ip.to_string();
     let media_ip: &[&str] = if switch.sip_ip.is_ipv6() {
         &["-mi", &ip]
     } else {
@@ -671,6 +698,15 @@ pub use calls::*;
 
 /// ACD suite pieces: agent phones, queue callers, queue calls read back from the database.
 pub mod acd;
+
+/// Carriers' SIP trunks played by SIPp on their own loopback addresses.
+pub mod carriers;
+
+/// A DNS server on loopback naming carriers (SRV, A).
+pub mod dns;
+
+/// Pieces of the trunk suites: the switch, waits, CDRs, recordings and API requests.
+pub mod trunk_suite;
 
 impl Switch {
     /// Move this switch's SIP listeners (UDP and TCP, same port) and its relay to `::1` and

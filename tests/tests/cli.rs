@@ -74,3 +74,37 @@ fn version_and_help() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("serve") && help.contains("check"), "{help}");
 }
+
+/// docs/trunks.md's worked example stays a valid configuration (with the queue it names and no
+/// dialplans), and `check` counts its trunks and DIDs and warns of the DID no plan routes.
+#[test]
+fn check_accepts_the_worked_trunk_example_of_the_docs() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/trunks.md");
+    let text = std::fs::read_to_string(&docs).expect("docs/trunks.md");
+    let example = text
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a TOML block in docs/trunks.md");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("trunks.toml");
+    let config = format!("{example}\n[ivr]\ndialplans = \"\"\n\n[[queues]]\nname = \"loans\"\n");
+    std::fs::write(&file, config).expect("write");
+    let out = Command::new(binary())
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .expect("run check");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("2 trunk(s), 2 DID(s)"), "{said}");
+    // No dialplans here: the IVR's DID is pointed out (a warning; plans reload live).
+    assert!(
+        said.contains("warning: DID +8215880000 goes to route 1588, which no dialplan routes"),
+        "{said}"
+    );
+}

@@ -66,6 +66,7 @@ mod queue;
 mod recording;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod trunks;
 
 pub use accounts::audit::{
     AuditAction, AuditEntry, NewAuditEntry, MAX_AUDIT_ADDR_CHARS, MAX_AUDIT_DETAIL_CHARS,
@@ -83,6 +84,9 @@ pub use acd::report::{
 pub use acd::{
     AgentEventKind, AgentEventRecord, AgentStateName, CdrLink, EndedBy, OverflowReason,
     QueueEventKind, QueueEventRecord, MAX_EVENT_ID_CHARS,
+};
+pub use cdr::trunk::{
+    CallDirection, CdrTrunk, MAX_DID_CHARS, MAX_NUMBER_CHARS, MAX_TRUNK_NAME_CHARS,
 };
 pub use cdr::vars::{
     bounded_vars, CdrVars, MAX_VARS, MAX_VAR_NAME_CHARS, MAX_VAR_VALUE_CHARS, TRUNCATED_VAR,
@@ -118,3 +122,4 @@ pub use recording::{
 };
 #[cfg(feature = "testing")]
 pub use testing::connect_isolated_postgres;
+pub use trunks::StoredDefinition;

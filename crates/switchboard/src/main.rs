@@ -114,9 +114,12 @@ fn check(path: Option<PathBuf>) -> ExitCode {
         Ok(c) => match config::dialplans::load(&c) {
             Ok(plans) => {
                 println!(
-                    "configuration OK: {} listen address(es), {} user(s), database {}, {}",
+                    "configuration OK: {} listen address(es), {} user(s), {} trunk(s), {} DID(s), \
+                     database {}, {}",
                     c.listen.len(),
                     c.users.len(),
+                    c.trunks.trunks.len(),
+                    c.trunks.dids.len(),
                     c.database_url,
                     match &plans {
                         Some(p) => format!(
@@ -135,6 +138,10 @@ fn check(path: Option<PathBuf>) -> ExitCode {
                     for w in p.plans.warnings() {
                         println!("{w}");
                     }
+                }
+                let routed = |n: &str| plans.as_ref().is_some_and(|p| p.plans.route(n).is_some());
+                for w in config::trunks::unrouted_dids(&c.trunks, routed) {
+                    println!("{w}");
                 }
                 ExitCode::SUCCESS
             }

@@ -140,6 +140,28 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         .await
         .context("reading the queues stored through the API")?;
     tracing::info!(?stored, "queues stored through the API applied");
+    // Trunks and DIDs managed through the HTTP API override the file's (docs/trunks.md).
+    let mut trunk_plan = config.trunks.clone();
+    let stored = crate::config::stored_trunks::load(&crm, &mut trunk_plan)
+        .await
+        .context("reading the trunks stored through the API")?;
+    tracing::info!(
+        ?stored,
+        trunks = trunk_plan.trunks.len(),
+        dids = trunk_plan.dids.len(),
+        "trunks ready"
+    );
+    let routed = |n: &str| {
+        dialplans
+            .as_ref()
+            .is_some_and(|d| d.plans.route(n).is_some())
+    };
+    for w in crate::config::trunks::unrouted_dids(&trunk_plan, routed) {
+        tracing::warn!("{w}");
+    }
+    let dns = crate::driver::dns::TrunkDns::new(&config.dns_servers)
+        .context("setting up DNS for trunks (sip.dns_servers, /etc/resolv.conf)")?;
+    let (trunk_plan_tx, trunk_plan_rx) = tokio::sync::watch::channel(trunk_plan.clone());
     let users: HashMap<String, (String, Option<String>)> = config
         .users
         .iter()
@@ -163,7 +185,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         recording: config.recording.clone(),
         limits: config.limits.sip,
         nat: config.nat,
-        trunks: Default::default(),
+        trunks: trunk_plan,
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());
@@ -189,6 +211,12 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     tracker.spawn(reload_on_sighup(reloader, shutdown.clone()));
+    tracker.spawn(crate::driver::dns::run(
+        dns,
+        trunk_plan_rx,
+        control_tx.clone(),
+        shutdown.clone(),
+    ));
 
     if demo {
         print_demo(&config);
@@ -208,6 +236,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         events.clone(),
         recordings_dir,
         screens.clone(),
+        trunk_plan_tx,
     )
     .with_tcp_limits(config.limits.tcp);
     drop(inbound_tx);

@@ -1,5 +1,5 @@
 //! The audit log: one row each time someone plays or downloads a recording, or changes a
-//! queue or an agent's queues through the API.
+//! queue, an agent's queues, a trunk or a DID through the API.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -36,6 +36,20 @@ pub enum AuditAction {
     /// An agent's queues set (object: the agent id).
     #[serde(rename = "agent.queues")]
     AgentQueues,
+    /// A trunk created (object: the trunk's name; the detail never holds its password).
+    #[serde(rename = "trunk.create")]
+    TrunkCreate,
+    #[serde(rename = "trunk.update")]
+    TrunkUpdate,
+    #[serde(rename = "trunk.delete")]
+    TrunkDelete,
+    /// A DID created (object: the number).
+    #[serde(rename = "did.create")]
+    DidCreate,
+    #[serde(rename = "did.update")]
+    DidUpdate,
+    #[serde(rename = "did.delete")]
+    DidDelete,
 }
 
 impl AuditAction {
@@ -48,6 +62,12 @@ impl AuditAction {
             AuditAction::QueueUpdate => "queue.update",
             AuditAction::QueueDelete => "queue.delete",
             AuditAction::AgentQueues => "agent.queues",
+            AuditAction::TrunkCreate => "trunk.create",
+            AuditAction::TrunkUpdate => "trunk.update",
+            AuditAction::TrunkDelete => "trunk.delete",
+            AuditAction::DidCreate => "did.create",
+            AuditAction::DidUpdate => "did.update",
+            AuditAction::DidDelete => "did.delete",
         }
     }
 
@@ -59,6 +79,12 @@ impl AuditAction {
             "queue.update" => Ok(AuditAction::QueueUpdate),
             "queue.delete" => Ok(AuditAction::QueueDelete),
             "agent.queues" => Ok(AuditAction::AgentQueues),
+            "trunk.create" => Ok(AuditAction::TrunkCreate),
+            "trunk.update" => Ok(AuditAction::TrunkUpdate),
+            "trunk.delete" => Ok(AuditAction::TrunkDelete),
+            "did.create" => Ok(AuditAction::DidCreate),
+            "did.update" => Ok(AuditAction::DidUpdate),
+            "did.delete" => Ok(AuditAction::DidDelete),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

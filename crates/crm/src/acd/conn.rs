@@ -6,7 +6,7 @@ use sqlx::QueryBuilder;
 
 use crate::acd::rows::{AgentEventRow, QueueEventRow};
 use crate::acd::sql;
-use crate::cdr::plan::{rows_per_statement, unknown_links, Plan};
+use crate::cdr::plan::{rows_per_statement, unknown_calls, Plan};
 use crate::db::{for_each_backend, DbTime, RowExt};
 use crate::{AgentEventRecord, CrmError, QueueEventRecord};
 
@@ -55,7 +55,7 @@ for_each_backend! {
                 });
                 q.push(sql::LINK_TAIL);
                 let updated: Vec<String> = q.build_query_scalar().fetch_all(&mut *self).await?;
-                unknown.extend(unknown_links(chunk, &updated));
+                unknown.extend(unknown_calls(chunk.iter().map(|l| l.call_id), &updated));
             }
 
             let rows = rows_per_statement(sql::QUEUE_EVENT_COLUMNS);

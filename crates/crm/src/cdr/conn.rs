@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
 use crate::acd::conn::AcdConn;
+use crate::cdr::plan::unknown_calls;
 use crate::cdr::plan::{
     rows_per_statement, unknown_answers, Plan, Unapplied, ANSWER_HEAD, ANSWER_TAIL, END_COLUMNS,
     END_CONFLICT, END_INSERT, LEGS_DELETE, LEGS_INSERT, START_COLUMNS, START_CONFLICT,
     START_INSERT,
 };
+use crate::cdr::trunk::{CallDirection, TRUNK_COLUMNS, TRUNK_HEAD, TRUNK_TAIL};
 use crate::cdr::{status_from_stored, vars};
 use crate::db::{for_each_backend, DbJson, DbTime, RowExt};
 use crate::{Backend, Cdr, CrmError, Disposition, Leg, LegRole, Side};
@@ -60,7 +62,7 @@ const MARK_ALIVE: &str = "INSERT INTO switch_alive (id, at) VALUES (1, $1)
 const CDR_COLUMNS: &str =
     "call_id, caller, caller_name, callee, callee_name, started_at, answered_at,
     ended_at, disposition, sip_status, hangup_cause, hangup_side, recovered, queue, agent,
-    customer_id, vars";
+    customer_id, vars, direction, trunk, did, caller_id, dialled";
 const LEG_COLUMNS: &str =
     "cdr_call_id, role, sip_call_id, peer, extension, started_at, answered_at,
     ended_at, final_status";
@@ -154,10 +156,26 @@ for_each_backend! {
                 });
                 q.build().execute(&mut *self).await?;
             }
+            let mut trunks = Vec::new();
+            for chunk in plan.trunks.chunks(rows_per_statement(TRUNK_COLUMNS)) {
+                let mut q = QueryBuilder::<Engine>::new(TRUNK_HEAD);
+                q.push_values(chunk, |mut b, t| {
+                    b.push_bind(t.call_id)
+                        .push_bind(t.direction)
+                        .push_bind(t.trunk)
+                        .push_bind(t.did)
+                        .push_bind(t.caller_id)
+                        .push_bind(t.dialled);
+                });
+                q.push(TRUNK_TAIL);
+                let updated: Vec<String> = q.build_query_scalar().fetch_all(&mut *self).await?;
+                trunks.extend(unknown_calls(chunk.iter().map(|t| t.call_id), &updated));
+            }
             let links = self.apply_acd(plan).await?;
             Ok(Unapplied {
                 answers: unknown,
                 links,
+                trunks,
             })
         }
 
@@ -261,6 +279,14 @@ for_each_backend! {
             queue: row.col("queue")?,
             agent: row.col("agent")?,
             customer_id: row.col("customer_id")?,
+            direction: row
+                .col::<Option<String>>("direction")?
+                .map(|s| CallDirection::from_stored(&s))
+                .transpose()?,
+            trunk: row.col("trunk")?,
+            did: row.col("did")?,
+            caller_id: row.col("caller_id")?,
+            dialled: row.col("dialled")?,
             legs: Vec::new(),
             vars: vars::from_stored(
                 row.col::<Option<DbJson>>("vars")?

@@ -3,6 +3,7 @@
 pub(crate) mod conn;
 pub(crate) mod plan;
 mod store;
+pub(crate) mod trunk;
 pub(crate) mod vars;
 pub(crate) mod writer;
 
@@ -93,6 +94,17 @@ pub struct Cdr {
     /// The customer the caller was identified as, set by a [`crate::CdrLink`]; cleared if the
     /// customer is deleted.
     pub customer_id: Option<i64>,
+    /// Set for a call over a carrier's trunk by a [`crate::CdrTrunk`]; `None` between
+    /// extensions.
+    pub direction: Option<trunk::CallDirection>,
+    /// The trunk's name.
+    pub trunk: Option<String>,
+    /// Inbound: our number (DID) the carrier delivered the call to.
+    pub did: Option<String>,
+    /// Outbound: the caller ID presented to the carrier.
+    pub caller_id: Option<String>,
+    /// Outbound: the number as sent to the carrier.
+    pub dialled: Option<String>,
     pub legs: Vec<Leg>,
     /// The dialplan's variables as stored (limits applied); empty while the call is in
     /// progress, for recovered records, and for records written before variables existed.

@@ -14,7 +14,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::{AgentEventRecord, CdrEnd, CdrEvent, CdrLink, CdrStart, Leg, QueueEventRecord};
+use crate::{
+    AgentEventRecord, CdrEnd, CdrEvent, CdrLink, CdrStart, CdrTrunk, Leg, QueueEventRecord,
+};
 
 /// Keeps each statement well under SQLite's bound-parameter limit (32766).
 pub(crate) const MAX_PARAMS: usize = 10_000;
@@ -71,6 +73,8 @@ pub(crate) struct Plan<'a> {
     pub ends: Vec<&'a CdrEnd>,
     /// One merged link per call.
     pub links: Vec<LinkRow<'a>>,
+    /// One trunk row per call: the last given, with the last DID given.
+    pub trunks: Vec<TrunkRow<'a>>,
     pub queue_events: Vec<&'a QueueEventRecord>,
     pub agent_events: Vec<&'a AgentEventRecord>,
 }
@@ -92,6 +96,31 @@ impl<'a> LinkRow<'a> {
     }
 }
 
+/// The trunk columns of one call in a batch: the last event's, but a DID given earlier stays
+/// when the last names none (as applying them one by one would leave it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TrunkRow<'a> {
+    pub call_id: &'a str,
+    pub direction: &'static str,
+    pub trunk: &'a str,
+    pub did: Option<&'a str>,
+    pub caller_id: Option<&'a str>,
+    pub dialled: Option<&'a str>,
+}
+
+impl<'a> TrunkRow<'a> {
+    fn of(t: &'a CdrTrunk, earlier_did: Option<&'a str>) -> Self {
+        TrunkRow {
+            call_id: &t.call_id,
+            direction: t.direction.as_str(),
+            trunk: &t.trunk,
+            did: t.did.as_deref().or(earlier_did),
+            caller_id: t.caller_id.as_deref(),
+            dialled: t.dialled.as_deref(),
+        }
+    }
+}
+
 /// What a transaction could not apply because the call has no CDR (logged and skipped).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Unapplied {
@@ -99,11 +128,13 @@ pub(crate) struct Unapplied {
     pub answers: Vec<String>,
     /// Calls of links with no CDR.
     pub links: Vec<String>,
+    /// Calls of trunk rows with no CDR.
+    pub trunks: Vec<String>,
 }
 
 impl Unapplied {
     pub(crate) fn count(&self) -> usize {
-        self.answers.len() + self.links.len()
+        self.answers.len() + self.links.len() + self.trunks.len()
     }
 }
 
@@ -117,6 +148,7 @@ impl<'a> Plan<'a> {
         let mut answered: HashSet<&str> = HashSet::new();
         let mut end_at: HashMap<&str, usize> = HashMap::new();
         let mut link_at: HashMap<&str, usize> = HashMap::new();
+        let mut trunk_at: HashMap<&str, usize> = HashMap::new();
         // Queue and agent events live in different tables: separate id spaces.
         let mut queue_ids: HashSet<&str> = HashSet::new();
         let mut agent_ids: HashSet<&str> = HashSet::new();
@@ -142,6 +174,13 @@ impl<'a> Plan<'a> {
                     }
                 },
                 CdrEvent::Link(l) => plan.push_link(&mut link_at, l),
+                CdrEvent::Trunk(t) => match trunk_at.get(t.call_id.as_str()) {
+                    Some(&i) => plan.trunks[i] = TrunkRow::of(t, plan.trunks[i].did),
+                    None => {
+                        trunk_at.insert(&t.call_id, plan.trunks.len());
+                        plan.trunks.push(TrunkRow::of(t, None));
+                    }
+                },
                 CdrEvent::Queue(q) => {
                     if queue_ids.insert(&q.event_id) {
                         plan.queue_events.push(q);
@@ -202,6 +241,13 @@ impl<'a> Plan<'a> {
         }
     }
 
+    pub(crate) fn trunk(t: &'a CdrTrunk) -> Self {
+        Plan {
+            trunks: vec![TrunkRow::of(t, None)],
+            ..Plan::default()
+        }
+    }
+
     pub(crate) fn end(e: &'a CdrEnd) -> Self {
         Plan {
             ends: vec![e],
@@ -239,13 +285,17 @@ pub(crate) fn unknown_answers<'a>(
         .collect()
 }
 
-/// The calls of `asked` links the database did not report as updated.
-pub(crate) fn unknown_links(asked: &[LinkRow<'_>], updated: &[String]) -> Vec<String> {
+/// The calls of `asked` (links' or trunk rows' call ids) the database did not report as
+/// updated.
+pub(crate) fn unknown_calls<'a>(
+    asked: impl IntoIterator<Item = &'a str>,
+    updated: &[String],
+) -> Vec<String> {
     let updated: HashSet<&str> = updated.iter().map(String::as_str).collect();
     asked
-        .iter()
-        .filter(|l| !updated.contains(l.call_id))
-        .map(|l| l.call_id.to_owned())
+        .into_iter()
+        .filter(|id| !updated.contains(id))
+        .map(str::to_owned)
         .collect()
 }
 
@@ -376,6 +426,42 @@ mod tests {
             .collect();
         assert_eq!(ids, ["e1", "e2"]);
         assert_eq!(plan.agent_events.len(), 1);
+    }
+
+    #[test]
+    fn trunk_rows_keep_the_last_per_call_and_an_earlier_did() {
+        let trunk = |id: &str, name: &str, did: Option<&str>, dialled: Option<&str>| {
+            CdrEvent::Trunk(CdrTrunk {
+                call_id: id.into(),
+                direction: crate::CallDirection::Outbound,
+                trunk: name.into(),
+                did: did.map(Into::into),
+                caller_id: None,
+                dialled: dialled.map(Into::into),
+            })
+        };
+        let events = vec![
+            trunk("a", "carrier-a", Some("+8215880000"), Some("0212345678")),
+            trunk("b", "carrier-a", None, None),
+            trunk("a", "carrier-b", None, Some("+82212345678")),
+        ];
+        let plan = Plan::from_events(&events);
+        assert_eq!(plan.trunks.len(), 2);
+        let a = plan.trunks[0];
+        assert_eq!(
+            (a.call_id, a.trunk, a.did, a.dialled, a.direction),
+            (
+                "a",
+                "carrier-b",
+                Some("+8215880000"),
+                Some("+82212345678"),
+                "outbound"
+            )
+        );
+        assert_eq!(
+            unknown_calls(plan.trunks.iter().map(|t| t.call_id), &["a".into()]),
+            ["b"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::cdr::conn::CdrConn;
 use crate::cdr::plan::{Plan, Unapplied};
 use crate::db::{in_transaction, with_conn};
-use crate::{Cdr, CdrEnd, CdrEvent, CdrStart, Crm, CrmError};
+use crate::{Cdr, CdrEnd, CdrEvent, CdrStart, CdrTrunk, Crm, CrmError};
 
 /// What one transaction of events achieved.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,17 @@ impl Crm {
     /// inserts the whole row, taking numbers and start time from the legs.
     pub async fn cdr_end(&self, e: &CdrEnd) -> Result<(), CrmError> {
         self.apply_plan(&Plan::end(e)).await.map(drop)
+    }
+
+    /// Sets a call's trunk columns (see [`CdrTrunk`]). Fails with [`CrmError::UnknownCall`] if
+    /// the call has no CDR.
+    pub async fn cdr_trunk(&self, t: &CdrTrunk) -> Result<(), CrmError> {
+        t.validate()?;
+        let unknown = self.apply_plan(&Plan::trunk(t)).await?;
+        match unknown.trunks.into_iter().next() {
+            Some(id) => Err(CrmError::UnknownCall(id)),
+            None => Ok(()),
+        }
     }
 
     /// Closes CDRs left open by a crash: disposition `answered` when the call was answered
@@ -80,6 +91,9 @@ impl Crm {
         }
         for call_id in &unknown.links {
             tracing::warn!(call_id, "CDR link for an unknown call: skipped");
+        }
+        for call_id in &unknown.trunks {
+            tracing::warn!(call_id, "CDR trunk for an unknown call: skipped");
         }
         let rejected = unknown.count() as u64;
         Ok(BatchOutcome {

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::{
-    AgentEventRecord, Backend, CdrEnd, CdrLink, CdrStart, Crm, CrmError, QueueEventRecord,
+    AgentEventRecord, Backend, CdrEnd, CdrLink, CdrStart, CdrTrunk, Crm, CrmError, QueueEventRecord,
 };
 
 /// Upper bound of events per transaction: big enough to amortise the commit (an fsync on
@@ -44,6 +44,8 @@ pub enum CdrEvent {
     End(CdrEnd),
     /// Sets the CDR's queue, agent and customer (send after the call's start).
     Link(CdrLink),
+    /// Sets the CDR's trunk, direction, DID, caller ID and dialled number (after the start).
+    Trunk(CdrTrunk),
     /// Something happened to a call in a queue.
     Queue(QueueEventRecord),
     /// An agent logged in or out, paused, or changed state.
@@ -58,6 +60,7 @@ impl CdrEvent {
             CdrEvent::Answer { call_id, .. } => call_id,
             CdrEvent::End(e) => &e.call_id,
             CdrEvent::Link(l) => &l.call_id,
+            CdrEvent::Trunk(t) => &t.call_id,
             CdrEvent::Queue(q) => &q.call_id,
             CdrEvent::Agent(_) => "",
         }

@@ -19,6 +19,9 @@ use std::path::Path;
 pub struct Stored {
     pub queues: Vec<crm::StoredQueue>,
     pub memberships: Vec<crm::StoredMemberships>,
+    /// Trunks and DIDs changed through the API (`stored_trunks.rs`).
+    pub trunks: Vec<crm::StoredDefinition>,
+    pub dids: Vec<crm::StoredDefinition>,
 }
 
 /// Read the stored queues and memberships from the configuration's database.
@@ -29,6 +32,8 @@ pub async fn stored(resolved: &Resolved) -> anyhow::Result<Stored> {
     Ok(Stored {
         queues: crm.queue_definitions().await?,
         memberships: crm.agent_memberships().await?,
+        trunks: crm.trunk_definitions().await?,
+        dids: crm.did_definitions().await?,
     })
 }
 
@@ -37,7 +42,8 @@ const HEADER: &str = "\
 # It holds the SIP passwords of the extensions in clear, because the switch needs them to check
 # the phones' digest logins: keep it private (the file is created readable by its owner only).
 # HTTP account passwords are argon2 hashes and bearer tokens SHA-256 hashes (the tokens stay
-# valid). Queues and agent queues changed through the HTTP API are included.
+# valid). Carriers' trunk passwords are in clear too (the switch answers their challenges).
+# Queues, agent queues, trunks and DIDs changed through the HTTP API are included.
 # Run it with `switchboard serve --config <this file>`.
 ";
 
@@ -48,6 +54,8 @@ pub fn render(config: &Config, resolved: &Resolved, stored: &Stored) -> anyhow::
     name_defaults(&mut table, config, resolved);
     hash_account_secrets(&mut table)?;
     lay_stored_queues(&mut table, stored)?;
+    lay_stored(&mut table, "trunks", "name", &stored.trunks)?;
+    lay_stored(&mut table, "dids", "number", &stored.dids)?;
     Ok(format!("{HEADER}\n{}", toml::to_string(&table)?))
 }
 
@@ -164,6 +172,36 @@ fn lay_stored_queues(table: &mut toml::Table, stored: &Stored) -> anyhow::Result
     Ok(())
 }
 
+/// As `stored_trunks::apply` does at start: each stored definition of `[[name]]` replaces the
+/// entry whose `key` is the stored row's key (or is added); a stored removal drops it.
+fn lay_stored(
+    table: &mut toml::Table,
+    name: &str,
+    key: &str,
+    rows: &[crm::StoredDefinition],
+) -> anyhow::Result<()> {
+    for row in rows {
+        let Some(entries) = array(table, name) else {
+            continue;
+        };
+        let keyed = |v: &toml::Value| v.get(key).and_then(toml::Value::as_str) == Some(&row.key);
+        match &row.definition {
+            Some(json) => {
+                let value: serde_json::Value = serde_json::from_str(json)
+                    .with_context(|| format!("stored {name} entry {}", row.key))?;
+                let value = json_to_toml(value)
+                    .with_context(|| format!("stored {name} entry {} as TOML", row.key))?;
+                match entries.iter_mut().find(|v| keyed(v)) {
+                    Some(slot) => *slot = value,
+                    None => entries.push(value),
+                }
+            }
+            None => entries.retain(|v| !keyed(v)),
+        }
+    }
+    Ok(())
+}
+
 /// The array `name` of `table` (`[[name]]`), made when missing.
 fn array<'a>(table: &'a mut toml::Table, name: &str) -> Option<&'a mut Vec<toml::Value>> {
     if !table.get(name).is_some_and(toml::Value::is_array) {
@@ -228,7 +266,25 @@ queues = ["a", "b"]
 id = "y"
 extension = "2002"
 queues = ["b", { queue = "a", weight = 2 }]
+[[trunks]]
+name = "carrier-a"
+host = "192.0.2.10"
+[[trunks]]
+name = "carrier-b"
+host = "192.0.2.20"
+[[dids]]
+number = "+8215880000"
+extension = "2001"
 "#;
+
+    fn definition(key: &str, json: Option<&str>) -> crm::StoredDefinition {
+        crm::StoredDefinition {
+            key: key.into(),
+            definition: json.map(String::from),
+            updated_at: chrono::Utc::now(),
+            updated_by: "admin".into(),
+        }
+    }
 
     fn stored(name: &str, definition: Option<&str>) -> crm::StoredQueue {
         crm::StoredQueue {
@@ -264,6 +320,19 @@ queues = ["b", { queue = "a", weight = 2 }]
                 updated_at: chrono::Utc::now(),
                 updated_by: "admin".into(),
             }],
+            trunks: vec![
+                definition("carrier-b", None),
+                definition(
+                    "carrier-c",
+                    Some(
+                        r#"{"name":"carrier-c","host":"192.0.2.30","username":"sb","password":"carrier-secret"}"#,
+                    ),
+                ),
+            ],
+            dids: vec![definition(
+                "+8215880001",
+                Some(r#"{"number":"+8215880001","queue":"a"}"#),
+            )],
         };
         let (file, resolved) = sections(FILE);
         let text = render(&file, &resolved, &db).expect("export");
@@ -314,6 +383,29 @@ queues = ["b", { queue = "a", weight = 2 }]
                 .unwrap_or_default()
         };
         assert_eq!(queues_of("x"), [("c".to_string(), 2)]);
+        let trunks: Vec<&str> = again
+            .trunks
+            .trunks
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(trunks, ["carrier-a", "carrier-c"], "b removed, c added");
+        assert_eq!(
+            again
+                .trunks
+                .trunk("carrier-c")
+                .and_then(|t| t.credentials.clone())
+                .map(|c| c.password),
+            Some("carrier-secret".to_string()),
+            "the carrier's password is kept: the switch answers its challenges"
+        );
+        let dids: Vec<&str> = again
+            .trunks
+            .dids
+            .iter()
+            .map(|d| d.number.as_str())
+            .collect();
+        assert_eq!(dids, ["+8215880000", "+8215880001"]);
         assert_eq!(queues_of("y"), [("a".to_string(), 2)], "b removed");
         assert_eq!(
             again.accounts[0].token_hash.as_deref(),

@@ -25,6 +25,11 @@ pub struct Config {
     pub accounts: Vec<Spanned<super::accounts::AccountSection>>,
     /// Caps and timeouts (`config::limits`).
     pub limits: super::limits::LimitsSection,
+    /// Carriers' SIP trunks, the numbers they deliver, and what may not be dialled
+    /// (`config::trunks`).
+    pub trunks: Vec<Spanned<super::trunks::TrunkSection>>,
+    pub dids: Vec<Spanned<super::trunks::DidSection>>,
+    pub outbound: super::trunks::OutboundSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -64,6 +69,8 @@ pub struct SipConfig {
     pub nat: Spanned<String>,
     /// Limits on failed digest attempts (docs/security.md, "Access").
     pub auth_throttle: AuthThrottleConfig,
+    /// DNS servers (`IP:PORT`) for trunks' host names; empty: the system's (/etc/resolv.conf).
+    pub dns_servers: Vec<Spanned<String>>,
 }
 
 /// `[sip.auth_throttle]`: failed digest attempts per source address and per extension.
@@ -166,6 +173,9 @@ impl Default for Config {
             recording: Default::default(),
             accounts: Vec::new(),
             limits: Default::default(),
+            trunks: Vec::new(),
+            dids: Vec::new(),
+            outbound: Default::default(),
         }
     }
 }
@@ -192,6 +202,7 @@ impl Default for SipConfig {
             public_address: None,
             nat: Spanned::new(0..0, "auto".into()),
             auth_throttle: AuthThrottleConfig::default(),
+            dns_servers: Vec::new(),
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`limits`]: the `[limits]` section (caps and timeouts);
 //! - [`recording`]: the `[recording]` section;
 //! - [`stored_queues`]: those definitions as stored in the CRM, applied over the file's at start;
+//! - [`trunks`]: `[[trunks]]`, `[[dids]]` and `[outbound]` (carriers' SIP trunks);
+//! - [`stored_trunks`]: trunks and DIDs stored through the API, applied over the file's at start;
 //! - [`dialplans`]: dialplans and their prompts, loaded and checked;
 //! - [`demo`]: the configuration `serve` runs with no file;
 //! - [`export`]: `switchboard config export`, the running configuration as one file.
@@ -24,6 +26,8 @@ pub mod limits;
 pub mod queue_definition;
 pub mod recording;
 pub mod stored_queues;
+pub mod stored_trunks;
+pub mod trunks;
 
 pub use file::{Config, UserConfig};
 use sip::Transport;
@@ -99,6 +103,10 @@ pub struct Resolved {
     pub http_auth: crate::config::accounts::AuthSettings,
     /// Caps and timeouts (`[limits]`).
     pub limits: limits::Limits,
+    /// Carriers' trunks, DIDs and denied prefixes (`[[trunks]]`, `[[dids]]`, `[outbound]`).
+    pub trunks: trunk::TrunkPlan,
+    /// DNS servers for trunks' host names (empty: the system's).
+    pub dns_servers: Vec<SocketAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -469,6 +477,30 @@ fn resolve(
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
     let (mut recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
     recording::resolve_entries(&mut recording, entry_offers, &mut problem);
+    let mut dns_servers = Vec::new();
+    for d in &c.sip.dns_servers {
+        match d.get_ref().parse::<SocketAddr>() {
+            Ok(a) => dns_servers.push(a),
+            Err(_) => problem(
+                d.span(),
+                format!("sip.dns_servers: `{}` is not IP:PORT", d.get_ref()),
+            ),
+        }
+    }
+    let country_code = c.database.default_country_code.clone().unwrap_or_default();
+    let queue_names = acd.queues.iter().map(|q| q.cfg.name.clone()).collect();
+    let targets = trunks::Targets {
+        queues: &queue_names,
+        extensions: &extensions,
+    };
+    let trunks = trunks::resolve_file(
+        &c.trunks,
+        &c.dids,
+        &c.outbound,
+        &country_code,
+        targets,
+        &mut problem,
+    );
     let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
     let limits = limits::resolve(c.limits, rtp_ports, &mut |message| problem(0..0, message));
 
@@ -537,6 +569,8 @@ fn resolve(
         accounts,
         http_auth,
         limits,
+        trunks,
+        dns_servers,
     })
 }
 

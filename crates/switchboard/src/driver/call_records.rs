@@ -4,9 +4,9 @@
 
 use crate::switch;
 
-/// The CRM's CDR change for one of the core's (None: the CRM keeps nothing of it yet).
-pub fn cdr(event: switch::CdrEvent) -> Option<crm::CdrEvent> {
-    Some(match event {
+/// The CRM's CDR change for one of the core's.
+pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
+    match event {
         switch::CdrEvent::Start(s) => crm::CdrEvent::Start(crm::CdrStart {
             call_id: s.call_id,
             caller: s.caller,
@@ -32,12 +32,18 @@ pub fn cdr(event: switch::CdrEvent) -> Option<crm::CdrEvent> {
             agent: l.agent,
             customer_id: None,
         }),
-        // The CRM gains trunk columns with issue 16's trunk work; until then no call has a trunk.
-        switch::CdrEvent::Trunk(t) => {
-            tracing::debug!(call_id = %t.call_id, trunk = %t.trunk, "trunk of a call not stored");
-            return None;
-        }
-    })
+        switch::CdrEvent::Trunk(t) => crm::CdrEvent::Trunk(crm::CdrTrunk {
+            call_id: t.call_id,
+            direction: match t.direction {
+                switch::Direction::Inbound => crm::CallDirection::Inbound,
+                switch::Direction::Outbound => crm::CallDirection::Outbound,
+            },
+            trunk: t.trunk,
+            did: t.did,
+            caller_id: t.caller_id,
+            dialled: t.dialled,
+        }),
+    }
 }
 
 fn disposition(d: switch::Disposition) -> crm::Disposition {
@@ -118,5 +124,34 @@ pub fn callback_from_crm(r: crm::CallbackRequest) -> switch::CallbackRequest {
         skills: r.skills,
         enqueued_at: r.enqueued_at,
         requested_at: r.requested_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 16: the core's trunk record reaches the CRM (it was dropped before).
+    #[test]
+    fn trunk_records_map_to_the_crm() {
+        let ev = cdr(switch::CdrEvent::Trunk(switch::CdrTrunk {
+            call_id: "c1".into(),
+            direction: switch::Direction::Outbound,
+            trunk: "carrier-b".into(),
+            did: None,
+            caller_id: Some("+8215880000".into()),
+            dialled: Some("0212345678".into()),
+        }));
+        assert_eq!(
+            ev,
+            crm::CdrEvent::Trunk(crm::CdrTrunk {
+                call_id: "c1".into(),
+                direction: crm::CallDirection::Outbound,
+                trunk: "carrier-b".into(),
+                did: None,
+                caller_id: Some("+8215880000".into()),
+                dialled: Some("0212345678".into()),
+            })
+        );
     }
 }

@@ -13,10 +13,14 @@
 //!   ACD events as CRM rows;
 //! - [`live`]: ACD events for the live stream, with their SSE event type;
 //! - [`lookup`]: the caller's customer record for dialplans;
-//! - [`screens`]: screen pops and the agent desk's lists, read by the HTTP layer.
+//! - [`screens`]: screen pops and the agent desk's lists, read by the HTTP layer;
+//! - [`dns`]: carriers' host names resolved (RFC 3263: NAPTR, SRV, A/AAAA) and kept fresh by TTL;
+//! - [`trunks`]: the trunk plan's changes from the API, checked before they apply, and trunks'
+//!   state changes logged.
 
 pub mod acd_records;
 pub mod call_records;
+pub mod dns;
 pub mod guard;
 pub mod limits;
 pub mod live;
@@ -26,4 +30,5 @@ pub mod reload;
 pub mod screens;
 pub mod sip;
 pub mod tcp;
+pub mod trunks;
 pub mod udp;

@@ -78,6 +78,20 @@ pub enum Control {
         change: crate::switch::QueueChange,
         reply: tokio::sync::oneshot::Sender<Result<Vec<String>, crate::switch::QueueChangeError>>,
     },
+    /// A named trunk's addresses, from DNS (`dns.rs`), in the order to try them.
+    TrunkAddresses {
+        trunk: String,
+        addrs: Vec<SocketAddr>,
+    },
+    /// Create, change or remove a trunk or a DID (HTTP API).
+    Trunks {
+        change: crate::driver::trunks::TrunkChange,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::driver::trunks::TrunkChangeError>>,
+    },
+    /// The trunk plan and each trunk's state.
+    TrunkView {
+        reply: tokio::sync::oneshot::Sender<crate::driver::trunks::TrunkView>,
+    },
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -108,6 +122,8 @@ pub struct Status {
     pub recordings_incomplete: u64,
     /// Messages or timers whose handling panicked in the core (caught, see `guard.rs`).
     pub core_panics: u64,
+    /// Each trunk's registration, health, channels and calls.
+    pub trunks: Vec<crate::driver::trunks::TrunkFigures>,
 }
 
 /// Media totals of ended calls, summed by the tasks that close relay sessions.
@@ -168,6 +184,9 @@ pub struct Driver {
     /// Callback requests and their ends, written one after the other (a request's row must
     /// exist before it is closed).
     callback_log: mpsc::UnboundedSender<crate::switch::CallbackRecord>,
+    /// The trunk plan the core runs; the DNS task follows it (`dns.rs`).
+    trunk_plan: watch::Sender<trunk::TrunkPlan>,
+    trunk_log: crate::driver::trunks::StateLog,
 }
 
 /// Writes callback records in order; a failed write is logged (the callback itself goes on).
@@ -217,6 +236,7 @@ impl Driver {
         events: tokio::sync::broadcast::Sender<LiveEvent>,
         recordings_dir: std::path::PathBuf,
         screens: Arc<crate::driver::screens::Screens>,
+        trunk_plan: watch::Sender<trunk::TrunkPlan>,
     ) -> Self {
         let (media_tx, media_rx) = mpsc::unbounded_channel();
         let now = Instant::now();
@@ -258,6 +278,8 @@ impl Driver {
             screens,
             recordings: HashMap::new(),
             tcp_limits: Default::default(),
+            trunk_plan,
+            trunk_log: Default::default(),
         }
     }
 
@@ -326,6 +348,18 @@ impl Driver {
                     }
                     Control::Queues { change, reply } => {
                         let _ = reply.send(self.switch.change_queues(Instant::now(), change));
+                    }
+                    Control::TrunkAddresses { trunk, addrs } => {
+                        self.switch.trunk_addresses(Instant::now(), &trunk, addrs);
+                    }
+                    Control::Trunks { change, reply } => {
+                        let _ = reply.send(self.change_trunks(change));
+                    }
+                    Control::TrunkView { reply } => {
+                        let _ = reply.send(crate::driver::trunks::TrunkView {
+                            plan: self.trunk_plan.borrow().clone(),
+                            status: self.trunk_status(),
+                        });
                     }
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
@@ -418,6 +452,8 @@ impl Driver {
         if now.duration_since(self.status_at) >= Duration::from_millis(500) {
             self.status_at = now;
             let s = self.switch.stats();
+            let trunks = self.trunk_status();
+            self.trunk_log.observe(&trunks);
             self.status.send_replace(Status {
                 registered_contacts: self.switch.registered_contacts(),
                 active_calls: s.calls_active,
@@ -433,8 +469,25 @@ impl Driver {
                 rtp_foreign_dropped: self.relay.foreign_packets_dropped(),
                 recordings_incomplete: crate::driver::recording::incomplete_total(),
                 core_panics: self.core_panics,
+                trunks: trunks.iter().map(Into::into).collect(),
             });
         }
+    }
+
+    /// Each trunk's state now.
+    fn trunk_status(&self) -> Vec<trunk::TrunkStatus> {
+        self.switch.trunk_status(Instant::now())
+    }
+
+    /// Apply a checked change of the trunk plan (API); the DNS task re-resolves after it.
+    fn change_trunks(
+        &mut self,
+        change: crate::driver::trunks::TrunkChange,
+    ) -> Result<(), crate::driver::trunks::TrunkChangeError> {
+        let next = crate::driver::trunks::apply(&self.trunk_plan.borrow(), change)?;
+        self.switch.set_trunks(Instant::now(), next.clone());
+        self.trunk_plan.send_replace(next);
+        Ok(())
     }
 
     async fn send(&mut self, to: Peer, bytes: Bytes) {
@@ -492,9 +545,7 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
-                let Some(ev) = crate::driver::call_records::cdr(ev) else {
-                    return;
-                };
+                let ev = crate::driver::call_records::cdr(ev);
                 if let Err(e) = self.cdrs.send(ev) {
                     tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
                 }

@@ -281,6 +281,7 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         "counter",
         &one(status.core_panics as f64),
     );
+    crate::http::trunks::metrics(&mut gauge, &status.trunks);
     let per_queue = |f: &dyn Fn(&crate::switch::QueueView) -> f64| {
         snapshot
             .queues

@@ -1,6 +1,6 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
-//! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`],
+//! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
 //! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`] and the [`pages`].
 
 pub mod acd;
@@ -16,6 +16,7 @@ pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
 pub mod server_paths;
+pub mod trunks;
 
 use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
@@ -104,6 +105,7 @@ fn routes() -> Routes {
         .post("/api/dialplans/reload", reload)
         .merge(acd::routes())
         .merge(queue_admin::routes())
+        .merge(trunks::routes())
         .merge(customers::routes())
         .merge(recordings::routes())
         .merge(messages::routes())

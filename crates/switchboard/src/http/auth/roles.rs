@@ -37,7 +37,7 @@ const G: Role = Role::Agent;
 /// (method, path pattern with `*` for one segment, roles, scope for agents).
 type Rule = (Method, &'static str, &'static [Role], Scope);
 
-fn rules() -> [Rule; 40] {
+fn rules() -> [Rule; 48] {
     use Scope::*;
     [
         (Method::GET, "/api/session", &[A, S, Q, G], Any),
@@ -84,6 +84,15 @@ fn rules() -> [Rule; 40] {
         (Method::GET, "/api/queues/*/definition", &[A, S], Any),
         (Method::DELETE, "/api/queues/*", &[A, S], Any),
         (Method::PUT, "/api/agents/*/queues", &[A, S], Any),
+        // Carriers' trunks and our numbers: admins only (see `admin_only`).
+        (Method::GET, "/api/trunks", &[A], Any),
+        (Method::POST, "/api/trunks", &[A], Any),
+        (Method::PUT, "/api/trunks/*", &[A], Any),
+        (Method::DELETE, "/api/trunks/*", &[A], Any),
+        (Method::GET, "/api/dids", &[A], Any),
+        (Method::POST, "/api/dids", &[A], Any),
+        (Method::PUT, "/api/dids/*", &[A], Any),
+        (Method::DELETE, "/api/dids/*", &[A], Any),
         (Method::GET, "/api/agents", &[A, S, G], Any),
         (Method::POST, "/api/agents/*/*", &[A, S, G], OwnAgent(2)),
         (Method::GET, "/api/agents/*/screen", &[A, S, G], OwnAgent(2)),
@@ -160,6 +169,19 @@ pub fn has_rule(method: &Method, route: &str) -> bool {
             .any(|(m, pattern, _, _)| m == method && matches(pattern, &path))
 }
 
+/// Paths only admins may use, whatever the method: account administration, and carriers'
+/// trunks and DIDs (credentials of the telephone line, and where the public's calls go).
+fn admin_only(path: &str) -> bool {
+    ["/api/accounts", "/api/trunks", "/api/dids"]
+        .iter()
+        .any(|p| {
+            path == *p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
 /// What `role` may do with `method path` (HEAD counts as GET).
 pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
     let method = if method == Method::HEAD {
@@ -171,8 +193,7 @@ pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
         return Decision::Allow(Scope::Any);
     }
     if role == Role::Supervisor {
-        let account_admin = path == "/api/accounts" || path.starts_with("/api/accounts/");
-        return if account_admin {
+        return if admin_only(path) {
             Decision::Deny
         } else {
             Decision::Allow(Scope::Any)
@@ -198,6 +219,33 @@ pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
 mod tests {
     use super::*;
     use Decision::*;
+
+    /// Issue 16: trunks carry a carrier's credentials; only admins see or change them.
+    #[test]
+    fn only_admins_manage_trunks_and_dids() {
+        for (m, path) in [
+            (Method::GET, "/api/trunks"),
+            (Method::POST, "/api/trunks"),
+            (Method::PUT, "/api/trunks/carrier-a"),
+            (Method::DELETE, "/api/trunks/carrier-a"),
+            (Method::GET, "/api/dids"),
+            (Method::PUT, "/api/dids/+8215880000"),
+        ] {
+            assert_eq!(
+                decide(Role::Admin, &m, path),
+                Allow(Scope::Any),
+                "{m} {path}"
+            );
+            for role in [Role::Supervisor, Role::Qa, Role::Agent] {
+                assert_eq!(decide(role, &m, path), Deny, "{role:?} {m} {path}");
+            }
+        }
+        assert_eq!(
+            decide(Role::Supervisor, &Method::GET, "/api/trunksx"),
+            Allow(Scope::Any),
+            "a prefix is not the path"
+        );
+    }
 
     #[test]
     fn only_admins_and_supervisors_manage_queues() {

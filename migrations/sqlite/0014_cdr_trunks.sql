@@ -1,0 +1,10 @@
+-- SIP trunks (issue 16): a call that came in over a carrier's trunk, or went out over one, says
+-- which trunk, in which direction, which of our numbers (DID) it was delivered to, which caller
+-- ID we presented and the number as sent to the carrier. All NULL for calls between extensions.
+ALTER TABLE cdrs ADD COLUMN direction TEXT CHECK (direction IN ('inbound', 'outbound'));
+ALTER TABLE cdrs ADD COLUMN trunk TEXT CHECK (length(trunk) BETWEEN 1 AND 64);
+ALTER TABLE cdrs ADD COLUMN did TEXT CHECK (length(did) <= 32);
+ALTER TABLE cdrs ADD COLUMN caller_id TEXT CHECK (length(caller_id) <= 64);
+ALTER TABLE cdrs ADD COLUMN dialled TEXT CHECK (length(dialled) <= 64);
+
+CREATE INDEX cdrs_trunk ON cdrs (trunk, started_at) WHERE trunk IS NOT NULL;
