@@ -148,6 +148,17 @@ impl Trunks {
         })
     }
 
+    /// Whether a call could be tried on `trunk` now: it has an address, its pings do not say
+    /// it is down, and it has a channel free (the call rate is checked when the call goes).
+    pub fn can_try(&self, trunk: &TrunkSetup) -> bool {
+        let Some(runtime) = self.state.get(&trunk.name) else {
+            return false;
+        };
+        self.peer(trunk).is_some()
+            && runtime.health.as_ref().is_none_or(HealthCheck::usable)
+            && runtime.limits.has_channel()
+    }
+
     /// The host part of URIs towards the carrier (`host[:port]`, IPv6 in brackets).
     pub fn host_port(trunk: &TrunkSetup) -> String {
         let host = match trunk.host_ip() {
