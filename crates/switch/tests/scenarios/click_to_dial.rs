@@ -427,3 +427,100 @@ fn an_agents_call_out_from_the_phone_is_their_contact() {
     assert_eq!(contact.outcome, "busy");
     ts.finish();
 }
+
+/// carrier-a's two addresses, as the driver's DNS (RFC 3263) would hand them in.
+const A1: [u8; 4] = [192, 0, 2, 11];
+const A2: [u8; 4] = [192, 0, 2, 12];
+
+/// carrier-a by a host name resolved to A1 then A2, with `answer_timeout`; carrier-b as usual.
+fn two_address_switch(answer_timeout: Duration) -> (TestSwitch, Phone) {
+    let mut plan = trunk_plan();
+    plan.trunks[0].host = "sip.carrier-a.example".into();
+    plan.trunks[0].answer_timeout = answer_timeout;
+    let (mut ts, agent) = c2d_switch(plan);
+    let now = ts.now;
+    let addrs = [A1, A2].map(|ip| std::net::SocketAddr::from((ip, 5060)));
+    ts.sw.trunk_addresses(now, "carrier-a", addrs.to_vec());
+    ts.pump();
+    (ts, agent)
+}
+
+/// Click-to-dial up to the customer's first INVITE, which goes to A1.
+fn customer_dialled(ts: &mut TestSwitch, agent: &Phone) -> Msg {
+    dial(ts, "a1003", "01099998888").expect("accepted");
+    let inv = ts.expect_request(agent, "INVITE");
+    agent_answers(ts, agent, &inv);
+    let out = ts.expect_request(&carrier("x", A1), "INVITE");
+    assert!(
+        out.request_uri().contains("@sip.carrier-a.example"),
+        "the Request-URI keeps the host name: {}",
+        out.text
+    );
+    out
+}
+
+#[test]
+fn a_trunks_second_address_is_tried_after_silence_on_the_first() {
+    let (mut ts, agent) = two_address_switch(Duration::from_secs(2));
+    let (a1, a2, cb) = (carrier("x", A1), carrier("x", A2), carrier("x", CARRIER_B));
+    customer_dialled(&mut ts, &agent);
+    ts.advance(Duration::from_millis(1900));
+    ts.drain(&a1);
+    ts.assert_quiet(&a2);
+    // The trunk's own answer_timeout (2 s, not the default 5 s), then A2, not carrier-b.
+    ts.advance(Duration::from_millis(100));
+    let out = ts.expect_request(&a2, "INVITE");
+    ts.assert_quiet(&cb);
+    ts.send(
+        a2.peer,
+        &a2.respond(&out, 200, "OK", Some("a2"), Some(&a2.sdp("sendrecv"))),
+    );
+    ts.expect_request(&a2, "ACK");
+    assert_eq!(channels(&ts, "carrier-a"), 1);
+    let names: Vec<String> = trunk_records(&ts.take_cdrs())
+        .into_iter()
+        .map(|t| t.trunk)
+        .collect();
+    assert_eq!(names, ["carrier-a", "carrier-a"], "one record per attempt");
+}
+
+#[test]
+fn a_503_tries_the_next_address_and_a_500_the_next_trunk() {
+    let (mut ts, agent) = two_address_switch(trunk::DEFAULT_ANSWER_TIMEOUT);
+    let (a1, a2, cb) = (carrier("x", A1), carrier("x", A2), carrier("x", CARRIER_B));
+    let out = customer_dialled(&mut ts, &agent);
+    ts.send(
+        a1.peer,
+        &a1.respond(&out, 503, "Service Unavailable", Some("a1"), None),
+    );
+    ts.expect_request(&a1, "ACK");
+    let out = ts.expect_request(&a2, "INVITE");
+    ts.assert_quiet(&cb);
+    // A server error that is not "unavailable": the carrier's other addresses would not do
+    // better, so carrier-b (A2 was the last address anyway: this checks no third try of A).
+    ts.send(
+        a2.peer,
+        &a2.respond(&out, 500, "Server Internal Error", Some("a2"), None),
+    );
+    ts.expect_request(&a2, "ACK");
+    ts.expect_request(&cb, "INVITE");
+    ts.assert_quiet(&a1);
+    assert_eq!(
+        (channels(&ts, "carrier-a"), channels(&ts, "carrier-b")),
+        (0, 1)
+    );
+}
+
+#[test]
+fn a_500_on_the_first_address_skips_the_others() {
+    let (mut ts, agent) = two_address_switch(trunk::DEFAULT_ANSWER_TIMEOUT);
+    let (a1, a2, cb) = (carrier("x", A1), carrier("x", A2), carrier("x", CARRIER_B));
+    let out = customer_dialled(&mut ts, &agent);
+    ts.send(
+        a1.peer,
+        &a1.respond(&out, 500, "Server Internal Error", Some("a1"), None),
+    );
+    ts.expect_request(&a1, "ACK");
+    ts.expect_request(&cb, "INVITE");
+    ts.assert_quiet(&a2);
+}
