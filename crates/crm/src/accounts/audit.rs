@@ -36,6 +36,10 @@ pub enum AuditAction {
     /// An agent's queues set (object: the agent id).
     #[serde(rename = "agent.queues")]
     AgentQueues,
+    /// A click-to-dial placed for an agent (object: the agent id; detail: the number and the
+    /// call's CDR id).
+    #[serde(rename = "agent.dial")]
+    AgentDial,
 }
 
 impl AuditAction {
@@ -48,6 +52,7 @@ impl AuditAction {
             AuditAction::QueueUpdate => "queue.update",
             AuditAction::QueueDelete => "queue.delete",
             AuditAction::AgentQueues => "agent.queues",
+            AuditAction::AgentDial => "agent.dial",
         }
     }
 
@@ -59,6 +64,7 @@ impl AuditAction {
             "queue.update" => Ok(AuditAction::QueueUpdate),
             "queue.delete" => Ok(AuditAction::QueueDelete),
             "agent.queues" => Ok(AuditAction::AgentQueues),
+            "agent.dial" => Ok(AuditAction::AgentDial),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

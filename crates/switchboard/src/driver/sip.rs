@@ -78,6 +78,12 @@ pub enum Control {
         change: crate::switch::QueueChange,
         reply: tokio::sync::oneshot::Sender<Result<Vec<String>, crate::switch::QueueChangeError>>,
     },
+    /// Click-to-dial for an agent (HTTP API): the call's CDR id, or why not.
+    Dial {
+        agent: String,
+        number: String,
+        reply: tokio::sync::oneshot::Sender<Result<String, crate::switch::ClickToDialError>>,
+    },
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -326,6 +332,13 @@ impl Driver {
                     }
                     Control::Queues { change, reply } => {
                         let _ = reply.send(self.switch.change_queues(Instant::now(), change));
+                    }
+                    Control::Dial { agent, number, reply } => {
+                        let switch = &mut self.switch;
+                        let result = switch
+                            .click_to_dial(Instant::now(), &agent, &number)
+                            .map(|call| switch.cdr_id_of(call).unwrap_or_default());
+                        let _ = reply.send(result);
                     }
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));

@@ -64,7 +64,8 @@ fn extensions(app: &App) -> HashSet<String> {
         .collect()
 }
 
-async fn audit(
+/// Append an admin change to the audit log (the detail cut to the column's size).
+pub(crate) async fn audit(
     app: &App,
     who: &Principal,
     remote: SocketAddr,
