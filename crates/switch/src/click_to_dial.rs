@@ -11,13 +11,15 @@
 //! agent's ringing itself, and the CDR opens at the request (with the agent linked), so an
 //! agent who does not answer leaves a record too. While it lasts a logged-in agent who was
 //! available is paused "on another call" (`agents.rs`), as for any call of their own; the ACD
-//! gives no wrap-up for it. Once the agent answered, the call is a contact (outbound, with the
-//! agent) that the agent page's wrap-up attaches to.
+//! gives no wrap-up for it. The agent gets a screen pop for the call (the customer's record and
+//! history, and the call the page's wrap-up goes to); once the agent answered, the call is a
+//! contact (outbound, with the agent) that the wrap-up attaches to.
 
 use super::call::Phase;
 use super::callback::{CallbackLeg, CallbackOrigin, CallbackPhase};
+use super::queue::ScreenPop;
 use super::record::PolicyEntry;
-use super::{CallId, Side, Switch};
+use super::{Action, CallId, Side, Switch};
 use crate::records::{Contact, Direction, Disposition, HangupSide};
 use std::time::Instant;
 
@@ -122,8 +124,23 @@ impl Switch {
             presented: ext.clone(),
             phase: CallbackPhase::Media,
         };
-        let id = self.place_agent_leg(now, &ext, binding, &number, leg, vars, offers);
+        let id = self.place_agent_leg(now, &ext, binding, &number, leg, vars.clone(), offers);
         self.open_agent_cdr(id, self.wall(now), None, &agent);
+        // The agent's screen shows the customer, and its wrap-up goes to this call.
+        if let Some(cdr_id) = self.cdr_id_of(id) {
+            let pop = ScreenPop {
+                agent: agent.clone(),
+                call_id: cdr_id,
+                caller: number.clone(),
+                caller_name: None,
+                dialled: number.clone(),
+                queue: String::new(),
+                offered_at: self.wall(now),
+                waited_s: 0,
+                vars,
+            };
+            self.actions.push_back(Action::ScreenPop(Box::new(pop)));
+        }
         tracing::info!(call = id, %agent, extension = %ext, %number, "click-to-dial");
         self.agent_phone_busy(now, &ext);
         self.process(now);

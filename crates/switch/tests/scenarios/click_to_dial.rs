@@ -153,7 +153,8 @@ fn the_cdr_opens_at_the_request_with_the_agent_linked() {
     let (mut ts, _agent) = c2d_switch(trunk_plan());
     let call = dial(&mut ts, "1003", "01099998888").expect("by extension too");
     let cdr_id = ts.sw.cdr_id_of(call).expect("call");
-    let events = ts.take_cdrs();
+    let actions = ts.take_actions();
+    let events = cdrs(&actions);
     let start = events.iter().find_map(|e| match e {
         CdrEvent::Start(s) => Some(s.clone()),
         _ => None,
@@ -172,6 +173,20 @@ fn the_cdr_opens_at_the_request_with_the_agent_linked() {
             && l.agent.as_deref() == Some("a1003") && l.queue.is_none())
     });
     assert!(linked, "{events:?}");
+    // The agent's screen pops up with the customer's number, for this call.
+    let pop = actions.iter().find_map(|a| match a {
+        Action::ScreenPop(p) => Some(p.clone()),
+        _ => None,
+    });
+    let pop = pop.expect("a screen pop");
+    assert_eq!(
+        (
+            pop.agent.as_str(),
+            pop.call_id.as_str(),
+            pop.caller.as_str()
+        ),
+        ("a1003", cdr_id.as_str(), "01099998888")
+    );
 }
 
 #[test]
@@ -523,4 +538,33 @@ fn a_500_on_the_first_address_skips_the_others() {
     ts.expect_request(&a1, "ACK");
     ts.expect_request(&cb, "INVITE");
     ts.assert_quiet(&a2);
+}
+
+/// The agent gives up while the customer's phone rings: the carrier's INVITE is cancelled, the
+/// trunk's channel given back, and the contact says so.
+#[test]
+fn the_agent_hangs_up_before_the_customer_answers() {
+    let (mut ts, mut agent) = c2d_switch(trunk_plan());
+    let ca = carrier("x", CARRIER_A);
+    dial(&mut ts, "a1003", "01099998888").expect("accepted");
+    let inv = ts.expect_request(&agent, "INVITE");
+    let mut ad = agent_answers(&mut ts, &agent, &inv);
+    let out = ts.expect_request(&ca, "INVITE");
+    ts.send(ca.peer, &ca.respond(&out, 180, "Ringing", Some("ct"), None));
+    let bye = agent.request(&mut ad, "BYE", &[], None);
+    ts.send(agent.peer, &bye);
+    ts.expect_status(&agent, 200);
+    let cancel = ts.expect_request(&ca, "CANCEL");
+    ts.send(ca.peer, &ca.respond(&cancel, 200, "OK", Some("ct"), None));
+    ts.send(
+        ca.peer,
+        &ca.respond(&out, 487, "Request Terminated", Some("ct"), None),
+    );
+    ts.expect_request(&ca, "ACK");
+    let contact = contacts(&ts.take_actions()).pop().expect("contact");
+    assert_eq!(contact.outcome, "cancelled");
+    assert_eq!(contact.agent.as_deref(), Some("a1003"));
+    assert_eq!(channels(&ts, "carrier-a"), 0);
+    assert_eq!(agent_state(&ts, "a1003"), "available");
+    ts.finish();
 }
