@@ -568,3 +568,34 @@ fn the_agent_hangs_up_before_the_customer_answers() {
     assert_eq!(agent_state(&ts, "a1003"), "available");
     ts.finish();
 }
+
+/// Regression: with only the agent's extension selected for recording, a call the switch
+/// placed agent first was not recorded once a trunk dialled the customer (the call's callee
+/// number became the customer's, and neither party was the selected extension any more).
+#[test]
+fn a_selected_agents_click_to_dial_over_a_trunk_is_recorded() {
+    let selected = RecordMode::Selected {
+        queues: Default::default(),
+        extensions: ["1003".to_string()].into_iter().collect(),
+    };
+    let mut ts = trunk_switch_with(trunk_plan(), |cfg| cfg.recording.mode = selected);
+    let mut agent = phone(1003);
+    ts.register(&mut agent, 3600);
+    let ca = carrier("x", CARRIER_A);
+    let call = dial(&mut ts, "a1003", "01099998888").expect("accepted");
+    let inv = ts.expect_request(&agent, "INVITE");
+    agent_answers(&mut ts, &agent, &inv);
+    let out = ts.expect_request(&ca, "INVITE");
+    ts.send(
+        ca.peer,
+        &ca.respond(&out, 200, "OK", Some("ct"), Some(&ca.sdp("sendrecv"))),
+    );
+    ts.expect_request(&ca, "ACK");
+    let actions = ts.take_actions();
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::StartRecording { call: c, .. } if *c == call)),
+        "{actions:?}"
+    );
+}
