@@ -442,14 +442,8 @@ impl Switch {
             let timeout = self.cfg.ring_timeout;
             if let Err((status, _, cause)) = self.ring(now, id, number, timeout) {
                 tracing::info!(call = id, %number, %cause, "callback number not reachable");
-                self.end_callback(
-                    now,
-                    id,
-                    Disposition::Failed,
-                    status,
-                    "callback not reachable",
-                    None,
-                );
+                let cause = format!("{} not reachable", self.callback_kind(id));
+                self.end_callback(now, id, Disposition::Failed, status, &cause, None);
             }
             return;
         }
@@ -494,14 +488,8 @@ impl Switch {
             }
             _ => {
                 tracing::info!(call = id, %number, "callback number is no extension or route");
-                self.end_callback(
-                    now,
-                    id,
-                    Disposition::Failed,
-                    404,
-                    "callback number not routable",
-                    None,
-                );
+                let cause = format!("{} number not routable", self.callback_kind(id));
+                self.end_callback(now, id, Disposition::Failed, 404, &cause, None);
             }
         }
     }
@@ -525,12 +513,22 @@ impl Switch {
 
     /// Every branch to the customer failed (`code`: the most telling status) or rang out.
     pub(super) fn callback_not_answered(&mut self, now: Instant, id: CallId, code: u16) {
-        let (disposition, cause) = match code {
-            486 | 600 | 603 => (Disposition::Busy, "callback busy"),
-            408 | 480 | 487 => (Disposition::NoAnswer, "callback not answered"),
-            _ => (Disposition::Failed, "callback not reachable"),
+        let (disposition, what) = match code {
+            486 | 600 | 603 => (Disposition::Busy, "busy"),
+            408 | 480 | 487 => (Disposition::NoAnswer, "not answered"),
+            _ => (Disposition::Failed, "not reachable"),
         };
-        self.end_callback(now, id, disposition, code, cause, None);
+        let cause = format!("{} {what}", self.callback_kind(id));
+        self.end_callback(now, id, disposition, code, &cause, None);
+    }
+
+    /// What an agent-first call is called in its CDR causes: `callback` or `click-to-dial`.
+    pub(super) fn callback_kind(&self, id: CallId) -> &'static str {
+        if self.is_click_to_dial(id) {
+            "click-to-dial"
+        } else {
+            "callback"
+        }
     }
 
     /// The customer answered (the B2BUA already bridged the legs): the call's answer time.

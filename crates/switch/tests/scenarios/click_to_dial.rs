@@ -599,3 +599,35 @@ fn a_selected_agents_click_to_dial_over_a_trunk_is_recorded() {
         "{actions:?}"
     );
 }
+
+/// A busy customer ends it: the agent is hung up, the CDR and the contact say busy.
+#[test]
+fn a_busy_customer_ends_it() {
+    let (mut ts, agent) = c2d_switch(trunk_plan());
+    let mut customer = phone(1002);
+    ts.register(&mut customer, 3600);
+    dial(&mut ts, "a1003", "1002").expect("accepted");
+    let inv = ts.expect_request(&agent, "INVITE");
+    agent_answers(&mut ts, &agent, &inv);
+    let cinv = ts.expect_request(&customer, "INVITE");
+    ts.send(
+        customer.peer,
+        &customer.respond(&cinv, 486, "Busy Here", Some("cu"), None),
+    );
+    ts.expect_request(&customer, "ACK");
+    let bye = ts.expect_request(&agent, "BYE");
+    ts.send(agent.peer, &agent.respond(&bye, 200, "OK", None, None));
+    let actions = ts.take_actions();
+    let end = cdrs(&actions).into_iter().find_map(|e| match e {
+        CdrEvent::End(end) => Some(end),
+        _ => None,
+    });
+    let end = end.expect("CDR closed");
+    assert_eq!(
+        (end.disposition, end.hangup_cause.as_str()),
+        (Disposition::Busy, "click-to-dial busy")
+    );
+    assert_eq!(contacts(&actions).pop().expect("contact").outcome, "busy");
+    assert_eq!(agent_state(&ts, "a1003"), "available");
+    ts.finish();
+}
