@@ -124,8 +124,8 @@ impl Switch {
         let offers = self
             .cfg
             .recording
-            .offers_for(agent, Some(&PolicyEntry::Queue(queue.to_string())));
-        self.place_agent_leg(now, &ext, binding, "Callback", leg, vars.clone(), offers);
+            .offers_for(&ext, Some(&PolicyEntry::Queue(queue.to_string())));
+        self.place_agent_leg(now, binding, "Callback", leg, vars.clone(), offers);
         let pop = ScreenPop {
             agent: agent.to_string(),
             call_id: key.to_string(),
@@ -152,13 +152,11 @@ impl Switch {
             })
     }
 
-    /// A new agent-first call: its first leg (A) rings `ext` at `binding` once relay ports
-    /// are ready, showing `display` and the customer's number as the caller.
-    #[allow(clippy::too_many_arguments)]
+    /// A new agent-first call: its first leg (A) rings the agent's extension at `binding`
+    /// once relay ports are ready, showing `display` and the customer's number as the caller.
     pub(super) fn place_agent_leg(
         &mut self,
         now: Instant,
-        ext: &str,
         (contact, peer): (String, Peer),
         display: &str,
         leg: CallbackLeg,
@@ -170,6 +168,7 @@ impl Switch {
         let domain = self.cfg.domain.clone();
         let local_tag = sip::message::new_tag();
         let number = leg.number.clone();
+        let ext = leg.extension.clone();
         let display = display.replace(['"', '\\'], "");
         let dialog = Dialog {
             call_id: sip::message::new_call_id(&domain),
@@ -188,7 +187,7 @@ impl Switch {
             phase: Phase::AwaitingMedia,
             caller: Party { number, name: None },
             callee: Party {
-                number: ext.to_string(),
+                number: ext,
                 name: agent_name.or_else(|| Some(leg.agent.clone())),
             },
             a: CallerLeg {

@@ -124,7 +124,7 @@ impl Switch {
             presented: ext.clone(),
             phase: CallbackPhase::Media,
         };
-        let id = self.place_agent_leg(now, &ext, binding, &number, leg, vars.clone(), offers);
+        let id = self.place_agent_leg(now, binding, &number, leg, vars.clone(), offers);
         self.open_agent_cdr(id, self.wall(now), None, &agent);
         // The agent's screen shows the customer, and its wrap-up goes to this call.
         if let Some(cdr_id) = self.cdr_id_of(id) {
