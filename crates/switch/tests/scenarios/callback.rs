@@ -253,6 +253,18 @@ fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> switch::Cdr
     end
 }
 
+/// The latest call placed among `actions` (earlier attempts may have rung other agents).
+fn latest_call(actions: &[Action]) -> CallId {
+    actions
+        .iter()
+        .rev()
+        .find_map(|x| match x {
+            Action::AllocateMedia { call } => Some(*call),
+            _ => None,
+        })
+        .expect("the callback call")
+}
+
 /// The switch rings `agent` for a callback to 1001: the INVITE, checked for the caller shown
 /// and the relay's port A in the offer.
 fn agent_invite(ts: &mut TestSwitch, agent: &Phone) -> Msg {
@@ -302,15 +314,7 @@ fn agent_answers(
         &customer.respond(&cinv, 100, "Trying", None, None),
     );
     let actions = ts.take_actions();
-    // The latest call placed (earlier attempts may have rung other agents).
-    let call = actions
-        .iter()
-        .rev()
-        .find_map(|x| match x {
-            Action::AllocateMedia { call } => Some(*call),
-            _ => None,
-        })
-        .expect("the callback call");
+    let call = latest_call(&actions);
     assert!(
         actions
             .iter()
@@ -761,14 +765,7 @@ fn a_selected_agents_callback_is_decodable() {
     login(&mut ts, "a1003");
     agent_invite(&mut ts, &agent);
     let actions = ts.take_actions();
-    let placed = actions
-        .iter()
-        .rev()
-        .find_map(|x| match x {
-            Action::AllocateMedia { call } => Some(*call),
-            _ => None,
-        })
-        .expect("the callback call");
+    let placed = latest_call(&actions);
     assert!(
         !actions
             .iter()
