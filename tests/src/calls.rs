@@ -319,7 +319,7 @@ pub fn talking_caller(
 
 /// Whether some socket is bound to UDP `port` on this machine, IPv4 or IPv6 (Linux:
 /// /proc/net/udp and udp6).
-fn udp_port_bound(port: u16) -> bool {
+pub fn udp_port_bound(port: u16) -> bool {
     let suffix = format!(":{port:04X}");
     ["/proc/net/udp", "/proc/net/udp6"].iter().any(|table| {
         std::fs::read_to_string(table).is_ok_and(|table| {
