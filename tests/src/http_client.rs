@@ -30,6 +30,50 @@ impl HttpResponse {
     }
 }
 
+/// A browser-like session of one account: the session cookie, and the CSRF token that changes
+/// (POST, PUT, PATCH, DELETE) carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Session {
+    /// `POST /api/login` as `user`.
+    pub fn login(switch: &Switch, user: &str, password: &str) -> anyhow::Result<Session> {
+        let body = serde_json::json!({ "username": user, "password": password }).to_string();
+        let r = request(
+            switch.http_port,
+            "POST",
+            "/api/login",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )?;
+        anyhow::ensure!(r.status == 200, "login {user}: {} {}", r.status, r.body);
+        let set = r.header("set-cookie").context("Set-Cookie")?;
+        let cookie = set.split(';').next().unwrap_or_default().to_owned();
+        let answer: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+        let csrf = answer["csrf_token"].as_str().unwrap_or_default().to_owned();
+        Ok(Session { cookie, csrf })
+    }
+
+    /// A request in this session with a JSON `body` (may be empty).
+    pub fn send(
+        &self,
+        switch: &Switch,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> anyhow::Result<HttpResponse> {
+        let headers = [
+            ("Cookie", self.cookie.as_str()),
+            ("X-CSRF-Token", self.csrf.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        request(switch.http_port, method, path, &headers, body.as_bytes())
+    }
+}
+
 /// Sends one request to `127.0.0.1:port`. `headers` are added as given; `Host`,
 /// `Content-Length` and `Connection: close` are always sent.
 pub fn request(

@@ -5,9 +5,8 @@
 //! Recordings are seeded straight into the switch's database (a CDR linked to an agent, a
 //! recording row and a WAV file on disk), so each role and scope is checked on known data.
 
-use anyhow::Context;
 use serde_json::Value;
-use switchboard_e2e::http_client::{request, HttpResponse};
+use switchboard_e2e::http_client::{request, HttpResponse, Session};
 use switchboard_e2e::{seed, Options, Switch, ADMIN_TOKEN};
 
 const ACCOUNTS: &str = r#"
@@ -51,28 +50,10 @@ fn json(r: &HttpResponse) -> Value {
 }
 
 /// A browser session: the cookie and the CSRF token.
-struct Login {
-    cookie: String,
-    csrf: String,
-}
+type Login = Session;
 
 fn login(s: &Switch, user: &str, pw: &str) -> anyhow::Result<Login> {
-    let body = format!(r#"{{"username":"{user}","password":"{pw}"}}"#);
-    let r = request(
-        s.http_port,
-        "POST",
-        "/api/login",
-        &[("Content-Type", "application/json")],
-        body.as_bytes(),
-    )?;
-    anyhow::ensure!(r.status == 200, "login {user}: {} {}", r.status, r.body);
-    let set = r.header("set-cookie").context("Set-Cookie")?;
-    let cookie = set.split(';').next().unwrap_or_default().to_owned();
-    let csrf = json(&r)["csrf_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    Ok(Login { cookie, csrf })
+    Session::login(s, user, pw)
 }
 
 fn get(s: &Switch, l: &Login, path: &str, extra: &[(&str, &str)]) -> HttpResponse {

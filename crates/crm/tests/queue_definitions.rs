@@ -138,6 +138,8 @@ async fn queue_changes_are_audited(crm: &Crm) -> anyhow::Result<()> {
         (AuditAction::AgentQueues, "alice"),
         (AuditAction::QueueDelete, "vip"),
         (AuditAction::RecordingPlay, "rec-1"),
+        // Not a queue change, but the audit log of the same table (migration 0016).
+        (AuditAction::AgentDial, "alice"),
     ];
     for (i, (action, object)) in actions.iter().enumerate() {
         crm.audit(&NewAuditEntry {

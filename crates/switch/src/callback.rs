@@ -23,18 +23,42 @@ use rsip::{Header, Method, Response};
 use sip::transaction::ClientTxId;
 use std::time::Instant;
 
-/// A callback call the switch places for the ACD.
+/// A call the switch places agent first: a callback for the ACD, or an agent's
+/// click-to-dial (`click_to_dial.rs`).
 #[derive(Debug, Clone)]
 pub struct CallbackLeg {
-    /// The ACD's id of the entry: the CDR id of the call that asked for the callback.
-    pub key: String,
+    pub origin: CallbackOrigin,
     pub agent: String,
-    pub queue: String,
+    /// The agent's extension, which the first leg rings (the call's callee number changes
+    /// to the customer's when a trunk dials it).
+    pub extension: String,
     /// The customer's number.
     pub number: String,
-    /// Who the customer sees calling: the queue's number, else the agent's extension.
+    /// Who the customer sees calling: the queue's number (a callback) or the agent's
+    /// extension; a trunk's own caller ID wins over it (`trunk_out.rs`).
     pub presented: String,
     pub phase: CallbackPhase,
+}
+
+/// Why the switch placed an agent-first call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallbackOrigin {
+    /// The ACD offered a queue's callback entry: `key` is the entry's id (the CDR id of the
+    /// call that asked for the callback). The ACD rings, connects and wraps the agent up.
+    Queue { key: String, queue: String },
+    /// The agent asked for the call (the HTTP API): no ACD entry; the switch times the
+    /// agent's ringing and its CDR opens at the request, so an unanswered one is recorded.
+    ClickToDial,
+}
+
+impl CallbackLeg {
+    /// The ACD entry and queue of a queue's callback (None: a click-to-dial).
+    pub fn entry(&self) -> Option<(&str, &str)> {
+        match &self.origin {
+            CallbackOrigin::Queue { key, queue } => Some((key, queue)),
+            CallbackOrigin::ClickToDial => None,
+        }
+    }
 }
 
 /// Where a callback call is.
@@ -69,13 +93,7 @@ impl Switch {
             let _ = self.acd.core.handle(now, reject);
             return;
         };
-        let binding = self
-            .registrar
-            .lookup(now, &ext)
-            .into_iter()
-            .next()
-            .map(|b| super::route_set::BindingTarget::of(self.cfg.nat, b));
-        let Some(target) = binding else {
+        let Some(binding) = self.agent_binding(now, &ext) else {
             tracing::info!(%agent, extension = %ext, "agent cannot be rung for a callback");
             let _ = self.acd.core.handle(now, reject);
             return;
@@ -86,33 +104,91 @@ impl Switch {
             .get(queue)
             .and_then(|q| q.number.clone())
             .unwrap_or_else(|| ext.clone());
-        let id = self.next_call;
-        self.next_call += 1;
-        let domain = self.cfg.domain.clone();
-        let local_tag = sip::message::new_tag();
-        let dialog = target.dialog(
-            sip::message::new_call_id(&domain),
-            format!("\"Callback\" <sip:{number}@{domain}>;tag={local_tag}"),
-            format!("<sip:{ext}@{domain}>"),
-            number.to_string(),
-        );
-        // The real INVITE (with the relay's SDP) replaces this one once media is ready.
-        let invite = dialog.request_with_cseq(Method::Invite, 1, &self.cfg.me, None);
-        let agent_name = self.acd.agents.get(agent).and_then(|a| a.name.clone());
         let mut vars = std::collections::BTreeMap::new();
         vars.insert("queue".to_string(), queue.to_string());
         vars.insert("agent".to_string(), agent.to_string());
         vars.insert("callback_of".to_string(), key.to_string());
+        let leg = CallbackLeg {
+            origin: CallbackOrigin::Queue {
+                key: key.to_string(),
+                queue: queue.to_string(),
+            },
+            agent: agent.to_string(),
+            extension: ext.clone(),
+            number: number.to_string(),
+            presented,
+            phase: CallbackPhase::Media,
+        };
+        let offers = self
+            .cfg
+            .recording
+            .offers_for(&ext, Some(&PolicyEntry::Queue(queue.to_string())));
+        self.place_agent_leg(now, binding, "Callback", leg, vars.clone(), offers);
+        let waited = self.acd.core.waited(key, now).unwrap_or_default().as_secs();
+        let pop = ScreenPop {
+            agent: agent.to_string(),
+            call_id: key.to_string(),
+            caller: number.to_string(),
+            caller_name: None,
+            dialled: number.to_string(),
+            queue: queue.to_string(),
+            offered_at: self.wall(now),
+            waited_s: 0,
+            // The customer is not on the line: these count from the first queue entry.
+            waited_total_s: waited,
+            waited_in_queue_s: waited,
+            vars,
+        };
+        self.actions.push_back(Action::ScreenPop(Box::new(pop)));
+    }
+
+    /// The most recent registration of `extension`: its contact and where requests to it go.
+    pub(super) fn agent_binding(
+        &self,
+        now: Instant,
+        extension: &str,
+    ) -> Option<super::route_set::BindingTarget> {
+        self.registrar
+            .lookup(now, extension)
+            .into_iter()
+            .next()
+            .map(|b| super::route_set::BindingTarget::of(self.cfg.nat, b))
+    }
+
+    /// A new agent-first call: its first leg (A) rings the agent's extension at `binding`
+    /// once relay ports are ready, showing `display` and the customer's number as the caller.
+    pub(super) fn place_agent_leg(
+        &mut self,
+        now: Instant,
+        target: super::route_set::BindingTarget,
+        display: &str,
+        leg: CallbackLeg,
+        vars: std::collections::BTreeMap<String, String>,
+        offers: super::record::OfferPolicy,
+    ) -> CallId {
+        let id = self.next_call;
+        self.next_call += 1;
+        let domain = self.cfg.domain.clone();
+        let local_tag = sip::message::new_tag();
+        let number = leg.number.clone();
+        let ext = leg.extension.clone();
+        let display = display.replace(['"', '\\'], "");
+        let dialog = target.dialog(
+            sip::message::new_call_id(&domain),
+            format!("\"{display}\" <sip:{number}@{domain}>;tag={local_tag}"),
+            format!("<sip:{ext}@{domain}>"),
+            number.clone(),
+        );
+        // The real INVITE (with the relay's SDP) replaces this one once media is ready.
+        let invite = dialog.request_with_cseq(Method::Invite, 1, &self.cfg.me, None);
+        let agent_name = self.acd.agents.get(&leg.agent).and_then(|a| a.name.clone());
         let call = Call {
             cdr_id: uuid::Uuid::new_v4().to_string(),
             phase: Phase::AwaitingMedia,
-            caller: Party {
-                number: number.to_string(),
-                name: None,
-            },
+            caller: Party { number, name: None },
             callee: Party {
-                number: ext.clone(),
-                name: agent_name.or_else(|| Some(agent.to_string())),
+                number: ext,
+                name: agent_name.or_else(|| Some(leg.agent.clone())),
             },
             a: CallerLeg {
                 invite_tx: None,
@@ -133,21 +209,11 @@ impl Switch {
             caller_media: CallerMedia::Relayed,
             moh: None,
             last_dtmf: None,
-            vars: vars.clone(),
+            vars,
             queue: None,
-            callback: Some(CallbackLeg {
-                key: key.to_string(),
-                agent: agent.to_string(),
-                queue: queue.to_string(),
-                number: number.to_string(),
-                presented,
-                phase: CallbackPhase::Media,
-            }),
+            callback: Some(leg),
             recording: false,
-            offers: self
-                .cfg
-                .recording
-                .offers_for(agent, Some(&PolicyEntry::Queue(queue.to_string()))),
+            offers,
             trunk_in: None,
             trunk_out: None,
         };
@@ -155,22 +221,38 @@ impl Switch {
             .insert((dialog.call_id, local_tag), (id, Side::A));
         self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
-        let waited = self.acd.core.waited(key, now).unwrap_or_default().as_secs();
-        let pop = ScreenPop {
-            agent: agent.to_string(),
-            call_id: key.to_string(),
-            caller: number.to_string(),
-            caller_name: None,
-            dialled: number.to_string(),
-            queue: queue.to_string(),
-            offered_at: self.wall(now),
-            waited_s: 0,
-            // The customer is not on the line: these count from the first queue entry.
-            waited_total_s: waited,
-            waited_in_queue_s: waited,
-            vars,
+        id
+    }
+
+    /// The CDR of an agent-first call opens (the customer as caller, the agent's extension as
+    /// callee), linked to the agent and a callback's queue.
+    pub(super) fn open_agent_cdr(
+        &mut self,
+        id: CallId,
+        started_at: chrono::DateTime<chrono::Utc>,
+        queue: Option<&String>,
+        agent: &str,
+    ) {
+        let Some(call) = self.calls.get(&id) else {
+            return;
         };
-        self.actions.push_back(Action::ScreenPop(Box::new(pop)));
+        let start = CdrStart {
+            call_id: call.cdr_id.clone(),
+            caller: call.caller.number.clone(),
+            caller_name: None,
+            callee: call.callee.number.clone(),
+            callee_name: call.callee.name.clone(),
+            started_at,
+        };
+        let link = CdrLink {
+            call_id: call.cdr_id.clone(),
+            queue: queue.cloned(),
+            agent: Some(agent.to_string()),
+        };
+        self.stats.calls_started += 1;
+        super::call_log::start(call);
+        self.actions.push_back(Action::Cdr(CdrEvent::Start(start)));
+        self.actions.push_back(Action::Cdr(CdrEvent::Link(link)));
     }
 
     /// Relay ports for a callback: the INVITE to the agent goes out, offering G.711 (both
@@ -206,10 +288,19 @@ impl Switch {
             }
         };
         call.open_client_txs += 1;
+        // The ACD times a callback's offer; the switch times a click-to-dial's ringing.
+        let deadline = call
+            .callback
+            .as_ref()
+            .filter(|cb| cb.entry().is_none())
+            .map(|_| now + self.cfg.ring_timeout);
         call.phase = Phase::Ringing {
-            deadline: None,
+            deadline,
             best_failure: None,
         };
+        if let Some(at) = deadline {
+            self.arm(at, super::CoreTimer::RingTimeout(id));
+        }
         self.client_txs
             .insert(tx, (id, ClientPurpose::CallbackAgent));
         if let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.as_mut()) {
@@ -234,8 +325,10 @@ impl Switch {
             .cloned();
         if !(200..300).contains(&code) {
             // Declined, busy or no reply: a missed offer, unless we cancelled it ourselves.
-            if ringing.is_some() {
-                self.abandon_callback_attempt(now, id, true);
+            match ringing.as_ref().map(CallbackLeg::entry) {
+                Some(Some(_)) => self.abandon_callback_attempt(now, id, true),
+                Some(None) => self.click_to_dial_agent_failed(now, id, code),
+                None => {}
             }
             return;
         }
@@ -243,10 +336,12 @@ impl Switch {
             return;
         };
         let me = self.cfg.me.clone();
-        let still_offered = ringing.as_ref().is_some_and(|cb| {
-            self.acd.core.agent(&cb.agent).is_some_and(
-                |s| matches!(&s.state, acd::AgentState::Ringing { call } if *call == cb.key),
-            )
+        let still_offered = ringing.as_ref().is_some_and(|cb| match cb.entry() {
+            Some((key, _)) => self.acd.core.agent(&cb.agent).is_some_and(
+                |s| matches!(&s.state, acd::AgentState::Ringing { call } if call == key),
+            ),
+            // Ours unless we gave up on it meanwhile (its ring timeout).
+            None => self.calls.get(&id).is_some_and(|c| c.phase != Phase::Ended),
         });
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -271,15 +366,19 @@ impl Switch {
         self.callback_agent_answered(now, id, &resp);
     }
 
-    /// The agent took the callback: ringback to the agent, the ACD connects the agent, the CDR
-    /// starts, and the customer's number is dialled.
+    /// The agent took the call: ringback to the agent, and the customer's number is dialled.
+    /// A queue's callback also connects the agent in the ACD and starts its CDR (a
+    /// click-to-dial's started at the request).
     fn callback_agent_answered(&mut self, now: Instant, id: CallId, resp: &Response) {
         let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.as_mut()) else {
             return;
         };
         cb.phase = CallbackPhase::Dialling;
         let cb = cb.clone();
-        self.callback_done(now, &cb.key, "agent answered");
+        let entry = cb.entry().map(|(k, q)| (k.to_string(), q.to_string()));
+        if let Some((key, _)) = &entry {
+            self.callback_done(now, key, "agent answered");
+        }
         // The agent's answer points the relay's side A at the phone and picks the codec the
         // customer is offered (one law, so the bridge needs no transcoding).
         let _ = self.relay_sdp(id, Side::A, &resp.headers, &resp.body);
@@ -295,55 +394,43 @@ impl Switch {
             call.caller_media = CallerMedia::Switch { sdp, codec };
             te
         });
-        call.queue = Some(QueueLeg {
-            key: cb.key.clone(),
-            queue: cb.queue.clone(),
-            priority: 0,
-            agent: Some(cb.agent.clone()),
-            hold: Default::default(),
-        });
-        let start = CdrStart {
-            call_id: call.cdr_id.clone(),
-            caller: call.caller.number.clone(),
-            caller_name: None,
-            callee: call.callee.number.clone(),
-            callee_name: call.callee.name.clone(),
-            started_at: started.unwrap_or(wall),
-        };
-        let link = CdrLink {
-            call_id: call.cdr_id.clone(),
-            queue: Some(cb.queue.clone()),
-            agent: Some(cb.agent.clone()),
-        };
-        self.acd.calls.insert(cb.key.clone(), id);
-        self.stats.calls_started += 1;
-        super::call_log::start(call);
-        self.actions.push_back(Action::Cdr(CdrEvent::Start(start)));
-        self.actions.push_back(Action::Cdr(CdrEvent::Link(link)));
+        if let Some((key, queue)) = &entry {
+            call.queue = Some(QueueLeg {
+                key: key.clone(),
+                queue: queue.clone(),
+                priority: 0,
+                agent: Some(cb.agent.clone()),
+                hold: Default::default(),
+            });
+            self.acd.calls.insert(key.clone(), id);
+            self.open_agent_cdr(id, started.unwrap_or(wall), Some(queue), &cb.agent);
+        }
         self.actions.push_back(Action::Endpoint {
             call: id,
             telephone_event_pt: te.flatten(),
         });
         self.play_waiting(id, None);
-        let input = acd::Input::OfferAnswered {
-            call: cb.key.clone(),
-            agent: cb.agent.clone(),
-        };
-        if let Err(e) = self.acd_input(now, input) {
-            tracing::warn!(call = id, error = %e, "ACD refused the callback's answer");
-            if let Some(call) = self.calls.get_mut(&id) {
-                call.queue = None;
+        if let Some((key, _)) = entry {
+            let input = acd::Input::OfferAnswered {
+                call: key.clone(),
+                agent: cb.agent.clone(),
+            };
+            if let Err(e) = self.acd_input(now, input) {
+                tracing::warn!(call = id, error = %e, "ACD refused the callback's answer");
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.queue = None;
+                }
+                self.acd.calls.remove(&key);
+                self.end_callback(
+                    now,
+                    id,
+                    Disposition::Failed,
+                    500,
+                    "callback offer lost",
+                    None,
+                );
+                return;
             }
-            self.acd.calls.remove(&cb.key);
-            self.end_callback(
-                now,
-                id,
-                Disposition::Failed,
-                500,
-                "callback offer lost",
-                None,
-            );
-            return;
         }
         self.callback_dial(now, id, &cb.number);
     }
@@ -355,14 +442,8 @@ impl Switch {
             let timeout = self.cfg.ring_timeout;
             if let Err((status, _, cause)) = self.ring(now, id, number, timeout) {
                 tracing::info!(call = id, %number, %cause, "callback number not reachable");
-                self.end_callback(
-                    now,
-                    id,
-                    Disposition::Failed,
-                    status,
-                    "callback not reachable",
-                    None,
-                );
+                let cause = format!("{} not reachable", self.callback_kind(id));
+                self.end_callback(now, id, Disposition::Failed, status, &cause, None);
             }
             return;
         }
@@ -407,26 +488,47 @@ impl Switch {
             }
             _ => {
                 tracing::info!(call = id, %number, "callback number is no extension or route");
-                self.end_callback(
-                    now,
-                    id,
-                    Disposition::Failed,
-                    404,
-                    "callback number not routable",
-                    None,
-                );
+                let cause = format!("{} number not routable", self.callback_kind(id));
+                self.end_callback(now, id, Disposition::Failed, 404, &cause, None);
             }
         }
     }
 
+    /// A callback call's ring deadline passed: a click-to-dial's agent did not answer, or the
+    /// customer did not.
+    pub(super) fn callback_ring_timeout(&mut self, now: Instant, id: CallId) {
+        let agent_ringing = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.callback.as_ref())
+            .is_some_and(|cb| matches!(cb.phase, CallbackPhase::AgentRinging(_)));
+        if agent_ringing {
+            let cause = "agent did not answer";
+            self.click_to_dial_unanswered(now, id, Disposition::NoAnswer, 480, cause);
+            return;
+        }
+        self.cancel_branches(now, id);
+        self.callback_not_answered(now, id, 480);
+    }
+
     /// Every branch to the customer failed (`code`: the most telling status) or rang out.
     pub(super) fn callback_not_answered(&mut self, now: Instant, id: CallId, code: u16) {
-        let (disposition, cause) = match code {
-            486 | 600 | 603 => (Disposition::Busy, "callback busy"),
-            408 | 480 | 487 => (Disposition::NoAnswer, "callback not answered"),
-            _ => (Disposition::Failed, "callback not reachable"),
+        let (disposition, what) = match code {
+            486 | 600 | 603 => (Disposition::Busy, "busy"),
+            408 | 480 | 487 => (Disposition::NoAnswer, "not answered"),
+            _ => (Disposition::Failed, "not reachable"),
         };
-        self.end_callback(now, id, disposition, code, cause, None);
+        let cause = format!("{} {what}", self.callback_kind(id));
+        self.end_callback(now, id, disposition, code, &cause, None);
+    }
+
+    /// What an agent-first call is called in its CDR causes: `callback` or `click-to-dial`.
+    pub(super) fn callback_kind(&self, id: CallId) -> &'static str {
+        if self.is_click_to_dial(id) {
+            "click-to-dial"
+        } else {
+            "callback"
+        }
     }
 
     /// The customer answered (the B2BUA already bridged the legs): the call's answer time.
@@ -496,7 +598,13 @@ impl Switch {
 
     /// A callback attempt that never reached the agent ends without a CDR: the INVITE is
     /// cancelled, the media released, and with `missed` the ACD hears of a missed offer.
+    /// A click-to-dial's agent was not reached: its CDR closes (`click_to_dial.rs`).
     pub(super) fn abandon_callback_attempt(&mut self, now: Instant, id: CallId, missed: bool) {
+        if self.is_click_to_dial(id) {
+            let cause = "agent's phone not reached";
+            self.click_to_dial_unanswered(now, id, Disposition::Failed, 500, cause);
+            return;
+        }
         let Some(cb) = self.calls.get_mut(&id).and_then(|c| c.callback.take()) else {
             return;
         };
@@ -510,9 +618,9 @@ impl Switch {
             }
         }
         self.reap(id);
-        if missed {
+        if let (true, CallbackOrigin::Queue { key, .. }) = (missed, cb.origin) {
             let input = acd::Input::OfferRejected {
-                call: cb.key,
+                call: key,
                 agent: cb.agent,
             };
             let _ = self.acd_input(now, input);
@@ -526,7 +634,7 @@ impl Switch {
             .iter()
             .filter_map(|(id, c)| Some((id, c.callback.as_ref()?)))
             .find(|(_, cb)| {
-                cb.key == key
+                cb.entry().is_some_and(|(k, _)| k == key)
                     && cb.agent == agent
                     && matches!(
                         cb.phase,
@@ -553,15 +661,18 @@ impl Switch {
         status: u16,
         cause: &str,
     ) -> bool {
-        let Some(phase) = self
+        let Some((phase, queued)) = self
             .calls
             .get(&id)
             .and_then(|c| c.callback.as_ref())
-            .map(|cb| cb.phase)
+            .map(|cb| (cb.phase, cb.entry().is_some()))
         else {
             return false;
         };
         match phase {
+            CallbackPhase::Media | CallbackPhase::AgentRinging(_) if !queued => {
+                self.click_to_dial_unanswered(now, id, disposition, status, cause)
+            }
             CallbackPhase::Media | CallbackPhase::AgentRinging(_) => {
                 self.abandon_callback_attempt(now, id, true)
             }

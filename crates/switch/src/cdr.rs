@@ -31,6 +31,13 @@ impl Switch {
                             .filter(|b| b.answered.is_some() && b.agent.is_none())
                             .map(|b| b.extension.clone()),
                     )
+                    // A click-to-dial's agent (its first leg) was made busy at the request.
+                    .chain(
+                        c.callback
+                            .as_ref()
+                            .filter(|_| self.is_click_to_dial(id))
+                            .map(|cb| cb.extension.clone()),
+                    )
                     .collect()
             })
             .unwrap_or_default();
@@ -42,9 +49,8 @@ impl Switch {
         };
         super::call_log::end(call, now, disposition, status, cause, side);
         // A callback's first leg is the agent's, its branches dial the customer (the caller).
-        let (a_role, b_role, a_extension) = if self.is_callback(id) {
-            let agent_ext = call.callee.number.clone();
-            (LegRole::Callee, LegRole::Caller, agent_ext)
+        let (a_role, b_role, a_extension) = if let Some(cb) = &call.callback {
+            (LegRole::Callee, LegRole::Caller, cb.extension.clone())
         } else {
             let caller = call.caller.number.clone();
             (LegRole::Caller, LegRole::Callee, caller)
@@ -93,6 +99,9 @@ impl Switch {
     /// lookup knew as a customer. Calls between extensions (also through the default plan)
     /// and feature codes are not contacts.
     fn contact_of(&self, now: Instant, id: CallId, disposition: Disposition) -> Option<Contact> {
+        if self.is_click_to_dial(id) {
+            return self.click_to_dial_contact(now, id, disposition);
+        }
         let call = self.calls.get(&id)?;
         let queue = call.vars.get("queue").cloned();
         // An extension calling through the dialplans (the default plan dials extensions) is an
@@ -129,6 +138,8 @@ impl Switch {
             (None, None, _) if call.vars.contains_key("callback") => "callback_requested",
             (Some(q), _, _) if q.agent.is_none() => "abandoned",
             (_, Some(_), _) => "answered",
+            // Nobody took an agent's own call out: what the far end said.
+            (None, None, d) if dialled_out.is_some() => d.as_str(),
             (None, None, _) if agent.is_some() => "answered",
             (_, None, Disposition::Answered) => "self_service",
             (_, None, d) => d.as_str(),

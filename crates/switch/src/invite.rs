@@ -367,8 +367,7 @@ impl Switch {
                 && (c.queue.is_none() || callback)
         });
         if due && callback {
-            self.cancel_branches(now, id);
-            self.callback_not_answered(now, id, 480);
+            self.callback_ring_timeout(now, id);
             return;
         }
         if due

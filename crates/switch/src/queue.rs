@@ -187,14 +187,8 @@ impl Switch {
         if self.is_callback(id) {
             // A callback's dialplan route may ring someone, not queue the agent's leg.
             tracing::warn!(call = id, %queue, "callback route leads to a queue");
-            self.end_callback(
-                now,
-                id,
-                Disposition::Failed,
-                480,
-                "callback route leads to a queue",
-                None,
-            );
+            let cause = format!("{} route leads to a queue", self.callback_kind(id));
+            self.end_callback(now, id, Disposition::Failed, 480, &cause, None);
             return;
         }
         if !self.acd.queues.contains_key(queue) {

@@ -136,6 +136,12 @@ impl Switch {
                     .is_some_and(|q| queues.contains(&q.queue))
                     || extensions.contains(&call.caller.number)
                     || extensions.contains(&call.callee.number)
+                    // An agent-first call's agent (its callee number is the customer's once
+                    // a trunk dials it).
+                    || call
+                        .callback
+                        .as_ref()
+                        .is_some_and(|cb| extensions.contains(&cb.extension))
                     || call
                         .answered_branch
                         .and_then(|i| call.branches.get(i))

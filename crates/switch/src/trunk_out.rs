@@ -7,9 +7,12 @@
 //! `caller_id` variable, else the trunk's `caller_id`, else the caller's), or `anonymous`
 //! with `Privacy: id` when it is withheld (RFC 3325). A 401/407 is answered once with the
 //! trunk's credentials (same Call-ID, next CSeq, new branch); a second challenge fails the
-//! attempt. A 5xx, a 408 or no answer at all within [`SETUP_TIMEOUT`] moves to the next trunk;
-//! any other failure (busy, not found, declined) ends the dial. Each attempt emits a
-//! `CdrEvent::Trunk`, so the last one names the trunk that carried the call.
+//! attempt. A 503, a 408 or no answer at all within the trunk's `answer_timeout` moves to the
+//! trunk's next address (RFC 3263 §4.3: the order the driver resolved), then to the next
+//! trunk; any other 5xx moves to the next trunk at once (that server answered, another
+//! address of the same carrier would not do better); any other failure (busy, not found,
+//! declined) ends the dial. Each attempt emits a `CdrEvent::Trunk`, so the last one names the
+//! trunk that carried the call.
 
 use super::call::{Branch, BranchState, Phase};
 use super::dialog::Dialog;
@@ -20,9 +23,6 @@ use crate::records::{CdrEvent, CdrTrunk, Direction};
 use rsip::{Header, Method, Response};
 use sip::auth::client::Challenge;
 use std::time::{Duration, Instant};
-
-/// How long a carrier may stay silent (not even 100 Trying) before the next trunk is tried.
-pub const SETUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The prefix of dial targets that go out over trunks.
 pub const TRUNK_PREFIX: &str = "trunk:";
@@ -61,6 +61,8 @@ pub struct TrunkDial {
     number: String,
     /// The offer every attempt carries (the relay's side B).
     body: Option<Vec<u8>>,
+    /// The addresses of the trunk being tried that are left, in order.
+    spare: Vec<sip::Peer>,
     pub(super) attempt: Option<Attempt>,
 }
 
@@ -76,6 +78,8 @@ pub(super) struct Attempt {
     /// The attempt holds one of the trunk's channels.
     pub channel: bool,
     pub started: Instant,
+    /// The trunk's `answer_timeout`: silence for this long gives the attempt up.
+    pub answer_timeout: Duration,
     /// `P-Asserted-Identity` and `Privacy`, sent again with credentials.
     pub identity: Vec<Header>,
 }
@@ -83,6 +87,12 @@ pub(super) struct Attempt {
 /// Whether a failure moves on to the next trunk: the carrier's trouble, not the callee's.
 fn fails_over(code: u16) -> bool {
     code == 408 || (500..600).contains(&code)
+}
+
+/// Whether a failure moves on to the trunk's next address first: that server is unreachable
+/// or overloaded (RFC 3263 §4.3), another of the carrier's may take the call.
+fn tries_next_address(code: u16) -> bool {
+    code == 408 || code == 503
 }
 
 impl Switch {
@@ -117,6 +127,7 @@ impl Switch {
             next: 0,
             number: target.number,
             body,
+            spare: Vec::new(),
             attempt: None,
         }));
         if !self.next_trunk_attempt(now, id) {
@@ -147,28 +158,76 @@ impl Switch {
                 tracing::warn!(call = id, trunk = %name, "dial names an unknown trunk");
                 continue;
             };
-            let Some(peer) = self.trunks.peer(&setup) else {
+            let mut addresses = self.trunks.addresses(&setup).into_iter();
+            let Some(peer) = addresses.next() else {
                 tracing::info!(call = id, trunk = %name, "trunk has no address yet: skipped");
                 continue;
             };
-            let Some(runtime) = self.trunks.state.get_mut(&name) else {
-                continue;
-            };
-            if runtime.health.as_ref().is_some_and(|h| !h.usable()) {
+            let down = self
+                .trunks
+                .state
+                .get(&name)
+                .is_none_or(|r| r.health.as_ref().is_some_and(|h| !h.usable()));
+            if down {
                 tracing::info!(call = id, trunk = %name, "trunk down: skipped");
                 continue;
             }
-            if !runtime.limits.take_outbound(now) {
-                runtime.refused_full += 1;
-                tracing::info!(call = id, trunk = %name, "trunk full or over its call rate: skipped");
-                continue;
-            }
-            runtime.calls_out += 1;
-            if self.send_trunk_invite(now, id, &setup, peer) {
+            dial.spare = addresses.collect();
+            if self.try_trunk_address(now, id, &setup, peer) {
                 return true;
             }
-            self.trunks.release(&name);
         }
+    }
+
+    /// Send the INVITE to the next address of the trunk just tried. False: none is left (or
+    /// the trunk has no channel or call-rate token for it).
+    fn next_address_attempt(&mut self, now: Instant, id: CallId) -> bool {
+        let Some(dial) = self.calls.get_mut(&id).and_then(|c| c.trunk_out.as_mut()) else {
+            return false;
+        };
+        let Some(name) = dial.attempt.as_ref().map(|a| a.trunk.clone()) else {
+            return false;
+        };
+        if dial.spare.is_empty() {
+            return false;
+        }
+        let peer = dial.spare.remove(0);
+        let Some(setup) = self.trunks.plan.trunk(&name).cloned() else {
+            return false;
+        };
+        tracing::info!(call = id, trunk = %name, %peer, "carrier address failed: next address");
+        self.try_trunk_address(now, id, &setup, peer)
+    }
+
+    /// One attempt on `setup` at `peer`, if the trunk has a channel and a call-rate token.
+    fn try_trunk_address(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        setup: &trunk::TrunkSetup,
+        peer: sip::Peer,
+    ) -> bool {
+        let Some(runtime) = self.trunks.state.get_mut(&setup.name) else {
+            return false;
+        };
+        if !runtime.limits.take_outbound(now) {
+            runtime.refused_full += 1;
+            tracing::info!(call = id, trunk = %setup.name, "trunk full or over its call rate: skipped");
+            return false;
+        }
+        runtime.calls_out += 1;
+        if self.send_trunk_invite(now, id, setup, peer) {
+            return true;
+        }
+        self.trunks.release(&setup.name);
+        false
+    }
+
+    /// After a carrier's failure `code`: the trunk's next address when the code says so, else
+    /// (or when none is left) the next trunk. False: nothing is left to try.
+    fn fail_over(&mut self, now: Instant, id: CallId, code: u16) -> bool {
+        (tries_next_address(code) && self.next_address_attempt(now, id))
+            || self.next_trunk_attempt(now, id)
     }
 
     /// The INVITE of one attempt; false when it could not be sent.
@@ -275,6 +334,7 @@ impl Switch {
                 heard: false,
                 channel: true,
                 started: now,
+                answer_timeout: setup.answer_timeout,
                 identity,
             });
         }
@@ -290,7 +350,7 @@ impl Switch {
             .insert(tx, (id, ClientPurpose::BranchInvite(index)));
         self.dialogs.insert((b_call_id, local_tag), (id, Side::B));
         self.actions.push_back(Action::Cdr(CdrEvent::Trunk(cdr)));
-        self.arm(now + SETUP_TIMEOUT, CoreTimer::TrunkSetup(id));
+        self.arm(now + setup.answer_timeout, CoreTimer::TrunkSetup(id));
         true
     }
 
@@ -334,8 +394,8 @@ impl Switch {
             .get(&id)
             .is_some_and(|c| matches!(c.phase, Phase::Ringing { .. }));
         if fails_over(code) && ringing {
-            tracing::info!(call = id, %trunk, status = code, "carrier failed: next trunk");
-            return self.next_trunk_attempt(now, id);
+            tracing::info!(call = id, %trunk, status = code, "carrier failed: failing over");
+            return self.fail_over(now, id, code);
         }
         false
     }
@@ -448,9 +508,9 @@ impl Switch {
         true
     }
 
-    /// [`SETUP_TIMEOUT`] after an attempt: a carrier that said nothing at all is given up
-    /// (CANCEL, which the transaction layer holds until a provisional comes) and the next
-    /// trunk tried.
+    /// The trunk's `answer_timeout` after an attempt: a carrier that said nothing at all is
+    /// given up (CANCEL, which the transaction layer holds until a provisional comes) and the
+    /// trunk's next address, else the next trunk, tried.
     pub(super) fn trunk_setup_timeout(&mut self, now: Instant, id: CallId) {
         let Some(call) = self.calls.get(&id) else {
             return;
@@ -459,7 +519,7 @@ impl Switch {
             return;
         };
         let silent = !a.heard
-            && a.started + SETUP_TIMEOUT <= now
+            && a.started + a.answer_timeout <= now
             && matches!(call.phase, Phase::Ringing { .. })
             && call
                 .branches
@@ -474,8 +534,8 @@ impl Switch {
             let _ = self.tx.cancel(now, b.tx);
         }
         self.end_attempt(now, id, i, 408);
-        tracing::info!(call = id, %trunk, "carrier silent: next trunk");
-        if !self.next_trunk_attempt(now, id) {
+        tracing::info!(call = id, %trunk, "carrier silent: failing over");
+        if !self.fail_over(now, id, 408) {
             self.branch_failed(now, id, i, 408);
         }
     }
@@ -510,5 +570,7 @@ mod tests {
         assert_eq!(DialTarget::parse("trunk:a"), Some(None));
         assert!(fails_over(503) && fails_over(500) && fails_over(408));
         assert!(!fails_over(486) && !fails_over(404) && !fails_over(603));
+        assert!(tries_next_address(503) && tries_next_address(408));
+        assert!(!tries_next_address(500) && !tries_next_address(502));
     }
 }

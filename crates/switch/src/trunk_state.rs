@@ -138,14 +138,38 @@ impl Trunks {
     /// Where requests to `trunk` go: the first resolved address, else the host's IP literal
     /// (port 5060 unless set). None: a host name not resolved yet.
     pub fn peer(&self, trunk: &TrunkSetup) -> Option<Peer> {
-        let addr = match self.resolved.get(&trunk.name).and_then(|a| a.first()) {
-            Some(a) => *a,
-            None => SocketAddr::new(trunk.host_ip()?, trunk.port.unwrap_or(5060)),
+        self.addresses(trunk).into_iter().next()
+    }
+
+    /// Every address of `trunk` in the order to try them: the driver's RFC 3263 answer,
+    /// else the host's IP literal. Empty: a host name not resolved yet.
+    pub fn addresses(&self, trunk: &TrunkSetup) -> Vec<Peer> {
+        let addrs = match self.resolved.get(&trunk.name).filter(|a| !a.is_empty()) {
+            Some(a) => a.clone(),
+            None => trunk
+                .host_ip()
+                .map(|ip| SocketAddr::new(ip, trunk.port.unwrap_or(5060)))
+                .into_iter()
+                .collect(),
         };
-        Some(match trunk.transport {
-            Transport::Udp => Peer::udp(addr),
-            Transport::Tcp => Peer::tcp(addr),
-        })
+        addrs
+            .into_iter()
+            .map(|addr| match trunk.transport {
+                Transport::Udp => Peer::udp(addr),
+                Transport::Tcp => Peer::tcp(addr),
+            })
+            .collect()
+    }
+
+    /// Whether a call could be tried on `trunk` now: it has an address, its pings do not say
+    /// it is down, and it has a channel free (the call rate is checked when the call goes).
+    pub fn can_try(&self, trunk: &TrunkSetup) -> bool {
+        let Some(runtime) = self.state.get(&trunk.name) else {
+            return false;
+        };
+        self.peer(trunk).is_some()
+            && runtime.health.as_ref().is_none_or(HealthCheck::usable)
+            && runtime.limits.has_channel()
     }
 
     /// The host part of URIs towards the carrier (`host[:port]`, IPv6 in brackets).

@@ -33,6 +33,6 @@ pub use numbers::{for_trunk, rewrite, to_e164};
 pub use registration::{Registrar, Verdict, RETRY_FIRST, RETRY_MAX};
 pub use setup::{
     Cidr, CidrError, Credentials, DidSetup, DidTarget, NumberFormat, PingSetup, RegisterSetup,
-    Rewrite, SetupError, TrunkPlan, TrunkSetup,
+    Rewrite, SetupError, TrunkPlan, TrunkSetup, DEFAULT_ANSWER_TIMEOUT, MAX_ANSWER_TIMEOUT,
 };
 pub use status::{Health, Registration, TrunkStatus};

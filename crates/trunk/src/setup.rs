@@ -54,7 +54,18 @@ pub struct TrunkSetup {
     pub caller_id: Option<String>,
     /// The form of numbers the carrier expects and sends.
     pub number_format: NumberFormat,
+    /// How long an outbound INVITE may go without any answer (not even `100 Trying`) before
+    /// the next address of the trunk, then the next trunk, is tried.
+    pub answer_timeout: Duration,
 }
+
+/// The default [`TrunkSetup::answer_timeout`]: a carrier that says nothing for 5 s is not
+/// going to; a 100 Trying comes within a round trip.
+pub const DEFAULT_ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest [`TrunkSetup::answer_timeout`]: past it the INVITE's own transaction timer
+/// (Timer B, 32 s) decides.
+pub const MAX_ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How we prove who we are to a carrier.
 #[derive(Clone, PartialEq, Eq)]
@@ -218,6 +229,8 @@ pub enum SetupError {
     BadPing(String),
     #[error("trunk {0:?}: max_channels and max_cps must be at least 1 when set")]
     ZeroLimit(String),
+    #[error("trunk {0:?}: answer_timeout must be from 1 s to 30 s")]
+    BadAnswerTimeout(String),
     #[error("DID {0:?}: a number is digits with an optional leading '+'")]
     BadDid(String),
     #[error("two DIDs are {0:?}")]
@@ -251,6 +264,7 @@ impl TrunkSetup {
             rewrite: Rewrite::default(),
             caller_id: None,
             number_format: NumberFormat::E164,
+            answer_timeout: DEFAULT_ANSWER_TIMEOUT,
         }
     }
 }
@@ -294,6 +308,9 @@ impl TrunkPlan {
             }
             if t.max_channels == Some(0) || t.max_cps == Some(0) {
                 errors.push(SetupError::ZeroLimit(t.name.clone()));
+            }
+            if !(Duration::from_secs(1)..=MAX_ANSWER_TIMEOUT).contains(&t.answer_timeout) {
+                errors.push(SetupError::BadAnswerTimeout(t.name.clone()));
             }
         }
         let mut dids = HashSet::new();
@@ -354,8 +371,10 @@ mod tests {
             contact_user: None,
         });
         dup.max_channels = Some(0);
+        let mut slow = trunk("slow");
+        slow.answer_timeout = Duration::from_secs(31);
         let plan = TrunkPlan {
-            trunks: vec![trunk("a"), dup, trunk("bad name")],
+            trunks: vec![trunk("a"), dup, trunk("bad name"), slow],
             dids: vec![
                 DidSetup {
                     number: "+8215880000".into(),
@@ -382,6 +401,7 @@ mod tests {
                 SetupError::ShortExpiry("a".into()),
                 SetupError::ZeroLimit("a".into()),
                 SetupError::BadName("bad name".into()),
+                SetupError::BadAnswerTimeout("slow".into()),
                 SetupError::DuplicateDid("+8215880000".into()),
                 SetupError::BadDid("1588-0000".into()),
                 SetupError::BadDenyPrefix("9x".into()),

@@ -50,6 +50,10 @@ pub enum AuditAction {
     DidUpdate,
     #[serde(rename = "did.delete")]
     DidDelete,
+    /// A click-to-dial placed for an agent (object: the agent id; detail: the number and the
+    /// call's CDR id).
+    #[serde(rename = "agent.dial")]
+    AgentDial,
 }
 
 impl AuditAction {
@@ -68,6 +72,7 @@ impl AuditAction {
             AuditAction::DidCreate => "did.create",
             AuditAction::DidUpdate => "did.update",
             AuditAction::DidDelete => "did.delete",
+            AuditAction::AgentDial => "agent.dial",
         }
     }
 
@@ -85,6 +90,7 @@ impl AuditAction {
             "did.create" => Ok(AuditAction::DidCreate),
             "did.update" => Ok(AuditAction::DidUpdate),
             "did.delete" => Ok(AuditAction::DidDelete),
+            "agent.dial" => Ok(AuditAction::AgentDial),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

@@ -16,6 +16,11 @@ use switch::{AcdEvent, Action, AgentCommand, AgentSetup, CallId, ExitKey, Record
 /// Queue `support` (number 7000, 15 s ring, 5 s retry) with key 2 = callback (prompt a 700 Hz
 /// tone, digits from `en/digits`); agents a1003 (1003) and a1004 (1004), both logged out.
 pub(super) fn callback_switch() -> TestSwitch {
+    callback_switch_with(|_| {})
+}
+
+/// [`callback_switch`], every call recorded unless `configure` says otherwise.
+fn callback_switch_with(configure: impl FnOnce(&mut switch::SwitchConfig)) -> TestSwitch {
     let mut cfg = config();
     let mut setup = support_queue();
     let exit = &mut setup.queues[0].exit;
@@ -29,6 +34,7 @@ pub(super) fn callback_switch() -> TestSwitch {
     });
     cfg.acd = setup;
     cfg.recording.mode = RecordMode::All;
+    configure(&mut cfg);
     let plans = load_plans(&[("menu.toml", MENU_PLAN)]);
     TestSwitch::with_plans(cfg, Some(plans))
 }
@@ -247,6 +253,18 @@ pub(super) fn request_callback(ts: &mut TestSwitch, a: &Phone, call: CallId) -> 
     end
 }
 
+/// The latest call placed among `actions` (earlier attempts may have rung other agents).
+fn latest_call(actions: &[Action]) -> CallId {
+    actions
+        .iter()
+        .rev()
+        .find_map(|x| match x {
+            Action::AllocateMedia { call } => Some(*call),
+            _ => None,
+        })
+        .expect("the callback call")
+}
+
 /// The switch rings `agent` for a callback to 1001: the INVITE, checked for the caller shown
 /// and the relay's port A in the offer.
 fn agent_invite(ts: &mut TestSwitch, agent: &Phone) -> Msg {
@@ -296,15 +314,7 @@ fn agent_answers(
         &customer.respond(&cinv, 100, "Trying", None, None),
     );
     let actions = ts.take_actions();
-    // The latest call placed (earlier attempts may have rung other agents).
-    let call = actions
-        .iter()
-        .rev()
-        .find_map(|x| match x {
-            Action::AllocateMedia { call } => Some(*call),
-            _ => None,
-        })
-        .expect("the callback call");
+    let call = latest_call(&actions);
     assert!(
         actions
             .iter()
@@ -733,4 +743,33 @@ fn a_callback_is_kept_for_the_crm_and_survives_a_restart() {
         matches!(x, Action::Callback(CallbackRecord::Done { call_id, outcome: "queue removed", .. }) if call_id == "old")
     });
     assert!(closed, "{:?}", ts.actions());
+}
+
+/// Regression: a callback's offer policy was resolved for the agent's id as if it were an
+/// extension, so an agent extension selected for recording did not make the call's offers
+/// decodable (with `offers = "as-is"` the relay let ZRTP through a call it would record).
+#[test]
+fn a_selected_agents_callback_is_decodable() {
+    let mut ts = callback_switch_with(|cfg| {
+        cfg.recording.mode = RecordMode::Selected {
+            queues: Default::default(),
+            extensions: ["1003".to_string()].into_iter().collect(),
+        };
+        cfg.recording.offers = switch::OfferPolicy::AsIs;
+    });
+    let (mut a, mut agent) = (phone(1001), phone(1003));
+    ts.register(&mut a, 3600);
+    ts.register(&mut agent, 3600);
+    let (call, _ad, _key) = waiting(&mut ts, &mut a);
+    request_callback(&mut ts, &a, call);
+    login(&mut ts, "a1003");
+    agent_invite(&mut ts, &agent);
+    let actions = ts.take_actions();
+    let placed = latest_call(&actions);
+    assert!(
+        !actions
+            .iter()
+            .any(|x| matches!(x, Action::PassZrtp { call } if *call == placed)),
+        "{actions:?}"
+    );
 }

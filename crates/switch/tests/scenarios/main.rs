@@ -8,6 +8,7 @@ mod bad_input;
 mod call_basic;
 mod call_edges;
 mod callback;
+mod click_to_dial;
 mod documented;
 mod failures;
 mod forking;

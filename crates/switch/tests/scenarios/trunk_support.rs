@@ -7,7 +7,7 @@ use super::ivr_support::{support_queue, MENU_PLAN};
 use super::phone::{Msg, Phone};
 use sip::Peer;
 use std::net::SocketAddr;
-use switch::{AgentCommand, CdrEvent, CdrTrunk};
+use switch::{AgentCommand, CdrEvent, CdrTrunk, SwitchConfig};
 use trunk::{DidSetup, DidTarget, TrunkPlan, TrunkSetup};
 
 /// carrier-a's and carrier-b's addresses.
@@ -91,9 +91,15 @@ pub fn trunk_plan() -> TrunkPlan {
 /// The switch with the menu and out plans, the support queue (agent a1003 logged in at 1003)
 /// and `plan`'s trunks.
 pub fn trunk_switch(plan: TrunkPlan) -> TestSwitch {
+    trunk_switch_with(plan, |_| {})
+}
+
+/// [`trunk_switch`] with more settings from `configure`.
+pub fn trunk_switch_with(plan: TrunkPlan, configure: impl FnOnce(&mut SwitchConfig)) -> TestSwitch {
     let mut cfg = config();
     cfg.acd = support_queue();
     cfg.trunks = plan;
+    configure(&mut cfg);
     let plans = load_plans(&[("menu.toml", MENU_PLAN), ("out.toml", OUT_PLAN)]);
     let mut ts = TestSwitch::with_plans(cfg, Some(plans));
     let now = ts.now;

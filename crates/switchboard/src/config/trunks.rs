@@ -77,6 +77,10 @@ pub struct TrunkSection {
     /// `e164` (default) or `national`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_format: Option<String>,
+    /// How long an INVITE may go unanswered (not even 100 Trying) before the trunk's next
+    /// address, then the next trunk, is tried (`"5s"`, the default; 1 to 30 s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_timeout: Option<DurationText>,
 }
 
 impl std::fmt::Debug for TrunkSection {
@@ -232,7 +236,15 @@ pub fn resolve_trunk(s: &TrunkSection) -> Result<TrunkSetup, Vec<(&'static str, 
         }),
     };
     let expiry = duration("expiry", &s.expiry, 3600);
+    let answer_timeout = duration(
+        "answer_timeout",
+        &s.answer_timeout,
+        trunk::DEFAULT_ANSWER_TIMEOUT.as_secs(),
+    );
     let ping_every = s.ping.as_ref().map(|_| duration("ping", &s.ping, 30));
+    if !(Duration::from_secs(1)..=trunk::MAX_ANSWER_TIMEOUT).contains(&answer_timeout) {
+        errors.push(("answer_timeout", "must be from 1 s to 30 s".into()));
+    }
     let register = s.register.unwrap_or(false).then(|| RegisterSetup {
         expiry,
         contact_user: s.contact_user.clone().filter(|u| !u.is_empty()),
@@ -297,6 +309,7 @@ pub fn resolve_trunk(s: &TrunkSection) -> Result<TrunkSetup, Vec<(&'static str, 
         },
         caller_id: s.caller_id.clone(),
         number_format,
+        answer_timeout,
     })
 }
 
@@ -523,6 +536,11 @@ pub fn trunk_json(t: &TrunkSetup) -> Value {
         put("ping_up_after", Some(p.up_after.into()));
     }
     put("caller_id", t.caller_id.clone().map(Value::from));
+    put(
+        "answer_timeout",
+        (t.answer_timeout != trunk::DEFAULT_ANSWER_TIMEOUT)
+            .then(|| format!("{}s", t.answer_timeout.as_secs()).into()),
+    );
     v
 }
 
@@ -584,6 +602,7 @@ strip = 1
 prepend = "+82"
 caller_id = "+8215880000"
 number_format = "national"
+answer_timeout = "8s"
 
 [[dids]]
 number = "+8215880000"
@@ -619,6 +638,7 @@ queue = "loans"
             }
         );
         assert_eq!(t.number_format, NumberFormat::National);
+        assert_eq!(t.answer_timeout, Duration::from_secs(8));
         assert_eq!(plan.dids[1].target, DidTarget::Queue("loans".into()));
         assert_eq!(plan.deny_prefixes, DEFAULT_DENY);
         assert_eq!(plan.country_code, "82");
@@ -628,6 +648,7 @@ queue = "loans"
         );
         let shown = trunk_json(t).to_string();
         assert!(!shown.contains("carrier-set") && shown.contains("\"password_set\":true"));
+        assert!(shown.contains("\"answer_timeout\":\"8s\""), "{shown}");
     }
 
     #[test]
@@ -642,6 +663,7 @@ host = "192.0.2.1"
 transport = "sctp"
 expiry = "soon"
 register = true
+answer_timeout = "60s"
 [[trunks]]
 name = "a"
 host = "192.0.2.2"
@@ -658,6 +680,7 @@ queue = "x"
         for want in [
             "trunks.transport of `a`: `sctp` is not udp or tcp",
             "trunks.expiry of `a`: `soon` is not a duration",
+            "trunks.answer_timeout of `a`: must be from 1 s to 30 s",
             "trunks.sources of `a`: not an address or address range: \"example.com\"",
             "trunks.ping of `a`: ping_down_after/ping_up_after need `ping`",
             "dids.route: DID \"1588\": give exactly one of route, queue, extension",

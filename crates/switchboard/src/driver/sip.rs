@@ -92,6 +92,12 @@ pub enum Control {
     TrunkView {
         reply: tokio::sync::oneshot::Sender<crate::driver::trunks::TrunkView>,
     },
+    /// Click-to-dial for an agent (HTTP API): the call's CDR id, or why not.
+    Dial {
+        agent: String,
+        number: String,
+        reply: tokio::sync::oneshot::Sender<Result<String, crate::switch::ClickToDialError>>,
+    },
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -360,6 +366,13 @@ impl Driver {
                             plan: self.trunk_plan.borrow().clone(),
                             status: self.trunk_status(),
                         });
+                    }
+                    Control::Dial { agent, number, reply } => {
+                        let switch = &mut self.switch;
+                        let result = switch
+                            .click_to_dial(Instant::now(), &agent, &number)
+                            .map(|call| switch.cdr_id_of(call).unwrap_or_default());
+                        let _ = reply.send(result);
                     }
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));

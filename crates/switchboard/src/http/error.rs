@@ -2,10 +2,11 @@
 //! nowhere else) and a body. Bodies are `{"error": "..."}`, with `"field"` when one input field
 //! is to blame, or `{"errors": [{"field", "message"}...]}` when a definition has several
 //! problems; a database failure is logged and answered `database error` without details.
-//! Answers of the switch core (`QueueChangeError`, `AgentCommandError`) map by their variants.
+//! Answers of the switch core (`QueueChangeError`, `AgentCommandError`, `ClickToDialError`) map
+//! by their variants.
 
 use crate::config::queue_definition::FieldError;
-use crate::switch::{AgentCommandError, QueueChangeError};
+use crate::switch::{AgentCommandError, ClickToDialError, QueueChangeError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -202,6 +203,20 @@ impl From<QueueChangeError> for ApiError {
     }
 }
 
+impl From<ClickToDialError> for ApiError {
+    fn from(e: ClickToDialError) -> Self {
+        let kind = match &e {
+            ClickToDialError::UnknownAgent(_) => ErrorKind::NotFound,
+            ClickToDialError::InvalidNumber(_) => ErrorKind::BadRequest,
+            ClickToDialError::NumberDenied { .. } => ErrorKind::Forbidden,
+            ClickToDialError::NoTrunk(_) | ClickToDialError::Overloaded => ErrorKind::Unavailable,
+            // No extension, phone offline, agent busy: the agent's state, not the request.
+            _ => ErrorKind::Conflict,
+        };
+        ApiError::new(kind, e.to_string())
+    }
+}
+
 impl From<AgentCommandError> for ApiError {
     fn from(e: AgentCommandError) -> Self {
         match e {
@@ -281,5 +296,20 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Conflict);
         let e = ApiError::from(QueueChangeError::Conflict("in use".into()));
         assert_eq!(e.kind(), ErrorKind::Conflict);
+        for (e, status) in [
+            (ClickToDialError::UnknownAgent("x".into()), 404),
+            (ClickToDialError::AgentBusy("x".into()), 409),
+            (ClickToDialError::InvalidNumber("x".into()), 400),
+            (ClickToDialError::NoTrunk("1".into()), 503),
+            (
+                ClickToDialError::NumberDenied {
+                    number: "112".into(),
+                    prefix: "112".into(),
+                },
+                403,
+            ),
+        ] {
+            assert_eq!(ApiError::from(e).status().as_u16(), status);
+        }
     }
 }

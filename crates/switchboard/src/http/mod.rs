@@ -1,13 +1,15 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
-//! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`] and the [`pages`].
+//! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial)
+//! and the [`pages`].
 
 pub mod acd;
 pub mod audio;
 pub mod auth;
 pub mod customers;
 pub mod desk;
+pub mod dial;
 pub mod error;
 pub mod limits;
 pub mod messages;
@@ -110,6 +112,7 @@ fn routes() -> Routes {
         .merge(recordings::routes())
         .merge(messages::routes())
         .merge(desk::routes())
+        .merge(dial::routes())
         .merge(audio::routes())
         .merge(auth::routes::routes())
         .merge(pages::routes())

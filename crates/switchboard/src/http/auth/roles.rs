@@ -94,6 +94,7 @@ fn rules() -> [Rule; 48] {
         (Method::PUT, "/api/dids/*", &[A], Any),
         (Method::DELETE, "/api/dids/*", &[A], Any),
         (Method::GET, "/api/agents", &[A, S, G], Any),
+        // login, logout, pause, unpause, ready and dial (click-to-dial) as oneself.
         (Method::POST, "/api/agents/*/*", &[A, S, G], OwnAgent(2)),
         (Method::GET, "/api/agents/*/screen", &[A, S, G], OwnAgent(2)),
         (
@@ -371,6 +372,20 @@ mod tests {
         assert!(has_rule(&Method::GET, "/agent.js"), "open page");
         assert!(!has_rule(&Method::DELETE, "/api/cdrs/{id}"));
         assert!(!has_rule(&Method::GET, "/api/whatever-comes-next"));
+    }
+
+    #[test]
+    fn agents_dial_only_as_themselves() {
+        // Click-to-dial rides on the agent actions' rule: the path names the agent.
+        assert_eq!(
+            decide(G, &Method::POST, "/api/agents/alice/dial"),
+            Allow(Scope::OwnAgent(2))
+        );
+        assert_eq!(
+            decide(S, &Method::POST, "/api/agents/alice/dial"),
+            Allow(Scope::Any)
+        );
+        assert_eq!(decide(Q, &Method::POST, "/api/agents/alice/dial"), Deny);
     }
 
     #[test]
