@@ -36,7 +36,7 @@ pub struct StoredMemberships {
     pub updated_by: String,
 }
 
-fn check_json(
+pub(crate) fn check_json(
     field: &'static str,
     text: &str,
     is_shape: fn(&serde_json::Value) -> bool,
@@ -60,7 +60,7 @@ fn check_json(
     }
 }
 
-fn check_name(field: &'static str, name: &str, max: usize) -> Result<(), CrmError> {
+pub(crate) fn check_name(field: &'static str, name: &str, max: usize) -> Result<(), CrmError> {
     if name.is_empty() || name.chars().count() > max {
         return Err(CrmError::InvalidField {
             field,
@@ -89,11 +89,12 @@ impl StoredMemberships {
     }
 }
 
-/// One of the two API tables: a key column, a JSON column and who changed it when.
-struct JsonTable {
-    table: &'static str,
-    key: &'static str,
-    json: &'static str,
+/// One of the API's tables: a key column, a JSON column and who changed it when (queues and
+/// memberships here, trunks and DIDs in [`crate::trunks`]).
+pub(crate) struct JsonTable {
+    pub table: &'static str,
+    pub key: &'static str,
+    pub json: &'static str,
 }
 
 const QUEUES: JsonTable = JsonTable {
@@ -108,17 +109,17 @@ const MEMBERSHIPS: JsonTable = JsonTable {
     json: "queues",
 };
 
-/// A row of a [`JsonTable`]; `json` is `None` only for a removed file queue.
-struct JsonRow {
-    key: String,
-    json: Option<String>,
-    updated_at: DateTime<Utc>,
-    updated_by: String,
+/// A row of a [`JsonTable`]; `json` is `None` only for a removed file entry.
+pub(crate) struct JsonRow {
+    pub key: String,
+    pub json: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
 }
 
 impl Crm {
     /// Every row of `t`, by key. PostgreSQL keeps the JSON as jsonb and hands it back as text.
-    async fn json_rows(&self, t: &JsonTable) -> Result<Vec<JsonRow>, CrmError> {
+    pub(crate) async fn json_rows(&self, t: &JsonTable) -> Result<Vec<JsonRow>, CrmError> {
         let JsonTable { table, key, json } = t;
         let sql =
             format!("SELECT {key}, {json}, updated_at, updated_by FROM {table} ORDER BY {key}");
@@ -137,7 +138,11 @@ impl Crm {
         })
     }
 
-    async fn upsert_json_row(&self, t: &JsonTable, row: &JsonRow) -> Result<(), CrmError> {
+    pub(crate) async fn upsert_json_row(
+        &self,
+        t: &JsonTable,
+        row: &JsonRow,
+    ) -> Result<(), CrmError> {
         let JsonTable { table, key, json } = t;
         let sql = format!(
             "INSERT INTO {table} ({key}, {json}, updated_at, updated_by) \
@@ -183,16 +188,20 @@ impl Crm {
         self.upsert_json_row(&QUEUES, &row).await
     }
 
+    /// Forgets the row of `key` in `t`; returns whether there was one.
+    pub(crate) async fn delete_json_row(&self, t: &JsonTable, key: &str) -> Result<bool, CrmError> {
+        let sql = format!("DELETE FROM {} WHERE {} = $1", t.table, t.key);
+        let done = with_conn!(self, |conn| sqlx::query(&sql)
+            .bind(key)
+            .execute(conn)
+            .await?
+            .rows_affected());
+        Ok(done > 0)
+    }
+
     /// Forgets what was stored for a queue name; returns whether there was a row.
     pub async fn delete_queue_definition(&self, name: &str) -> Result<bool, CrmError> {
-        let done = with_conn!(self, |conn| sqlx::query(
-            "DELETE FROM acd_queue_definitions WHERE name = $1"
-        )
-        .bind(name)
-        .execute(conn)
-        .await?
-        .rows_affected());
-        Ok(done > 0)
+        self.delete_json_row(&QUEUES, name).await
     }
 
     /// Every agent's stored memberships, by agent id.
