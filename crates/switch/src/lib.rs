@@ -25,6 +25,7 @@
 )]
 
 mod acd_view;
+mod agent_admin;
 mod agents;
 mod branch;
 mod call;
@@ -55,6 +56,7 @@ mod trunk_in;
 mod trunk_out;
 mod trunk_register;
 mod trunk_state;
+mod user_admin;
 
 pub use acd_view::{AcdSnapshot, EventView, QueueView};
 pub use agents::AgentCommandError;
@@ -71,6 +73,7 @@ pub use records::{
     Disposition, HangupSide, Leg, LegRole,
 };
 pub use throttle::ThrottleConfig;
+pub use user_admin::{UserChange, UserView};
 
 use call::{Call, RelayPorts};
 use chrono::{DateTime, Utc};

@@ -7,6 +7,7 @@ mod bad_input;
 mod call_basic;
 mod call_edges;
 mod callback;
+mod directory_admin;
 mod documented;
 mod failures;
 mod forking;
