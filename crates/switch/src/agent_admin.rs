@@ -67,6 +67,11 @@ impl Switch {
         Ok(())
     }
 
+    /// An agent's settings as they run now (the API shows them, the PIN as set or not).
+    pub fn agent_setup(&self, id: &str) -> Option<AgentSetup> {
+        self.acd.agents.get(id).cloned()
+    }
+
     /// Remove a logged-out agent (`QueueChange::RemoveAgent`).
     pub(super) fn remove_agent(&mut self, now: Instant, id: &str) -> Result<(), QueueChangeError> {
         if !self.acd.agents.contains_key(id) {

@@ -3,7 +3,9 @@
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`],
 //! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`] and the [`pages`].
 
+pub mod account_admin;
 pub mod acd;
+pub mod agent_admin;
 pub mod audio;
 pub mod auth;
 pub mod customers;
@@ -16,6 +18,7 @@ pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
 pub mod server_paths;
+pub mod user_admin;
 
 use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
@@ -104,6 +107,9 @@ fn routes() -> Routes {
         .post("/api/dialplans/reload", reload)
         .merge(acd::routes())
         .merge(queue_admin::routes())
+        .merge(user_admin::routes())
+        .merge(agent_admin::routes())
+        .merge(account_admin::routes())
         .merge(customers::routes())
         .merge(recordings::routes())
         .merge(messages::routes())

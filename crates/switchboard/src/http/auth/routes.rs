@@ -175,6 +175,7 @@ async fn accounts(State(app): State<App>) -> ApiResult {
                     "agent": a.agent_id,
                     "disabled": a.disabled,
                     "bearer_token": a.token_hash.is_some(),
+                    "managed_by": if a.managed_by_api { "api" } else { "file" },
                     "created_at": a.created_at,
                     "updated_at": a.updated_at,
                 })
