@@ -3,12 +3,13 @@
 //! another; its new password refuses the old one; deleted, its REGISTER is refused like an
 //! unknown user's; bad bodies get 400 with the field; a restart keeps what was stored. An agent
 //! created by API (skill, queue, weight) logs in through the API and a queued call reaches it.
-//! A supervisor account created by API logs in and reads the wallboard's data; disabled, its
+//! Its changes (PIN kept when not sent, weights set through the membership endpoint) survive
+//! a restart. A supervisor account created by API logs in and reads the wallboard's data; disabled, its
 //! session ends at once and its event stream soon after. Every change is in the audit log.
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use switchboard_e2e::acd::{login, queue_calls};
 use switchboard_e2e::http_client::{open_event_stream, request, wait_stream_end, HttpResponse};
 use switchboard_e2e::{
@@ -199,7 +200,7 @@ fn an_agent_made_by_api_logs_in_and_takes_a_queued_call() {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
-    let sw = Switch::start(Options {
+    let mut sw = Switch::start(Options {
         extra_toml: "[[queues]]\nname = \"loans\"\nnumber = \"7300\"\n".into(),
         ..Options::default()
     })
@@ -239,6 +240,46 @@ fn an_agent_made_by_api_logs_in_and_takes_a_queued_call() {
         .unwrap_or_else(|e| panic!("{e}{}", log(&sw)));
     let calls = queue_calls(&sw, 1).expect("queue call");
     assert_eq!(calls[0].agent(), Some("a2003"), "{:?}", calls[0].summary());
+
+    // A change without `pin` keeps it; new weights through the membership endpoint; both
+    // survive a restart (the agent was stored through the API).
+    let r = send(
+        &sw,
+        "PUT",
+        "/api/agents/a2003",
+        r#"{"name": "Carol Park", "extension": "2003", "skills": "loans:5",
+            "queues": [{"queue": "loans", "weight": 3}]}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(json(&r)["has_pin"], true, "{}", r.body);
+    let r = send(
+        &sw,
+        "PUT",
+        "/api/agents/a2003/queues",
+        r#"{"queues": [{"queue": "loans", "weight": 7}]}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    sw.restart().expect("restart");
+    let r = send(&sw, "GET", "/api/agents/a2003/definition", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let def = json(&r);
+    assert_eq!(
+        (
+            &def["name"],
+            &def["skills"],
+            &def["has_pin"],
+            &def["source"]
+        ),
+        (
+            &json!("Carol Park"),
+            &json!("loans:5"),
+            &json!(true),
+            &json!("api")
+        ),
+        "{def}"
+    );
+    assert_eq!(def["queues"][0]["weight"], 7, "{def}");
+    login(&sw, "a2003").unwrap_or_else(|e| panic!("{e}{}", log(&sw)));
 
     // Logged in, it cannot be removed; logged out, it can.
     let r = send(&sw, "DELETE", "/api/agents/a2003", "");
