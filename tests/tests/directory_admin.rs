@@ -286,6 +286,19 @@ fn an_agent_made_by_api_logs_in_and_takes_a_queued_call() {
     assert_eq!(r.status, 409, "{}", r.body);
     let (code, body) = sw.http("POST", "/api/agents/a2003/logout").expect("logout");
     assert_eq!(code, 200, "{body}");
+    // Nor while an enabled account logs in as it.
+    let r = send(
+        &sw,
+        "POST",
+        "/api/accounts",
+        r#"{"username": "carol", "role": "agent", "agent": "a2003", "password": "carol-pass-1"}"#,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = send(&sw, "DELETE", "/api/agents/a2003", "");
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("carol"), "{}", r.body);
+    let r = send(&sw, "PATCH", "/api/accounts/carol", r#"{"disabled": true}"#);
+    assert_eq!(r.status, 200, "{}", r.body);
     let r = send(&sw, "DELETE", "/api/agents/a2003", "");
     assert_eq!(r.status, 200, "{}", r.body);
     let r = send(&sw, "GET", "/api/agents/a2003/definition", "");

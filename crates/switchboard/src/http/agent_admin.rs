@@ -6,7 +6,8 @@
 //! applies the change (the ACD offers the agent calls once logged in; a changed agent keeps
 //! its state), then the definition is stored in the CRM database and audited. The PIN is
 //! write-only: answers say `has_pin`; a `PUT` without `pin` keeps it, `"pin": null` clears it.
-//! An agent can be removed only while logged out. docs/operations.md, "Managing extensions,
+//! An agent can be removed only while logged out and named by no enabled account.
+//! docs/operations.md, "Managing extensions,
 //! agents and accounts".
 
 use crate::config::directory_definition::{agent_json, parse_agent, stored_agent_json};
@@ -174,13 +175,26 @@ pub(crate) async fn memberships_changed(app: &App, id: &str, who: &Principal) ->
     store_entry(app, who, Directory::Agents, id, &stored_agent_json(&agent)).await
 }
 
-/// `DELETE /api/agents/{id}`: only a logged-out agent (409 otherwise).
+/// `DELETE /api/agents/{id}`: only a logged-out agent no enabled account logs in as (409
+/// otherwise).
 async fn remove(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
 ) -> ApiResult {
+    // An enabled account of this agent would log in to an agent that no longer exists.
+    let owners: Vec<String> = (app.crm.accounts().await?)
+        .into_iter()
+        .filter(|a| !a.disabled && a.agent_id.as_deref() == Some(id.as_str()))
+        .map(|a| a.username)
+        .collect();
+    if !owners.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "account(s) {} log in as agent {id}: disable them first",
+            owners.join(", ")
+        )));
+    }
     apply(&app, QueueChange::RemoveAgent(id.clone())).await?;
     let from_file = (app.reloader.config().acd.agents.iter()).any(|a| a.cfg.id == id);
     forget_entry(&app, &who, Directory::Agents, &id, from_file).await?;
