@@ -63,6 +63,17 @@ await run('wallboard', async (browser, state) => {
   check(/tone-(warn|bad)/.test(seen.f.className), `a waiting caller is not marked: ${seen.f.className}`);
   const longest = await figure(page, queue, 'longest_wait');
   check(longest.value !== '', `a waiting caller but no longest wait: ${JSON.stringify(longest)}`);
+  // Regression: on a laptop the longest wait wrapped "0 / sec" over two lines.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const lines = await page.evaluate((qq) => {
+    const value = document.querySelector(`[data-queue="${CSS.escape(qq)}"] [data-field="longest_wait"] .figure-value`);
+    const range = document.createRange();
+    range.selectNodeContents(value);
+    return { text: value.textContent, lines: new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size };
+  }, queue);
+  check(lines.lines === 1, `the longest wait "${lines.text}" takes ${lines.lines} lines on a laptop`);
+  await screenshot(page, 'wallboard-laptop');
+  await page.setViewportSize({ width: 1920, height: 1080 });
   const heard = await page.textContent('#waiting-announcer');
   check(heard.includes(queue), `the new caller was not announced: "${heard}"`);
   await checkAccessibility(page, 'wallboard with a caller waiting (wall mode)');

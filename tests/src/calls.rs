@@ -2,7 +2,7 @@
 //! hang up, expect a failure status, ...), callees that answer, ring or reject, and a whole
 //! answered call between two extensions.
 
-use crate::{free_media_port, free_port, password, register, scenario, sipp, Sipp, Switch};
+use crate::{free_media_port, free_port, password, scenario, sipp, Sipp, Switch};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -232,8 +232,20 @@ pub fn callee_with(
     scenario_file: &Path,
     extra: &[&str],
 ) -> anyhow::Result<Sipp> {
+    callee_as(switch, ext, crate::password(ext), scenario_file, extra)
+}
+
+/// [`callee_with`] registering with a password of the test's own (an extension made through
+/// the API).
+pub fn callee_as(
+    switch: &Switch,
+    ext: &str,
+    password: &str,
+    scenario_file: &Path,
+    extra: &[&str],
+) -> anyhow::Result<Sipp> {
     let port = free_port();
-    register(switch, ext, port)?;
+    crate::register_as(switch, &switch.sip_target(), ext, password, port)?;
     let port_s = port.to_string();
     let media = free_media_port().to_string();
     let mut args = vec!["-p", port_s.as_str(), "-m", "1", "-mp", media.as_str()];

@@ -172,6 +172,52 @@ fn dechunk(mut data: &[u8]) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// Open `GET /api/events` with a session cookie and read its head; the stream is left open
+/// (panics unless the answer is a 200 event stream).
+pub fn open_event_stream(port: u16, cookie: &str) -> TcpStream {
+    let mut sse = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        sse,
+        "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\r\n"
+    )
+    .expect("request");
+    sse.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            sse.read(&mut byte).expect("headers"),
+            1,
+            "stream closed early"
+        );
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+    sse
+}
+
+/// Read an event stream until it ends (its last chunk, or the connection closes); panics when
+/// it still runs after the read timeout, saying how long after `since`.
+pub fn wait_stream_end(sse: &mut TcpStream, since: std::time::Instant) {
+    let mut rest = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match sse.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                rest.extend_from_slice(buf.get(..n).unwrap_or_default());
+                if rest.ends_with(b"0\r\n\r\n") {
+                    break;
+                }
+            }
+            Err(e) => panic!("the stream still runs {:?} later: {e}", since.elapsed()),
+        }
+    }
+}
+
 impl Switch {
     /// A request to this switch's HTTP API with an optional `Content-Type` and a body.
     pub fn http_send(

@@ -626,6 +626,17 @@ pub fn register(switch: &Switch, ext: &str, port: u16) -> anyhow::Result<()> {
 
 /// [`register`] through `target` (a proxy in front of the switch).
 pub fn register_to(switch: &Switch, target: &str, ext: &str, port: u16) -> anyhow::Result<()> {
+    register_as(switch, target, ext, password(ext), port)
+}
+
+/// [`register_to`] with a password of the test's own (an extension made through the API).
+pub fn register_as(
+    switch: &Switch,
+    target: &str,
+    ext: &str,
+    password: &str,
+    port: u16,
+) -> anyhow::Result<()> {
     let port_s = port.to_string();
     sipp_to(
         switch,
@@ -633,16 +644,7 @@ pub fn register_to(switch: &Switch, target: &str, ext: &str, port: u16) -> anyho
         &format!("register-{ext}-{port}"),
         &scenario("register.xml"),
         &[
-            "-s",
-            ext,
-            "-au",
-            ext,
-            "-ap",
-            password(ext),
-            "-m",
-            "1",
-            "-p",
-            &port_s,
+            "-s", ext, "-au", ext, "-ap", password, "-m", "1", "-p", &port_s,
         ],
     )?
     .wait(Duration::from_secs(20))

@@ -9,7 +9,9 @@
 //! - `wallboard.mjs`: a supervisor watches the wallboard in wall mode while a caller waits and
 //!   an agent signs in;
 //! - `admin.mjs`: an admin sees the dialplan check's errors, adds a queue (after a field error)
-//!   and puts an agent in it; the next call to the queue reaches the agent, without a restart.
+//!   and puts an agent in it, adds an extension and an agent at it (after field errors; axe in
+//!   English and Korean); the next calls to the queue reach the new agent at the new
+//!   extension, then the first agent, without a restart.
 //!
 //! Screenshots are kept in `target/browser-artifacts/<test>/` (or under `CARGO_TARGET_DIR`).
 //! Needs `/usr/bin/chromium`, node and `npm ci` in tests/browser (tests/run.sh does all three).
@@ -23,7 +25,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use switchboard_e2e::http_client::request;
-use switchboard_e2e::{callee_with, scenario, talking_caller, Options, Switch};
+use switchboard_e2e::{callee_as, callee_with, scenario, talking_caller, Options, Switch};
 
 const CONFIG: &str = r#"
 [[queues]]
@@ -433,7 +435,7 @@ cause = "busy"
 "#;
 
 #[test]
-fn an_admin_adds_a_queue_and_an_agent_to_it_and_the_next_call_uses_them() {
+fn an_admin_adds_a_queue_an_extension_and_agents_and_the_next_calls_use_them() {
     if let Some(why) = missing_tools() {
         testkit::cannot_run("browser", &why);
         return;
@@ -470,9 +472,32 @@ fn an_admin_adds_a_queue_and_an_agent_to_it_and_the_next_call_uses_them() {
                 "SB_PLAN_ERROR",
                 "main.toml:6:8: error: unknown step type `hang-up`",
             ),
+            ("SB_EXTENSION", "2105"),
+            ("SB_EXTENSION_PASSWORD", "desk-2105-secret"),
+            ("SB_NEW_AGENT", "a2105"),
         ],
     );
-    script.passed(&sw, Duration::from_secs(60));
+    script.passed(&sw, Duration::from_secs(90));
+
+    // The extension and the agent made in the page take the next call to the new queue.
+    let (code, body) = sw.http("POST", "/api/agents/a2105/login").expect("login");
+    assert_eq!(code, 200, "{body}");
+    let agent = callee_as(
+        &sw,
+        "2105",
+        "desk-2105-secret",
+        &scenario("uas_answer.xml"),
+        &["-rtp_echo"],
+    )
+    .expect("the new extension's phone");
+    let call = talking_caller(&sw, "2001", "7100", &[]).expect("caller");
+    call.wait(Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}\n{}", sw.log_text()));
+    agent
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}\n{}", sw.log_text()));
+    let (code, body) = sw.http("POST", "/api/agents/a2105/logout").expect("logout");
+    assert_eq!(code, 200, "{body}");
 
     // The queue and the membership made in the page take the next call: no restart.
     let (code, body) = sw.http("POST", "/api/agents/a2003/login").expect("login");
@@ -484,5 +509,5 @@ fn an_admin_adds_a_queue_and_an_agent_to_it_and_the_next_call_uses_them() {
         .as_array()
         .and_then(|qs| qs.iter().find(|q| q["name"] == "sales").cloned())
         .unwrap_or_else(|| panic!("no queue sales: {body}"));
-    assert_eq!(sales["answered"], 1, "{sales}");
+    assert_eq!(sales["answered"], 2, "{sales}");
 }

@@ -2,12 +2,10 @@
 //! streaming after a logout), and the login lockout counts the client a trusted proxy names,
 //! so one client's failures cannot lock everybody behind the proxy out.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use switchboard_e2e::http_client::request;
+use switchboard_e2e::http_client::{open_event_stream, request, wait_stream_end};
 use switchboard_e2e::{Options, Switch};
 
 const ACCOUNTS: &str = r#"
@@ -51,50 +49,14 @@ fn an_event_stream_ends_at_logout() {
     let s = start("");
     let (status, cookie, csrf) = login(&s, "sup-password", None);
     assert_eq!(status, 200);
-    let mut sse = TcpStream::connect(("127.0.0.1", s.http_port)).expect("connect");
-    write!(
-        sse,
-        "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\r\n"
-    )
-    .expect("request");
-    sse.set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(
-            sse.read(&mut byte).expect("headers"),
-            1,
-            "stream closed early"
-        );
-        head.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&head);
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    assert!(head.contains("text/event-stream"), "{head}");
+    let mut sse = open_event_stream(s.http_port, &cookie);
 
     let h = [("Cookie", cookie.as_str()), ("X-CSRF-Token", csrf.as_str())];
     let r = request(s.http_port, "POST", "/api/logout", &h, b"").expect("logout");
     assert_eq!(r.status, 200);
     let logged_out = Instant::now();
     // The stream ends (the chunked body's last chunk, then the connection closes or idles).
-    let mut rest = Vec::new();
-    let mut buf = [0u8; 512];
-    loop {
-        match sse.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                rest.extend_from_slice(&buf[..n]);
-                if rest.ends_with(b"0\r\n\r\n") {
-                    break;
-                }
-            }
-            Err(e) => panic!(
-                "the stream still runs {:?} after logout: {e}",
-                logged_out.elapsed()
-            ),
-        }
-    }
+    wait_stream_end(&mut sse, logged_out);
     assert!(
         logged_out.elapsed() < Duration::from_secs(12),
         "ended only after {:?}",

@@ -1,12 +1,13 @@
 //! Changes made while the ACD runs (from the HTTP API): create a queue, change a queue's
-//! settings keeping its callers and their places, remove a queue, and change which queues an
-//! agent serves. Each takes effect at once: rules that now apply fire and free agents get offers.
+//! settings keeping its callers and their places, remove a queue, change which queues an
+//! agent serves, and remove a logged-out agent (agents are added or changed by `add_agent`). Each takes effect at once: rules that now apply fire and free agents get offers.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 use crate::acd::Acd;
 use crate::action::OverflowReason;
+use crate::agent::AgentState;
 use crate::config::{Membership, QueueConfig};
 use crate::error::AcdError;
 use crate::queue::{call_steps, positions, QueueRuntime};
@@ -113,6 +114,23 @@ impl Acd {
         self.agent_mut(agent)?.cfg.queues = queues;
         self.leave_if_empty(now);
         self.dispatch(now);
+        Ok(())
+    }
+
+    /// Remove an agent. Refused with [`AcdError::InvalidState`] unless the agent is logged out:
+    /// an agent ringing, talking or in wrap-up has a call the ACD still tracks, and a logged-in
+    /// agent would vanish from the live view without a logout event.
+    pub fn remove_agent(&mut self, now: Instant, id: &str) -> Result<(), AcdError> {
+        let agent = self.agent_mut(id)?;
+        if agent.state != AgentState::LoggedOut {
+            return Err(AcdError::InvalidState {
+                agent: id.to_string(),
+                what: "be removed",
+                state: agent.state.name(),
+            });
+        }
+        self.now = self.now.max(now);
+        self.agents.remove(id);
         Ok(())
     }
 

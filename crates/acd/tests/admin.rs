@@ -354,3 +354,37 @@ fn dropping_the_last_member_triggers_leave_when_empty() {
         Action::Overflow { call, reason: OverflowReason::LeaveEmpty, .. } if call == "c1"
     )));
 }
+
+#[test]
+fn agents_are_added_live_and_removed_only_when_logged_out() {
+    let mut s = Sim::new(vec![QueueConfig::new("q")], Vec::new());
+    s.call("c1", "q");
+    assert!(s.offers().is_empty(), "nobody to offer to yet");
+    // An agent added while the switch runs takes the waiting call once logged in.
+    s.acd
+        .add_agent(AgentConfig::new("new").member_of("q", 0))
+        .unwrap();
+    s.login("new");
+    assert_eq!(s.offers(), [pair("c1", "new")]);
+    let busy = s.acd.remove_agent(s.now, "new");
+    assert!(
+        matches!(
+            busy,
+            Err(AcdError::InvalidState {
+                state: "ringing",
+                ..
+            })
+        ),
+        "{busy:?}"
+    );
+    assert!(s.acd.agent("new").is_some(), "refused: nothing changed");
+    s.ok(Input::AgentLogout {
+        agent: "new".into(),
+    });
+    s.acd.remove_agent(s.now, "new").unwrap();
+    assert!(s.acd.agent("new").is_none());
+    assert_eq!(
+        s.acd.remove_agent(s.now, "new"),
+        Err(AcdError::UnknownAgent("new".into()))
+    );
+}

@@ -53,4 +53,10 @@ pub enum CrmError {
     /// A contact update named a contact id that does not exist.
     #[error("no contact with id {0}")]
     UnknownContact(i64),
+    /// An account with this username exists already.
+    #[error("account {0:?} exists already")]
+    AccountExists(String),
+    /// The account comes from the configuration's `[[accounts]]`: change it there.
+    #[error("account {0:?} is defined in the configuration file: change it there")]
+    AccountFromFile(String),
 }

@@ -60,6 +60,7 @@ mod cdr;
 mod contact;
 mod customer;
 mod db;
+mod directory;
 mod error;
 pub mod phone;
 mod queue;
@@ -73,8 +74,8 @@ pub use accounts::audit::{
     MAX_AUDIT_OBJECT_CHARS, MAX_AUDIT_PAGE,
 };
 pub use accounts::{
-    validate_username, Account, AccountSync, NewAccount, NewSession, Role, Session, SessionLimits,
-    MAX_AGENT_ID_CHARS, MAX_PASSWORD_HASH_CHARS, MAX_USERNAME_CHARS,
+    validate_username, Account, AccountChange, AccountChanged, AccountSync, NewAccount, NewSession,
+    Role, Session, SessionLimits, MAX_AGENT_ID_CHARS, MAX_PASSWORD_HASH_CHARS, MAX_USERNAME_CHARS,
 };
 pub use acd::agent_report::AgentReportRow;
 pub use acd::queue_report::QueueReportRow;
@@ -106,6 +107,7 @@ pub use customer::{
     MAX_PHONES, MAX_SEGMENT_CHARS,
 };
 pub use db::{Backend, Crm};
+pub use directory::{Directory, StoredEntry, MAX_EXTENSION_CHARS};
 pub use error::CrmError;
 pub use phone::PhoneError;
 pub use queue::callbacks::CallbackRequest;

@@ -214,6 +214,11 @@ impl Registrar {
         out
     }
 
+    /// Drops every binding of `user` (the user was removed); returns how many there were.
+    pub fn remove_user(&mut self, user: &str) -> usize {
+        self.users.remove(user).map_or(0, |b| b.len())
+    }
+
     /// Drops expired bindings (and users left without any).
     pub fn expire(&mut self, now: Instant) {
         for bindings in self.users.values_mut() {

@@ -25,6 +25,7 @@
 )]
 
 mod acd_view;
+mod agent_admin;
 mod agent_phones;
 mod agents;
 mod branch;
@@ -58,6 +59,7 @@ mod trunk_in;
 mod trunk_out;
 mod trunk_register;
 mod trunk_state;
+mod user_admin;
 
 pub use acd_view::{AcdSnapshot, AgentView, EventView, QueueView};
 pub use agents::AgentCommandError;
@@ -75,6 +77,7 @@ pub use records::{
     Disposition, HangupSide, Leg, LegRole,
 };
 pub use throttle::ThrottleConfig;
+pub use user_admin::{UserChange, UserView};
 
 use call::{Call, RelayPorts};
 use chrono::{DateTime, Utc};

@@ -21,6 +21,10 @@ pub enum QueueChange {
         agent: String,
         queues: Vec<acd::Membership>,
     },
+    /// Add an agent, or replace an agent's settings keeping its state (`agent_admin.rs`).
+    PutAgent(Box<super::queue::AgentSetup>),
+    /// Remove a logged-out agent.
+    RemoveAgent(String),
 }
 
 /// Why a change was refused; nothing changed.
@@ -52,6 +56,8 @@ impl Switch {
             QueueChange::Memberships { agent, queues } => self
                 .set_memberships(now, &agent, queues)
                 .map(|()| Vec::new()),
+            QueueChange::PutAgent(setup) => self.put_agent(now, *setup).map(|()| Vec::new()),
+            QueueChange::RemoveAgent(id) => self.remove_agent(now, &id).map(|()| Vec::new()),
         };
         self.run_acd(now);
         self.process(now);

@@ -133,13 +133,27 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         strict_source: config.strict_source,
     })?;
 
-    // Queues managed through the HTTP API override the file's (docs/acd.md, "Managing queues").
+    // Extensions, queues and agents managed through the HTTP API override the file's
+    // (docs/operations.md, "Managing extensions, agents and accounts"; docs/acd.md).
+    let mut file_users = config.users.clone();
+    let stored = crm
+        .directory(crm::Directory::Users)
+        .await
+        .context("reading the extensions stored through the API")?;
+    let applied = crate::config::stored_directory::apply_users(&mut file_users, &stored);
+    tracing::info!(?applied, "extensions stored through the API applied");
     let mut acd = config.acd.clone();
-    let extensions = config.users.iter().map(|u| u.extension.clone()).collect();
+    let extensions = file_users.iter().map(|u| u.extension.clone()).collect();
     let stored = crate::config::stored_queues::load(&crm, &mut acd, &extensions)
         .await
         .context("reading the queues stored through the API")?;
     tracing::info!(?stored, "queues stored through the API applied");
+    let stored = crm
+        .directory(crm::Directory::Agents)
+        .await
+        .context("reading the agents stored through the API")?;
+    let applied = crate::config::stored_directory::apply_agents(&mut acd, &extensions, &stored);
+    tracing::info!(?applied, "agents stored through the API applied");
     // Trunks and DIDs managed through the HTTP API override the file's (docs/trunks.md).
     let mut trunk_plan = config.trunks.clone();
     let stored = crate::config::stored_trunks::load(&crm, &mut trunk_plan)
@@ -162,8 +176,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     let dns = crate::driver::dns::TrunkDns::new(&config.dns_servers)
         .context("setting up DNS for trunks (sip.dns_servers, /etc/resolv.conf)")?;
     let (trunk_plan_tx, trunk_plan_rx) = tokio::sync::watch::channel(trunk_plan.clone());
-    let users: HashMap<String, (String, Option<String>)> = config
-        .users
+    let users: HashMap<String, (String, Option<String>)> = file_users
         .iter()
         .map(|u| (u.extension.clone(), (u.password.clone(), u.name.clone())))
         .collect();

@@ -1,10 +1,14 @@
 // Administration in the browser, through the same API (and so the same checks and audit log)
-// as scripts: queues (create, change, remove: live), agents' queue memberships (live), the
-// dialplan reload with the check's errors, and the accounts (read only: they come from the
-// configuration file). Each section says whether its changes apply at once or need a restart.
+// as scripts: extensions (`admin-users.js`), queues (here), agents and their queues
+// (`admin-agents.js`), the dialplan reload with the check's errors (here), and accounts
+// (`admin-accounts.js`). Each section says whether its changes apply at once or need a restart.
 'use strict';
 
-import { $, api, explain, say, session, startPage, el, ApiError } from '/app.js';
+import { $, api, explain, say, startPage, el, ApiError } from '/app.js';
+import { clearErrors, showErrors } from '/admin-form.js';
+import { drawUsers, forgetUsers, loadUsers, wireUsers } from '/admin-users.js';
+import { drawAgents, forgetAgents, loadAgents, wireAgents } from '/admin-agents.js';
+import { drawAccounts, forgetAccounts, loadAccounts, wireAccounts } from '/admin-accounts.js';
 import { t, human, number } from '/i18n.js';
 
 const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'linear', 'random'];
@@ -12,14 +16,19 @@ const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-t
 const FIELDS = ['name', 'number', 'strategy', 'ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'overflow', 'service_level_s'];
 const NUMERIC = new Set(['ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'service_level_s']);
 
-const admin = { queues: [], definitions: new Map(), agents: [], accounts: null, editing: null, reload: null };
+const admin = { queues: [], definitions: new Map(), editing: null, reload: null };
 
 const page = {
   titleKey: 'admin.title',
   loginKey: 'login.title_board',
   allows: (who) => who.role === 'admin' || who.role === 'supervisor',
   open: load,
-  close: () => Object.assign(admin, { queues: [], agents: [], accounts: null, editing: null, reload: null }),
+  close: () => {
+    Object.assign(admin, { queues: [], editing: null, reload: null });
+    forgetUsers();
+    forgetAgents();
+    forgetAccounts();
+  },
   relabel: draw,
 };
 
@@ -27,12 +36,11 @@ async function load() {
   try {
     const [queues, agents] = await Promise.all([api('GET', '/api/queues'), api('GET', '/api/agents')]);
     admin.queues = queues;
-    admin.agents = agents;
     const definitions = await Promise.all(
       queues.map((q) => api('GET', `/api/queues/${encodeURIComponent(q.name)}/definition`)),
     );
     admin.definitions = new Map(queues.map((q, i) => [q.name, definitions[i]]));
-    admin.accounts = session.who.role === 'admin' ? await api('GET', '/api/accounts') : null;
+    await Promise.all([loadAgents(agents, queues.map((q) => q.name)), loadUsers(), loadAccounts()]);
   } catch (e) {
     say(explain(e), 'error');
   }
@@ -41,6 +49,7 @@ async function load() {
 
 function draw() {
   fillStrategies();
+  drawUsers();
   drawQueues();
   drawAgents();
   drawAccounts();
@@ -87,7 +96,7 @@ function openForm(name) {
   const def = name ? admin.definitions.get(name) || {} : {};
   for (const f of FIELDS) $(`q-${f}`).value = def[f] === undefined ? '' : String(def[f]);
   $('q-name').readOnly = Boolean(name);
-  clearErrors();
+  clearQueueErrors();
   $('queue-form-title').textContent = formTitle();
   $('queue-form').hidden = false;
   $(name ? 'q-number' : 'q-name').focus();
@@ -99,13 +108,7 @@ function closeForm() {
   $('queue-new').focus();
 }
 
-function clearErrors() {
-  for (const f of FIELDS) {
-    $(`q-${f}-error`).hidden = true;
-    $(`q-${f}`).removeAttribute('aria-invalid');
-  }
-  $('queue-form-error').hidden = true;
-}
+const clearQueueErrors = () => clearErrors('q', FIELDS, 'queue-form-error');
 
 /** The form as an API body: blank fields left out (create) or reset to the default (edit). */
 function formBody() {
@@ -122,37 +125,9 @@ function formBody() {
   return body;
 }
 
-/** The API's field errors next to their fields (or above the buttons for the others). */
-function showErrors(e) {
-  const list = e instanceof ApiError && e.data && Array.isArray(e.data.errors) ? e.data.errors : null;
-  if (!list) {
-    $('queue-form-error').textContent = explain(e);
-    $('queue-form-error').hidden = false;
-    return;
-  }
-  const other = [];
-  let first = null;
-  for (const { field, message } of list) {
-    const key = String(field || '').split(/[.[]/)[0];
-    if (FIELDS.includes(key)) {
-      $(`q-${key}-error`).textContent = message;
-      $(`q-${key}-error`).hidden = false;
-      $(`q-${key}`).setAttribute('aria-invalid', 'true');
-      first = first || $(`q-${key}`);
-    } else {
-      other.push(field ? `${field}: ${message}` : message);
-    }
-  }
-  if (other.length) {
-    $('queue-form-error').textContent = t('admin.refused', { detail: other.join('; ') });
-    $('queue-form-error').hidden = false;
-  }
-  if (first) first.focus();
-}
-
 async function saveQueue(event) {
   event.preventDefault();
-  clearErrors();
+  clearQueueErrors();
   const name = admin.editing;
   $('queue-save').disabled = true;
   try {
@@ -162,7 +137,7 @@ async function saveQueue(event) {
     closeForm();
     await load();
   } catch (e) {
-    showErrors(e);
+    showErrors('q', FIELDS, 'queue-form-error', e);
   } finally {
     $('queue-save').disabled = false;
   }
@@ -175,42 +150,6 @@ async function removeQueue(name) {
     say(t('admin.queue_removed', { name }), 'info');
     await load();
     $('queue-new').focus();
-  } catch (e) {
-    say(explain(e), 'error');
-  }
-}
-
-// ---- agents' memberships ----
-
-function drawAgents() {
-  const names = admin.queues.map((q) => q.name);
-  $('agent-list').replaceChildren(
-    ...admin.agents.map((a) => {
-      const form = el('form', { className: 'agent-queues', 'data-agent': a.id });
-      const fieldset = el('fieldset', {},
-        el('legend', { text: a.name ? `${a.name} (${a.id})` : a.id }),
-        el('div', { className: 'checks' },
-          ...names.map((q) => {
-            const box = el('input', { type: 'checkbox', value: q, checked: (a.queues || []).includes(q) });
-            return el('label', { className: 'check' }, box, ` ${q}`);
-          })),
-        el('button', { type: 'submit', text: t('admin.save_queues') }));
-      fieldset.querySelector('button').setAttribute('aria-label', t('admin.save_queues_of', { agent: a.name || a.id }));
-      form.append(fieldset);
-      form.addEventListener('submit', (event) => saveMemberships(event, a.id, form));
-      return form;
-    }),
-  );
-  if (admin.agents.length) $('agent-list').append(el('p', { className: 'muted small', text: t('admin.weights_reset') }));
-}
-
-async function saveMemberships(event, agent, form) {
-  event.preventDefault();
-  const queues = Array.from(form.querySelectorAll('input:checked'), (box) => box.value);
-  try {
-    await api('PUT', `/api/agents/${encodeURIComponent(agent)}/queues`, { queues });
-    say(t('admin.memberships_saved', { agent }), 'info');
-    await load();
   } catch (e) {
     say(explain(e), 'error');
   }
@@ -250,27 +189,13 @@ function drawReload() {
   );
 }
 
-// ---- accounts ----
-
-function drawAccounts() {
-  const list = admin.accounts;
-  $('accounts-forbidden').hidden = list !== null;
-  $('account-list').hidden = list === null;
-  $('account-list').querySelector('tbody').replaceChildren(
-    ...(list || []).map((a) =>
-      el('tr', {},
-        el('th', { scope: 'row', text: a.username }),
-        el('td', { text: human('role', a.role) }),
-        el('td', { text: a.agent || '—' }),
-        el('td', { text: t(a.disabled ? 'admin.disabled' : 'admin.active') }),
-        el('td', { text: t(a.bearer_token ? 'admin.token_yes' : 'admin.token_no') }))),
-  );
-}
-
 // ---- start ----
 
 $('queue-new').addEventListener('click', () => openForm(null));
 $('queue-cancel').addEventListener('click', closeForm);
 $('queue-form').addEventListener('submit', saveQueue);
 $('reload').addEventListener('click', reload);
+wireUsers(load);
+wireAgents(load);
+wireAccounts(load);
 startPage(page);

@@ -92,8 +92,16 @@ export const number = (n) => (empty(n) ? '—' : new Intl.NumberFormat(lang).for
 export const percent = (x) =>
   empty(x) ? '—' : new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(x);
 
+/** A number and its unit stay on one line ("0 sec" never wraps between them on a narrow
+ * wallboard card); lines may still break between units. */
+const keepUnits = (text) => text.replace(/(\d)[\s\u202f]+(?=[^\d\s])/gu, '$1\u00a0');
+
 /** Seconds as "1 min 5 s" / "1분 5초" (whole seconds; hours past an hour). */
 export function duration(seconds) {
+  return keepUnits(durationText(seconds));
+}
+
+function durationText(seconds) {
   if (empty(seconds)) return '—';
   const total = Math.max(0, Math.round(seconds));
   const parts = { hours: Math.floor(total / 3600), minutes: Math.floor((total % 3600) / 60), seconds: total % 60 };

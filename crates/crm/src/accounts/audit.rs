@@ -54,6 +54,33 @@ pub enum AuditAction {
     /// call's CDR id).
     #[serde(rename = "agent.dial")]
     AgentDial,
+    /// An extension created (object: the extension).
+    #[serde(rename = "user.create")]
+    UserCreate,
+    /// An extension's name or SIP password changed.
+    #[serde(rename = "user.update")]
+    UserUpdate,
+    /// An extension removed.
+    #[serde(rename = "user.delete")]
+    UserDelete,
+    /// An agent created (object: the agent id).
+    #[serde(rename = "agent.create")]
+    AgentCreate,
+    /// An agent's name, extension, skills, queues or PIN changed.
+    #[serde(rename = "agent.update")]
+    AgentUpdate,
+    /// An agent removed.
+    #[serde(rename = "agent.delete")]
+    AgentDelete,
+    /// An account created through the API (object: the username).
+    #[serde(rename = "account.create")]
+    AccountCreate,
+    /// An account's role changed, or it was disabled or enabled.
+    #[serde(rename = "account.update")]
+    AccountUpdate,
+    /// An account's password reset.
+    #[serde(rename = "account.password")]
+    AccountPassword,
 }
 
 impl AuditAction {
@@ -73,6 +100,15 @@ impl AuditAction {
             AuditAction::DidUpdate => "did.update",
             AuditAction::DidDelete => "did.delete",
             AuditAction::AgentDial => "agent.dial",
+            AuditAction::UserCreate => "user.create",
+            AuditAction::UserUpdate => "user.update",
+            AuditAction::UserDelete => "user.delete",
+            AuditAction::AgentCreate => "agent.create",
+            AuditAction::AgentUpdate => "agent.update",
+            AuditAction::AgentDelete => "agent.delete",
+            AuditAction::AccountCreate => "account.create",
+            AuditAction::AccountUpdate => "account.update",
+            AuditAction::AccountPassword => "account.password",
         }
     }
 
@@ -91,6 +127,15 @@ impl AuditAction {
             "did.update" => Ok(AuditAction::DidUpdate),
             "did.delete" => Ok(AuditAction::DidDelete),
             "agent.dial" => Ok(AuditAction::AgentDial),
+            "user.create" => Ok(AuditAction::UserCreate),
+            "user.update" => Ok(AuditAction::UserUpdate),
+            "user.delete" => Ok(AuditAction::UserDelete),
+            "agent.create" => Ok(AuditAction::AgentCreate),
+            "agent.update" => Ok(AuditAction::AgentUpdate),
+            "agent.delete" => Ok(AuditAction::AgentDelete),
+            "account.create" => Ok(AuditAction::AccountCreate),
+            "account.update" => Ok(AuditAction::AccountUpdate),
+            "account.password" => Ok(AuditAction::AccountPassword),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

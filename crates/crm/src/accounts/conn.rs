@@ -120,7 +120,8 @@ for_each_backend! {
                     }
                 }
             }
-            for old in before.iter().filter(|o| !o.disabled) {
+            // Accounts created through the API are not the file's to disable.
+            for old in before.iter().filter(|o| !o.disabled && !o.managed_by_api) {
                 if accounts.iter().any(|a| a.username == old.username) {
                     continue;
                 }
@@ -252,6 +253,7 @@ for_each_backend! {
             role: Role::from_stored(&row.col::<String>("role")?)?,
             agent_id: row.col("agent_id")?,
             disabled: row.col("disabled")?,
+            managed_by_api: row.col::<String>("managed_by")? == "api",
             created_at: row.time("created_at")?,
             updated_at: row.time("updated_at")?,
             token_last_used_at: row.opt_time("token_last_used_at")?,

@@ -3,11 +3,13 @@
 //! Nothing here hashes passwords or draws random tokens: the switch does that (argon2id for
 //! passwords, SHA-256 for tokens) and hands this crate only the hashes.
 
+mod admin;
 pub(crate) mod audit;
 pub(crate) mod conn;
 pub(crate) mod sql;
 mod store;
 
+pub use admin::{AccountChange, AccountChanged};
 pub use store::SessionLimits;
 
 use chrono::{DateTime, Utc};
@@ -149,8 +151,12 @@ pub struct Account {
     pub token_hash: Option<String>,
     pub role: Role,
     pub agent_id: Option<String>,
-    /// No longer configured: cannot log in, its sessions and token are refused.
+    /// No longer configured, or disabled through the API: cannot log in, its sessions and
+    /// token are refused.
     pub disabled: bool,
+    /// Created through the HTTP API (`Crm::create_account`), not the configuration's
+    /// `[[accounts]]`: the start-up sync leaves it alone, and only the API changes it.
+    pub managed_by_api: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The bearer token's last use (to the minute: [`crate::Crm::token_used`]); `None` if the

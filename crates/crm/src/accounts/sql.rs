@@ -4,7 +4,7 @@
 
 /// Account columns, table alias `a`.
 const ACCOUNT: &str = "a.id, a.username, a.password_hash, a.token_hash, a.role, a.agent_id,
-     a.disabled, a.created_at, a.updated_at, a.token_last_used_at";
+     a.disabled, a.managed_by, a.created_at, a.updated_at, a.token_last_used_at";
 
 pub(crate) fn all_accounts() -> String {
     format!("SELECT {ACCOUNT} FROM accounts a ORDER BY a.username")
@@ -31,7 +31,18 @@ pub(crate) const UPSERT_ACCOUNT: &str =
      VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)
      ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
          token_hash = excluded.token_hash, role = excluded.role, agent_id = excluded.agent_id,
-         disabled = FALSE, updated_at = excluded.updated_at";
+         disabled = FALSE, managed_by = 'file', updated_at = excluded.updated_at";
+
+/// `$1` username, `$2` password_hash, `$3` role, `$4` agent_id, `$5` now.
+pub(crate) const INSERT_API_ACCOUNT: &str =
+    "INSERT INTO accounts (username, password_hash, token_hash, role, agent_id, disabled,
+                           managed_by, created_at, updated_at)
+     VALUES ($1, $2, NULL, $3, $4, FALSE, 'api', $5, $5)";
+
+/// `$1` id, `$2` password_hash, `$3` role, `$4` agent_id, `$5` disabled, `$6` now.
+pub(crate) const UPDATE_API_ACCOUNT: &str =
+    "UPDATE accounts SET password_hash = $2, role = $3, agent_id = $4, disabled = $5,
+         updated_at = $6 WHERE id = $1 AND managed_by = 'api'";
 
 /// `$1` token_hash, `$2` now. Never moves the time backwards.
 pub(crate) const TOUCH_TOKEN: &str = "UPDATE accounts SET token_last_used_at = $2

@@ -82,14 +82,6 @@ impl Place {
             field: field.into(),
         }
     }
-
-    /// A place in the file only (agents, which the API does not define).
-    fn span(span: Range<usize>) -> Place {
-        Place {
-            span: Some(span),
-            field: String::new(),
-        }
-    }
 }
 
 /// One `[[queues]]` entry (`S`: `Spanned<String>` from the file, `String` from an API body).
@@ -174,18 +166,21 @@ pub struct StepSection<S = Spanned<String>> {
     pub for_s: u64,
 }
 
-/// One `[[agents]]` entry.
+/// One `[[agents]]` entry (`S`: `Spanned<String>` from the file, `String` from an API body).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct AgentSection {
-    pub id: Spanned<String>,
+#[serde(
+    deny_unknown_fields,
+    bound(deserialize = "S: Deserialize<'de>", serialize = "S: Serialize")
+)]
+pub struct AgentSection<S = Spanned<String>> {
+    pub id: S,
     pub name: Option<String>,
     /// The extension the agent usually works at: `*91` from it logs this agent in.
-    pub extension: Option<Spanned<String>>,
+    pub extension: Option<S>,
     /// Digits typed after `*91<agent>` to log this agent in from another extension.
-    pub pin: Option<Spanned<String>>,
+    pub pin: Option<S>,
     /// `"loans:4, korean:5"`.
-    pub skills: Option<Spanned<String>>,
+    pub skills: Option<S>,
     #[serde(default)]
     pub queues: Vec<MembershipSection>,
     pub max_missed: Option<u32>,
@@ -212,7 +207,7 @@ type Report<'a> = dyn FnMut(Place, String) + 'a;
 pub fn resolve<S: Located>(
     section: AcdSection,
     queues: Vec<QueueSection<S>>,
-    agents: Vec<AgentSection>,
+    agents: Vec<AgentSection<S>>,
     extensions: &HashSet<String>,
     problem: &mut Report<'_>,
 ) -> AcdSetup {
@@ -404,26 +399,39 @@ pub fn resolve<S: Located>(
         });
     }
 
+    setup.agents = resolve_agents(agents, &names, extensions, problem);
+    setup
+}
+
+/// Resolve `[[agents]]` entries against the queue names and extensions that exist (the file's,
+/// or the running switch's for an API body); problems name the field too.
+pub fn resolve_agents<S: Located>(
+    agents: Vec<AgentSection<S>>,
+    names: &HashSet<String>,
+    extensions: &HashSet<String>,
+    problem: &mut Report<'_>,
+) -> Vec<AgentSetup> {
+    let mut out = Vec::new();
     let mut ids = HashSet::new();
     for a in agents {
         let id = a.id.get_ref().clone();
         if !valid_name(&id) {
             problem(
-                Place::span(a.id.span()),
+                Place::of(&a.id, "id"),
                 format!("agents.id `{id}`: use letters, digits and . _ - only"),
             );
             continue;
         }
         if !ids.insert(id.clone()) {
             let twice = format!("agent `{id}` is defined twice");
-            problem(Place::span(a.id.span()), twice);
+            problem(Place::of(&a.id, "id"), twice);
             continue;
         }
         let mut cfg = acd::AgentConfig::new(id.clone());
         if let Some(s) = &a.skills {
             match skills(s.get_ref()) {
                 Ok(sk) => cfg.skills = sk,
-                Err(e) => problem(Place::span(s.span()), format!("agent `{id}`: {e}")),
+                Err(e) => problem(Place::of(s, "skills"), format!("agent `{id}`: {e}")),
             }
         }
         for (i, m) in a.queues.iter().enumerate() {
@@ -437,7 +445,7 @@ pub fn resolve<S: Located>(
             };
             if !names.contains(queue) {
                 problem(
-                    Place::span(a.id.span()),
+                    Place::of(&a.id, format!("queues[{i}]")),
                     format!("agent `{id}`: no queue named `{queue}`"),
                 );
                 continue;
@@ -456,7 +464,7 @@ pub fn resolve<S: Located>(
         if let Some(e) = &a.extension {
             if !extensions.contains(e.get_ref()) {
                 problem(
-                    Place::span(e.span()),
+                    Place::of(e, "extension"),
                     format!("agent `{id}`: extension `{}` is not a user", e.get_ref()),
                 );
             }
@@ -465,19 +473,19 @@ pub fn resolve<S: Located>(
             let p = pin.get_ref();
             if !(4..=16).contains(&p.len()) || !p.chars().all(|c| c.is_ascii_digit()) {
                 problem(
-                    Place::span(pin.span()),
+                    Place::of(pin, "pin"),
                     format!("agent `{id}`: pin must be 4 to 16 digits"),
                 );
             }
         }
-        setup.agents.push(AgentSetup {
+        out.push(AgentSetup {
             cfg,
             name: a.name,
             extension,
-            pin: a.pin.map(|p| p.into_inner()),
+            pin: a.pin.map(|p| p.get_ref().clone()),
         });
     }
-    setup
+    out
 }
 
 /// Whether `t` can be sent a caller: a queue, an extension, or a dial string (digits, `*`,

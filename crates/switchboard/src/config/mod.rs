@@ -21,10 +21,12 @@ pub mod acd_sections;
 pub mod demo;
 pub mod dialplans;
 pub mod export;
+pub mod directory_definition;
 pub mod file;
 pub mod limits;
 pub mod queue_definition;
 pub mod recording;
+pub mod stored_directory;
 pub mod stored_queues;
 pub mod stored_trunks;
 pub mod trunks;
@@ -385,15 +387,8 @@ fn resolve(
     for u in &c.users {
         let u = u.get_ref();
         let ext = u.extension.get_ref();
-        if ext.is_empty()
-            || !ext
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || "._-+".contains(ch))
-        {
-            problem(
-                u.extension.span(),
-                format!("users.extension `{ext}`: use letters, digits and . _ - + only"),
-            );
+        if let Err(why) = extension_shape(ext) {
+            problem(u.extension.span(), format!("users.extension {why}"));
             continue;
         }
         if users.iter().any(|x| x.extension == *ext) {
@@ -572,6 +567,23 @@ fn resolve(
         trunks,
         dns_servers,
     })
+}
+
+/// An extension is 1 to 64 letters, digits and `. _ - +` (it is a SIP user part and a number
+/// callers dial).
+pub(crate) fn extension_shape(ext: &str) -> Result<(), String> {
+    let ok = !ext.is_empty()
+        && ext.chars().count() <= 64
+        && ext
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._-+".contains(ch));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{ext}`: use 1 to 64 letters, digits and . _ - + only"
+        ))
+    }
 }
 
 /// Shortest accepted SIP password: digest passwords are guessed offline from one captured

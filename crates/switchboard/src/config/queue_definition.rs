@@ -86,7 +86,7 @@ pub fn parse_queue(
 
 /// A body's problem as its field: the path serde was at (`profile[1].skills`), and for a missing
 /// key the key inside that object (`profile[0].for_s`), as a file's problem names its line.
-fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+pub(crate) fn field_error(e: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     let path = e.path().to_string();
     let at = if path == "." { "" } else { path.as_str() };
     let message = e.inner().to_string();

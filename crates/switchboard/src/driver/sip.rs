@@ -102,6 +102,18 @@ pub enum Control {
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
     },
+    /// Add, change or remove an extension (HTTP API), then list them; `None` only lists.
+    Users {
+        change: Option<crate::switch::UserChange>,
+        reply: tokio::sync::oneshot::Sender<
+            Result<Vec<crate::switch::UserView>, crate::switch::QueueChangeError>,
+        >,
+    },
+    /// One agent's settings as the switch runs them (HTTP API).
+    AgentSetup {
+        id: String,
+        reply: tokio::sync::oneshot::Sender<Option<crate::switch::AgentSetup>>,
+    },
 }
 
 /// A snapshot for the HTTP status endpoint.
@@ -376,6 +388,13 @@ impl Driver {
                     }
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
+                    }
+                    Control::Users { change, reply } => {
+                        let changed = change.map_or(Ok(()), |c| self.switch.change_users(c));
+                        let _ = reply.send(changed.map(|()| self.switch.users(Instant::now())));
+                    }
+                    Control::AgentSetup { id, reply } => {
+                        let _ = reply.send(self.switch.agent_setup(&id));
                     }
                 },
                 _ = sleep => {

@@ -4,7 +4,9 @@
 //! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial)
 //! and the [`pages`].
 
+pub mod account_admin;
 pub mod acd;
+pub mod agent_admin;
 pub mod audio;
 pub mod auth;
 pub mod customers;
@@ -19,6 +21,7 @@ pub mod recordings;
 pub mod routing;
 pub mod server_paths;
 pub mod trunks;
+pub mod user_admin;
 
 use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
@@ -108,6 +111,9 @@ fn routes() -> Routes {
         .merge(acd::routes())
         .merge(queue_admin::routes())
         .merge(trunks::routes())
+        .merge(user_admin::routes())
+        .merge(agent_admin::routes())
+        .merge(account_admin::routes())
         .merge(customers::routes())
         .merge(recordings::routes())
         .merge(messages::routes())

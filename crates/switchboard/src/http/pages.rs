@@ -1,6 +1,6 @@
 //! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
-//! the supervisors' live view and `/admin` the administration of queues, memberships,
-//! dialplans and (read only) accounts. Every page shares one layout, script and style sheet (`app.js`,
+//! the supervisors' live view and `/admin` the administration of extensions, queues, agents,
+//! dialplans and accounts. Every page shares one layout, script and style sheet (`app.js`,
 //! `app.css`: header, navigation by role, login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
 //! nothing from other sites). The pages log in through the API and use its session cookie, so
@@ -22,7 +22,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 12] = [
+const ASSETS: [(&str, &str, &str); 16] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -31,6 +31,26 @@ const ASSETS: [(&str, &str, &str); 12] = [
     ("/agent.js", JS, include_str!("../../web/agent.js")),
     ("/wallboard.js", JS, include_str!("../../web/wallboard.js")),
     ("/admin.js", JS, include_str!("../../web/admin.js")),
+    (
+        "/admin-form.js",
+        JS,
+        include_str!("../../web/admin-form.js"),
+    ),
+    (
+        "/admin-users.js",
+        JS,
+        include_str!("../../web/admin-users.js"),
+    ),
+    (
+        "/admin-agents.js",
+        JS,
+        include_str!("../../web/admin-agents.js"),
+    ),
+    (
+        "/admin-accounts.js",
+        JS,
+        include_str!("../../web/admin-accounts.js"),
+    ),
     ("/i18n.js", JS, include_str!("../../web/i18n.js")),
     (
         "/i18n/en.json",

@@ -33,7 +33,7 @@ pub(crate) fn routes() -> Routes {
         .put("/api/agents/{id}/queues", memberships)
 }
 
-fn body_json(body: &[u8]) -> ApiResult<Value> {
+pub(crate) fn body_json(body: &[u8]) -> ApiResult<Value> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid(vec![FieldError::new("", format!("bad JSON body: {e}"))]))
 }
@@ -55,16 +55,7 @@ async fn other_queues(app: &App, except: &str) -> ApiResult<HashSet<String>> {
         .collect())
 }
 
-fn extensions(app: &App) -> HashSet<String> {
-    app.reloader
-        .config()
-        .users
-        .iter()
-        .map(|u| u.extension.clone())
-        .collect()
-}
-
-/// Append an admin change to the audit log (the detail cut to the column's size).
+/// Write one audit row (the detail cut to the column's size).
 pub(crate) async fn audit(
     app: &App,
     who: &Principal,
@@ -127,7 +118,12 @@ async fn checked(
     }
     let own = def.get("name").and_then(Value::as_str).unwrap_or_default();
     let others = other_queues(app, own).await?;
-    let setup = parse_queue(&def, &others, &extensions(app)).map_err(ApiError::invalid)?;
+    let setup = parse_queue(
+        &def,
+        &others,
+        &crate::http::user_admin::extensions(app).await?,
+    )
+    .map_err(ApiError::invalid)?;
     Ok((def, setup))
 }
 
@@ -314,6 +310,7 @@ async fn memberships(
         updated_by: who.username.clone(),
     };
     app.crm.set_agent_memberships(&row).await?;
+    crate::http::agent_admin::memberships_changed(&app, &agent, &who).await?;
     let action = crm::AuditAction::AgentQueues;
     audit(&app, &who, remote, action, &agent, stored.to_string()).await?;
     Ok(Json(json!({ "agent": agent, "queues": stored })).into_response())

@@ -277,7 +277,7 @@ async fn put_did(
     Ok(shown)
 }
 
-/// A DID's queue must be running and its extension configured, as the file is checked (a
+/// A DID's queue and extension must be running, as the file is checked (a
 /// route is the dialplans' to know: a number no plan routes is refused when called).
 async fn check_target(app: &App, target: &trunk::DidTarget) -> ApiResult<()> {
     let missing = match target {
@@ -287,12 +287,8 @@ async fn check_target(app: &App, target: &trunk::DidTarget) -> ApiResult<()> {
                 .then(|| ("queue", format!("no queue `{q}`")))
         }
         trunk::DidTarget::Extension(e) => {
-            let known = app
-                .reloader
-                .config()
-                .users
-                .iter()
-                .any(|u| u.extension == *e);
+            // The extensions running now, those added through the API included.
+            let known = crate::http::user_admin::extensions(app).await?.contains(e);
             (!known).then(|| ("extension", format!("no extension `{e}`")))
         }
         trunk::DidTarget::Route(_) => None,

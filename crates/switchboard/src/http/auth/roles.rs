@@ -37,12 +37,26 @@ const G: Role = Role::Agent;
 /// (method, path pattern with `*` for one segment, roles, scope for agents).
 type Rule = (Method, &'static str, &'static [Role], Scope);
 
-fn rules() -> [Rule; 48] {
+fn rules() -> [Rule; 60] {
     use Scope::*;
     [
         (Method::GET, "/api/session", &[A, S, Q, G], Any),
         (Method::POST, "/api/logout", &[A, S, Q, G], Any),
         (Method::GET, "/api/accounts", &[A], Any),
+        // Account, extension and agent administration (admins; supervisors manage agents as
+        // they manage queues).
+        (Method::POST, "/api/accounts", &[A], Any),
+        (Method::PATCH, "/api/accounts/*", &[A], Any),
+        (Method::POST, "/api/accounts/*/password", &[A], Any),
+        (Method::GET, "/api/users", &[A], Any),
+        (Method::POST, "/api/users", &[A], Any),
+        (Method::PUT, "/api/users/*", &[A], Any),
+        (Method::DELETE, "/api/users/*", &[A], Any),
+        (Method::POST, "/api/agents", &[A, S], Any),
+        (Method::PUT, "/api/agents/*", &[A, S], Any),
+        (Method::DELETE, "/api/agents/*", &[A, S], Any),
+        (Method::GET, "/api/agents/*/definition", &[A, S], Any),
+        (Method::GET, "/api/agents/*/queues", &[A, S], Any),
         (Method::GET, "/api/audit", &[A, S], Any),
         (Method::GET, "/api/status", &[A, S], Any),
         (Method::POST, "/api/dialplans/reload", &[A, S], Any),
@@ -173,7 +187,7 @@ pub fn has_rule(method: &Method, route: &str) -> bool {
 /// Paths only admins may use, whatever the method: account administration, and carriers'
 /// trunks and DIDs (credentials of the telephone line, and where the public's calls go).
 fn admin_only(path: &str) -> bool {
-    ["/api/accounts", "/api/trunks", "/api/dids"]
+    ["/api/accounts", "/api/users", "/api/trunks", "/api/dids"]
         .iter()
         .any(|p| {
             path == *p
@@ -194,6 +208,7 @@ pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
         return Decision::Allow(Scope::Any);
     }
     if role == Role::Supervisor {
+        // Accounts, extensions (SIP passwords), trunks and DIDs are the admins' alone.
         return if admin_only(path) {
             Decision::Deny
         } else {
@@ -246,6 +261,36 @@ mod tests {
             Allow(Scope::Any),
             "a prefix is not the path"
         );
+    }
+
+    #[test]
+    fn extensions_and_accounts_are_for_admins_agents_for_supervisors_too() {
+        for (m, path) in [
+            (Method::GET, "/api/users"),
+            (Method::POST, "/api/users"),
+            (Method::PUT, "/api/users/2001"),
+            (Method::DELETE, "/api/users/2001"),
+            (Method::POST, "/api/accounts"),
+            (Method::PATCH, "/api/accounts/sue"),
+            (Method::POST, "/api/accounts/sue/password"),
+        ] {
+            assert_eq!(decide(Role::Admin, &m, path), Allow(Scope::Any));
+            for role in [Role::Supervisor, Role::Qa, Role::Agent] {
+                assert_eq!(decide(role, &m, path), Deny, "{role} {m} {path}");
+            }
+        }
+        for (m, path) in [
+            (Method::POST, "/api/agents"),
+            (Method::PUT, "/api/agents/a1"),
+            (Method::DELETE, "/api/agents/a1"),
+            (Method::GET, "/api/agents/a1/definition"),
+            (Method::GET, "/api/agents/a1/queues"),
+        ] {
+            assert_eq!(decide(Role::Supervisor, &m, path), Allow(Scope::Any));
+            for role in [Role::Qa, Role::Agent] {
+                assert_eq!(decide(role, &m, path), Deny, "{role} {m} {path}");
+            }
+        }
     }
 
     #[test]

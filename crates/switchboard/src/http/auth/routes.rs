@@ -176,6 +176,7 @@ async fn accounts(State(app): State<App>) -> ApiResult {
                     "disabled": a.disabled,
                     "bearer_token": a.token_hash.is_some(),
                     "token_last_used_at": a.token_last_used_at,
+                    "managed_by": if a.managed_by_api { "api" } else { "file" },
                     "created_at": a.created_at,
                     "updated_at": a.updated_at,
                 })
