@@ -22,6 +22,9 @@ pub struct Stored {
     /// Trunks and DIDs changed through the API (`stored_trunks.rs`).
     pub trunks: Vec<crm::StoredDefinition>,
     pub dids: Vec<crm::StoredDefinition>,
+    /// Extensions and agents changed through the API (`stored_directory.rs`).
+    pub users: Vec<crm::StoredEntry>,
+    pub agents: Vec<crm::StoredEntry>,
 }
 
 /// Read the stored queues and memberships from the configuration's database.
@@ -34,6 +37,8 @@ pub async fn stored(resolved: &Resolved) -> anyhow::Result<Stored> {
         memberships: crm.agent_memberships().await?,
         trunks: crm.trunk_definitions().await?,
         dids: crm.did_definitions().await?,
+        users: crm.directory(crm::Directory::Users).await?,
+        agents: crm.directory(crm::Directory::Agents).await?,
     })
 }
 
@@ -42,8 +47,9 @@ const HEADER: &str = "\
 # It holds the SIP passwords of the extensions in clear, because the switch needs them to check
 # the phones' digest logins: keep it private (the file is created readable by its owner only).
 # HTTP account passwords are argon2 hashes and bearer tokens SHA-256 hashes (the tokens stay
-# valid). Carriers' trunk passwords are in clear too (the switch answers their challenges).
-# Queues, agent queues, trunks and DIDs changed through the HTTP API are included.
+# valid). Carriers' trunk passwords and agents' PINs are in clear too (the switch needs them).
+# Extensions, agents, queues, agent queues, trunks and DIDs changed through the HTTP API are
+# included.
 # Run it with `switchboard serve --config <this file>`.
 ";
 
@@ -53,9 +59,22 @@ pub fn render(config: &Config, resolved: &Resolved, stored: &Stored) -> anyhow::
     let mut table = toml::Table::try_from(config).context("the configuration as TOML")?;
     name_defaults(&mut table, config, resolved);
     hash_account_secrets(&mut table)?;
+    // In the order `serve` applies them: extensions, then queues, agents and memberships.
+    let entries = |rows: &[crm::StoredEntry]| -> Vec<(String, Option<String>)> {
+        rows.iter()
+            .map(|r| (r.key.clone(), r.definition.clone()))
+            .collect()
+    };
+    let definitions = |rows: &[crm::StoredDefinition]| -> Vec<(String, Option<String>)> {
+        rows.iter()
+            .map(|r| (r.key.clone(), r.definition.clone()))
+            .collect()
+    };
+    lay_stored(&mut table, "users", "extension", &entries(&stored.users))?;
+    lay_stored(&mut table, "agents", "id", &entries(&stored.agents))?;
     lay_stored_queues(&mut table, stored)?;
-    lay_stored(&mut table, "trunks", "name", &stored.trunks)?;
-    lay_stored(&mut table, "dids", "number", &stored.dids)?;
+    lay_stored(&mut table, "trunks", "name", &definitions(&stored.trunks))?;
+    lay_stored(&mut table, "dids", "number", &definitions(&stored.dids))?;
     Ok(format!("{HEADER}\n{}", toml::to_string(&table)?))
 }
 
@@ -178,19 +197,20 @@ fn lay_stored(
     table: &mut toml::Table,
     name: &str,
     key: &str,
-    rows: &[crm::StoredDefinition],
+    rows: &[(String, Option<String>)],
 ) -> anyhow::Result<()> {
-    for row in rows {
+    for (row_key, definition) in rows {
         let Some(entries) = array(table, name) else {
             continue;
         };
-        let keyed = |v: &toml::Value| v.get(key).and_then(toml::Value::as_str) == Some(&row.key);
-        match &row.definition {
+        let keyed =
+            |v: &toml::Value| v.get(key).and_then(toml::Value::as_str) == Some(row_key.as_str());
+        match definition {
             Some(json) => {
                 let value: serde_json::Value = serde_json::from_str(json)
-                    .with_context(|| format!("stored {name} entry {}", row.key))?;
+                    .with_context(|| format!("stored {name} entry {row_key}"))?;
                 let value = json_to_toml(value)
-                    .with_context(|| format!("stored {name} entry {} as TOML", row.key))?;
+                    .with_context(|| format!("stored {name} entry {row_key} as TOML"))?;
                 match entries.iter_mut().find(|v| keyed(v)) {
                     Some(slot) => *slot = value,
                     None => entries.push(value),
@@ -277,6 +297,15 @@ number = "+8215880000"
 extension = "2001"
 "#;
 
+    fn entry(key: &str, json: Option<&str>) -> crm::StoredEntry {
+        crm::StoredEntry {
+            key: key.into(),
+            definition: json.map(String::from),
+            updated_at: chrono::Utc::now(),
+            updated_by: "admin".into(),
+        }
+    }
+
     fn definition(key: &str, json: Option<&str>) -> crm::StoredDefinition {
         crm::StoredDefinition {
             key: key.into(),
@@ -332,6 +361,14 @@ extension = "2001"
             dids: vec![definition(
                 "+8215880001",
                 Some(r#"{"number":"+8215880001","queue":"a"}"#),
+            )],
+            users: vec![entry(
+                "2003",
+                Some(r#"{"extension":"2003","name":"Kim","password":"pw-2003-secret"}"#),
+            )],
+            agents: vec![entry(
+                "z",
+                Some(r#"{"id":"z","extension":"2003","skills":"loans:4","pin":"4321"}"#),
             )],
         };
         let (file, resolved) = sections(FILE);
