@@ -261,7 +261,7 @@ fn a_queue_made_by_api_takes_calls_survives_a_restart_and_is_removed() {
         &sw,
         "PATCH",
         "/api/queues/vip",
-        r#"{"wrap_up_s": null, "overflow": "support"}"#,
+        r#"{"wrap_up_s": null, "overflow": "support", "service_level_target": 90}"#,
     );
     assert_eq!(r.status, 200, "{}", r.body);
 
@@ -274,6 +274,11 @@ fn a_queue_made_by_api_takes_calls_survives_a_restart_and_is_removed() {
         log(&sw)
     );
     assert_eq!(agent_queues(&sw, "a2003"), ["vip"]);
+    // The wallboard compares the queue's service level with its own target.
+    let queues: serde_json::Value =
+        serde_json::from_str(&sw.http_get("/api/queues").expect("queues")).expect("JSON");
+    let vip = queues.as_array().and_then(|a| a.iter().find(|q| q["name"] == "vip"));
+    assert_eq!(vip.map(|q| q["service_level_target"].clone()), Some(90.into()));
     let stored = with_crm(&sw, async |crm| Ok(crm.queue_definitions().await?)).expect("db");
     let vip = stored.iter().find(|q| q.name == "vip").expect("stored vip");
     let def: serde_json::Value =

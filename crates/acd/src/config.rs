@@ -85,6 +85,9 @@ pub struct QueueConfig {
     pub announce_interval: Option<Duration>,
     /// Service-level threshold T: answered within T counts as in service level.
     pub service_level: Duration,
+    /// The share of calls the center aims to answer within T, in percent (the wallboard's
+    /// target; 80 by default, the common "80/20").
+    pub service_level_target: u8,
     /// Abandons quicker than this are short abandons, left out of the service level.
     pub short_abandon: Duration,
     /// Handle time assumed for estimates before any call was answered.
@@ -109,6 +112,7 @@ impl QueueConfig {
             call_skills_for: Duration::from_secs(60),
             announce_interval: None,
             service_level: Duration::from_secs(20),
+            service_level_target: 80,
             short_abandon: Duration::from_secs(5),
             default_handle_time: Duration::from_secs(180),
         }

@@ -36,6 +36,8 @@ pub struct QueueView {
     /// Answered within the threshold / (answered + abandoned after the short threshold).
     pub service_level: Option<f64>,
     pub service_level_threshold_s: u64,
+    /// The queue's target share answered within the threshold, in percent.
+    pub service_level_target: u8,
     pub asa_s: Option<f64>,
     pub callers: Vec<CallerView>,
 }
@@ -94,6 +96,7 @@ impl Switch {
                 Some(QueueView {
                     number: setup.and_then(|s| s.number.clone()),
                     service_level_threshold_s: setup.map_or(0, |s| s.cfg.service_level.as_secs()),
+                    service_level_target: setup.map_or(80, |s| s.cfg.service_level_target),
                     name,
                     waiting: st.waiting,
                     longest_wait_s: st.longest_wait.as_secs_f64(),

@@ -129,6 +129,9 @@ pub struct QueueSection<S = Spanned<String>> {
     pub announce: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_level_s: Option<u64>,
+    /// Percent of calls to answer within `service_level_s` (1 to 100; default 80).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_level_target: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub short_abandon_s: Option<u64>,
     /// Prompt (relative to the prompts directory, or `tone:`/`silence:`) callers hear while
@@ -367,6 +370,14 @@ pub fn resolve<S: Located>(
         if let Some(s) = q.short_abandon_s {
             cfg.short_abandon = secs(s);
         }
+        match q.service_level_target {
+            Some(t @ 1..=100) => cfg.service_level_target = t,
+            Some(t) => problem(
+                Place::of(&q.name, "service_level_target"),
+                format!("queue `{name}`: service_level_target {t}: a percentage from 1 to 100"),
+            ),
+            None => {}
+        }
         let number = q.number.as_ref().map(|n| n.get_ref().clone());
         if let Some(n) = &q.number {
             if extensions.contains(n.get_ref()) {
@@ -599,6 +610,7 @@ wrap_up_s = 15
 max_wait_s = 300
 overflow = \"general\"
 join_empty = \"no-agents\"
+service_level_target = 90
 profile = [ {{ skills = \"loans:4, korean\", for_s = 30 }} ]
 [[queues]]
 name = \"general\"
@@ -618,12 +630,29 @@ max_missed = 0
         assert_eq!(loans.cfg.retry, Duration::from_secs(2));
         assert_eq!(loans.cfg.max_wait, Some(Duration::from_secs(300)));
         assert_eq!(loans.cfg.join_empty, acd::EmptyRule::NoAgentsLoggedIn);
+        assert_eq!(loans.cfg.service_level_target, 90);
+        assert_eq!(r.acd.queues[1].cfg.service_level_target, 80, "the default");
         assert_eq!(loans.cfg.profile[0].skills.get("korean"), Some(&1));
         let a = &r.acd.agents[0];
         assert_eq!(a.cfg.queues[1].weight, 2);
         assert_eq!(a.cfg.queues[1].order, 7);
         assert_eq!(a.cfg.max_missed, 0);
         assert_eq!(r.acd.pause_reasons, ["break", "lunch"]);
+    }
+
+    /// The wallboard compared every queue with a fixed 80 %; each queue now names its target.
+    #[test]
+    fn service_level_targets_are_percentages() {
+        for bad in [0, 101] {
+            let text = format!("{USERS}[[queues]]\nname = \"q\"\nservice_level_target = {bad}\n");
+            let err = parse("acd.toml", &text).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!(
+                    "queue `q`: service_level_target {bad}: a percentage from 1 to 100"
+                )),
+                "{err}"
+            );
+        }
     }
 
     #[test]
