@@ -165,3 +165,16 @@ export const waitStatus = (page, statuses, timeout) =>
     statuses,
     { timeout },
   );
+
+/** Waits for the message line to say `want` (or an error) and checks it says `want`. */
+export async function expectSaid(page, want) {
+  await page.waitForFunction(
+    (w) => {
+      const msg = document.getElementById('message');
+      return !msg.hidden && (msg.textContent === w || msg.classList.contains('error'));
+    },
+    want,
+  );
+  const said = await text(page, '#message');
+  check(said === want, `the page says "${said}", expected "${want}"`);
+}

@@ -148,3 +148,8 @@ fn wait_for_line(lines: &mpsc::Receiver<String>, want: &str, within: Duration) -
     }
     false
 }
+
+/// An API answer's JSON (the test fails on anything else, showing it).
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}

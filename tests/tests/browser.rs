@@ -19,7 +19,7 @@
 //! are logged as skipped). The pages' headers (CSP, no-cache) are checked without a browser.
 
 use std::time::Duration;
-use switchboard_e2e::browser::{artifacts_dir, missing_tools, Script};
+use switchboard_e2e::browser::{artifacts_dir, json, missing_tools, Script};
 use switchboard_e2e::http_client::request;
 use switchboard_e2e::{callee_as, callee_with, scenario, talking_caller, Options, Switch};
 
@@ -51,10 +51,6 @@ const CUSTOMER: &str = "Kim Min-ji";
 const CODE: &str = "follow_up";
 /// Markup on purpose: the page must show it as text.
 const NOTES: &str = "call back Monday <b>re: invoice</b> & refund";
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
 
 fn start_switch() -> Switch {
     Switch::start(Options {

@@ -6,9 +6,8 @@
 //! carrier answer, the pop shows, the agent wraps up. The CDR read through the API is outbound
 //! over the trunk and it is the only call made.
 
-use serde_json::Value;
 use std::time::Duration;
-use switchboard_e2e::browser::{missing_tools, Script};
+use switchboard_e2e::browser::{json, missing_tools, Script};
 use switchboard_e2e::carriers::{carrier_ip, carrier_uas, scenario_with};
 use switchboard_e2e::{acd, free_port, Options, Switch};
 
@@ -50,10 +49,6 @@ prepend = "+82"
 /// Fail with the switch's log attached.
 fn fail<T>(sw: &Switch, e: anyhow::Error) -> T {
     panic!("{e}\n--- switch log ---\n{}", sw.log_text())
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
 
 #[test]

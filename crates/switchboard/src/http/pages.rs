@@ -22,7 +22,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 17] = [
+const ASSETS: [(&str, &str, &str); 18] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -55,6 +55,11 @@ const ASSETS: [(&str, &str, &str); 17] = [
         "/admin-accounts.js",
         JS,
         include_str!("../../web/admin-accounts.js"),
+    ),
+    (
+        "/admin-trunks.js",
+        JS,
+        include_str!("../../web/admin-trunks.js"),
     ),
     ("/i18n.js", JS, include_str!("../../web/i18n.js")),
     (
