@@ -218,6 +218,7 @@ async function judge(pop) {
   desk.ended = false;
   desk.pop = pop;
   desk.popDialled = dialled;
+  $('call').dataset.callId = pop.call_id;
   if (dialled) setStatus('dialling', { number: pop.caller });
   else setStatus('offered', { caller: pop.caller });
   showPop(pop);
