@@ -11,7 +11,7 @@
 //      queue with weight 2; the forms are checked by axe-core in English, then again in Korean;
 //      print "PASSED" (the test then registers a phone as SB_EXTENSION, logs SB_NEW_AGENT in
 //      and calls SB_NUMBER: the new agent's phone rings, no restart).
-import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text } from './lib.mjs';
+import { check, checkAccessibility, env, expectSaid, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text } from './lib.mjs';
 
 const url = env('SB_URL');
 const user = env('SB_USER');
@@ -26,20 +26,6 @@ const newAgent = env('SB_NEW_AGENT');
 const step = stepper('admin.mjs');
 const m = messagesOf('en');
 
-const waitInfo = (page, want) =>
-  page.waitForFunction(
-    (w) => {
-      const msg = document.getElementById('message');
-      return !msg.hidden && (msg.textContent === w || msg.classList.contains('error'));
-    },
-    want,
-  );
-
-async function expectSaid(page, want) {
-  await waitInfo(page, want);
-  const said = await text(page, '#message');
-  check(said === want, `the page says "${said}", expected "${want}"`);
-}
 
 await run('admin', async (browser, state) => {
   const { page, problems } = await openPage(browser, { locale: 'en-US' });

@@ -10,7 +10,7 @@
 //      (highlighted when vip) and is announced to screen readers; after the call, wrap up with
 //      SB_CODE and SB_NOTES (markup, shown as text), "ready" ends the wrap-up: print "PASSED".
 // Screenshots of each step go to SB_SHOTS (agent-*.png); axe-core checks the desk with a pop.
-import { check, checkAccessibility, env, logIn, messagesOf, openPage, run, screenshot, signal, stepper, text } from './lib.mjs';
+import { check, checkAccessibility, env, logIn, messagesOf, openPage, run, screenshot, signal, stepper, text, waitState, waitStatus } from './lib.mjs';
 
 const url = env('SB_URL');
 const user = env('SB_USER');
@@ -28,14 +28,6 @@ const step = stepper('agent_desk.mjs');
 
 const m = messagesOf(lang);
 
-const waitState = (page, state) =>
-  page.waitForFunction((s) => document.getElementById('agent-state').dataset.state === s, state);
-const waitStatus = (page, statuses, timeout) =>
-  page.waitForFunction(
-    (ss) => ss.includes(document.getElementById('call-status').dataset.status),
-    statuses,
-    { timeout },
-  );
 /** The history's rows as raw values (data-value) per column. */
 const historyRows = (page) =>
   page.$$eval('#history-rows tr', (trs) =>

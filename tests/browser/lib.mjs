@@ -153,3 +153,28 @@ export async function run(script, body) {
   }
   process.exit(failed ? 1 : 0);
 }
+
+/** Waits until the agent desk shows the agent in `state` (`data-state`). */
+export const waitState = (page, state) =>
+  page.waitForFunction((s) => document.getElementById('agent-state').dataset.state === s, state);
+
+/** Waits until the desk's call status is one of `statuses`, for up to `timeout` ms. */
+export const waitStatus = (page, statuses, timeout) =>
+  page.waitForFunction(
+    (ss) => ss.includes(document.getElementById('call-status').dataset.status),
+    statuses,
+    { timeout },
+  );
+
+/** Waits for the message line to say `want` (or an error) and checks it says `want`. */
+export async function expectSaid(page, want) {
+  await page.waitForFunction(
+    (w) => {
+      const msg = document.getElementById('message');
+      return !msg.hidden && (msg.textContent === w || msg.classList.contains('error'));
+    },
+    want,
+  );
+  const said = await text(page, '#message');
+  check(said === want, `the page says "${said}", expected "${want}"`);
+}

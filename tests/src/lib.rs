@@ -694,6 +694,9 @@ pub mod seed;
 /// Kamailio as a record-routing proxy in front of the switch.
 pub mod kamailio;
 
+/// The console's browser scripts (tests/browser/) run from the Rust tests.
+pub mod browser;
+
 /// Callers and callees: SIPp scenarios for the usual call plans.
 mod calls;
 pub use calls::*;

@@ -18,12 +18,8 @@
 //! Without them the browser tests fail, unless `SWITCHBOARD_SKIP` names `browser` (then they
 //! are logged as skipped). The pages' headers (CSP, no-cache) are checked without a browser.
 
-use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use switchboard_e2e::browser::{artifacts_dir, json, missing_tools, Script};
 use switchboard_e2e::http_client::request;
 use switchboard_e2e::{callee_as, callee_with, scenario, talking_caller, Options, Switch};
 
@@ -51,152 +47,10 @@ password = "sam-supervisor-password"
 role = "supervisor"
 "#;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 const CUSTOMER: &str = "Kim Min-ji";
 const CODE: &str = "follow_up";
 /// Markup on purpose: the page must show it as text.
 const NOTES: &str = "call back Monday <b>re: invoice</b> & refund";
-
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("browser")
-}
-
-/// Where a test's screenshots stay after the run: `<target>/browser-artifacts/<test>/`.
-fn artifacts_dir(test: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("browser-artifacts").join(test)
-}
-
-/// [`artifacts_dir`], emptied: last run's pictures would pass for this run's.
-fn artifacts(test: &str) -> PathBuf {
-    let dir = artifacts_dir(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Why the browser tests cannot run here, if they cannot.
-fn missing_tools() -> Option<String> {
-    if !Path::new(CHROMIUM).exists() {
-        return Some(format!("{CHROMIUM} is missing (apt-get install chromium)"));
-    }
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
-        return Some("node is missing (apt-get install nodejs npm)".into());
-    }
-    for package in ["playwright-core", "axe-core"] {
-        if !browser_dir().join("node_modules").join(package).exists() {
-            return Some(format!(
-                "{package} is not installed (npm ci in tests/browser)"
-            ));
-        }
-    }
-    None
-}
-
-/// A browser script and its stdout lines; kills it (and so its Chromium) if the test fails.
-struct Script {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    name: &'static str,
-    shots: PathBuf,
-}
-
-impl Script {
-    /// Starts `tests/browser/<name>.mjs` against `sw` with `env` (plus the URL, the browser and
-    /// the screenshot directory).
-    fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(
-        sw: &Switch,
-        name: &'static str,
-        test: &str,
-        env: impl IntoIterator<Item = (K, V)>,
-    ) -> Script {
-        let shots = artifacts(test);
-        let mut child = Command::new("node")
-            .arg(browser_dir().join(format!("{name}.mjs")))
-            .env("SB_URL", format!("http://127.0.0.1:{}", sw.http_port))
-            .env("SB_SHOTS", &shots)
-            .env("SB_CHROMIUM", CHROMIUM)
-            .envs(env)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting node");
-        let stdout = child.stdout.take().expect("piped stdout");
-        Script {
-            child,
-            lines: lines_of(stdout),
-            name,
-            shots,
-        }
-    }
-
-    /// Waits for the line `want`; on a timeout the test fails with the switch's log.
-    fn expect(&mut self, sw: &Switch, want: &str, within: Duration, what: &str) {
-        if !wait_for_line(&self.lines, want, within) {
-            self.fail(sw, what);
-        }
-    }
-
-    fn fail(&mut self, sw: &Switch, what: &str) -> ! {
-        let _ = self.child.kill();
-        let status = self.child.wait();
-        panic!(
-            "{what} ({}.mjs: {status:?}; screenshots in {})\n--- switch log ---\n{}",
-            self.name,
-            self.shots.display(),
-            sw.log_text()
-        );
-    }
-
-    /// The script's end: it printed PASSED and exits 0.
-    fn passed(mut self, sw: &Switch, within: Duration) {
-        self.expect(sw, "PASSED", within, "the browser script did not pass");
-        let status = self.child.wait().expect("script exit");
-        assert!(status.success(), "{}.mjs exited with {status}", self.name);
-    }
-}
-
-impl Drop for Script {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn json(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
-}
-
-/// Lines of the script's stdout, read on a thread so the test can wait with a deadline.
-fn lines_of(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn wait_for_line(lines: &mpsc::Receiver<String>, want: &str, within: Duration) -> bool {
-    let deadline = Instant::now() + within;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        match lines.recv_timeout(left) {
-            Ok(line) if line.trim() == want => return true,
-            Ok(_) => {}
-            Err(_) => return false,
-        }
-    }
-    false
-}
 
 fn start_switch() -> Switch {
     Switch::start(Options {

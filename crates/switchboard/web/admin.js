@@ -1,7 +1,7 @@
 // Administration in the browser, through the same API (and so the same checks and audit log)
 // as scripts: extensions (`admin-users.js`), queues (here), agents and their queues
 // (`admin-agents.js`), the dialplan reload with the check's errors (here), and accounts
-// (`admin-accounts.js`). Each section says whether its changes apply at once or need a restart.
+// (`admin-accounts.js`), trunks and DIDs (`admin-trunks.js`). Each section says whether its changes apply at once or need a restart.
 'use strict';
 
 import { $, api, explain, say, startPage, el, ApiError } from '/app.js';
@@ -9,6 +9,7 @@ import { clearErrors, showErrors } from '/admin-form.js';
 import { drawUsers, forgetUsers, loadUsers, wireUsers } from '/admin-users.js';
 import { drawAgents, forgetAgents, loadAgents, wireAgents } from '/admin-agents.js';
 import { drawAccounts, forgetAccounts, loadAccounts, wireAccounts } from '/admin-accounts.js';
+import { drawTrunks, forgetTrunks, loadTrunks, wireTrunks } from '/admin-trunks.js';
 import { t, human, number } from '/i18n.js';
 
 const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'linear', 'random'];
@@ -28,6 +29,7 @@ const page = {
     forgetUsers();
     forgetAgents();
     forgetAccounts();
+    forgetTrunks();
   },
   relabel: draw,
 };
@@ -40,7 +42,7 @@ async function load() {
       queues.map((q) => api('GET', `/api/queues/${encodeURIComponent(q.name)}/definition`)),
     );
     admin.definitions = new Map(queues.map((q, i) => [q.name, definitions[i]]));
-    await Promise.all([loadAgents(agents, queues.map((q) => q.name)), loadUsers(), loadAccounts()]);
+    await Promise.all([loadAgents(agents, queues.map((q) => q.name)), loadUsers(), loadAccounts(), loadTrunks()]);
   } catch (e) {
     say(explain(e), 'error');
   }
@@ -53,6 +55,7 @@ function draw() {
   drawQueues();
   drawAgents();
   drawAccounts();
+  drawTrunks();
   drawReload();
   if (admin.editing !== null) $('queue-form-title').textContent = formTitle();
 }
@@ -198,4 +201,5 @@ $('reload').addEventListener('click', reload);
 wireUsers(load);
 wireAgents(load);
 wireAccounts(load);
+wireTrunks(load);
 startPage(page);

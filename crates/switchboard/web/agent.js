@@ -1,10 +1,12 @@
 // The agent desk: the agent's state and its buttons, screen pops (server-sent events from
-// /api/agents/{id}/screen), wrap-up of the call, and the caller's contact history. The layout,
+// /api/agents/{id}/screen), wrap-up of the call, the caller's contact history, and calls the
+// agent places (click-to-dial, agent-dial.js), whose pops drive the desk too. The layout,
 // login and language come from app.js; every text from the message files.
 'use strict';
 
 import { $, api, explain, say, showMyState, stateBadge, startPage, endSession, el } from '/app.js';
 import { t, human, duration, dateTime, currentLanguage } from '/i18n.js';
+import { callButton, isMyDial, openDial, relabelDial } from '/agent-dial.js';
 
 const POLL_MS = 1500;
 
@@ -18,6 +20,8 @@ const desk = {
   reasons: [],
   // The call of the pop on screen, what the page knows about it, and the history shown.
   pop: null,
+  /** Whether the pop's call was placed from this page (click-to-dial). */
+  popDialled: false,
   status: 'none',
   statusVars: null,
   ended: false,
@@ -44,6 +48,7 @@ async function openDesk(who) {
   setStatus('none');
   showPop(null);
   showHistory([]);
+  openDial(agentPath);
   await loadChoices();
   await refreshState();
   listenForPops();
@@ -53,7 +58,7 @@ async function openDesk(who) {
 function closeDesk() {
   if (desk.events) desk.events.close();
   if (desk.poll) clearInterval(desk.poll);
-  Object.assign(desk, { agent: null, me: null, events: null, poll: null, pop: null, history: [] });
+  Object.assign(desk, { agent: null, me: null, events: null, poll: null, pop: null, popDialled: false, history: [] });
 }
 
 /** After a language change: everything this script wrote itself. */
@@ -64,6 +69,7 @@ function relabel() {
   setStatus(desk.status, desk.statusVars);
   showPop(desk.pop);
   showHistory(desk.history);
+  relabelDial();
 }
 
 function fillSelect(id, values, kind) {
@@ -118,7 +124,8 @@ async function pollState() {
   desk.me = me;
   showState(me);
   if (desk.pop && !desk.ended) {
-    if (me.call_id === desk.pop.call_id) setStatus(me.state === 'on_call' ? 'on_call' : 'ringing');
+    if (desk.popDialled) await followDial();
+    else if (me.call_id === desk.pop.call_id) setStatus(me.state === 'on_call' ? 'on_call' : 'ringing');
     else await checkEnded();
   }
 }
@@ -205,10 +212,15 @@ async function judge(pop) {
     say(explain(e), 'error');
     return;
   }
-  if (!me || (me.call_id !== pop.call_id && me.state !== 'wrap_up')) return;
+  // A call the agent placed from this page is theirs whatever the ACD's state says.
+  const dialled = await isMyDial(pop.call_id);
+  if (!me || (me.call_id !== pop.call_id && me.state !== 'wrap_up' && !dialled)) return;
   desk.ended = false;
   desk.pop = pop;
-  setStatus('offered', { caller: pop.caller });
+  desk.popDialled = dialled;
+  $('call').dataset.callId = pop.call_id;
+  if (dialled) setStatus('dialling', { number: pop.caller });
+  else setStatus('offered', { caller: pop.caller });
   showPop(pop);
   showHistory(pop.history || []);
   $('wrap-up-notes').value = '';
@@ -246,6 +258,13 @@ function showPop(pop) {
   }
   const c = pop.customer;
   text('caller', pop.caller);
+  $('caller-call').replaceChildren(...(pop.caller && !dialledPop(pop) ? [callButton(pop.caller)] : []));
+  const phones = c && Array.isArray(c.phones) ? c.phones : [];
+  $('customer-phones').replaceChildren(
+    ...phones.map((p) => el('li', {}, el('span', { text: p.number }), ' ', callButton(p.number))),
+  );
+  $('customer-phones-term').hidden = phones.length === 0;
+  $('customer-phones-cell').hidden = phones.length === 0;
   $('caller-name').textContent = pop.caller_name ? `(${pop.caller_name})` : '';
   text('customer-name', c ? c.name : t('pop.unknown'));
   const grade = $('customer-grade');
@@ -257,13 +276,45 @@ function showPop(pop) {
   text('customer-notes', c && c.notes);
   text('queue', pop.queue);
   $('dialled').textContent = pop.dialled ? t('pop.dialled', { number: pop.dialled }) : '';
-  text('waited', t('pop.waited_value', { time: duration(pop.waited_s) }));
+  // Both waits, named (issue 9); a call the agent placed waited for nothing: neither shown.
+  const total = pop.waited_total_s ?? pop.waited_s;
+  const inQueue = pop.waited_in_queue_s;
+  const showWaits = !dialledPop(pop) && (total > 0 || inQueue > 0);
+  text('waited-in-queue', duration(inQueue));
+  text('waited-total', duration(total));
+  for (const id of ['waited-in-queue', 'waited-in-queue-term']) $(id).hidden = !showWaits || inQueue === undefined;
+  for (const id of ['waited-total', 'waited-total-term']) $(id).hidden = !showWaits;
   const vars = Object.entries(pop.vars || {});
   $('ivr-vars').replaceChildren(
     ...(vars.length === 0
       ? [el('dd', { text: t('pop.no_ivr') })]
       : vars.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })])),
   );
+}
+
+/** A click-to-dial pop: nobody waited (the switch sends both waits as 0). */
+function dialledPop(pop) {
+  return Boolean(pop.vars && pop.vars.click_to_dial !== undefined && !pop.queue);
+}
+
+/** A call placed from the page: its CDR says whether it is ringing, talking or over. */
+async function followDial() {
+  const id = desk.pop.call_id;
+  try {
+    const cdr = await api('GET', `/api/cdrs/${encodeURIComponent(id)}`);
+    if (!desk.pop || desk.pop.call_id !== id) return;
+    if (cdr.ended_at) {
+      desk.ended = true;
+      setStatus('ended');
+      const customer = desk.pop.customer;
+      if (customer) showHistory(await api('GET', `/api/customers/${customer.id}/contacts?limit=20`));
+    } else if (cdr.answered_at) {
+      setStatus('on_call');
+    }
+  } catch (e) {
+    // Not written yet (404) right after the request: the next poll asks again.
+    if (e.status !== 404) say(explain(e), 'error');
+  }
 }
 
 /** The pop's call is no longer the agent's: wait for its contact row, then say so. */
@@ -313,6 +364,9 @@ function showHistory(list) {
         td.dataset.value = raw === null || raw === undefined ? '' : String(raw);
         tr.append(td);
       }
+      const call = el('td', {}, ...(c.number ? [callButton(c.number)] : []));
+      call.dataset.value = c.number || '';
+      tr.append(call);
       return tr;
     }),
   );

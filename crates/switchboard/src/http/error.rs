@@ -68,10 +68,12 @@ impl ErrorKind {
 
 #[derive(Debug)]
 enum Body {
-    /// `{"error": message}`, plus `"field"` when set.
+    /// `{"error": message}`, plus `"field"` and `"reason"` when set.
     Error {
         message: String,
         field: Option<String>,
+        /// Which refusal, as a code a page can name in its language (`phone_offline`).
+        reason: Option<&'static str>,
     },
     /// `{"errors": [...]}`.
     Errors(Vec<FieldError>),
@@ -97,6 +99,7 @@ impl ApiError {
             body: Body::Error {
                 message: message.into(),
                 field: None,
+                reason: None,
             },
         }
     }
@@ -137,6 +140,19 @@ impl ApiError {
             body: Body::Error {
                 message: message.into(),
                 field: Some(field.into()),
+                reason: None,
+            },
+        }
+    }
+
+    /// `{"error": message, "reason": reason}`: a refusal a page explains by its code.
+    pub fn with_reason(kind: ErrorKind, reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            kind,
+            body: Body::Error {
+                message: message.into(),
+                field: None,
+                reason: Some(reason),
             },
         }
     }
@@ -203,17 +219,23 @@ impl From<QueueChangeError> for ApiError {
     }
 }
 
+/// Each refusal's status and `reason` code (the agent page says it in the user's language).
 impl From<ClickToDialError> for ApiError {
     fn from(e: ClickToDialError) -> Self {
-        let kind = match &e {
-            ClickToDialError::UnknownAgent(_) => ErrorKind::NotFound,
-            ClickToDialError::InvalidNumber(_) => ErrorKind::BadRequest,
-            ClickToDialError::NumberDenied { .. } => ErrorKind::Forbidden,
-            ClickToDialError::NoTrunk(_) | ClickToDialError::Overloaded => ErrorKind::Unavailable,
-            // No extension, phone offline, agent busy: the agent's state, not the request.
-            _ => ErrorKind::Conflict,
+        // No extension, phone offline, agent busy: the agent's state, not the request (409).
+        let (kind, reason) = match &e {
+            ClickToDialError::UnknownAgent(_) => (ErrorKind::NotFound, "unknown_agent"),
+            ClickToDialError::InvalidNumber(_) => (ErrorKind::BadRequest, "invalid_number"),
+            ClickToDialError::NumberDenied { .. } => (ErrorKind::Forbidden, "number_denied"),
+            ClickToDialError::NoTrunk(_) => (ErrorKind::Unavailable, "no_trunk"),
+            ClickToDialError::Overloaded => (ErrorKind::Unavailable, "overloaded"),
+            ClickToDialError::NoExtension(_) => (ErrorKind::Conflict, "no_extension"),
+            ClickToDialError::PhoneOffline { .. } => (ErrorKind::Conflict, "phone_offline"),
+            ClickToDialError::AgentBusy(_) => (ErrorKind::Conflict, "agent_busy"),
+            // A refusal added later: the page shows its message.
+            _ => (ErrorKind::Conflict, "other"),
         };
-        ApiError::new(kind, e.to_string())
+        ApiError::with_reason(kind, reason, e.to_string())
     }
 }
 
@@ -230,10 +252,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.kind.status();
         match self.body {
-            Body::Error { message, field } => {
+            Body::Error {
+                message,
+                field,
+                reason,
+            } => {
                 let mut body = serde_json::json!({ "error": message });
                 if let Some(field) = field {
                     body["field"] = field.into();
+                }
+                if let Some(reason) = reason {
+                    body["reason"] = reason.into();
                 }
                 (status, Json(body)).into_response()
             }
@@ -311,5 +340,26 @@ mod tests {
         ] {
             assert_eq!(ApiError::from(e).status().as_u16(), status);
         }
+    }
+
+    /// The agent page names a click-to-dial refusal by its code, not by its English text.
+    #[tokio::test]
+    async fn click_to_dial_refusals_carry_their_reason_code() {
+        let offline = ClickToDialError::PhoneOffline {
+            agent: "a1".into(),
+            extension: "2002".into(),
+        };
+        let (status, body) = parts(ApiError::from(offline)).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        assert_eq!(v["reason"], "phone_offline", "{body}");
+        assert!(
+            v["error"].as_str().is_some_and(|m| m.contains("2002")),
+            "{body}"
+        );
+        let (_, body) = parts(ApiError::from(ClickToDialError::NoTrunk("1".into()))).await;
+        assert!(body.contains(r#""reason":"no_trunk""#), "{body}");
+        let (_, body) = parts(ApiError::not_found("no agent x")).await;
+        assert!(!body.contains("reason"), "{body}");
     }
 }

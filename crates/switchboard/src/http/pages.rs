@@ -22,13 +22,18 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 16] = [
+const ASSETS: [(&str, &str, &str); 18] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
     ("/app.js", JS, include_str!("../../web/app.js")),
     ("/app.css", CSS, include_str!("../../web/app.css")),
     ("/agent.js", JS, include_str!("../../web/agent.js")),
+    (
+        "/agent-dial.js",
+        JS,
+        include_str!("../../web/agent-dial.js"),
+    ),
     ("/wallboard.js", JS, include_str!("../../web/wallboard.js")),
     ("/admin.js", JS, include_str!("../../web/admin.js")),
     (
@@ -50,6 +55,11 @@ const ASSETS: [(&str, &str, &str); 16] = [
         "/admin-accounts.js",
         JS,
         include_str!("../../web/admin-accounts.js"),
+    ),
+    (
+        "/admin-trunks.js",
+        JS,
+        include_str!("../../web/admin-trunks.js"),
     ),
     ("/i18n.js", JS, include_str!("../../web/i18n.js")),
     (
