@@ -1,0 +1,75 @@
+//! Staffing from a center's own history, and the Asterisk `queue_log` export, as pure
+//! functions: no database, no I/O, no clock (dates come in as arguments; `clippy.toml`
+//! forbids the clock).
+//!
+//! [`erlang_c`] and [`erlang_a`] (patience estimated from abandons by
+//! [`erlang_a::patience_from_abandons`]) give the agents on the phone a service-level target
+//! needs; [`shrinkage::scheduled_agents`] turns them into agents scheduled.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+pub mod erlang_a;
+pub mod erlang_c;
+pub mod shrinkage;
+
+/// Why a staffing computation has no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StaffingError {
+    /// An input out of its range (negative, not finite, a fraction outside 0..1).
+    #[error("{what} out of range: {value}")]
+    Invalid { what: &'static str, value: f64 },
+    /// No number of agents up to the search bound meets the target.
+    #[error("no staffing up to the search bound meets the target for {erlangs} erlangs")]
+    Unreachable { erlangs: f64 },
+    /// The history has no complete week before the forecast week.
+    #[error("the history has no week before {0} to forecast from")]
+    NoHistory(chrono::NaiveDate),
+}
+
+/// A service-level target: `fraction` of callers answered within `within_secs` seconds
+/// (80 % in 20 s is `ServiceTarget::new(0.80, 20.0)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ServiceTarget {
+    pub fraction: f64,
+    pub within_secs: f64,
+}
+
+impl ServiceTarget {
+    /// A target with `fraction` in (0, 1) and a finite, non-negative threshold.
+    pub fn new(fraction: f64, within_secs: f64) -> Result<Self, StaffingError> {
+        let t = ServiceTarget {
+            fraction,
+            within_secs,
+        };
+        t.check()?;
+        Ok(t)
+    }
+
+    pub(crate) fn check(&self) -> Result<(), StaffingError> {
+        if !(self.fraction > 0.0 && self.fraction < 1.0) {
+            return Err(StaffingError::Invalid {
+                what: "service-level fraction",
+                value: self.fraction,
+            });
+        }
+        if !self.within_secs.is_finite() || self.within_secs < 0.0 {
+            return Err(StaffingError::Invalid {
+                what: "service-level threshold",
+                value: self.within_secs,
+            });
+        }
+        Ok(())
+    }
+}
