@@ -2,9 +2,13 @@
 //! functions: no database, no I/O, no clock (dates come in as arguments; `clippy.toml`
 //! forbids the clock).
 //!
-//! [`erlang_c`] and [`erlang_a`] (patience estimated from abandons by
-//! [`erlang_a::patience_from_abandons`]) give the agents on the phone a service-level target
-//! needs; [`shrinkage::scheduled_agents`] turns them into agents scheduled.
+//! The path from history to a schedule:
+//! 1. [`forecast::forecast_week`] turns calls per interval (date, start, offered, AHT) into a
+//!    forecast for a coming week by weekday and interval, with its error on past weeks;
+//! 2. [`table::staffing_table`] turns each forecast interval into agents on the phone with
+//!    [`erlang_c`] (and [`erlang_a`] when patience is known, estimated from abandons by
+//!    [`erlang_a::patience_from_abandons`]), then into agents scheduled with
+//!    [`shrinkage::scheduled_agents`]; a [`table::WhatIf`] scales the target, AHT or volume.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
@@ -21,7 +25,9 @@
 
 pub mod erlang_a;
 pub mod erlang_c;
+pub mod forecast;
 pub mod shrinkage;
+pub mod table;
 
 /// Why a staffing computation has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -8,28 +8,13 @@
 //! probabilities and ±4 % on waiting times over 1,000,000 calls per case (the spread across
 //! seeds was about a quarter of that).
 
+mod common;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use common::Rng;
 use staffing::erlang_a::{figures, patience_from_abandons, Load};
-
-/// SplitMix64: small, seedable, good enough for exponential draws.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn exp(&mut self, mean: f64) -> f64 {
-        -mean * (1.0 - self.unit()).ln()
-    }
-}
 
 #[derive(Debug)]
 struct Measured {
