@@ -221,8 +221,8 @@ fn answered_within(queue: &[f64], head: f64, theta: f64, t: f64) -> f64 {
         return 0.0;
     }
     let top = queue.len() as f64 - 1.0;
-    let rate = head + top * theta + theta; // fastest way out of any state
-                                           // Slices with rate·Δ ≤ 30 keep e^(−rate·Δ) far from underflow.
+    // The fastest way out of any state; slices with rate·Δ ≤ 30 keep e^(−rate·Δ) from underflow.
+    let rate = head + top * theta + theta;
     let slices = (rate * t / 30.0).ceil().max(1.0);
     let dt = t / slices;
     let mut v = queue.to_vec();

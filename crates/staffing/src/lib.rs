@@ -9,6 +9,9 @@
 //!    [`erlang_c`] (and [`erlang_a`] when patience is known, estimated from abandons by
 //!    [`erlang_a::patience_from_abandons`]), then into agents scheduled with
 //!    [`shrinkage::scheduled_agents`]; a [`table::WhatIf`] scales the target, AHT or volume.
+//!
+//! [`queue_log`] writes queue and agent events as Asterisk `queue_log` lines, so a center can
+//! keep the reporting tool it has.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::disallowed_methods))]
@@ -26,6 +29,7 @@
 pub mod erlang_a;
 pub mod erlang_c;
 pub mod forecast;
+pub mod queue_log;
 pub mod shrinkage;
 pub mod table;
 
