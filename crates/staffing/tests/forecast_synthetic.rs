@@ -106,17 +106,18 @@ fn a_noiseless_growing_pattern_is_recovered_within_half_a_percent() {
 }
 
 #[test]
-fn a_noisy_pattern_is_recovered_within_four_percent_and_the_holdout_says_so() {
+fn a_noisy_pattern_is_recovered_within_four_and_a_half_percent_and_the_holdout_says_so() {
     // 200 calls per interval at the base: Poisson noise of a 4-week mean is about 3.5 %.
+    // Measured with this seed: 3.3 % against the truth, 7.2 % WAPE on the held-out weeks.
     let rows = history(16, 200.0, 1.01, Some(7));
     let settings = ForecastSettings::default();
     let wape = wape_against_truth(&rows, settings, 200.0, 1.01);
-    assert!(wape < 0.04, "WAPE against the true pattern {wape}");
+    assert!(wape < 0.045, "WAPE against the true pattern {wape}");
     let f = forecast_week(&rows, week0(), settings).unwrap();
     assert!((f.weekly_growth - 1.01).abs() < 0.03, "{}", f.weekly_growth);
     let error = f.error.unwrap();
     // A past week is one noisy draw against a noisy mean: error somewhat above the noise.
-    assert!(error.wape > 0.02 && error.wape < 0.08, "{error:?}");
+    assert!(error.wape > 0.03 && error.wape < 0.10, "{error:?}");
     assert!(error.mape > error.wape * 0.8, "{error:?}");
 }
 
