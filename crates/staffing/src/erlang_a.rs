@@ -23,8 +23,9 @@ use crate::{ServiceTarget, StaffingError};
 
 /// Below this the tail of the queue-length distribution is dropped.
 const TAIL: f64 = 1e-15;
-/// Longest queue the distribution is computed to (a bound on memory for absurd inputs).
-const MAX_QUEUE: usize = 2_000_000;
+/// Longest queue the distribution is computed to: far fewer agents than erlangs with callers
+/// patient for days would need more, and get [`StaffingError::QueueTooLong`] instead.
+const MAX_QUEUE: usize = 200_000;
 
 /// The offered load and the callers' patience.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,7 +107,8 @@ pub fn figures(agents: u32, load: Load, within_secs: f64) -> Result<ErlangAFigur
         });
     }
     let n = f64::from(agents);
-    let (p_no_wait, queue) = arrival_view(agents, lambda, mu, theta);
+    let (p_no_wait, queue) =
+        arrival_view(agents, lambda, mu, theta).ok_or(StaffingError::QueueTooLong { agents })?;
     let p_wait = 1.0 - p_no_wait;
     let expected_queue: f64 = queue.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
 
@@ -153,7 +155,12 @@ pub fn agents_needed(load: Load, target: ServiceTarget) -> Result<u32, StaffingE
         return Ok(0);
     }
     let meets = |agents: u32| -> Result<bool, StaffingError> {
-        Ok(figures(agents, load, target.within_secs)?.service_level >= target.fraction)
+        match figures(agents, load, target.within_secs) {
+            Ok(f) => Ok(f.service_level >= target.fraction),
+            // A queue that long misses any target.
+            Err(StaffingError::QueueTooLong { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     };
     let mut hi = (load.erlangs().ceil() as u32).max(1);
     while !meets(hi)? {
@@ -177,8 +184,8 @@ pub fn agents_needed(load: Load, target: ServiceTarget) -> Result<u32, StaffingE
 }
 
 /// What an arriving caller sees: P(an agent is free), and P(k callers already waiting) for
-/// k = 0.. (the caller waits in all of those).
-fn arrival_view(agents: u32, lambda: f64, mu: f64, theta: f64) -> (f64, Vec<f64>) {
+/// k = 0.. (the caller waits in all of those). `None` when the queue runs past `MAX_QUEUE`.
+fn arrival_view(agents: u32, lambda: f64, mu: f64, theta: f64) -> Option<(f64, Vec<f64>)> {
     let n = f64::from(agents);
     let ln_a = (lambda / mu).ln();
     // Log weights of 0..N busy agents: n·ln(a) − ln(n!).
@@ -199,8 +206,11 @@ fn arrival_view(agents: u32, lambda: f64, mu: f64, theta: f64) -> (f64, Vec<f64>
         max = max.max(lw);
         // Once the chain drifts down, stop where a term is negligible against the largest.
         let drifting_down = lambda < n * mu + k as f64 * theta;
-        if (drifting_down && lw - max < TAIL.ln()) || k >= MAX_QUEUE {
+        if drifting_down && lw - max < TAIL.ln() {
             break;
+        }
+        if k >= MAX_QUEUE {
+            return None;
         }
         waiting.push(lw);
     }
@@ -211,7 +221,7 @@ fn arrival_view(agents: u32, lambda: f64, mu: f64, theta: f64) -> (f64, Vec<f64>
         .sum();
     let queue: Vec<f64> = waiting.iter().map(|w| (w - max).exp()).collect();
     let total = free + queue.iter().sum::<f64>();
-    (free / total, queue.iter().map(|q| q / total).collect())
+    Some((free / total, queue.iter().map(|q| q / total).collect()))
 }
 
 /// Probability mass of `queue` (callers arriving with k ahead) answered within `t` seconds,
@@ -368,5 +378,16 @@ mod tests {
         assert_eq!(patience_from_abandons(3600.0, 0), None);
         assert_eq!(patience_from_abandons(f64::NAN, 3), None);
         assert!(figures(10, load(100.0, 180.0, 0.0), 20.0).is_err());
+        // Half the agents needed and callers patient for a year: no distribution to compute,
+        // yet the search still finds the staffing (Erlang C's, as good as no abandons).
+        let stoic = load(100.0, 180.0, 3.2e7);
+        assert!(matches!(
+            figures(5, stoic, 20.0),
+            Err(StaffingError::QueueTooLong { agents: 5 })
+        ));
+        assert_eq!(
+            agents_needed(stoic, ServiceTarget::new(0.8, 20.0).unwrap()).unwrap(),
+            14
+        );
     }
 }

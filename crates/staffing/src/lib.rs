@@ -43,6 +43,10 @@ pub enum StaffingError {
     /// No number of agents up to the search bound meets the target.
     #[error("no staffing up to the search bound meets the target for {erlangs} erlangs")]
     Unreachable { erlangs: f64 },
+    /// Erlang A with this few agents and this much patience gives a queue too long to compute
+    /// (it misses any target).
+    #[error("the queue with {agents} agents grows too long to compute (patience too long)")]
+    QueueTooLong { agents: u32 },
     /// The history has no complete week before the forecast week.
     #[error("the history has no week before {0} to forecast from")]
     NoHistory(chrono::NaiveDate),
