@@ -7,7 +7,7 @@
 //! perform each [`Action`] (ring an agent, cancel a ring, overflow a caller, announce a
 //! position, store a queue or agent event), and sleep until [`Acd::poll_timeout`], then send
 //! [`Input::Timeout`]. Nothing here reads a clock or does I/O, so an hour of traffic simulates
-//! in milliseconds; [`erlang`] holds the queueing-theory oracle the simulation is checked by.
+//! in milliseconds; `tests/erlang_sim.rs` checks it against Erlang C (`crates/staffing`).
 //!
 //! Rules in one place (details in docs/acd.md): callers rank by emergency band, then
 //! `waited + priority`, then arrival; a call's skill requirement widens step by step until any
@@ -23,7 +23,6 @@ mod agent_flow;
 mod call_flow;
 mod config;
 mod dispatch;
-pub mod erlang;
 mod error;
 mod input;
 mod queue;

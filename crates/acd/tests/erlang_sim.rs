@@ -14,8 +14,8 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::{Duration, Instant};
 
-use acd::erlang::{erlang_c, service_level};
 use acd::{Acd, Action, AgentConfig, EndedBy, Enqueue, Input, QueueConfig, SeededRng};
+use staffing::erlang_c::{erlang_c, service_level};
 
 const ARRIVALS_PER_SEC: f64 = 100.0 / 1800.0;
 const AHT: f64 = 180.0;
