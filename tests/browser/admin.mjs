@@ -82,8 +82,14 @@ await run('admin', async (browser, state) => {
   await page.click(`#queue-list tbody tr[data-key="${queue}"] button:not(.danger)`);
   check(await page.isEditable('#q-number') && !(await page.isEditable('#q-name')), 'the name is fixed when editing');
   await page.fill('#q-wrap_up_s', '5');
+  await page.fill('#q-service_level_target', '95');
   await page.click('#queue-save');
   await expectSaid(page, m['admin.queue_saved'].replace('{name}', queue));
+  const liveQueue = await page.evaluate(async (q) => {
+    const queues = await (await fetch('/api/queues')).json();
+    return queues.find((x) => x.name === q);
+  }, queue);
+  check(liveQueue && liveQueue.service_level_target === 95, `the queue's service-level target: ${JSON.stringify(liveQueue)}`);
 
   step(`putting agent ${agent} in ${queue}`);
   const form = `#agent-list form[data-agent="${agent}"]`;

@@ -14,8 +14,8 @@ import { t, human, number } from '/i18n.js';
 
 const STRATEGIES = ['longest-idle', 'round-robin', 'fewest-calls', 'least-talk-time', 'ring-all', 'linear', 'random'];
 /** The queue form's fields, as the API names them (`q-<field>` in the page). */
-const FIELDS = ['name', 'number', 'strategy', 'ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'overflow', 'service_level_s'];
-const NUMERIC = new Set(['ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'service_level_s']);
+const FIELDS = ['name', 'number', 'strategy', 'ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'overflow', 'service_level_s', 'service_level_target'];
+const NUMERIC = new Set(['ring_timeout_s', 'wrap_up_s', 'max_wait_s', 'service_level_s', 'service_level_target']);
 
 const admin = { queues: [], definitions: new Map(), editing: null, reload: null };
 
