@@ -277,8 +277,13 @@ fn a_queue_made_by_api_takes_calls_survives_a_restart_and_is_removed() {
     // The wallboard compares the queue's service level with its own target.
     let queues: serde_json::Value =
         serde_json::from_str(&sw.http_get("/api/queues").expect("queues")).expect("JSON");
-    let vip = queues.as_array().and_then(|a| a.iter().find(|q| q["name"] == "vip"));
-    assert_eq!(vip.map(|q| q["service_level_target"].clone()), Some(90.into()));
+    let vip = queues
+        .as_array()
+        .and_then(|a| a.iter().find(|q| q["name"] == "vip"));
+    assert_eq!(
+        vip.map(|q| q["service_level_target"].clone()),
+        Some(90.into())
+    );
     let stored = with_crm(&sw, async |crm| Ok(crm.queue_definitions().await?)).expect("db");
     let vip = stored.iter().find(|q| q.name == "vip").expect("stored vip");
     let def: serde_json::Value =
