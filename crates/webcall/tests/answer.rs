@@ -1,0 +1,110 @@
+//! `WebLeg::answer` without a browser: offers it must refuse, and a leg nobody connects to,
+//! which must end on its own after the connect timeout and free its ports.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use webcall::{EndReason, LegEvent, WebCallConfig, WebCallError, WebLeg};
+
+/// An offer as Chromium makes it (credentials and fingerprint made up but well formed).
+const OFFER: &str = "v=0\r\n\
+o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n\
+s=-\r\n\
+t=0 0\r\n\
+a=group:BUNDLE 0\r\n\
+a=msid-semantic: WMS\r\n\
+m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 110 126\r\n\
+c=IN IP4 0.0.0.0\r\n\
+a=rtcp:9 IN IP4 0.0.0.0\r\n\
+a=ice-ufrag:Zs7k\r\n\
+a=ice-pwd:q0NgTgQW8Qx6Yx1cZ4e7QbS4\r\n\
+a=ice-options:trickle\r\n\
+a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC\r\n\
+a=setup:actpass\r\n\
+a=mid:0\r\n\
+a=sendrecv\r\n\
+a=msid:- 1b5ab7c4-1a4c-4e36-9a6f-4d3c1a7c1f00\r\n\
+a=rtcp-mux\r\n\
+a=rtpmap:111 opus/48000/2\r\n\
+a=fmtp:111 minptime=10;useinbandfec=1\r\n\
+a=rtpmap:0 PCMU/8000\r\n\
+a=rtpmap:8 PCMA/8000\r\n\
+a=rtpmap:110 telephone-event/48000\r\n\
+a=rtpmap:126 telephone-event/8000\r\n\
+a=ssrc:3735928559 cname:abcdefgh\r\n";
+
+fn relay() -> (UdpSocket, SocketAddr) {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let a = s.local_addr().expect("addr");
+    (s, a)
+}
+
+#[tokio::test]
+async fn offers_the_leg_cannot_take_are_refused_with_typed_errors() {
+    let (_s, relay) = relay();
+    let cfg = WebCallConfig::default();
+    let no_pcmu = OFFER
+        .replace(" 111 0 8 110 126", " 111 8 110 126")
+        .replace("a=rtpmap:0 PCMU/8000\r\n", "");
+    assert!(matches!(
+        WebLeg::answer(&no_pcmu, &cfg, relay).await,
+        Err(WebCallError::NoPcmu)
+    ));
+    assert!(matches!(
+        WebLeg::answer("{\"type\":\"offer\"}", &cfg, relay).await,
+        Err(WebCallError::BadSdp(_))
+    ));
+    let bad_cfg = WebCallConfig {
+        connect_timeout: Duration::ZERO,
+        ..WebCallConfig::default()
+    };
+    assert!(matches!(
+        WebLeg::answer(OFFER, &bad_cfg, relay).await,
+        Err(WebCallError::Config(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_leg_nobody_connects_to_ends_after_the_connect_timeout_and_frees_its_port() {
+    let (_s, relay) = relay();
+    let cfg = WebCallConfig {
+        ports: 46000..=46999,
+        connect_timeout: Duration::from_millis(500),
+        ..WebCallConfig::default()
+    };
+    let (mut leg, answer) = WebLeg::answer(OFFER, &cfg, relay).await.expect("answered");
+    let ice = leg.ice_addr();
+    assert!(cfg.ports.contains(&ice.port()), "{ice}");
+    // ICE-lite, PCMU on 0 and the browser's telephone-event/8000 only.
+    assert!(answer.contains("a=ice-lite"), "{answer}");
+    let m = answer
+        .lines()
+        .find(|l| l.starts_with("m=audio"))
+        .expect("m=audio");
+    assert!(m.ends_with(" 0 126"), "{m}");
+    assert!(!answer.contains("telephone-event/48000"), "{answer}");
+    assert!(
+        answer.contains(&format!("127.0.0.1 {} typ host", ice.port())),
+        "{answer}"
+    );
+    assert!(UdpSocket::bind(ice).is_err(), "the leg holds its port");
+
+    let event = tokio::time::timeout(Duration::from_secs(5), leg.next_event())
+        .await
+        .expect("the leg ends on its own");
+    assert_eq!(event, Some(LegEvent::Ended(EndReason::IceTimeout)));
+    UdpSocket::bind(ice).expect("the ICE port is free again");
+    UdpSocket::bind(leg.rtp_addr()).expect("the RTP port is free again");
+}
+
+#[tokio::test]
+async fn closing_a_leg_frees_its_ports_at_once() {
+    let (_s, relay) = relay();
+    let (leg, _) = WebLeg::answer(OFFER, &WebCallConfig::default(), relay)
+        .await
+        .expect("answered");
+    let (ice, rtp) = (leg.ice_addr(), leg.rtp_addr());
+    leg.close().await;
+    UdpSocket::bind(ice).expect("the ICE port is free");
+    UdpSocket::bind(rtp).expect("the RTP port is free");
+}
