@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use switchboard_e2e::browser_tools::missing_browser_tools;
 use switchboard_e2e::http_client::request;
 use switchboard_e2e::{callee_as, callee_with, scenario, talking_caller, Options, Switch};
 
@@ -78,25 +79,7 @@ fn artifacts(test: &str) -> PathBuf {
 
 /// Why the browser tests cannot run here, if they cannot.
 fn missing_tools() -> Option<String> {
-    if !Path::new(CHROMIUM).exists() {
-        return Some(format!("{CHROMIUM} is missing (apt-get install chromium)"));
-    }
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
-        return Some("node is missing (apt-get install nodejs npm)".into());
-    }
-    for package in ["playwright-core", "axe-core"] {
-        if !browser_dir().join("node_modules").join(package).exists() {
-            return Some(format!(
-                "{package} is not installed (npm ci in tests/browser)"
-            ));
-        }
-    }
-    None
+    missing_browser_tools(&["playwright-core", "axe-core"])
 }
 
 /// A browser script and its stdout lines; kills it (and so its Chromium) if the test fails.

@@ -293,8 +293,13 @@ async fn negotiate(
         .await
         .map_err(WebCallError::rtc("set local description"))?;
     // Gathering's end is a state: wait for it, bounded.
-    let done = timeout(GATHER_TIMEOUT, gathered.wait_for(|done| *done)).await;
-    if !matches!(done, Ok(Ok(_))) {
+    // (`matches!` drops the watch's guard at once: held across an await, it would make
+    // `answer` a future that cannot move between threads.)
+    let done = matches!(
+        timeout(GATHER_TIMEOUT, gathered.wait_for(|done| *done)).await,
+        Ok(Ok(_))
+    );
+    if !done {
         return Err(WebCallError::Config(format!(
             "no ICE candidate on {ice_addr} within {GATHER_TIMEOUT:?}"
         )));

@@ -39,6 +39,14 @@ fn relay() -> (UdpSocket, SocketAddr) {
     (s, a)
 }
 
+/// The switch answers from its HTTP handlers, whose futures move between threads.
+#[test]
+fn answering_is_a_future_that_can_move_between_threads() {
+    fn assert_send<T: Send>(_: T) {}
+    let (_s, relay) = relay();
+    assert_send(WebLeg::answer(OFFER, &WebCallConfig::default(), relay));
+}
+
 #[tokio::test]
 async fn offers_the_leg_cannot_take_are_refused_with_typed_errors() {
     let (_s, relay) = relay();
