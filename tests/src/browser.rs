@@ -10,11 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-
-pub fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("browser")
-}
+pub use crate::browser_tools::{browser_dir, CHROMIUM};
 
 /// Where a test's screenshots stay after the run: `<target>/browser-artifacts/<test>/`.
 pub fn artifacts_dir(test: &str) -> PathBuf {
@@ -33,25 +29,7 @@ pub fn artifacts(test: &str) -> PathBuf {
 
 /// Why the browser tests cannot run here, if they cannot.
 pub fn missing_tools() -> Option<String> {
-    if !Path::new(CHROMIUM).exists() {
-        return Some(format!("{CHROMIUM} is missing (apt-get install chromium)"));
-    }
-    let node = Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    if !node.is_ok_and(|s| s.success()) {
-        return Some("node is missing (apt-get install nodejs npm)".into());
-    }
-    for package in ["playwright-core", "axe-core"] {
-        if !browser_dir().join("node_modules").join(package).exists() {
-            return Some(format!(
-                "{package} is not installed (npm ci in tests/browser)"
-            ));
-        }
-    }
-    None
+    crate::browser_tools::missing_browser_tools(&["playwright-core", "axe-core"])
 }
 
 /// A browser script and its stdout lines; kills it (and so its Chromium) if the test fails.

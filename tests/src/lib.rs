@@ -685,6 +685,9 @@ pub mod pcap;
 /// HTTP requests with a body and headers, for the JSON API suites.
 pub mod http_client;
 
+/// What the headless-Chromium suites need (Chromium, node, npm packages).
+pub mod browser_tools;
+
 /// A PostgreSQL schema of its own for one test.
 pub mod postgres;
 

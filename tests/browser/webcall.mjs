@@ -1,0 +1,89 @@
+// A browser calls the WebRTC gateway's leg (tests/tests/webcall.rs): headless Chromium with a
+// fake microphone playing the test's 1 kHz WAV opens the test server's page, which offers over
+// WebSocket; once connected the script waits until the page hears 440 Hz (AnalyserNode), then
+// closes the tab and reports it. The test steers it through stdin lines: `dtmf <digits>`
+// (presses them), `done` (the test has seen the leg end: exit).
+// Lines on stdout: CONNECTED, PRESSED, PEAK <hz>, HEARD, TAB_CLOSED, PASSED.
+import { chromium } from 'playwright-core';
+import { createInterface } from 'node:readline';
+import { check, env, signal, stepper, Failure } from './lib.mjs';
+
+const step = stepper('webcall');
+const url = env('SB_URL');
+const wav = env('SB_TONE_WAV');
+const want = Number(env('SB_EXPECT_HZ', '440'));
+
+const args = [
+  '--disable-gpu',
+  '--no-first-run',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  `--use-file-for-fake-audio-capture=${wav}`,
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
+if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+const browser = await chromium.launch({
+  executablePath: process.env.SB_CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args,
+});
+
+async function waitFor(what, ms, probe) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Failure(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const commands = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function command(name) {
+  const { value, done } = await commands.next();
+  check(!done && value.startsWith(name), `expected ${name} from the test, got ${value}`);
+  return value.slice(name.length).trim();
+}
+
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`webcall page error: ${e.message}`));
+  step('open the page and call');
+  await page.goto(url);
+  await page.evaluate(() => window.startCall());
+  await waitFor('the connection', 15000, async () => {
+    const s = await page.evaluate(() => ({ state: window.call.state, error: window.call.error }));
+    check(!s.error, `the page failed: ${s.error}`);
+    check(s.state !== 'failed', 'the connection failed');
+    return s.state === 'connected';
+  });
+  signal('CONNECTED');
+  const digits = await command('dtmf');
+  step(`press ${digits}`);
+  await page.evaluate((d) => window.pressDigits(d), digits);
+  signal('PRESSED');
+  step(`wait until the page hears ${want} Hz`);
+  let last = null;
+  await waitFor(`${want} Hz in the remote audio`, 15000, async () => {
+    last = await page.evaluate(() => window.peak());
+    return last && last.db > -80 && Math.abs(last.hz - want) < 20;
+  }).catch((e) => {
+    throw new Failure(`${e.message} (last peak: ${JSON.stringify(last)})`);
+  });
+  signal(`PEAK ${last.hz.toFixed(1)}`);
+  signal('HEARD');
+  step('close the tab');
+  await page.close();
+  signal('TAB_CLOSED');
+  // Chromium stays up (a closed tab, not a killed browser) until the test has seen the leg end.
+  await command('done');
+  signal('PASSED');
+} catch (e) {
+  console.error(`webcall: FAILED: ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  process.stdin.destroy(); // else the open pipe keeps node alive
+  await browser.close();
+}
