@@ -39,7 +39,7 @@ pub(crate) fn needs_mask(line: &[u8]) -> bool {
 /// Masks every IPv6 reference in one head line (start line or header line). Quoted strings
 /// are left alone.
 pub(crate) fn mask(line: &[u8]) -> Cow<'_, [u8]> {
-    if !line.contains(&b'[') && !has_double_colon(line) {
+    if !may_need_mask(line) {
         return Cow::Borrowed(line);
     }
     let mut out = Vec::with_capacity(line.len() + 32);
@@ -89,6 +89,12 @@ pub(crate) fn mask(line: &[u8]) -> Cow<'_, [u8]> {
     } else {
         Cow::Borrowed(line)
     }
+}
+
+/// Whether text (a line or a whole head) holds `[` or `::`, without which [`mask`] leaves
+/// every line of it alone.
+pub(crate) fn may_need_mask(text: &[u8]) -> bool {
+    text.contains(&b'[') || has_double_colon(text)
 }
 
 /// Whether `line` holds `::` (a bare IPv6 address always does). Jumps from colon to colon:

@@ -124,7 +124,7 @@ pub fn make_response(
             Header::To(to) => {
                 let mut value = to.value().trim().to_owned();
                 if let Some(tag) = to_tag {
-                    if !tag::has_tag(&value) {
+                    if !name_addr::has_tag(&value) {
                         let _ = write!(value, ";tag={tag}");
                     }
                 }
@@ -231,7 +231,7 @@ fn to_typed<M: HasHeaders>(msg: &M) -> Option<rsip::typed::To> {
 /// The From tag.
 pub fn from_tag<M: HasHeaders>(msg: &M) -> Option<String> {
     msg.headers().iter().find_map(|h| match h {
-        Header::From(f) => tag::from_tag(f),
+        Header::From(f) => name_addr::from_tag(f),
         _ => None,
     })?
 }
@@ -239,7 +239,7 @@ pub fn from_tag<M: HasHeaders>(msg: &M) -> Option<String> {
 /// The To tag (absent on out-of-dialog requests).
 pub fn to_tag<M: HasHeaders>(msg: &M) -> Option<String> {
     msg.headers().iter().find_map(|h| match h {
-        Header::To(t) => tag::to_tag(t.value()),
+        Header::To(t) => name_addr::to_tag(t.value()),
         _ => None,
     })?
 }
@@ -387,7 +387,7 @@ pub fn contacts<M: HasHeaders>(msg: &M) -> Option<Vec<ContactEntry>> {
 }
 
 mod contact;
-mod tag;
+pub(crate) mod name_addr;
 
 #[cfg(test)]
 mod tests;

@@ -224,13 +224,15 @@ fn trim_ws(s: &[u8]) -> &[u8] {
 
 /// One scan deciding whether rsip can take the head as it is.
 fn head_needs_rewrite(head: &[u8]) -> bool {
+    // One look at the whole head spares the IPv6 check of each line in nearly every message.
+    let ipv6 = crate::ipv6::may_need_mask(head);
     let mut lines = physical_lines(head).enumerate().peekable();
     while let Some((i, (line, bare_lf))) = lines.next() {
         // The head excludes its last terminator, so only earlier lines can show a bare LF.
         if bare_lf && lines.peek().is_some() {
             return true;
         }
-        if crate::ipv6::needs_mask(line) {
+        if ipv6 && crate::ipv6::needs_mask(line) {
             return true;
         }
         if i == 0 && matches!(escape_user_semicolons(line), Cow::Owned(_)) {

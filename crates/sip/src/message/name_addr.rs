@@ -1,10 +1,11 @@
-//! The `tag` of a From or To value without building rsip's typed header. A message's tags are
-//! read many times while the core handles it (dialog matching, every response it builds), and
-//! rsip's typed parse of the whole name-addr is the costliest part of each reading (it formats
-//! an error string for every parameter list it ends). The reader here follows rsip's own rules
-//! for the common `... <uri>;params` form and hands anything else back to rsip, so the answer
-//! is rsip's. It does not check the URI: every From and To in the core has passed rsip's typed
-//! parse in `parse::parse` (`check_essentials`), or was built by the switch from typed values.
+//! Reading a From or To value (its `tag`, its URI's scheme) without building rsip's typed
+//! header. A message's tags are read many times while the core handles it (dialog matching,
+//! every response it builds, validation), and rsip's typed parse of the whole name-addr is the
+//! costliest part of each reading (it formats an error string for every parameter list it
+//! ends). The readers here follow rsip's own rules for the common `... <uri>;params` form and
+//! hand anything else back to rsip, so the answer is rsip's. They do not check the URI: every
+//! From and To in the core has passed rsip's typed parse in `parse::parse`
+//! (`check_essentials`), or was built by the switch from typed values.
 
 use rsip::headers::{ToTypedHeader, UntypedHeader};
 
@@ -100,6 +101,17 @@ pub(super) fn has_tag(value: &str) -> bool {
     }
 }
 
+/// Whether the URI of a name-addr value (`... <uri>...`) starts with `sip:` or `sips:` (in any
+/// case), which rsip reads as `Scheme::Sip` or `Scheme::Sips`. False means "not known here":
+/// the caller asks rsip.
+pub(crate) fn has_sip_scheme(value: &str) -> bool {
+    let Some(uri) = value.split_once('<').map(|(_, uri)| uri) else {
+        return false;
+    };
+    let scheme = uri.split_once(':').map(|(s, _)| s).unwrap_or_default();
+    scheme.eq_ignore_ascii_case("sip") || scheme.eq_ignore_ascii_case("sips")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +123,8 @@ mod tests {
         "\"User 1001\" <sip:1001@switch.test>;tag=t1001x3",
         "User <sip:1001@switch.test;transport=udp>;tag=x;lr",
         "<sip:1001@switch.test>;TAG=Upper",
+        "<SIP:1001@switch.test>;tag=uc",
+        "<sips:1001@switch.test>;tag=s",
         "<sip:1001@switch.test>;tag",
         "<sip:1001@switch.test>;tag=",
         "<sip:1001@switch.test>;x=1;tag=second;tag=third",
@@ -166,9 +180,17 @@ mod tests {
                 "From: {value}"
             );
             assert_eq!(has_tag(value), rsip_to(value).is_some(), "has_tag: {value}");
+            if has_sip_scheme(value) {
+                let uri = rsip::headers::To::new(*value).typed().map(|t| t.uri);
+                let scheme = uri.ok().and_then(|u| u.scheme);
+                assert!(
+                    matches!(scheme, Some(rsip::Scheme::Sip | rsip::Scheme::Sips)),
+                    "scheme: {value}"
+                );
+            }
             compared += 1;
         }
-        assert_eq!(compared, 17, "values rsip parses");
+        assert_eq!(compared, 19, "values rsip parses");
     }
 
     #[test]
@@ -179,6 +201,9 @@ mod tests {
         assert_eq!(quick("sip:a@b;tag=x"), Quick::AskRsip);
         assert_eq!(quick("<sip:a@b>;tag=x "), Quick::AskRsip);
         assert_eq!(quick("<sip:a@b>;transport=tcp;tag=x"), Quick::AskRsip);
+        assert!(has_sip_scheme("\"A\" <SIPS:a@b>") && has_sip_scheme("<sip:a@b>;tag=1"));
+        assert!(!has_sip_scheme("<tel:+1>") && !has_sip_scheme("sip:a@b"));
+        assert!(!has_sip_scheme("< sip:a@b>") && !has_sip_scheme("<sipx:a@b>"));
     }
 
     #[test]
