@@ -420,25 +420,25 @@ fn parse_params(s: &str) -> Result<Vec<(String, String)>, AuthError> {
         if bytes.get(i) == Some(&b'"') {
             i += 1;
             loop {
-                match bytes.get(i) {
-                    None => return Err(AuthError::Malformed("unterminated quote".into())),
-                    Some(b'"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(b) => {
-                        // An escape takes the next character literally; `i` stays on a char
-                        // boundary because whole characters are copied.
-                        if *b == b'\\' {
-                            i += 1;
-                        }
-                        let Some(ch) = s.get(i..).and_then(|r| r.chars().next()) else {
-                            return Err(AuthError::Malformed("unterminated quote".into()));
-                        };
-                        value.push(ch);
-                        i += ch.len_utf8();
-                    }
+                // Runs without a quote or an escape are copied whole (nonces, hashes).
+                let rest = s.get(i..).unwrap_or_default();
+                let Some(stop) = rest.find(['"', '\\']) else {
+                    return Err(AuthError::Malformed("unterminated quote".into()));
+                };
+                value.push_str(rest.get(..stop).unwrap_or_default());
+                i += stop;
+                if bytes.get(i) == Some(&b'"') {
+                    i += 1;
+                    break;
                 }
+                // An escape takes the next character literally; `i` stays on a char boundary
+                // because whole characters are copied.
+                i += 1;
+                let Some(ch) = s.get(i..).and_then(|r| r.chars().next()) else {
+                    return Err(AuthError::Malformed("unterminated quote".into()));
+                };
+                value.push(ch);
+                i += ch.len_utf8();
             }
         } else {
             let start = i;

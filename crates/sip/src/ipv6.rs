@@ -39,7 +39,7 @@ pub(crate) fn needs_mask(line: &[u8]) -> bool {
 /// Masks every IPv6 reference in one head line (start line or header line). Quoted strings
 /// are left alone.
 pub(crate) fn mask(line: &[u8]) -> Cow<'_, [u8]> {
-    if !line.contains(&b'[') && !line.windows(2).any(|w| w == b"::") {
+    if !may_need_mask(line) {
         return Cow::Borrowed(line);
     }
     let mut out = Vec::with_capacity(line.len() + 32);
@@ -89,6 +89,25 @@ pub(crate) fn mask(line: &[u8]) -> Cow<'_, [u8]> {
     } else {
         Cow::Borrowed(line)
     }
+}
+
+/// Whether text (a line or a whole head) holds `[` or `::`, without which [`mask`] leaves
+/// every line of it alone.
+pub(crate) fn may_need_mask(text: &[u8]) -> bool {
+    text.contains(&b'[') || has_double_colon(text)
+}
+
+/// Whether `line` holds `::` (a bare IPv6 address always does). Jumps from colon to colon:
+/// this runs on every head line of every message.
+fn has_double_colon(line: &[u8]) -> bool {
+    let mut rest = line;
+    while let Some(at) = rest.iter().position(|&b| b == b':') {
+        rest = rest.get(at + 1..).unwrap_or_default();
+        if rest.first() == Some(&b':') {
+            return true;
+        }
+    }
+    false
 }
 
 /// Whether what was written so far ends with a parameter name that may hold a bare address.
@@ -149,26 +168,6 @@ pub fn unmask(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// [`unmask`] over a serialized message's head; the body (SDP carries IPv6 as it is) is kept.
-pub fn unmask_message(bytes: Vec<u8>) -> Vec<u8> {
-    let head_end = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(bytes.len());
-    let (head, body) = bytes.split_at_checked(head_end).unwrap_or((&bytes, &[]));
-    let Ok(head) = std::str::from_utf8(head) else {
-        return bytes;
-    };
-    match unmask(head) {
-        Cow::Borrowed(_) => bytes,
-        Cow::Owned(head) => {
-            let mut out = head.into_bytes();
-            out.extend_from_slice(body);
-            out
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +215,8 @@ mod tests {
             assert!(matches!(mask(line.as_bytes()), Cow::Borrowed(_)), "{line}");
         }
         assert!(matches!(unmask("ipv6.nothing"), Cow::Borrowed(_)));
+        assert!(has_double_colon(b"a:b::c") && has_double_colon(b"::"));
+        assert!(!has_double_colon(b"a:b:c:") && !has_double_colon(b""));
         assert_eq!(unmask("x ipv6.zz.invalid"), "x ipv6.zz.invalid");
     }
 }

@@ -124,7 +124,7 @@ pub fn make_response(
             Header::To(to) => {
                 let mut value = to.value().trim().to_owned();
                 if let Some(tag) = to_tag {
-                    if !has_tag(&value) {
+                    if !name_addr::has_tag(&value) {
                         let _ = write!(value, ";tag={tag}");
                     }
                 }
@@ -143,13 +143,6 @@ pub fn make_response(
         version: rsip::Version::V2,
         headers,
         body: Vec::new(),
-    }
-}
-
-fn has_tag(to_value: &str) -> bool {
-    match rsip::headers::To::new(to_value).typed() {
-        Ok(typed) => typed.tag().is_some(),
-        Err(_) => to_value.to_ascii_lowercase().contains(";tag="),
     }
 }
 
@@ -195,7 +188,12 @@ fn serialize(start: String, headers: &Headers, body: &[u8]) -> Bytes {
         }
     }
     let _ = write!(out, "Content-Length: {}\r\n\r\n", body.len());
-    let mut bytes = crate::ipv6::unmask_message(out.into_bytes());
+    // The head only: the body (SDP carries IPv6 as it is) is appended after.
+    let unmasked = match crate::ipv6::unmask(&out) {
+        std::borrow::Cow::Owned(head) => Some(head),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    let mut bytes = unmasked.unwrap_or(out).into_bytes();
     bytes.extend_from_slice(body);
     Bytes::from(bytes)
 }
@@ -232,12 +230,18 @@ fn to_typed<M: HasHeaders>(msg: &M) -> Option<rsip::typed::To> {
 
 /// The From tag.
 pub fn from_tag<M: HasHeaders>(msg: &M) -> Option<String> {
-    from_typed(msg).and_then(|f| f.tag().map(|t| t.value().to_owned()))
+    msg.headers().iter().find_map(|h| match h {
+        Header::From(f) => name_addr::from_tag(f),
+        _ => None,
+    })?
 }
 
 /// The To tag (absent on out-of-dialog requests).
 pub fn to_tag<M: HasHeaders>(msg: &M) -> Option<String> {
-    to_typed(msg).and_then(|t| t.tag().map(|t| t.value().to_owned()))
+    msg.headers().iter().find_map(|h| match h {
+        Header::To(t) => name_addr::to_tag(t.value()),
+        _ => None,
+    })?
 }
 
 /// The URI of the From header.
@@ -383,6 +387,7 @@ pub fn contacts<M: HasHeaders>(msg: &M) -> Option<Vec<ContactEntry>> {
 }
 
 mod contact;
+pub(crate) mod name_addr;
 
 #[cfg(test)]
 mod tests;

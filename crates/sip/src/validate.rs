@@ -2,7 +2,7 @@
 //! mandatory headers once each, CSeq method, URI schemes, SIP version, Require option tags,
 //! and Max-Forwards for requests we would forward. Each failure is a ready-to-send rejection.
 
-use crate::message;
+use crate::message::{self, name_addr};
 use rsip::prelude::*;
 use rsip::{Header, Method, Request, Response, Scheme};
 
@@ -114,16 +114,34 @@ fn check_uris(req: &Request) -> Result<(), Rejection> {
     if !matches!(scheme.as_deref(), Some("sip" | "sips" | "tel")) {
         return Err(Rejection::new(416, "Unsupported URI Scheme"));
     }
-    if message::from_uri(req)
-        .and_then(|u| uri_scheme(&u))
-        .is_none()
+    // A `<sip:...>` value needs no typed parse to know its scheme (message/name_addr.rs).
+    let (from, to) = first_from_to(req);
+    if !from.is_some_and(name_addr::has_sip_scheme)
+        && message::from_uri(req)
+            .and_then(|u| uri_scheme(&u))
+            .is_none()
     {
         return Err(Rejection::new(400, "Malformed From"));
     }
-    if message::to_uri(req).and_then(|u| uri_scheme(&u)).is_none() {
+    if !to.is_some_and(name_addr::has_sip_scheme)
+        && message::to_uri(req).and_then(|u| uri_scheme(&u)).is_none()
+    {
         return Err(Rejection::new(400, "Malformed To"));
     }
     Ok(())
+}
+
+/// The values of the first From and To headers.
+fn first_from_to(req: &Request) -> (Option<&str>, Option<&str>) {
+    let from = req.headers.iter().find_map(|h| match h {
+        Header::From(f) => Some(f.value()),
+        _ => None,
+    });
+    let to = req.headers.iter().find_map(|h| match h {
+        Header::To(t) => Some(t.value()),
+        _ => None,
+    });
+    (from, to)
 }
 
 fn check_max_forwards(req: &Request, will_forward: bool) -> Result<(), Rejection> {

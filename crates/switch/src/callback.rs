@@ -219,6 +219,7 @@ impl Switch {
         };
         self.dialogs
             .insert((dialog.call_id, local_tag), (id, Side::A));
+        self.extension_calls.started(&call);
         self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
         id
@@ -566,7 +567,7 @@ impl Switch {
         if call.phase == Phase::Ended {
             return;
         }
-        call.phase = Phase::Ended;
+        self.extension_calls.end(call);
         for side in [Side::A, Side::B] {
             let confirmed = match side {
                 Side::A => call.a.final_sent,
@@ -612,7 +613,7 @@ impl Switch {
             let _ = self.tx.cancel(now, tx);
         }
         if let Some(call) = self.calls.get_mut(&id) {
-            call.phase = Phase::Ended;
+            self.extension_calls.end(call);
             if call.relay.is_some() {
                 self.actions.push_back(Action::ReleaseMedia { call: id });
             }

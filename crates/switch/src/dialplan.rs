@@ -209,7 +209,7 @@ impl Switch {
         timeout: std::time::Duration,
     ) {
         if let Some(call) = self.calls.get_mut(&id) {
-            call.callee.number = extension.to_string();
+            self.extension_calls.set_callee(call, extension.to_string());
             call.callee.name = self.cfg.users.get(extension).and_then(|(_, n)| n.clone());
             super::call_log::plan_dials(call, extension);
         }

@@ -369,7 +369,7 @@ impl Switch {
         let me = self.cfg.me.clone();
         let mut byes = Vec::new();
         if let Some(call) = self.calls.get_mut(&id) {
-            call.phase = Phase::Ended;
+            self.extension_calls.end(call);
             for side in [Side::A, Side::B] {
                 if by.is_some_and(|(s, _)| s == side) {
                     continue;

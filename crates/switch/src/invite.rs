@@ -235,6 +235,7 @@ impl Switch {
         let placed_by_agent = (!call.route.is_feature()).then(|| call.caller.number.clone());
         self.dialogs.insert((a_call_id, local_tag), (id, Side::A));
         self.invite_servers.insert(tx, id);
+        self.extension_calls.started(&call);
         self.calls.insert(id, call);
         self.actions.push_back(Action::AllocateMedia { call: id });
         if let Some(ext) = placed_by_agent {
@@ -441,7 +442,7 @@ impl Switch {
         if call.phase == Phase::Ended {
             return;
         }
-        call.phase = Phase::Ended;
+        self.extension_calls.end(call);
         let mut cancels = Vec::new();
         for b in call.branches.iter_mut() {
             if matches!(b.state, BranchState::Trying | BranchState::Early) {

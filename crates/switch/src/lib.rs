@@ -37,6 +37,7 @@ mod cdr;
 mod click_to_dial;
 mod dialog;
 mod dialplan;
+mod extension_calls;
 mod feature;
 mod indialog;
 mod invite;
@@ -259,6 +260,8 @@ pub struct Switch {
     throttle_swept: Instant,
     registrar: Registrar,
     calls: HashMap<CallId, Call>,
+    /// Calls in progress per extension, for the per-extension cap.
+    extension_calls: extension_calls::ExtensionCalls,
     next_call: CallId,
     /// (Call-ID, our tag on that leg) → call and side, for in-dialog requests.
     dialogs: HashMap<(String, String), (CallId, Side)>,
@@ -316,6 +319,7 @@ impl Switch {
             cfg,
             epoch: (now, wall),
             calls: HashMap::new(),
+            extension_calls: Default::default(),
             next_call: 1,
             dialogs: HashMap::new(),
             invite_servers: HashMap::new(),

@@ -112,11 +112,17 @@ impl Switch {
 
     /// Calls in progress that `extension` placed or is called in.
     pub(super) fn calls_of(&self, extension: &str) -> usize {
-        self.calls
-            .values()
-            .filter(|c| c.phase != Phase::Ended)
-            .filter(|c| c.caller.number == extension || c.callee.number == extension)
-            .count()
+        let count = self.extension_calls.count(extension);
+        debug_assert_eq!(
+            count,
+            self.calls
+                .values()
+                .filter(|c| c.phase != Phase::Ended)
+                .filter(|c| c.caller.number == extension || c.callee.number == extension)
+                .count(),
+            "extension_calls out of step for {extension}"
+        );
+        count
     }
 
     /// Whether `extension` already has as many calls as it may.

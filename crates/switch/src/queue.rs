@@ -575,7 +575,7 @@ impl Switch {
         q.agent = Some(agent.clone());
         let key = q.key.clone();
         if let Some(b) = call.branches.get(i) {
-            call.callee.number = b.extension.clone();
+            self.extension_calls.set_callee(call, b.extension.clone());
         }
         call.callee.name = self
             .acd

@@ -120,7 +120,7 @@ impl Switch {
             None => call.a_sdp.clone(),
         };
         let body = offer.map(|s| s.rewrite_for_relay(ports.ip, ports.b_port).into_bytes());
-        call.callee.number = target.number.clone();
+        self.extension_calls.set_callee(call, target.number.clone());
         call.callee.name = None;
         call.trunk_out = Some(Box::new(TrunkDial {
             trunks: target.trunks,

@@ -86,6 +86,8 @@ pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, Nar
     }
 
     let mut text = String::new();
+    // Whether a line was dropped or rewritten; when none was, the result is the source.
+    let mut changed = false;
     // Which media section a line is in (`None`: session level), followed as lines go by.
     let mut section: Option<usize> = None;
     for line in &sdp.lines {
@@ -95,9 +97,11 @@ pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, Nar
         if let Some((name, value)) = attribute(&line.text) {
             let in_audio = section == Some(audio);
             if KEY_ATTRIBUTES.contains(&name) && (section.is_none() || in_audio) {
+                changed = true;
                 continue;
             }
             if in_audio && name == "rtcp-mux" {
+                changed = true;
                 continue;
             }
             if in_audio && PER_FORMAT_ATTRIBUTES.contains(&name) {
@@ -105,11 +109,13 @@ pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, Nar
                     .and_then(|v| v.split_whitespace().next())
                     .unwrap_or("");
                 if pt != "*" && !kept.contains(&pt) {
+                    changed = true;
                     continue;
                 }
             }
         }
         if line.kind == LineKind::Media(audio) && m.port != 0 {
+            let start = text.len();
             text.push_str(&format!("m={} {}", m.media, m.port));
             if let Some(n) = m.port_count {
                 text.push_str(&format!("/{n}"));
@@ -120,11 +126,48 @@ pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, Nar
                 text.push(' ');
                 text.push_str(f);
             }
+            changed |= text.get(start..) != Some(line.text.as_str());
         } else {
             text.push_str(&line.text);
         }
         text.push_str("\r\n");
     }
+    // Nothing to narrow (a phone offering G.711 only, the common case): the text is the
+    // source's as printed, and parsing it again would give the source back.
+    if !changed && numbered_as_printed(sdp) {
+        return Ok(sdp.clone());
+    }
     // What is left is the source's own lines minus some: it parses as the source did.
     super::parse::parse(&text).map_err(|_| NarrowError::NoAudio)
+}
+
+/// Whether the line numbers the source keeps (of `m=` and `c=` lines) are those its printed
+/// form has, i.e. the source had no blank lines that parsing skipped. Only then is parsing the
+/// printed source a no-op.
+fn numbered_as_printed(sdp: &SessionDescription) -> bool {
+    let mut section: Option<usize> = None;
+    let mut session_c = None;
+    let mut media_c: Vec<Option<usize>> = vec![None; sdp.media.len()];
+    for (at, line) in sdp.lines.iter().enumerate() {
+        let number = at + 1;
+        match line.kind {
+            LineKind::Media(i) => {
+                section = Some(i);
+                if sdp.media.get(i).map(|m| m.line) != Some(number) {
+                    return false;
+                }
+            }
+            LineKind::Connection => match section.and_then(|i| media_c.get_mut(i)) {
+                Some(c) => *c = Some(number),
+                None => session_c = Some(number),
+            },
+            _ => {}
+        }
+    }
+    sdp.connection.map(|c| c.line) == session_c
+        && sdp
+            .media
+            .iter()
+            .zip(&media_c)
+            .all(|(m, c)| m.connection.map(|c| c.line) == *c)
 }

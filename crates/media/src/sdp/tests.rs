@@ -459,6 +459,42 @@ fn narrowing_a_plain_g711_offer_changes_nothing() {
     assert_eq!(narrow.to_string(), sdp.to_string());
 }
 
+/// An offer with nothing to narrow comes back as parsing its printed form gives it (what
+/// narrowing returned before it skipped that parse), line numbers included: blank lines,
+/// LF line ends, trailing blanks, a media-level `c=`. An `m=` line spaced oddly is rewritten.
+#[test]
+fn narrowing_nothing_gives_what_parsing_the_printed_offer_gives() {
+    let plain = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n\
+                 m=audio 4000 RTP/AVP 0 8 101\r\na=rtpmap:101 telephone-event/8000\r\n";
+    let blank_lines = plain.replace("t=0 0\r\n", "t=0 0\r\n\r\n");
+    let lf = plain.replace("\r\n", "\n");
+    let trailing = plain.replace("s=-\r\n", "s=-  \r\n");
+    let media_c = format!("{plain}c=IN IP4 10.0.0.2\r\nc=IN IP4 10.0.0.3\r\n");
+    let blank_then_c = format!("{plain}\r\nc=IN IP4 10.0.0.2\r\n");
+    let spaced = plain.replace("4000 RTP/AVP 0", "4000  RTP/AVP 0");
+    for text in [
+        plain.to_string(),
+        blank_lines,
+        lf,
+        trailing,
+        media_c,
+        blank_then_c,
+        BARESIP.to_string(),
+    ] {
+        let sdp = SessionDescription::parse(&text).unwrap();
+        let printed = SessionDescription::parse(&sdp.to_string()).unwrap();
+        assert_eq!(sdp.narrow_to_decodable().unwrap(), printed, "{text}");
+    }
+    let sdp = SessionDescription::parse(&spaced).unwrap();
+    let narrow = sdp.narrow_to_decodable().unwrap();
+    let text = narrow.to_string();
+    assert!(
+        text.contains("\r\nm=audio 4000 RTP/AVP 0 8 101\r\n"),
+        "{text}"
+    );
+    assert_eq!(narrow, SessionDescription::parse(&text).unwrap());
+}
+
 #[test]
 fn narrowing_keeps_a_static_pcmu_without_rtpmap_and_other_streams_untouched() {
     let sdp = SessionDescription::parse(WITH_VIDEO).unwrap();

@@ -304,6 +304,13 @@ fn params_parser_handles_quotes_commas_and_case() {
     assert!(parse_params("username=\"open").is_err());
     assert!(parse_params("=x").is_err());
     assert!(parse_params("a=\"\\é\"").is_ok());
+    // Escapes inside and at the edges of copied runs.
+    let p = parse_params(r#"a="é\"q\\z",b="\x",c="""#).expect("parses");
+    assert_eq!(p[0].1, "é\"q\\z");
+    assert_eq!(p[1].1, "x");
+    assert_eq!(p[2].1, "");
+    assert!(parse_params(r#"a="x\"#).is_err());
+    assert!(parse_params(r#"a="x\""#).is_err());
 }
 
 #[test]
