@@ -68,7 +68,9 @@ try {
   let last = null;
   await waitFor(`${want} Hz in the remote audio`, 15000, async () => {
     last = await page.evaluate(() => window.peak());
-    return last && last.db > -80 && Math.abs(last.hz - want) < 20;
+    // ±30 Hz: bins are 5.4 Hz wide, and headless Chromium's playout lands 1–4 % low
+    // (425–436 Hz measured for 440 Hz), still far from the microphone's 1 kHz or silence.
+    return last && last.db > -80 && Math.abs(last.hz - want) < 30;
   }).catch((e) => {
     throw new Failure(`${e.message} (last peak: ${JSON.stringify(last)})`);
   });

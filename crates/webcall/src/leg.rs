@@ -1,13 +1,5 @@
-//! One browser's call: the answer to its offer, then a task that owns the peer connection and
-//! the plain RTP socket until the leg ends.
-//!
-//! The task ends the leg when it is closed or dropped, when the browser has not connected
-//! (ICE, then DTLS) within the connect timeout, when ICE declares the path failed after the
-//! browser fell silent (consent freshness: browsers send checks every few seconds and media
-//! every 20 ms), or when the browser closes the connection. Ending closes the peer connection
-//! (its driver and sockets), stops the reader of the browser's audio and drops the plain
-//! socket, and only then reports [`LegEvent::Ended`], so a caller that saw it may reuse the
-//! ports.
+//! One browser's call: the answer to its offer (the stack configured as DESIGN.md records,
+//! the offer fixed, the leg's candidate checked), then the leg's task (`task.rs`) runs it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,10 +17,10 @@ use rtc::rtp_transceiver::rtp_sender::{
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio::time::{sleep_until, timeout, Instant};
+use tokio::time::{timeout, Instant};
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::TrackLocal;
-use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{
     configure_rtcp_reports, MediaEngine, PeerConnection, PeerConnectionBuilder,
     PeerConnectionEventHandler, RTCIceConnectionState, RTCIceGatheringState,
@@ -36,12 +28,11 @@ use webrtc::peer_connection::{
 };
 
 use crate::packets::{self, EventTypes, ToBrowser};
+use crate::task::{LegTask, Signal};
 use crate::{sdp, EndReason, WebCallConfig, WebCallError};
 
 /// How long the answer waits for the leg's own candidate (one local socket, no STUN: quick).
 const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
-/// A datagram larger than any RTP packet the relay sends.
-const MAX_DATAGRAM: usize = 1500;
 
 /// What happens to a leg, in order: `Connected` at most once, then `Ended` exactly once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,14 +51,6 @@ pub struct WebLeg {
     events: mpsc::UnboundedReceiver<LegEvent>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
-}
-
-/// What the peer connection's callbacks report to the leg's task. The callbacks run on the
-/// stack's driver task, so they only send.
-enum Signal {
-    Ice(RTCIceConnectionState),
-    Peer(RTCPeerConnectionState),
-    Track(Arc<dyn TrackRemote>),
 }
 
 struct Handler {
@@ -181,7 +164,7 @@ impl WebLeg {
         };
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (stop_tx, stop) = oneshot::channel();
-        let task = Leg {
+        let task = LegTask {
             pc,
             track,
             socket: Arc::new(socket),
@@ -320,131 +303,4 @@ async fn negotiate(
         });
     }
     Ok(answer)
-}
-
-/// The leg's task and everything it owns.
-struct Leg {
-    pc: Arc<dyn PeerConnection>,
-    track: Arc<TrackLocalStaticRTP>,
-    socket: Arc<UdpSocket>,
-    relay: SocketAddr,
-    to_browser: ToBrowser,
-    events: EventTypes,
-    signals: mpsc::UnboundedReceiver<Signal>,
-    stop: oneshot::Receiver<()>,
-    report: mpsc::UnboundedSender<LegEvent>,
-    connect_deadline: Instant,
-}
-
-impl Leg {
-    async fn run(mut self) {
-        let mut reader: Option<JoinHandle<()>> = None;
-        let mut ice_up = false;
-        let mut connected = false;
-        let mut buf = vec![0u8; MAX_DATAGRAM];
-        let reason = loop {
-            tokio::select! {
-                _ = &mut self.stop => break EndReason::Closed,
-                _ = sleep_until(self.connect_deadline), if !connected => {
-                    break if ice_up { EndReason::DtlsTimeout } else { EndReason::IceTimeout };
-                }
-                signal = self.signals.recv() => match signal {
-                    None => break EndReason::Failed("the WebRTC driver stopped".into()),
-                    Some(Signal::Ice(state)) => {
-                        tracing::debug!(?state, "web leg ICE");
-                        if matches!(
-                            state,
-                            RTCIceConnectionState::Connected | RTCIceConnectionState::Completed
-                        ) {
-                            ice_up = true;
-                        }
-                    }
-                    Some(Signal::Peer(state)) => {
-                        tracing::debug!(?state, "web leg connection");
-                        match state {
-                            RTCPeerConnectionState::Connected if !connected => {
-                                connected = true;
-                                let _ = self.report.send(LegEvent::Connected);
-                            }
-                            RTCPeerConnectionState::Failed if connected => {
-                                break EndReason::ConsentLost;
-                            }
-                            RTCPeerConnectionState::Failed => {
-                                break EndReason::Failed(if ice_up {
-                                    "DTLS failed".into()
-                                } else {
-                                    "ICE failed".into()
-                                });
-                            }
-                            RTCPeerConnectionState::Closed => break EndReason::RemoteClosed,
-                            _ => {}
-                        }
-                    }
-                    Some(Signal::Track(track)) => {
-                        if let Some(old) = reader.take() {
-                            old.abort();
-                        }
-                        reader = Some(tokio::spawn(forward_to_relay(
-                            track,
-                            self.socket.clone(),
-                            self.relay,
-                            self.events,
-                        )));
-                    }
-                },
-                received = self.socket.recv_from(&mut buf) => {
-                    // Only the relay may speak for the browser's ear.
-                    if let Ok((n, from)) = received {
-                        if from == self.relay {
-                            self.forward_to_browser(buf.get(..n).unwrap_or_default()).await;
-                        }
-                    }
-                }
-            }
-        };
-        if let Some(reader) = reader.take() {
-            reader.abort();
-            let _ = reader.await;
-        }
-        if let Err(e) = self.pc.close().await {
-            tracing::debug!(error = %e, "closing a web leg's peer connection");
-        }
-        tracing::info!(%reason, "web leg ended");
-        let Leg { report, socket, .. } = self;
-        drop(socket);
-        let _ = report.send(LegEvent::Ended(reason));
-    }
-
-    async fn forward_to_browser(&mut self, datagram: &[u8]) {
-        let Some(packet) = self.to_browser.packet(datagram) else {
-            return;
-        };
-        // Before DTLS is up the track is not bound yet: such packets are simply lost.
-        if let Err(e) = self.track.write_rtp(packet).await {
-            tracing::trace!(error = %e, "web leg: packet to the browser dropped");
-        }
-    }
-}
-
-/// The browser's audio to the relay, one packet at a time, until the track ends.
-async fn forward_to_relay(
-    track: Arc<dyn TrackRemote>,
-    socket: Arc<UdpSocket>,
-    relay: SocketAddr,
-    events: EventTypes,
-) {
-    let mut out = vec![0u8; MAX_DATAGRAM];
-    while let Some(event) = track.poll().await {
-        match event {
-            TrackRemoteEvent::OnRtpPacket(packet) => {
-                if let Some(n) = packets::to_plain(&packet, events, &mut out) {
-                    let _ = socket
-                        .send_to(out.get(..n).unwrap_or_default(), relay)
-                        .await;
-                }
-            }
-            TrackRemoteEvent::OnEnded => break,
-            _ => {}
-        }
-    }
 }

@@ -23,6 +23,7 @@ mod leg;
 mod packets;
 mod ports;
 pub mod sdp;
+mod task;
 
 pub use config::WebCallConfig;
 pub use error::{EndReason, WebCallError};

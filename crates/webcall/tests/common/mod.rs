@@ -1,4 +1,8 @@
-//! What the leg tests share: a browser's offer and a socket standing for the relay.
+//! What the leg tests share: a browser's offer, a socket standing for the relay, and a
+//! browser stand-in ([`peer::Peer`]).
+#![allow(dead_code)] // each test file uses a part
+
+pub mod peer;
 
 use std::net::{SocketAddr, UdpSocket};
 
