@@ -3,26 +3,19 @@
 //! Drives whole authenticated calls the way `tests/bench/uac_auth.xml` does against the real
 //! switch: the callee registers once (401 challenge), then per call INVITE → 407 → ACK →
 //! INVITE with digest → 100/180/200 → ACK, and the oldest call is hung up (BYE → 200 on both
-//! legs) once `CONCURRENT` calls are up, so the switch carries as many calls at once as it
+//! legs) once the calls held at once (default 100) are up, so the switch carries as many as it
 //! would at 1 000 calls/s with short holds. The virtual clock moves 1 ms per call (1 000
 //! calls/s), so transactions linger and expire as they do under load. Every datagram goes
 //! through [`driver_input`], the driver's per-message work: the raw copy its panic guard
 //! keeps, parsing, then `Switch::handle_message`; media allocation is answered at once.
 //!
-//! Callgrind counts instructions, so the result repeats on a busy machine. Count only the
-//! switch's work (the fake phones' own parsing is left out) with `--toggle-collect`:
+//! Callgrind counts instructions, so the result repeats on a busy machine. Only the switch's
+//! work is counted (the fake phones' own parsing is left out with `--toggle-collect` on the
+//! core's entry points): `benches/callgrind.sh [calls] [at-once]` builds this in release, runs
+//! it with 0 calls and with `calls`, and prints instructions per call and the top functions
+//! (docs/benchmarks.md, "Instructions per call").
 //!
-//! ```text
-//! CARGO_INCREMENTAL=0 cargo build --release -p switchboard-switch --bench calls
-//! valgrind --tool=callgrind --callgrind-out-file=/tmp/calls.out \
-//!   --toggle-collect='calls::driver_input' --toggle-collect='switch::Switch::poll_*' \
-//!   --toggle-collect='switch::Switch::media_allocated' --toggle-collect='switch::Switch::handle_timeout' \
-//!   target/release/deps/calls-<hash> 2000
-//! callgrind_annotate /tmp/calls.out | head -40
-//! ```
-//!
-//! Arguments: calls (default 2000) and calls held at once (default 100). It prints the calls
-//! made; the instructions per call are callgrind's total divided by the calls.
+//! Arguments: calls (default 2000) and calls held at once (default 100).
 
 #[allow(dead_code)]
 #[path = "../tests/scenarios/harness.rs"]

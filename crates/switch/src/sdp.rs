@@ -55,7 +55,7 @@ impl OfferPolicy {
     /// can decode (or as it is), or why nothing acceptable is left.
     pub(super) fn apply(self, sdp: SessionDescription) -> Result<SessionDescription, NarrowError> {
         match self {
-            OfferPolicy::Decodable => sdp.narrow_to_decodable(),
+            OfferPolicy::Decodable => sdp.into_decodable(),
             OfferPolicy::AsIs => Ok(sdp),
         }
     }

@@ -256,7 +256,13 @@ impl SessionDescription {
     /// `a=crypto`, `a=zrtp-hash` or `a=fingerprint` is kept. An error when nothing acceptable
     /// is left (an encrypted profile, no G.711), with the reason for a 488.
     pub fn narrow_to_decodable(&self) -> Result<SessionDescription, NarrowError> {
-        narrow::narrow(self)
+        Ok(narrow::narrow(self)?.unwrap_or_else(|| self.clone()))
+    }
+
+    /// [`SessionDescription::narrow_to_decodable`] of an owned description, which comes back
+    /// as it is when there is nothing to narrow (no copy).
+    pub fn into_decodable(self) -> Result<SessionDescription, NarrowError> {
+        Ok(narrow::narrow(&self)?.unwrap_or(self))
     }
 }
 

@@ -60,7 +60,9 @@ fn attribute(text: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, NarrowError> {
+/// The narrowed description, or `None` when narrowing changes nothing (the caller keeps or
+/// clones the source, which is what parsing the unchanged text again would give).
+pub(super) fn narrow(sdp: &SessionDescription) -> Result<Option<SessionDescription>, NarrowError> {
     let (audio, m) = sdp
         .media
         .iter()
@@ -135,10 +137,12 @@ pub(super) fn narrow(sdp: &SessionDescription) -> Result<SessionDescription, Nar
     // Nothing to narrow (a phone offering G.711 only, the common case): the text is the
     // source's as printed, and parsing it again would give the source back.
     if !changed && numbered_as_printed(sdp) {
-        return Ok(sdp.clone());
+        return Ok(None);
     }
     // What is left is the source's own lines minus some: it parses as the source did.
-    super::parse::parse(&text).map_err(|_| NarrowError::NoAudio)
+    super::parse::parse(&text)
+        .map(Some)
+        .map_err(|_| NarrowError::NoAudio)
 }
 
 /// Whether the line numbers the source keeps (of `m=` and `c=` lines) are those its printed

@@ -484,6 +484,7 @@ fn narrowing_nothing_gives_what_parsing_the_printed_offer_gives() {
         let sdp = SessionDescription::parse(&text).unwrap();
         let printed = SessionDescription::parse(&sdp.to_string()).unwrap();
         assert_eq!(sdp.narrow_to_decodable().unwrap(), printed, "{text}");
+        assert_eq!(sdp.into_decodable().unwrap(), printed, "{text}");
     }
     let sdp = SessionDescription::parse(&spaced).unwrap();
     let narrow = sdp.narrow_to_decodable().unwrap();
@@ -493,6 +494,7 @@ fn narrowing_nothing_gives_what_parsing_the_printed_offer_gives() {
         "{text}"
     );
     assert_eq!(narrow, SessionDescription::parse(&text).unwrap());
+    assert_eq!(sdp.into_decodable().unwrap(), narrow);
 }
 
 #[test]
