@@ -5,26 +5,16 @@
 //! holds the SIP password and an agent's its PIN, as the configuration file does: the database
 //! is as private as the file (docs/security.md).
 
-use chrono::{DateTime, Utc};
-
-use crate::queue::definitions::{check_json, check_name, JsonRow, JsonTable};
+use crate::queue::definitions::JsonTable;
 use crate::{Crm, CrmError};
 
 /// Longest extension (as the configuration allows).
 pub const MAX_EXTENSION_CHARS: usize = 64;
 
-/// A user or agent as stored by the API.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredEntry {
-    /// The extension, or the agent id.
-    pub key: String,
-    /// The `[[users]]` / `[[agents]]` keys as a JSON object; `None` marks a configuration-file
-    /// entry removed through the API, which stays removed at the next start.
-    pub definition: Option<String>,
-    pub updated_at: DateTime<Utc>,
-    /// The account that made the change.
-    pub updated_by: String,
-}
+/// A user or agent as stored by the API: the key is the extension or the agent id, the
+/// definition the `[[users]]` / `[[agents]]` keys as a JSON object (`None`: a configuration-file
+/// entry removed through the API). The same row as a stored trunk's.
+pub type StoredEntry = crate::StoredDefinition;
 
 /// Which of the two tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,30 +51,11 @@ impl Directory {
     }
 }
 
-impl StoredEntry {
-    fn validate(&self, max_key: usize) -> Result<(), CrmError> {
-        check_name("key", &self.key, max_key)?;
-        crate::accounts::validate_username(&self.updated_by)?;
-        match &self.definition {
-            Some(d) => check_json("definition", d, serde_json::Value::is_object),
-            None => Ok(()),
-        }
-    }
-}
-
 impl Crm {
     /// Every stored entry of `dir` (removals included), by key.
     pub async fn directory(&self, dir: Directory) -> Result<Vec<StoredEntry>, CrmError> {
         let rows = self.json_rows(dir.table()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| StoredEntry {
-                key: r.key,
-                definition: r.json,
-                updated_at: r.updated_at,
-                updated_by: r.updated_by,
-            })
-            .collect())
+        Ok(rows.into_iter().map(StoredEntry::of).collect())
     }
 
     /// Stores an entry (or its removal), replacing what was stored for that key.
@@ -94,13 +65,7 @@ impl Crm {
         e: &StoredEntry,
     ) -> Result<(), CrmError> {
         e.validate(dir.max_key())?;
-        let row = JsonRow {
-            key: e.key.clone(),
-            json: e.definition.clone(),
-            updated_at: e.updated_at,
-            updated_by: e.updated_by.clone(),
-        };
-        self.upsert_json_row(dir.table(), &row).await
+        self.upsert_json_row(dir.table(), &e.row()).await
     }
 
     /// Forgets what was stored for a key; returns whether there was a row.

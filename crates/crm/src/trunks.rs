@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::queue::definitions::{check_json, check_name, JsonRow, JsonTable};
 use crate::{Crm, CrmError};
 
-/// A trunk or DID as stored by the API.
+/// A trunk or DID (or, as [`crate::StoredEntry`], an extension or agent) as stored by the API.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredDefinition {
     /// The trunk's name, or the DID's number.
@@ -36,7 +36,7 @@ const DIDS: JsonTable = JsonTable {
 };
 
 impl StoredDefinition {
-    fn validate(&self, max_key: usize) -> Result<(), CrmError> {
+    pub(crate) fn validate(&self, max_key: usize) -> Result<(), CrmError> {
         check_name("key", &self.key, max_key)?;
         crate::accounts::validate_username(&self.updated_by)?;
         match &self.definition {
@@ -45,7 +45,7 @@ impl StoredDefinition {
         }
     }
 
-    fn row(&self) -> JsonRow {
+    pub(crate) fn row(&self) -> JsonRow {
         JsonRow {
             key: self.key.clone(),
             json: self.definition.clone(),
@@ -54,7 +54,7 @@ impl StoredDefinition {
         }
     }
 
-    fn of(r: JsonRow) -> Self {
+    pub(crate) fn of(r: JsonRow) -> Self {
         StoredDefinition {
             key: r.key,
             definition: r.json,

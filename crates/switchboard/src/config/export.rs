@@ -60,21 +60,11 @@ pub fn render(config: &Config, resolved: &Resolved, stored: &Stored) -> anyhow::
     name_defaults(&mut table, config, resolved);
     hash_account_secrets(&mut table)?;
     // In the order `serve` applies them: extensions, then queues, agents and memberships.
-    let entries = |rows: &[crm::StoredEntry]| -> Vec<(String, Option<String>)> {
-        rows.iter()
-            .map(|r| (r.key.clone(), r.definition.clone()))
-            .collect()
-    };
-    let definitions = |rows: &[crm::StoredDefinition]| -> Vec<(String, Option<String>)> {
-        rows.iter()
-            .map(|r| (r.key.clone(), r.definition.clone()))
-            .collect()
-    };
-    lay_stored(&mut table, "users", "extension", &entries(&stored.users))?;
-    lay_stored(&mut table, "agents", "id", &entries(&stored.agents))?;
+    lay_stored(&mut table, "users", "extension", &stored.users)?;
+    lay_stored(&mut table, "agents", "id", &stored.agents)?;
     lay_stored_queues(&mut table, stored)?;
-    lay_stored(&mut table, "trunks", "name", &definitions(&stored.trunks))?;
-    lay_stored(&mut table, "dids", "number", &definitions(&stored.dids))?;
+    lay_stored(&mut table, "trunks", "name", &stored.trunks)?;
+    lay_stored(&mut table, "dids", "number", &stored.dids)?;
     Ok(format!("{HEADER}\n{}", toml::to_string(&table)?))
 }
 
@@ -197,9 +187,14 @@ fn lay_stored(
     table: &mut toml::Table,
     name: &str,
     key: &str,
-    rows: &[(String, Option<String>)],
+    rows: &[crm::StoredDefinition],
 ) -> anyhow::Result<()> {
-    for (row_key, definition) in rows {
+    for crm::StoredDefinition {
+        key: row_key,
+        definition,
+        ..
+    } in rows
+    {
         let Some(entries) = array(table, name) else {
             continue;
         };
@@ -297,15 +292,6 @@ number = "+8215880000"
 extension = "2001"
 "#;
 
-    fn entry(key: &str, json: Option<&str>) -> crm::StoredEntry {
-        crm::StoredEntry {
-            key: key.into(),
-            definition: json.map(String::from),
-            updated_at: chrono::Utc::now(),
-            updated_by: "admin".into(),
-        }
-    }
-
     fn definition(key: &str, json: Option<&str>) -> crm::StoredDefinition {
         crm::StoredDefinition {
             key: key.into(),
@@ -362,11 +348,11 @@ extension = "2001"
                 "+8215880001",
                 Some(r#"{"number":"+8215880001","queue":"a"}"#),
             )],
-            users: vec![entry(
+            users: vec![definition(
                 "2003",
                 Some(r#"{"extension":"2003","name":"Kim","password":"pw-2003-secret"}"#),
             )],
-            agents: vec![entry(
+            agents: vec![definition(
                 "z",
                 Some(r#"{"id":"z","extension":"2003","skills":"loans:4","pin":"4321"}"#),
             )],
