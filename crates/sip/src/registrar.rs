@@ -219,12 +219,16 @@ impl Registrar {
         self.users.remove(user).map_or(0, |b| b.len())
     }
 
-    /// Drops expired bindings (and users left without any).
-    pub fn expire(&mut self, now: Instant) {
+    /// Drops expired bindings (and users left without any); returns how many were dropped.
+    pub fn expire(&mut self, now: Instant) -> usize {
+        let mut dropped = 0;
         for bindings in self.users.values_mut() {
+            let before = bindings.len();
             bindings.retain(|b| b.expires_at > now);
+            dropped += before - bindings.len();
         }
         self.users.retain(|_, b| !b.is_empty());
+        dropped
     }
 
     /// When the next binding expires.

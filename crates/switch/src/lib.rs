@@ -384,9 +384,8 @@ impl Switch {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tx.handle_timeout(now);
-        let bindings_expire = self.registrar.poll_timeout().is_some_and(|at| at <= now);
-        self.registrar.expire(now);
-        if bindings_expire {
+        // One pass over the bindings: agents' phones are rechecked only when one expired.
+        if self.registrar.expire(now) > 0 {
             self.recheck_agent_phones(now);
         }
         if now.saturating_duration_since(self.throttle_swept) >= Duration::from_secs(60) {
