@@ -15,6 +15,7 @@ on_both_backends!(
     sessions_expire_when_idle_and_end_on_password_change,
     sessions_end_at_their_lifetime_however_used,
     audit_rows_by_time,
+    every_audit_action_is_stored_and_read_back,
     bad_input_is_refused,
 );
 
@@ -254,6 +255,17 @@ async fn audit_rows_by_time(crm: &Crm) -> anyhow::Result<()> {
     assert_eq!(rows[1].role, Role::Qa);
     assert_eq!(rows[1].remote_addr.as_deref(), Some("127.0.0.1:40000"));
     assert_eq!(crm.audit_between(at(0), at(10_000), 1).await?.len(), 1);
+    Ok(())
+}
+
+async fn every_audit_action_is_stored_and_read_back(crm: &Crm) -> anyhow::Result<()> {
+    for (i, action) in AuditAction::ALL.into_iter().enumerate() {
+        let ms = i64::try_from(i)? * 10;
+        crm.audit(&entry(ms, action, action.as_str())).await?;
+    }
+    let rows = crm.audit_between(at(0), at(1_000_000), 1000).await?;
+    let read: Vec<AuditAction> = rows.iter().map(|r| r.action).collect();
+    assert_eq!(read, AuditAction::ALL.to_vec());
     Ok(())
 }
 
