@@ -218,6 +218,7 @@ await run('review', async (browser, state) => {
   await page.waitForSelector('#score-total');
   check((await text(page, '#score-total')) === last.expect.total.toFixed(2), 'the answers were lost');
   check(await page.isChecked('#q-identity-no'), 'the last answer is not checked');
+  check((await text(page, '#draft-status')) === m['review.draft_restored'], 'the page does not say the draft is back');
 
   step('in Korean');
   await page.selectOption('#lang-select', 'ko');

@@ -218,6 +218,10 @@ async function open() {
     ]);
     review.form = form;
     review.draft = loadDraft(review.cdrId);
+    const d = review.draft;
+    if (Object.keys(d.answers).length || d.comments.length || d.points.length) {
+      $('draft-status').textContent = t('review.draft_restored');
+    }
     $('review').hidden = false;
     review.context = await loadContext(cdr);
     showContext(review.context);
