@@ -114,18 +114,24 @@ async fn peaks_handler(
     let n = bucket_count(q.n.as_deref())?;
     let rec = crate::http::audio::finished(&app, &id).await?;
     let path = rec.path.clone();
+    // A file that cannot be opened is missing (404, as for the audio); one that opens but does
+    // not read as a WAV to its end is unusable (422).
     let read = tokio::task::spawn_blocking(move || {
-        let reader = hound::WavReader::open(&path)?;
-        peaks(reader, n)
+        let file = std::io::BufReader::new(std::fs::File::open(&path)?);
+        Ok::<_, std::io::Error>(
+            hound::WavReader::new(file)
+                .map_err(PeaksError::from)
+                .and_then(|r| peaks(r, n)),
+        )
     })
     .await;
     let peaks = match read {
-        Ok(Ok(p)) => p,
-        Ok(Err(PeaksError::Wav(hound::Error::IoError(e)))) => {
+        Ok(Ok(Ok(p))) => p,
+        Ok(Err(e)) => {
             tracing::warn!(id, path = rec.path, error = %e, "recording file unreadable");
             return Err(ApiError::not_found("recording file missing"));
         }
-        Ok(Err(e)) => {
+        Ok(Ok(Err(e))) => {
             tracing::warn!(id, path = rec.path, error = %e, "no waveform");
             return Err(ApiError::new(ErrorKind::Unprocessable, e.to_string()));
         }
