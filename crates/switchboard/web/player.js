@@ -58,7 +58,7 @@ export class Player {
 
   build(root) {
     const id = (name) => `player-${name}`;
-    this.audio = el('audio', { id: id('audio'), preload: 'auto', src: `/api/recordings/${encodeURIComponent(this.rec.id)}/audio` });
+    this.audio = el('audio', { id: id('audio'), preload: 'metadata', src: `/api/recordings/${encodeURIComponent(this.rec.id)}/audio` });
     this.canvas = el('canvas', { id: id('wave'), className: 'player-wave', width: PEAK_SPANS, height: 96 });
     // The range input below is the accessible seek control; the picture is a mouse shortcut.
     this.canvas.setAttribute('aria-hidden', 'true');
