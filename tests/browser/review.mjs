@@ -215,11 +215,13 @@ await run('review', async (browser, state) => {
   check(fits, 'the page scrolls sideways on a laptop screen');
   await screenshot(page, 'review-en');
 
-  step('reload: the draft is still there');
+  step('reload: the draft is still there, with the point being typed');
+  await page.fill('#point-text', 'Summarise before ending');
   await page.reload();
   await page.waitForSelector('#comments li');
   check((await page.$$('#comments li')).length === 1, 'the comment was lost');
   check((await page.$$('#points li')).length === 1, 'the point was lost');
+  check((await page.inputValue('#point-text')) === 'Summarise before ending', 'the point being typed was lost');
   await page.waitForSelector('#score-total');
   check((await text(page, '#score-total')) === last.expect.total.toFixed(2), 'the answers were lost');
   check(await page.isChecked('#q-identity-no'), 'the last answer is not checked');

@@ -26,8 +26,11 @@ const review = {
   context: null,
   form: null,
   formView: null,
-  /** The draft: answers (question id → answer), comments [{at_ms, text}], points [text]. */
-  draft: { answers: {}, comments: [], points: [] },
+  /**
+   * The draft: answers (question id → answer), comments [{at_ms, text}], points [text], and
+   * the improvement point being typed (`typing`), kept as it is typed.
+   */
+  draft: { answers: {}, comments: [], points: [], typing: '' },
 };
 
 // ---- the draft (QA API: replace these two with GET / PUT /api/qa/tasks/{id}/draft) ----
@@ -40,12 +43,13 @@ function loadDraft(cdrId) {
         answers: stored.answers && typeof stored.answers === 'object' ? stored.answers : {},
         comments: Array.isArray(stored.comments) ? stored.comments : [],
         points: Array.isArray(stored.points) ? stored.points : [],
+        typing: typeof stored.typing === 'string' ? stored.typing : '',
       };
     }
   } catch (_) {
     // Unreadable or refused storage: start empty.
   }
-  return { answers: {}, comments: [], points: [] };
+  return { answers: {}, comments: [], points: [], typing: '' };
 }
 
 function saveDraft() {
@@ -148,6 +152,7 @@ function addPoint(event) {
   $('point-error').hidden = true;
   $('point-text').removeAttribute('aria-invalid');
   review.draft.points.push(text);
+  review.draft.typing = '';
   $('point-text').value = '';
   saveDraft();
   showPoints();
@@ -219,7 +224,8 @@ async function open() {
     review.form = form;
     review.draft = loadDraft(review.cdrId);
     const d = review.draft;
-    if (Object.keys(d.answers).length || d.comments.length || d.points.length) {
+    $('point-text').value = d.typing;
+    if (Object.keys(d.answers).length || d.comments.length || d.points.length || d.typing) {
       $('draft-status').textContent = t('review.draft_restored');
     }
     $('review').hidden = false;
@@ -273,6 +279,11 @@ $('comment-form').addEventListener('keydown', (event) => {
   if (event.key === 'Escape') closeComment();
 });
 $('point-form').addEventListener('submit', addPoint);
+$('point-text').addEventListener('input', () => {
+  if (!review.form) return;
+  review.draft.typing = $('point-text').value;
+  saveDraft();
+});
 
 /** For tests and the console: the page's player and scorer. */
 window.switchboardReview = { review, score };
