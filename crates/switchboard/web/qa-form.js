@@ -133,12 +133,13 @@ export function renderForm(root, form, answers, onChange) {
       ...sections,
     );
   };
-  root.addEventListener('change', (event) => {
+  // One handler per root, replaced when the form is drawn again (after a new login).
+  root.onchange = (event) => {
     const input = event.target;
     if (!input.name || !input.name.startsWith('q-')) return;
     current[input.dataset.question] = answerValue(input);
     onChange({ ...current });
-  });
+  };
   draw();
   return { answers: () => ({ ...current }), relabel: draw };
 }

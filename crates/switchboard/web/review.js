@@ -237,7 +237,6 @@ async function open() {
       $('comments-card').hidden = true;
     } else {
       review.player = new Player($('player'), review.rec);
-      $('player').addEventListener('player-error', (event) => say(t('player.cannot_play', { detail: event.detail.message }), 'error'));
     }
     review.formView = renderForm($('qa-form'), review.form, review.draft.answers, (answers) => {
       review.draft.answers = answers;
@@ -267,7 +266,7 @@ function relabel() {
 
 function close() {
   if (review.player) review.player.close();
-  Object.assign(review, { player: null, context: null, formView: null });
+  Object.assign(review, { player: null, context: null, form: null, formView: null });
   $('review').hidden = true;
   $('pick').hidden = true;
 }
@@ -279,6 +278,7 @@ $('comment-form').addEventListener('keydown', (event) => {
   if (event.key === 'Escape') closeComment();
 });
 $('point-form').addEventListener('submit', addPoint);
+$('player').addEventListener('player-error', (event) => say(t('player.cannot_play', { detail: event.detail.message }), 'error'));
 $('point-text').addEventListener('input', () => {
   if (!review.form) return;
   review.draft.typing = $('point-text').value;
