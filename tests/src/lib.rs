@@ -758,3 +758,6 @@ impl Switch {
         self.wait_ready()
     }
 }
+
+/// A real two-tone call recorded through the switch, for the QA review page's tests.
+pub mod recorded_call;

@@ -75,3 +75,17 @@ pub fn sql(s: &Switch, statements: &str) -> anyhow::Result<()> {
         anyhow::Ok(())
     })
 }
+
+/// Makes the audit table refuse every row (`mend`: accept them again), to check that what must
+/// be audited is refused when it cannot be.
+pub fn audit_down(s: &Switch, down: bool) -> anyhow::Result<()> {
+    sql(
+        s,
+        if down {
+            "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'audit store down'); END;"
+        } else {
+            "DROP TRIGGER audit_down;"
+        },
+    )
+}

@@ -8,10 +8,10 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
+use switchboard_e2e::recorded_call::tone_caller;
 use switchboard_e2e::tone::{blocks_with_tone, Wav};
 use switchboard_e2e::{
-    call_with, callee_with, caller_scenario, free_media_port, free_port, password, sipp,
-    wait_for_cdrs, CallerPlan, Options, Sipp, Switch,
+    call_with, callee_with, caller_scenario, wait_for_cdrs, CallerPlan, Options, Sipp, Switch,
 };
 
 const CALLER_HZ: f64 = 1000.0;
@@ -86,33 +86,7 @@ fn two_tone_call_offering(
     }
 
     let callee = callee_with(switch, "2002", &uas, &[])?;
-    let port = free_port().to_string();
-    let media = free_media_port().to_string();
-    let talk = talk_ms.to_string();
-    let caller = sipp(
-        switch,
-        "tone-caller-2001",
-        &uac,
-        &[
-            "-s",
-            "2002",
-            "-au",
-            "2001",
-            "-ap",
-            password("2001"),
-            "-key",
-            "caller",
-            "2001",
-            "-p",
-            &port,
-            "-mp",
-            &media,
-            "-m",
-            "1",
-            "-d",
-            &talk,
-        ],
-    )?;
+    let caller = tone_caller(switch, &uac, talk_ms)?;
     Ok((caller, callee))
 }
 

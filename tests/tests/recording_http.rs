@@ -50,12 +50,7 @@ fn audio_answers_410_when_deleted_409_while_recording_and_nothing_without_its_au
     assert_eq!(audit_rows(&sw), 0, "no audio, no audit row");
 
     // The audit table refuses rows: the audio is refused too, and nothing of it is sent.
-    seed::sql(
-        &sw,
-        "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log
-         BEGIN SELECT RAISE(ABORT, 'audit store down'); END;",
-    )
-    .expect("break the audit table");
+    seed::audit_down(&sw, true).expect("break the audit table");
     let audio = format!("/api/recordings/{done}/audio");
     let r = sw.http_send("GET", &audio, None, b"").expect("GET audio");
     assert_eq!(r.status, 500, "served without an audit row");
@@ -67,7 +62,7 @@ fn audio_answers_410_when_deleted_409_while_recording_and_nothing_without_its_au
     assert_eq!(audit_rows(&sw), 0);
 
     // Once the audit row can be written, the same request gets the file.
-    seed::sql(&sw, "DROP TRIGGER audit_down;").expect("mend the audit table");
+    seed::audit_down(&sw, false).expect("mend the audit table");
     let r = sw.http_send("GET", &audio, None, b"").expect("GET audio");
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.bytes, bytes);

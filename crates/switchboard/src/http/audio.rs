@@ -38,6 +38,44 @@ async fn metadata(State(app): State<App>, Path(id): Path<String>) -> ApiResult {
     }
 }
 
+/// The recording `id`, if its audio may be served: 404 unknown, 410 deleted, 409 still
+/// being written.
+pub(crate) async fn finished(app: &App, id: &str) -> Result<crm::Recording, ApiError> {
+    let rec = app
+        .crm
+        .recording(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such recording"))?;
+    match rec.status {
+        RecordingStatus::Deleted => Err(ApiError::new(ErrorKind::Gone, "recording deleted")),
+        RecordingStatus::Recording => Err(ApiError::conflict("still recording")),
+        _ => Ok(rec),
+    }
+}
+
+/// Writes the audit row for something of recording `id` about to be sent; the caller sends
+/// nothing if this fails.
+pub(crate) async fn audit(
+    app: &App,
+    who: &Principal,
+    remote: std::net::SocketAddr,
+    action: AuditAction,
+    id: &str,
+    detail: String,
+) -> Result<(), ApiError> {
+    let entry = NewAuditEntry {
+        at: chrono::Utc::now(),
+        account: who.username.clone(),
+        role: who.role,
+        action,
+        object_id: id.to_owned(),
+        remote_addr: Some(remote.to_string()),
+        detail: Some(detail),
+    };
+    app.crm.audit(&entry).await?;
+    Ok(())
+}
+
 /// A `Range` header, against a file of `len` bytes.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Range {
@@ -111,18 +149,7 @@ async fn audio(
     ConnectInfo(remote): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let rec = app
-        .crm
-        .recording(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such recording"))?;
-    match rec.status {
-        RecordingStatus::Deleted => {
-            return Err(ApiError::new(ErrorKind::Gone, "recording deleted"))
-        }
-        RecordingStatus::Recording => return Err(ApiError::conflict("still recording")),
-        _ => {}
-    }
+    let rec = finished(&app, &id).await?;
     let mut file = match tokio::fs::File::open(&rec.path).await {
         Ok(f) => f,
         Err(e) => {
@@ -162,20 +189,12 @@ async fn audio(
         }
     };
     let count = if len == 0 { 0 } else { end - start + 1 };
-    let entry = NewAuditEntry {
-        at: chrono::Utc::now(),
-        account: who.username.clone(),
-        role: who.role,
-        action,
-        object_id: rec.id.clone(),
-        remote_addr: Some(remote.to_string()),
-        detail: Some(if count == 0 {
-            format!("bytes */{len}")
-        } else {
-            format!("bytes {start}-{end}/{len}")
-        }),
+    let detail = if count == 0 {
+        format!("bytes */{len}")
+    } else {
+        format!("bytes {start}-{end}/{len}")
     };
-    app.crm.audit(&entry).await?;
+    audit(&app, &who, remote, action, &rec.id, detail).await?;
     if start > 0 {
         if let Err(e) = file.seek(SeekFrom::Start(start)).await {
             tracing::warn!(id, error = %e, "seeking in recording");

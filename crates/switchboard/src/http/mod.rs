@@ -1,7 +1,7 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
-//! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial)
+//! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`] (click-to-dial)
 //! and the [`pages`].
 
 pub mod account_admin;
@@ -17,6 +17,7 @@ pub mod limits;
 pub mod messages;
 pub mod openapi;
 pub mod pages;
+pub mod peaks;
 pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
@@ -121,6 +122,7 @@ fn routes() -> Routes {
         .merge(desk::routes())
         .merge(dial::routes())
         .merge(audio::routes())
+        .merge(peaks::routes())
         .merge(auth::routes::routes())
         .merge(pages::routes())
         .merge(openapi::routes())

@@ -1,7 +1,8 @@
 //! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
-//! the supervisors' live view and `/admin` the administration of extensions, queues, agents,
-//! dialplans and accounts. Every page shares one layout, script and style sheet (`app.js`,
-//! `app.css`: header, navigation by role, login, language, formats) and the message files
+//! the supervisors' live view, `/admin` the administration of extensions, queues, agents,
+//! dialplans and accounts, and `/review?cdr=` the QA review of a call's recording. Every page
+//! shares one layout, script and style sheet (`app.js`, `app.css`: header, navigation by role,
+//! login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
 //! nothing from other sites). The pages log in through the API and use its session cookie, so
 //! the files themselves need no login (see `auth::roles::is_open`). Every answer forbids other
@@ -22,7 +23,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 18] = [
+const ASSETS: [(&str, &str, &str); 24] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -60,6 +61,21 @@ const ASSETS: [(&str, &str, &str); 18] = [
         "/admin-trunks.js",
         JS,
         include_str!("../../web/admin-trunks.js"),
+    ),
+    ("/review", HTML, include_str!("../../web/review.html")),
+    ("/review.js", JS, include_str!("../../web/review.js")),
+    (
+        "/review-context.js",
+        JS,
+        include_str!("../../web/review-context.js"),
+    ),
+    ("/player.js", JS, include_str!("../../web/player.js")),
+    ("/qa-form.js", JS, include_str!("../../web/qa-form.js")),
+    // The review page's evaluation form until forms come from the QA API.
+    (
+        "/qa-default-form.json",
+        JSON,
+        include_str!("../../web/qa-default-form.json"),
     ),
     ("/i18n.js", JS, include_str!("../../web/i18n.js")),
     (
@@ -160,6 +176,7 @@ mod tests {
             ("/agent", "/agent.js"),
             ("/wallboard", "/wallboard.js"),
             ("/admin", "/admin.js"),
+            ("/review", "/review.js"),
         ] {
             let html = body(page);
             assert!(html.contains(&format!(r#"<script type="module" src="{script}""#)));

@@ -92,6 +92,13 @@ static RULES: &[Rule] = {
             &[A, S, Q, G],
             OwnRecording(2),
         ),
+        // The waveform shows when each side spoke: the same people as the audio.
+        (
+            Method::GET,
+            "/api/recordings/*/peaks",
+            &[A, S, Q, G],
+            OwnRecording(2),
+        ),
         // Messages belong to no agent's call, so agents (scoped to their own) get none.
         (Method::GET, "/api/queues/*/messages", &[A, S, Q], Any),
         (Method::GET, "/api/acd", &[A, S], Any),
@@ -338,6 +345,7 @@ mod tests {
             "/api/cdrs/c1/recordings",
             "/api/recordings/r1",
             "/api/recordings/r1/audio",
+            "/api/recordings/r1/peaks",
             "/api/reports/queues",
             "/api/customers/7",
             "/api/customers/by-number/+821012345678",
@@ -370,6 +378,10 @@ mod tests {
         );
         assert_eq!(
             decide(G, &Method::GET, "/api/recordings/r1/audio"),
+            Allow(Scope::OwnRecording(2))
+        );
+        assert_eq!(
+            decide(G, &Method::GET, "/api/recordings/r1/peaks"),
             Allow(Scope::OwnRecording(2))
         );
         assert_eq!(
