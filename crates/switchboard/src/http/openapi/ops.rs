@@ -78,6 +78,7 @@ pub(super) static OPS: &[Op] = &[
     op("GET", "/api/cdrs/{id}/recordings", "calls", "A call's recordings.", None, &[]),
     op("POST", "/api/cdrs/{id}/recording/{action}", "calls", "Pause or resume a call's recording (`pause`, `resume`).", None, &[]),
     op("GET", "/api/recordings/{id}", "calls", "A recording's metadata.", None, &[]),
+    op("GET", "/api/recordings/{id}/peaks", "calls", "Each channel's loudest level per span, for a waveform (audited like playing).", None, &["n"]),
     op("GET", "/api/recordings/{id}/audio", "calls", "A recording's audio (WAV; ranges for playing, audited).", None, &["download"]),
     // Customers and contact history
     op("GET", "/api/customers", "crm", "Search customers.", None, &["q", "phone", "grade", "segment", "limit", "offset"]),
