@@ -150,6 +150,16 @@ impl Switch {
             self.hang_up_late_answer(now, id, i, tx);
             return;
         }
+        // The relay has one address of one family, written into both legs' SDP: a callee whose
+        // answer puts its media in the other family could never reach it (nor it the callee).
+        // Refused like a failed branch rather than set up silent (the caller's offer is checked
+        // the same way in `ring.rs`).
+        if answer_of_other_family(call.relay, &r) {
+            tracing::info!(call = id, "callee answered with media of another address family than the relay's: hung up, 488");
+            self.hang_up_late_answer(now, id, i, tx);
+            self.branch_failed(now, id, i, 488);
+            return;
+        }
         branch.state = BranchState::Answered;
         branch.answered = Some(now);
         // A direct call answered at an agent's phone keeps the ACD away from it.
@@ -330,6 +340,14 @@ fn caller_status(code: u16) -> (u16, &'static str, Disposition, &'static str) {
             Disposition::Failed,
             "callee unknown to its phone",
         ),
+        // The callee refused the offer, or answered with media the relay cannot reach (another
+        // address family): the caller's call cannot carry audio either.
+        488 => (
+            488,
+            "Not Acceptable Here",
+            Disposition::Failed,
+            "callee media not acceptable",
+        ),
         500..=599 => (502, "Bad Gateway", Disposition::Failed, "callee failed"),
         _ => (
             480,
@@ -338,4 +356,18 @@ fn caller_status(code: u16) -> (u16, &'static str, Disposition, &'static str) {
             "callee refused",
         ),
     }
+}
+
+/// Whether an answer's audio is of the other address family than the relay's.
+fn answer_of_other_family(relay: Option<super::call::RelayPorts>, r: &Response) -> bool {
+    let Some(relay) = relay else {
+        return false;
+    };
+    if !sip_fields::is_sdp(&r.headers, &r.body) {
+        return false;
+    }
+    super::sdp::parse_sdp(&r.body)
+        .ok()
+        .and_then(|s| s.audio_target())
+        .is_some_and(|t| t.rtp.is_ipv4() != relay.ip.is_ipv4())
 }

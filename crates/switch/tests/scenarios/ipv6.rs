@@ -91,3 +91,34 @@ fn caller_media_of_the_other_family_than_the_relay_is_refused_with_488() {
     assert!(refused.text.contains("Address Family"), "{}", refused.text);
     ts.assert_quiet(&b);
 }
+
+/// A callee that answers with media of the other family than the relay's could never exchange
+/// audio through it: its answer is taken, ACKed and hung up at once, and the caller is refused
+/// with 488, as a caller's own offer of the other family is.
+#[test]
+fn callee_answering_with_media_of_the_other_family_is_hung_up_and_the_caller_refused() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.register(&mut b, 3600);
+    ts.register(&mut a, 3600);
+    let sdp = a.sdp("sendrecv");
+    ts.invite(&mut a, "1002", Some(&sdp));
+    let invite = ts.expect_request(&b, "INVITE");
+    let answer = b
+        .sdp("sendrecv")
+        .replace(&format!("IN IP4 {}", b.media.ip()), "IN IP6 2001:db8::30");
+    ts.send(
+        b.peer,
+        &b.respond(&invite, 200, "OK", Some("b1"), Some(&answer)),
+    );
+    ts.expect_request(&b, "ACK");
+    let bye = ts.expect_request(&b, "BYE");
+    ts.send(b.peer, &b.respond(&bye, 200, "OK", None, None));
+    ts.expect_status(&a, 100);
+    ts.expect_status(&a, 488);
+    let cdrs = ts.take_cdrs();
+    let end = super::harness::cdr_end(&cdrs);
+    assert_eq!(end.sip_status, 488, "{end:?}");
+    assert_eq!(end.hangup_cause, "callee media not acceptable");
+    ts.assert_quiet(&a);
+}
