@@ -758,3 +758,6 @@ impl Switch {
         self.wait_ready()
     }
 }
+
+/// History for the staffing suites, written into a switch's database.
+pub mod staffing_history;
