@@ -1,8 +1,8 @@
 //! `GET /api/staffing`: the agents a coming week needs per interval, forecast from the center's
 //! own history ([`crm::Crm::staffing_history`] → [`staffing::week::plan_week`]), next to the
 //! agents it actually had logged in; what-if parameters override the history's figures.
-//! JSON by default, `format=csv` for a spreadsheet. The method is in `docs/staffing.md`, the
-//! parameters in `docs/api.md`.
+//! JSON by default, `format=csv` for a spreadsheet. The method and the parameters are in
+//! `docs/staffing.md`.
 
 use crate::http::acd::take_snapshot;
 use crate::http::error::{ApiError, ApiResult, ErrorKind};
