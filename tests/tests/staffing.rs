@@ -5,6 +5,7 @@
 
 use anyhow::{ensure, Context};
 use chrono::Duration;
+use crm::QueueEventKind;
 use serde_json::Value;
 use switchboard_e2e::http_client::{request, HttpResponse, Session};
 use switchboard_e2e::postgres::PgSchema;
@@ -163,13 +164,16 @@ const SLOTS: [(i64, u32, u32, f64, u64); 3] = [
 ];
 /// Calls grow 5 % a week.
 const GROWTH: f64 = 1.05;
+/// Every tenth call of a slot gives up after this many seconds; the others wait 5 s.
+const ABANDON_WAIT: i64 = 30;
 
 /// Calls of `slot` in week `w` (negative: before the planned week): the pattern, rounded.
 fn calls(slot: usize, w: i64) -> u32 {
     (SLOTS[slot].3 * GROWTH.powi(w as i32)).round() as u32
 }
 
-/// Eight weeks of the pattern before the week of 2025-03-31, answered after 5 s.
+/// Eight weeks of the pattern before the week of 2025-03-31: calls answered after 5 s, but
+/// every tenth abandons after [`ABANDON_WAIT`].
 fn seed_pattern(database_url: &str) -> anyhow::Result<()> {
     let mut events = Events::default();
     for w in -8..0 {
@@ -181,6 +185,16 @@ fn seed_pattern(database_url: &str) -> anyhow::Result<()> {
             let n = calls(i, w);
             for c in 0..n {
                 let at = start + Duration::seconds(i64::from(1800 / n * c));
+                if c % 10 == 9 {
+                    let call = format!("p{w}s{i}c{c}");
+                    events.queue(at, &call, QueueEventKind::Enter { position: 1 });
+                    let abandon = QueueEventKind::Abandon {
+                        position: 1,
+                        wait: std::time::Duration::from_secs(ABANDON_WAIT as u64),
+                    };
+                    events.queue(at + Duration::seconds(ABANDON_WAIT), &call, abandon);
+                    continue;
+                }
                 events.answered(
                     at,
                     &format!("p{w}s{i}c{c}"),
@@ -228,6 +242,20 @@ fn forecast_recovers_the_pattern(database_url: Option<String>) -> anyhow::Result
         error["weeks"] == 4 && error["wape"].as_f64() < Some(0.03),
         "{error}"
     );
+    // Patience from the abandons: every wait (answered 5 s, abandoned 30 s) / abandons.
+    let (mut answered, mut abandoned) = (0.0, 0.0);
+    for w in -8..0 {
+        for i in 0..SLOTS.len() {
+            let n = f64::from(calls(i, w));
+            let gave_up = f64::from(calls(i, w) / 10);
+            abandoned += gave_up;
+            answered += n - gave_up;
+        }
+    }
+    let patience = (answered * 5.0 + abandoned * ABANDON_WAIT as f64) / abandoned;
+    ensure!(plan["model"] == "erlang_a", "{}", plan["model"]);
+    let p = plan["patience_secs"].as_f64().context("patience")?;
+    ensure!((p - patience).abs() < 1e-9, "patience {p} vs {patience}");
     let rows = plan["rows"].as_array().context("rows")?;
     for (i, &(day, h, m, truth, talk)) in SLOTS.iter().enumerate() {
         let date = (monday(4) + Duration::days(day)).date_naive().to_string();
@@ -248,7 +276,11 @@ fn forecast_recovers_the_pattern(database_url: Option<String>) -> anyhow::Result
             "{date} {start}: {got} vs {truth}"
         );
         ensure!(r["aht_secs"].as_f64() == Some(talk as f64), "{r}");
-        ensure!(r["needed"].as_u64() > Some(0), "{r}");
+        // Erlang A decides; callers giving up never need more agents than Erlang C's.
+        let a = r["needed_erlang_a"].as_u64().context("Erlang A")?;
+        ensure!(r["needed"].as_u64() == Some(a) && a > 0, "{r}");
+        ensure!(Some(a) <= r["needed_erlang_c"].as_u64(), "{r}");
+        ensure!(r["abandon_rate"].as_f64().is_some_and(|x| x > 0.0), "{r}");
     }
     // Slots never seen are not planned: only the three slots.
     ensure!(rows.len() == 3, "{}", rows.len());
