@@ -11,7 +11,7 @@ seed=${2:-$(date +%s)}
 cargo build --release -p switchboard-fuzz
 bin=${CARGO_TARGET_DIR:-target}/release/switchboard-fuzz
 status=0
-for t in sip sdp rtp dialplan switch; do
+for t in sip sdp rtp rtcp dialplan switch in-dialog; do
     nice -n 10 "$bin" "$t" --seconds "$secs" --seed "$seed" || status=1
 done
 exit $status

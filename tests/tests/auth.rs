@@ -120,6 +120,15 @@ fn every_api_route_needs_a_login_and_health_does_not() {
     assert_eq!(r.status, 401, "a wrong bearer token: {}", r.body);
     let r = request(s.http_port, "GET", "/health", &[], b"").expect("health");
     assert_eq!(r.status, 200);
+    // The API's description is open too (issue 11), and names the routes it guards.
+    let r = request(s.http_port, "GET", "/api/openapi.json", &[], b"").expect("openapi");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let doc: serde_json::Value = serde_json::from_str(&r.body).expect("JSON");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc["paths"]["/api/cdrs/{id}"]["get"]["x-roles"],
+        serde_json::json!(["admin", "supervisor", "qa", "agent"])
+    );
     // The harness's bearer token is an admin.
     let r = s
         .http_send("GET", "/api/status", None, b"")

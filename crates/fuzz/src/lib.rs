@@ -104,7 +104,7 @@ mod tests {
         for t in Target::ALL {
             assert!(!t.corpus().is_empty(), "{} has no seeds", t.name());
             let iterations = match t {
-                Target::Switch | Target::Dialplan => 150,
+                Target::Switch | Target::Dialplan | Target::InDialog => 150,
                 _ => 2000,
             };
             let r = run(t, Budget::Iterations(iterations), 42, &dir);

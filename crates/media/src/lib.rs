@@ -47,6 +47,9 @@ pub use prompt::{Prompt, PromptError};
 #[cfg(feature = "relay")]
 pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, RepairOutcome};
 #[cfg(feature = "relay")]
+#[doc(hidden)]
+pub use relay::judge_datagrams;
+#[cfg(feature = "relay")]
 pub use relay::{
     BadStrictSource, DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession,
     RelayStats, SessionLabel, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,

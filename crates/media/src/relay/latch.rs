@@ -267,6 +267,36 @@ fn rtcp_sender(datagram: &[u8]) -> Option<u32> {
     first
 }
 
+/// Runs datagrams through one RTP and one RTCP latch whose SDP names `expected` (the RTCP
+/// latch: the next port), as a relay side judges its sockets' traffic, with a new offer/answer
+/// after every eighth datagram. Returns how many were accepted. For the fuzzer (`crates/fuzz`):
+/// the latch's validation is the first code a stranger's datagram reaches.
+#[doc(hidden)]
+pub fn judge_datagrams(
+    expected: SocketAddr,
+    mode: StrictSource,
+    datagrams: &[(SocketAddr, &[u8])],
+) -> usize {
+    let rtcp_expected = SocketAddr::new(expected.ip(), expected.port().wrapping_add(1));
+    let mut rtp = Latch::new(Kind::Rtp, mode);
+    let mut rtcp = Latch::new(Kind::Rtcp, mode);
+    rtp.expect(Some(expected));
+    rtcp.expect(Some(rtcp_expected));
+    let mut accepted = 0;
+    for (i, (from, datagram)) in datagrams.iter().enumerate() {
+        for latch in [&mut rtp, &mut rtcp] {
+            if latch.admit(*from, datagram) == Verdict::Accept {
+                accepted += 1;
+            }
+        }
+        if i % 8 == 7 {
+            rtp.expect(Some(expected));
+            rtcp.expect(Some(rtcp_expected));
+        }
+    }
+    accepted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ use crate::record::{self, RecordError, RecordingOptions, RecordingSummary};
 use crate::MediaError;
 use task::{Control, SessionTask};
 
+pub use latch::judge_datagrams;
 pub use latch::{BadStrictSource, StrictSource, PROBATION_RTCP, PROBATION_RTP};
 pub use task::IDLE_CHECK_EVERY;
 

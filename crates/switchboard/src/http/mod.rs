@@ -15,6 +15,7 @@ pub mod dial;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod openapi;
 pub mod pages;
 pub mod queue_admin;
 pub mod recordings;
@@ -124,6 +125,13 @@ fn routes() -> Routes {
         .merge(audio::routes())
         .merge(auth::routes::routes())
         .merge(pages::routes())
+        .merge(openapi::routes())
+}
+
+/// The router's table of routes, for tests that check other tables against it.
+#[cfg(test)]
+pub(crate) fn routes_for_tests() -> Routes {
+    routes()
 }
 
 async fn status_handler(State(app): State<App>) -> Json<Status> {

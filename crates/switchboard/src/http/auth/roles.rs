@@ -157,7 +157,7 @@ pub fn login_optional(method: &Method, path: &str) -> bool {
 /// from the API behind the login). `/metrics` joins them with `[http] open_metrics = true`.
 pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
     let get = method == Method::GET || method == Method::HEAD;
-    (get && (path == "/health" || crate::http::pages::is_page(path)))
+    (get && (path == "/health" || path == "/api/openapi.json" || crate::http::pages::is_page(path)))
         || (method == Method::POST && path == "/api/login")
         || (open_metrics && get && path == "/metrics")
 }

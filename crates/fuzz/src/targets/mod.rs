@@ -1,16 +1,13 @@
 //! The fuzz targets: what each feeds its input to, and where its seeds come from.
 
+mod switch_core;
+
 use crate::repo_root;
 use media::dtmf::{Rfc4733Detector, TelephoneEvent};
-use media::{Codec, RtpPacket, SessionDescription};
-use sip::auth::{digest_response, Algorithm};
-use sip::registrar::RegistrarConfig;
-use sip::transaction::TimerConfig;
-use sip::{Peer, Transmit};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use media::{Codec, RtpPacket, SessionDescription, StrictSource};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use switch::{Action, Me, Switch, SwitchConfig};
+use switch_core::{exec_in_dialog, exec_switch, in_dialog_seeds};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -27,6 +24,13 @@ pub enum Target {
     /// digest credentials for its (mutated) method and URI, through `Switch::handle_datagram`;
     /// the callee answers with 200 and SDP, and the clock runs on so every timer fires.
     Switch,
+    /// A call set up as in `Switch` (first SDP seed), then the input as a request inside it
+    /// (BYE, re-INVITE, UPDATE, INFO, REFER, OPTIONS, NOTIFY, CANCEL, ACK), from the caller or,
+    /// prefixed `B:`, the callee, with the dialog's Call-ID and tags filled in.
+    InDialog,
+    /// The relay's source latch (RTP and RTCP validation, probation, re-latching after an
+    /// offer/answer): the input split into datagrams from a few sources.
+    Rtcp,
 }
 
 /// Per-target state kept between inputs.
@@ -39,12 +43,14 @@ pub enum Context {
 const DOMAIN: &str = "switch.test";
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 7] = [
         Target::Sip,
         Target::Sdp,
         Target::Rtp,
         Target::Dialplan,
         Target::Switch,
+        Target::InDialog,
+        Target::Rtcp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -54,6 +60,8 @@ impl Target {
             Target::Rtp => "rtp",
             Target::Dialplan => "dialplan",
             Target::Switch => "switch",
+            Target::InDialog => "in-dialog",
+            Target::Rtcp => "rtcp",
         }
     }
 
@@ -119,6 +127,8 @@ impl Target {
                 );
                 c
             }
+            Target::InDialog => in_dialog_seeds(),
+            Target::Rtcp => rtcp_seeds(),
         }
     }
 
@@ -157,6 +167,10 @@ impl Target {
             Target::Switch => {
                 exec_switch(input);
             }
+            Target::InDialog => {
+                exec_in_dialog(input);
+            }
+            Target::Rtcp => exec_rtcp(input),
         }
     }
 }
@@ -313,251 +327,68 @@ fn exec_dialplan(dir: &Path, input: &[u8]) {
     let _ = ivr::load_dir(&plans, &prompts);
 }
 
-/// The scenario harness's configuration (crates/switch/tests/scenarios/harness.rs, test code
-/// this crate cannot import), with the two users the target needs.
-fn config() -> SwitchConfig {
-    let users = ["1001", "1002"]
-        .into_iter()
-        .map(|n| (n.to_string(), (format!("pw{n}"), Some(format!("User {n}")))))
-        .collect();
-    SwitchConfig {
-        domain: DOMAIN.into(),
-        me: Me {
-            udp: Some(SocketAddr::from(([127, 0, 0, 1], 5060))),
-            tcp: Some(SocketAddr::from(([127, 0, 0, 1], 5060))),
-            udp6: None,
-            tcp6: None,
-            user_agent: "Switchboard/fuzz".into(),
-        },
-        timers: TimerConfig {
-            t1: Duration::from_millis(500),
-            ..TimerConfig::default()
-        },
-        ring_timeout: Duration::from_secs(30),
-        registrar: RegistrarConfig::default(),
-        nonce_lifetime: Duration::from_secs(300),
-        nonce_secret: [7; 32],
-        auth_algorithms: vec![Algorithm::Md5],
-        auth_throttle: Default::default(),
-        users,
-        media_timeout: true,
-        acd: Default::default(),
-        recording: Default::default(),
-        limits: Default::default(),
-        nat: Default::default(),
-        trunks: Default::default(),
-    }
-}
-
-const CALLER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6001);
-const CALLEE: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6002);
-
-/// The switch core with its clock, answering media allocation at once.
-struct Core {
-    sw: Switch,
-    now: Instant,
-    out: Vec<Transmit>,
-}
-
-impl Core {
-    fn send(&mut self, from: SocketAddr, bytes: &[u8]) {
-        self.sw.handle_datagram(self.now, Peer::udp(from), bytes);
-        self.pump();
-    }
-
-    fn pump(&mut self) {
-        loop {
-            let mut progressed = false;
-            while let Some(t) = self.sw.poll_transmit() {
-                progressed = true;
-                self.out.push(t);
-            }
-            while let Some(a) = self.sw.poll_action() {
-                progressed = true;
-                if let Action::AllocateMedia { call } = a {
-                    self.sw.media_allocated(
-                        self.now,
-                        call,
-                        Ok((IpAddr::V4(Ipv4Addr::LOCALHOST), 40000, 40002)),
-                    );
-                }
-            }
-            if !progressed {
-                break;
-            }
+/// Seeds for the latch: an RTP stream, RTCP compounds (SR + SDES, RR, BYE), joined by the
+/// separator `exec_rtcp` splits on.
+fn rtcp_seeds() -> Vec<Vec<u8>> {
+    let mut sr = vec![0x80, 200, 0, 6, 0x12, 0x34, 0x56, 0x78];
+    sr.extend_from_slice(&[0; 20]);
+    let mut sdes = vec![0x81, 202, 0, 3, 0x12, 0x34, 0x56, 0x78, 1, 4];
+    sdes.extend_from_slice(b"ab\0\0");
+    let compound: Vec<u8> = sr.iter().chain(sdes.iter()).copied().collect();
+    let rr = vec![0x80, 201, 0, 1, 0x12, 0x34, 0x56, 0x78];
+    let bye = vec![0x81, 203, 0, 1, 0x12, 0x34, 0x56, 0x78];
+    let join = |parts: &[&[u8]]| {
+        let mut out = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            // The byte after the separator picks the source (see `exec_rtcp`).
+            out.extend_from_slice(RTCP_SEPARATOR);
+            out.push(u8::try_from(i % 4).unwrap_or(0));
+            out.extend_from_slice(p);
         }
-    }
-
-    fn advance(&mut self, d: Duration) {
-        let target = self.now + d;
-        for _ in 0..10_000 {
-            match self.sw.poll_timeout() {
-                Some(at) if at <= target => {
-                    self.now = self.now.max(at);
-                    self.sw.handle_timeout(self.now);
-                    self.pump();
-                }
-                _ => break,
-            }
-        }
-        self.now = target;
-        self.sw.handle_timeout(self.now);
-        self.pump();
-    }
-
-    /// The nonce of the last challenge sent to `to`.
-    fn nonce_for(&mut self, to: SocketAddr) -> Option<String> {
-        let t = self.out.iter().rev().find(|t| t.to.addr == to)?;
-        let text = String::from_utf8_lossy(&t.bytes);
-        let at = text.find("nonce=\"")? + 7;
-        let rest = text.get(at..)?;
-        Some(rest.get(..rest.find('"')?)?.to_string())
-    }
-}
-
-fn credentials(header: &str, user: &str, method: &str, uri: &str, nonce: &str) -> String {
-    let response = digest_response(
-        Algorithm::Md5,
-        user,
-        DOMAIN,
-        &format!("pw{user}"),
-        method,
-        uri,
-        nonce,
-        "00000001",
-        "fuzzcn",
-    );
-    format!(
-        "{header}: Digest username=\"{user}\", realm=\"{DOMAIN}\", nonce=\"{nonce}\", \
-         uri=\"{uri}\", response=\"{response}\", algorithm=MD5, qop=auth, nc=00000001, \
-         cnonce=\"fuzzcn\"\r\n"
-    )
-}
-
-/// A header's value in a message we wrote or the switch sent (first occurrence).
-fn header<'a>(text: &'a str, name: &str) -> Option<&'a str> {
-    text.split("\r\n").find_map(|l| {
-        let (n, v) = l.split_once(':')?;
-        n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
-    })
-}
-
-/// Returns how many INVITEs reached the callee (the tests check that the seeds get that far).
-fn exec_switch(input: &[u8]) -> usize {
-    #[allow(clippy::disallowed_methods)] // an arbitrary origin for the virtual clock
-    let now = Instant::now();
-    let wall = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(20_000);
-    let mut core = Core {
-        sw: Switch::new(config(), None, now, wall),
-        now,
-        out: Vec::new(),
+        out
     };
-    // 1002 registers (challenge, then credentials).
-    let register = sample_register();
-    core.send(CALLEE, register.as_bytes());
-    let Some(nonce) = core.nonce_for(CALLEE) else {
-        return 0;
-    };
-    let auth = credentials(
-        "Authorization",
-        "1002",
-        "REGISTER",
-        "sip:switch.test",
-        &nonce,
-    );
-    let register = register
-        .replace("CSeq: 1 ", "CSeq: 2 ")
-        .replace("z9hG4bKreg1", "z9hG4bKreg2")
-        .replace(
-            "Content-Length: 0\r\n",
-            &format!("{auth}Content-Length: 0\r\n"),
-        );
-    core.send(CALLEE, register.as_bytes());
-    // 1001 gets a challenge for a plain INVITE, then sends the fuzzed one with credentials
-    // computed for the method and URI of the fuzzed request line.
-    core.send(
-        CALLER,
-        invite(None).replace("fuzz-call-1", "challenge").as_bytes(),
-    );
-    let Some(nonce) = core.nonce_for(CALLER) else {
-        return 0;
-    };
-    let line_end = input
-        .windows(2)
-        .position(|w| w == b"\r\n")
-        .map_or(input.len(), |p| p + 2);
-    let request_line = String::from_utf8_lossy(&input[..line_end]);
-    let mut parts = request_line.trim_end().splitn(3, ' ');
-    let (method, uri) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let auth = credentials("Proxy-Authorization", "1001", method, uri, &nonce);
-    let mut fuzzed = input[..line_end].to_vec();
-    fuzzed.extend_from_slice(auth.as_bytes());
-    fuzzed.extend_from_slice(&input[line_end..]);
-    let sent = core.out.len();
-    core.send(CALLER, &fuzzed);
-    // 1002 rings and answers whatever INVITE reached it, with SDP.
-    let forwarded: Vec<String> = core.out[sent..]
-        .iter()
-        .filter(|t| t.to.addr == CALLEE && t.bytes.starts_with(b"INVITE "))
-        .map(|t| String::from_utf8_lossy(&t.bytes).into_owned())
-        .collect();
-    let reached = forwarded.len();
-    if std::env::var_os("FUZZ_DEBUG").is_some() {
-        for t in &core.out {
-            eprintln!("-> {}\n{}", t.to.addr, String::from_utf8_lossy(&t.bytes));
-        }
-    }
-    for inv in forwarded {
-        let vias: String = inv
-            .split("\r\n")
-            .filter(|l| l.starts_with("Via:") || l.starts_with("v:"))
-            .map(|l| format!("{l}\r\n"))
-            .collect();
-        let (Some(from), Some(to), Some(call_id), Some(cseq)) = (
-            header(&inv, "From"),
-            header(&inv, "To"),
-            header(&inv, "Call-ID"),
-            header(&inv, "CSeq"),
-        ) else {
-            continue;
-        };
-        let sdp = SDP_SEEDS[0];
-        for (code, body) in [("180 Ringing", ""), ("200 OK", sdp)] {
-            let ctype = if body.is_empty() {
-                ""
-            } else {
-                "Content-Type: application/sdp\r\n"
-            };
-            let resp = format!(
-                "SIP/2.0 {code}\r\n{vias}From: {from}\r\nTo: {to};tag=b2\r\nCall-ID: {call_id}\r\n\
-                 CSeq: {cseq}\r\nContact: <sip:1002@127.0.0.1:6002>\r\n{ctype}\
-                 Content-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            core.send(CALLEE, resp.as_bytes());
-        }
-    }
-    // Let every timer fire: retransmissions, missing ACK, ring and media timeouts.
-    for step in [1, 5, 40, 120] {
-        core.advance(Duration::from_secs(step));
-    }
-    reached
+    let rtp = rtp_seeds();
+    let mut out = vec![
+        join(&[&compound, &rr, &bye]),
+        join(&[&rr, &rr, &rr, &compound]),
+    ];
+    let stream: Vec<&[u8]> = rtp.iter().map(Vec::as_slice).collect();
+    out.push(join(&stream));
+    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+const RTCP_SEPARATOR: &[u8] = b"|DG|";
 
-    /// Credentials are computed after mutation, so an unmutated seed gets through auth and
-    /// routing to the callee: the fuzzed content reaches the call logic, not just the 407.
-    #[test]
-    fn seed_invites_pass_auth_and_reach_the_callee() {
-        // SDP_SEEDS[1] offers IPv6 media to this IPv4 relay, [2] and [3] only streams the switch
-        // refuses: each gets 488 and nobody rings.
-        assert_eq!(exec_switch(invite(Some(SDP_SEEDS[0])).as_bytes()), 1);
-        for sdp in [SDP_SEEDS[1], SDP_SEEDS[2], SDP_SEEDS[3]] {
-            assert_eq!(exec_switch(invite(Some(sdp)).as_bytes()), 0, "{sdp}");
-        }
-        assert_eq!(exec_switch(invite(None).as_bytes()), 1);
+/// Splits the input at `|DG|`; the byte after each separator picks one of four sources (the
+/// SDP's address, another port of its IP, another IP, an IPv6 source), the rest is the
+/// datagram; the latches judge them in both strict modes.
+fn exec_rtcp(input: &[u8]) {
+    const SOURCES: [&str; 4] = [
+        "192.0.2.10:4000",
+        "192.0.2.10:5000",
+        "198.51.100.7:4000",
+        "[2001:db8::1]:4000",
+    ];
+    let sources: Vec<SocketAddr> = SOURCES.iter().filter_map(|s| s.parse().ok()).collect();
+    let Some(&expected) = sources.first() else {
+        return;
+    };
+    let mut datagrams = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let end = rest
+            .windows(RTCP_SEPARATOR.len())
+            .skip(1)
+            .position(|w| w == RTCP_SEPARATOR)
+            .map_or(rest.len(), |p| p + 1);
+        let (part, next) = rest.split_at(end);
+        rest = next;
+        let part = part.strip_prefix(RTCP_SEPARATOR).unwrap_or(part);
+        let (pick, datagram) = part.split_first().unwrap_or((&0, &[]));
+        let from = sources[usize::from(*pick) % sources.len()];
+        datagrams.push((from, datagram));
+    }
+    for mode in [StrictSource::Address, StrictSource::Ip] {
+        media::judge_datagrams(expected, mode, &datagrams);
     }
 }
