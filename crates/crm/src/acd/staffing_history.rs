@@ -146,11 +146,10 @@ impl Crm {
                 while next < inside.len() && inside[next].at < end {
                     next += 1;
                 }
-                let slice: Vec<AgentEventRecord> =
-                    inside[first..next].iter().map(|e| (*e).clone()).collect();
+                let slice = inside[first..next].iter().copied();
                 let window_start = start.max(q.from);
-                let was: Vec<AgentEventRecord> = last.values().map(|e| (*e).clone()).collect();
-                let logged_in: f64 = agent_report::compute(window_start, end, &was, &slice)
+                let was = last.values().copied();
+                let logged_in: f64 = agent_report::compute(window_start, end, was, slice)
                     .iter()
                     .map(|r| r.logged_in_secs)
                     .sum();
