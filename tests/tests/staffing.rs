@@ -71,6 +71,32 @@ fn staffing_from_history_what_ifs_csv_roles_and_bad_input() -> anyhow::Result<()
         .context("10:30")?;
     ensure!(after["needed"] == 0 && after["scheduled"] == 6.5, "{after}");
 
+    // All queues: every agent counts, x01 of sales too.
+    let all = json(&get(&s, &sup, "/api/staffing?week=2025-03-31&shrinkage=0")?)?;
+    ensure!(
+        all["queues"].is_null() && ten(&all)?["scheduled"] == 14.0,
+        "{all}"
+    );
+    // Quarter hours: 50 calls in each of 10:00 and 10:15 (one every 18 s); agents alone at
+    // 10:30; nothing at all from 10:45, so no row.
+    let quarters = json(&get(
+        &s,
+        &sup,
+        "/api/staffing?queues=support&week=2025-03-31&interval=15",
+    )?)?;
+    ensure!(quarters["interval_minutes"] == 15, "{quarters}");
+    let starts: Vec<(&str, f64)> = quarters["rows"]
+        .as_array()
+        .context("rows")?
+        .iter()
+        .filter(|r| r["date"] == "2025-03-31")
+        .filter_map(|r| Some((r["start"].as_str()?, r["forecast_calls"].as_f64()?)))
+        .collect();
+    ensure!(
+        starts == [("10:00", 50.0), ("10:15", 50.0), ("10:30", 0.0)],
+        "{starts:?}"
+    );
+
     // Shrinkage by default (30 %): 14 on the phone are 20 scheduled; 13 logged in are 9.
     let r = ten(&json(&get(&s, &sup, base)?)?)?.clone();
     ensure!(r["needed"] == 14 && r["to_schedule"] == 20, "{r}");
