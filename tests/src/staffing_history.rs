@@ -12,7 +12,7 @@ use crm::{AgentStateName, QueueEventKind};
 pub fn config() -> String {
     let mut toml = String::from(
         "[[queues]]\nname = \"support\"\nservice_level_target = 80\nservice_level_s = 20\n\
-         [[queues]]\nname = \"sales\"\n\
+         [[queues]]\nname = \"sales\"\nservice_level_target = 100\n\
          [[agents]]\nid = \"x01\"\nqueues = [\"sales\"]\n\
          [[accounts]]\nusername = \"sup\"\npassword = \"sup-password\"\nrole = \"supervisor\"\n\
          [[accounts]]\nusername = \"qa\"\npassword = \"qa-password\"\nrole = \"qa\"\n\

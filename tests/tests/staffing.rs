@@ -153,6 +153,8 @@ fn staffing_from_history_what_ifs_csv_roles_and_bad_input() -> anyhow::Result<()
     for (query, field, says) in [
         ("interval=20", "interval", "15, 30 or 60"),
         ("queues=nope", "queues", "unknown queue `nope`"),
+        // Sales aims at 100 %, which no staffing reaches.
+        ("queues=sales", "sl_target", "give sl_target below 100"),
         ("sl_target=120", "sl_target", "sl_target"),
         ("aht=-5", "aht", "aht"),
         ("shrinkage=abc", "shrinkage", "shrinkage"),

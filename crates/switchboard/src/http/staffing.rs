@@ -322,8 +322,14 @@ async fn staffing_week(State(app): State<App>, Query(p): Query<StaffingParams>) 
         .sl_seconds
         .or(queue_target.map(|t| t.1 as f64))
         .unwrap_or(20.0);
-    let target = ServiceTarget::new(sl_target / 100.0, sl_seconds)
-        .map_err(|e| ApiError::field(ErrorKind::BadRequest, "sl_target", e.to_string()))?;
+    // Only a queue's own target can be out of range here (100 %: no staffing reaches it).
+    let target = ServiceTarget::new(sl_target / 100.0, sl_seconds).map_err(|_| {
+        ApiError::field(
+            ErrorKind::BadRequest,
+            "sl_target",
+            format!("the queues' target of {sl_target} % cannot be planned for: give sl_target below 100"),
+        )
+    })?;
 
     let now = Utc::now();
     let tz = chrono::FixedOffset::east_opt(c.tz_offset_minutes * 60)
