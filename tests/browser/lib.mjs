@@ -60,8 +60,8 @@ export async function launch() {
  * A fresh browser profile in `locale` (its navigator.languages) and a page in it. Script
  * errors, console errors (a 401 on first load among them) and CSP reports go to `problems`.
  */
-export async function openPage(browser, { locale = 'en-US', viewport = { width: 1366, height: 900 } } = {}) {
-  const context = await browser.newContext({ locale, viewport });
+export async function openPage(browser, { locale = 'en-US', viewport = { width: 1366, height: 900 }, timezoneId } = {}) {
+  const context = await browser.newContext({ locale, viewport, timezoneId });
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
   const problems = [];

@@ -761,3 +761,5 @@ impl Switch {
 
 /// A real two-tone call recorded through the switch, for the QA review page's tests.
 pub mod recorded_call;
+/// History for the staffing suites, written into a switch's database.
+pub mod staffing_history;

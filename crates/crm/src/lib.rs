@@ -82,6 +82,7 @@ pub use acd::queue_report::QueueReportRow;
 pub use acd::report::{
     Interval, ReportQuery, SlVariant, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON,
 };
+pub use acd::staffing_history::{IntervalHistory, StaffingHistoryQuery};
 pub use acd::{
     AgentEventKind, AgentEventRecord, AgentStateName, CdrLink, EndedBy, OverflowReason,
     QueueEventKind, QueueEventRecord, MAX_EVENT_ID_CHARS,

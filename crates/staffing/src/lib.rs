@@ -10,6 +10,9 @@
 //!    [`erlang_a::patience_from_abandons`]), then into agents scheduled with
 //!    [`shrinkage::scheduled_agents`]; a [`table::WhatIf`] scales the target, AHT or volume.
 //!
+//! [`week::plan_week`] does both for a coming week from a center's history, next to the agents
+//! it actually had logged in.
+//!
 //! [`queue_log`] writes queue and agent events as Asterisk `queue_log` lines, so a center can
 //! keep the reporting tool it has.
 
@@ -32,6 +35,7 @@ pub mod forecast;
 pub mod queue_log;
 pub mod shrinkage;
 pub mod table;
+pub mod week;
 
 /// Why a staffing computation has no answer.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,6 +54,9 @@ pub enum StaffingError {
     /// The history has no complete week before the forecast week.
     #[error("the history has no week before {0} to forecast from")]
     NoHistory(chrono::NaiveDate),
+    /// The history has calls but no handle time for any of them: give an AHT.
+    #[error("the history has no handle times: give an AHT")]
+    NoHandleTime,
 }
 
 /// A service-level target: `fraction` of callers answered within `within_secs` seconds

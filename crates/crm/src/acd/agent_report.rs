@@ -59,11 +59,11 @@ fn slot(s: AgentStateName) -> usize {
 /// (`before`) and the agent events inside the window (`inside`, ordered by time, then
 /// insertion). An agent with no change before the window starts it logged out. Agents who were
 /// logged out for the whole window are left out.
-pub(crate) fn compute(
+pub(crate) fn compute<'a>(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-    before: &[AgentEventRecord],
-    inside: &[AgentEventRecord],
+    before: impl IntoIterator<Item = &'a AgentEventRecord>,
+    inside: impl IntoIterator<Item = &'a AgentEventRecord>,
 ) -> Vec<AgentReportRow> {
     // Per agent: the state being timed and since when.
     let mut current: BTreeMap<&str, (AgentStateName, DateTime<Utc>)> = BTreeMap::new();

@@ -14,6 +14,7 @@ pub(crate) mod queue_report;
 pub(crate) mod report;
 pub(crate) mod rows;
 pub(crate) mod sql;
+pub(crate) mod staffing_history;
 mod store;
 
 use std::time::Duration;

@@ -54,6 +54,9 @@ pub struct QueueReportRow {
     pub aht_secs: Option<f64>,
     /// Longest wait of any call with an outcome (answer, abandon, overflow, exit, transfer).
     pub max_wait_secs: Option<f64>,
+    /// Mean wait of abandoned calls (short abandons included): how long callers hold on
+    /// before giving up.
+    pub avg_abandon_wait_secs: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -185,6 +188,7 @@ impl<'a> StateLog<'a> {
 struct Acc {
     row: Counts,
     wait_answered: Duration,
+    wait_abandoned: Duration,
     talk: Duration,
     hold: Duration,
     completed: u64,
@@ -223,6 +227,19 @@ pub(crate) fn compute(
     events: &[QueueEventRecord],
     states: &[AgentEventRecord],
 ) -> Result<Vec<QueueReportRow>, CrmError> {
+    Ok(compute_keyed(q, events, states)?
+        .into_iter()
+        .map(|(_, row)| row)
+        .collect())
+}
+
+/// [`compute`], each row with its bucket's ordering key (for time buckets: the local start as
+/// seconds since 1970-01-01T00:00 local), so callers need not parse labels back.
+pub(crate) fn compute_keyed(
+    q: &ReportQuery,
+    events: &[QueueEventRecord],
+    states: &[AgentEventRecord],
+) -> Result<Vec<(i64, QueueReportRow)>, CrmError> {
     let tz = q.offset()?;
     let log = StateLog::new(states);
     let mut acc: BTreeMap<(&str, Bucket), Acc> = BTreeMap::new();
@@ -251,6 +268,7 @@ pub(crate) fn compute(
             Outcome::Abandoned(w) => {
                 c.abandoned += 1;
                 c.short_abandoned += u64::from(w < q.short_abandon);
+                a.wait_abandoned += w;
                 Some(w)
             }
             Outcome::Overflowed(w) => {
@@ -279,12 +297,13 @@ pub(crate) fn compute(
         .into_iter()
         .map(|((queue, bucket), a)| {
             let c = a.row;
+            let order = bucket.order;
             let den = match q.sl_variant {
                 SlVariant::AnsweredAndAbandoned => c.answered + c.abandoned - c.short_abandoned,
                 SlVariant::Offered => c.offered.saturating_sub(c.short_abandoned),
                 SlVariant::Answered => c.answered,
             };
-            QueueReportRow {
+            let row = QueueReportRow {
                 queue: queue.to_owned(),
                 bucket: bucket.label,
                 service_level: ratio(c.within_sl, den),
@@ -294,6 +313,7 @@ pub(crate) fn compute(
                 avg_wrap_secs: mean(a.wrap, a.wrap_known),
                 aht_secs: mean(a.handle, a.wrap_known),
                 max_wait_secs: a.max_wait.map(|w| w.as_secs_f64()),
+                avg_abandon_wait_secs: mean(a.wait_abandoned, c.abandoned),
                 offered: c.offered,
                 answered: c.answered,
                 abandoned: c.abandoned,
@@ -303,7 +323,8 @@ pub(crate) fn compute(
                 transferred: c.transferred,
                 callbacks: c.callbacks,
                 answered_within_sl: c.within_sl,
-            }
+            };
+            (order, row)
         })
         .collect())
 }

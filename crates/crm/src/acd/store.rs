@@ -65,10 +65,21 @@ impl Crm {
     pub async fn queue_report(&self, q: &ReportQuery) -> Result<Vec<QueueReportRow>, CrmError> {
         check_window(q.from, q.to)?;
         q.offset()?;
-        let (events, states) = in_transaction!(snapshot self, |conn| {
-            let events = conn
-                .queue_events(q.from, q.to, q.queue.as_deref(), true)
-                .await?;
+        let (events, states) = self.report_inputs(q.from, q.to, q.queue.as_deref()).await?;
+        queue_report::compute(q, &events, &states)
+    }
+
+    /// What a queue report over `[from, to)` is computed from, read in one snapshot: every
+    /// event of the calls that entered a queue (of `queue`, or any) in the window, and the
+    /// agents' events from their first completion until [`WRAP_LOOKAHEAD`] after the last.
+    pub(crate) async fn report_inputs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        queue: Option<&str>,
+    ) -> Result<(Vec<QueueEventRecord>, Vec<AgentEventRecord>), CrmError> {
+        Ok(in_transaction!(snapshot self, |conn| {
+            let events = conn.queue_events(from, to, queue, true).await?;
             let completions = events
                 .iter()
                 .filter(|e| matches!(e.kind, QueueEventKind::Complete { .. }))
@@ -81,8 +92,7 @@ impl Crm {
                 _ => Vec::new(),
             };
             (events, states)
-        });
-        queue_report::compute(q, &events, &states)
+        }))
     }
 
     /// Time in each state per agent inside `[from, to)` (spans crossing the edges are clipped),
@@ -101,11 +111,22 @@ impl Crm {
         if to <= from {
             return Ok(Vec::new());
         }
-        let (before, inside) = in_transaction!(snapshot self, |conn| {
+        let (before, inside) = self.agent_inputs(from, to, agent).await?;
+        Ok(agent_report::compute(from, to, &before, &inside))
+    }
+
+    /// What an agent report over `[from, to)` is computed from, read in one snapshot: each
+    /// agent's last state change before `from`, and the agent events inside the window.
+    pub(crate) async fn agent_inputs(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<(Vec<AgentEventRecord>, Vec<AgentEventRecord>), CrmError> {
+        Ok(in_transaction!(snapshot self, |conn| {
             let before = conn.last_states_before(from, agent).await?;
             let inside = conn.agent_events(from, to, agent).await?;
             (before, inside)
-        });
-        Ok(agent_report::compute(from, to, &before, &inside))
+        }))
     }
 }

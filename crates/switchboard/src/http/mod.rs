@@ -1,8 +1,8 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
-//! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`] (click-to-dial)
-//! and the [`pages`].
+//! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`]
+//! (click-to-dial), [`staffing`] and the [`pages`].
 
 pub mod account_admin;
 pub mod acd;
@@ -22,6 +22,7 @@ pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
 pub mod server_paths;
+pub mod staffing;
 pub mod trunks;
 pub mod user_admin;
 
@@ -111,6 +112,7 @@ fn routes() -> Routes {
         .get("/api/cdrs/{id}", cdr)
         .post("/api/dialplans/reload", reload)
         .merge(acd::routes())
+        .merge(staffing::routes())
         .merge(queue_admin::routes())
         .merge(trunks::routes())
         .merge(user_admin::routes())

@@ -138,6 +138,7 @@ static RULES: &[Rule] = {
         (Method::GET, "/api/events", &[A, S], Any),
         (Method::GET, "/api/reports/queues", &[A, S, Q], Any),
         (Method::GET, "/api/reports/agents", &[A, S, Q], Any),
+        (Method::GET, "/api/staffing", &[A, S], Any),
         (Method::GET, "/metrics", &[A, S], Any),
         (Method::GET, "/api/customers", &[A, S, Q, G], Any),
         (Method::POST, "/api/customers", &[A, S, G], Any),
@@ -247,6 +248,19 @@ pub fn decide(role: Role, method: &Method, path: &str) -> Decision {
 mod tests {
     use super::*;
     use Decision::*;
+
+    /// Issue 13: staffing plans are for supervisors and admins.
+    #[test]
+    fn staffing_is_for_supervisors_and_admins() {
+        let path = "/api/staffing";
+        assert_eq!(decide(Role::Admin, &Method::GET, path), Allow(Scope::Any));
+        assert_eq!(
+            decide(Role::Supervisor, &Method::GET, path),
+            Allow(Scope::Any)
+        );
+        assert_eq!(decide(Role::Qa, &Method::GET, path), Deny);
+        assert_eq!(decide(Role::Agent, &Method::GET, path), Deny);
+    }
 
     /// Issue 16: trunks carry a carrier's credentials; only admins see or change them.
     #[test]

@@ -17,6 +17,20 @@ const REPORT_QUERY: &[&str] = &[
     "sl_variant",
 ];
 
+/// Query parameters of the staffing plan (the what-ifs override the history's figures).
+const STAFFING_QUERY: &[&str] = &[
+    "queues",
+    "week",
+    "interval",
+    "sl_target",
+    "sl_seconds",
+    "aht",
+    "shrinkage",
+    "forecast_scale",
+    "tz_offset_minutes",
+    "format",
+];
+
 #[rustfmt::skip]
 pub(super) static OPS: &[Op] = &[
     // Health and status
@@ -92,6 +106,7 @@ pub(super) static OPS: &[Op] = &[
     // Reports
     op("GET", "/api/reports/queues", "reports", "Queue report: offered, answered, abandoned, service level, ASA, AHT by interval.", None, REPORT_QUERY),
     op("GET", "/api/reports/agents", "reports", "Agent report: calls, talk, hold, wrap-up, pauses by interval.", None, REPORT_QUERY),
+    op("GET", "/api/staffing", "reports", "A week's staffing plan from the queues' history: forecast calls, agents needed (Erlang C and A) and logged in per interval, with what-ifs; JSON or CSV (docs/staffing.md).", None, STAFFING_QUERY),
 ];
 
 const fn op(
