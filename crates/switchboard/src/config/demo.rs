@@ -178,6 +178,7 @@ fn demo_web(listen: &str) -> crate::config::web::WebSection {
     let port = listen.rsplit(':').next().unwrap_or("8080");
     let text = format!(
         r#"
+demo_page = "loans"
 [[entries]]
 name = "loans"
 route = "1588"

@@ -29,6 +29,8 @@ pub struct WebSection {
     /// UDP ports reserved for browsers' media (one per call) at the top of the `[media]` range;
     /// the relay keeps the rest. Used only when there are entries.
     pub ports: u16,
+    /// Serve the demo bank page at `/demo`, calling this entry.
+    pub demo_page: Option<Spanned<String>>,
     pub entries: Vec<Spanned<WebEntrySection>>,
 }
 
@@ -40,6 +42,7 @@ impl Default for WebSection {
             connect_timeout_s: 10,
             silence_timeout_s: 5,
             ports: 200,
+            demo_page: None,
             entries: Vec::new(),
         }
     }
@@ -100,6 +103,8 @@ pub struct WebSettings {
     /// The media side of each call (addresses, ports, timeouts).
     pub media: webcall::WebCallConfig,
     pub entries: Vec<WebEntry>,
+    /// The entry `/demo` calls, if the demo page is served.
+    pub demo_page: Option<String>,
 }
 
 impl WebSettings {
@@ -147,7 +152,9 @@ pub fn resolve(
             (Some(r), None) if !r.get_ref().trim().is_empty() => {
                 WebTarget::Route(r.get_ref().trim().to_string())
             }
-            (None, Some(q)) if queues.contains(q.get_ref()) => WebTarget::Queue(q.get_ref().clone()),
+            (None, Some(q)) if queues.contains(q.get_ref()) => {
+                WebTarget::Queue(q.get_ref().clone())
+            }
             (None, Some(q)) => {
                 problem(
                     q.span(),
@@ -198,6 +205,16 @@ pub fn resolve(
             secret,
         });
     }
+    let demo_page = section.demo_page.as_ref().and_then(|d| {
+        let known = entries.iter().any(|e| e.name == *d.get_ref());
+        if !known {
+            problem(
+                d.span(),
+                format!("web.demo_page: no entry `{}`", d.get_ref()),
+            );
+        }
+        known.then(|| d.get_ref().clone())
+    });
     if section.max_calls == 0 && !entries.is_empty() {
         problem(0..0, "web.max_calls must be at least 1".into());
     }
@@ -240,9 +257,24 @@ pub fn resolve(
             calls_per_minute_per_address: section.calls_per_minute_per_address,
             media,
             entries,
+            demo_page,
         },
         relay_max,
     )
+}
+
+/// Warnings for entries whose `route` no dialplan routes: their calls would be refused.
+pub fn unrouted_entries(web: &WebSettings, routed: impl Fn(&str) -> bool) -> Vec<String> {
+    web.entries
+        .iter()
+        .filter_map(|e| match &e.target {
+            WebTarget::Route(r) if !routed(r) => Some(format!(
+                "warning: web entry {} goes to route {r}, which no dialplan routes: its calls are refused",
+                e.name
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The plain RTP side never leaves the machine: loopback of the media address's family.
@@ -322,6 +354,18 @@ secret = "0123456789abcdef"
             ["https://bank.example", "http://127.0.0.1:8080"]
         );
         web.media.validate().expect("media settings");
+    }
+
+    #[test]
+    fn entries_to_routes_no_plan_knows_are_warned_about() {
+        let (web, _) = run(
+            "[web]\n[[web.entries]]\nname = \"a\"\nroute = \"1588\"\nallowed_origins = [\"https://x\"]\n[[web.entries]]\nname = \"b\"\nroute = \"9\"\nallowed_origins = [\"https://x\"]\n",
+            &[],
+        )
+        .expect("valid");
+        let warnings = unrouted_entries(&web, |n| n == "1588");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("web entry b goes to route 9"));
     }
 
     #[test]

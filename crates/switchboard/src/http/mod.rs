@@ -2,7 +2,7 @@
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
 //! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial)
-//! and the [`pages`].
+//! the [`pages`] and [`web`] (visitors' web calls: widget, demo page, WebSocket).
 
 pub mod account_admin;
 pub mod acd;
@@ -22,6 +22,7 @@ pub mod routing;
 pub mod server_paths;
 pub mod trunks;
 pub mod user_admin;
+pub mod web;
 
 use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
@@ -48,6 +49,8 @@ pub(crate) struct App {
     pub auth: crate::http::auth::Auth,
     /// Password checks at once (argon2 takes 19 MiB each): past it, logins get 503.
     pub password_checks: crate::password::PasswordChecks,
+    /// Visitors' web calls (`driver/web`).
+    pub web: std::sync::Arc<crate::driver::web::WebGateway>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -59,6 +62,7 @@ pub async fn serve(
     control: tokio::sync::mpsc::Sender<crate::driver::sip::Control>,
     events: tokio::sync::broadcast::Sender<crate::driver::live::LiveEvent>,
     screens: std::sync::Arc<crate::driver::screens::Screens>,
+    web: std::sync::Arc<crate::driver::web::WebGateway>,
     shutdown: CancellationToken,
 ) {
     let config = reloader.config().clone();
@@ -89,6 +93,7 @@ pub async fn serve(
         screens,
         auth: crate::http::auth::Auth::new(config.http_auth.clone()),
         password_checks: crate::password::PasswordChecks::new(config.limits.http.password_checks),
+        web,
     };
     let app = routes()
         .into_router()
@@ -122,6 +127,7 @@ fn routes() -> Routes {
         .merge(audio::routes())
         .merge(auth::routes::routes())
         .merge(pages::routes())
+        .merge(web::routes())
 }
 
 async fn status_handler(State(app): State<App>) -> Json<Status> {

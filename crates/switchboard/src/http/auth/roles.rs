@@ -159,6 +159,8 @@ pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
     (get && (path == "/health" || crate::http::pages::is_page(path)))
         || (method == Method::POST && path == "/api/login")
         || (open_metrics && get && path == "/metrics")
+        // Visitors' web calls: the widget, the demo page and the call's WebSocket.
+        || (get && crate::http::web::is_open(path))
 }
 
 fn matches(pattern: &str, path: &str) -> bool {
