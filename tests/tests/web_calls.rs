@@ -246,3 +246,186 @@ fn stereo(path: &std::path::Path) -> (Wav, Wav) {
     };
     (channel(0), channel(1))
 }
+
+/// An offer as Chromium makes it (as crates/webcall/tests/common): PCMU on 0, no browser
+/// behind it, so its leg never connects; enough for the switch to place the call.
+const OFFER: &str = "v=0\r\n\
+o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n\
+s=-\r\n\
+t=0 0\r\n\
+a=group:BUNDLE 0\r\n\
+a=msid-semantic: WMS\r\n\
+m=audio 9 UDP/TLS/RTP/SAVPF 111 0 126\r\n\
+c=IN IP4 0.0.0.0\r\n\
+a=rtcp:9 IN IP4 0.0.0.0\r\n\
+a=ice-ufrag:Zs7k\r\n\
+a=ice-pwd:q0NgTgQW8Qx6Yx1cZ4e7QbS4\r\n\
+a=ice-options:trickle\r\n\
+a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC\r\n\
+a=setup:actpass\r\n\
+a=mid:0\r\n\
+a=sendrecv\r\n\
+a=rtcp-mux\r\n\
+a=rtpmap:111 opus/48000/2\r\n\
+a=rtpmap:0 PCMU/8000\r\n\
+a=rtpmap:126 telephone-event/8000\r\n";
+
+mod client {
+    use futures_util::{SinkExt, StreamExt};
+    use std::time::Duration;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::{Error, Message};
+
+    pub type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    /// Opens `url` as a page of `origin` would; the HTTP status when refused.
+    pub async fn open(url: &str, origin: &str) -> Result<Socket, u16> {
+        let mut req = url.into_client_request().expect("request");
+        req.headers_mut()
+            .insert("Origin", origin.parse().expect("origin"));
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(Error::Http(resp)) => Err(resp.status().as_u16()),
+            Err(e) => panic!("WebSocket to {url}: {e}"),
+        }
+    }
+
+    pub async fn send(socket: &mut Socket, json: serde_json::Value) {
+        send_text(socket, &json.to_string()).await;
+    }
+
+    pub async fn send_text(socket: &mut Socket, text: &str) {
+        socket
+            .send(Message::Text(text.to_string().into()))
+            .await
+            .expect("send");
+    }
+
+    /// The next JSON message; `None` once the switch closed the socket.
+    pub async fn next(socket: &mut Socket) -> Option<serde_json::Value> {
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(15), socket.next())
+                .await
+                .expect("the switch answers within 15 s");
+            match msg {
+                Some(Ok(Message::Text(t))) => {
+                    return Some(serde_json::from_str(t.as_str()).expect("JSON"))
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// The switch's error (its code), then the close.
+    pub async fn refused(socket: &mut Socket) -> (String, String) {
+        let msg = next(socket).await.expect("an error message");
+        assert_eq!(msg["type"], "error", "{msg}");
+        assert!(next(socket).await.is_none(), "closed after the error");
+        (
+            msg["code"].as_str().unwrap_or_default().to_string(),
+            msg["message"].as_str().unwrap_or_default().to_string(),
+        )
+    }
+}
+
+#[test]
+fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
+    let (sw, _plans) = web_switch(
+        "[[web.entries]]\nname = \"shut\"\nqueue = \"loans\"\n\
+         allowed_origins = [\"https://bank.example\"]\nclosed_message = \"Closed for the holiday\"\n",
+    );
+    let base = format!("ws://127.0.0.1:{}/api/web", sw.http_port);
+    let bank = "https://bank.example";
+    let secret = b"0123456789abcdef-test";
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        // Before any upgrade: a page of another site, an entry that does not exist.
+        let loans = format!("{base}/loans/ws");
+        assert_eq!(
+            client::open(&loans, "https://evil.example").await.err(),
+            Some(403)
+        );
+        assert_eq!(
+            client::open(&format!("{base}/nope/ws"), bank).await.err(),
+            Some(404)
+        );
+
+        // Not JSON: an error, then the close.
+        let mut s = client::open(&loans, bank).await.expect("open");
+        client::send_text(&mut s, "not json").await;
+        assert_eq!(client::refused(&mut s).await.0, "bad_message");
+
+        // A customer id whose signature the bank did not make.
+        let mut s = client::open(&loans, bank).await.expect("open");
+        let expires = chrono::Utc::now().timestamp() + 600;
+        let forged = webcall::signal::sign(b"not the bank's secret at all", "42", expires);
+        client::send(&mut s, offer("42", &forged, expires)).await;
+        assert_eq!(client::refused(&mut s).await.0, "forged_signature");
+
+        // A closed entry says so, with its message (and costs no admission).
+        let mut s = client::open(&format!("{base}/shut/ws"), bank)
+            .await
+            .expect("open");
+        assert_eq!(
+            client::refused(&mut s).await,
+            ("closed".to_string(), "Closed for the holiday".to_string())
+        );
+
+        // An expired signature is downgraded: the call goes on, unverified.
+        let mut s = client::open(&loans, bank).await.expect("open");
+        let past = chrono::Utc::now().timestamp() - 60;
+        let expired = webcall::signal::sign(secret, "42", past);
+        client::send(&mut s, offer("42", &expired, past)).await;
+        let answer = client::next(&mut s).await.expect("answer");
+        assert_eq!(answer["type"], "answer", "{answer}");
+        let mut states = Vec::new();
+        while states.last().map(String::as_str) != Some("ivr") {
+            let m = client::next(&mut s).await.expect("state");
+            states.push(m["state"].as_str().unwrap_or_default().to_string());
+        }
+        assert_eq!(states, ["connecting", "ivr"]);
+        // The page goes away mid-call.
+        drop(s);
+
+        // Three calls from this address this minute: the fourth is refused.
+        let mut s = client::open(&loans, bank).await.expect("open");
+        assert_eq!(client::refused(&mut s).await.0, "rate_limited");
+    });
+
+    wait_until(
+        Duration::from_secs(20),
+        "web calls and relay ports back to none",
+        || {
+            (sw.status_field("web_calls") == 0 && sw.status_field("relay_ports_in_use") == 0)
+                .then_some(())
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
+    let cdrs =
+        wait_for_cdrs(&sw.database_url, |c| c.iter().any(|c| c.ended_at.is_some())).expect("CDRs");
+    assert_eq!(
+        cdrs.len(),
+        1,
+        "only the expired-signature call got in: {cdrs:#?}"
+    );
+    assert_eq!(
+        cdrs[0].caller_name.as_deref(),
+        Some("Web visitor (unverified 42)")
+    );
+}
+
+fn offer(customer: &str, signature: &str, expires: i64) -> serde_json::Value {
+    serde_json::json!({
+        "type": "offer",
+        "sdp": OFFER,
+        "context": {
+            "page_url": "https://bank.example/loans",
+            "customer_id": customer,
+            "signature": signature,
+            "expires": expires,
+        },
+    })
+}
