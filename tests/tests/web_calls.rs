@@ -54,7 +54,7 @@ type = "hangup"
 /// The `[web]` section for a switch whose pages are at `http://127.0.0.1:{http_port}`.
 fn web_section(http_port: u16, extra_entries: &str) -> String {
     format!(
-        "\n[web]\nports = 20\nconnect_timeout_s = 10\ncalls_per_minute_per_address = 3\n\
+        "\n[web]\nports = 20\nconnect_timeout_s = 10\ncalls_per_minute_per_address = 4\n\
          demo_page = \"loans\"\n\
          [[web.entries]]\nname = \"loans\"\nroute = \"1588\"\n\
          allowed_origins = [\"http://127.0.0.1:{http_port}\", \"https://bank.example\"]\n\
@@ -176,6 +176,17 @@ fn a_visitor_calls_from_the_demo_page_through_the_ivr_to_an_agent_and_leaves() {
         },
     )
     .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
+    // The browsers' WebRTC ports (the top 20 of the media range, `[web] ports`) are free.
+    let config = std::fs::read_to_string(dir.join("switchboard.toml")).expect("config");
+    let port_max: u16 = config
+        .lines()
+        .find_map(|l| l.strip_prefix("port_max = "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("port_max");
+    for port in port_max - 19..=port_max {
+        std::net::UdpSocket::bind(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("web port {port} still taken: {e}"));
+    }
     agent
         .wait(Duration::from_secs(20))
         .unwrap_or_else(|e| panic!("agent: {e}\n--- switch log ---\n{}", sw.log_text()));
@@ -340,6 +351,18 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
     let base = format!("ws://127.0.0.1:{}/api/web", sw.http_port);
     let bank = "https://bank.example";
     let secret = b"0123456789abcdef-test";
+    // A customer of the CRM, whom the bank's site signs in.
+    let created = sw
+        .http_json(
+            "POST",
+            "/api/customers",
+            r#"{"name": "Lee Seo-yeon", "grade": "vip",
+                "phones": [{"number": "+821055501234", "label": "mobile"}]}"#,
+        )
+        .expect("customer");
+    assert_eq!(created.status, 201, "{}", created.body);
+    let customer: serde_json::Value = serde_json::from_str(&created.body).expect("JSON");
+    let customer_id = customer["id"].as_i64().expect("id").to_string();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         // Before any upgrade: a page of another site, an entry that does not exist.
@@ -390,7 +413,25 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
         // The page goes away mid-call.
         drop(s);
 
-        // Three calls from this address this minute: the fourth is refused.
+        // A valid, current signature: the call is the customer's, under their number.
+        let mut s = client::open(&loans, bank).await.expect("open");
+        let soon = chrono::Utc::now().timestamp() + 600;
+        let signed = webcall::signal::sign(secret, &customer_id, soon);
+        client::send(&mut s, offer(&customer_id, &signed, soon)).await;
+        assert_eq!(
+            client::next(&mut s).await.expect("answer")["type"],
+            "answer"
+        );
+        while client::next(&mut s).await.expect("state")["state"] != "ivr" {}
+        client::send(&mut s, serde_json::json!({ "type": "hangup" })).await;
+        let last = client::next(&mut s).await.expect("the end");
+        assert_eq!(
+            (&last["state"], &last["reason"]),
+            (&serde_json::json!("ended"), &serde_json::json!("hangup")),
+            "{last}"
+        );
+
+        // Four calls from this address this minute: the fifth is refused.
         let mut s = client::open(&loans, bank).await.expect("open");
         assert_eq!(client::refused(&mut s).await.0, "rate_limited");
     });
@@ -404,16 +445,22 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
         },
     )
     .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
-    let cdrs =
-        wait_for_cdrs(&sw.database_url, |c| c.iter().any(|c| c.ended_at.is_some())).expect("CDRs");
-    assert_eq!(
-        cdrs.len(),
-        1,
-        "only the expired-signature call got in: {cdrs:#?}"
+    let cdrs = wait_for_cdrs(&sw.database_url, |c| {
+        c.iter().filter(|c| c.ended_at.is_some()).count() == 2
+    })
+    .expect("CDRs");
+    // Only the expired and the verified signatures' calls got in.
+    let callers: Vec<(&str, Option<&str>)> = cdrs
+        .iter()
+        .map(|c| (c.caller.as_str(), c.caller_name.as_deref()))
+        .collect();
+    assert!(
+        callers.contains(&("web", Some("Web visitor (unverified 42)"))),
+        "{callers:?}"
     );
-    assert_eq!(
-        cdrs[0].caller_name.as_deref(),
-        Some("Web visitor (unverified 42)")
+    assert!(
+        callers.contains(&("+821055501234", Some("Lee Seo-yeon"))),
+        "{callers:?}"
     );
 }
 
