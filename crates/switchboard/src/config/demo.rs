@@ -179,6 +179,8 @@ fn demo_web(listen: &str) -> crate::config::web::WebSection {
     let text = format!(
         r#"
 demo_page = "loans"
+# A demo has a few visitors at most: a small reserve leaves a narrowed media range room.
+ports = 50
 [[entries]]
 name = "loans"
 route = "1588"
