@@ -7,7 +7,7 @@
 // `close` (close the tab now), `done`.
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
-import { check, env, signal, stepper, Failure } from './lib.mjs';
+import { check, checkAccessibility, env, signal, stepper, Failure } from './lib.mjs';
 
 const step = stepper('web_widget');
 const url = env('SB_URL');
@@ -64,7 +64,10 @@ try {
   await page.goto(url);
   const call = page.getByRole('button', { name: 'Call us' });
   await call.waitFor({ timeout: 10000 });
-  await call.click();
+  await checkAccessibility(page, 'the demo page, idle');
+  // From the keyboard: the button takes the focus and Enter calls.
+  await call.focus();
+  await page.keyboard.press('Enter');
   let last = null;
   await waitFor('the IVR', 20000, async () => {
     last = await widgetState(page);
@@ -84,6 +87,9 @@ try {
     return last.state === 'connected';
   }).catch((e) => { throw new Failure(`${e.message} (last: ${JSON.stringify(last)})`); });
   signal('CONNECTED');
+  await checkAccessibility(page, 'the widget in a call');
+  check(await page.getByRole('button', { name: 'Hang up' }).isVisible(), 'a Hang up button');
+  check(await page.getByRole('button', { name: 'Mute' }).isVisible(), 'a Mute button');
   step(`wait until the page hears ${want} Hz`);
   await page.evaluate(() => {
     const remote = document.querySelector('.sbw-audio').srcObject;
