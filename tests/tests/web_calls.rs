@@ -476,3 +476,30 @@ fn offer(customer: &str, signature: &str, expires: i64) -> serde_json::Value {
         },
     })
 }
+
+/// The widget in Korean, with the microphone refused: the visitor is told to allow it, no call
+/// reaches the switch.
+#[test]
+fn a_refused_microphone_is_explained_to_the_visitor_in_their_language() {
+    if let Some(why) = missing_browser_tools(&["playwright-core"]) {
+        testkit::cannot_run("browser", &why);
+        return;
+    }
+    let (sw, _plans) = web_switch("");
+    let out = Command::new("node")
+        .arg(browser_dir().join("web_widget_refused.mjs"))
+        .env("SB_URL", format!("http://127.0.0.1:{}/demo", sw.http_port))
+        .env("SB_CHROMIUM", CHROMIUM)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "web_widget_refused.mjs: {stdout}");
+    assert!(
+        stdout.contains("REFUSED") && stdout.contains("PASSED"),
+        "{stdout}"
+    );
+    assert_eq!(sw.status_field("web_calls"), 0);
+    let cdrs = wait_for_cdrs(&sw.database_url, |_| true).expect("CDRs");
+    assert!(cdrs.is_empty(), "no call was placed: {cdrs:#?}");
+}
