@@ -6,7 +6,9 @@
 //!   ends, with the switch's web calls and relay ports back to none.
 //! - Refusals without a browser (a WebSocket client): a wrong origin (403 before the upgrade),
 //!   an unknown entry, bad JSON, a forged signature, a closed entry and too many calls from one
-//!   address each get their clear answer; an expired signature is downgraded to unverified.
+//!   address each get their clear answer; an expired signature is downgraded to unverified, a
+//!   valid one makes the call the CRM customer's (their number and name in the CDR).
+//! - The widget in Korean with the microphone refused: the visitor is told, nothing is called.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
