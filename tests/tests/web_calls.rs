@@ -56,7 +56,7 @@ type = "hangup"
 /// The `[web]` section for a switch whose pages are at `http://127.0.0.1:{http_port}`.
 fn web_section(http_port: u16, extra_entries: &str) -> String {
     format!(
-        "\n[web]\nports = 20\nconnect_timeout_s = 10\ncalls_per_minute_per_address = 4\n\
+        "\n[web]\nports = 20\nconnect_timeout_s = 10\ncalls_per_minute_per_address = 5\n\
          demo_page = \"loans\"\n\
          [[web.entries]]\nname = \"loans\"\nroute = \"1588\"\n\
          allowed_origins = [\"http://127.0.0.1:{http_port}\", \"https://bank.example\"]\n\
@@ -332,6 +332,22 @@ mod client {
         }
     }
 
+    /// States until the switch's error (its code and message), then the close.
+    pub async fn refused_after_states(socket: &mut Socket) -> (String, String) {
+        loop {
+            let msg = next(socket).await.expect("an error message");
+            if msg["type"] == "state" {
+                continue;
+            }
+            assert_eq!(msg["type"], "error", "{msg}");
+            assert!(next(socket).await.is_none(), "closed after the error");
+            return (
+                msg["code"].as_str().unwrap_or_default().to_string(),
+                msg["message"].as_str().unwrap_or_default().to_string(),
+            );
+        }
+    }
+
     /// The switch's error (its code), then the close.
     pub async fn refused(socket: &mut Socket) -> (String, String) {
         let msg = next(socket).await.expect("an error message");
@@ -348,7 +364,9 @@ mod client {
 fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
     let (sw, _plans) = web_switch(
         "[[web.entries]]\nname = \"shut\"\nqueue = \"loans\"\n\
-         allowed_origins = [\"https://bank.example\"]\nclosed_message = \"Closed for the holiday\"\n",
+         allowed_origins = [\"https://bank.example\"]\nclosed_message = \"Closed for the holiday\"\n\
+         [[web.entries]]\nname = \"broken\"\nroute = \"999\"\n\
+         allowed_origins = [\"https://bank.example\"]\n",
     );
     let base = format!("ws://127.0.0.1:{}/api/web", sw.http_port);
     let bank = "https://bank.example";
@@ -433,7 +451,20 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
             "{last}"
         );
 
-        // Four calls from this address this minute: the fifth is refused.
+        // An entry whose route no plan takes: the switch refuses the call, the page is told.
+        let mut s = client::open(&format!("{base}/broken/ws"), bank)
+            .await
+            .expect("open");
+        client::send(&mut s, offer("", "", 0)).await;
+        assert_eq!(
+            client::next(&mut s).await.expect("answer")["type"],
+            "answer"
+        );
+        let (code, message) = client::refused_after_states(&mut s).await;
+        assert_eq!(code, "failed");
+        assert!(message.starts_with("404"), "{message}");
+
+        // Five calls from this address this minute: the sixth is refused.
         let mut s = client::open(&loans, bank).await.expect("open");
         assert_eq!(client::refused(&mut s).await.0, "rate_limited");
     });

@@ -66,7 +66,16 @@ pub async fn run(gw: Arc<WebGateway>, entry: WebEntry, ip: IpAddr, mut socket: W
     let (leg, answer) = match WebLeg::answer_unbridged(&sdp, &gw.settings.media).await {
         Ok(x) => x,
         Err(e) => {
-            refuse(&mut socket, ErrorCode::BadOffer, &e.to_string()).await;
+            let code = match e {
+                webcall::WebCallError::BadSdp(_) | webcall::WebCallError::NoPcmu => {
+                    ErrorCode::BadOffer
+                }
+                // Every web port taken: as busy as the cap.
+                webcall::WebCallError::NoPort { .. } => ErrorCode::Busy,
+                _ => ErrorCode::Failed,
+            };
+            tracing::warn!(%ip, entry = %entry.name, error = %e, "web call not answered");
+            refuse(&mut socket, code, &e.to_string()).await;
             return;
         }
     };
@@ -192,8 +201,10 @@ struct Call {
 enum End {
     /// The visitor: hang-up, tab closed, WebSocket lost.
     Visitor(&'static str),
-    /// The switch's side: the agent or the plan hung up, or the core refused the call.
+    /// The switch's side: the agent or the plan hung up.
     Switch(String),
+    /// The core refused the call (no route, full...): the visitor is told it failed.
+    Refused(String),
     /// The browser's media went away.
     Media(String),
 }
@@ -321,7 +332,7 @@ impl Call {
                         d.to = None;
                         d.invite_branch.clear();
                     }
-                    return Some(End::Switch(format!("{code} {reason}")));
+                    return Some(End::Refused(format!("{code} {reason}")));
                 }
                 let Some(relay) = sip_leg::relay_of(&resp) else {
                     return Some(End::Switch("the switch's answer has no audio".into()));
@@ -378,7 +389,7 @@ impl Call {
     async fn finish(mut self, end: End) {
         let (reason, log) = match &end {
             End::Visitor(why) => ("hangup".to_string(), why.to_string()),
-            End::Switch(why) => ("remote".to_string(), why.clone()),
+            End::Switch(why) | End::Refused(why) => ("remote".to_string(), why.clone()),
             End::Media(why) => ("media".to_string(), why.clone()),
         };
         if let Some(d) = self.dialog.as_mut() {
@@ -393,11 +404,14 @@ impl Call {
         }
         tracing::info!(%reason, why = %log, "web call ended");
         self.leg.close().await;
-        send(
-            &mut self.socket,
-            &ServerMessage::State(CallState::Ended { reason }),
-        )
-        .await;
+        let last = match end {
+            End::Refused(why) => ServerMessage::Error {
+                code: ErrorCode::Failed,
+                message: why,
+            },
+            _ => ServerMessage::State(CallState::Ended { reason }),
+        };
+        send(&mut self.socket, &last).await;
         let _ = self.socket.send(Message::Close(None)).await;
     }
 }
