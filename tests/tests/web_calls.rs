@@ -478,6 +478,11 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
         },
     )
     .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
+    let (_, metrics) = sw.http("GET", "/metrics").expect("metrics");
+    assert!(
+        metrics.lines().any(|l| l == "switchboard_web_calls 0"),
+        "{metrics}"
+    );
     let cdrs = wait_for_cdrs(&sw.database_url, |c| {
         c.iter().filter(|c| c.ended_at.is_some()).count() == 2
     })
