@@ -2,18 +2,11 @@
 // browser): the microphone refused (getUserMedia rejected with NotAllowedError, as when the
 // visitor clicks "Block") gives the message to allow it and no call; the button comes back.
 // Lines on stdout: REFUSED <status text>, PASSED.
-import { chromium } from 'playwright-core';
-import { check, env, signal, stepper } from './lib.mjs';
+import { check, env, launch, signal, stepper } from './lib.mjs';
 
 const step = stepper('web_widget_refused');
 const url = env('SB_URL');
-const args = ['--disable-gpu', '--no-first-run'];
-if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-const browser = await chromium.launch({
-  executablePath: process.env.SB_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args,
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ locale: 'ko-KR' });
   await context.addInitScript(() => {

@@ -169,15 +169,7 @@ fn a_visitor_calls_from_the_demo_page_through_the_ivr_to_an_agent_and_leaves() {
     script.expect(&sw, "TAB_CLOSED", Duration::from_secs(10));
 
     // The tab is gone: the call ends (WebSocket closed, the gateway's BYE), everything freed.
-    wait_until(
-        Duration::from_secs(20),
-        "web calls and relay ports back to none",
-        || {
-            (sw.status_field("web_calls") == 0 && sw.status_field("relay_ports_in_use") == 0)
-                .then_some(())
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
+    all_freed(&sw);
     // The browsers' WebRTC ports (the top 20 of the media range, `[web] ports`) are free.
     let config = std::fs::read_to_string(dir.join("switchboard.toml")).expect("config");
     let port_max: u16 = config
@@ -245,6 +237,19 @@ fn a_visitor_calls_from_the_demo_page_through_the_ivr_to_an_agent_and_leaves() {
         agent_440 >= 40,
         "the agent's 440 Hz is recorded ({agent_440} blocks)"
     );
+}
+
+/// Waits until the switch has no web call and no relay port left.
+fn all_freed(sw: &Switch) {
+    wait_until(
+        Duration::from_secs(20),
+        "web calls and relay ports back to none",
+        || {
+            (sw.status_field("web_calls") == 0 && sw.status_field("relay_ports_in_use") == 0)
+                .then_some(())
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
 }
 
 fn stereo(path: &std::path::Path) -> (Wav, Wav) {
@@ -469,15 +474,7 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
         assert_eq!(client::refused(&mut s).await.0, "rate_limited");
     });
 
-    wait_until(
-        Duration::from_secs(20),
-        "web calls and relay ports back to none",
-        || {
-            (sw.status_field("web_calls") == 0 && sw.status_field("relay_ports_in_use") == 0)
-                .then_some(())
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
+    all_freed(&sw);
     let (_, metrics) = sw.http("GET", "/metrics").expect("metrics");
     assert!(
         metrics.lines().any(|l| l == "switchboard_web_calls 0"),
