@@ -4,47 +4,15 @@
 // closes the tab and reports it. The test steers it through stdin lines: `dtmf <digits>`
 // (presses them), `done` (the test has seen the leg end: exit).
 // Lines on stdout: CONNECTED, PRESSED, PEAK <hz>, HEARD, TAB_CLOSED, PASSED.
-import { chromium } from 'playwright-core';
-import { createInterface } from 'node:readline';
 import { check, env, signal, stepper, Failure } from './lib.mjs';
+import { launchWithMicrophone, stdinCommands, waitFor } from './call_lib.mjs';
 
 const step = stepper('webcall');
 const url = env('SB_URL');
 const wav = env('SB_TONE_WAV');
 const want = Number(env('SB_EXPECT_HZ', '440'));
-
-const args = [
-  '--disable-gpu',
-  '--no-first-run',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  `--use-file-for-fake-audio-capture=${wav}`,
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-];
-if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-const browser = await chromium.launch({
-  executablePath: process.env.SB_CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args,
-});
-
-async function waitFor(what, ms, probe) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Failure(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const commands = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function command(name) {
-  const { value, done } = await commands.next();
-  check(!done && value.startsWith(name), `expected ${name} from the test, got ${value}`);
-  return value.slice(name.length).trim();
-}
+const browser = await launchWithMicrophone(wav);
+const command = stdinCommands();
 
 try {
   const context = await browser.newContext();

@@ -472,12 +472,7 @@ impl Acd {
         let interval = q.cfg.announce_interval;
         if !ringing {
             let position = self.position_of(&queue, call);
-            let logged_in = self
-                .agents
-                .values()
-                .filter(|a| a.is_logged_in() && a.cfg.membership(&queue).is_some())
-                .count();
-            let estimated_wait = q.estimate(position, logged_in);
+            let estimated_wait = self.estimated_wait(&queue, position).unwrap_or_default();
             self.actions.push_back(Action::Announce {
                 call: call.to_string(),
                 position,

@@ -124,6 +124,18 @@ impl Acd {
         Some(now.saturating_duration_since(c.enqueued))
     }
 
+    /// The wait `queue` estimates for a caller at 1-based `position` (what its announcements
+    /// say); `None` for an unknown queue.
+    pub fn estimated_wait(&self, queue: &str, position: usize) -> Option<Duration> {
+        let q = self.queues.get(queue)?;
+        let logged_in = self
+            .agents
+            .values()
+            .filter(|a| a.is_logged_in() && a.cfg.membership(queue).is_some())
+            .count();
+        Some(q.estimate(position, logged_in))
+    }
+
     /// The callers of `queue` in rank order.
     pub fn waiting(&self, queue: &str, now: Instant) -> Vec<WaitingStatus> {
         positions(&self.waiting, queue)

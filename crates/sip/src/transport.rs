@@ -9,6 +9,11 @@ use std::net::SocketAddr;
 pub enum Transport {
     Udp,
     Tcp,
+    /// Messages between the switch core and a gateway inside the same process (the web
+    /// calls' gateway): never read from or written to a socket, so a peer on this transport
+    /// is one of ours and nothing on the network can claim to be one. Delivered whole and in
+    /// order, like TCP: no retransmissions.
+    Internal,
 }
 
 impl Transport {
@@ -17,18 +22,24 @@ impl Transport {
         match self {
             Transport::Udp => "UDP",
             Transport::Tcp => "TCP",
+            // Never on a wire; parsers know the reliable transports' tokens, and TCP is what
+            // it behaves like.
+            Transport::Internal => "TCP",
         }
     }
 
     /// Unreliable transports need retransmission timers (A, E, G); reliable ones do not.
     pub fn is_reliable(self) -> bool {
-        matches!(self, Transport::Tcp)
+        matches!(self, Transport::Tcp | Transport::Internal)
     }
 }
 
 impl fmt::Display for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.via_token())
+        match self {
+            Transport::Internal => f.write_str("INTERNAL"),
+            _ => f.write_str(self.via_token()),
+        }
     }
 }
 
@@ -50,6 +61,14 @@ impl Peer {
     pub fn tcp(addr: SocketAddr) -> Self {
         Peer {
             transport: Transport::Tcp,
+            addr,
+        }
+    }
+    /// A gateway inside the process; `addr` only tells its calls apart (see
+    /// [`Transport::Internal`]).
+    pub fn internal(addr: SocketAddr) -> Self {
+        Peer {
+            transport: Transport::Internal,
             addr,
         }
     }

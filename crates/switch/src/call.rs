@@ -273,6 +273,8 @@ pub struct Call {
     /// A dial over trunks: the carriers to try in order and the one being tried
     /// (`trunk_out.rs`).
     pub trunk_out: Option<Box<super::trunk_out::TrunkDial>>,
+    /// A phone's call or a web page's (`web_in.rs`): web calls are always customers'.
+    pub channel: crate::records::Channel,
 }
 
 /// The relay ports of a call.

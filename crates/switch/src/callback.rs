@@ -216,6 +216,7 @@ impl Switch {
             offers,
             trunk_in: None,
             trunk_out: None,
+            channel: crate::records::Channel::Voice,
         };
         self.dialogs
             .insert((dialog.call_id, local_tag), (id, Side::A));
@@ -244,6 +245,7 @@ impl Switch {
             callee: call.callee.number.clone(),
             callee_name: call.callee.name.clone(),
             started_at,
+            channel: call.channel,
         };
         let link = CdrLink {
             call_id: call.cdr_id.clone(),

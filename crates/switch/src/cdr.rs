@@ -94,9 +94,9 @@ impl Switch {
         }
     }
 
-    /// The contact-history row of a customer-facing call: one that entered a queue, or a
-    /// dialplan call from a caller who is not one of our extensions or whom the plan's CRM
-    /// lookup knew as a customer. Calls between extensions (also through the default plan)
+    /// The contact-history row of a customer-facing call: one that entered a queue, a web
+    /// page's call, or a dialplan call from a caller who is not one of our extensions or whom
+    /// the plan's CRM lookup knew as a customer. Calls between extensions (also through the default plan)
     /// and feature codes are not contacts.
     fn contact_of(&self, now: Instant, id: CallId, disposition: Disposition) -> Option<Contact> {
         if self.is_click_to_dial(id) {
@@ -111,7 +111,8 @@ impl Switch {
         // A call a carrier delivered, or one that went out over a trunk, is a customer's.
         let dialled_out = self.trunk_dialled(id).filter(|_| call.callback.is_none());
         let over_trunk = call.trunk_in.is_some() || dialled_out.is_some();
-        if queue.is_none() && !over_trunk && (call.route.plan().is_none() || internal) {
+        let web = call.channel == crate::records::Channel::Web;
+        if queue.is_none() && !over_trunk && !web && (call.route.plan().is_none() || internal) {
             return None;
         }
         // An agent calling out from their phone is the agent of the row.
@@ -158,6 +159,7 @@ impl Switch {
             agent,
             duration_ms: now.saturating_duration_since(since).as_millis() as i64,
             outcome: outcome.to_string(),
+            channel: call.channel,
         })
     }
 }

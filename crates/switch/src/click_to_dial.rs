@@ -290,6 +290,7 @@ impl Switch {
             agent: Some(cb.agent.clone()),
             duration_ms: now.saturating_duration_since(since).as_millis() as i64,
             outcome: outcome.to_string(),
+            channel: call.channel,
         })
     }
 }

@@ -22,7 +22,7 @@ impl Me {
     /// phone must be able to answer our Via and reach our Contact), then any we have.
     pub fn addr(&self, to: Peer) -> SocketAddr {
         let (v4, v6) = match to.transport {
-            Transport::Udp => ([self.udp, self.tcp], [self.udp6, self.tcp6]),
+            Transport::Udp | Transport::Internal => ([self.udp, self.tcp], [self.udp6, self.tcp6]),
             Transport::Tcp => ([self.tcp, self.udp], [self.tcp6, self.udp6]),
         };
         let (same, other) = if to.addr.is_ipv6() {
@@ -52,7 +52,7 @@ impl Me {
     pub fn contact(&self, user: &str, to: Peer) -> Header {
         let a = self.addr(to);
         let t = match to.transport {
-            Transport::Udp => "",
+            Transport::Udp | Transport::Internal => "",
             Transport::Tcp => ";transport=tcp",
         };
         Header::Contact(format!("<sip:{user}@{a}{t}>").into())

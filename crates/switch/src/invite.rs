@@ -5,7 +5,7 @@ use super::call::{BranchState, Call, CallerLeg, CallerMedia, Party, Phase, Route
 use super::dialog::Dialog;
 use super::sdp::parse_sdp;
 use super::{sip_fields, Action, CallId, ClientPurpose, Switch};
-use crate::records::{CdrEnd, CdrEvent, CdrStart, Disposition, HangupSide, Leg, LegRole};
+use crate::records::{CdrEnd, CdrEvent, CdrStart, Channel, Disposition, HangupSide, Leg, LegRole};
 use rsip::headers::UntypedHeader;
 use rsip::{Header, Request, Response};
 use sip::transaction::{ClientTxId, ServerTxId};
@@ -50,6 +50,11 @@ impl Switch {
         if !sip_fields::accepts_sdp(&req.headers) {
             // Every answer to an INVITE carries SDP (RFC 4475 §3.3.15).
             self.reply(now, tx, &req, 406, "Not Acceptable");
+            return;
+        }
+        // The web gateway's calls come from inside the process (web_in.rs).
+        if from.transport == sip::Transport::Internal {
+            self.on_web_invite(now, tx, from, req);
             return;
         }
         // A carrier's call is known by where it comes from, not by credentials (trunk_in.rs).
@@ -220,6 +225,7 @@ impl Switch {
             offers,
             trunk_in: None,
             trunk_out: None,
+            channel: Channel::of(from),
         };
         self.actions
             .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
@@ -229,6 +235,7 @@ impl Switch {
                 callee: call.callee.number.clone(),
                 callee_name: call.callee.name.clone(),
                 started_at: self.wall(now),
+                channel: call.channel,
             })));
         self.stats.calls_started += 1;
         super::call_log::start(&call);
@@ -267,6 +274,7 @@ impl Switch {
                 callee: callee.to_string(),
                 callee_name: None,
                 started_at: at,
+                channel: Channel::of(from),
             })));
         self.actions.push_back(Action::Cdr(CdrEvent::End(CdrEnd {
             call_id: cdr_id,

@@ -61,6 +61,7 @@ mod trunk_out;
 mod trunk_register;
 mod trunk_state;
 mod user_admin;
+mod web_in;
 
 pub use acd_view::{AcdSnapshot, AgentView, EventView, QueueView};
 pub use agents::AgentCommandError;
@@ -74,11 +75,12 @@ pub use queue_admin::{QueueChange, QueueChangeError};
 pub use queue_exit::{ExitKey, QueueExitSetup, QueueMessage};
 pub use record::{OfferPolicy, PolicyEntry, RecordMode, RecordPolicy};
 pub use records::{
-    CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, CdrTrunk, Contact, Direction,
+    CallbackRequest, CdrEnd, CdrEvent, CdrLink, CdrStart, CdrTrunk, Channel, Contact, Direction,
     Disposition, HangupSide, Leg, LegRole,
 };
 pub use throttle::ThrottleConfig;
 pub use user_admin::{UserChange, UserView};
+pub use web_in::{WebInvite, WebProgress, WebTarget};
 
 use call::{Call, RelayPorts};
 use chrono::{DateTime, Utc};
@@ -279,6 +281,8 @@ pub struct Switch {
     acd: queue::AcdRuntime,
     /// Trunks to carriers: plan, limits, health, registrations (`trunk_state.rs`).
     trunks: trunk_state::Trunks,
+    /// Web calls by their SIP Call-ID, for the gateway's progress queries (`web_in.rs`).
+    web_calls: HashMap<String, CallId>,
 }
 
 /// Why we opened a client transaction.
@@ -330,6 +334,7 @@ impl Switch {
             actions: VecDeque::new(),
             stats: Stats::default(),
             dialplans,
+            web_calls: HashMap::new(),
         }
     }
 
@@ -591,6 +596,9 @@ impl Switch {
             }
             if let Some(tx) = c.a.invite_tx {
                 self.invite_servers.remove(&tx);
+            }
+            if c.channel == Channel::Web {
+                self.web_calls.remove(&c.a.dialog.call_id);
             }
         }
     }

@@ -96,6 +96,7 @@ impl Switch {
             || sip::validate::check_request_opts(req, &[], true).is_err()
             || super::invite::refused_before_challenge(req)
             || self.trunk_of(from, req).is_some()
+            || from.transport == sip::Transport::Internal
         {
             return false;
         }

@@ -47,6 +47,28 @@ pub struct CdrStart {
     pub callee: String,
     pub callee_name: Option<String>,
     pub started_at: DateTime<Utc>,
+    /// Where the caller called from: a phone or a web page.
+    pub channel: Channel,
+}
+
+/// What a customer reached the switch with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// A phone: an extension, a carrier's caller, a callback.
+    Voice,
+    /// A visitor's browser, through the web gateway (`web_in.rs`).
+    Web,
+}
+
+impl Channel {
+    /// A web call enters through the gateway inside the process, the one peer on the
+    /// internal transport; everything else is a phone.
+    pub fn of(peer: sip::Peer) -> Channel {
+        match peer.transport {
+            sip::Transport::Internal => Channel::Web,
+            _ => Channel::Voice,
+        }
+    }
 }
 
 /// How a call ended.
@@ -164,6 +186,7 @@ pub struct Contact {
     pub duration_ms: i64,
     /// A lower-case word: `answered`, `abandoned`, `message`, `callback_requested`...
     pub outcome: String,
+    pub channel: Channel,
 }
 
 /// Who placed a customer-facing call.

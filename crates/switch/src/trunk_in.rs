@@ -87,19 +87,8 @@ impl Switch {
             DidTarget::Extension(e) => (e, Route::Extension),
             DidTarget::Queue(q) => (did.clone(), Route::QueueNumber(q)),
             DidTarget::Route(number) => {
-                let session = self.dialplans.as_ref().and_then(|plans| {
-                    ivr::Session::start(
-                        plans,
-                        now,
-                        self.wall(now),
-                        ivr::CallInfo {
-                            caller: caller.clone(),
-                            caller_name: sip_fields::from_display_name(&req).unwrap_or_default(),
-                            dialled: number.clone(),
-                        },
-                    )
-                    .ok()
-                });
+                let name = sip_fields::from_display_name(&req).unwrap_or_default();
+                let session = self.plan_session(now, &caller, &name, &number);
                 let Some(session) = session else {
                     tracing::warn!(trunk = %name, %did, route = %number, "DID's route matches no dialplan: 404");
                     self.reply(now, tx, &req, 404, "Not Found (No Route)");

@@ -5,7 +5,7 @@
 
 use super::Switch;
 use sip::transaction::ClientTxId;
-use sip::{Peer, Transport};
+use sip::Peer;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -154,9 +154,9 @@ impl Trunks {
         };
         addrs
             .into_iter()
-            .map(|addr| match trunk.transport {
-                Transport::Udp => Peer::udp(addr),
-                Transport::Tcp => Peer::tcp(addr),
+            .map(|addr| Peer {
+                transport: trunk.transport,
+                addr,
             })
             .collect()
     }

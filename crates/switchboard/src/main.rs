@@ -115,11 +115,13 @@ fn check(path: Option<PathBuf>) -> ExitCode {
             Ok(plans) => {
                 println!(
                     "configuration OK: {} listen address(es), {} user(s), {} trunk(s), {} DID(s), \
-                     database {}, {}",
+                     {} web entr{}, database {}, {}",
                     c.listen.len(),
                     c.users.len(),
                     c.trunks.trunks.len(),
                     c.trunks.dids.len(),
+                    c.web.entries.len(),
+                    if c.web.entries.len() == 1 { "y" } else { "ies" },
                     c.database_url,
                     match &plans {
                         Some(p) => format!(
@@ -141,6 +143,9 @@ fn check(path: Option<PathBuf>) -> ExitCode {
                 }
                 let routed = |n: &str| plans.as_ref().is_some_and(|p| p.plans.route(n).is_some());
                 for w in config::trunks::unrouted_dids(&c.trunks, routed) {
+                    println!("{w}");
+                }
+                for w in config::web::unrouted_entries(&c.web, routed) {
                     println!("{w}");
                 }
                 ExitCode::SUCCESS

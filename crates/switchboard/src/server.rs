@@ -122,6 +122,8 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
                     shutdown.clone(),
                 ));
             }
+            // Only the web gateway's calls use it, from inside the process (`driver/web`).
+            Transport::Internal => anyhow::bail!("sip.listen cannot name the internal transport"),
         }
     }
 
@@ -173,6 +175,16 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
     for w in crate::config::trunks::unrouted_dids(&trunk_plan, routed) {
         tracing::warn!("{w}");
     }
+    for w in crate::config::web::unrouted_entries(&config.web, routed) {
+        tracing::warn!("{w}");
+    }
+    tracing::info!(
+        entries = config.web.entries.len(),
+        max_calls = config.web.max_calls,
+        per_address_per_minute = config.web.calls_per_minute_per_address,
+        ports = ?config.web.media.ports,
+        "web calls ready"
+    );
     let dns = crate::driver::dns::TrunkDns::new(&config.dns_servers)
         .context("setting up DNS for trunks (sip.dns_servers, /etc/resolv.conf)")?;
     let (trunk_plan_tx, trunk_plan_rx) = tokio::sync::watch::channel(trunk_plan.clone());
@@ -213,6 +225,15 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         config.wrap_up_codes.clone(),
         config.acd.pause_reasons.clone(),
     );
+    let web_peers = Arc::new(crate::driver::web::WebPeers::default());
+    let web = Arc::new(crate::driver::web::WebGateway::new(
+        config.web.clone(),
+        config.domain.clone(),
+        web_peers.clone(),
+        inbound_tx.clone(),
+        control_tx.clone(),
+        crm.clone(),
+    ));
     tracker.spawn(http::serve(
         http_listener,
         crm.clone(),
@@ -221,6 +242,7 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         control_tx.clone(),
         events.clone(),
         screens.clone(),
+        web,
         shutdown.clone(),
     ));
     tracker.spawn(reload_on_sighup(reloader, shutdown.clone()));
@@ -251,7 +273,8 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         screens.clone(),
         trunk_plan_tx,
     )
-    .with_tcp_limits(config.limits.tcp);
+    .with_tcp_limits(config.limits.tcp)
+    .with_web_peers(web_peers);
     drop(inbound_tx);
     let stop = shutdown.clone();
     tokio::spawn(async move {

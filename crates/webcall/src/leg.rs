@@ -2,7 +2,8 @@
 //! the offer fixed, the leg's candidate checked), then the leg's task (`task.rs`) runs it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rtc::ice::mdns::MulticastDnsMode;
@@ -28,7 +29,7 @@ use webrtc::peer_connection::{
 };
 
 use crate::packets::{self, EventTypes, ToBrowser};
-use crate::task::{LegTask, Signal};
+use crate::task::{LegTask, Relay, Signal};
 use crate::{sdp, EndReason, WebCallConfig, WebCallError};
 
 /// How long the answer waits for the leg's own candidate (one local socket, no STUN: quick).
@@ -51,6 +52,9 @@ pub struct WebLeg {
     events: mpsc::UnboundedReceiver<LegEvent>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    relay: Relay,
+    muted: Arc<AtomicBool>,
+    signals: mpsc::UnboundedSender<Signal>,
 }
 
 struct Handler {
@@ -89,6 +93,18 @@ impl WebLeg {
         cfg: &WebCallConfig,
         relay: SocketAddr,
     ) -> Result<(WebLeg, String), WebCallError> {
+        let (leg, answer) = Self::answer_unbridged(offer_sdp, cfg).await?;
+        leg.bridge(relay);
+        Ok((leg, answer))
+    }
+
+    /// Answers like [`answer`](Self::answer) before the relay address is known (the switch's
+    /// call is set up with [`rtp_addr`](Self::rtp_addr) in its offer, and its answer names
+    /// the relay): until [`bridge`](Self::bridge), the browser's audio is dropped.
+    pub async fn answer_unbridged(
+        offer_sdp: &str,
+        cfg: &WebCallConfig,
+    ) -> Result<(WebLeg, String), WebCallError> {
         cfg.validate()?;
         let offer = sdp::prepare_offer(offer_sdp)?;
         let socket = UdpSocket::bind(SocketAddr::new(cfg.rtp_bind_ip, 0)).await?;
@@ -101,7 +117,7 @@ impl WebLeg {
         let (signals_tx, signals) = mpsc::unbounded_channel();
         let (gathered_tx, gathered) = watch::channel(false);
         let handler = Arc::new(Handler {
-            signals: signals_tx,
+            signals: signals_tx.clone(),
             gathered: gathered_tx,
         });
         let mut media = MediaEngine::default();
@@ -164,11 +180,16 @@ impl WebLeg {
         };
         let (events_tx, events_rx) = mpsc::unbounded_channel();
         let (stop_tx, stop) = oneshot::channel();
+        let relay: Relay = Arc::new(OnceLock::new());
+        let muted = Arc::new(AtomicBool::new(false));
         let task = LegTask {
             pc,
             track,
             socket: Arc::new(socket),
-            relay,
+            relay: relay.clone(),
+            muted: muted.clone(),
+            keypad: (rand::random(), rand::random()),
+            started: Instant::now(),
             to_browser: ToBrowser::new(ssrc, rand::random(), events),
             events,
             signals,
@@ -184,9 +205,28 @@ impl WebLeg {
                 events: events_rx,
                 stop: Some(stop_tx),
                 task: Some(task),
+                relay,
+                muted,
+                signals: signals_tx,
             },
             answer,
         ))
+    }
+
+    /// Where the leg's plain RTP goes from now on; `false` (and no change) if it was set.
+    pub fn bridge(&self, relay: SocketAddr) -> bool {
+        self.relay.set(relay).is_ok()
+    }
+
+    /// Sends the keypad's `digit` (0-9, `*`, `#`, A-D) to the relay as an RFC 4733 event;
+    /// other characters are ignored.
+    pub fn send_dtmf(&self, digit: char) {
+        let _ = self.signals.send(Signal::Dtmf(digit));
+    }
+
+    /// While muted, the browser's audio reaches the relay as silence (events still pass).
+    pub fn set_muted(&self, muted: bool) {
+        self.muted.store(muted, Ordering::Relaxed);
     }
 
     /// The leg's plain RTP socket: where the relay sends what the browser should hear.

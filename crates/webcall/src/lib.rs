@@ -12,17 +12,23 @@
 //! when it is over (connect timeout, browser silent or gone, closed). [`WebLeg::close`] ends
 //! it and waits until its sockets and tasks are freed.
 //!
+//! Beside the media: [`signal`], the JSON messages a visitor's page and the switch exchange
+//! and the check of a site's signed customer id; [`admission`], the cap on web calls and the
+//! per-address rate. Both are plain values with the clock passed in.
+//!
 //! The WebRTC stack is `webrtc` 0.21.1 with the settings DESIGN.md records as proven against
 //! Chromium: ICE-lite, mDNS off, loopback candidates when bound to loopback, and the offer's
 //! telephone-event/48000 removed before the stack reads it ([`sdp`]).
 #![forbid(unsafe_code)]
 
+pub mod admission;
 mod config;
 mod error;
 mod leg;
 mod packets;
 mod ports;
 pub mod sdp;
+pub mod signal;
 mod task;
 
 pub use config::WebCallConfig;

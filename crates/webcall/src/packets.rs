@@ -51,6 +51,58 @@ pub(crate) fn to_plain(packet: &rtp::Packet, events: EventTypes, out: &mut [u8])
     Some(len)
 }
 
+/// Replaces a plain PCMU packet's audio with silence (the visitor muted); events pass.
+pub(crate) fn silence(packet: &mut [u8]) {
+    if packet.get(1).is_some_and(|b| b & 0x7f == PCMU) {
+        if let Some(audio) = packet.get_mut(HEADER..) {
+            // µ-law 0xFF is zero amplitude.
+            audio.fill(0xff);
+        }
+    }
+}
+
+/// The RFC 4733 event code of a DTMF digit (0-9, `*`, `#`, A-D).
+pub(crate) fn dtmf_event_code(digit: char) -> Option<u8> {
+    match digit.to_ascii_uppercase() {
+        d @ '0'..='9' => Some(d as u8 - b'0'),
+        '*' => Some(10),
+        '#' => Some(11),
+        d @ 'A'..='D' => Some(d as u8 - b'A' + 12),
+        _ => None,
+    }
+}
+
+/// Steps of an event the switch sends for the visitor's keypad: 5 × 20 ms, then the end
+/// packet three times (RFC 4733 §2.5.1.4: the end is repeated against loss).
+const DTMF_STEPS: u16 = 5;
+const DTMF_END_REPEATS: u16 = 3;
+
+/// The plain RTP packets of one telephone-event for `digit` (payload type `pt`), starting at
+/// sequence `seq`, all with timestamp `ts` (the event's start): a 100 ms event.
+pub(crate) fn dtmf_packets(digit: char, pt: u8, ssrc: u32, seq: u16, ts: u32) -> Vec<[u8; 16]> {
+    let Some(event) = dtmf_event_code(digit) else {
+        return Vec::new();
+    };
+    let step = FRAME as u16;
+    (0..DTMF_STEPS + DTMF_END_REPEATS)
+        .map(|i| {
+            let end = i >= DTMF_STEPS;
+            let duration = step * (i.min(DTMF_STEPS - 1) + 1);
+            let mut p = [0u8; 16];
+            p[0] = 0x80;
+            p[1] = (u8::from(i == 0) << 7) | pt;
+            p[2..4].copy_from_slice(&seq.wrapping_add(i).to_be_bytes());
+            p[4..8].copy_from_slice(&ts.to_be_bytes());
+            p[8..12].copy_from_slice(&ssrc.to_be_bytes());
+            p[12] = event;
+            // End bit, volume 10 (-10 dBm0).
+            p[13] = (u8::from(end) << 7) | 10;
+            p[14..16].copy_from_slice(&duration.to_be_bytes());
+            p
+        })
+        .collect()
+}
+
 /// Turns the relay's packets into the browser track's one stream.
 #[derive(Debug)]
 pub(crate) struct ToBrowser {
@@ -165,6 +217,30 @@ mod tests {
             to_plain(&browser(0, false, &[0xff; 160]), EVENTS, short),
             None
         );
+    }
+
+    #[test]
+    fn a_keypad_digit_is_one_rfc4733_event() {
+        let packets = dtmf_packets('#', 101, 7, 65534, 8000);
+        assert_eq!(packets.len(), 8);
+        // Marker on the first only; one timestamp; sequence numbers run on (and wrap).
+        assert_eq!(packets[0][1], 0x80 | 101);
+        assert!(packets[1..].iter().all(|p| p[1] == 101));
+        assert!(packets.iter().all(|p| p[4..8] == 8000u32.to_be_bytes()));
+        assert_eq!(packets[1][2..4], 65535u16.to_be_bytes());
+        assert_eq!(packets[2][2..4], 0u16.to_be_bytes());
+        // Event 11 (#), growing durations, then the end bit three times at 100 ms.
+        assert!(packets.iter().all(|p| p[12] == 11));
+        assert_eq!(packets[0][14..16], 160u16.to_be_bytes());
+        assert_eq!(packets[4][14..16], 800u16.to_be_bytes());
+        assert!(packets[..5].iter().all(|p| p[13] & 0x80 == 0));
+        assert!(packets[5..]
+            .iter()
+            .all(|p| p[13] & 0x80 != 0 && p[14..16] == 800u16.to_be_bytes()));
+        assert_eq!(dtmf_event_code('7'), Some(7));
+        assert_eq!(dtmf_event_code('*'), Some(10));
+        assert_eq!(dtmf_event_code('d'), Some(15));
+        assert!(dtmf_packets('x', 101, 7, 0, 0).is_empty());
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! and only then reports [`LegEvent::Ended`], so a caller that saw it may reuse the ports.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, oneshot};
@@ -31,20 +32,30 @@ pub(crate) enum Signal {
     Ice(RTCIceConnectionState),
     Peer(RTCPeerConnectionState),
     Track(Arc<dyn TrackRemote>),
+    /// The visitor pressed a key of the widget's keypad: an RFC 4733 event to the relay.
+    Dtmf(char),
 }
+
+/// Where the plain side sends, set once (at the answer, or when the switch's call answered:
+/// `WebLeg::bridge`); until then the browser's audio is dropped.
+pub(crate) type Relay = Arc<OnceLock<SocketAddr>>;
 
 /// The leg's task and everything it owns.
 pub(crate) struct LegTask {
     pub(crate) pc: Arc<dyn PeerConnection>,
     pub(crate) track: Arc<TrackLocalStaticRTP>,
     pub(crate) socket: Arc<UdpSocket>,
-    pub(crate) relay: SocketAddr,
+    pub(crate) relay: Relay,
+    pub(crate) muted: Arc<AtomicBool>,
+    /// The SSRC and next sequence number of the events the switch sends for the keypad.
+    pub(crate) keypad: (u32, u16),
     pub(crate) to_browser: ToBrowser,
     pub(crate) events: EventTypes,
     pub(crate) signals: mpsc::UnboundedReceiver<Signal>,
     pub(crate) stop: oneshot::Receiver<()>,
     pub(crate) report: mpsc::UnboundedSender<LegEvent>,
     pub(crate) connect_deadline: Instant,
+    pub(crate) started: Instant,
 }
 
 impl LegTask {
@@ -98,15 +109,17 @@ impl LegTask {
                         reader = Some(tokio::spawn(forward_to_relay(
                             track,
                             self.socket.clone(),
-                            self.relay,
+                            self.relay.clone(),
                             self.events,
+                            self.muted.clone(),
                         )));
                     }
+                    Some(Signal::Dtmf(digit)) => self.send_dtmf(digit).await,
                 },
                 received = self.socket.recv_from(&mut buf) => {
                     // Only the relay may speak for the browser's ear.
                     if let Ok((n, from)) = received {
-                        if from == self.relay {
+                        if Some(&from) == self.relay.get() {
                             self.forward_to_browser(buf.get(..n).unwrap_or_default()).await;
                         }
                     }
@@ -126,6 +139,22 @@ impl LegTask {
         let _ = report.send(LegEvent::Ended(reason));
     }
 
+    /// One keypad event to the relay, on its own SSRC (the browser's stream keeps its
+    /// sequence numbers); the timestamp follows the clock so each event is a new one.
+    async fn send_dtmf(&mut self, digit: char) {
+        let Some(relay) = self.relay.get().copied() else {
+            return;
+        };
+        let (ssrc, seq) = self.keypad;
+        let elapsed = self.started.elapsed().as_millis() as u32;
+        let ts = elapsed.wrapping_mul(8);
+        let packets = packets::dtmf_packets(digit, self.events.plain, ssrc, seq, ts);
+        self.keypad.1 = seq.wrapping_add(packets.len() as u16);
+        for p in &packets {
+            let _ = self.socket.send_to(p, relay).await;
+        }
+    }
+
     async fn forward_to_browser(&mut self, datagram: &[u8]) {
         let Some(packet) = self.to_browser.packet(datagram) else {
             return;
@@ -141,17 +170,25 @@ impl LegTask {
 async fn forward_to_relay(
     track: Arc<dyn TrackRemote>,
     socket: Arc<UdpSocket>,
-    relay: SocketAddr,
+    relay: Relay,
     events: EventTypes,
+    muted: Arc<AtomicBool>,
 ) {
     let mut out = vec![0u8; MAX_DATAGRAM];
     while let Some(event) = track.poll().await {
         match event {
             TrackRemoteEvent::OnRtpPacket(packet) => {
+                let Some(relay) = relay.get().copied() else {
+                    continue;
+                };
                 if let Some(n) = packets::to_plain(&packet, events, &mut out) {
-                    let _ = socket
-                        .send_to(out.get(..n).unwrap_or_default(), relay)
-                        .await;
+                    let Some(datagram) = out.get_mut(..n) else {
+                        continue;
+                    };
+                    if muted.load(Ordering::Relaxed) {
+                        packets::silence(datagram);
+                    }
+                    let _ = socket.send_to(datagram, relay).await;
                 }
             }
             TrackRemoteEvent::OnEnded => break,

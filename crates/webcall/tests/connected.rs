@@ -107,3 +107,52 @@ async fn a_peer_that_goes_away_ends_its_leg() {
     assert_eq!(end, Some(LegEvent::Ended(EndReason::ConsentLost)));
     std::net::UdpSocket::bind(ice).expect("the ICE port is free again");
 }
+
+/// The switch's side of the visitor's widget: the keypad as RFC 4733 events the leg writes
+/// itself, mute as silence, and a relay address that is set once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_keypad_and_mute_reach_the_relay_as_events_and_silence() {
+    let relay = UdpSocket::bind("127.0.0.1:0").await.expect("relay");
+    let (mut peer, leg) = connected_leg(&relay, &config()).await;
+    let mut buf = [0u8; 1500];
+    send_until_heard(&mut peer, &relay, &mut buf).await;
+    assert!(!leg.bridge(relay.local_addr().expect("addr")), "set once");
+
+    leg.set_muted(true);
+    // Packets already on their way may still carry audio: wait for the silence.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (n, _) = send_until_heard(&mut peer, &relay, &mut buf).await;
+        let packet = media::RtpPacket::parse(&buf[..n]).expect("RTP");
+        if packet.payload_type() == 0 && packet.payload().iter().all(|b| *b == 0xff) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "muted audio is silence"
+        );
+    }
+    leg.set_muted(false);
+
+    leg.send_dtmf('5');
+    let mut events = Vec::new();
+    while events.len() < 8 {
+        let (n, _) = timeout(Duration::from_secs(5), relay.recv_from(&mut buf))
+            .await
+            .expect("the keypad's event reaches the relay")
+            .expect("recv");
+        let packet = media::RtpPacket::parse(&buf[..n]).expect("RTP");
+        if packet.payload_type() == 101 {
+            let event = media::dtmf::TelephoneEvent::parse(packet.payload()).expect("RFC 4733");
+            events.push((event.event, event.end));
+        }
+    }
+    assert!(events.iter().all(|(e, _)| *e == 5), "{events:?}");
+    assert_eq!(
+        events.iter().filter(|(_, end)| *end).count(),
+        3,
+        "{events:?}"
+    );
+    leg.close().await;
+    let _ = peer.pc.close().await;
+}

@@ -39,3 +39,4 @@ mod trunks_callback;
 mod trunks_in;
 mod trunks_out;
 mod trunks_register;
+mod web_calls;

@@ -262,7 +262,7 @@ impl Phone {
 
     pub fn contact(&self) -> String {
         let t = match self.peer.transport {
-            Transport::Udp => "",
+            Transport::Udp | Transport::Internal => "",
             Transport::Tcp => ";transport=tcp",
         };
         format!("<sip:{}@{}{t}>", self.user, self.peer.addr)

@@ -144,6 +144,7 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
             },
         ))
     };
+    let web = demo_web(base.http.listen.get_ref());
     let mut accounts = vec![Spanned::new(0..0, admin)];
     accounts.extend(agent_account("alice", "1001"));
     accounts.extend(agent_account("bob", "1002"));
@@ -166,8 +167,28 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
             .collect(),
         queues: demo_queues(),
         agents: demo_agents(),
+        web,
         ..base
     }
+}
+
+/// The demo's web entry: the loan page at `/demo` calls the phone-banking IVR (1588), whose
+/// menu leads to the `loans` queue.
+fn demo_web(listen: &str) -> crate::config::web::WebSection {
+    let port = listen.rsplit(':').next().unwrap_or("8080");
+    let text = format!(
+        r#"
+demo_page = "loans"
+# A demo has a few visitors at most: a small reserve leaves a narrowed media range room.
+ports = 50
+[[entries]]
+name = "loans"
+route = "1588"
+allowed_origins = ["http://{listen}", "http://localhost:{port}"]
+message = "Loan advisers answer weekdays 09:00-18:00 (KST); the demo answers at all hours."
+"#
+    );
+    toml::from_str::<crate::config::web::WebSection>(&text).unwrap_or_default()
 }
 
 /// What the demo offers, printed at start: where to register, what to dial, and that it is open
@@ -366,6 +387,7 @@ mod tests {
             users,
             queues: demo_queues(),
             agents: demo_agents(),
+            web: demo_web("127.0.0.1:8080"),
             ..Config::default()
         }
     }
@@ -378,6 +400,14 @@ mod tests {
         let r = config.resolve().expect("demo resolves");
         assert_eq!(r.acd.queues.len(), 4);
         assert_eq!(r.acd.agents[0].extension.as_deref(), Some("1001"));
+        let loans = r.web.entry("loans").expect("the demo's web entry");
+        assert_eq!(
+            loans.target,
+            crate::config::web::WebTarget::Route("1588".into())
+        );
+        assert!(loans
+            .allowed_origins
+            .contains(&"http://127.0.0.1:8080".to_string()));
         let general = r
             .acd
             .queues

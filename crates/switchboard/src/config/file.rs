@@ -30,6 +30,8 @@ pub struct Config {
     pub trunks: Vec<Spanned<super::trunks::TrunkSection>>,
     pub dids: Vec<Spanned<super::trunks::DidSection>>,
     pub outbound: super::trunks::OutboundSection,
+    /// Browser calls from web pages (`config::web`).
+    pub web: super::web::WebSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -176,6 +178,7 @@ impl Default for Config {
             trunks: Vec::new(),
             dids: Vec::new(),
             outbound: Default::default(),
+            web: Default::default(),
         }
     }
 }

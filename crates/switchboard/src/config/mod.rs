@@ -14,6 +14,7 @@
 //! - [`stored_trunks`]: trunks and DIDs stored through the API, applied over the file's at start;
 //! - [`dialplans`]: dialplans and their prompts, loaded and checked;
 //! - [`demo`]: the configuration `serve` runs with no file;
+//! - [`web`]: `[web]` and `[[web.entries]]` (browser calls from web pages);
 //! - [`export`]: `switchboard config export`, the running configuration as one file.
 
 pub mod accounts;
@@ -30,6 +31,7 @@ pub mod stored_directory;
 pub mod stored_queues;
 pub mod stored_trunks;
 pub mod trunks;
+pub mod web;
 
 pub use file::{Config, UserConfig};
 use sip::Transport;
@@ -109,6 +111,8 @@ pub struct Resolved {
     pub trunks: trunk::TrunkPlan,
     /// DNS servers for trunks' host names (empty: the system's).
     pub dns_servers: Vec<SocketAddr>,
+    /// Browser calls (`[web]`); their ports are above `port_max`, the relay's last.
+    pub web: web::WebSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -483,7 +487,8 @@ fn resolve(
         }
     }
     let country_code = c.database.default_country_code.clone().unwrap_or_default();
-    let queue_names = acd.queues.iter().map(|q| q.cfg.name.clone()).collect();
+    let queue_names: std::collections::HashSet<String> =
+        acd.queues.iter().map(|q| q.cfg.name.clone()).collect();
     let targets = trunks::Targets {
         queues: &queue_names,
         extensions: &extensions,
@@ -494,6 +499,18 @@ fn resolve(
         &c.outbound,
         &country_code,
         targets,
+        &mut problem,
+    );
+    // Browsers' media takes the top of the range; the relay (and the call limit) the rest.
+    let web_ip = match (media_bind, media_advertise) {
+        (Some(b), _) if !b.is_unspecified() => b,
+        (_, Some(a)) => a,
+        _ => IpAddr::from([127, 0, 0, 1]),
+    };
+    let (web, port_max) = web::resolve(
+        c.web,
+        (web_ip, c.media.port_min, port_max),
+        &queue_names,
         &mut problem,
     );
     let rtp_ports = u64::from(port_max.saturating_sub(c.media.port_min)) + 1;
@@ -566,6 +583,7 @@ fn resolve(
         limits,
         trunks,
         dns_servers,
+        web,
     })
 }
 

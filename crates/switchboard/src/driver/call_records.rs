@@ -14,6 +14,8 @@ pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
             callee: s.callee,
             callee_name: s.callee_name,
             started_at: s.started_at,
+            // `s.channel` (voice or web) is the CDR's channel: the CRM's CDRs get a column
+            // for it in migration 0020 (another branch); it is mapped here once both meet.
         }),
         switch::CdrEvent::Answer { call_id, at } => crm::CdrEvent::Answer { call_id, at },
         switch::CdrEvent::End(e) => crm::CdrEvent::End(crm::CdrEnd {
@@ -86,9 +88,10 @@ fn leg(l: switch::Leg) -> crm::Leg {
 pub fn contact(c: switch::Contact, recording_id: Option<String>) -> crm::NewContact {
     crm::NewContact {
         call_id: Some(c.call_id),
-        channel: match c.direction {
-            switch::Direction::Inbound => crm::Channel::VoiceInbound,
-            switch::Direction::Outbound => crm::Channel::VoiceOutbound,
+        channel: match (c.channel, c.direction) {
+            (switch::Channel::Web, _) => crm::Channel::WebCall,
+            (switch::Channel::Voice, switch::Direction::Inbound) => crm::Channel::VoiceInbound,
+            (switch::Channel::Voice, switch::Direction::Outbound) => crm::Channel::VoiceOutbound,
         },
         number: Some(c.number),
         customer_id: None,

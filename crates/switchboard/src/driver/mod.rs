@@ -16,7 +16,8 @@
 //! - [`screens`]: screen pops and the agent desk's lists, read by the HTTP layer;
 //! - [`dns`]: carriers' host names resolved (RFC 3263: NAPTR, SRV, A/AAAA) and kept fresh by TTL;
 //! - [`trunks`]: the trunk plan's changes from the API, checked before they apply, and trunks'
-//!   state changes logged.
+//!   state changes logged;
+//! - [`web`]: the web gateway: visitors' browser calls placed into the core as SIP callers.
 
 pub mod acd_records;
 pub mod call_records;
@@ -32,3 +33,4 @@ pub mod sip;
 pub mod tcp;
 pub mod trunks;
 pub mod udp;
+pub mod web;

@@ -109,6 +109,11 @@ pub enum Control {
             Result<Vec<crate::switch::UserView>, crate::switch::QueueChangeError>,
         >,
     },
+    /// What a web call's visitor should see (`driver/web`), by the call's SIP Call-ID.
+    WebProgress {
+        sip_call_id: String,
+        reply: tokio::sync::oneshot::Sender<Option<crate::switch::WebProgress>>,
+    },
     /// One agent's settings as the switch runs them (HTTP API).
     AgentSetup {
         id: String,
@@ -131,6 +136,9 @@ pub struct Status {
     pub sip_auth_failures: u64,
     pub sip_auth_blocked: u64,
     pub relay_ports_in_use: usize,
+    /// Web calls whose task is still running (`driver/web`): back to 0 once every browser
+    /// has gone.
+    pub web_calls: usize,
     /// RTP packets relayed caller→callee and callee→caller by calls that have ended.
     pub rtp_packets_a_to_b: u64,
     pub rtp_packets_b_to_a: u64,
@@ -205,6 +213,8 @@ pub struct Driver {
     /// The trunk plan the core runs; the DNS task follows it (`dns.rs`).
     trunk_plan: watch::Sender<trunk::TrunkPlan>,
     trunk_log: crate::driver::trunks::StateLog,
+    /// The web calls' ends of the internal transport (`driver/web`).
+    web_peers: Arc<crate::driver::web::WebPeers>,
 }
 
 /// Writes callback records in order; a failed write is logged (the callback itself goes on).
@@ -233,6 +243,12 @@ fn spawn_callback_log(crm: crm::Crm) -> mpsc::UnboundedSender<crate::switch::Cal
 }
 
 impl Driver {
+    /// Where the core's messages to web calls go (the gateway's calls register there).
+    pub fn with_web_peers(mut self, peers: Arc<crate::driver::web::WebPeers>) -> Self {
+        self.web_peers = peers;
+        self
+    }
+
     /// The configured TCP limits for connections the switch opens (message and idle timeouts).
     pub fn with_tcp_limits(mut self, limits: crate::config::limits::TcpLimits) -> Self {
         self.tcp_limits = limits;
@@ -298,6 +314,7 @@ impl Driver {
             tcp_limits: Default::default(),
             trunk_plan,
             trunk_log: Default::default(),
+            web_peers: Arc::default(),
         }
     }
 
@@ -392,6 +409,9 @@ impl Driver {
                     Control::Users { change, reply } => {
                         let changed = change.map_or(Ok(()), |c| self.switch.change_users(c));
                         let _ = reply.send(changed.map(|()| self.switch.users(Instant::now())));
+                    }
+                    Control::WebProgress { sip_call_id, reply } => {
+                        let _ = reply.send(self.switch.web_progress(Instant::now(), &sip_call_id));
                     }
                     Control::AgentSetup { id, reply } => {
                         let _ = reply.send(self.switch.agent_setup(&id));
@@ -496,6 +516,7 @@ impl Driver {
                 sip_auth_failures: s.auth_failures,
                 sip_auth_blocked: s.auth_blocked,
                 relay_ports_in_use: self.relay.ports_in_use(),
+                web_calls: self.web_peers.open_calls(),
                 rtp_packets_a_to_b: self.media_totals.a_to_b.load(Ordering::Relaxed),
                 rtp_packets_b_to_a: self.media_totals.b_to_a.load(Ordering::Relaxed),
                 rtp_foreign_dropped: self.relay.foreign_packets_dropped(),
@@ -536,6 +557,7 @@ impl Driver {
                     }
                 }
             }
+            Transport::Internal => self.web_peers.deliver(to.addr, &bytes),
             Transport::Tcp => match self.tcp.get(&to.addr) {
                 Some(writer) => {
                     if writer.try_send(bytes).is_err() {

@@ -234,6 +234,12 @@ async fn metrics(State(app): State<App>) -> ApiResult {
         &one(status.calls_answered as f64),
     );
     gauge(
+        "switchboard_web_calls",
+        "Web calls in progress (visitors' browser calls, docs/webcall.md).",
+        "gauge",
+        &one(status.web_calls as f64),
+    );
+    gauge(
         "switchboard_registered_contacts",
         "Registered SIP contacts.",
         "gauge",

@@ -2,7 +2,8 @@
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
 //! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`]
-//! (click-to-dial), [`staffing`] and the [`pages`].
+//! (click-to-dial), [`staffing`], the [`pages`] and [`web`] (visitors' web calls: widget, demo
+//! page, WebSocket).
 
 pub mod account_admin;
 pub mod acd;
@@ -25,6 +26,7 @@ pub mod server_paths;
 pub mod staffing;
 pub mod trunks;
 pub mod user_admin;
+pub mod web;
 
 use crate::driver::reload::Reloader;
 use crate::driver::sip::Status;
@@ -51,6 +53,8 @@ pub(crate) struct App {
     pub auth: crate::http::auth::Auth,
     /// Password checks at once (argon2 takes 19 MiB each): past it, logins get 503.
     pub password_checks: crate::password::PasswordChecks,
+    /// Visitors' web calls (`driver/web`).
+    pub web: std::sync::Arc<crate::driver::web::WebGateway>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -62,6 +66,7 @@ pub async fn serve(
     control: tokio::sync::mpsc::Sender<crate::driver::sip::Control>,
     events: tokio::sync::broadcast::Sender<crate::driver::live::LiveEvent>,
     screens: std::sync::Arc<crate::driver::screens::Screens>,
+    web: std::sync::Arc<crate::driver::web::WebGateway>,
     shutdown: CancellationToken,
 ) {
     let config = reloader.config().clone();
@@ -92,6 +97,7 @@ pub async fn serve(
         screens,
         auth: crate::http::auth::Auth::new(config.http_auth.clone()),
         password_checks: crate::password::PasswordChecks::new(config.limits.http.password_checks),
+        web,
     };
     let app = routes()
         .into_router()
@@ -128,6 +134,7 @@ fn routes() -> Routes {
         .merge(auth::routes::routes())
         .merge(pages::routes())
         .merge(openapi::routes())
+        .merge(web::routes())
 }
 
 /// The router's table of routes, for tests that check other tables against it.

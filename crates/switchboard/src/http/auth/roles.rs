@@ -167,6 +167,8 @@ pub fn is_open(method: &Method, path: &str, open_metrics: bool) -> bool {
     (get && (path == "/health" || path == "/api/openapi.json" || crate::http::pages::is_page(path)))
         || (method == Method::POST && path == "/api/login")
         || (open_metrics && get && path == "/metrics")
+        // Visitors' web calls: the widget, the demo page and the call's WebSocket.
+        || (get && crate::http::web::is_open(path))
 }
 
 fn matches(pattern: &str, path: &str) -> bool {

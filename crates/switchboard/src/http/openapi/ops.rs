@@ -103,6 +103,12 @@ pub(super) static OPS: &[Op] = &[
     op("PATCH", "/api/customers/{id}", "crm", "Change a customer.", Json, &[]),
     op("GET", "/api/customers/{id}/contacts", "crm", "A customer's contact history.", None, &["limit"]),
     op("GET", "/api/contacts", "crm", "Contact history of a number.", None, &["number", "limit"]),
+    // Visitors' web calls (open: guarded by each entry's allowed origins and the call limits)
+    op("GET", "/widget.js", "web", "The click-to-call widget's script, for a site's pages.", None, &[]),
+    op("GET", "/widget.css", "web", "The widget's style sheet.", None, &[]),
+    op("GET", "/demo", "web", "The demo bank page with a \"Call us\" button (with `[web] demo_page`).", None, &[]),
+    op("GET", "/api/web/{entry}", "web", "What the widget shows before a call: the entry's message, or that it is closed.", None, &[]),
+    op("GET", "/api/web/{entry}/ws", "web", "The call's WebSocket (JSON signalling: offer/answer, states, keys, mute, hang-up; docs/webcall.md).", None, &[]),
     // Reports
     op("GET", "/api/reports/queues", "reports", "Queue report: offered, answered, abandoned, service level, ASA, AHT by interval.", None, REPORT_QUERY),
     op("GET", "/api/reports/agents", "reports", "Agent report: calls, talk, hold, wrap-up, pauses by interval.", None, REPORT_QUERY),
