@@ -215,3 +215,34 @@ pub async fn seed_recorded_call(crm: &Crm, c: &SeedCall<'_>) -> Result<(), CrmEr
     }
     Ok(())
 }
+
+/// Defines `mod $name { sqlite, postgres }` tests calling `async fn $name(&Crm)`.
+/// PostgreSQL gets its own schema, dropped afterwards even if the scenario failed; a missing
+/// server is handled by [`postgres_url_for_test`].
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() -> anyhow::Result<()> {
+                let crm = crm::Crm::connect("sqlite::memory:").await?;
+                assert_eq!(crm.backend(), crm::Backend::Sqlite);
+                super::$name(&crm).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() -> anyhow::Result<()> {
+                let test = concat!(module_path!(), "::postgres");
+                let Some(url) = crm::testing::postgres_url_for_test(test).await else {
+                    return Ok(());
+                };
+                let (crm, schema) = crm::connect_isolated_postgres(&url).await?;
+                assert_eq!(crm.backend(), crm::Backend::Postgres);
+                let result = super::$name(&crm).await;
+                crm.close().await;
+                crm::testing::drop_isolated_postgres(&url, &schema).await?;
+                result
+            }
+        }
+    )+};
+}

@@ -30,6 +30,8 @@ pub struct Config {
     pub trunks: Vec<Spanned<super::trunks::TrunkSection>>,
     pub dids: Vec<Spanned<super::trunks::DidSection>>,
     pub outbound: super::trunks::OutboundSection,
+    /// The QA-review loop's time zone and schedule (`config::qa`).
+    pub qa: super::qa::QaSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -176,6 +178,7 @@ impl Default for Config {
             trunks: Vec::new(),
             dids: Vec::new(),
             outbound: Default::default(),
+            qa: Default::default(),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
-//! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial)
-//! and the [`pages`].
+//! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial),
+//! [`qa`] (the QA-review loop) and the [`pages`].
 
 pub mod account_admin;
 pub mod acd;
@@ -16,6 +16,7 @@ pub mod error;
 pub mod limits;
 pub mod messages;
 pub mod pages;
+pub mod qa;
 pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
@@ -48,6 +49,8 @@ pub(crate) struct App {
     pub auth: crate::http::auth::Auth,
     /// Password checks at once (argon2 takes 19 MiB each): past it, logins get 503.
     pub password_checks: crate::password::PasswordChecks,
+    /// The QA-review loop's database, settings and clock.
+    pub qa: qa::Qa,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -80,7 +83,15 @@ pub async fn serve(
         config.http_auth.clone(),
         shutdown.clone(),
     ));
+    let qa = qa::Qa::new(crm.clone(), config.qa, std::sync::Arc::new(qa::SystemClock));
+    if config.qa.schedule {
+        tokio::spawn(crate::driver::qa_schedule::run(
+            qa.clone(),
+            shutdown.clone(),
+        ));
+    }
     let state = App {
+        qa,
         crm,
         status,
         reloader,
@@ -122,6 +133,7 @@ fn routes() -> Routes {
         .merge(audio::routes())
         .merge(auth::routes::routes())
         .merge(pages::routes())
+        .merge(qa::routes())
 }
 
 async fn status_handler(State(app): State<App>) -> Json<Status> {
