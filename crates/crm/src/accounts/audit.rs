@@ -114,12 +114,15 @@ pub enum AuditAction {
     /// A follow-up checked (object: its id; detail: the verdict and calls).
     #[serde(rename = "follow_up.check")]
     FollowUpCheck,
+    /// Open tasks of reviewers who left moved to those present (object: the task id).
+    #[serde(rename = "review.reassign")]
+    ReviewReassign,
 }
 
 impl AuditAction {
     /// Every action, so a test can write each one through both databases (their CHECK asks
     /// only for the `object.verb` shape since migration 0019). A new variant belongs here.
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::RecordingPlay,
         AuditAction::RecordingDownload,
         AuditAction::QueueCreate,
@@ -153,6 +156,7 @@ impl AuditAction {
         AuditAction::ReviewDispute,
         AuditAction::ReviewSettle,
         AuditAction::FollowUpCheck,
+        AuditAction::ReviewReassign,
     ];
 
     /// The stored name.
@@ -191,6 +195,7 @@ impl AuditAction {
             AuditAction::ReviewDispute => "review.dispute",
             AuditAction::ReviewSettle => "review.settle",
             AuditAction::FollowUpCheck => "follow_up.check",
+            AuditAction::ReviewReassign => "review.reassign",
         }
     }
 
@@ -229,6 +234,7 @@ impl AuditAction {
             "review.dispute" => Ok(AuditAction::ReviewDispute),
             "review.settle" => Ok(AuditAction::ReviewSettle),
             "follow_up.check" => Ok(AuditAction::FollowUpCheck),
+            "review.reassign" => Ok(AuditAction::ReviewReassign),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

@@ -2,7 +2,9 @@
 //! outcome. Who may see which task is decided by the caller, which passes the scope as filter
 //! fields (a reviewer's own, a supervisor's teams, an agent's submitted reviews).
 
-use crate::db::{for_each_backend, with_conn, DbJson, RowExt};
+use chrono::{DateTime, Utc};
+
+use crate::db::{for_each_backend, with_conn, DbJson, DbTime, RowExt};
 use crate::qa::{from_json, unsigned, DisputeOutcome, QaTask, TaskPurpose, TaskStatus};
 use crate::{Crm, CrmError};
 
@@ -33,6 +35,13 @@ const SELECT: &str = "SELECT t.id, t.run_id, t.month, t.call_id, t.recording_id,
 pub(crate) trait TaskConn {
     async fn task(&mut self, id: &str) -> Result<Option<QaTask>, CrmError>;
     async fn tasks(&mut self, f: &TaskFilter) -> Result<Vec<QaTask>, CrmError>;
+    async fn reassign(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CrmError>;
 }
 
 for_each_backend! {
@@ -70,6 +79,26 @@ for_each_backend! {
                 .await?;
             rows.iter().map(task).collect()
         }
+
+        async fn reassign(
+            &mut self,
+            id: &str,
+            from: &str,
+            to: Option<&str>,
+            at: DateTime<Utc>,
+        ) -> Result<bool, CrmError> {
+            let done = sqlx::query(
+                "UPDATE qa_tasks SET reviewer = $3, updated_at = $4
+                 WHERE id = $1 AND reviewer = $2 AND status IN ('assigned', 'draft')",
+            )
+            .bind(id)
+            .bind(from)
+            .bind(to)
+            .bind(DbTime(at))
+            .execute(self)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        }
     }
 
     fn task(row: &DbRow) -> Result<QaTask, CrmError> {
@@ -104,6 +133,18 @@ impl Crm {
     /// One task.
     pub async fn qa_task(&self, id: &str) -> Result<Option<QaTask>, CrmError> {
         with_conn!(self, |conn| conn.task(id).await)
+    }
+
+    /// Moves an open task (assigned or draft, its draft kept) from reviewer `from` to `to`
+    /// (`None`: nobody). False if the task is not open or not `from`'s any more.
+    pub async fn reassign_qa_task(
+        &self,
+        id: &str,
+        from: &str,
+        to: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CrmError> {
+        with_conn!(self, |conn| conn.reassign(id, from, to, at).await)
     }
 
     /// The tasks `filter` selects, by month, agent and call time.

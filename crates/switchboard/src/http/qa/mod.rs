@@ -9,6 +9,7 @@
 //! [`Qa`] (the database and an injectable clock) and the [`Caller`], so tests drive months of
 //! the loop by moving the clock instead of sleeping; the axum handlers only decode requests.
 
+mod assignment;
 mod coaching;
 mod follow_ups;
 mod forms;
@@ -171,6 +172,7 @@ pub(crate) fn routes() -> Routes {
         .merge(forms::routes())
         .merge(teams::routes())
         .merge(sampling::routes())
+        .merge(assignment::routes())
         .merge(tasks::routes())
         .merge(reviews::routes())
         .merge(coaching::routes())

@@ -123,19 +123,7 @@ pub(crate) async fn run_sampling(
             agents: t.agents,
         })
         .collect();
-    let load = crm.qa_open_task_counts().await.map_err(crm_error)?;
-    let reviewers: Vec<qa::Reviewer> = crm
-        .accounts()
-        .await
-        .map_err(crm_error)?
-        .into_iter()
-        .filter(|a| a.role == Role::Qa && !a.disabled)
-        .map(|a| qa::Reviewer {
-            open_tasks: load.get(&a.username).copied().unwrap_or(0),
-            agent: a.agent_id,
-            account: a.username,
-        })
-        .collect();
+    let reviewers = current_reviewers(qa).await?;
     let open: Vec<qa::FollowUp> = crm
         .qa_follow_ups(None, true)
         .await
@@ -186,6 +174,24 @@ pub(crate) async fn run_sampling(
         tasks: tasks.len(),
         follow_up_tasks,
     })
+}
+
+/// The QA reviewers now: enabled accounts with role `qa`, with their open tasks.
+pub(crate) async fn current_reviewers(qa: &Qa) -> Result<Vec<qa::Reviewer>, ApiError> {
+    let load = qa.crm.qa_open_task_counts().await.map_err(crm_error)?;
+    Ok(qa
+        .crm
+        .accounts()
+        .await
+        .map_err(crm_error)?
+        .into_iter()
+        .filter(|a| a.role == Role::Qa && !a.disabled)
+        .map(|a| qa::Reviewer {
+            open_tasks: load.get(&a.username).copied().unwrap_or(0),
+            agent: a.agent_id,
+            account: a.username,
+        })
+        .collect())
 }
 
 fn already(run: &QaRun) -> ApiError {

@@ -18,7 +18,8 @@ use crate::http::auth::{Credential, Principal};
 crm::on_both_backends!(
     every_role_on_every_step,
     bad_input_changes_nothing,
-    a_month_of_the_loop
+    a_month_of_the_loop,
+    a_reviewer_who_leaves
 );
 
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -813,6 +814,61 @@ async fn a_month_of_the_loop(crm: &Crm) -> anyhow::Result<()> {
     assert!(
         csv.contains("agent,a1,red,2026-03,0,0,,,0,1,0,0,0,0"),
         "{csv}"
+    );
+    Ok(())
+}
+
+/// rev1 leaves (disabled) with a draft on its desk: a reassignment gives its open tasks to
+/// rev2, the draft kept; submitted tasks and rev2's own stay where they are.
+async fn a_reviewer_who_leaves(crm: &Crm) -> anyhow::Result<()> {
+    let (qa, _clock) = setup(crm.clone(), utc(2026, 3, 2, 3), qa::Tz::UTC);
+    let p = people(&qa.crm, qa.now()).await?;
+    configure(&qa, &p).await?;
+    february(&qa).await?;
+    sampling::sample(&qa, &p.boss, &b(json!({"month": "2026-02", "seed": 9}))).await?;
+    let mine = tasks::list(&qa, &p.rev1, Default::default()).await?;
+    assert_eq!(mine.len(), 2);
+    reviews::save_draft(&qa, &p.rev1, &mine[0].id, &b(answers("yes", 2))).await?;
+    reviews::submit(&qa, &p.rev1, &mine[1].id, &b(answers("yes", 2))).await?;
+
+    for c in [&p.rev2, &p.ag1] {
+        let e = assignment::reassign(&qa, c)
+            .await
+            .expect_err("not theirs to do");
+        assert_eq!(status(&e), 403);
+    }
+    assert!(
+        assignment::reassign(&qa, &p.sup).await?.is_empty(),
+        "nobody left yet"
+    );
+    let change = crm::AccountChange {
+        role: None,
+        disabled: Some(true),
+        password_hash: None,
+    };
+    qa.crm.change_account("rev1", &change, qa.now()).await?;
+    let moved = assignment::reassign(&qa, &p.sup).await?;
+    assert_eq!(
+        moved.len(),
+        1,
+        "the draft; the submitted task stays: {moved:?}"
+    );
+    assert_eq!(moved[0].task_id, mine[0].id);
+    assert_eq!(moved[0].to.as_deref(), Some("rev2"));
+    let t = qa.crm.qa_task(&mine[0].id).await?.expect("task");
+    assert_eq!(
+        (t.reviewer.as_deref(), t.status),
+        (Some("rev2"), TaskStatus::Draft)
+    );
+    let d = tasks::detail(&qa, &p.rev2, &t.id).await?;
+    assert_eq!(
+        d.review.map(|r| r.draft.answers),
+        Some(answers("yes", 2)["answers"].clone())
+    );
+    reviews::submit(&qa, &p.rev2, &t.id, &Bytes::new()).await?;
+    assert_eq!(
+        qa.crm.qa_task(&mine[1].id).await?.and_then(|t| t.reviewer),
+        Some("rev1".into())
     );
     Ok(())
 }
