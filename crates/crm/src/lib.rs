@@ -118,8 +118,8 @@ pub use error::CrmError;
 pub use phone::PhoneError;
 pub use qa::{
     DisputeOutcome, NewQaFollowUp, NewQaRun, NewQaTask, QaCall, QaComment, QaDispute, QaDraft,
-    QaFollowUp, QaReview, QaRun, QaSettings, QaTask, QaTeam, StoredForm, TaskFilter, TaskPurpose,
-    TaskStatus, MAX_QA_FORM_NAME_CHARS, MAX_QA_JSON_BYTES, MAX_QA_LONG_TEXT_CHARS,
+    QaFollowUp, QaReview, QaRun, QaSettings, QaSettlement, QaTask, QaTeam, StoredForm, TaskFilter,
+    TaskPurpose, TaskStatus, MAX_QA_FORM_NAME_CHARS, MAX_QA_JSON_BYTES, MAX_QA_LONG_TEXT_CHARS,
     MAX_QA_NAME_CHARS, MAX_QA_POINTS, MAX_QA_TEXT_CHARS,
 };
 pub use queue::callbacks::CallbackRequest;

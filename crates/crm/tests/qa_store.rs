@@ -415,9 +415,11 @@ async fn a_review_moves_through_its_states_and_refuses_the_rest(crm: &Crm) -> an
             t(28, 20),
         )
         .await?;
-    assert_eq!(settled.outcome, Some(DisputeOutcome::Changed));
+    let settlement = settled.settlement.expect("settled");
+    assert_eq!(settlement.outcome, DisputeOutcome::Changed);
+    assert_eq!(settlement.settled_at, t(28, 20));
     assert_eq!(settled.score_before, low_score.total);
-    assert_eq!(settled.score_after, Some(better.total));
+    assert_eq!(settlement.score_after, better.total);
     let task = crm.qa_task("task-c2").await?.expect("task");
     assert_eq!(task.status, TaskStatus::Settled);
     assert_eq!(task.score, Some(better.total));

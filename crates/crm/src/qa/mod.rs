@@ -271,11 +271,18 @@ pub struct QaDispute {
     pub disputed_by: String,
     pub disputed_at: DateTime<Utc>,
     pub score_before: f64,
-    pub outcome: Option<DisputeOutcome>,
-    pub score_after: Option<f64>,
-    pub reason: Option<String>,
-    pub settled_by: Option<String>,
-    pub settled_at: Option<DateTime<Utc>>,
+    pub settlement: Option<QaSettlement>,
+}
+
+/// How a supervisor settled a dispute.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QaSettlement {
+    pub outcome: DisputeOutcome,
+    /// The score kept, or the new one.
+    pub score_after: f64,
+    pub reason: String,
+    pub settled_by: String,
+    pub settled_at: DateTime<Utc>,
 }
 
 /// A required one-line name of at most [`MAX_QA_NAME_CHARS`] characters.

@@ -9,8 +9,8 @@ use crate::customer::invalid;
 use crate::db::{for_each_backend, in_transaction, with_conn, DbJson, DbTime, RowExt};
 use crate::qa::{
     from_json, json, name, text, unsigned, DisputeOutcome, NewQaFollowUp, QaComment, QaDispute,
-    QaDraft, QaReview, TaskStatus, MAX_QA_JSON_BYTES, MAX_QA_LONG_TEXT_CHARS, MAX_QA_POINTS,
-    MAX_QA_TEXT_CHARS,
+    QaDraft, QaReview, QaSettlement, TaskStatus, MAX_QA_JSON_BYTES, MAX_QA_LONG_TEXT_CHARS,
+    MAX_QA_POINTS, MAX_QA_TEXT_CHARS,
 };
 use crate::{Crm, CrmError};
 
@@ -47,7 +47,7 @@ pub(crate) trait ReviewConn {
     async fn insert_comment(&mut self, c: &QaComment) -> Result<(), CrmError>;
     async fn comments(&mut self, task: &str) -> Result<Vec<QaComment>, CrmError>;
     async fn insert_dispute(&mut self, d: &QaDispute) -> Result<(), CrmError>;
-    async fn settle_dispute(&mut self, d: &QaDispute) -> Result<(), CrmError>;
+    async fn settle_dispute(&mut self, task: &str, s: &QaSettlement) -> Result<(), CrmError>;
     async fn dispute(&mut self, task: &str) -> Result<Option<QaDispute>, CrmError>;
 }
 
@@ -249,18 +249,18 @@ for_each_backend! {
             Ok(())
         }
 
-        async fn settle_dispute(&mut self, d: &QaDispute) -> Result<(), CrmError> {
+        async fn settle_dispute(&mut self, task: &str, s: &QaSettlement) -> Result<(), CrmError> {
             sqlx::query(
                 "UPDATE qa_disputes SET outcome = $2, score_after = $3, reason = $4,
                     settled_by = $5, settled_at = $6
                  WHERE task_id = $1",
             )
-            .bind(&d.task_id)
-            .bind(d.outcome.map(DisputeOutcome::as_str))
-            .bind(d.score_after)
-            .bind(&d.reason)
-            .bind(&d.settled_by)
-            .bind(d.settled_at.map(DbTime))
+            .bind(task)
+            .bind(s.outcome.as_str())
+            .bind(s.score_after)
+            .bind(&s.reason)
+            .bind(&s.settled_by)
+            .bind(DbTime(s.settled_at))
             .execute(self)
             .await?;
             Ok(())
@@ -279,17 +279,31 @@ for_each_backend! {
                 return Ok(None);
             };
             let outcome: Option<String> = row.col("outcome")?;
+            let settlement = match outcome {
+                None => None,
+                Some(o) => Some(QaSettlement {
+                    outcome: DisputeOutcome::from_stored(&o)?,
+                    score_after: row.col::<Option<f64>>("score_after")?.ok_or(
+                        CrmError::CorruptValue {
+                            column: "score_after",
+                            value: "NULL".into(),
+                        },
+                    )?,
+                    reason: row.col::<Option<String>>("reason")?.unwrap_or_default(),
+                    settled_by: row.col::<Option<String>>("settled_by")?.unwrap_or_default(),
+                    settled_at: row.opt_time("settled_at")?.ok_or(CrmError::CorruptValue {
+                        column: "settled_at",
+                        value: "NULL".into(),
+                    })?,
+                }),
+            };
             Ok(Some(QaDispute {
                 task_id: row.col("task_id")?,
                 comment: row.col("comment")?,
                 disputed_by: row.col("disputed_by")?,
                 disputed_at: row.time("disputed_at")?,
                 score_before: row.col("score_before")?,
-                outcome: outcome.as_deref().map(DisputeOutcome::from_stored).transpose()?,
-                score_after: row.col("score_after")?,
-                reason: row.col("reason")?,
-                settled_by: row.col("settled_by")?,
-                settled_at: row.opt_time("settled_at")?,
+                settlement,
             }))
         }
     }
@@ -464,11 +478,7 @@ impl Crm {
                 disputed_by: by.to_owned(),
                 disputed_at: at,
                 score_before,
-                outcome: None,
-                score_after: None,
-                reason: None,
-                settled_by: None,
-                settled_at: None,
+                settlement: None,
             })
             .await?;
         });
@@ -493,16 +503,19 @@ impl Crm {
                 what: "dispute",
                 id: task.to_owned(),
             })?;
-            d.outcome = Some(if changed.is_some() {
-                DisputeOutcome::Changed
-            } else {
-                DisputeOutcome::Kept
-            });
-            d.score_after = Some(changed.map_or(d.score_before, |s| s.total));
-            d.reason = Some(reason.trim().to_owned());
-            d.settled_by = Some(by.to_owned());
-            d.settled_at = Some(at);
-            conn.settle_dispute(&d).await?;
+            let settlement = QaSettlement {
+                outcome: if changed.is_some() {
+                    DisputeOutcome::Changed
+                } else {
+                    DisputeOutcome::Kept
+                },
+                score_after: changed.map_or(d.score_before, |s| s.total),
+                reason: reason.trim().to_owned(),
+                settled_by: by.to_owned(),
+                settled_at: at,
+            };
+            conn.settle_dispute(task, &settlement).await?;
+            d.settlement = Some(settlement);
             if let Some(score) = changed {
                 conn.set_score(task, score, None).await?;
             }

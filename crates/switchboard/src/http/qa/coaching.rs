@@ -170,7 +170,10 @@ pub(crate) async fn settle(
         "{} {} -> {}: {}",
         b.outcome.as_str(),
         settled.score_before,
-        settled.score_after.unwrap_or(settled.score_before),
+        settled
+            .settlement
+            .as_ref()
+            .map_or(settled.score_before, |s| s.score_after),
         b.reason
     );
     audit(qa, caller, AuditAction::ReviewSettle, id, detail).await?;

@@ -375,7 +375,7 @@ async fn every_role_on_every_step(crm: &Crm) -> anyhow::Result<()> {
     .expect_err("changed needs answers");
     assert_eq!(status(&e), 400);
     let settled = coaching::settle(&qa, &p.sup, &u.id, &b(settle)).await?;
-    assert_eq!(settled.score_after, Some(62.5));
+    assert_eq!(settled.settlement.map(|s| s.score_after), Some(62.5));
 
     // Follow-ups: the agent's own; the center head sees all.
     let own = follow_ups::list(&qa, &p.ag1, Default::default()).await?;
