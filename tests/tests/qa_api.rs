@@ -1,6 +1,6 @@
 //! The QA loop's HTTP API against the real binary, on SQLite and on PostgreSQL: the routes
 //! behind the login, the role table and the handlers' row scopes, JSON in and out, a 4xx for
-//! bad input, CSV, and the audit log. (The loop's months under a test clock are driven in
+//! bad input, a draft kept across a restart, CSV, and the audit log. (The loop's months under a test clock are driven in
 //! process: `crates/switchboard/src/http/qa/tests.rs`.)
 
 use anyhow::{ensure, Context};
@@ -81,7 +81,7 @@ fn seed_calls(s: &Switch) -> anyhow::Result<()> {
     })
 }
 
-fn scenario(s: &Switch) -> anyhow::Result<()> {
+fn scenario(s: &mut Switch) -> anyhow::Result<()> {
     seed_calls(s)?;
     let r = request(s.http_port, "GET", "/api/qa/tasks", &[], b"")?;
     ensure!(r.status == 401, "no login: {}", r.status);
@@ -234,11 +234,11 @@ fn scenario(s: &Switch) -> anyhow::Result<()> {
 
 #[test]
 fn the_qa_api_on_sqlite() -> anyhow::Result<()> {
-    let s = Switch::start(Options {
+    let mut s = Switch::start(Options {
         extra_toml: CONFIG.into(),
         ..Options::default()
     })?;
-    scenario(&s)
+    scenario(&mut s)
 }
 
 #[test]
@@ -246,10 +246,10 @@ fn the_qa_api_on_postgres() -> anyhow::Result<()> {
     let Some(db) = PgSchema::create("qa_api") else {
         return Ok(());
     };
-    let s = Switch::start(Options {
+    let mut s = Switch::start(Options {
         database_url: Some(db.url.clone()),
         extra_toml: CONFIG.into(),
         ..Options::default()
     })?;
-    scenario(&s)
+    scenario(&mut s)
 }
