@@ -19,7 +19,8 @@ crm::on_both_backends!(
     every_role_on_every_step,
     bad_input_changes_nothing,
     a_month_of_the_loop,
-    a_reviewer_who_leaves
+    a_reviewer_who_leaves,
+    the_schedule_task_samples_and_stops
 );
 
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -870,5 +871,30 @@ async fn a_reviewer_who_leaves(crm: &Crm) -> anyhow::Result<()> {
         qa.crm.qa_task(&mine[1].id).await?.and_then(|t| t.reviewer),
         Some("rev1".into())
     );
+    Ok(())
+}
+
+/// The scheduler's task as the binary spawns it: at its start the due month is sampled, and it
+/// ends when the switch shuts down.
+async fn the_schedule_task_samples_and_stops(crm: &Crm) -> anyhow::Result<()> {
+    let (qa, _clock) = setup(crm.clone(), utc(2026, 3, 1, 7), qa::Tz::UTC);
+    let p = people(&qa.crm, qa.now()).await?;
+    configure(&qa, &p).await?;
+    february(&qa).await?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(crate::driver::qa_schedule::run(qa.clone(), stop.clone()));
+    let feb = qa::ReviewMonth::new(2026, 2)?;
+    let mut run = None;
+    for _ in 0..200 {
+        run = qa.crm.qa_run(feb).await?;
+        if run.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let run = run.expect("February sampled by the schedule");
+    assert_eq!(run.requested_by, crate::driver::qa_schedule::SCHEDULER);
+    stop.cancel();
+    tokio::time::timeout(std::time::Duration::from_secs(10), task).await??;
     Ok(())
 }
