@@ -59,4 +59,11 @@ pub enum CrmError {
     /// The account comes from the configuration's `[[accounts]]`: change it there.
     #[error("account {0:?} is defined in the configuration file: change it there")]
     AccountFromFile(String),
+    /// A QA object (team, form version, task, follow-up...) named by the request does not exist.
+    #[error("no QA {what} {id:?}")]
+    QaNotFound { what: &'static str, id: String },
+    /// The QA object is not in a state that allows the change (a review already submitted, a
+    /// month already sampled, a form version in use...); the message says why.
+    #[error("{0}")]
+    QaState(String),
 }

@@ -40,6 +40,11 @@
 //! [`Crm::delete_queue_definition`] and [`Crm::set_agent_memberships`] store them;
 //! [`Crm::queue_definitions`] and [`Crm::agent_memberships`] read them back at start.
 //!
+//! The QA-review loop (its rules are in the `qa` crate): teams
+//! ([`Crm::set_qa_team`]), versioned forms ([`Crm::add_qa_form_version`]), sampling runs with
+//! their tasks ([`Crm::record_qa_run`], from [`Crm::qa_month_calls`]), reviews
+//! ([`Crm::save_qa_draft`], [`Crm::submit_qa_review`]), comments, disputes and follow-ups.
+//!
 //! A [`CdrEnd`] carries the dialplan's variables ([`CdrVars`]); they are stored with the CDR as
 //! one JSON object, cut down to the limits in [`bounded_vars`] rather than refused.
 //!
@@ -63,6 +68,7 @@ mod db;
 mod directory;
 mod error;
 pub mod phone;
+mod qa;
 mod queue;
 mod recording;
 #[cfg(feature = "testing")]
@@ -111,6 +117,12 @@ pub use db::{Backend, Crm};
 pub use directory::{Directory, StoredEntry, MAX_EXTENSION_CHARS};
 pub use error::CrmError;
 pub use phone::PhoneError;
+pub use qa::{
+    DisputeOutcome, NewQaFollowUp, NewQaRun, NewQaTask, QaCall, QaComment, QaDispute, QaDraft,
+    QaFollowUp, QaReview, QaRun, QaSettings, QaSettlement, QaTask, QaTeam, StoredForm, TaskFilter,
+    TaskPurpose, TaskStatus, MAX_QA_FORM_NAME_CHARS, MAX_QA_JSON_BYTES, MAX_QA_LONG_TEXT_CHARS,
+    MAX_QA_NAME_CHARS, MAX_QA_POINTS, MAX_QA_TEXT_CHARS,
+};
 pub use queue::callbacks::CallbackRequest;
 pub use queue::definitions::{
     StoredMemberships, StoredQueue, MAX_QUEUE_JSON_BYTES, MAX_QUEUE_NAME_CHARS,

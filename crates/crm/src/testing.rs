@@ -141,3 +141,108 @@ mod tests {
         assert!(matches!(r, Err(CrmError::InvalidSchemaName(_))));
     }
 }
+
+/// A finished, answered call with a complete recording, as the switch would have stored it
+/// (CDR, its link to queue and agent, the recording row): what the QA sampling draws from.
+#[derive(Debug, Clone)]
+pub struct SeedCall<'a> {
+    pub call_id: &'a str,
+    pub agent: &'a str,
+    pub queue: Option<&'a str>,
+    pub answered_at: chrono::DateTime<chrono::Utc>,
+    pub talk_ms: i64,
+    /// `None`: no recording.
+    pub recording_id: Option<&'a str>,
+}
+
+/// Stores `c` (see [`SeedCall`]).
+pub async fn seed_recorded_call(crm: &Crm, c: &SeedCall<'_>) -> Result<(), CrmError> {
+    use crate::{
+        CdrEnd, CdrLink, CdrStart, Disposition, NewRecording, RecordingDone, RecordingStatus, Side,
+    };
+    let started = c.answered_at - chrono::Duration::seconds(5);
+    let ended = c.answered_at + chrono::Duration::milliseconds(c.talk_ms);
+    crm.cdr_start(&CdrStart {
+        call_id: c.call_id.into(),
+        caller: "+821012345678".into(),
+        caller_name: None,
+        callee: "1000".into(),
+        callee_name: None,
+        started_at: started,
+    })
+    .await?;
+    crm.cdr_answer(c.call_id, c.answered_at).await?;
+    crm.cdr_end(&CdrEnd {
+        call_id: c.call_id.into(),
+        ended_at: ended,
+        disposition: Disposition::Answered,
+        sip_status: 200,
+        hangup_cause: "caller hung up".into(),
+        hangup_side: Some(Side::Caller),
+        legs: Vec::new(),
+        vars: Default::default(),
+    })
+    .await?;
+    crm.cdr_link(&CdrLink {
+        call_id: c.call_id.into(),
+        queue: c.queue.map(Into::into),
+        agent: Some(c.agent.into()),
+        customer_id: None,
+    })
+    .await?;
+    if let Some(id) = c.recording_id {
+        crm.recording_started(&NewRecording {
+            id: id.into(),
+            call_id: c.call_id.into(),
+            path: format!("/tmp/{id}.wav"),
+            started_at: c.answered_at,
+            sample_rate: 8000,
+            channels: 2,
+        })
+        .await?;
+        crm.recording_finished(&RecordingDone {
+            id: id.into(),
+            ended_at: ended,
+            duration_ms: c.talk_ms,
+            size_bytes: c.talk_ms * 32,
+            sha256: None,
+            paused: Vec::new(),
+            frames_dropped: 0,
+            status: RecordingStatus::Complete,
+            error: None,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// Defines `mod $name { sqlite, postgres }` tests calling `async fn $name(&Crm)`.
+/// PostgreSQL gets its own schema, dropped afterwards even if the scenario failed; a missing
+/// server is handled by [`postgres_url_for_test`].
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() -> anyhow::Result<()> {
+                let crm = crm::Crm::connect("sqlite::memory:").await?;
+                assert_eq!(crm.backend(), crm::Backend::Sqlite);
+                super::$name(&crm).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() -> anyhow::Result<()> {
+                let test = concat!(module_path!(), "::postgres");
+                let Some(url) = crm::testing::postgres_url_for_test(test).await else {
+                    return Ok(());
+                };
+                let (crm, schema) = crm::connect_isolated_postgres(&url).await?;
+                assert_eq!(crm.backend(), crm::Backend::Postgres);
+                let result = super::$name(&crm).await;
+                crm.close().await;
+                crm::testing::drop_isolated_postgres(&url, &schema).await?;
+                result
+            }
+        }
+    )+};
+}

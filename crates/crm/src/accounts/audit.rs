@@ -81,12 +81,48 @@ pub enum AuditAction {
     /// An account's password reset.
     #[serde(rename = "account.password")]
     AccountPassword,
+    /// A month's QA sample drawn (object: the month; detail: the run and its task count).
+    #[serde(rename = "qa.sample")]
+    QaSample,
+    /// The QA sampling settings replaced (object: `settings`).
+    #[serde(rename = "qa.settings")]
+    QaSettings,
+    /// An evaluation form version stored (object: `form-id/version`).
+    #[serde(rename = "form.create")]
+    FormCreate,
+    /// A QA team created or replaced (object: the team's name).
+    #[serde(rename = "team.update")]
+    TeamUpdate,
+    /// A QA team removed.
+    #[serde(rename = "team.delete")]
+    TeamDelete,
+    /// A time-stamped comment added to a review (object: the task id).
+    #[serde(rename = "review.comment")]
+    ReviewComment,
+    /// A review submitted (object: the task id; detail: the score).
+    #[serde(rename = "review.submit")]
+    ReviewSubmit,
+    /// The agent acknowledged a review.
+    #[serde(rename = "review.acknowledge")]
+    ReviewAcknowledge,
+    /// The agent disputed a review.
+    #[serde(rename = "review.dispute")]
+    ReviewDispute,
+    /// A supervisor settled a dispute (detail: kept or changed, the score).
+    #[serde(rename = "review.settle")]
+    ReviewSettle,
+    /// A follow-up checked (object: its id; detail: the verdict and calls).
+    #[serde(rename = "follow_up.check")]
+    FollowUpCheck,
+    /// Open tasks of reviewers who left moved to those present (object: the task id).
+    #[serde(rename = "review.reassign")]
+    ReviewReassign,
 }
 
 impl AuditAction {
     /// Every action, so a test can write each one through both databases (their CHECK asks
     /// only for the `object.verb` shape since migration 0019). A new variant belongs here.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 34] = [
         AuditAction::RecordingPlay,
         AuditAction::RecordingDownload,
         AuditAction::QueueCreate,
@@ -109,6 +145,18 @@ impl AuditAction {
         AuditAction::AccountCreate,
         AuditAction::AccountUpdate,
         AuditAction::AccountPassword,
+        AuditAction::QaSample,
+        AuditAction::QaSettings,
+        AuditAction::FormCreate,
+        AuditAction::TeamUpdate,
+        AuditAction::TeamDelete,
+        AuditAction::ReviewComment,
+        AuditAction::ReviewSubmit,
+        AuditAction::ReviewAcknowledge,
+        AuditAction::ReviewDispute,
+        AuditAction::ReviewSettle,
+        AuditAction::FollowUpCheck,
+        AuditAction::ReviewReassign,
     ];
 
     /// The stored name.
@@ -136,6 +184,18 @@ impl AuditAction {
             AuditAction::AccountCreate => "account.create",
             AuditAction::AccountUpdate => "account.update",
             AuditAction::AccountPassword => "account.password",
+            AuditAction::QaSample => "qa.sample",
+            AuditAction::QaSettings => "qa.settings",
+            AuditAction::FormCreate => "form.create",
+            AuditAction::TeamUpdate => "team.update",
+            AuditAction::TeamDelete => "team.delete",
+            AuditAction::ReviewComment => "review.comment",
+            AuditAction::ReviewSubmit => "review.submit",
+            AuditAction::ReviewAcknowledge => "review.acknowledge",
+            AuditAction::ReviewDispute => "review.dispute",
+            AuditAction::ReviewSettle => "review.settle",
+            AuditAction::FollowUpCheck => "follow_up.check",
+            AuditAction::ReviewReassign => "review.reassign",
         }
     }
 
@@ -163,6 +223,18 @@ impl AuditAction {
             "account.create" => Ok(AuditAction::AccountCreate),
             "account.update" => Ok(AuditAction::AccountUpdate),
             "account.password" => Ok(AuditAction::AccountPassword),
+            "qa.sample" => Ok(AuditAction::QaSample),
+            "qa.settings" => Ok(AuditAction::QaSettings),
+            "form.create" => Ok(AuditAction::FormCreate),
+            "team.update" => Ok(AuditAction::TeamUpdate),
+            "team.delete" => Ok(AuditAction::TeamDelete),
+            "review.comment" => Ok(AuditAction::ReviewComment),
+            "review.submit" => Ok(AuditAction::ReviewSubmit),
+            "review.acknowledge" => Ok(AuditAction::ReviewAcknowledge),
+            "review.dispute" => Ok(AuditAction::ReviewDispute),
+            "review.settle" => Ok(AuditAction::ReviewSettle),
+            "follow_up.check" => Ok(AuditAction::FollowUpCheck),
+            "review.reassign" => Ok(AuditAction::ReviewReassign),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

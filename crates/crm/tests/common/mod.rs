@@ -6,34 +6,11 @@ pub mod acd;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm::{CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
 
-/// Defines `mod $name { sqlite, postgres }` tests calling `async fn $name(&Crm)`.
-/// PostgreSQL gets its own schema, dropped afterwards even if the scenario failed.
+/// Defines `mod $name { sqlite, postgres }` tests calling `async fn $name(&Crm)`
+/// ([`crm::on_both_backends`], shared with other crates' tests).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() -> anyhow::Result<()> {
-                let crm = crm::Crm::connect("sqlite::memory:").await?;
-                assert_eq!(crm.backend(), crm::Backend::Sqlite);
-                super::$name(&crm).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() -> anyhow::Result<()> {
-                let test = concat!(module_path!(), "::postgres");
-                let Some(url) = crm::testing::postgres_url_for_test(test).await else {
-                    return Ok(());
-                };
-                let (crm, schema) = crm::connect_isolated_postgres(&url).await?;
-                assert_eq!(crm.backend(), crm::Backend::Postgres);
-                let result = super::$name(&crm).await;
-                crm.close().await;
-                crm::testing::drop_isolated_postgres(&url, &schema).await?;
-                result
-            }
-        }
-    )+};
+    ($($t:tt)*) => { crm::on_both_backends!($($t)*); };
 }
 
 /// A fixed instant plus `ms` milliseconds, so expected durations are exact.

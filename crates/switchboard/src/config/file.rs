@@ -32,6 +32,8 @@ pub struct Config {
     pub outbound: super::trunks::OutboundSection,
     /// Browser calls from web pages (`config::web`).
     pub web: super::web::WebSection,
+    /// The QA-review loop's time zone and schedule (`config::qa`).
+    pub qa: super::qa::QaSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -179,6 +181,7 @@ impl Default for Config {
             dids: Vec::new(),
             outbound: Default::default(),
             web: Default::default(),
+            qa: Default::default(),
         }
     }
 }

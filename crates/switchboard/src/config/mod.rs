@@ -25,6 +25,7 @@ pub mod directory_definition;
 pub mod export;
 pub mod file;
 pub mod limits;
+pub mod qa;
 pub mod queue_definition;
 pub mod recording;
 pub mod stored_directory;
@@ -99,6 +100,8 @@ pub struct Resolved {
     pub recordings_dir: PathBuf,
     /// How long recordings are kept.
     pub retention: recording::Retention,
+    /// The QA loop's time zone and monthly schedule.
+    pub qa: qa::QaConfig,
     /// Codes agents choose from at wrap-up.
     pub wrap_up_codes: Vec<String>,
     pub users: Vec<User>,
@@ -476,6 +479,7 @@ fn resolve(
     let acd = acd_sections::resolve(c.acd, c.queues, c.agents, &extensions, &mut acd_problem);
     let (mut recording, recordings_dir, retention) = recording::resolve(c.recording, &mut problem);
     recording::resolve_entries(&mut recording, entry_offers, &mut problem);
+    let qa = qa::resolve(c.qa, &mut problem);
     let mut dns_servers = Vec::new();
     for d in &c.sip.dns_servers {
         match d.get_ref().parse::<SocketAddr>() {
@@ -576,6 +580,7 @@ fn resolve(
         recording,
         recordings_dir,
         retention,
+        qa,
         wrap_up_codes,
         users,
         accounts,

@@ -26,6 +26,7 @@ pub mod guard;
 pub mod limits;
 pub mod live;
 pub mod lookup;
+pub mod qa_schedule;
 pub mod recording;
 pub mod reload;
 pub mod screens;

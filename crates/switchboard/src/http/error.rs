@@ -201,6 +201,20 @@ impl ApiError {
     }
 }
 
+/// `404 Not Found: no such task`, for logs and tests that pass errors on.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let message = match &self.body {
+            Body::Error { message, .. } => message.clone(),
+            Body::Text(text) => text.trim_end().to_owned(),
+            Body::Errors(errors) => format!("{} problems", errors.len()),
+        };
+        write!(f, "{}: {message}", self.kind.status())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 impl From<crm::CrmError> for ApiError {
     fn from(e: crm::CrmError) -> Self {
         ApiError::database(e)

@@ -2,8 +2,8 @@
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
 //! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
 //! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`]
-//! (click-to-dial), [`staffing`], the [`pages`] and [`web`] (visitors' web calls: widget, demo
-//! page, WebSocket).
+//! (click-to-dial), [`staffing`], [`qa`] (the QA-review loop), the [`pages`] and [`web`]
+//! (visitors' web calls: widget, demo page, WebSocket).
 
 pub mod account_admin;
 pub mod acd;
@@ -19,6 +19,7 @@ pub mod messages;
 pub mod openapi;
 pub mod pages;
 pub mod peaks;
+pub mod qa;
 pub mod queue_admin;
 pub mod recordings;
 pub mod routing;
@@ -55,6 +56,8 @@ pub(crate) struct App {
     pub password_checks: crate::password::PasswordChecks,
     /// Visitors' web calls (`driver/web`).
     pub web: std::sync::Arc<crate::driver::web::WebGateway>,
+    /// The QA-review loop's database, settings and clock.
+    pub qa: qa::Qa,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -88,7 +91,15 @@ pub async fn serve(
         config.http_auth.clone(),
         shutdown.clone(),
     ));
+    let qa = qa::Qa::new(crm.clone(), config.qa, std::sync::Arc::new(qa::SystemClock));
+    if config.qa.schedule {
+        tokio::spawn(crate::driver::qa_schedule::run(
+            qa.clone(),
+            shutdown.clone(),
+        ));
+    }
     let state = App {
+        qa,
         crm,
         status,
         reloader,
@@ -135,6 +146,7 @@ fn routes() -> Routes {
         .merge(pages::routes())
         .merge(openapi::routes())
         .merge(web::routes())
+        .merge(qa::routes())
 }
 
 /// The router's table of routes, for tests that check other tables against it.

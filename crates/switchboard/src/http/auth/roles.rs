@@ -151,6 +151,31 @@ static RULES: &[Rule] = {
         ),
         (Method::GET, "/api/customers/*", &[A, S, Q, G], Any),
         (Method::PATCH, "/api/customers/*", &[A, S, G], Any),
+        // The QA loop: handlers narrow each list and task to the caller's rows (http::qa).
+        (Method::GET, "/api/qa/forms", &[A, S, Q, G], Any),
+        (Method::POST, "/api/qa/forms", &[A], Any),
+        (Method::GET, "/api/qa/forms/*", &[A, S, Q, G], Any),
+        (Method::GET, "/api/qa/forms/*/*", &[A, S, Q, G], Any),
+        (Method::GET, "/api/qa/teams", &[A, S, Q], Any),
+        (Method::PUT, "/api/qa/teams/*", &[A], Any),
+        (Method::DELETE, "/api/qa/teams/*", &[A], Any),
+        (Method::GET, "/api/qa/settings", &[A, S, Q], Any),
+        (Method::PUT, "/api/qa/settings", &[A], Any),
+        (Method::POST, "/api/qa/sampling", &[A, S], Any),
+        (Method::GET, "/api/qa/sampling/*", &[A, S, Q], Any),
+        (Method::GET, "/api/qa/tasks", &[A, S, Q, G], Any),
+        (Method::POST, "/api/qa/tasks/reassign", &[A, S], Any),
+        (Method::GET, "/api/qa/tasks/*", &[A, S, Q, G], Any),
+        (Method::PUT, "/api/qa/tasks/*/draft", &[A, S, Q], Any),
+        (Method::POST, "/api/qa/tasks/*/comments", &[A, S, Q], Any),
+        (Method::POST, "/api/qa/tasks/*/submit", &[A, S, Q], Any),
+        (Method::POST, "/api/qa/tasks/*/acknowledge", &[G], Any),
+        (Method::POST, "/api/qa/tasks/*/dispute", &[G], Any),
+        (Method::POST, "/api/qa/tasks/*/settle", &[A, S], Any),
+        (Method::GET, "/api/qa/follow-ups", &[A, S, Q, G], Any),
+        (Method::POST, "/api/qa/follow-ups/*/check", &[A, S, Q], Any),
+        (Method::GET, "/api/qa/reports", &[A, S], Any),
+        (Method::GET, "/api/qa/reports.csv", &[A, S], Any),
     ]
 };
 
@@ -473,5 +498,40 @@ mod tests {
             Allow(Scope::Any)
         );
         assert_eq!(decide(G, &Method::GET, "/api/contacts"), Deny);
+    }
+
+    /// The QA loop's routes: reviewers review, agents answer their reviews, neither
+    /// configures; the handlers narrow further (http::qa::scope).
+    #[test]
+    fn qa_routes_by_role() {
+        let cases: &[(Method, &str, [bool; 2])] = &[
+            // [qa reviewer, agent]
+            (Method::GET, "/api/qa/forms", [true, true]),
+            (Method::GET, "/api/qa/forms/inbound/2", [true, true]),
+            (Method::POST, "/api/qa/forms", [false, false]),
+            (Method::PUT, "/api/qa/teams/red", [false, false]),
+            (Method::GET, "/api/qa/teams", [true, false]),
+            (Method::PUT, "/api/qa/settings", [false, false]),
+            (Method::POST, "/api/qa/sampling", [false, false]),
+            (Method::GET, "/api/qa/tasks", [true, true]),
+            (Method::POST, "/api/qa/tasks/reassign", [false, false]),
+            (Method::PUT, "/api/qa/tasks/t1/draft", [true, false]),
+            (Method::POST, "/api/qa/tasks/t1/submit", [true, false]),
+            (Method::POST, "/api/qa/tasks/t1/comments", [true, false]),
+            (Method::POST, "/api/qa/tasks/t1/acknowledge", [false, true]),
+            (Method::POST, "/api/qa/tasks/t1/dispute", [false, true]),
+            (Method::POST, "/api/qa/tasks/t1/settle", [false, false]),
+            (Method::GET, "/api/qa/follow-ups", [true, true]),
+            (Method::POST, "/api/qa/follow-ups/p1/check", [true, false]),
+            (Method::GET, "/api/qa/reports", [false, false]),
+            (Method::GET, "/api/qa/reports.csv", [false, false]),
+        ];
+        for (m, path, [qa, agent]) in cases {
+            for (role, allowed) in [(Q, *qa), (G, *agent)] {
+                let want = if allowed { Allow(Scope::Any) } else { Deny };
+                assert_eq!(decide(role, m, path), want, "{role} {m} {path}");
+            }
+            assert_eq!(decide(S, m, path), Allow(Scope::Any), "{m} {path}");
+        }
     }
 }
