@@ -50,8 +50,9 @@ pub use prompt::{Prompt, PromptError};
 pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, RepairOutcome};
 #[cfg(feature = "relay")]
 pub use relay::{
-    BadStrictSource, DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession,
-    RelayStats, SessionLabel, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,
+    BadStrictSource, DirectionStats, FlowStats, ListenerStats, MediaEvent, MediaRelay, RelayConfig,
+    RelaySession, RelayStats, SessionLabel, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP,
+    PROBATION_RTP,
 };
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};
