@@ -82,6 +82,7 @@ fn hears(samples: &[i16], freq: f64) -> bool {
 
 struct Call {
     session: RelaySession,
+    events: tokio::sync::mpsc::UnboundedReceiver<media::MediaEvent>,
     customer: Phone,
     agent: Phone,
     supervisor: Phone,
@@ -98,14 +99,16 @@ impl Call {
             strict_source: StrictSource::default(),
         })
         .unwrap();
-        let (tx, _events) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, events) = tokio::sync::mpsc::unbounded_channel();
         let session = relay.allocate(3, tx).await.unwrap();
         let mut customer = Phone::new(CUSTOMER, 1).await;
         let mut agent = Phone::new(AGENT, 2).await;
         let mut supervisor = Phone::new(SUPERVISOR, 3).await;
         session.set_remote(Side::A, customer.addr(), None);
         session.set_remote(Side::B, agent.addr(), None);
-        let port = session.add_listener(Side::B, mode, Codec::Pcmu).unwrap();
+        let port = session
+            .add_listener(Side::B, mode, Codec::Pcmu, Some(101))
+            .unwrap();
         assert_eq!(relay.ports_in_use(), 6);
         session.set_listener_remote(supervisor.addr(), None);
         customer.to = SocketAddr::new(LO, session.local_port(Side::A));
@@ -113,6 +116,7 @@ impl Call {
         supervisor.to = SocketAddr::new(LO, port);
         Self {
             session,
+            events,
             customer,
             agent,
             supervisor,
@@ -258,4 +262,49 @@ async fn recording_keeps_customer_and_agent_and_barge_joins_the_agent_channel() 
     assert!(hears(&right[half + 1600..], SUPERVISOR) && hears(&right[half + 1600..], AGENT));
     assert!(!hears(&left[half + 1600..], SUPERVISOR));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn the_supervisors_keys_are_reported() {
+    let mut call = Call::new(MonitorMode::Listen).await;
+    // Key 6 as RFC 4733 events (PT 101): three updates and three end packets, one timestamp.
+    for (n, end) in [
+        (0u16, false),
+        (1, false),
+        (2, false),
+        (3, true),
+        (4, true),
+        (5, true),
+    ] {
+        let header = RtpHeader {
+            marker: n == 0,
+            payload_type: 101,
+            sequence: n,
+            timestamp: 800,
+            ssrc: 3,
+        };
+        let duration = 160 * (n.min(3) + 1);
+        let [d0, d1] = duration.to_be_bytes();
+        let payload = [6, if end { 0x80 | 10 } else { 10 }, d0, d1];
+        let mut out = [0u8; 16];
+        let len = header.write(&payload, &mut out).unwrap();
+        call.supervisor
+            .socket
+            .send_to(&out[..len], call.supervisor.to)
+            .await
+            .unwrap();
+    }
+    let event = timeout(Duration::from_secs(2), call.events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        event,
+        media::MediaEvent::ListenerDtmf {
+            label: 3,
+            digit: '6'
+        }
+    );
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert!(call.events.try_recv().is_err(), "one press, reported once");
 }

@@ -11,10 +11,12 @@ use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 use tokio::io::ReadBuf;
+use tokio::sync::mpsc;
 
 use super::latch::Verdict;
 use super::task::Leg;
-use super::Side;
+use super::{MediaEvent, SessionLabel, Side};
+use crate::dtmf::{Deduplicator, Rfc4733Detector};
 use crate::g711::Codec;
 use crate::mix::{MixStats, Mixer, MonitorMode, Party, MAX_OUT_PACKET};
 use crate::ports::BoundPair;
@@ -38,11 +40,22 @@ pub struct ListenerStats {
     pub mix: MixStats,
 }
 
+/// Where the listener reports what it hears from the supervisor, and when it is.
+pub(super) struct Events<'a> {
+    pub label: SessionLabel,
+    pub events: &'a mpsc::UnboundedSender<MediaEvent>,
+    pub now: std::time::Instant,
+}
+
 pub(super) struct Listener {
     leg: Leg,
     mixer: Mixer,
     /// The session's side that faces the agent; the other faces the customer.
     agent: Side,
+    /// Keys the supervisor presses (RFC 4733 only: in-band detection on a voice that talks
+    /// into the call would mistake speech for digits), reported as
+    /// [`MediaEvent::ListenerDtmf`].
+    dtmf: Option<(Rfc4733Detector, Deduplicator)>,
     out: Box<[u8; MAX_OUT_PACKET]>,
     received: u64,
     rejected_source: u64,
@@ -56,6 +69,7 @@ impl Listener {
         monitor: MonitorMode,
         agent: Side,
         codec: Codec,
+        telephone_event_pt: Option<u8>,
     ) -> Result<Self, MediaError> {
         // SSRC, first sequence number and timestamp random (RFC 3550 §5.1).
         let r = RandomState::new().hash_one(pair.rtp_port);
@@ -63,6 +77,8 @@ impl Listener {
             leg: Leg::new(pair, mode)?,
             mixer: Mixer::new(monitor, codec, r as u32, (r >> 32) as u16, (r >> 48) as u32),
             agent,
+            dtmf: telephone_event_pt
+                .map(|pt| (Rfc4733Detector::new(pt, 8000), Deduplicator::new())),
             out: Box::new([0; MAX_OUT_PACKET]),
             received: 0,
             rejected_source: 0,
@@ -99,15 +115,21 @@ impl Listener {
 
     /// Take what the supervisor's phone sent (RTP to the mixer, RTCP latched and absorbed);
     /// true if the budget ran out with packets left.
-    pub fn drain(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> bool {
+    pub fn drain(&mut self, cx: &mut Context<'_>, buf: &mut [u8], ev: &Events<'_>) -> bool {
         let mut more = false;
         for rtcp in [false, true] {
-            more |= self.drain_socket(cx, buf, rtcp);
+            more |= self.drain_socket(cx, buf, rtcp, ev);
         }
         more
     }
 
-    fn drain_socket(&mut self, cx: &mut Context<'_>, buf: &mut [u8], rtcp: bool) -> bool {
+    fn drain_socket(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        rtcp: bool,
+        ev: &Events<'_>,
+    ) -> bool {
         for _ in 0..BUDGET {
             let mut read = ReadBuf::new(buf);
             let from = match self.leg.socket(rtcp).poll_recv_from(cx, &mut read) {
@@ -131,9 +153,27 @@ impl Listener {
             if !rtcp {
                 self.received += 1;
                 self.mixer.on_supervisor_packet(read.filled());
+                self.detect_dtmf(read.filled(), ev);
             }
         }
         true
+    }
+
+    fn detect_dtmf(&mut self, datagram: &[u8], ev: &Events<'_>) {
+        let Some((detector, dedup)) = &mut self.dtmf else {
+            return;
+        };
+        let Ok(packet) = crate::rtp::RtpPacket::parse(datagram) else {
+            return;
+        };
+        detector.on_packet(&packet, |e| {
+            if let Some(e) = dedup.accept(e, ev.now) {
+                let _ = ev.events.send(MediaEvent::ListenerDtmf {
+                    label: ev.label,
+                    digit: e.digit,
+                });
+            }
+        });
     }
 
     pub fn stats(&self) -> ListenerStats {

@@ -94,6 +94,9 @@ pub enum MediaEvent {
         label: SessionLabel,
         summary: Box<RecordingSummary>,
     },
+    /// A key the session's listener (a supervisor) pressed, by RFC 4733 telephone-event with
+    /// the payload type given to [`RelaySession::add_listener`]; each press once.
+    ListenerDtmf { label: SessionLabel, digit: char },
 }
 
 /// Packets and bytes of one kind of traffic.
@@ -359,7 +362,8 @@ impl RelaySession {
 
     /// A supervisor joins the call in `mode` (`mix.rs`): a new RTP/RTCP pair from the relay's
     /// range, whose RTP port is returned (RTCP is + 1); `agent` is the side that faces the
-    /// agent, `codec` what the supervisor's phone receives. Until
+    /// agent, `codec` what the supervisor's phone receives, `telephone_event_pt` the payload
+    /// type of its RFC 4733 keys ([`MediaEvent::ListenerDtmf`]). Until
     /// [`RelaySession::set_listener_remote`] nothing latches and nothing goes to it. One
     /// listener per session: a second replaces the first. The recording is untouched: it
     /// keeps what side A sends and hears (with barge, the supervisor in what A hears).
@@ -368,10 +372,18 @@ impl RelaySession {
         agent: Side,
         mode: MonitorMode,
         codec: Codec,
+        telephone_event_pt: Option<u8>,
     ) -> Result<u16, MediaError> {
         let pair = self.pool.bind_pair()?;
         let port = pair.rtp_port;
-        let listener = Listener::new(pair, self.strict_source, mode, agent, codec)?;
+        let listener = Listener::new(
+            pair,
+            self.strict_source,
+            mode,
+            agent,
+            codec,
+            telephone_event_pt,
+        )?;
         // A closed session drops the listener and its ports with the message.
         let _ = self.control.send(Control::AddListener(Box::new(listener)));
         Ok(port)

@@ -245,7 +245,12 @@ impl SessionTask {
             more |= self.drain(cx, socket / 2, socket % 2 == 1, now);
         }
         if let Some(listener) = &mut self.listener {
-            more |= listener.drain(cx, &mut self.buf[..]);
+            let ev = super::listener::Events {
+                label: self.label,
+                events: &self.events,
+                now,
+            };
+            more |= listener.drain(cx, &mut self.buf[..], &ev);
         }
         if more {
             // Budget spent with packets left: come back after the other tasks had their turn.
