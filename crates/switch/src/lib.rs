@@ -42,6 +42,7 @@ mod feature;
 mod indialog;
 mod invite;
 mod limits;
+mod monitor;
 mod nat;
 mod queue;
 mod queue_admin;
@@ -68,6 +69,7 @@ pub use call::{CallId, Side};
 pub use click_to_dial::ClickToDialError;
 pub use dialog::Me;
 pub use limits::Limits;
+pub use monitor::{MonitorError, MonitorEvent, MonitorMode, MonitorRecord};
 pub use nat::NatMode;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
@@ -120,6 +122,9 @@ pub struct SwitchConfig {
     pub nat: NatMode,
     /// Carriers, their numbers and the deny list (empty: no trunks).
     pub trunks: trunk::TrunkPlan,
+    /// Phones that may monitor agents' calls (`*96`): extension → the supervisor's or
+    /// admin's account (`monitor.rs`).
+    pub supervisor_phones: HashMap<String, String>,
 }
 
 /// Work the driver does for the core.
@@ -204,6 +209,33 @@ pub enum Action {
     },
     /// A callback promised to a caller, or its end: kept in the CRM so a restart keeps it.
     Callback(CallbackRecord),
+    /// Put a supervisor on `call`'s relay (`monitor.rs`): a listener in `mode`, `agent_side`
+    /// facing the agent, sending `codec` to the supervisor; answer with
+    /// `Switch::listener_attached(listener, port)`.
+    AttachListener {
+        call: CallId,
+        listener: CallId,
+        agent_side: Side,
+        mode: MonitorMode,
+        codec: media::g711::Codec,
+        telephone_event_pt: Option<u8>,
+    },
+    /// Where the supervisor on `call` receives (from its SDP).
+    ListenerRemote {
+        call: CallId,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+    },
+    ListenerMode {
+        call: CallId,
+        mode: MonitorMode,
+    },
+    /// The supervisor left `call`: plain forwarding again.
+    RemoveListener {
+        call: CallId,
+    },
+    /// A monitoring step for the audit log.
+    Monitor(MonitorRecord),
 }
 
 /// What the CRM keeps of callbacks ([`CallbackRequest`]), written in this order.
@@ -279,6 +311,8 @@ pub struct Switch {
     acd: queue::AcdRuntime,
     /// Trunks to carriers: plan, limits, health, registrations (`trunk_state.rs`).
     trunks: trunk_state::Trunks,
+    /// Supervisors on agents' calls, by the supervisor's call (`monitor.rs`).
+    monitors: HashMap<CallId, monitor::Monitoring>,
 }
 
 /// Why we opened a client transaction.
@@ -330,6 +364,7 @@ impl Switch {
             actions: VecDeque::new(),
             stats: Stats::default(),
             dialplans,
+            monitors: HashMap::new(),
         }
     }
 

@@ -81,12 +81,24 @@ pub enum AuditAction {
     /// An account's password reset.
     #[serde(rename = "account.password")]
     AccountPassword,
+    /// A supervisor started monitoring a call (object: the call's CDR id, else the agent id;
+    /// detail: the agent, the mode, the phone).
+    #[serde(rename = "monitor.start")]
+    MonitorStart,
+    /// The monitoring's mode changed (listen, whisper, barge).
+    #[serde(rename = "monitor.mode")]
+    MonitorMode,
+    #[serde(rename = "monitor.stop")]
+    MonitorStop,
+    /// Monitoring refused (detail: why): an agent asked, a call outside one's teams...
+    #[serde(rename = "monitor.refused")]
+    MonitorRefused,
 }
 
 impl AuditAction {
     /// Every action, so a test can write each one through both databases (their CHECK asks
     /// only for the `object.verb` shape since migration 0019). A new variant belongs here.
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::RecordingPlay,
         AuditAction::RecordingDownload,
         AuditAction::QueueCreate,
@@ -109,6 +121,10 @@ impl AuditAction {
         AuditAction::AccountCreate,
         AuditAction::AccountUpdate,
         AuditAction::AccountPassword,
+        AuditAction::MonitorStart,
+        AuditAction::MonitorMode,
+        AuditAction::MonitorStop,
+        AuditAction::MonitorRefused,
     ];
 
     /// The stored name.
@@ -136,6 +152,10 @@ impl AuditAction {
             AuditAction::AccountCreate => "account.create",
             AuditAction::AccountUpdate => "account.update",
             AuditAction::AccountPassword => "account.password",
+            AuditAction::MonitorStart => "monitor.start",
+            AuditAction::MonitorMode => "monitor.mode",
+            AuditAction::MonitorStop => "monitor.stop",
+            AuditAction::MonitorRefused => "monitor.refused",
         }
     }
 
@@ -163,6 +183,10 @@ impl AuditAction {
             "account.create" => Ok(AuditAction::AccountCreate),
             "account.update" => Ok(AuditAction::AccountUpdate),
             "account.password" => Ok(AuditAction::AccountPassword),
+            "monitor.start" => Ok(AuditAction::MonitorStart),
+            "monitor.mode" => Ok(AuditAction::MonitorMode),
+            "monitor.stop" => Ok(AuditAction::MonitorStop),
+            "monitor.refused" => Ok(AuditAction::MonitorRefused),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

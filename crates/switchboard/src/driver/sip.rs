@@ -15,6 +15,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+mod monitor;
 mod relay;
 
 /// What the socket tasks hand to the driver.
@@ -568,6 +569,11 @@ impl Driver {
             | Action::StartRecording { .. }
             | Action::RecordMessage { .. }
             | Action::PauseRecording { .. }) => self.relay_action(action).await,
+            action @ (Action::AttachListener { .. }
+            | Action::ListenerRemote { .. }
+            | Action::ListenerMode { .. }
+            | Action::RemoveListener { .. }
+            | Action::Monitor(_)) => self.monitor_action(action),
             Action::LookupCaller { call, number } => {
                 let crm = self.crm.clone();
                 let reply = self.control_tx.clone();
