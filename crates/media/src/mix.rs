@@ -4,11 +4,12 @@
 //! hears. No clock, no I/O, no allocation: frames live in fixed buffers.
 //!
 //! Timing, without a jitter buffer and without delaying the call:
-//! - What the supervisor hears is customer and agent summed. A call frame waits in a slot for
-//!   the other party's next frame; when that arrives the two are summed and sent at once. A
-//!   second frame from the same party before the other's flushes the waiting one alone (the
-//!   other party is silent or gone), so the supervisor's stream lags the call by at most one
-//!   frame and never loses audio.
+//! - What the supervisor hears is customer and agent summed. Call frames wait in a short queue
+//!   per party ([`PAIR_DEPTH`] frames) for the other party's, and are summed and sent in order
+//!   as soon as it comes; only when a party's queue is full (the other party is silent or gone)
+//!   does its oldest frame go alone. So the supervisor's stream carries one packet per pair of
+//!   call frames (its timestamps keep real time even when the two streams arrive in bursts), lags
+//!   the call by at most [`PAIR_DEPTH`] frames, and never loses audio.
 //! - What the supervisor says rides on the call's own packets: the latest supervisor frame
 //!   waits in a slot per receiver and is summed into the next packet going to that receiver
 //!   (the agent in whisper and barge, also the customer in barge), which keeps its header, so
@@ -36,6 +37,9 @@ use crate::rtp::{RtpHeader, RtpPacket, HEADER_LEN};
 
 /// Most samples of a frame the mixer handles: 60 ms at 8 kHz (ptime 20 is 160).
 pub const MAX_FRAME: usize = 480;
+
+/// Call frames of one party that wait for the other's before going alone (60 ms).
+pub const PAIR_DEPTH: usize = 3;
 
 /// Room for the longest packet the mixer writes for the supervisor.
 pub const MAX_OUT_PACKET: usize = HEADER_LEN + MAX_FRAME;
@@ -131,6 +135,41 @@ impl Frame {
     }
 }
 
+/// Frames of one party waiting for the other's, oldest first.
+#[derive(Clone)]
+struct FrameQueue {
+    frames: [Frame; PAIR_DEPTH],
+    head: usize,
+    len: usize,
+}
+
+impl FrameQueue {
+    const EMPTY: FrameQueue = FrameQueue {
+        frames: [Frame::EMPTY, Frame::EMPTY, Frame::EMPTY],
+        head: 0,
+        len: 0,
+    };
+
+    fn front(&self) -> Option<&Frame> {
+        (self.len > 0).then(|| self.frames.get(self.head)).flatten()
+    }
+
+    fn pop(&mut self) {
+        if self.len > 0 {
+            self.head = (self.head + 1) % PAIR_DEPTH;
+            self.len -= 1;
+        }
+    }
+
+    /// Swap `frame` into the back (the caller checked there is room).
+    fn push(&mut self, frame: &mut Frame) {
+        if let Some(slot) = self.frames.get_mut((self.head + self.len) % PAIR_DEPTH) {
+            std::mem::swap(slot, frame);
+            self.len += 1;
+        }
+    }
+}
+
 /// Decode a G.711 payload into `out` (as much as fits); returns the samples written.
 // A `u8` index into a 256-entry table cannot be out of bounds.
 #[allow(clippy::indexing_slicing)]
@@ -182,8 +221,8 @@ pub struct Mixer {
     mode: MonitorMode,
     /// What the supervisor's phone receives.
     codec: Codec,
-    /// A call frame waiting for the other party's (index: [`Party::index`] of its sender).
-    heard: [Frame; 2],
+    /// Call frames waiting for the other party's: the customer's, the agent's.
+    heard: [FrameQueue; 2],
     /// The supervisor's latest frame, waiting for the next packet to that receiver.
     spoken: [Frame; 2],
     /// Scratch for a call frame being decoded.
@@ -199,7 +238,7 @@ impl Mixer {
         Self {
             mode,
             codec,
-            heard: [Frame::EMPTY, Frame::EMPTY],
+            heard: [FrameQueue::EMPTY, FrameQueue::EMPTY],
             spoken: [Frame::EMPTY, Frame::EMPTY],
             scratch: Frame::EMPTY,
             header: RtpHeader {
@@ -278,8 +317,8 @@ impl Mixer {
         self.hear(from, out)
     }
 
-    /// Pair the frame in `scratch` with the other party's and write what is due for the
-    /// supervisor.
+    /// Pair the frame in `scratch` with the other party's oldest waiting one and write what is
+    /// due for the supervisor. At most one party has frames waiting at a time.
     fn hear(&mut self, from: Party, out: &mut [u8]) -> Option<usize> {
         let [customer, agent] = &mut self.heard;
         let (mine, theirs) = match from {
@@ -287,17 +326,20 @@ impl Mixer {
             Party::Agent => (agent, customer),
         };
         let (header, codec) = (&mut self.header, self.codec);
-        let len = if !theirs.is_empty() {
-            let len = write_packet(header, codec, out, self.scratch.samples(), theirs.samples());
-            theirs.len = 0;
+        let len = if let Some(other) = theirs.front() {
+            let len = write_packet(header, codec, out, self.scratch.samples(), other.samples());
+            theirs.pop();
             len
-        } else if !mine.is_empty() {
-            // The other party sent nothing since: this one's waiting frame goes alone.
-            let len = write_packet(header, codec, out, mine.samples(), &[]);
-            std::mem::swap(mine, &mut self.scratch);
+        } else if mine.len == PAIR_DEPTH {
+            // The other party sent nothing for a while: this one's oldest frame goes alone.
+            let len = mine
+                .front()
+                .and_then(|f| write_packet(header, codec, out, f.samples(), &[]));
+            mine.pop();
+            mine.push(&mut self.scratch);
             len
         } else {
-            std::mem::swap(mine, &mut self.scratch);
+            mine.push(&mut self.scratch);
             return None;
         };
         if len.is_some() {

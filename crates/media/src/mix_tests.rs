@@ -152,8 +152,8 @@ fn supervisor_stream_has_its_own_continuous_header() {
     let mut c = Phone::new(CUSTOMER_HZ, 1);
     let mut out = [0u8; MAX_OUT_PACKET];
     let mut got = vec![];
-    // The agent is silent: each customer frame goes alone, one frame late.
-    for _ in 0..4 {
+    // The agent is silent: each customer frame goes alone, PAIR_DEPTH frames late.
+    for _ in 0..PAIR_DEPTH + 3 {
         if let Some(n) = m.on_call_packet(Party::Customer, &mut c.packet(), &mut out) {
             got.push(out[..n].to_vec());
         }
@@ -229,7 +229,13 @@ fn oversized_payloads_are_mixed_over_max_frame() {
     assert_eq!(m.on_call_packet(Party::Customer, &mut big, &mut out), None);
     assert_eq!(m.stats().mixed_into_call, 1);
     assert!(big[HEADER_LEN + 200..].iter().all(|&c| c == 0xFF));
-    // The next one flushes MAX_FRAME samples of the first.
+    // Once the queue is full, the first goes alone: MAX_FRAME samples of it.
+    for _ in 1..PAIR_DEPTH {
+        assert_eq!(
+            m.on_call_packet(Party::Customer, &mut big.clone(), &mut out),
+            None
+        );
+    }
     let n = m.on_call_packet(Party::Customer, &mut big.clone(), &mut out);
     assert_eq!(n, Some(MAX_OUT_PACKET));
 }
@@ -240,4 +246,28 @@ fn modes_parse_and_print() {
         assert_eq!(mode.as_str().parse::<MonitorMode>(), Ok(mode));
     }
     assert!("spy".parse::<MonitorMode>().is_err());
+}
+
+#[test]
+fn bursts_pair_in_order_and_keep_real_time() {
+    // Customer frames arrive two at a time, then the agent's two: still one packet per pair.
+    let mut m = Mixer::new(MonitorMode::Listen, Codec::Pcmu, 9, 0, 0);
+    let (mut c, mut a) = (Phone::new(CUSTOMER_HZ, 1), Phone::new(AGENT_HZ, 2));
+    let mut out = [0u8; MAX_OUT_PACKET];
+    let mut sent = vec![];
+    for _ in 0..20 {
+        for party in [Party::Customer, Party::Customer, Party::Agent, Party::Agent] {
+            let phone = if party == Party::Customer {
+                &mut c
+            } else {
+                &mut a
+            };
+            if let Some(n) = m.on_call_packet(party, &mut phone.packet(), &mut out) {
+                sent.push(out[..n].to_vec());
+            }
+        }
+    }
+    assert_eq!(sent.len(), 40, "one packet per pair of frames");
+    let heard = linear(&sent);
+    assert!(hears(&heard, CUSTOMER_HZ) && hears(&heard, AGENT_HZ));
 }
