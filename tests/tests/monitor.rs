@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use switchboard_e2e::http_client::Session;
 use switchboard_e2e::{
     callee_with, caller_running, caller_scenario, scenario, wait_for_cdrs, CallerPlan, Options,
     Sipp, Switch,
@@ -40,6 +41,12 @@ username = "carol"
 password = "carol-password"
 role = "supervisor"
 extension = "2003"
+
+[[accounts]]
+username = "bob"
+password = "bob-password"
+role = "agent"
+agent = "bob"
 "#,
         recordings.display()
     )
@@ -241,28 +248,7 @@ fn supervisor_listens_whispers_and_barges_from_a_phone() {
     let mut supervisor = Phone::new(SUPERVISOR_HZ, Codec::Pcma);
 
     // Bob's phone answers (PCMU, at the test's socket) and hangs up after 16 s.
-    let uas = scenario_at(
-        &switch,
-        &scenario("uas_answer_bye.xml"),
-        "agent.xml",
-        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
-        &format!(
-            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
-            agent.port()
-        ),
-    );
-    let bob = callee_with(&switch, "2002", &uas, &["-d", "16000"]).expect("bob's phone");
-    let uac = caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("uac");
-    let uac = scenario_at(
-        &switch,
-        &uac,
-        "customer.xml",
-        "m=audio [media_port] RTP/AVP 0",
-        &format!("m=audio {} RTP/AVP 0", customer.port()),
-    );
-    let customer_sipp = caller(&switch, "2001", "2002", &uac, &[]);
-    customer.relay = Some(relay_port(&customer_sipp, customer.port(), &switch));
-    agent.relay = Some(relay_port(&bob, agent.port(), &switch));
+    let (customer_sipp, bob) = connected_call(&switch, &mut customer, &mut agent, 16_000);
     let [to_customer, to_agent] =
         <[Vec<i16>; 2]>::try_from(talk(&mut [&mut customer, &mut agent], 600)).expect("two");
     assert!(hears(&to_agent, CUSTOMER_HZ) && hears(&to_customer, AGENT_HZ));
@@ -473,5 +459,153 @@ fn a_phone_that_is_no_supervisors_is_refused() {
             "no monitor.refused in the audit log"
         );
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Bob's phone answering at `agent`'s socket, and the customer 2001 calling him at
+/// `customer`'s; both phones' relay addresses learnt. Bob hangs up after `talk_ms`.
+fn connected_call(
+    switch: &Switch,
+    customer: &mut Phone,
+    agent: &mut Phone,
+    talk_ms: u64,
+) -> (Sipp, Sipp) {
+    let uas = scenario_at(
+        switch,
+        &scenario("uas_answer_bye.xml"),
+        "agent.xml",
+        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
+        &format!(
+            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
+            agent.port()
+        ),
+    );
+    let talk = talk_ms.to_string();
+    let bob = callee_with(switch, "2002", &uas, &["-d", &talk]).expect("bob's phone");
+    let uac = caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("uac");
+    let uac = scenario_at(
+        switch,
+        &uac,
+        "customer.xml",
+        "m=audio [media_port] RTP/AVP 0",
+        &format!("m=audio {} RTP/AVP 0", customer.port()),
+    );
+    let customer_sipp = caller(switch, "2001", "2002", &uac, &[]);
+    customer.relay = Some(relay_port(&customer_sipp, customer.port(), switch));
+    agent.relay = Some(relay_port(&bob, agent.port(), switch));
+    (customer_sipp, bob)
+}
+
+#[test]
+fn the_api_rings_the_supervisor_and_switches_modes_and_agents_are_refused() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let rec = tempfile::tempdir().expect("tempdir");
+    let switch = Switch::start(Options {
+        extra_toml: config(&rec.path().join("recordings")),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    let carol = Session::login(&switch, "carol", "carol-password").expect("carol logs in");
+    let bob = Session::login(&switch, "bob", "bob-password").expect("bob logs in");
+    let path = "/api/agents/bob/monitor";
+    let send = |who: &Session, method: &str, body: &str| {
+        who.send(&switch, method, path, body).expect("request")
+    };
+
+    // Nothing to monitor yet, a bad mode, an agent asking.
+    let r = send(&carol, "POST", r#"{"mode":"listen"}"#);
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("not_on_call"), "{}", r.body);
+    assert_eq!(send(&carol, "POST", r#"{"mode":"spy"}"#).status, 400);
+    let r = send(&bob, "POST", r#"{"mode":"listen"}"#);
+    assert_eq!(r.status, 403, "{}", r.body);
+    // The switch's refusal is written off the request's path: wait for it.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let refused = loop {
+        let refused: Vec<Value> = audit(&switch)
+            .into_iter()
+            .filter(|e| e["action"] == "monitor.refused")
+            .collect();
+        if refused.len() >= 2 || Instant::now() > deadline {
+            break refused;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        refused
+            .iter()
+            .any(|e| e["account"] == "bob" && e["role"] == "agent"),
+        "{refused:#?}"
+    );
+    assert!(
+        refused.iter().any(|e| e["account"] == "carol"),
+        "{refused:#?}"
+    );
+
+    // A call; carol's phone (2003) answers the switch's INVITE at the test's socket.
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let mut supervisor = Phone::new(SUPERVISOR_HZ, Codec::Pcmu);
+    let uas = scenario_at(
+        &switch,
+        &scenario("uas_answer.xml"),
+        "carol.xml",
+        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
+        &format!(
+            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
+            supervisor.port()
+        ),
+    );
+    let carol_phone = callee_with(&switch, "2003", &uas, &[]).expect("carol's phone");
+    let (customer_sipp, bob_phone) = connected_call(&switch, &mut customer, &mut agent, 9000);
+
+    let r = send(&carol, "POST", r#"{"mode":"whisper"}"#);
+    assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
+    supervisor.relay = Some(relay_port(&carol_phone, supervisor.port(), &switch));
+    let mut all = [&mut customer, &mut agent, &mut supervisor];
+    talk(&mut all, 300);
+    let heard = talk(&mut all, 1500);
+    assert!(
+        hears(&heard[1], SUPERVISOR_HZ),
+        "bob hears carol\n{}",
+        switch.log_text()
+    );
+    assert!(quiet(&heard[0], SUPERVISOR_HZ), "the customer does not");
+    assert!(hears(&heard[2], CUSTOMER_HZ) && hears(&heard[2], AGENT_HZ));
+    assert_eq!(
+        send(&carol, "POST", r#"{"mode":"listen"}"#).status,
+        409,
+        "monitored already"
+    );
+
+    let r = send(&carol, "PATCH", r#"{"mode":"barge"}"#);
+    assert_eq!(r.status, 200, "{}", r.body);
+    talk(&mut all, 200);
+    let heard = talk(&mut all, 1500);
+    assert!(
+        hears(&heard[0], SUPERVISOR_HZ),
+        "barge: the customer hears carol"
+    );
+
+    let r = send(&carol, "DELETE", "");
+    assert_eq!(r.status, 204, "{}", r.body);
+    carol_phone
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("carol's phone gets the switch's BYE: {e}"));
+    talk(&mut all, 200);
+    let heard = talk(&mut all, 1000);
+    assert!(quiet(&heard[0], SUPERVISOR_HZ) && quiet(&heard[1], SUPERVISOR_HZ));
+    assert_eq!(send(&carol, "DELETE", "").status, 409, "nothing to stop");
+    drop(bob_phone);
+    drop(customer_sipp);
+    let modes: Vec<String> = audit(&switch)
+        .iter()
+        .filter(|e| e["account"] == "carol")
+        .filter_map(|e| e["action"].as_str().map(str::to_string))
+        .collect();
+    for want in ["monitor.start", "monitor.mode", "monitor.stop"] {
+        assert!(modes.iter().any(|m| m == want), "{want} in {modes:?}");
     }
 }

@@ -43,6 +43,7 @@ mod indialog;
 mod invite;
 mod limits;
 mod monitor;
+mod monitor_dial;
 mod nat;
 mod queue;
 mod queue_admin;
@@ -321,6 +322,9 @@ enum ClientPurpose {
     BranchInvite(usize),
     /// The INVITE to the agent's phone that opens a callback call (switch/callback.rs).
     CallbackAgent,
+    /// The INVITE to a supervisor's phone for monitoring asked for over the API
+    /// (switch/monitor_dial.rs).
+    MonitorInvite,
     Bye,
     Forward(Box<call::Forwarded>),
 }

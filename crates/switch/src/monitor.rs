@@ -44,6 +44,11 @@ pub enum MonitorError {
     OutsideTeams { account: String, agent: String },
     #[error("agent {0} is not being monitored")]
     NotMonitored(String),
+    /// The account has no phone to ring (`[[accounts]] extension`).
+    #[error("account {0} has no phone to monitor from (extension in [[accounts]])")]
+    NoPhone(String),
+    #[error("the supervisor's phone (extension {0}) is not registered")]
+    PhoneOffline(String),
 }
 
 impl MonitorError {
@@ -56,6 +61,8 @@ impl MonitorError {
             Self::AlreadyMonitored(_) => "already_monitored",
             Self::OutsideTeams { .. } => "outside_teams",
             Self::NotMonitored(_) => "not_monitored",
+            Self::NoPhone(_) => "no_phone",
+            Self::PhoneOffline(_) => "phone_offline",
         }
     }
 }
@@ -106,7 +113,7 @@ impl Switch {
     }
 
     /// The agent's connected call and the side of it that faces the agent.
-    fn agent_call(&self, agent: &str) -> Result<(CallId, Side), MonitorError> {
+    pub(super) fn agent_call(&self, agent: &str) -> Result<(CallId, Side), MonitorError> {
         let setup = self
             .acd
             .agents
@@ -222,9 +229,14 @@ impl Switch {
 
     /// The relay answered an [`Action::AttachListener`] for supervisor call `id`: the
     /// listener's RTP port, or why there is none.
-    pub fn listener_attached(&mut self, now: Instant, id: CallId, result: Result<u16, String>) {
-        let port = match result {
-            Ok(port) => port,
+    pub fn listener_attached(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        result: Result<(std::net::IpAddr, u16), String>,
+    ) {
+        let (ip, port) = match result {
+            Ok(at) => at,
             Err(reason) => {
                 tracing::warn!(call = id, %reason, "no listener for monitoring");
                 self.monitors.remove(&id);
@@ -237,6 +249,12 @@ impl Switch {
             // The supervisor hung up meanwhile; the listener was taken off then.
             return;
         };
+        if self.calls.get(&id).is_some_and(|c| c.a.invite_tx.is_none()) {
+            // Asked for over the API: ring the supervisor's phone now.
+            self.monitor_invite(now, id, ip, port);
+            self.process(now);
+            return;
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -275,7 +293,7 @@ impl Switch {
     }
 
     /// The monitored call's variables name the supervisor and every mode used, in order.
-    fn note_monitoring(&mut self, monitored: CallId, account: &str, mode: MonitorMode) {
+    pub(super) fn note_monitoring(&mut self, monitored: CallId, account: &str, mode: MonitorMode) {
         if let Some(c) = self.calls.get_mut(&monitored) {
             c.vars
                 .insert("monitored_by".to_string(), account.to_string());
@@ -416,7 +434,7 @@ impl Switch {
         }
     }
 
-    fn monitor_record(
+    pub(super) fn monitor_record(
         &mut self,
         now: Instant,
         account: Option<String>,

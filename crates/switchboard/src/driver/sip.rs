@@ -44,6 +44,14 @@ pub enum Inbound {
     },
 }
 
+/// What a monitoring request asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitorChange {
+    Start(crate::switch::MonitorMode),
+    Mode(crate::switch::MonitorMode),
+    Stop,
+}
+
 /// Requests to the driver from the rest of the switch (reload, CRM answers).
 pub enum Control {
     /// New dialplans and prompts, already loaded and checked; `applied` is answered once the
@@ -98,6 +106,14 @@ pub enum Control {
         agent: String,
         number: String,
         reply: tokio::sync::oneshot::Sender<Result<String, crate::switch::ClickToDialError>>,
+    },
+    /// Monitoring from the HTTP API (switch/monitor.rs): start (rings the account's phone),
+    /// change mode, stop.
+    Monitor {
+        account: String,
+        agent: String,
+        change: MonitorChange,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::switch::MonitorError>>,
     },
     /// The live view of queues and agents.
     AcdSnapshot {
@@ -385,6 +401,23 @@ impl Driver {
                         let result = switch
                             .click_to_dial(Instant::now(), &agent, &number)
                             .map(|call| switch.cdr_id_of(call).unwrap_or_default());
+                        let _ = reply.send(result);
+                    }
+                    Control::Monitor {
+                        account,
+                        agent,
+                        change,
+                        reply,
+                    } => {
+                        let now = Instant::now();
+                        let switch = &mut self.switch;
+                        let result = match change {
+                            MonitorChange::Start(mode) => {
+                                switch.start_monitor(now, &account, &agent, mode).map(|_| ())
+                            }
+                            MonitorChange::Mode(mode) => switch.set_monitor_mode(now, &agent, mode),
+                            MonitorChange::Stop => switch.stop_monitor(now, &agent),
+                        };
                         let _ = reply.send(result);
                     }
                     Control::AcdSnapshot { reply } => {

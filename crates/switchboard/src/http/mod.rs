@@ -15,6 +15,7 @@ pub mod dial;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod monitor;
 pub mod pages;
 pub mod queue_admin;
 pub mod recordings;
@@ -119,6 +120,7 @@ fn routes() -> Routes {
         .merge(messages::routes())
         .merge(desk::routes())
         .merge(dial::routes())
+        .merge(monitor::routes())
         .merge(audio::routes())
         .merge(auth::routes::routes())
         .merge(pages::routes())

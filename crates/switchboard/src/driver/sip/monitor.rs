@@ -22,6 +22,7 @@ impl Driver {
                 let result = match self.sessions.get(&call) {
                     Some(s) => s
                         .add_listener(media_side(agent_side), mode, codec, telephone_event_pt)
+                        .map(|port| (s.advertise_ip(), port))
                         .map_err(|e| e.to_string()),
                     None => Err("the agent's call has no relay session".to_string()),
                 };
