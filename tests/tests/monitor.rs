@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use switchboard_e2e::browser::{missing_tools, Script};
 use switchboard_e2e::http_client::Session;
 use switchboard_e2e::{
     callee_with, caller_running, caller_scenario, scenario, wait_for_cdrs, CallerPlan, Options,
@@ -50,6 +51,17 @@ agent = "bob"
 "#,
         recordings.display()
     )
+}
+
+/// A switch with [`config`]; the recordings' directory lives as long as the first value.
+fn start_switch() -> (tempfile::TempDir, Switch) {
+    let rec = tempfile::tempdir().expect("tempdir");
+    let switch = Switch::start(Options {
+        extra_toml: config(&rec.path().join("recordings")),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    (rec, switch)
 }
 
 /// A phone's media: the test's socket, its tone, and what it heard.
@@ -416,12 +428,7 @@ fn a_phone_that_is_no_supervisors_is_refused() {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
-    let rec = tempfile::tempdir().expect("tempdir");
-    let switch = Switch::start(Options {
-        extra_toml: config(&rec.path().join("recordings")),
-        ..Options::default()
-    })
-    .expect("switch starts");
+    let (_rec, switch) = start_switch();
     // 2004 is nobody's supervisor phone: the switch answers, beeps and hangs up; no listener.
     let uac = caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("uac");
     caller(&switch, "2004", "*96bob", &uac, &[])
@@ -496,17 +503,28 @@ fn connected_call(
     (customer_sipp, bob)
 }
 
+/// Carol's phone (2003): answers the switch's INVITE with media at `supervisor`'s socket and
+/// waits for the switch's BYE.
+fn answering_supervisor(switch: &Switch, supervisor: &Phone) -> Sipp {
+    let uas = scenario_at(
+        switch,
+        &scenario("uas_answer.xml"),
+        "carol.xml",
+        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
+        &format!(
+            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
+            supervisor.port()
+        ),
+    );
+    callee_with(switch, "2003", &uas, &[]).expect("carol's phone")
+}
+
 #[test]
 fn the_api_rings_the_supervisor_and_switches_modes_and_agents_are_refused() {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
-    let rec = tempfile::tempdir().expect("tempdir");
-    let switch = Switch::start(Options {
-        extra_toml: config(&rec.path().join("recordings")),
-        ..Options::default()
-    })
-    .expect("switch starts");
+    let (_rec, switch) = start_switch();
     let carol = Session::login(&switch, "carol", "carol-password").expect("carol logs in");
     let bob = Session::login(&switch, "bob", "bob-password").expect("bob logs in");
     let path = "/api/agents/bob/monitor";
@@ -548,17 +566,7 @@ fn the_api_rings_the_supervisor_and_switches_modes_and_agents_are_refused() {
     let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
     let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
     let mut supervisor = Phone::new(SUPERVISOR_HZ, Codec::Pcmu);
-    let uas = scenario_at(
-        &switch,
-        &scenario("uas_answer.xml"),
-        "carol.xml",
-        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
-        &format!(
-            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
-            supervisor.port()
-        ),
-    );
-    let carol_phone = callee_with(&switch, "2003", &uas, &[]).expect("carol's phone");
+    let carol_phone = answering_supervisor(&switch, &supervisor);
     let (customer_sipp, bob_phone) = connected_call(&switch, &mut customer, &mut agent, 9000);
 
     let r = send(&carol, "POST", r#"{"mode":"whisper"}"#);
@@ -608,4 +616,69 @@ fn the_api_rings_the_supervisor_and_switches_modes_and_agents_are_refused() {
     for want in ["monitor.start", "monitor.mode", "monitor.stop"] {
         assert!(modes.iter().any(|m| m == want), "{want} in {modes:?}");
     }
+}
+
+/// The wallboard's buttons in headless Chromium (tests/browser/monitor.mjs): carol presses
+/// Whisper on bob's row, her phone (SIPp at 2003) rings and answers, bob hears her; Barge, the
+/// customer hears her too; Stop, her phone gets the switch's BYE. Between the steps the test
+/// checks the tones and then sets listen through the API, which the board shows and the
+/// script waits for. English and Korean, axe-core.
+#[test]
+fn the_wallboard_buttons_monitor_a_call_in_headless_chromium() {
+    if let Some(why) = missing_tools() {
+        testkit::cannot_run("browser", &why);
+        return;
+    }
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (_rec, switch) = start_switch();
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let mut supervisor = Phone::new(SUPERVISOR_HZ, Codec::Pcmu);
+    let carol_phone = answering_supervisor(&switch, &supervisor);
+    let (_customer_sipp, _bob) = connected_call(&switch, &mut customer, &mut agent, 40_000);
+    let mut script = Script::start(
+        &switch,
+        "monitor",
+        "monitor",
+        [
+            ("SB_USER", "carol"),
+            ("SB_PASSWORD", "carol-password"),
+            ("SB_AGENT", "bob"),
+        ],
+    );
+    // The script waits for each of the test's checks: the test's go is the mode set to
+    // listen through the API, which the board shows.
+    let carol = Session::login(&switch, "carol", "carol-password").expect("carol logs in");
+    let go = || {
+        let body = r#"{"mode":"listen"}"#;
+        let r = carol
+            .send(&switch, "PATCH", "/api/agents/bob/monitor", body)
+            .expect("PATCH");
+        assert_eq!(r.status, 200, "{}", r.body);
+    };
+    script.expect(&switch, "WHISPER", Duration::from_secs(60), "no whisper");
+    supervisor.relay = Some(relay_port(&carol_phone, supervisor.port(), &switch));
+    let mut all = [&mut customer, &mut agent, &mut supervisor];
+    talk(&mut all, 300);
+    let heard = talk(&mut all, 1200);
+    assert!(hears(&heard[1], SUPERVISOR_HZ), "whisper: bob hears carol");
+    assert!(
+        quiet(&heard[0], SUPERVISOR_HZ),
+        "whisper: the customer does not"
+    );
+    go();
+    script.expect(&switch, "BARGE", Duration::from_secs(30), "no barge");
+    talk(&mut all, 200);
+    let heard = talk(&mut all, 1200);
+    assert!(
+        hears(&heard[0], SUPERVISOR_HZ),
+        "barge: the customer hears carol"
+    );
+    go();
+    script.passed(&switch, Duration::from_secs(60));
+    carol_phone
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("Stop hangs carol's phone up: {e}"));
 }

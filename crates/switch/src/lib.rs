@@ -64,7 +64,7 @@ mod trunk_register;
 mod trunk_state;
 mod user_admin;
 
-pub use acd_view::{AcdSnapshot, AgentView, EventView, QueueView};
+pub use acd_view::{AcdSnapshot, AgentView, EventView, MonitorView, QueueView};
 pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use click_to_dial::ClickToDialError;

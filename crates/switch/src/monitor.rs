@@ -386,16 +386,15 @@ impl Switch {
         Ok(())
     }
 
-    /// The agent monitored by `account` right now, and how (for the wallboard).
-    pub fn monitorings(&self) -> Vec<(String, String, MonitorMode)> {
-        let mut all: Vec<_> = self
-            .monitors
+    /// Who monitors `agent`'s call and how, once their phone answered (for the wallboard).
+    pub(super) fn monitor_of(&self, agent: &str) -> Option<super::acd_view::MonitorView> {
+        self.monitors
             .values()
-            .filter(|m| m.attached)
-            .map(|m| (m.agent.clone(), m.account.clone(), m.mode))
-            .collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        all
+            .find(|m| m.attached && m.agent == agent)
+            .map(|m| super::acd_view::MonitorView {
+                account: m.account.clone(),
+                mode: m.mode.as_str(),
+            })
     }
 
     /// Call `id` is ending (from `close_cdr`): a supervisor's call takes its listener off; a
