@@ -336,6 +336,17 @@ fn supervisor_listens_whispers_and_barges_from_a_phone() {
         .iter()
         .find(|c| c.callee == "2002")
         .expect("the customer's CDR");
+    // The call's record names the supervisor and the modes, in order.
+    assert_eq!(
+        call.vars.get("monitored_by").map(String::as_str),
+        Some("carol")
+    );
+    assert_eq!(
+        call.vars.get("monitor_modes").map(String::as_str),
+        Some("listen,whisper,barge"),
+        "{:?}",
+        call.vars
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     let steps = loop {
         let steps: Vec<(String, String)> = audit(&switch)
