@@ -282,6 +282,49 @@ mod tests {
     }
 
     #[test]
+    fn a_supervisors_or_admins_phone_is_theirs_alone_and_never_an_agents() {
+        let (specs, problems) = parse(
+            r#"
+[[accounts]]
+username = "carol"
+password = "long enough"
+role = "supervisor"
+extension = "1003"
+[[accounts]]
+username = "root"
+password = "long enough"
+role = "admin"
+extension = "1003"
+[[accounts]]
+username = "alice"
+password = "alice-secret"
+role = "agent"
+agent = "alice"
+extension = "1001"
+[[accounts]]
+username = "boss"
+password = "long enough"
+role = "admin"
+extension = "1009"
+"#,
+        );
+        let names: Vec<_> = specs
+            .iter()
+            .map(|s| (s.username.as_str(), s.extension.as_deref()))
+            .collect();
+        assert_eq!(names, [("carol", Some("1003")), ("boss", Some("1009"))]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("another account's phone"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("only for role supervisor or admin"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
     fn accounts_resolve_with_roles_agents_and_tokens() {
         let (specs, problems) = parse(
             r#"
