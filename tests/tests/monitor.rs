@@ -693,3 +693,49 @@ fn the_wallboard_buttons_monitor_a_call_in_headless_chromium() {
         .wait(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("Stop hangs carol's phone up: {e}"));
 }
+
+/// The agent's call ends while monitored: the switch hangs up the supervisor's call too and the
+/// monitoring's stop is audited.
+#[test]
+fn the_supervisor_is_hung_up_when_the_agents_call_ends() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (_rec, switch) = start_switch();
+    let carol = Session::login(&switch, "carol", "carol-password").expect("carol logs in");
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let supervisor = Phone::new(SUPERVISOR_HZ, Codec::Pcmu);
+    let carol_phone = answering_supervisor(&switch, &supervisor);
+    // Bob hangs up 4 s after answering.
+    let (customer_sipp, _bob) = connected_call(&switch, &mut customer, &mut agent, 4000);
+    let r = carol
+        .send(
+            &switch,
+            "POST",
+            "/api/agents/bob/monitor",
+            r#"{"mode":"listen"}"#,
+        )
+        .expect("POST");
+    assert_eq!(r.status, 202, "{}", r.body);
+    // Carol's phone answers, then gets the switch's BYE when bob's call ends.
+    carol_phone
+        .wait(Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    customer_sipp
+        .wait(Duration::from_secs(20))
+        .unwrap_or_else(|e| panic!("{e}\n{}", switch.log_text()));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let actions: Vec<String> = audit(&switch)
+            .iter()
+            .filter_map(|e| e["action"].as_str().map(str::to_string))
+            .collect();
+        if actions.iter().any(|a| a == "monitor.stop") {
+            assert!(actions.iter().any(|a| a == "monitor.start"), "{actions:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no monitor.stop: {actions:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
