@@ -16,6 +16,7 @@ pub mod dial;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod monitor;
 pub mod openapi;
 pub mod pages;
 pub mod peaks;
@@ -140,6 +141,7 @@ fn routes() -> Routes {
         .merge(messages::routes())
         .merge(desk::routes())
         .merge(dial::routes())
+        .merge(monitor::routes())
         .merge(audio::routes())
         .merge(peaks::routes())
         .merge(auth::routes::routes())

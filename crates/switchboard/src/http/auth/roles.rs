@@ -64,6 +64,10 @@ static RULES: &[Rule] = {
         (Method::GET, "/api/agents/*/queues", &[A, S], Any),
         (Method::GET, "/api/audit", &[A, S], Any),
         (Method::GET, "/api/status", &[A, S], Any),
+        // Monitoring: agents reach the handler only to be refused and audited (403).
+        (Method::POST, "/api/agents/*/monitor", &[A, S, G], Any),
+        (Method::PATCH, "/api/agents/*/monitor", &[A, S, G], Any),
+        (Method::DELETE, "/api/agents/*/monitor", &[A, S, G], Any),
         (Method::POST, "/api/dialplans/reload", &[A, S], Any),
         // The list is filtered to the agent's own calls by its handler.
         (Method::GET, "/api/cdrs", &[A, S, Q, G], Any),
