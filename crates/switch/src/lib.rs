@@ -71,7 +71,7 @@ pub use call::{CallId, Side};
 pub use click_to_dial::ClickToDialError;
 pub use dialog::Me;
 pub use limits::Limits;
-pub use monitor::{MonitorError, MonitorEvent, MonitorMode, MonitorRecord};
+pub use monitor::{MonitorError, MonitorEvent, MonitorMode, MonitorRecord, SupervisorTeams};
 pub use nat::NatMode;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
@@ -318,6 +318,8 @@ pub struct Switch {
     web_calls: HashMap<String, CallId>,
     /// Supervisors on agents' calls, by the supervisor's call (`monitor.rs`).
     monitors: HashMap<CallId, monitor::Monitoring>,
+    /// Which agents each supervisor may monitor (`None`: no teams set up).
+    supervisor_teams: Option<monitor::SupervisorTeams>,
 }
 
 /// Why we opened a client transaction.
@@ -374,6 +376,7 @@ impl Switch {
             dialplans,
             web_calls: HashMap::new(),
             monitors: HashMap::new(),
+            supervisor_teams: None,
         }
     }
 

@@ -38,8 +38,7 @@ pub enum MonitorError {
     NotOnCall(String),
     #[error("agent {0}'s call is monitored already")]
     AlreadyMonitored(String),
-    /// The agent is not in the supervisor's teams (teams do not exist yet: see
-    /// [`Switch::may_monitor`]).
+    /// The agent is not in the teams the supervisor leads ([`Switch::may_monitor`]).
     #[error("agent {agent} is outside {account}'s teams")]
     OutsideTeams { account: String, agent: String },
     #[error("agent {0} is not being monitored")]
@@ -105,11 +104,26 @@ pub struct MonitorRecord {
     pub event: MonitorEvent,
 }
 
+/// Which agents each supervisor may monitor: the agents of the teams they lead (the QA
+/// teams, `/api/qa/teams`). Accounts not in the map (admins) may monitor every agent.
+pub type SupervisorTeams = std::collections::HashMap<String, std::collections::HashSet<String>>;
+
 impl Switch {
-    /// Whether `account` may monitor `agent`. Teams do not exist yet: every supervisor and
-    /// admin may monitor every agent. This is where a team check goes.
-    pub fn may_monitor(&self, _account: &str, _agent: &str) -> bool {
-        true
+    /// Whether `account` may monitor `agent`: admins always; a supervisor the agents of the
+    /// teams they lead, once teams are set ([`Switch::set_supervisor_teams`]); before any team
+    /// exists, every supervisor may monitor every agent (a center that has not set up teams
+    /// keeps working as before).
+    pub fn may_monitor(&self, account: &str, agent: &str) -> bool {
+        match self.supervisor_teams.as_ref().and_then(|t| t.get(account)) {
+            Some(agents) => agents.contains(agent),
+            None => true,
+        }
+    }
+
+    /// The supervisors' teams (`None`: no team set up, nobody restricted). The binary sends
+    /// them at start and whenever a team or an account changes.
+    pub fn set_supervisor_teams(&mut self, teams: Option<SupervisorTeams>) {
+        self.supervisor_teams = teams;
     }
 
     /// The agent's connected call and the side of it that faces the agent.
@@ -162,13 +176,15 @@ impl Switch {
             .clone()
             .ok_or_else(|| MonitorError::NotSupervisor(ext.clone()))
             .and_then(|account| {
-                let (call, side) = self.agent_call(agent)?;
+                // Outside one's teams is refused before anything about the agent's calls is
+                // told.
                 if !self.may_monitor(&account, agent) {
                     return Err(MonitorError::OutsideTeams {
                         account,
                         agent: agent.to_string(),
                     });
                 }
+                let (call, side) = self.agent_call(agent)?;
                 if self.monitors.values().any(|m| m.monitored == call) {
                     return Err(MonitorError::AlreadyMonitored(agent.to_string()));
                 }

@@ -129,13 +129,13 @@ impl Switch {
         let ext = self
             .phone_of(account)
             .ok_or_else(|| MonitorError::NoPhone(account.to_string()))?;
-        let (monitored, side) = self.agent_call(agent)?;
         if !self.may_monitor(account, agent) {
             return Err(MonitorError::OutsideTeams {
                 account: account.to_string(),
                 agent: agent.to_string(),
             });
         }
+        let (monitored, side) = self.agent_call(agent)?;
         if self.monitors.values().any(|m| m.monitored == monitored) {
             return Err(MonitorError::AlreadyMonitored(agent.to_string()));
         }

@@ -115,6 +115,8 @@ pub enum Control {
         change: MonitorChange,
         reply: tokio::sync::oneshot::Sender<Result<(), crate::switch::MonitorError>>,
     },
+    /// Which agents each supervisor may monitor, from the QA teams (`http/monitor.rs`).
+    SupervisorTeams(Option<crate::switch::SupervisorTeams>),
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -437,6 +439,7 @@ impl Driver {
                         };
                         let _ = reply.send(result);
                     }
+                    Control::SupervisorTeams(teams) => self.switch.set_supervisor_teams(teams),
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
                     }

@@ -84,6 +84,8 @@ pub async fn serve(
         // The API still runs on the accounts stored before; the log says why logins fail.
         Err(e) => tracing::error!(error = %e, "cannot write the configured HTTP accounts"),
     }
+    // Monitoring follows the QA teams (issue 12): the switch learns them now and at each change.
+    crate::http::monitor::push_supervisor_teams(&crm, &control).await;
     if config.accounts.is_empty() {
         tracing::warn!("no [[accounts]] configured: the HTTP API refuses every request");
     }

@@ -118,3 +118,99 @@ async fn stop(
     ask(&app, &who, agent, MonitorChange::Stop).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// Which agents each supervisor account may monitor: the agents of the teams they lead
+/// (`/api/qa/teams`). `None` while no team exists, so a center without teams keeps letting
+/// every supervisor monitor every agent. Admins are never restricted (not in the map).
+pub(crate) async fn supervisor_teams(
+    crm: &crm::Crm,
+) -> Result<Option<crate::switch::SupervisorTeams>, crm::CrmError> {
+    let teams = crm.qa_teams().await?;
+    if teams.is_empty() {
+        return Ok(None);
+    }
+    let mut map = crate::switch::SupervisorTeams::new();
+    for account in crm.accounts().await? {
+        if account.role == Role::Supervisor {
+            map.entry(account.username).or_default();
+        }
+    }
+    for team in teams {
+        if let Some(agents) = map.get_mut(&team.supervisor) {
+            agents.extend(team.agents);
+        }
+    }
+    Ok(Some(map))
+}
+
+/// Tells the switch the supervisors' teams (at start, and after a team changes).
+pub(crate) async fn push_supervisor_teams(
+    crm: &crm::Crm,
+    control: &tokio::sync::mpsc::Sender<Control>,
+) {
+    match supervisor_teams(crm).await {
+        Ok(teams) => {
+            let _ = control.send(Control::SupervisorTeams(teams)).await;
+        }
+        Err(e) => tracing::error!(error = %e, "cannot read the QA teams for monitoring"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm::{NewAccount, QaTeam};
+
+    fn account(name: &str, role: Role) -> NewAccount {
+        NewAccount {
+            username: name.into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x".into(),
+            token_hash: None,
+            role,
+            agent_id: (role == Role::Agent).then(|| name.to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn supervisors_get_the_agents_of_the_teams_they_lead() -> anyhow::Result<()> {
+        let crm = crm::Crm::connect("sqlite::memory:").await?;
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let accounts = [
+            account("kim", Role::Supervisor),
+            account("lee", Role::Supervisor),
+            account("root", Role::Admin),
+            account("alice", Role::Agent),
+        ];
+        crm.sync_accounts(&accounts, at).await?;
+        assert_eq!(
+            supervisor_teams(&crm).await?,
+            None,
+            "no team: nobody restricted"
+        );
+        for (name, sup, agents) in [
+            ("red", "kim", vec!["alice"]),
+            ("blue", "kim", vec!["bob"]),
+            ("ops", "root", vec!["carol"]),
+        ] {
+            let team = QaTeam {
+                name: name.into(),
+                supervisor: sup.into(),
+                agents: agents.into_iter().map(String::from).collect(),
+            };
+            crm.set_qa_team(&team, at).await?;
+        }
+        let map = supervisor_teams(&crm).await?.expect("teams exist");
+        let kim: Vec<&str> = {
+            let mut v: Vec<&str> = map["kim"].iter().map(String::as_str).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(kim, ["alice", "bob"]);
+        assert!(
+            map["lee"].is_empty(),
+            "a supervisor without a team monitors nobody"
+        );
+        assert!(!map.contains_key("root"), "admins are not restricted");
+        Ok(())
+    }
+}
