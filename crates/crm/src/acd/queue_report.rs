@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::acd::report::{bucket, Bucket, ReportQuery, SlVariant};
+use crate::acd::report::{bucket, Bucket, ReportQuery, SlVariant, ALL_QUEUES};
 use crate::{
     AgentEventKind, AgentEventRecord, AgentStateName, CrmError, QueueEventKind, QueueEventRecord,
 };
@@ -229,12 +229,17 @@ pub(crate) fn compute(
     for v in visits(events) {
         if v.entered < q.from
             || v.entered >= q.to
-            || q.queue.as_deref().is_some_and(|x| x != v.queue)
+            || !(q.queues.is_empty() || q.queues.iter().any(|x| x == v.queue))
         {
             continue;
         }
+        let queue = if q.combine_queues {
+            ALL_QUEUES
+        } else {
+            v.queue
+        };
         let a = acc
-            .entry((v.queue, bucket(q.interval, tz, v.entered)))
+            .entry((queue, bucket(q.interval, tz, v.entered)))
             .or_default();
         let c = &mut a.row;
         c.offered += u64::from(v.offered);

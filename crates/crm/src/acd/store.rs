@@ -10,8 +10,8 @@ use crate::acd::{agent_report, queue_report};
 use crate::cdr::plan::Plan;
 use crate::db::{in_transaction, with_conn};
 use crate::{
-    AgentEventRecord, AgentReportRow, CdrLink, Crm, CrmError, QueueEventKind, QueueEventRecord,
-    QueueReportRow, ReportQuery,
+    AgentEventKind, AgentEventRecord, AgentReportRow, AgentStateName, CdrLink, Crm, CrmError,
+    QueueEventKind, QueueEventRecord, QueueReportRow, ReportQuery,
 };
 
 /// Both backends' connections, so one function can read through either.
@@ -41,7 +41,7 @@ impl Crm {
     ) -> Result<Vec<QueueEventRecord>, CrmError> {
         check_window(from, to)?;
         Ok(in_transaction!(snapshot self, |conn| conn
-            .queue_events(from, to, queue, false)
+            .queue_events(from, to, queue)
             .await?))
     }
 
@@ -67,7 +67,7 @@ impl Crm {
         q.offset()?;
         let (events, states) = in_transaction!(snapshot self, |conn| {
             let events = conn
-                .queue_events(q.from, q.to, q.queue.as_deref(), true)
+                .queue_events_of_calls_entering(q.from, q.to, &q.queues, q.channel)
                 .await?;
             let completions = events
                 .iter()
@@ -86,7 +86,8 @@ impl Crm {
     }
 
     /// Time in each state per agent inside `[from, to)` (spans crossing the edges are clipped),
-    /// calls answered, average handle and occupancy; one agent or all. Agents logged out for
+    /// pauses by reason, calls answered and completed, hold, missed offers, average handle and
+    /// occupancy; one agent or all. Agents logged out for
     /// the whole window are left out. The last known state lasts until `now`: a `to` in the
     /// future counts up to `now` only (a window wholly after `now` has no rows).
     pub async fn agent_report(
@@ -101,11 +102,23 @@ impl Crm {
         if to <= from {
             return Ok(Vec::new());
         }
-        let (before, inside) = in_transaction!(snapshot self, |conn| {
-            let before = conn.last_states_before(from, agent).await?;
+        let (before, inside, calls) = in_transaction!(snapshot self, |conn| {
+            let mut before = conn.last_states_before(from, agent).await?;
+            // The reason of each pause running when the window opens.
+            let paused: Vec<String> = before
+                .iter()
+                .filter(|e| {
+                    matches!(e.kind, AgentEventKind::State { to: AgentStateName::Paused, .. })
+                })
+                .map(|e| e.agent.clone())
+                .collect();
+            for agent in paused {
+                before.extend(conn.last_pause_before(from, &agent).await?);
+            }
             let inside = conn.agent_events(from, to, agent).await?;
-            (before, inside)
+            let calls = conn.agent_call_totals(from, to, agent).await?;
+            (before, inside, calls)
         });
-        Ok(agent_report::compute(from, to, &before, &inside))
+        Ok(agent_report::compute(from, to, &before, &inside, &calls))
     }
 }

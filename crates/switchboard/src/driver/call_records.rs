@@ -31,6 +31,7 @@ pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
             queue: l.queue,
             agent: l.agent,
             customer_id: None,
+            channel: None,
         }),
         switch::CdrEvent::Trunk(t) => crm::CdrEvent::Trunk(crm::CdrTrunk {
             call_id: t.call_id,

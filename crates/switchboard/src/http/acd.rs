@@ -167,7 +167,7 @@ async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> 
         }
     };
     let mut q = crm::ReportQuery::new(p.from, p.to);
-    q.queue = p.queue;
+    q.queues = p.queue.into_iter().collect();
     q.interval = interval;
     q.tz_offset_minutes = p.tz_offset_minutes.unwrap_or(0);
     if let Some(s) = p.service_level_s {
