@@ -758,3 +758,4 @@ impl Switch {
         self.wait_ready()
     }
 }
+pub mod report_history;

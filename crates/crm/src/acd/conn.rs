@@ -43,6 +43,8 @@ pub(crate) trait AcdConn {
         to: DateTime<Utc>,
         agent: Option<&str>,
     ) -> Result<Vec<AgentCallTotals>, CrmError>;
+    /// (call id, caller) of the CDRs of these calls.
+    async fn callers(&mut self, call_ids: &[&str]) -> Result<Vec<(String, String)>, CrmError>;
     /// The last pause event of `agent` before `at`.
     async fn last_pause_before(
         &mut self,
@@ -198,6 +200,26 @@ for_each_backend! {
                 }
             }
             Ok(totals)
+        }
+
+        async fn callers(
+            &mut self,
+            call_ids: &[&str],
+        ) -> Result<Vec<(String, String)>, CrmError> {
+            let mut out = Vec::with_capacity(call_ids.len());
+            for chunk in call_ids.chunks(rows_per_statement(1)) {
+                let mut q =
+                    QueryBuilder::<Engine>::new("SELECT call_id, caller FROM cdrs WHERE call_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for row in q.build().fetch_all(&mut *self).await? {
+                    out.push((row.col("call_id")?, row.col("caller")?));
+                }
+            }
+            Ok(out)
         }
 
         async fn last_pause_before(

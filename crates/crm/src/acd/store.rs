@@ -45,6 +45,18 @@ impl Crm {
             .await?))
     }
 
+    /// The caller of each of these calls that has a CDR (call id → caller).
+    pub async fn callers(
+        &self,
+        call_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, CrmError> {
+        if call_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows = with_conn!(self, |conn| conn.callers(call_ids).await)?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Agent events with `from <= at < to`, of one agent or all, in order.
     pub async fn agent_events_between(
         &self,

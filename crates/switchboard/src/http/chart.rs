@@ -38,6 +38,8 @@ pub enum ValueFormat {
     Ratio,
     /// Seconds, one decimal.
     Seconds,
+    /// Hours, one decimal.
+    Hours,
 }
 
 impl ValueFormat {
@@ -46,6 +48,7 @@ impl ValueFormat {
             ValueFormat::Count => format!("{}", v.round() as i64),
             ValueFormat::Ratio => format!("{:.1} %", v * 100.0),
             ValueFormat::Seconds => format!("{v:.1} s"),
+            ValueFormat::Hours => format!("{v:.1} h"),
         }
     }
 

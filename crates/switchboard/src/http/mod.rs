@@ -1,6 +1,7 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
-//! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
+//! [`acd`] (live ACD view, agent actions, events, metrics), [`reports`] (tables, CSV, charts
+//! drawn with [`chart`], the `queue_log` export), [`queue_admin`], [`trunks`],
 //! [`customers`], [`recordings`], [`audio`], [`messages`], [`desk`], [`dial`] (click-to-dial)
 //! and the [`pages`].
 
@@ -9,9 +10,8 @@ pub mod acd;
 pub mod agent_admin;
 pub mod audio;
 pub mod auth;
-// Used by the report charts (next commit) and the staffing page.
-#[allow(dead_code)]
 pub mod chart;
+pub mod csv;
 pub mod customers;
 pub mod desk;
 pub mod dial;
@@ -20,7 +20,10 @@ pub mod limits;
 pub mod messages;
 pub mod pages;
 pub mod queue_admin;
+pub mod queue_log;
 pub mod recordings;
+pub mod report_charts;
+pub mod reports;
 pub mod routing;
 pub mod server_paths;
 pub mod trunks;
@@ -112,6 +115,7 @@ fn routes() -> Routes {
         .get("/api/cdrs/{id}", cdr)
         .post("/api/dialplans/reload", reload)
         .merge(acd::routes())
+        .merge(reports::routes())
         .merge(queue_admin::routes())
         .merge(trunks::routes())
         .merge(user_admin::routes())
