@@ -12,6 +12,7 @@ export const $ = (id) => document.getElementById(id);
 const PAGES = [
   { href: '/agent', key: 'nav.desk', for: (who) => Boolean(who.agent) },
   { href: '/wallboard', key: 'nav.wallboard', for: (who) => ['admin', 'supervisor'].includes(who.role) },
+  { href: '/reports', key: 'nav.reports', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/admin', key: 'nav.admin', for: (who) => ['admin', 'supervisor'].includes(who.role) },
 ];
 

@@ -220,7 +220,7 @@ impl Chart {
             );
             return out;
         }
-        let scale = Scale::new(self.max_value());
+        let scale = Scale::new(self.max_value(), self.format == ValueFormat::Count);
         self.axes(&mut out, &scale);
         self.bars(&mut out, &scale);
         self.lines(&mut out, &scale);
@@ -511,13 +511,14 @@ fn short_label(label: &str) -> String {
     }
 }
 
-/// Maps values to y: zero at the bottom, a "nice" maximum (1, 2, 2.5 or 5 × 10^n per tick).
+/// Maps values to y: zero at the bottom, a "nice" maximum (1, 2, 2.5 or 5 × 10^n per tick;
+/// whole steps for counts: there is no half call).
 struct Scale {
     step: f64,
 }
 
 impl Scale {
-    fn new(max: f64) -> Self {
+    fn new(max: f64, whole: bool) -> Self {
         let raw = (max.max(0.0) / TICKS as f64).max(f64::MIN_POSITIVE);
         let magnitude = 10f64.powf(raw.log10().floor());
         let step = [1.0, 2.0, 2.5, 5.0, 10.0]
@@ -525,8 +526,9 @@ impl Scale {
             .map(|m| m * magnitude)
             .find(|s| *s >= raw)
             .unwrap_or(10.0 * magnitude);
+        let step = if max <= 0.0 { 1.0 } else { step };
         Scale {
-            step: if max <= 0.0 { 1.0 } else { step },
+            step: if whole { step.ceil() } else { step },
         }
     }
 
@@ -594,7 +596,7 @@ mod tests {
         let mut c = offered_chart();
         c.series.remove(0);
         c.layout = BarLayout::Stacked;
-        let scale = Scale::new(c.max_value());
+        let scale = Scale::new(c.max_value(), true);
         assert_eq!(c.max_value(), 8.0 + 2.0);
         assert_eq!(scale.step, 2.0);
         let svg = c.to_svg();
@@ -653,11 +655,14 @@ mod tests {
 
     #[test]
     fn nice_scales() {
-        assert_eq!(Scale::new(10.0).step, 2.0);
-        assert_eq!(Scale::new(1.0).step, 0.2);
-        assert_eq!(Scale::new(11.0).step, 2.5);
-        assert_eq!(Scale::new(0.0).step, 1.0);
-        assert_eq!(Scale::new(130.0).step, 50.0);
+        assert_eq!(Scale::new(10.0, false).step, 2.0);
+        assert_eq!(Scale::new(1.0, false).step, 0.2);
+        assert_eq!(Scale::new(11.0, false).step, 2.5);
+        assert_eq!(Scale::new(0.0, false).step, 1.0);
+        assert_eq!(Scale::new(130.0, false).step, 50.0);
+        // Counts: whole steps.
+        assert_eq!(Scale::new(2.0, true).step, 1.0);
+        assert_eq!(Scale::new(11.0, true).step, 3.0);
         assert_eq!(short_label("2025-03-01T09:15:00+09:00"), "03-01 09:15");
         assert_eq!(short_label("mon"), "mon");
     }

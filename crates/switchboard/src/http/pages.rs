@@ -1,5 +1,6 @@
 //! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
-//! the supervisors' live view and `/admin` the administration of extensions, queues, agents,
+//! the supervisors' live view, `/reports` the reports (tables, charts, CSV) and `/admin` the
+//! administration of extensions, queues, agents,
 //! dialplans and accounts. Every page shares one layout, script and style sheet (`app.js`,
 //! `app.css`: header, navigation by role, login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
@@ -22,10 +23,12 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 18] = [
+const ASSETS: [(&str, &str, &str); 20] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
+    ("/reports", HTML, include_str!("../../web/reports.html")),
+    ("/reports.js", JS, include_str!("../../web/reports.js")),
     ("/app.js", JS, include_str!("../../web/app.js")),
     ("/app.css", CSS, include_str!("../../web/app.css")),
     ("/agent.js", JS, include_str!("../../web/agent.js")),
@@ -160,6 +163,7 @@ mod tests {
             ("/agent", "/agent.js"),
             ("/wallboard", "/wallboard.js"),
             ("/admin", "/admin.js"),
+            ("/reports", "/reports.js"),
         ] {
             let html = body(page);
             assert!(html.contains(&format!(r#"<script type="module" src="{script}""#)));

@@ -42,6 +42,7 @@ impl Lang {
             "abandoned" => ("Abandoned", "포기"),
             "service_level" => ("Service level", "서비스 레벨"),
             "share" => ("Share of calls", "통화 비율"),
+            "share_time" => ("Share of working time", "근무 시간 비율"),
             "target" => ("Target", "목표"),
             "times" => ("ASA and AHT", "평균 응답 속도와 평균 처리 시간"),
             "seconds" => ("Seconds", "초"),
@@ -176,7 +177,7 @@ fn agent_chart_of(name: &str, rows: &[crm::AgentReportRow], lang: Lang) -> Chart
         ];
         c
     } else {
-        let mut c = Chart::new(t("occupancy"), t("agent"), t("share"));
+        let mut c = Chart::new(t("occupancy"), t("agent"), t("share_time"));
         c.format = ValueFormat::Ratio;
         c.series = vec![Series::bars(
             t("occupancy"),
