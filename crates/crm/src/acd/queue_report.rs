@@ -169,9 +169,13 @@ impl<'a> StateLog<'a> {
     /// `None` if the change or the end of the wrap-up is not among the rows.
     fn wrap_after(&self, agent: &str, at: DateTime<Utc>) -> Option<Duration> {
         let log = self.0.get(agent)?;
-        let i = log
-            .iter()
-            .position(|&(t, from, _)| t >= at && from == AgentStateName::OnCall)?;
+        // The log is in time order: skip to `at` by bisection (a scan from the start made a
+        // month's report quadratic in each agent's calls), then find the change off on_call.
+        let first = log.partition_point(|&(t, _, _)| t < at);
+        let i = first
+            + log[first..]
+                .iter()
+                .position(|&(_, from, _)| from == AgentStateName::OnCall)?;
         let (started, _, to) = log[i];
         if to != AgentStateName::WrapUp {
             return Some(Duration::ZERO);

@@ -53,11 +53,13 @@ pub(crate) fn queue_events_of_calls_entering(queues: usize, by_channel: bool) ->
         String::new()
     } else {
         let list: Vec<String> = (0..queues).map(|i| format!("${}", i + 3)).collect();
-        format!(" AND queue IN ({})", list.join(", "))
+        format!(" AND e.queue IN ({})", list.join(", "))
     };
     let channel = if by_channel {
+        // Looked up per entering call by the primary key: a list of the channel's calls would
+        // scan every CDR ever written.
         format!(
-            " AND call_id IN (SELECT call_id FROM cdrs WHERE channel = ${})",
+            " AND EXISTS (SELECT 1 FROM cdrs c WHERE c.call_id = e.call_id AND c.channel = ${})",
             queues + 3
         )
     } else {
@@ -65,8 +67,8 @@ pub(crate) fn queue_events_of_calls_entering(queues: usize, by_channel: bool) ->
     };
     format!(
         "{QUEUE_EVENT_SELECT} WHERE call_id IN (
-            SELECT call_id FROM queue_events
-            WHERE kind IN ('enter', 'overflow') AND at >= $1 AND at < $2{queue}{channel})
+            SELECT e.call_id FROM queue_events e
+            WHERE e.kind IN ('enter', 'overflow') AND e.at >= $1 AND e.at < $2{queue}{channel})
          ORDER BY at, id"
     )
 }
