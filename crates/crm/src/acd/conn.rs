@@ -36,6 +36,12 @@ pub(crate) trait AcdConn {
         queues: &[String],
         channel: Option<CallChannel>,
     ) -> Result<Vec<QueueEventRecord>, CrmError>;
+    /// Changes off on_call or wrap_up in `[from, to)` (see [`sql::wrap_changes_between`]).
+    async fn wrap_changes(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AgentEventRecord>, CrmError>;
     /// Per agent: (completed calls, their hold, offers not answered) in `[from, to)`.
     async fn agent_call_totals(
         &mut self,
@@ -168,6 +174,15 @@ for_each_backend! {
                 q = q.bind(channel.as_str());
             }
             q.fetch_all(self).await?.iter().map(queue_event).collect()
+        }
+
+        async fn wrap_changes(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<AgentEventRecord>, CrmError> {
+            let rows = fetch(self, &sql::wrap_changes_between(), &[from, to], None).await?;
+            rows.iter().map(agent_event).collect()
         }
 
         async fn agent_call_totals(

@@ -219,9 +219,9 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
-/// Computes the report from every queue event of the calls that entered in the window
-/// (ordered by time, then insertion) and agents' state changes from the window's start until
-/// [`WRAP_LOOKAHEAD`] after its last completion.
+/// Computes the report from the queue events of the calls that entered in the window (all but
+/// rings, ordered by time, then insertion) and the agents' state changes off on_call or
+/// wrap_up from the first completion until [`WRAP_LOOKAHEAD`] after the last.
 pub(crate) fn compute(
     q: &ReportQuery,
     events: &[QueueEventRecord],

@@ -44,8 +44,9 @@ pub(crate) fn queue_events_between(by_queue: bool) -> String {
     format!("{QUEUE_EVENT_SELECT} WHERE at >= $1 AND at < $2{queue} ORDER BY at, id")
 }
 
-/// Every event of the calls that entered a queue (or were refused by one: an overflow without
-/// an enter) in `$1 <= at < $2`, in one of the `queues` queues bound after the times (any
+/// Every event the queue report reads (all but rings, which it does not count) of the calls
+/// that entered a queue (or were refused by one: an overflow without an enter) in
+/// `$1 <= at < $2`, in one of the `queues` queues bound after the times (any
 /// queue if 0), of the channel bound last if `by_channel` (calls whose CDR has that channel);
 /// including their events after `$2`, because a call counts where it entered.
 pub(crate) fn queue_events_of_calls_entering(queues: usize, by_channel: bool) -> String {
@@ -69,6 +70,7 @@ pub(crate) fn queue_events_of_calls_entering(queues: usize, by_channel: bool) ->
         "{QUEUE_EVENT_SELECT} WHERE call_id IN (
             SELECT e.call_id FROM queue_events e
             WHERE e.kind IN ('enter', 'overflow') AND e.at >= $1 AND e.at < $2{queue}{channel})
+           AND kind NOT IN ('ring', 'ring_no_answer')
          ORDER BY at, id"
     )
 }
@@ -83,6 +85,16 @@ pub(crate) fn agent_call_totals(by_agent: bool) -> String {
          WHERE kind IN ('complete', 'ring_no_answer') AND at >= $1 AND at < $2{agent}
            AND agent IS NOT NULL
          GROUP BY agent, kind"
+    )
+}
+
+/// The state changes off on_call or wrap_up with `$1 <= at < $2`: all the queue report needs to
+/// find each call's wrap-up (the change off on_call after it, and if that went to wrap_up, the
+/// agent's next change, which leaves wrap_up).
+pub(crate) fn wrap_changes_between() -> String {
+    format!(
+        "{AGENT_EVENT_SELECT} WHERE at >= $1 AND at < $2 AND kind = 'state'
+           AND from_state IN ('on_call', 'wrap_up') ORDER BY at, id"
     )
 }
 

@@ -87,8 +87,7 @@ impl Crm {
                 .map(|e| e.at);
             let states = match (completions.clone().min(), completions.max()) {
                 (Some(first), Some(last)) => {
-                    conn.agent_events(first, last + WRAP_LOOKAHEAD, None)
-                        .await?
+                    conn.wrap_changes(first, last + WRAP_LOOKAHEAD).await?
                 }
                 _ => Vec::new(),
             };
