@@ -115,6 +115,9 @@ pub struct Chart {
     pub target: Option<Target>,
     /// Text shown instead of the plot when there is nothing to draw.
     pub empty_text: String,
+    /// Prefix of the ids of the SVG's `<title>` and `<desc>`: give each chart inlined in one
+    /// page its own (ids must be unique in a document); `<img>` pages can keep the default.
+    pub id: String,
 }
 
 const WIDTH: f64 = 760.0;
@@ -150,6 +153,7 @@ impl Chart {
             format: ValueFormat::Count,
             target: None,
             empty_text: "No data".into(),
+            id: "chart".into(),
         }
     }
 
@@ -195,13 +199,15 @@ impl Chart {
         let mut out = String::with_capacity(4096);
         let _ = write!(
             out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="12">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="sans-serif" font-size="12">"#,
+            id = escape(&self.id)
         );
         let _ = write!(
             out,
-            r#"<title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
+            r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
             escape(&self.title),
-            escape(&self.description())
+            escape(&self.description()),
+            id = escape(&self.id)
         );
         self.patterns(&mut out);
         let _ = write!(
@@ -248,12 +254,13 @@ impl Chart {
 
     /// One fill pattern per bar series, drawn in the series' colour.
     fn patterns(&self, out: &mut String) {
+        let pid = escape(&self.id);
         out.push_str("<defs>");
         for (i, _) in self.bar_series() {
             let c = COLOURS[i % COLOURS.len()];
             let _ = write!(
                 out,
-                r#"<pattern id="p{i}" patternUnits="userSpaceOnUse" width="8" height="8"><rect width="8" height="8" fill="{}"/>{}</pattern>"#,
+                r#"<pattern id="{pid}-p{i}" patternUnits="userSpaceOnUse" width="8" height="8"><rect width="8" height="8" fill="{}"/>{}</pattern>"#,
                 if i % COLOURS.len() == 0 { c } else { "white" },
                 match i % 6 {
                     0 => String::new(),
@@ -333,6 +340,7 @@ impl Chart {
     }
 
     fn bars(&self, out: &mut String, scale: &Scale) {
+        let pid = escape(&self.id);
         let bars: Vec<(usize, &Series)> = self.bar_series().collect();
         if bars.is_empty() {
             return;
@@ -360,7 +368,7 @@ impl Chart {
                 let (top, bottom) = (scale.y(base + v), scale.y(base));
                 let _ = write!(
                     out,
-                    r#"<rect class="bar" data-series="{i}" x="{x:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="url(#p{i})" stroke="{}" stroke-width="0.8"><title>{}: {}, {}</title></rect>"#,
+                    r#"<rect class="bar" data-series="{i}" x="{x:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="url(#{pid}-p{i})" stroke="{}" stroke-width="0.8"><title>{}: {}, {}</title></rect>"#,
                     width.max(0.5),
                     (bottom - top).max(0.0),
                     COLOURS[i % COLOURS.len()],
@@ -438,6 +446,7 @@ impl Chart {
     }
 
     fn legend(&self, out: &mut String) {
+        let pid = escape(&self.id);
         let y = HEIGHT - 18.0;
         let mut x = LEFT;
         out.push_str(r#"<g class="legend">"#);
@@ -447,7 +456,7 @@ impl Chart {
                 SeriesKind::Bar => {
                     let _ = write!(
                         out,
-                        r#"<rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="url(#p{i})" stroke="{colour}"/>"#,
+                        r#"<rect x="{x:.1}" y="{:.1}" width="14" height="14" fill="url(#{pid}-p{i})" stroke="{colour}"/>"#,
                         y - 11.0
                     );
                 }
@@ -585,10 +594,15 @@ mod tests {
         assert!(svg.ends_with("</svg>"));
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains(r#"<title id="chart-title">Calls</title>"#));
+        let mut other = offered_chart();
+        other.id = "sl".into();
+        let other = other.to_svg();
+        assert!(other.contains(r#"aria-labelledby="sl-title sl-desc""#));
+        assert!(other.contains(r#"<desc id="sl-desc">"#));
         // Three patterns, three legend entries.
         assert_eq!(count(&svg, "<pattern "), 3);
         // Three bars (a zero is a bar of no height) and the legend swatch.
-        assert_eq!(count(&svg, r#"fill="url(#p2)""#), 3 + 1);
+        assert_eq!(count(&svg, r#"fill="url(#chart-p2)""#), 3 + 1);
     }
 
     #[test]
