@@ -641,9 +641,12 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
+                let channel = crate::driver::call_records::channel_link(&ev);
                 let ev = crate::driver::call_records::cdr(ev);
-                if let Err(e) = self.cdrs.send(ev) {
-                    tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
+                for ev in std::iter::once(ev).chain(channel) {
+                    if let Err(e) = self.cdrs.send(ev) {
+                        tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
+                    }
                 }
             }
             Action::ScreenPop(pop) => {

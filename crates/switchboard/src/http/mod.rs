@@ -1,15 +1,18 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
-//! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
-//! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`]
-//! (click-to-dial), [`staffing`], [`qa`] (the QA-review loop), the [`pages`] and [`web`]
-//! (visitors' web calls: widget, demo page, WebSocket).
+//! [`acd`] (live ACD view, agent actions, events, metrics), [`reports`] (tables, CSV, charts
+//! drawn with [`chart`], the `queue_log` export), [`queue_admin`], [`trunks`], [`customers`],
+//! [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`] (click-to-dial),
+//! [`staffing`], [`qa`] (the QA-review loop), the [`pages`] and [`web`] (visitors' web calls:
+//! widget, demo page, WebSocket).
 
 pub mod account_admin;
 pub mod acd;
 pub mod agent_admin;
 pub mod audio;
 pub mod auth;
+pub mod chart;
+pub mod csv;
 pub mod customers;
 pub mod desk;
 pub mod dial;
@@ -22,7 +25,10 @@ pub mod pages;
 pub mod peaks;
 pub mod qa;
 pub mod queue_admin;
+pub mod queue_log;
 pub mod recordings;
+pub mod report_charts;
+pub mod reports;
 pub mod routing;
 pub mod server_paths;
 pub mod staffing;
@@ -133,6 +139,7 @@ fn routes() -> Routes {
         .post("/api/dialplans/reload", reload)
         .merge(acd::routes())
         .merge(staffing::routes())
+        .merge(reports::routes())
         .merge(queue_admin::routes())
         .merge(trunks::routes())
         .merge(user_admin::routes())
