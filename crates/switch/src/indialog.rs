@@ -111,6 +111,11 @@ impl Switch {
                                 rtp: t.rtp,
                                 rtcp: t.rtcp,
                             });
+                            self.actions.push_back(Action::SignalSource {
+                                call: id,
+                                side: Side::A,
+                                ip: super::sdp::signalling_ip(call, Side::A),
+                            });
                         }
                     }
                 }

@@ -144,6 +144,14 @@ pub enum Action {
         rtp: SocketAddr,
         rtcp: Option<SocketAddr>,
     },
+    /// Where a side's SIP came from when it came straight from the phone (`None`: unknown, e.g.
+    /// through a proxy): follows each `SetRemote`, so that a side whose SDP names a private
+    /// address latches only to its NAT's IP (`media::RelaySession::set_signalling_source`).
+    SignalSource {
+        call: CallId,
+        side: Side,
+        ip: Option<std::net::IpAddr>,
+    },
     /// Turn the relay's silence detection on (answered, media flowing) or off (hold, ringing).
     MediaTimeout {
         call: CallId,

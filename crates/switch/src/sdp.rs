@@ -1,7 +1,7 @@
 //! SDP on its way through the switch: parsed, the relay pointed at the sender, and rewritten so
 //! the other leg sends its RTP to the relay.
 
-use super::call::Side;
+use super::call::{Call, Side};
 use super::record::OfferPolicy;
 use super::{sip_fields, Action, CallId, Switch};
 use media::sdp::{NarrowError, SessionDescription};
@@ -21,6 +21,7 @@ impl Switch {
         }
         let call = self.calls.get(&id)?;
         let (relay, offers) = (call.relay?, call.offers);
+        let signal = signalling_ip(call, from);
         let sdp = match parse_sdp(body).map(|s| offers.apply(s)) {
             Ok(Ok(s)) => s,
             Ok(Err(reason)) => {
@@ -39,6 +40,11 @@ impl Switch {
                 rtp: t.rtp,
                 rtcp: t.rtcp,
             });
+            self.actions.push_back(Action::SignalSource {
+                call: id,
+                side: from,
+                ip: signal,
+            });
         }
         let out = sdp.rewrite_for_relay(relay.ip, relay.port(from.other()));
         if from == Side::A {
@@ -47,6 +53,38 @@ impl Switch {
             }
         }
         Some(out.into_bytes())
+    }
+}
+
+/// Where `side`'s SIP came from when it came straight from the phone: the caller's INVITE
+/// with its own Via only, or a callee (or a phone the switch called) reached without a route
+/// set (no proxy record-routed or registered it through a Path). Through a proxy the packets'
+/// source is the proxy, which says nothing about where the phone's media comes from: `None`.
+/// The in-process web gateway is not a phone on the network: `None` too.
+pub(super) fn signalling_ip(call: &Call, side: Side) -> Option<std::net::IpAddr> {
+    let direct = |dialog: &super::dialog::Dialog| {
+        (dialog.route_set.is_empty() && dialog.peer.transport != sip::Transport::Internal)
+            .then(|| dialog.peer.addr.ip())
+    };
+    match side {
+        Side::A => {
+            let vias = call
+                .a
+                .invite
+                .headers
+                .iter()
+                .filter(|h| matches!(h, rsip::Header::Via(_)))
+                .count();
+            if vias == 1 {
+                direct(&call.a.dialog)
+            } else {
+                None
+            }
+        }
+        Side::B => {
+            let branch = call.branches.get(call.answered_branch?)?;
+            direct(&branch.dialog)
+        }
     }
 }
 

@@ -100,6 +100,9 @@ pub(crate) struct Latch {
     /// A new offer/answer came since `peer` latched: another eligible source may take over.
     reopened: bool,
     candidate: Option<Candidate>,
+    /// The IP the side's SIP came from straight from the phone (its NAT's public side), when
+    /// the switch knows it: a private SDP address then latches only to sources of that IP.
+    signal: Option<IpAddr>,
 }
 
 impl Latch {
@@ -111,7 +114,14 @@ impl Latch {
             peer: None,
             reopened: false,
             candidate: None,
+            signal: None,
         }
+    }
+
+    /// Where the side's signalling came from, straight from the phone (`None`: unknown, e.g.
+    /// through a proxy). Narrows what a private SDP address accepts (see [`same_host`]).
+    pub fn signalled_from(&mut self, ip: Option<IpAddr>) {
+        self.signal = ip.map(|ip| ip.to_canonical());
     }
 
     /// Source latched to, if any.
@@ -157,7 +167,9 @@ impl Latch {
         let eligible = exact
             || match (self.peer, self.expected) {
                 (Some(peer), _) if self.mode == StrictSource::Ip && peer.ip() == from.ip() => true,
-                (_, Some(expected)) if open => same_host(expected.ip().to_canonical(), ip),
+                (_, Some(expected)) if open => {
+                    same_host(expected.ip().to_canonical(), ip, self.signal)
+                }
                 _ => false,
             };
         // Addresses first: a flood from elsewhere costs a comparison, not a parse.
@@ -211,9 +223,15 @@ impl Latch {
 }
 
 /// Whether packets from `source` may be the phone whose SDP says `sdp`: the same IP, or a
-/// private SDP address behind a NAT whose public side is `source`.
-fn same_host(sdp: IpAddr, source: IpAddr) -> bool {
-    sdp == source || (is_private(sdp) && !is_private(source) && !source.is_loopback())
+/// private SDP address behind a NAT whose public side is `source`. When the phone's SIP came
+/// straight from a public address (`signal`), that NAT is known: only its IP may be the phone,
+/// as rtpengine and Asterisk prefer the address the signalling names.
+fn same_host(sdp: IpAddr, source: IpAddr, signal: Option<IpAddr>) -> bool {
+    sdp == source
+        || (is_private(sdp)
+            && !is_private(source)
+            && !source.is_loopback()
+            && signal.is_none_or(|s| is_private(s) || s.is_loopback() || s == source))
 }
 
 /// Addresses a phone can only have behind a NAT (never reachable from the internet).
@@ -485,6 +503,39 @@ mod tests {
         ] {
             assert_eq!(is_private(ip.parse().unwrap()), private, "{ip}");
         }
+    }
+
+    /// A private SDP address whose SIP came straight from a public address: only that
+    /// address's IP may latch (after probation, any port: the NAT picks it); another public
+    /// source never does, however long it sprays. Unknown signalling keeps the open rule.
+    #[test]
+    fn a_private_sdp_address_accepts_only_the_ip_its_signalling_came_from() {
+        let mut l = rtp_latch(addr([192, 168, 1, 20], 4000));
+        l.signalled_from(Some(IpAddr::from([203, 0, 113, 5])));
+        let stranger = addr([198, 51, 100, 7], 4000);
+        for seq in 0..20 {
+            assert_eq!(l.admit(stranger, &rtp(9, seq)), Verdict::Foreign, "{seq}");
+        }
+        let nat = addr([203, 0, 113, 5], 61000);
+        assert_eq!(l.admit(nat, &rtp(7, 1)), Verdict::Probation);
+        assert_eq!(l.admit(nat, &rtp(7, 2)), Verdict::Probation);
+        assert_eq!(l.admit(nat, &rtp(7, 3)), Verdict::Accept);
+        assert_eq!(l.peer(), Some(nat));
+        // Without a known signalling address (a proxy in front), any public source may pass
+        // probation, as before.
+        let mut open = rtp_latch(addr([192, 168, 1, 20], 4000));
+        open.signalled_from(None);
+        for seq in 1..=3 {
+            open.admit(stranger, &rtp(9, seq));
+        }
+        assert_eq!(open.peer(), Some(stranger));
+        // A private signalling address (a LAN phone) says nothing about a NAT: open rule.
+        let mut lan = rtp_latch(addr([192, 168, 1, 20], 4000));
+        lan.signalled_from(Some(IpAddr::from([192, 168, 1, 20])));
+        for seq in 1..=3 {
+            lan.admit(stranger, &rtp(9, seq));
+        }
+        assert_eq!(lan.peer(), Some(stranger));
     }
 
     #[test]

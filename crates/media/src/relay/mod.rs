@@ -259,6 +259,13 @@ impl RelaySession {
         });
     }
 
+    /// Where `side`'s SIP came from when it came straight from the phone (`None`: unknown, e.g.
+    /// through a proxy): a side whose SDP names a private address then latches only to sources
+    /// of that IP (its NAT), not to any public source that passes probation (docs/security.md).
+    pub fn set_signalling_source(&self, side: Side, ip: Option<IpAddr>) {
+        let _ = self.control.send(Control::Signal { side, ip });
+    }
+
     /// Report [`MediaEvent::Timeout`] when no RTP arrives from either side for this long,
     /// counted from now. `None` disables it (e.g. on hold). Checked every
     /// [`IDLE_CHECK_EVERY`], so it fires up to two checks late.

@@ -51,6 +51,11 @@ pub(crate) enum Control {
         rtp: Option<SocketAddr>,
         rtcp: Option<SocketAddr>,
     },
+    /// The IP a side's signalling came from, straight from the phone (`None`: unknown).
+    Signal {
+        side: Side,
+        ip: Option<std::net::IpAddr>,
+    },
     MediaTimeout(Option<Duration>),
     Play {
         prompts: Vec<Arc<Prompt>>,
@@ -116,6 +121,12 @@ impl Leg {
             .or_else(|| rtp.and_then(|a| Some(SocketAddr::new(a.ip(), a.port().checked_add(1)?))));
         self.latch_rtp.expect(rtp);
         self.latch_rtcp.expect(rtcp);
+    }
+
+    /// Where the side's SIP came from straight from the phone (see `Latch::signalled_from`).
+    pub fn set_signal(&mut self, ip: Option<std::net::IpAddr>) {
+        self.latch_rtp.signalled_from(ip);
+        self.latch_rtcp.signalled_from(ip);
     }
 
     pub fn socket(&self, rtcp: bool) -> &UdpSocket {
@@ -355,6 +366,7 @@ impl SessionTask {
             Control::Remote { side, rtp, rtcp } => {
                 self.legs[side.index()].set_remote(rtp, rtcp);
             }
+            Control::Signal { side, ip } => self.legs[side.index()].set_signal(ip),
             Control::MediaTimeout(timeout) => {
                 self.idle = Idle {
                     timeout,

@@ -39,8 +39,15 @@ fn basic_call_caller_hangs_up() {
             side: Side::A,
             rtp,
             rtcp,
+        }, Action::SignalSource {
+            call: c3,
+            side: Side::A,
+            ip,
         }] => {
             assert_eq!((s.caller.as_str(), s.callee.as_str()), ("1001", "1002"));
+            assert_eq!(c3, call);
+            // The INVITE came straight from the phone: the relay learns where from.
+            assert_eq!(*ip, Some(a.peer.addr.ip()));
             assert_eq!(s.callee_name.as_deref(), Some("User 1002"));
             assert_eq!(c2, call);
             assert_eq!(*rtp, a.media);

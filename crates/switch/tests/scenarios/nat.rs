@@ -80,3 +80,39 @@ fn nat_never_calls_even_a_private_contact_directly() {
     ts.expect_request(&device, "INVITE");
     ts.assert_quiet(&registrar);
 }
+
+/// Issue 14: the relay prefers the address the signalling names. Each side's SDP address goes
+/// to the relay with the IP its SIP came from straight from the phone: the caller's INVITE
+/// source, then the callee's answer source, so a phone whose SDP names a private address
+/// latches only to media from its own NAT (`media` latch tests).
+#[test]
+fn each_side_s_signalling_source_goes_to_the_relay_with_its_sdp() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.register(&mut b, 3600);
+    ts.register(&mut a, 3600);
+    ts.take_actions();
+    let sdp = a.sdp("sendrecv");
+    ts.invite(&mut a, "1002", Some(&sdp));
+    let invite = ts.expect_request(&b, "INVITE");
+    let answer = b.sdp("sendrecv");
+    ts.send(
+        b.peer,
+        &b.respond(&invite, 200, "OK", Some("b1"), Some(&answer)),
+    );
+    let sources: Vec<_> = ts
+        .take_actions()
+        .into_iter()
+        .filter_map(|x| match x {
+            switch::Action::SignalSource { side, ip, .. } => Some((side, ip)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            (switch::Side::A, Some(a.peer.addr.ip())),
+            (switch::Side::B, Some(b.peer.addr.ip())),
+        ]
+    );
+}

@@ -446,3 +446,24 @@ fn a_callback_rings_an_agent_through_its_path_and_hangs_up_through_its_route() {
     ts.assert_quiet(&agent);
     ts.finish();
 }
+
+/// Through a proxy the packets' source is the proxy, which says nothing about where the
+/// phone's media comes from: the relay is told the caller's signalling source is unknown
+/// (issue 14), so a private SDP address keeps the open NAT rule instead of waiting for media
+/// from the proxy's IP.
+#[test]
+fn a_caller_behind_a_proxy_gives_the_relay_no_signalling_source() {
+    let mut ts = TestSwitch::new();
+    let (mut a, mut b) = (phone(1001), phone(1002));
+    ts.take_actions();
+    call_through_proxy(&mut ts, &mut a, &mut b);
+    let sources: Vec<_> = ts
+        .take_actions()
+        .into_iter()
+        .filter_map(|x| match x {
+            switch::Action::SignalSource { side, ip, .. } => Some((side, ip)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sources, [(switch::Side::A, None)]);
+}

@@ -617,6 +617,7 @@ impl Driver {
         match action {
             action @ (Action::AllocateMedia { .. }
             | Action::SetRemote { .. }
+            | Action::SignalSource { .. }
             | Action::MediaTimeout { .. }
             | Action::ReleaseMedia { .. }
             | Action::Endpoint { .. }

@@ -80,6 +80,11 @@ impl Driver {
                     s.set_remote(media_side(side), rtp, rtcp);
                 }
             }
+            Action::SignalSource { call, side, ip } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.set_signalling_source(media_side(side), ip);
+                }
+            }
             Action::MediaTimeout { call, enabled } => {
                 if let Some(s) = self.sessions.get(&call) {
                     s.set_media_timeout(if enabled { self.media_timeout } else { None });
