@@ -15,6 +15,7 @@ const PAGES = [
   { href: '/staffing', key: 'staffing.nav', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/admin', key: 'nav.admin', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/review', key: 'review.nav', for: (who) => ['admin', 'supervisor', 'qa'].includes(who.role) },
+  { href: '/review', key: 'qa.my_reviews', for: (who) => who.role === 'agent' },
 ];
 
 /** Names of the languages in themselves, for the switch. */

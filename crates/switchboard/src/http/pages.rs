@@ -1,6 +1,6 @@
 //! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
 //! the supervisors' live view, `/staffing` the week's staffing plan, `/admin` the
-//! administration of extensions, queues, agents, dialplans and accounts, and `/review?cdr=` the
+//! administration of extensions, queues, agents, dialplans and accounts, and `/review` (QA tasks, `?task=`, `?cdr=`) the
 //! QA review of a call's recording. Every page shares one layout, script and style sheet
 //! (`app.js`, `app.css`: header, navigation by role, login, language, formats) and the message
 //! files
@@ -24,7 +24,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 27] = [
+const ASSETS: [(&str, &str, &str); 29] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -76,6 +76,16 @@ const ASSETS: [(&str, &str, &str); 27] = [
         "/review-context.js",
         JS,
         include_str!("../../web/review-context.js"),
+    ),
+    (
+        "/review-task.js",
+        JS,
+        include_str!("../../web/review-task.js"),
+    ),
+    (
+        "/review-tasks.js",
+        JS,
+        include_str!("../../web/review-tasks.js"),
     ),
     ("/player.js", JS, include_str!("../../web/player.js")),
     ("/qa-form.js", JS, include_str!("../../web/qa-form.js")),

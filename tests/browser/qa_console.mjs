@@ -1,0 +1,183 @@
+// The QA console's monthly loop over the QA API (issue 11), driven by
+// tests/tests/browser_qa_console.rs: SB_MONTH is sampled already; its one task reviews the call
+// SB_CDR of agent SB_AGENT, a real two-channel recording.
+//   1. the reviewer logs in on /review: the task list (filters by month and status) links
+//      the task; open it;
+//   2. play (currentTime advances); a comment at 00:02 is posted and seeks when clicked; one
+//      past the end is refused;
+//   3. the form answered (greet yes, tone 4: 81.25), an improvement point and a summary; the
+//      draft is saved on the server: reload, all of it is back; axe; screenshot; submit;
+//   4. the agent logs in: "My reviews" lists the submitted review; open it, the comment seeks
+//      the player; acknowledge; axe in Korean; screenshot;
+//   5. the supervisor samples SB_NEXT_MONTH through the API; the reviewer opens the follow-up
+//      task, which lists the point; "Improved" closes it; screenshot; "PASSED". (That
+//      month's calls are rows without audio: their player's 404s are expected.)
+import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text, waitAt } from './lib.mjs';
+
+const url = env('SB_URL');
+const reviewer = env('SB_REVIEWER');
+const reviewerPassword = env('SB_REVIEWER_PASSWORD');
+const supervisor = env('SB_SUPERVISOR');
+const supervisorPassword = env('SB_SUPERVISOR_PASSWORD');
+const agent = env('SB_AGENT');
+const agentPassword = env('SB_AGENT_PASSWORD');
+const month = env('SB_MONTH');
+const nextMonth = env('SB_NEXT_MONTH');
+const step = stepper('qa_console.mjs');
+const m = messagesOf('en');
+const ko = messagesOf('ko');
+const POINT = 'Let the customer finish before answering';
+const SUMMARY = 'Friendly call; one habit to work on.';
+
+const currentTime = (page) => page.evaluate(() => document.getElementById('player-audio').currentTime);
+const rows = (page) => page.$$eval('#task-rows tr', (trs) => trs.map((tr) => tr.querySelector('a').getAttribute('href')));
+const waitSaid = (page, want) => page.waitForFunction((w) => {
+  const msg = document.getElementById('message');
+  return !msg.hidden && (msg.textContent === w || msg.classList.contains('error'));
+}, want).then(async () => check((await text(page, '#message')) === want, `the page says "${await text(page, '#message')}", not "${want}"`));
+
+async function logOut(page) {
+  await page.click('#logout');
+  await page.waitForSelector('#login-form', { state: 'visible' });
+}
+
+await run('qa_console', async (browser, state) => {
+  const { page, problems } = await openPage(browser, { locale: 'en-US', viewport: { width: 1366, height: 768 } });
+  state.page = page;
+  state.problems = problems;
+
+  step('the reviewer\'s task list, filtered');
+  await page.goto(`${url}/review`);
+  await page.waitForSelector('#login-form');
+  await logIn(page, reviewer, reviewerPassword);
+  await page.waitForSelector('#task-table:not([hidden])');
+  const all = await rows(page);
+  check(all.length === 1, `the reviewer has ${all.length} tasks`);
+  await page.fill('#task-month', month);
+  await page.selectOption('#task-status', 'submitted');
+  await page.click('#task-filter');
+  await page.waitForSelector('#tasks-empty:not([hidden])');
+  check(new URL(page.url()).searchParams.get('status') === 'submitted', 'the filter is not in the address');
+  await page.selectOption('#task-status', 'assigned');
+  await page.click('#task-filter');
+  await page.waitForSelector('#task-table:not([hidden])');
+  check((await rows(page)).length === 1, 'the assigned task is not listed for its month');
+  await checkAccessibility(page, 'task list (en)');
+  await screenshot(page, 'qa-tasks-en');
+  await page.click('#task-rows a');
+  await page.waitForSelector('#player-play');
+  const taskId = new URL(page.url()).searchParams.get('task');
+  check(Boolean(taskId), `opened ${page.url()}`);
+  check((await text(page, '#ctx-agent')) === agent, 'the agent in the context');
+  check((await text(page, '#ctx-queue')) === 'support', 'the queue in the context');
+  check((await text(page, '#task-state strong')) === m['qa.status.assigned'], 'the status');
+
+  step('play and seek; a comment kept by the server seeks when clicked; one past the end refused');
+  await page.click('#player-play');
+  await page.waitForFunction(() => document.getElementById('player-audio').currentTime > 0.6, null, { timeout: 15000 });
+  await page.click('#player-play');
+  await page.waitForFunction(() => document.getElementById('player-audio').paused);
+  await page.click('#comment-new');
+  await page.fill('#comment-at', '00:02');
+  await page.fill('#comment-text', 'interrupted the customer');
+  await page.click('#comment-save');
+  await page.waitForSelector('#comments li');
+  await page.click('#player-forward');
+  await page.waitForFunction(() => document.getElementById('player-audio').currentTime > 5);
+  await page.click('#comments .comment-seek');
+  await waitAt(page, 2);
+  await page.click('#comment-new');
+  await page.fill('#comment-at', '09:59');
+  await page.fill('#comment-text', 'too late');
+  await page.click('#comment-save');
+  await page.waitForSelector('#comment-error', { state: 'visible' });
+  check((await page.$$('#comments li')).length === 1, 'a comment past the end was kept');
+  await page.click('#comment-cancel');
+
+  step('answers, a point and a summary, saved on the server as typed; reload finds them');
+  await page.click('label[for="q-greet-yes"]');
+  await page.click('label[for="q-tone-scale-4"]');
+  check((await text(page, '#score-total')) === '81.25', `the page scores ${await text(page, '#score-total')}`);
+  await page.fill('#point-text', POINT);
+  await page.click('#point-add');
+  await page.waitForSelector('#points li');
+  await page.fill('#summary', SUMMARY);
+  await page.waitForFunction((prefix) => document.getElementById('draft-status').textContent.startsWith(prefix),
+    m['qa.draft_saved'].split('{')[0]);
+  await page.reload();
+  await page.waitForSelector('#comments li');
+  await page.waitForSelector('#score-total');
+  check((await text(page, '#score-total')) === '81.25', 'the answers were lost');
+  check(await page.isChecked('#q-tone-scale-4'), 'the scale answer is not checked');
+  check((await text(page, '#points li')) .startsWith(POINT), 'the point was lost');
+  check((await page.inputValue('#summary')) === SUMMARY, 'the summary was lost');
+  check((await text(page, '#draft-status')) === m['qa.draft_restored'], 'the page does not say the draft is back');
+  check((await page.$$('#adhoc-note:not([hidden])')).length === 0, 'a task says nothing is saved');
+  await checkAccessibility(page, 'task review (en)');
+  await screenshot(page, 'qa-review-en');
+  await page.click('#task-submit');
+  await waitSaid(page, m['qa.submitted'].replace('{score}', '81.25').replace('{count}', '1'));
+  check((await text(page, '#task-state strong')) === m['qa.status.submitted'], 'not submitted');
+  check(await page.isDisabled('#q-greet-yes'), 'a submitted form can still be changed');
+  check((await page.$$('#point-form:not([hidden])')).length === 0, 'points can still be added');
+  await logOut(page);
+
+  step('the agent: My reviews, the comment seeks, acknowledge');
+  await logIn(page, agent, agentPassword);
+  await page.waitForSelector(`#app-nav a[href="/review"]`);
+  check((await text(page, '#app-nav a[href="/review"]')) === m['qa.my_reviews'], 'no "My reviews" link');
+  await page.click('#app-nav a[href="/review"]');
+  await page.waitForSelector('#task-table:not([hidden])');
+  check(JSON.stringify(await rows(page)) === JSON.stringify([`/review?task=${encodeURIComponent(taskId)}`]), 'the agent\'s list');
+  check((await page.$$('#pick:not([hidden])')).length === 0, 'the agent is offered any call');
+  await page.click('#task-rows a');
+  await page.waitForSelector('#comments li');
+  check((await text(page, '#task-summary-text')) === SUMMARY, 'the agent does not see the summary');
+  await page.click('#player-forward');
+  await page.waitForFunction(() => document.getElementById('player-audio').currentTime > 5);
+  await page.click('#comments .comment-seek');
+  await waitAt(page, 2);
+  check(Math.abs((await currentTime(page)) - 2) <= 0.15, 'the comment did not seek for the agent');
+  check((await page.$$('#comment-new:not([hidden])')).length === 0, 'the agent may comment');
+  await page.selectOption('#lang-select', 'ko');
+  await page.waitForFunction((w) => document.getElementById('task-acknowledge').textContent === w, ko['qa.acknowledge']);
+  await checkAccessibility(page, 'agent review (ko)');
+  await screenshot(page, 'qa-agent-ko');
+  await page.selectOption('#lang-select', 'en');
+  await page.waitForFunction((w) => document.getElementById('task-acknowledge').textContent === w, m['qa.acknowledge']);
+  await page.click('#task-acknowledge');
+  await waitSaid(page, m['qa.acknowledged']);
+  check((await text(page, '#task-state strong')) === m['qa.status.acknowledged'], 'not acknowledged');
+  await logOut(page);
+
+  step('the next month sampled by the supervisor; the reviewer closes the follow-up as improved');
+  const sup = await browser.newContext();
+  const login = await sup.request.post(`${url}/api/login`, { data: { username: supervisor, password: supervisorPassword } });
+  check(login.ok(), `the supervisor's login: ${login.status()}`);
+  const { csrf_token: csrf } = await login.json();
+  const sampled = await sup.request.post(`${url}/api/qa/sampling`, {
+    data: { month: nextMonth, seed: 5 },
+    headers: { 'X-CSRF-Token': csrf },
+  });
+  check(sampled.status() === 201, `sampling ${nextMonth}: ${sampled.status()} ${await sampled.text()}`);
+  const run = await sampled.json();
+  check(run.follow_up_tasks === 1, `follow-up tasks: ${JSON.stringify(run)}`);
+  await sup.close();
+  await logIn(page, reviewer, reviewerPassword);
+  await page.goto(`${url}/review?month=${nextMonth}`);
+  await page.waitForSelector('#task-table:not([hidden])');
+  const followUp = await page.$$eval('#task-rows tr', (trs) => trs
+    .filter((tr) => tr.querySelector('.qa-note'))
+    .map((tr) => tr.querySelector('a').getAttribute('href')));
+  check(followUp.length === 1, `follow-up rows: ${followUp}`);
+  await page.goto(`${url}${followUp[0]}`);
+  await page.waitForSelector('#rechecks li');
+  check((await text(page, '#rechecks li span')) === POINT, 'the follow-up does not list the point');
+  await page.click('#rechecks button[data-verdict="improved"]');
+  await waitSaid(page, m['qa.checked_improved']);
+  check((await text(page, '#rechecks .qa-note')) === `(${m['qa.point_improved']})`, 'the point is not shown improved');
+  await checkAccessibility(page, 'follow-up (en)');
+  await screenshot(page, 'qa-follow-up-en');
+  // The next month's calls were seeded as rows without audio files: their player's 404s.
+  forgetRefusal(problems, 404);
+});
