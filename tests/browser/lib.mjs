@@ -57,11 +57,12 @@ export async function launch() {
 }
 
 /**
- * A fresh browser profile in `locale` (its navigator.languages) and a page in it. Script
+ * A fresh browser profile in `locale` (its navigator.languages; `timezoneId` its clock's zone,
+ * the machine's by default) and a page in it; downloads are kept. Script
  * errors, console errors (a 401 on first load among them) and CSP reports go to `problems`.
  */
 export async function openPage(browser, { locale = 'en-US', viewport = { width: 1366, height: 900 }, timezoneId } = {}) {
-  const context = await browser.newContext({ locale, viewport, timezoneId });
+  const context = await browser.newContext({ locale, viewport, timezoneId, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
   const problems = [];

@@ -761,5 +761,7 @@ impl Switch {
 
 /// A real two-tone call recorded through the switch, for the QA review page's tests.
 pub mod recorded_call;
+/// Queue and agent history for the reports suites.
+pub mod report_history;
 /// History for the staffing suites, written into a switch's database.
 pub mod staffing_history;

@@ -33,6 +33,7 @@ pub fn recording(
             queue: Some("general".into()),
             agent: Some(agent.into()),
             customer_id: None,
+            channel: None,
         })
         .await?;
         crm.recording_started(&crm::NewRecording {

@@ -220,6 +220,28 @@ fn a_visitor_calls_from_the_demo_page_through_the_ivr_to_an_agent_and_leaves() {
     assert_eq!(contact.channel, crm::Channel::WebCall, "{contact:?}");
     assert_eq!(contact.agent.as_deref(), Some("kim"), "{contact:?}");
 
+    // The CDR is a web call's (cdrs.channel): the queue report split by channel counts it
+    // under web and not under voice.
+    let around = (
+        cdr.started_at - chrono::Duration::hours(1),
+        cdr.started_at + chrono::Duration::hours(1),
+    );
+    let offered = |channel: crm::CallChannel| {
+        switchboard_e2e::acd::with_crm(&sw, async |crm| {
+            let mut q = crm::ReportQuery::new(around.0, around.1);
+            q.channel = Some(channel);
+            Ok(crm
+                .queue_report(&q)
+                .await?
+                .iter()
+                .map(|r| r.offered)
+                .sum::<u64>())
+        })
+        .expect("queue report")
+    };
+    assert_eq!(offered(crm::CallChannel::Web), 1, "the web call, as web");
+    assert_eq!(offered(crm::CallChannel::Voice), 0, "no voice call");
+
     // The recording: the caller's channel (left) is the browser's 1 kHz, the agent's 440 Hz.
     let rec = sw.finished_recording(&cdr.call_id, Duration::from_secs(10));
     let file = dir

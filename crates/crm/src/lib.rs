@@ -86,12 +86,12 @@ pub use accounts::{
 pub use acd::agent_report::AgentReportRow;
 pub use acd::queue_report::QueueReportRow;
 pub use acd::report::{
-    Interval, ReportQuery, SlVariant, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON,
+    Interval, ReportQuery, SlVariant, ALL_QUEUES, DEFAULT_SERVICE_LEVEL, DEFAULT_SHORT_ABANDON,
 };
 pub use acd::staffing_history::{IntervalHistory, StaffingHistoryQuery};
 pub use acd::{
-    AgentEventKind, AgentEventRecord, AgentStateName, CdrLink, EndedBy, OverflowReason,
-    QueueEventKind, QueueEventRecord, MAX_EVENT_ID_CHARS,
+    AgentEventKind, AgentEventRecord, AgentStateName, CallChannel, CdrLink, EndedBy,
+    OverflowReason, QueueEventKind, QueueEventRecord, MAX_EVENT_ID_CHARS,
 };
 pub use cdr::trunk::{
     CallDirection, CdrTrunk, MAX_DID_CHARS, MAX_NUMBER_CHARS, MAX_TRUNK_NAME_CHARS,

@@ -188,6 +188,7 @@ pub async fn seed_recorded_call(crm: &Crm, c: &SeedCall<'_>) -> Result<(), CrmEr
         queue: c.queue.map(Into::into),
         agent: Some(c.agent.into()),
         customer_id: None,
+        channel: None,
     })
     .await?;
     if let Some(id) = c.recording_id {

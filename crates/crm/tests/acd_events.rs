@@ -300,6 +300,7 @@ async fn links_set_only_the_given_columns(crm: &Crm) -> anyhow::Result<()> {
         queue: queue.map(Into::into),
         agent: agent.map(Into::into),
         customer_id,
+        channel: None,
     };
     let (sender, task) = CdrWriter::spawn(crm.clone());
     // The link rides in the same batch as the start, after it.
@@ -348,6 +349,7 @@ async fn links_for_unknown_calls_or_customers_are_rejected(crm: &Crm) -> anyhow:
         queue: Some("sales".into()),
         agent: None,
         customer_id: None,
+        channel: None,
     };
     assert!(matches!(
         crm.cdr_link(&ghost).await,
@@ -363,12 +365,14 @@ async fn links_for_unknown_calls_or_customers_are_rejected(crm: &Crm) -> anyhow:
         queue: None,
         agent: None,
         customer_id: Some(999_999),
+        channel: None,
     })?;
     sender.link(CdrLink {
         call_id: "real".into(),
         queue: Some("sales".into()),
         agent: None,
         customer_id: None,
+        channel: None,
     })?;
     let stats = task.shutdown().await?;
     assert_eq!((stats.written, stats.rejected), (2, 2), "{stats:?}");

@@ -5,14 +5,15 @@ mod common;
 
 use common::acd::{secs, t, History};
 use crm::{
-    AgentStateName, Crm, Interval, OverflowReason, QueueEventKind, QueueReportRow, ReportQuery,
-    SlVariant,
+    AgentStateName, CallChannel, Crm, Interval, OverflowReason, QueueEventKind, QueueReportRow,
+    ReportQuery, SlVariant,
 };
 
 on_both_backends!(
     queue_report_totals_and_sl_variants,
     queue_report_quarter_hours_split_at_the_boundary,
     queue_report_weekdays_follow_the_offset,
+    queue_report_filters_queues_and_channels,
 );
 
 /// The day (and a Monday) of the queue report tests, "support" unless noted:
@@ -190,7 +191,7 @@ async fn queue_report_totals_and_sl_variants(crm: &Crm) -> anyhow::Result<()> {
     assert!(close(sales.max_wait_secs, 10.0), "{sales:?}");
 
     let variant = |v| ReportQuery {
-        queue: Some("support".into()),
+        queues: vec!["support".into()],
         sl_variant: v,
         ..window()
     };
@@ -243,7 +244,7 @@ async fn queue_report_totals_and_sl_variants(crm: &Crm) -> anyhow::Result<()> {
 async fn queue_report_quarter_hours_split_at_the_boundary(crm: &Crm) -> anyhow::Result<()> {
     day_of_calls(crm).await?;
     let q = ReportQuery {
-        queue: Some("support".into()),
+        queues: vec!["support".into()],
         interval: Interval::Min15,
         ..window()
     };
@@ -294,7 +295,7 @@ async fn queue_report_quarter_hours_split_at_the_boundary(crm: &Crm) -> anyhow::
 async fn queue_report_weekdays_follow_the_offset(crm: &Crm) -> anyhow::Result<()> {
     day_of_calls(crm).await?;
     let q = |tz| ReportQuery {
-        queue: Some("support".into()),
+        queues: vec!["support".into()],
         interval: Interval::Weekday,
         tz_offset_minutes: tz,
         ..window()
@@ -327,5 +328,83 @@ async fn queue_report_weekdays_follow_the_offset(crm: &Crm) -> anyhow::Result<()
         .await?;
     assert_eq!(fifteen[0].bucket, "2025-03-01T18:00:00+09:00");
     assert!(crm.queue_report(&q(24 * 60)).await.is_err());
+    Ok(())
+}
+
+/// The day of calls with CDRs: B and C came from the web, D has no CDR (yet), the others are
+/// voice (L, before the window, too). H is a web call marked by its link after a voice start.
+async fn queue_report_filters_queues_and_channels(crm: &Crm) -> anyhow::Result<()> {
+    day_of_calls(crm).await?;
+    let mut h = History::default();
+    for call in ["L", "A", "E", "F", "G", "I", "K"] {
+        h.cdr(t(1, 0, 0, 0), call, None);
+    }
+    h.cdr(t(1, 0, 0, 0), "B", Some(CallChannel::Web));
+    h.cdr(t(1, 0, 0, 0), "C", Some(CallChannel::Web));
+    h.cdr(t(1, 0, 0, 0), "H", Some(CallChannel::Voice));
+    h.write(crm).await?;
+
+    let channel = |c| ReportQuery {
+        channel: Some(c),
+        ..window()
+    };
+    let web = crm.queue_report(&channel(CallChannel::Web)).await?;
+    assert_eq!(web.len(), 1, "{web:#?}");
+    let s = row(&web, "support", "total")?;
+    // B answered after 30 s, C a short abandon.
+    assert_eq!(
+        (s.offered, s.answered, s.abandoned, s.short_abandoned),
+        (2, 1, 1, 1)
+    );
+    assert!(close(s.asa_secs, 30.0));
+    assert!(close(s.service_level, 0.0), "{s:?}");
+
+    // A E G H I K offered in support (F refused); H also in sales. D has no CDR.
+    let voice = crm.queue_report(&channel(CallChannel::Voice)).await?;
+    let s = row(&voice, "support", "total")?;
+    assert_eq!((s.offered, s.answered, s.abandoned), (6, 4, 0));
+    assert_eq!(s.overflowed, 2);
+    assert_eq!(row(&voice, "sales", "total")?.offered, 1);
+
+    // Every channel together is the unfiltered report.
+    let all = crm.queue_report(&window()).await?;
+    assert_eq!(row(&all, "support", "total")?.offered, 9);
+
+    let queues = |qs: &[&str]| ReportQuery {
+        queues: qs.iter().map(|q| q.to_string()).collect(),
+        ..window()
+    };
+    let sales = crm.queue_report(&queues(&["sales"])).await?;
+    assert_eq!(
+        sales.iter().map(|r| r.queue.as_str()).collect::<Vec<_>>(),
+        ["sales"]
+    );
+    let both = crm
+        .queue_report(&queues(&["support", "nope", "sales"]))
+        .await?;
+    assert_eq!(both, all);
+    let none = crm.queue_report(&queues(&["nope"])).await?;
+    assert!(none.is_empty());
+    // Both filters at once.
+    // Combined: sales' H and support's nine visits in one row; ratios from the summed counts.
+    let combined = crm
+        .queue_report(&ReportQuery {
+            combine_queues: true,
+            ..queues(&["support", "sales"])
+        })
+        .await?;
+    assert_eq!(combined.len(), 1, "{combined:#?}");
+    let c = row(&combined, crm::ALL_QUEUES, "total")?;
+    assert_eq!((c.offered, c.answered, c.transferred), (10, 5, 1));
+    // 3 / (5 + 2 - 1) as in support alone: sales adds no answer or abandon.
+    assert!(close(c.service_level, 0.5), "{c:?}");
+    assert!(close(c.max_wait_secs, 120.0), "{c:?}");
+    let web_sales = crm
+        .queue_report(&ReportQuery {
+            channel: Some(CallChannel::Web),
+            ..queues(&["sales"])
+        })
+        .await?;
+    assert!(web_sales.is_empty(), "{web_sales:?}");
     Ok(())
 }

@@ -3,10 +3,15 @@
 
 mod common;
 
-use common::acd::{t, History};
-use crm::{AgentEventKind, AgentReportRow, AgentStateName, Crm};
+use std::collections::BTreeMap;
 
-on_both_backends!(agent_report_clips_spans_to_the_window);
+use common::acd::{secs, t, History};
+use crm::{AgentEventKind, AgentReportRow, AgentStateName, Crm, QueueEventKind};
+
+on_both_backends!(
+    agent_report_clips_spans_to_the_window,
+    agent_report_pauses_by_reason_hold_and_missed_offers
+);
 
 /// Window 10:00–11:00 on Saturday:
 /// - ann: available since 09:30; rings 10:10, talks 10:10:10–10:20:10, wraps 1 min, available
@@ -59,7 +64,11 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
         on_call_secs: 600.0,
         wrap_up_secs: 60.0,
         paused_secs: 600.0,
+        paused_by_reason: [("lunch".to_owned(), 600.0)].into(),
         calls_answered: 1,
+        calls_completed: 0,
+        hold_secs: 0.0,
+        missed_offers: 0,
         avg_handle_secs: Some(660.0),
         // 660 / (660 + 2330 + 10).
         occupancy: Some(0.22),
@@ -72,7 +81,11 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
         on_call_secs: 1195.0,
         wrap_up_secs: 0.0,
         paused_secs: 0.0,
+        paused_by_reason: BTreeMap::new(),
         calls_answered: 1,
+        calls_completed: 0,
+        hold_secs: 0.0,
+        missed_offers: 0,
         avg_handle_secs: Some(1195.0),
         occupancy: Some(1195.0 / 1800.0),
     };
@@ -85,7 +98,11 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
         on_call_secs: 300.0,
         wrap_up_secs: 60.0,
         paused_secs: 0.0,
+        paused_by_reason: BTreeMap::new(),
         calls_answered: 0,
+        calls_completed: 0,
+        hold_secs: 0.0,
+        missed_offers: 0,
         avg_handle_secs: None,
         occupancy: Some(1.0),
     };
@@ -105,7 +122,8 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
                 want.on_call_secs
             ) && (got.wrap_up_secs, got.paused_secs, got.calls_answered)
                 == (want.wrap_up_secs, want.paused_secs, want.calls_answered)
-                && got.avg_handle_secs == want.avg_handle_secs,
+                && got.avg_handle_secs == want.avg_handle_secs
+                && got.paused_by_reason == want.paused_by_reason,
             "{got:#?} != {want:#?}"
         );
         match (got.occupancy, want.occupancy) {
@@ -147,5 +165,104 @@ async fn agent_report_clips_spans_to_the_window(crm: &Crm) -> anyhow::Result<()>
         .agent_report(at(11, 0, 0), at(12, 0, 0), now, None)
         .await?
         .is_empty());
+    Ok(())
+}
+
+/// Window 10:00–11:00 on Saturday:
+/// - fay: paused for "training" since 09:00 (the pause began before the window); at 10:10
+///   pauses again for "break" without unpausing; available 10:20; rings 10:30 and does not
+///   answer (missed offer); rings 10:31, talks 10:31:05–10:41:05 (a quarter on hold: 150 s),
+///   available after; pauses for "lunch" 10:50, past 11:00.
+/// - gus: a call answered at 09:50 completing at 10:02 (hold 180 s) counts as completed in
+///   the window though answered before it; a ring with no answer at 11:05 is outside it.
+async fn agent_report_pauses_by_reason_hold_and_missed_offers(crm: &Crm) -> anyhow::Result<()> {
+    use AgentStateName::*;
+    let mut h = History::default();
+    let at = |h_: u32, m: u32, s: u32| t(1, h_, m, s);
+    let pause = |r: &str| AgentEventKind::Pause { reason: r.into() };
+    h.agent(at(9, 0, 0), "fay", pause("training"));
+    h.state(at(9, 0, 0), "fay", Available, Paused);
+    h.agent(at(10, 10, 0), "fay", pause("break"));
+    h.state(at(10, 20, 0), "fay", Paused, Available);
+    h.state(at(10, 30, 0), "fay", Available, Ringing);
+    h.q(
+        at(10, 30, 15),
+        "support",
+        "c1",
+        QueueEventKind::RingNoAnswer {
+            agent: "fay".into(),
+            rang: secs(15),
+        },
+    );
+    h.state(at(10, 30, 15), "fay", Ringing, Available);
+    h.state(at(10, 31, 0), "fay", Available, Ringing);
+    h.q(
+        at(10, 30, 0),
+        "support",
+        "c2",
+        QueueEventKind::Enter { position: 1 },
+    );
+    h.connect_and_complete(at(10, 31, 0), "support", "c2", "fay", 5, 600);
+    h.state(at(10, 31, 5), "fay", Ringing, OnCall);
+    h.state(at(10, 41, 5), "fay", OnCall, Available);
+    h.agent(at(10, 50, 0), "fay", pause("lunch"));
+    h.state(at(10, 50, 0), "fay", Available, Paused);
+
+    h.state(at(9, 50, 0), "gus", Ringing, OnCall);
+    h.q(
+        at(9, 49, 0),
+        "support",
+        "c3",
+        QueueEventKind::Enter { position: 1 },
+    );
+    h.connect_and_complete(at(9, 49, 0), "support", "c3", "gus", 60, 720);
+    h.state(at(10, 2, 0), "gus", OnCall, Available);
+    h.q(
+        at(11, 5, 0),
+        "support",
+        "c4",
+        QueueEventKind::RingNoAnswer {
+            agent: "gus".into(),
+            rang: secs(20),
+        },
+    );
+    h.write(crm).await?;
+
+    let rows = crm
+        .agent_report(at(10, 0, 0), at(11, 0, 0), at(12, 0, 0), None)
+        .await?;
+    assert_eq!(rows.len(), 2, "{rows:#?}");
+    let fay = &rows[0];
+    assert_eq!(fay.agent, "fay");
+    // training 10:00–10:10, break 10:10–10:20, lunch 10:50–11:00.
+    let by_reason: BTreeMap<String, f64> = [
+        ("break".to_owned(), 600.0),
+        ("lunch".to_owned(), 600.0),
+        ("training".to_owned(), 600.0),
+    ]
+    .into();
+    assert_eq!(fay.paused_by_reason, by_reason, "{fay:#?}");
+    assert_eq!(fay.paused_secs, 1800.0);
+    assert_eq!(
+        (fay.calls_answered, fay.calls_completed, fay.missed_offers),
+        (1, 1, 1)
+    );
+    assert_eq!(fay.hold_secs, 150.0);
+    // Ringing 15 s + 5 s, talk 600 s.
+    assert_eq!((fay.ringing_secs, fay.on_call_secs), (20.0, 600.0));
+
+    let gus = &rows[1];
+    assert_eq!(gus.agent, "gus");
+    assert_eq!(
+        (gus.calls_answered, gus.calls_completed, gus.missed_offers),
+        (0, 1, 0)
+    );
+    assert_eq!(gus.hold_secs, 180.0);
+    assert!(gus.paused_by_reason.is_empty());
+
+    let only_gus = crm
+        .agent_report(at(10, 0, 0), at(11, 10, 0), at(12, 0, 0), Some("gus"))
+        .await?;
+    assert_eq!((only_gus.len(), only_gus[0].missed_offers), (1, 1));
     Ok(())
 }

@@ -167,6 +167,7 @@ async fn retention_by_age_queue_and_limit(crm: &Crm) -> anyhow::Result<()> {
             queue: queue.map(Into::into),
             agent: None,
             customer_id: None,
+            channel: None,
         })
         .await?;
     }

@@ -24,6 +24,7 @@ pub mod dtmf;
 #[cfg(feature = "relay")]
 mod error;
 pub mod g711;
+pub mod mix;
 pub mod player;
 #[cfg(feature = "relay")]
 mod ports;
@@ -42,6 +43,7 @@ pub use dtmf::{DtmfEvent, DtmfSource};
 #[cfg(feature = "relay")]
 pub use error::MediaError;
 pub use g711::Codec;
+pub use mix::{BadMonitorMode, Mixer, MonitorMode, Party};
 pub use player::{Packet, Player, PlayerEvent};
 pub use prompt::{Prompt, PromptError};
 #[cfg(feature = "relay")]
@@ -51,8 +53,9 @@ pub use record::{PausedSpan, RecordError, RecordingOptions, RecordingSummary, Re
 pub use relay::judge_datagrams;
 #[cfg(feature = "relay")]
 pub use relay::{
-    BadStrictSource, DirectionStats, FlowStats, MediaEvent, MediaRelay, RelayConfig, RelaySession,
-    RelayStats, SessionLabel, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP, PROBATION_RTP,
+    BadStrictSource, DirectionStats, FlowStats, ListenerStats, MediaEvent, MediaRelay, RelayConfig,
+    RelaySession, RelayStats, SessionLabel, Side, StrictSource, IDLE_CHECK_EVERY, PROBATION_RTCP,
+    PROBATION_RTP,
 };
 pub use rtp::{RtpError, RtpHeader, RtpPacket};
 pub use sdp::{Direction, MediaTarget, SdpError, SessionDescription};

@@ -3,7 +3,6 @@
 //! disturb another session. Every wait is bounded.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,14 +20,7 @@ const LO: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const WAIT: Duration = Duration::from_secs(3);
 
 fn free_range(len: u16) -> (u16, u16) {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let start = 40000 + (std::process::id() % 500) as u16 * 20;
-    loop {
-        let base = (start + NEXT.fetch_add(len + 2, Ordering::Relaxed) % 20000) & !1;
-        if (base..base + len).all(|p| std::net::UdpSocket::bind((LO, p)).is_ok()) {
-            return (base, base + len - 1);
-        }
-    }
+    testkit::free_udp_range(40000, len)
 }
 
 fn relay(ports: u16) -> MediaRelay {

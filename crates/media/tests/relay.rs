@@ -3,7 +3,7 @@
 //! loopback address, 127.0.0.66: Linux routes all of 127/8 to lo). Every wait is bounded.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,16 +18,7 @@ const WAIT: Duration = Duration::from_secs(2);
 /// A window of `len` ports (even start) that were all free a moment ago. Tests in this binary
 /// run in parallel, so each call scans from a different place.
 fn free_range(len: u16) -> (u16, u16) {
-    static NEXT: AtomicU16 = AtomicU16::new(0);
-    let start = 20000 + (std::process::id() % 1000) as u16 * 30;
-    loop {
-        let base = start + NEXT.fetch_add(len + 2, Ordering::Relaxed) % 30000;
-        let base = base & !1;
-        let all_free = (base..base + len).all(|p| std::net::UdpSocket::bind((LO, p)).is_ok());
-        if all_free {
-            return (base, base + len - 1);
-        }
-    }
+    testkit::free_udp_range(20000, len)
 }
 
 fn relay(ports: u16) -> MediaRelay {

@@ -68,6 +68,17 @@ pub struct AgentView {
     /// is offered until it registers (the pages show "available (phone offline)").
     pub phone_offline: bool,
     pub queues: Vec<String>,
+    /// On a connected call a supervisor may monitor (any call, not only the ACD's).
+    pub on_monitorable_call: bool,
+    /// The supervisor on the agent's call, once their phone answered.
+    pub monitor: Option<MonitorView>,
+}
+
+/// Who monitors an agent's call and how (`monitor.rs`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MonitorView {
+    pub account: String,
+    pub mode: &'static str,
 }
 
 impl Switch {
@@ -147,6 +158,8 @@ impl Switch {
                         queues: setup
                             .map(|a| a.cfg.queues.iter().map(|m| m.queue.clone()).collect())
                             .unwrap_or_default(),
+                        on_monitorable_call: self.agent_call(&s.id).is_ok(),
+                        monitor: self.monitor_of(&s.id),
                         id: s.id,
                     }
                 })

@@ -167,6 +167,9 @@ pub enum Route {
     /// `*91<agent>` from another extension than the agent's: the switch answered and waits
     /// for the agent's PIN (`switch/feature.rs`).
     AgentPin(super::feature::PinEntry),
+    /// `*96<agent>` accepted: a supervisor on this agent's call (`switch/monitor.rs`). The
+    /// call has no relay session of its own; its media is a listener on the agent's call.
+    Monitor(String),
 }
 
 impl Route {

@@ -17,6 +17,7 @@ fn route(route: &Route) -> (&'static str, Option<String>) {
         Route::QueueNumber(queue) => ("queue", Some(queue.clone())),
         Route::Dialplan(session) => ("dialplan", session.position()),
         Route::AgentPin(_) => ("agent-pin", None),
+        Route::Monitor(agent) => ("monitor", Some(agent.clone())),
     }
 }
 

@@ -179,22 +179,46 @@ impl Switch {
             format!("<sip:{ext}@{domain}>"),
             number.clone(),
         );
+        let agent_name = self.acd.agents.get(&leg.agent).and_then(|a| a.name.clone());
+        let caller = Party { number, name: None };
+        let callee = Party {
+            number: ext,
+            name: agent_name.or_else(|| Some(leg.agent.clone())),
+        };
+        let call = self.originated_call(now, dialog, local_tag, (caller, callee), Route::Extension);
+        let call = Call {
+            vars,
+            callback: Some(leg),
+            offers,
+            ..call
+        };
+        self.store_originated(id, call);
+        self.actions.push_back(Action::AllocateMedia { call: id });
+        id
+    }
+
+    /// A call whose first leg (A) the switch places on `dialog` (its INVITE, with SDP, goes
+    /// out later): what `place_agent_leg` and a monitoring asked for over the API share.
+    pub(super) fn originated_call(
+        &self,
+        now: Instant,
+        dialog: super::dialog::Dialog,
+        local_tag: String,
+        (caller, callee): (Party, Party),
+        route: Route,
+    ) -> Call {
         // The real INVITE (with the relay's SDP) replaces this one once media is ready.
         let invite = dialog.request_with_cseq(Method::Invite, 1, &self.cfg.me, None);
-        let agent_name = self.acd.agents.get(&leg.agent).and_then(|a| a.name.clone());
-        let call = Call {
+        Call {
             cdr_id: uuid::Uuid::new_v4().to_string(),
             phase: Phase::AwaitingMedia,
-            caller: Party { number, name: None },
-            callee: Party {
-                number: ext,
-                name: agent_name.or_else(|| Some(leg.agent.clone())),
-            },
+            caller,
+            callee,
             a: CallerLeg {
                 invite_tx: None,
                 invite,
-                dialog: dialog.clone(),
-                local_tag: local_tag.clone(),
+                dialog,
+                local_tag,
                 final_sent: false,
             },
             branches: Vec::new(),
@@ -205,25 +229,29 @@ impl Switch {
             relay: None,
             open_client_txs: 0,
             reinvite_pending: false,
-            route: Route::Extension,
+            route,
             caller_media: CallerMedia::Relayed,
             moh: None,
             last_dtmf: None,
-            vars,
+            vars: Default::default(),
             queue: None,
-            callback: Some(leg),
+            callback: None,
             recording: false,
-            offers,
+            offers: Default::default(),
             trunk_in: None,
             trunk_out: None,
             channel: crate::records::Channel::Voice,
-        };
-        self.dialogs
-            .insert((dialog.call_id, local_tag), (id, Side::A));
+        }
+    }
+
+    /// Keep an originated call: its dialog is known by its tag, it counts for its phone.
+    pub(super) fn store_originated(&mut self, id: CallId, call: Call) {
+        self.dialogs.insert(
+            (call.a.dialog.call_id.clone(), call.a.local_tag.clone()),
+            (id, Side::A),
+        );
         self.extension_calls.started(&call);
         self.calls.insert(id, call);
-        self.actions.push_back(Action::AllocateMedia { call: id });
-        id
     }
 
     /// The CDR of an agent-first call opens (the customer as caller, the agent's extension as

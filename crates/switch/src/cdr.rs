@@ -14,6 +14,7 @@ impl Switch {
         cause: &str,
         side: Option<HangupSide>,
     ) {
+        self.monitor_call_ended(now, id);
         if let Some(contact) = self.contact_of(now, id, disposition) {
             self.actions
                 .push_back(Action::Contact { call: id, contact });

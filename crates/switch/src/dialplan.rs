@@ -31,7 +31,7 @@ impl Switch {
         }
         c.last_dtmf = Some((digit, now, via_info));
         super::call_log::digit(c, digit, via_info);
-        if self.pin_digit(now, call, digit) {
+        if self.monitor_digit(now, call, digit) || self.pin_digit(now, call, digit) {
             self.process(now);
             return;
         }

@@ -40,6 +40,8 @@ pub enum FeatureCode {
     Pause(Option<usize>),
     Unpause,
     Ready,
+    /// Monitor this agent's call (`monitor.rs`).
+    Monitor(String),
 }
 
 /// Read a dialled number as a feature code.
@@ -58,6 +60,7 @@ pub fn parse(dialled: &str) -> Option<FeatureCode> {
         },
         "94" if arg.is_none() => FeatureCode::Unpause,
         "95" if arg.is_none() => FeatureCode::Ready,
+        "96" => FeatureCode::Monitor(arg?),
         _ => return None,
     })
 }
@@ -69,6 +72,10 @@ impl Switch {
         let Some(extension) = self.calls.get(&id).map(|c| c.caller.number.clone()) else {
             return;
         };
+        if let FeatureCode::Monitor(agent) = &code {
+            self.monitor_feature(now, id, agent);
+            return;
+        }
         if let FeatureCode::Login(Some(agent)) = &code {
             let setup = self.acd.agents.get(agent);
             let own = setup.is_some_and(|a| a.extension.as_deref() == Some(extension.as_str()));
@@ -182,7 +189,7 @@ impl Switch {
     }
 
     /// Answer (when not yet) and play the verdict; the call ends when it has played.
-    fn feature_verdict(
+    pub(super) fn feature_verdict(
         &mut self,
         now: Instant,
         id: CallId,
@@ -245,6 +252,8 @@ impl Switch {
             }
             FeatureCode::Unpause => AgentCommand::Unpause,
             FeatureCode::Ready => AgentCommand::Ready,
+            // Answered by `monitor_feature`, never a verdict of its own.
+            FeatureCode::Monitor(_) => return Err("monitoring is not a command".to_string()),
         };
         let agent = self
             .acd

@@ -359,6 +359,9 @@ impl Switch {
             ClientPurpose::CallbackAgent => {
                 self.on_callback_agent_response(now, call, tx, code, resp.ok())
             }
+            ClientPurpose::MonitorInvite => {
+                self.on_monitor_invite_response(now, call, tx, code, resp.ok())
+            }
             ClientPurpose::Bye => {}
             ClientPurpose::Forward(f) => {
                 self.on_forward_response(now, call, tx, f, code, resp.ok())
@@ -369,6 +372,9 @@ impl Switch {
 
     /// The ring timeout expired.
     pub(super) fn ring_timeout(&mut self, now: Instant, id: CallId) {
+        if self.monitor_ring_timeout(now, id) {
+            return;
+        }
         // A queued call's offers are timed by the ACD, not here (a callback's customer is).
         let callback = self.is_callback(id);
         let due = self.calls.get(&id).is_some_and(|c| {

@@ -42,6 +42,8 @@ mod feature;
 mod indialog;
 mod invite;
 mod limits;
+mod monitor;
+mod monitor_dial;
 mod nat;
 mod queue;
 mod queue_admin;
@@ -63,12 +65,13 @@ mod trunk_state;
 mod user_admin;
 mod web_in;
 
-pub use acd_view::{AcdSnapshot, AgentView, EventView, QueueView};
+pub use acd_view::{AcdSnapshot, AgentView, EventView, MonitorView, QueueView};
 pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use click_to_dial::ClickToDialError;
 pub use dialog::Me;
 pub use limits::Limits;
+pub use monitor::{MonitorError, MonitorEvent, MonitorMode, MonitorRecord, SupervisorTeams};
 pub use nat::NatMode;
 pub use queue::{AcdEvent, AcdRecord, AcdSetup, AgentCommand, AgentSetup, QueueSetup, ScreenPop};
 pub use queue_admin::{QueueChange, QueueChangeError};
@@ -122,6 +125,9 @@ pub struct SwitchConfig {
     pub nat: NatMode,
     /// Carriers, their numbers and the deny list (empty: no trunks).
     pub trunks: trunk::TrunkPlan,
+    /// Phones that may monitor agents' calls (`*96`): extension → the supervisor's or
+    /// admin's account (`monitor.rs`).
+    pub supervisor_phones: HashMap<String, String>,
 }
 
 /// Work the driver does for the core.
@@ -206,6 +212,33 @@ pub enum Action {
     },
     /// A callback promised to a caller, or its end: kept in the CRM so a restart keeps it.
     Callback(CallbackRecord),
+    /// Put a supervisor on `call`'s relay (`monitor.rs`): a listener in `mode`, `agent_side`
+    /// facing the agent, sending `codec` to the supervisor; answer with
+    /// `Switch::listener_attached(listener, port)`.
+    AttachListener {
+        call: CallId,
+        listener: CallId,
+        agent_side: Side,
+        mode: MonitorMode,
+        codec: media::g711::Codec,
+        telephone_event_pt: Option<u8>,
+    },
+    /// Where the supervisor on `call` receives (from its SDP).
+    ListenerRemote {
+        call: CallId,
+        rtp: SocketAddr,
+        rtcp: Option<SocketAddr>,
+    },
+    ListenerMode {
+        call: CallId,
+        mode: MonitorMode,
+    },
+    /// The supervisor left `call`: plain forwarding again.
+    RemoveListener {
+        call: CallId,
+    },
+    /// A monitoring step for the audit log.
+    Monitor(MonitorRecord),
 }
 
 /// What the CRM keeps of callbacks ([`CallbackRequest`]), written in this order.
@@ -283,6 +316,10 @@ pub struct Switch {
     trunks: trunk_state::Trunks,
     /// Web calls by their SIP Call-ID, for the gateway's progress queries (`web_in.rs`).
     web_calls: HashMap<String, CallId>,
+    /// Supervisors on agents' calls, by the supervisor's call (`monitor.rs`).
+    monitors: HashMap<CallId, monitor::Monitoring>,
+    /// Which agents each supervisor may monitor (`None`: no teams set up).
+    supervisor_teams: Option<monitor::SupervisorTeams>,
 }
 
 /// Why we opened a client transaction.
@@ -291,6 +328,9 @@ enum ClientPurpose {
     BranchInvite(usize),
     /// The INVITE to the agent's phone that opens a callback call (switch/callback.rs).
     CallbackAgent,
+    /// The INVITE to a supervisor's phone for monitoring asked for over the API
+    /// (switch/monitor_dial.rs).
+    MonitorInvite,
     Bye,
     Forward(Box<call::Forwarded>),
 }
@@ -335,6 +375,8 @@ impl Switch {
             stats: Stats::default(),
             dialplans,
             web_calls: HashMap::new(),
+            monitors: HashMap::new(),
+            supervisor_teams: None,
         }
     }
 

@@ -211,6 +211,11 @@ pub async fn run(config: Resolved, demo: bool) -> anyhow::Result<()> {
         limits: config.limits.sip,
         nat: config.nat,
         trunks: trunk_plan,
+        supervisor_phones: config
+            .accounts
+            .iter()
+            .filter_map(|a| Some((a.extension.clone()?, a.username.clone())))
+            .collect(),
     };
 
     let (status_tx, status_rx) = tokio::sync::watch::channel(sip_driver::Status::default());

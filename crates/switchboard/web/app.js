@@ -13,6 +13,7 @@ const PAGES = [
   { href: '/agent', key: 'nav.desk', for: (who) => Boolean(who.agent) },
   { href: '/wallboard', key: 'nav.wallboard', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/staffing', key: 'staffing.nav', for: (who) => ['admin', 'supervisor'].includes(who.role) },
+  { href: '/reports', key: 'nav.reports', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/admin', key: 'nav.admin', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/review', key: 'review.nav', for: (who) => ['admin', 'supervisor', 'qa'].includes(who.role) },
   { href: '/review', key: 'qa.my_reviews', for: (who) => who.role === 'agent' },

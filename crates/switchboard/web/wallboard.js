@@ -2,7 +2,10 @@
 // against its target, agents by state, today's offered / answered / abandoned, ASA) and the
 // agents' states, from /api/queues and /api/agents, refreshed every two seconds and at once on
 // each ACD event (server-sent events from /api/events). `?mode=wall` (or the button) shows
-// large figures for a wall screen. Colour always comes with a word or a sign.
+// large figures for a wall screen. Colour always comes with a word or a sign. An agent on a call
+// has listen / whisper / barge buttons: the switch rings the supervisor's phone (their account's
+// extension) and puts it on the call; while monitored, the buttons switch modes and Stop ends it
+// (/api/agents/{id}/monitor, docs/acd.md "Monitoring").
 'use strict';
 
 import { $, api, explain, say, startPage, endSession, el, stateBadge } from '/app.js';
@@ -146,8 +149,55 @@ function agentRow(a) {
     el('td', { text: a.extension || '—' }),
     el('td', { text: number(a.answered) }),
     el('td', { text: (a.queues || []).join(', ') }),
+    monitorCell(a),
   );
   return tr;
+}
+
+const MONITOR_MODES = ['listen', 'whisper', 'barge'];
+
+/** The monitor buttons of an agent on a call; the pressed one is the current mode. */
+function monitorCell(a) {
+  const td = el('td', { className: 'monitor' });
+  if (!a.on_monitorable_call && !a.monitor) {
+    td.textContent = '—';
+    return td;
+  }
+  const group = el('div', { className: 'monitor-buttons' });
+  group.setAttribute('role', 'group');
+  group.setAttribute('aria-label', t('monitor.group', { agent: a.name || a.id }));
+  for (const mode of MONITOR_MODES) {
+    const b = el('button', { type: 'button', className: 'quiet small', text: t(`monitor.${mode}`), 'data-monitor': mode });
+    b.setAttribute('aria-pressed', String(Boolean(a.monitor && a.monitor.mode === mode)));
+    b.addEventListener('click', () => monitor(a, mode));
+    group.append(b);
+  }
+  if (a.monitor) {
+    const stop = el('button', { type: 'button', className: 'quiet small', text: t('monitor.stop'), 'data-monitor': 'stop' });
+    stop.addEventListener('click', () => monitor(a, 'stop'));
+    group.append(stop);
+    td.append(group, el('span', { className: 'muted small', text: t('monitor.by', { account: a.monitor.account }) }));
+  } else {
+    td.append(group);
+  }
+  return td;
+}
+
+async function monitor(a, mode) {
+  const path = `/api/agents/${encodeURIComponent(a.id)}/monitor`;
+  try {
+    if (mode === 'stop') await api('DELETE', path);
+    else if (a.monitor) await api('PATCH', path, { mode });
+    else {
+      await api('POST', path, { mode });
+      say(t('monitor.ringing', { agent: a.name || a.id }), 'info');
+      return;
+    }
+    say('');
+    refresh();
+  } catch (e) {
+    say(explain(e), 'error');
+  }
 }
 
 function setWallMode(on) {

@@ -20,6 +20,23 @@ pub const SKIP_ENV: &str = "SWITCHBOARD_SKIP";
 /// The file each skip is recorded in (one line: `need<TAB>test<TAB>reason`).
 pub const SKIP_LOG_ENV: &str = "SWITCHBOARD_SKIP_LOG";
 
+/// `len` consecutive loopback UDP ports, starting even, free when checked: for a test's
+/// relay range. Ranges are handed out from a per-process start at or above `first`, so tests
+/// and test binaries running at once rarely pick the same ports (and retry when they do).
+pub fn free_udp_range(first: u16, len: u16) -> (u16, u16) {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let span = 60000u16.saturating_sub(first).max(2 * len + 2);
+    let start = first + (std::process::id() % 500) as u16 * 20 % span;
+    loop {
+        let base = (start + NEXT.fetch_add(len + 2, Ordering::Relaxed) % span) & !1;
+        let lo = std::net::Ipv4Addr::LOCALHOST;
+        if (base..base + len).all(|p| std::net::UdpSocket::bind((lo, p)).is_ok()) {
+            return (base, base + len - 1);
+        }
+    }
+}
+
 /// Whether `list` (the value of [`SKIP_ENV`]) allows skipping tests that need `need`.
 pub fn skip_allowed(list: &str, need: &str) -> bool {
     list.split(',')

@@ -117,12 +117,24 @@ pub enum AuditAction {
     /// Open tasks of reviewers who left moved to those present (object: the task id).
     #[serde(rename = "review.reassign")]
     ReviewReassign,
+    /// A supervisor started monitoring a call (object: the call's CDR id, else the agent id;
+    /// detail: the agent, the mode, the phone).
+    #[serde(rename = "monitor.start")]
+    MonitorStart,
+    /// The monitoring's mode changed (listen, whisper, barge).
+    #[serde(rename = "monitor.mode")]
+    MonitorMode,
+    #[serde(rename = "monitor.stop")]
+    MonitorStop,
+    /// Monitoring refused (detail: why): an agent asked, a call outside one's teams...
+    #[serde(rename = "monitor.refused")]
+    MonitorRefused,
 }
 
 impl AuditAction {
     /// Every action, so a test can write each one through both databases (their CHECK asks
     /// only for the `object.verb` shape since migration 0019). A new variant belongs here.
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::RecordingPlay,
         AuditAction::RecordingDownload,
         AuditAction::QueueCreate,
@@ -157,6 +169,10 @@ impl AuditAction {
         AuditAction::ReviewSettle,
         AuditAction::FollowUpCheck,
         AuditAction::ReviewReassign,
+        AuditAction::MonitorStart,
+        AuditAction::MonitorMode,
+        AuditAction::MonitorStop,
+        AuditAction::MonitorRefused,
     ];
 
     /// The stored name.
@@ -196,6 +212,10 @@ impl AuditAction {
             AuditAction::ReviewSettle => "review.settle",
             AuditAction::FollowUpCheck => "follow_up.check",
             AuditAction::ReviewReassign => "review.reassign",
+            AuditAction::MonitorStart => "monitor.start",
+            AuditAction::MonitorMode => "monitor.mode",
+            AuditAction::MonitorStop => "monitor.stop",
+            AuditAction::MonitorRefused => "monitor.refused",
         }
     }
 
@@ -235,6 +255,10 @@ impl AuditAction {
             "review.settle" => Ok(AuditAction::ReviewSettle),
             "follow_up.check" => Ok(AuditAction::FollowUpCheck),
             "review.reassign" => Ok(AuditAction::ReviewReassign),
+            "monitor.start" => Ok(AuditAction::MonitorStart),
+            "monitor.mode" => Ok(AuditAction::MonitorMode),
+            "monitor.stop" => Ok(AuditAction::MonitorStop),
+            "monitor.refused" => Ok(AuditAction::MonitorRefused),
             _ => Err(CrmError::CorruptValue {
                 column: "action",
                 value: s.to_owned(),

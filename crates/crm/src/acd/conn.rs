@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 
+use crate::acd::agent_report::AgentCallTotals;
 use crate::acd::rows::{AgentEventRow, QueueEventRow};
 use crate::acd::sql;
 use crate::cdr::plan::{rows_per_statement, unknown_calls, Plan};
 use crate::db::{for_each_backend, DbTime, RowExt};
-use crate::{AgentEventRecord, CrmError, QueueEventRecord};
+use crate::{AgentEventRecord, CallChannel, CrmError, QueueEventRecord};
 
 /// The ACD statements a backend's connection runs.
 pub(crate) trait AcdConn {
@@ -18,16 +19,44 @@ pub(crate) trait AcdConn {
         &mut self,
         call_id: &str,
     ) -> Result<Vec<QueueEventRecord>, CrmError>;
-    /// Queue events in `[from, to)`; with `calls_entering`, every event of the calls that
-    /// entered (or were refused) in the window instead (see
-    /// [`sql::queue_events_of_calls_entering`]).
+    /// Queue events in `[from, to)`, of one queue or all.
     async fn queue_events(
         &mut self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         queue: Option<&str>,
-        calls_entering: bool,
     ) -> Result<Vec<QueueEventRecord>, CrmError>;
+    /// Every event of the calls that entered (or were refused by) one of `queues` (any if
+    /// empty) in `[from, to)`, of `channel` if given (see
+    /// [`sql::queue_events_of_calls_entering`]).
+    async fn queue_events_of_calls_entering(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        queues: &[String],
+        channel: Option<CallChannel>,
+    ) -> Result<Vec<QueueEventRecord>, CrmError>;
+    /// Changes off on_call or wrap_up in `[from, to)` (see [`sql::wrap_changes_between`]).
+    async fn wrap_changes(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<AgentEventRecord>, CrmError>;
+    /// Per agent: (completed calls, their hold, offers not answered) in `[from, to)`.
+    async fn agent_call_totals(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<Vec<AgentCallTotals>, CrmError>;
+    /// (call id, caller) of the CDRs of these calls.
+    async fn callers(&mut self, call_ids: &[&str]) -> Result<Vec<(String, String)>, CrmError>;
+    /// The last pause event of `agent` before `at`.
+    async fn last_pause_before(
+        &mut self,
+        at: DateTime<Utc>,
+        agent: &str,
+    ) -> Result<Option<AgentEventRecord>, CrmError>;
     async fn agent_events(
         &mut self,
         from: DateTime<Utc>,
@@ -51,7 +80,8 @@ for_each_backend! {
                     b.push_bind(l.call_id)
                         .push_bind(l.queue)
                         .push_bind(l.agent)
-                        .push_bind(l.customer_id);
+                        .push_bind(l.customer_id)
+                        .push_bind(l.channel);
                 });
                 q.push(sql::LINK_TAIL);
                 let updated: Vec<String> = q.build_query_scalar().fetch_all(&mut *self).await?;
@@ -122,15 +152,98 @@ for_each_backend! {
             from: DateTime<Utc>,
             to: DateTime<Utc>,
             queue: Option<&str>,
-            calls_entering: bool,
         ) -> Result<Vec<QueueEventRecord>, CrmError> {
-            let text = if calls_entering {
-                sql::queue_events_of_calls_entering(queue.is_some())
-            } else {
-                sql::queue_events_between(queue.is_some())
-            };
+            let text = sql::queue_events_between(queue.is_some());
             let rows = fetch(self, &text, &[from, to], queue).await?;
             rows.iter().map(queue_event).collect()
+        }
+
+        async fn queue_events_of_calls_entering(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            queues: &[String],
+            channel: Option<CallChannel>,
+        ) -> Result<Vec<QueueEventRecord>, CrmError> {
+            let text = sql::queue_events_of_calls_entering(queues.len(), channel.is_some());
+            let mut q = sqlx::query(&text).bind(DbTime(from)).bind(DbTime(to));
+            for queue in queues {
+                q = q.bind(queue.as_str());
+            }
+            if let Some(channel) = channel {
+                q = q.bind(channel.as_str());
+            }
+            q.fetch_all(self).await?.iter().map(queue_event).collect()
+        }
+
+        async fn wrap_changes(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+        ) -> Result<Vec<AgentEventRecord>, CrmError> {
+            let rows = fetch(self, &sql::wrap_changes_between(), &[from, to], None).await?;
+            rows.iter().map(agent_event).collect()
+        }
+
+        async fn agent_call_totals(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            agent: Option<&str>,
+        ) -> Result<Vec<AgentCallTotals>, CrmError> {
+            let text = sql::agent_call_totals(agent.is_some());
+            let rows = fetch(self, &text, &[from, to], agent).await?;
+            let mut totals: Vec<AgentCallTotals> = Vec::new();
+            for row in &rows {
+                let agent: String = row.col("agent")?;
+                let kind: String = row.col("kind")?;
+                let n: i64 = row.col("n")?;
+                let hold_ms: i64 = row.col("hold_ms")?;
+                let i = match totals.iter().position(|t| t.agent == agent) {
+                    Some(i) => i,
+                    None => {
+                        totals.push(AgentCallTotals::new(agent));
+                        totals.len() - 1
+                    }
+                };
+                let t = &mut totals[i];
+                if kind == "complete" {
+                    t.completed = n.max(0) as u64;
+                    t.hold = std::time::Duration::from_millis(hold_ms.max(0) as u64);
+                } else {
+                    t.missed_offers = n.max(0) as u64;
+                }
+            }
+            Ok(totals)
+        }
+
+        async fn callers(
+            &mut self,
+            call_ids: &[&str],
+        ) -> Result<Vec<(String, String)>, CrmError> {
+            let mut out = Vec::with_capacity(call_ids.len());
+            for chunk in call_ids.chunks(rows_per_statement(1)) {
+                let mut q =
+                    QueryBuilder::<Engine>::new("SELECT call_id, caller FROM cdrs WHERE call_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                for row in q.build().fetch_all(&mut *self).await? {
+                    out.push((row.col("call_id")?, row.col("caller")?));
+                }
+            }
+            Ok(out)
+        }
+
+        async fn last_pause_before(
+            &mut self,
+            at: DateTime<Utc>,
+            agent: &str,
+        ) -> Result<Option<AgentEventRecord>, CrmError> {
+            let rows = fetch(self, &sql::last_pause_before(), &[at], Some(agent)).await?;
+            rows.first().map(agent_event).transpose()
         }
 
         async fn agent_events(

@@ -163,8 +163,29 @@ pub struct CdrLink {
     pub agent: Option<String>,
     /// The customer the caller was identified as (`customers.id`); must exist.
     pub customer_id: Option<i64>,
+    /// How the caller reached us; a CDR is [`CallChannel::Voice`] until a link says otherwise.
+    pub channel: Option<CallChannel>,
 }
 
+/// How a call reached the switch: the `channel` column of a CDR (migration 0020), a dimension
+/// of the reports. Calls from phones and trunks are `voice`; browser calls are `web`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallChannel {
+    Voice,
+    Web,
+}
+
+impl std::str::FromStr for CallChannel {
+    type Err = CrmError;
+
+    /// Parses the stored name (`"voice"`, `"web"`).
+    fn from_str(s: &str) -> Result<Self, CrmError> {
+        CallChannel::from_stored(s)
+    }
+}
+
+stored_text!(CallChannel, "channel", { Voice => "voice", Web => "web" });
 stored_text!(EndedBy, "ended_by", { Caller => "caller", Agent => "agent", Switch => "switch" });
 stored_text!(OverflowReason, "reason", {
     MaxWait => "max_wait",

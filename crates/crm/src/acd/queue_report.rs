@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::acd::report::{bucket, Bucket, ReportQuery, SlVariant};
+use crate::acd::report::{bucket, Bucket, ReportQuery, SlVariant, ALL_QUEUES};
 use crate::{
     AgentEventKind, AgentEventRecord, AgentStateName, CrmError, QueueEventKind, QueueEventRecord,
 };
@@ -172,9 +172,13 @@ impl<'a> StateLog<'a> {
     /// `None` if the change or the end of the wrap-up is not among the rows.
     fn wrap_after(&self, agent: &str, at: DateTime<Utc>) -> Option<Duration> {
         let log = self.0.get(agent)?;
-        let i = log
-            .iter()
-            .position(|&(t, from, _)| t >= at && from == AgentStateName::OnCall)?;
+        // The log is in time order: skip to `at` by bisection (a scan from the start made a
+        // month's report quadratic in each agent's calls), then find the change off on_call.
+        let first = log.partition_point(|&(t, _, _)| t < at);
+        let i = first
+            + log[first..]
+                .iter()
+                .position(|&(_, from, _)| from == AgentStateName::OnCall)?;
         let (started, _, to) = log[i];
         if to != AgentStateName::WrapUp {
             return Some(Duration::ZERO);
@@ -219,9 +223,9 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
-/// Computes the report from every queue event of the calls that entered in the window
-/// (ordered by time, then insertion) and agents' state changes from the window's start until
-/// [`WRAP_LOOKAHEAD`] after its last completion.
+/// Computes the report from the queue events of the calls that entered in the window (all but
+/// rings, ordered by time, then insertion) and the agents' state changes off on_call or
+/// wrap_up from the first completion until [`WRAP_LOOKAHEAD`] after the last.
 pub(crate) fn compute(
     q: &ReportQuery,
     events: &[QueueEventRecord],
@@ -246,12 +250,17 @@ pub(crate) fn compute_keyed(
     for v in visits(events) {
         if v.entered < q.from
             || v.entered >= q.to
-            || q.queue.as_deref().is_some_and(|x| x != v.queue)
+            || !(q.queues.is_empty() || q.queues.iter().any(|x| x == v.queue))
         {
             continue;
         }
+        let queue = if q.combine_queues {
+            ALL_QUEUES
+        } else {
+            v.queue
+        };
         let a = acc
-            .entry((v.queue, bucket(q.interval, tz, v.entered)))
+            .entry((queue, bucket(q.interval, tz, v.entered)))
             .or_default();
         let c = &mut a.row;
         c.offered += u64::from(v.offered);

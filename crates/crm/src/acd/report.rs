@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
 
-use crate::CrmError;
+use crate::{CallChannel, CrmError};
+
+/// The `queue` of the rows of a report with [`ReportQuery::combine_queues`].
+pub const ALL_QUEUES: &str = "*";
 
 /// Service level threshold used when none is given: answered within 20 seconds.
 pub const DEFAULT_SERVICE_LEVEL: Duration = Duration::from_secs(20);
@@ -50,8 +53,15 @@ pub struct ReportQuery {
     pub from: DateTime<Utc>,
     /// End of the window (exclusive).
     pub to: DateTime<Utc>,
-    /// Only this queue; `None`: one set of rows per queue.
-    pub queue: Option<String>,
+    /// Only these queues, each with its own rows; empty: every queue.
+    pub queues: Vec<String>,
+    /// Only calls of this channel (by their CDR's `channel`); `None`: every call, including
+    /// calls whose CDR is not written yet.
+    pub channel: Option<CallChannel>,
+    /// Count the chosen queues together: one set of rows whose `queue` is [`ALL_QUEUES`]
+    /// (a call that visited two of them is offered twice, once per visit) instead of rows per
+    /// queue. Charts use it; ratios are computed from the combined counts, never averaged.
+    pub combine_queues: bool,
     pub interval: Interval,
     /// Fixed offset from UTC, in minutes, in which buckets and labels are computed (540 for
     /// Seoul, -300 for New York in winter). Daylight saving is not followed: report a summer
@@ -65,13 +75,15 @@ pub struct ReportQuery {
 }
 
 impl ReportQuery {
-    /// A report over `[from, to)` for all queues in one total bucket, UTC, with the default
+    /// A report over `[from, to)` for all queues and channels in one total bucket, UTC, with the default
     /// thresholds (20 s service level, 5 s short abandon, answered-and-abandoned variant).
     pub fn new(from: DateTime<Utc>, to: DateTime<Utc>) -> Self {
         ReportQuery {
             from,
             to,
-            queue: None,
+            queues: Vec::new(),
+            channel: None,
+            combine_queues: false,
             interval: Interval::Total,
             tz_offset_minutes: 0,
             service_level: DEFAULT_SERVICE_LEVEL,

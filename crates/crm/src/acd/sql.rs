@@ -16,15 +16,16 @@ pub(crate) const AGENT_EVENT_INSERT: &str =
 /// Bound columns of [`AGENT_EVENT_INSERT`].
 pub(crate) const AGENT_EVENT_COLUMNS: usize = 7;
 
-/// Followed by `VALUES (call_id, queue, agent, customer_id), ...` and [`LINK_TAIL`]. NULL keeps
+/// Followed by `VALUES (call_id, queue, agent, customer_id, channel), ...` and [`LINK_TAIL`]. NULL keeps
 /// the stored value, so a link only ever fills in or replaces what it names.
 pub(crate) const LINK_HEAD: &str = "UPDATE cdrs SET
     queue = COALESCE(v.column2, cdrs.queue),
     agent = COALESCE(v.column3, cdrs.agent),
-    customer_id = COALESCE(v.column4, cdrs.customer_id) FROM (";
+    customer_id = COALESCE(v.column4, cdrs.customer_id),
+    channel = COALESCE(v.column5, cdrs.channel) FROM (";
 pub(crate) const LINK_TAIL: &str = ") AS v WHERE cdrs.call_id = v.column1 RETURNING cdrs.call_id";
 /// Bound columns of a link row.
-pub(crate) const LINK_COLUMNS: usize = 4;
+pub(crate) const LINK_COLUMNS: usize = 5;
 
 const QUEUE_EVENT_SELECT: &str =
     "SELECT event_id, at, queue, call_id, kind, agent, position, wait_ms, talk_ms, hold_ms,
@@ -43,16 +44,66 @@ pub(crate) fn queue_events_between(by_queue: bool) -> String {
     format!("{QUEUE_EVENT_SELECT} WHERE at >= $1 AND at < $2{queue} ORDER BY at, id")
 }
 
-/// Every event of the calls that entered a queue (or were refused by one: an overflow without
-/// an enter) in `$1 <= at < $2`, in `$3` if `by_queue`; including their events after `$2`,
-/// because a call counts where it entered.
-pub(crate) fn queue_events_of_calls_entering(by_queue: bool) -> String {
-    let queue = if by_queue { " AND queue = $3" } else { "" };
+/// Every event the queue report reads (all but rings, which it does not count) of the calls
+/// that entered a queue (or were refused by one: an overflow without an enter) in
+/// `$1 <= at < $2`, in one of the `queues` queues bound after the times (any
+/// queue if 0), of the channel bound last if `by_channel` (calls whose CDR has that channel);
+/// including their events after `$2`, because a call counts where it entered.
+pub(crate) fn queue_events_of_calls_entering(queues: usize, by_channel: bool) -> String {
+    let queue = if queues == 0 {
+        String::new()
+    } else {
+        let list: Vec<String> = (0..queues).map(|i| format!("${}", i + 3)).collect();
+        format!(" AND e.queue IN ({})", list.join(", "))
+    };
+    let channel = if by_channel {
+        // Looked up per entering call by the primary key: a list of the channel's calls would
+        // scan every CDR ever written.
+        format!(
+            " AND EXISTS (SELECT 1 FROM cdrs c WHERE c.call_id = e.call_id AND c.channel = ${})",
+            queues + 3
+        )
+    } else {
+        String::new()
+    };
     format!(
         "{QUEUE_EVENT_SELECT} WHERE call_id IN (
-            SELECT call_id FROM queue_events
-            WHERE kind IN ('enter', 'overflow') AND at >= $1 AND at < $2{queue})
+            SELECT e.call_id FROM queue_events e
+            WHERE e.kind IN ('enter', 'overflow') AND e.at >= $1 AND e.at < $2{queue}{channel})
+           AND kind NOT IN ('ring', 'ring_no_answer')
          ORDER BY at, id"
+    )
+}
+
+/// Per agent and kind, the `complete` and `ring_no_answer` events with `$1 <= at < $2` (of
+/// agent `$3` if `by_agent`): how many, and their hold time in milliseconds.
+pub(crate) fn agent_call_totals(by_agent: bool) -> String {
+    let agent = if by_agent { " AND agent = $3" } else { "" };
+    format!(
+        "SELECT agent, kind, COUNT(*) AS n, CAST(COALESCE(SUM(hold_ms), 0) AS BIGINT) AS hold_ms
+         FROM queue_events
+         WHERE kind IN ('complete', 'ring_no_answer') AND at >= $1 AND at < $2{agent}
+           AND agent IS NOT NULL
+         GROUP BY agent, kind"
+    )
+}
+
+/// The state changes off on_call or wrap_up with `$1 <= at < $2`: all the queue report needs to
+/// find each call's wrap-up (the change off on_call after it, and if that went to wrap_up, the
+/// agent's next change, which leaves wrap_up).
+pub(crate) fn wrap_changes_between() -> String {
+    format!(
+        "{AGENT_EVENT_SELECT} WHERE at >= $1 AND at < $2 AND kind = 'state'
+           AND from_state IN ('on_call', 'wrap_up') ORDER BY at, id"
+    )
+}
+
+/// The last `pause` event of agent `$2` before `$1`: the reason of a pause running when a
+/// report window opens.
+pub(crate) fn last_pause_before() -> String {
+    format!(
+        "{AGENT_EVENT_SELECT} WHERE agent = $2 AND kind = 'pause' AND at < $1
+         ORDER BY at DESC, id DESC LIMIT 1"
     )
 }
 

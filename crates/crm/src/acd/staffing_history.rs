@@ -91,11 +91,8 @@ impl Crm {
         };
 
         // Calls: the chosen queues' events, as one queue, through the queue report.
-        let single = match q.queues.as_deref() {
-            Some([one]) => Some(one.as_str()),
-            _ => None,
-        };
-        let (mut events, states) = self.report_inputs(q.from, q.to, single).await?;
+        let queues = q.queues.clone().unwrap_or_default();
+        let (mut events, states) = self.report_inputs(q.from, q.to, &queues, None).await?;
         if let Some(queues) = &q.queues {
             let chosen: BTreeSet<&str> = queues.iter().map(String::as_str).collect();
             events.retain(|e| chosen.contains(e.queue.as_str()));
@@ -149,7 +146,7 @@ impl Crm {
                 let slice = inside[first..next].iter().copied();
                 let window_start = start.max(q.from);
                 let was = last.values().copied();
-                let logged_in: f64 = agent_report::compute(window_start, end, was, slice)
+                let logged_in: f64 = agent_report::compute(window_start, end, was, slice, &[])
                     .iter()
                     .map(|r| r.logged_in_secs)
                     .sum();

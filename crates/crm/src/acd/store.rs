@@ -10,8 +10,8 @@ use crate::acd::{agent_report, queue_report};
 use crate::cdr::plan::Plan;
 use crate::db::{in_transaction, with_conn};
 use crate::{
-    AgentEventRecord, AgentReportRow, CdrLink, Crm, CrmError, QueueEventKind, QueueEventRecord,
-    QueueReportRow, ReportQuery,
+    AgentEventKind, AgentEventRecord, AgentReportRow, AgentStateName, CallChannel, CdrLink, Crm,
+    CrmError, QueueEventKind, QueueEventRecord, QueueReportRow, ReportQuery,
 };
 
 /// Both backends' connections, so one function can read through either.
@@ -41,8 +41,20 @@ impl Crm {
     ) -> Result<Vec<QueueEventRecord>, CrmError> {
         check_window(from, to)?;
         Ok(in_transaction!(snapshot self, |conn| conn
-            .queue_events(from, to, queue, false)
+            .queue_events(from, to, queue)
             .await?))
+    }
+
+    /// The caller of each of these calls that has a CDR (call id → caller).
+    pub async fn callers(
+        &self,
+        call_ids: &[&str],
+    ) -> Result<std::collections::HashMap<String, String>, CrmError> {
+        if call_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows = with_conn!(self, |conn| conn.callers(call_ids).await)?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Agent events with `from <= at < to`, of one agent or all, in order.
@@ -65,29 +77,34 @@ impl Crm {
     pub async fn queue_report(&self, q: &ReportQuery) -> Result<Vec<QueueReportRow>, CrmError> {
         check_window(q.from, q.to)?;
         q.offset()?;
-        let (events, states) = self.report_inputs(q.from, q.to, q.queue.as_deref()).await?;
+        let (events, states) = self
+            .report_inputs(q.from, q.to, &q.queues, q.channel)
+            .await?;
         queue_report::compute(q, &events, &states)
     }
 
     /// What a queue report over `[from, to)` is computed from, read in one snapshot: every
-    /// event of the calls that entered a queue (of `queue`, or any) in the window, and the
-    /// agents' events from their first completion until [`WRAP_LOOKAHEAD`] after the last.
+    /// event of the calls that entered one of `queues` (none: any queue) in the window, of a
+    /// channel or all, and the agents' events from their first completion until
+    /// [`WRAP_LOOKAHEAD`] after the last.
     pub(crate) async fn report_inputs(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-        queue: Option<&str>,
+        queues: &[String],
+        channel: Option<CallChannel>,
     ) -> Result<(Vec<QueueEventRecord>, Vec<AgentEventRecord>), CrmError> {
         Ok(in_transaction!(snapshot self, |conn| {
-            let events = conn.queue_events(from, to, queue, true).await?;
+            let events = conn
+                .queue_events_of_calls_entering(from, to, queues, channel)
+                .await?;
             let completions = events
                 .iter()
                 .filter(|e| matches!(e.kind, QueueEventKind::Complete { .. }))
                 .map(|e| e.at);
             let states = match (completions.clone().min(), completions.max()) {
                 (Some(first), Some(last)) => {
-                    conn.agent_events(first, last + WRAP_LOOKAHEAD, None)
-                        .await?
+                    conn.wrap_changes(first, last + WRAP_LOOKAHEAD).await?
                 }
                 _ => Vec::new(),
             };
@@ -96,7 +113,8 @@ impl Crm {
     }
 
     /// Time in each state per agent inside `[from, to)` (spans crossing the edges are clipped),
-    /// calls answered, average handle and occupancy; one agent or all. Agents logged out for
+    /// pauses by reason, calls answered and completed, hold, missed offers, average handle and
+    /// occupancy; one agent or all. Agents logged out for
     /// the whole window are left out. The last known state lasts until `now`: a `to` in the
     /// future counts up to `now` only (a window wholly after `now` has no rows).
     pub async fn agent_report(
@@ -111,8 +129,24 @@ impl Crm {
         if to <= from {
             return Ok(Vec::new());
         }
-        let (before, inside) = self.agent_inputs(from, to, agent).await?;
-        Ok(agent_report::compute(from, to, &before, &inside))
+        let (before, inside, calls) = in_transaction!(snapshot self, |conn| {
+            let mut before = conn.last_states_before(from, agent).await?;
+            // The reason of each pause running when the window opens.
+            let paused: Vec<String> = before
+                .iter()
+                .filter(|e| {
+                    matches!(e.kind, AgentEventKind::State { to: AgentStateName::Paused, .. })
+                })
+                .map(|e| e.agent.clone())
+                .collect();
+            for agent in paused {
+                before.extend(conn.last_pause_before(from, &agent).await?);
+            }
+            let inside = conn.agent_events(from, to, agent).await?;
+            let calls = conn.agent_call_totals(from, to, agent).await?;
+            (before, inside, calls)
+        });
+        Ok(agent_report::compute(from, to, &before, &inside, &calls))
     }
 
     /// What an agent report over `[from, to)` is computed from, read in one snapshot: each

@@ -15,7 +15,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::{
-    AgentEventRecord, CdrEnd, CdrEvent, CdrLink, CdrStart, CdrTrunk, Leg, QueueEventRecord,
+    AgentEventRecord, CallChannel, CdrEnd, CdrEvent, CdrLink, CdrStart, CdrTrunk, Leg,
+    QueueEventRecord,
 };
 
 /// Keeps each statement well under SQLite's bound-parameter limit (32766).
@@ -86,6 +87,7 @@ pub(crate) struct LinkRow<'a> {
     pub queue: Option<&'a str>,
     pub agent: Option<&'a str>,
     pub customer_id: Option<i64>,
+    pub channel: Option<&'static str>,
 }
 
 impl<'a> LinkRow<'a> {
@@ -93,6 +95,7 @@ impl<'a> LinkRow<'a> {
         self.queue = l.queue.as_deref().or(self.queue);
         self.agent = l.agent.as_deref().or(self.agent);
         self.customer_id = l.customer_id.or(self.customer_id);
+        self.channel = l.channel.map(CallChannel::as_str).or(self.channel);
     }
 }
 
@@ -234,6 +237,7 @@ impl<'a> Plan<'a> {
                     queue: None,
                     agent: None,
                     customer_id: None,
+                    channel: None,
                 };
                 row.merge(l);
                 self.links.push(row);
@@ -369,6 +373,7 @@ mod tests {
             queue: queue.map(Into::into),
             agent: agent.map(Into::into),
             customer_id: customer,
+            channel: None,
         })
     }
 
@@ -409,13 +414,15 @@ mod tests {
                     call_id: "a",
                     queue: Some("q2"),
                     agent: Some("ann"),
-                    customer_id: Some(7)
+                    customer_id: Some(7),
+                    channel: None
                 },
                 LinkRow {
                     call_id: "b",
                     queue: None,
                     agent: Some("x"),
-                    customer_id: None
+                    customer_id: None,
+                    channel: None
                 },
             ]
         );

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use crm::{
-    AgentEventKind, AgentEventRecord, AgentStateName, CdrEvent, CdrWriter, Crm, EndedBy,
-    QueueEventKind, QueueEventRecord,
+    AgentEventKind, AgentEventRecord, AgentStateName, CallChannel, CdrEvent, CdrLink, CdrStart,
+    CdrWriter, Crm, EndedBy, QueueEventKind, QueueEventRecord,
 };
 
 /// 2025-03-`day` (the 1st is a Saturday, the 3rd a Monday) at `h:m:s` UTC.
@@ -124,6 +124,28 @@ impl History {
     ) {
         self.q(entered, queue, call, QueueEventKind::Enter { position: 2 });
         self.q(entered + secs(wait), queue, call, kind);
+    }
+
+    /// The call's CDR (its start), with its channel set by a link unless `None` (then the
+    /// column's default, voice).
+    pub fn cdr(&mut self, at: DateTime<Utc>, call: &str, channel: Option<CallChannel>) {
+        self.0.push(CdrEvent::Start(CdrStart {
+            call_id: call.into(),
+            caller: "0101234567".into(),
+            caller_name: None,
+            callee: "1500".into(),
+            callee_name: None,
+            started_at: at,
+        }));
+        if channel.is_some() {
+            self.0.push(CdrEvent::Link(CdrLink {
+                call_id: call.into(),
+                queue: None,
+                agent: None,
+                customer_id: None,
+                channel,
+            }));
+        }
     }
 
     pub async fn write(self, crm: &Crm) -> anyhow::Result<()> {

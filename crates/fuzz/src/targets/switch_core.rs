@@ -46,6 +46,7 @@ fn config() -> SwitchConfig {
         limits: Default::default(),
         nat: Default::default(),
         trunks: Default::default(),
+        supervisor_phones: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod endpoint;
 mod latch;
+mod listener;
 mod task;
 mod zrtp;
 
@@ -20,14 +21,17 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::dtmf::DtmfSource;
 use crate::g711::Codec;
+use crate::mix::MonitorMode;
 use crate::ports::PortPool;
 use crate::prompt::Prompt;
 use crate::record::{self, RecordError, RecordingOptions, RecordingSummary};
 use crate::MediaError;
+use listener::Listener;
 use task::{Control, SessionTask};
 
 pub use latch::judge_datagrams;
 pub use latch::{BadStrictSource, StrictSource, PROBATION_RTCP, PROBATION_RTP};
+pub use listener::ListenerStats;
 pub use task::IDLE_CHECK_EVERY;
 
 /// Where the relay binds and what it tells phones, and its port range.
@@ -91,6 +95,9 @@ pub enum MediaEvent {
         label: SessionLabel,
         summary: Box<RecordingSummary>,
     },
+    /// A key the session's listener (a supervisor) pressed, by RFC 4733 telephone-event with
+    /// the payload type given to [`RelaySession::add_listener`]; each press once.
+    ListenerDtmf { label: SessionLabel, digit: char },
 }
 
 /// Packets and bytes of one kind of traffic.
@@ -135,6 +142,8 @@ pub struct RelayStats {
     /// Recording frames lost because the recorder's queue was full (all recordings of the
     /// session); the packets themselves were relayed.
     pub recording_dropped: u64,
+    /// The supervisor monitoring the call, if any.
+    pub listener: Option<ListenerStats>,
 }
 
 impl RelayStats {
@@ -191,6 +200,8 @@ impl MediaRelay {
             control: tx,
             ports,
             advertise_ip: self.advertise_ip,
+            pool: Arc::clone(&self.pool),
+            strict_source: self.strict_source,
         })
     }
 
@@ -215,6 +226,9 @@ pub struct RelaySession {
     control: mpsc::UnboundedSender<Control>,
     ports: [u16; 2],
     advertise_ip: IpAddr,
+    /// For a listener's pair.
+    pool: Arc<PortPool>,
+    strict_source: StrictSource,
 }
 
 impl RelaySession {
@@ -345,6 +359,55 @@ impl RelaySession {
         let (tx, rx) = oneshot::channel();
         self.control.send(Control::StopRecording(tx)).ok()?;
         rx.await.ok()
+    }
+
+    /// A supervisor joins the call in `mode` (`mix.rs`): a new RTP/RTCP pair from the relay's
+    /// range, whose RTP port is returned (RTCP is + 1); `agent` is the side that faces the
+    /// agent, `codec` what the supervisor's phone receives, `telephone_event_pt` the payload
+    /// type of its RFC 4733 keys ([`MediaEvent::ListenerDtmf`]). Until
+    /// [`RelaySession::set_listener_remote`] nothing latches and nothing goes to it. One
+    /// listener per session: a second replaces the first. The recording is untouched: it
+    /// keeps what side A sends and hears (with barge, the supervisor in what A hears).
+    pub fn add_listener(
+        &self,
+        agent: Side,
+        mode: MonitorMode,
+        codec: Codec,
+        telephone_event_pt: Option<u8>,
+    ) -> Result<u16, MediaError> {
+        let pair = self.pool.bind_pair()?;
+        let port = pair.rtp_port;
+        let listener = Listener::new(
+            pair,
+            self.strict_source,
+            mode,
+            agent,
+            codec,
+            telephone_event_pt,
+        )?;
+        // A closed session drops the listener and its ports with the message.
+        let _ = self.control.send(Control::AddListener(Box::new(listener)));
+        Ok(port)
+    }
+
+    /// Where the supervisor's phone receives, as its SDP says; the same rules as
+    /// [`RelaySession::set_remote`].
+    pub fn set_listener_remote(&self, rtp: SocketAddr, rtcp: Option<SocketAddr>) {
+        let usable = |a: SocketAddr| (!a.ip().is_unspecified() && a.port() != 0).then_some(a);
+        let _ = self.control.send(Control::ListenerRemote {
+            rtp: usable(rtp),
+            rtcp: rtcp.and_then(usable),
+        });
+    }
+
+    /// Switch the listener's mode, from the next packet on.
+    pub fn set_listener_mode(&self, mode: MonitorMode) {
+        let _ = self.control.send(Control::ListenerMode(mode));
+    }
+
+    /// The supervisor leaves: plain forwarding again, the listener's ports freed.
+    pub fn remove_listener(&self) {
+        let _ = self.control.send(Control::RemoveListener);
     }
 
     /// Current counters. Zeroes if the task is gone.

@@ -25,9 +25,11 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::endpoint::Endpoint;
 use super::latch::{Kind, Latch, StrictSource, Verdict};
+use super::listener::Listener;
 use super::zrtp;
 use super::{DirectionStats, MediaEvent, RelayStats, SessionLabel, Side};
 use crate::g711::Codec;
+use crate::mix::MonitorMode;
 use crate::ports::{BoundPair, PairLease};
 use crate::prompt::Prompt;
 use crate::record::{Channel, Tap, TapParts};
@@ -70,22 +72,30 @@ pub(crate) enum Control {
     /// `true` pauses, `false` resumes, as of that instant.
     PauseRecording(std::time::Instant, bool),
     StopRecording(oneshot::Sender<crate::record::RecordingSummary>),
+    /// A supervisor joins (replacing any other).
+    AddListener(Box<Listener>),
+    ListenerRemote {
+        rtp: Option<SocketAddr>,
+        rtcp: Option<SocketAddr>,
+    },
+    ListenerMode(MonitorMode),
+    RemoveListener,
 }
 
-struct Leg {
+pub(super) struct Leg {
     // Sockets before the lease: fields drop in order, so the ports are closed before the pool
     // hands them out again.
-    rtp: UdpSocket,
-    rtcp: UdpSocket,
+    pub rtp: UdpSocket,
+    pub rtcp: UdpSocket,
     _lease: PairLease,
     remote_rtp: Option<SocketAddr>,
     remote_rtcp: Option<SocketAddr>,
-    latch_rtp: Latch,
-    latch_rtcp: Latch,
+    pub latch_rtp: Latch,
+    pub latch_rtcp: Latch,
 }
 
 impl Leg {
-    fn new(pair: BoundPair, mode: StrictSource) -> Result<Self, MediaError> {
+    pub fn new(pair: BoundPair, mode: StrictSource) -> Result<Self, MediaError> {
         Ok(Self {
             rtp: UdpSocket::from_std(pair.rtp)?,
             rtcp: UdpSocket::from_std(pair.rtcp)?,
@@ -97,7 +107,18 @@ impl Leg {
         })
     }
 
-    fn socket(&self, rtcp: bool) -> &UdpSocket {
+    /// Where the side's SDP says it receives (see `RelaySession::set_remote`).
+    pub fn set_remote(&mut self, rtp: Option<SocketAddr>, rtcp: Option<SocketAddr>) {
+        self.remote_rtp = rtp;
+        self.remote_rtcp = rtcp;
+        // Without an RTCP address in the SDP, RTCP is expected from RTP's port + 1.
+        let rtcp = rtcp
+            .or_else(|| rtp.and_then(|a| Some(SocketAddr::new(a.ip(), a.port().checked_add(1)?))));
+        self.latch_rtp.expect(rtp);
+        self.latch_rtcp.expect(rtcp);
+    }
+
+    pub fn socket(&self, rtcp: bool) -> &UdpSocket {
         if rtcp {
             &self.rtcp
         } else {
@@ -107,7 +128,7 @@ impl Leg {
 
     /// Latched source first (symmetric RTP), else what the SDP said: never a source that did
     /// not latch.
-    fn destination(&self, rtcp: bool) -> Option<SocketAddr> {
+    pub fn destination(&self, rtcp: bool) -> Option<SocketAddr> {
         if rtcp {
             self.latch_rtcp.peer().or(self.remote_rtcp)
         } else {
@@ -136,6 +157,8 @@ pub(crate) struct SessionTask {
     idle: Idle,
     endpoint: Endpoint,
     recorder: Option<Tap>,
+    /// A supervisor monitoring the call (`listener.rs`).
+    listener: Option<Box<Listener>>,
     /// Relay ZRTP packets rather than drop them (`zrtp.rs`).
     pass_zrtp: bool,
     /// Queue-full drops of recordings already stopped.
@@ -175,6 +198,7 @@ impl SessionTask {
             },
             endpoint,
             recorder: None,
+            listener: None,
             pass_zrtp: false,
             recording_dropped: 0,
             foreign_total,
@@ -219,6 +243,14 @@ impl SessionTask {
         let mut more = false;
         for socket in 0..4 {
             more |= self.drain(cx, socket / 2, socket % 2 == 1, now);
+        }
+        if let Some(listener) = &mut self.listener {
+            let ev = super::listener::Events {
+                label: self.label,
+                events: &self.events,
+                now,
+            };
+            more |= listener.drain(cx, &mut self.buf[..], &ev);
         }
         if more {
             // Budget spent with packets left: come back after the other tasks had their turn.
@@ -291,6 +323,11 @@ impl SessionTask {
                 stats.dropped_no_remote += 1;
                 continue;
             };
+            if !rtcp {
+                if let Some(listener) = &mut self.listener {
+                    listener.on_call_rtp(side, buf.filled_mut());
+                }
+            }
             let packet = buf.filled();
             match outbound.socket(rtcp).try_send_to(packet, to) {
                 Ok(_) => {
@@ -316,15 +353,7 @@ impl SessionTask {
     fn handle(&mut self, msg: Control) {
         match msg {
             Control::Remote { side, rtp, rtcp } => {
-                let leg = &mut self.legs[side.index()];
-                leg.remote_rtp = rtp;
-                leg.remote_rtcp = rtcp;
-                // Without an RTCP address in the SDP, RTCP is expected from RTP's port + 1.
-                let rtcp = rtcp.or_else(|| {
-                    rtp.and_then(|a| Some(SocketAddr::new(a.ip(), a.port().checked_add(1)?)))
-                });
-                leg.latch_rtp.expect(rtp);
-                leg.latch_rtcp.expect(rtcp);
+                self.legs[side.index()].set_remote(rtp, rtcp);
             }
             Control::MediaTimeout(timeout) => {
                 self.idle = Idle {
@@ -375,6 +404,18 @@ impl SessionTask {
                     tap.stop(Some(reply));
                 }
             }
+            Control::AddListener(listener) => self.listener = Some(listener),
+            Control::ListenerRemote { rtp, rtcp } => {
+                if let Some(listener) = &mut self.listener {
+                    listener.set_remote(rtp, rtcp);
+                }
+            }
+            Control::ListenerMode(mode) => {
+                if let Some(listener) = &mut self.listener {
+                    listener.set_mode(mode);
+                }
+            }
+            Control::RemoveListener => self.listener = None,
             // poll() handles Close itself because it ends the task.
             Control::Close(reply) => {
                 let _ = reply.send(self.stats());
@@ -419,6 +460,7 @@ impl SessionTask {
             latched_rtcp: [a.latch_rtcp.peer(), b.latch_rtcp.peer()],
             recording_dropped: self.recording_dropped
                 + self.recorder.as_ref().map_or(0, Tap::dropped),
+            listener: self.listener.as_ref().map(|l| l.stats()),
         }
     }
 }

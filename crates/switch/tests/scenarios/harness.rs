@@ -49,6 +49,7 @@ pub fn config() -> SwitchConfig {
         limits: Default::default(),
         nat: Default::default(),
         trunks: Default::default(),
+        supervisor_phones: Default::default(),
     }
 }
 

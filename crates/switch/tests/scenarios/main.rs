@@ -23,6 +23,7 @@ mod ivr_menu;
 mod ivr_support;
 mod limits;
 mod loss;
+mod monitor_teams;
 mod nat;
 mod offer_policy;
 mod phone;

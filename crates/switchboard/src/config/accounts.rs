@@ -73,6 +73,10 @@ pub struct AccountSection {
     /// The ACD agent id, for role agent.
     #[serde(default)]
     pub agent: Option<Spanned<String>>,
+    /// A supervisor's or admin's phone: `*96<agent>` from this extension monitors the agent's
+    /// call as this account (docs/acd.md, "Monitoring").
+    #[serde(default)]
+    pub extension: Option<Spanned<String>>,
     /// A bearer token for machine clients (stored as its SHA-256).
     #[serde(default)]
     pub token: Option<Spanned<String>>,
@@ -96,6 +100,8 @@ pub struct AccountSpec {
     pub secret: Secret,
     pub role: Role,
     pub agent: Option<String>,
+    /// The phone this supervisor or admin monitors agents from.
+    pub extension: Option<String>,
     /// SHA-256 hex of the bearer token.
     pub token_hash: Option<String>,
 }
@@ -218,11 +224,37 @@ pub fn resolve(
             );
             continue;
         }
+        let extension = match (role, &a.extension) {
+            (Role::Admin | Role::Supervisor, Some(ext))
+                if out
+                    .iter()
+                    .any(|o| o.extension.as_ref() == Some(ext.get_ref())) =>
+            {
+                problem(
+                    ext.span(),
+                    format!(
+                        "accounts.extension `{}` is another account's phone",
+                        ext.get_ref()
+                    ),
+                );
+                continue;
+            }
+            (Role::Admin | Role::Supervisor, ext) => ext.as_ref().map(|e| e.get_ref().clone()),
+            (_, Some(ext)) => {
+                problem(
+                    ext.span(),
+                    "accounts.extension is only for role supervisor or admin (the phone they monitor from)".into(),
+                );
+                continue;
+            }
+            (_, None) => None,
+        };
         out.push(AccountSpec {
             username: name,
             secret,
             role,
             agent,
+            extension,
             token_hash,
         });
     }
@@ -247,6 +279,49 @@ mod tests {
         let mut problems = Vec::new();
         let specs = resolve(&f.accounts, &["alice".into()], &mut |_, m| problems.push(m));
         (specs, problems)
+    }
+
+    #[test]
+    fn a_supervisors_or_admins_phone_is_theirs_alone_and_never_an_agents() {
+        let (specs, problems) = parse(
+            r#"
+[[accounts]]
+username = "carol"
+password = "long enough"
+role = "supervisor"
+extension = "1003"
+[[accounts]]
+username = "root"
+password = "long enough"
+role = "admin"
+extension = "1003"
+[[accounts]]
+username = "alice"
+password = "alice-secret"
+role = "agent"
+agent = "alice"
+extension = "1001"
+[[accounts]]
+username = "boss"
+password = "long enough"
+role = "admin"
+extension = "1009"
+"#,
+        );
+        let names: Vec<_> = specs
+            .iter()
+            .map(|s| (s.username.as_str(), s.extension.as_deref()))
+            .collect();
+        assert_eq!(names, [("carol", Some("1003")), ("boss", Some("1009"))]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("another account's phone"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("only for role supervisor or admin"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -121,6 +121,7 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
         password_hash: None,
         role: Spanned::new(0..0, "admin".into()),
         agent: None,
+        extension: None,
         token: Some(Spanned::new(0..0, admin_token)),
         token_hash: None,
     };
@@ -139,6 +140,7 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
                 password_hash: None,
                 role: Spanned::new(0..0, "agent".into()),
                 agent: Some(Spanned::new(0..0, username.into())),
+                extension: None,
                 token: None,
                 token_hash: None,
             },

@@ -17,6 +17,7 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                         queue: Some(e.queue.clone()),
                         agent: None,
                         customer_id: None,
+                        channel: None,
                     }));
                     CQ::Enter {
                         position: clamp(position),
@@ -32,6 +33,7 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                         queue: Some(e.queue.clone()),
                         agent: Some(agent.clone()),
                         customer_id: None,
+                        channel: None,
                     }));
                     CQ::Connect { agent, wait }
                 }
@@ -65,6 +67,7 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                         queue: Some(e.queue.clone()),
                         agent: None,
                         customer_id: None,
+                        channel: None,
                     }));
                     CQ::Overflow {
                         reason: match reason {

@@ -14,8 +14,6 @@ pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
             callee: s.callee,
             callee_name: s.callee_name,
             started_at: s.started_at,
-            // `s.channel` (voice or web) is the CDR's channel: the CRM's CDRs get a column
-            // for it in migration 0020 (another branch); it is mapped here once both meet.
         }),
         switch::CdrEvent::Answer { call_id, at } => crm::CdrEvent::Answer { call_id, at },
         switch::CdrEvent::End(e) => crm::CdrEvent::End(crm::CdrEnd {
@@ -33,6 +31,7 @@ pub fn cdr(event: switch::CdrEvent) -> crm::CdrEvent {
             queue: l.queue,
             agent: l.agent,
             customer_id: None,
+            channel: None,
         }),
         switch::CdrEvent::Trunk(t) => crm::CdrEvent::Trunk(crm::CdrTrunk {
             call_id: t.call_id,
@@ -130,6 +129,23 @@ pub fn callback_from_crm(r: crm::CallbackRequest) -> switch::CallbackRequest {
     }
 }
 
+/// A browser call's CDR is marked `web` (the CRM's `cdrs.channel`, a dimension of the reports)
+/// by a link right after its start: a link's empty fields leave the CDR's as they are.
+pub fn channel_link(ev: &switch::CdrEvent) -> Option<crm::CdrEvent> {
+    match ev {
+        switch::CdrEvent::Start(s) if s.channel == switch::Channel::Web => {
+            Some(crm::CdrEvent::Link(crm::CdrLink {
+                call_id: s.call_id.clone(),
+                queue: None,
+                agent: None,
+                customer_id: None,
+                channel: Some(crm::CallChannel::Web),
+            }))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +172,30 @@ mod tests {
                 dialled: Some("0212345678".into()),
             })
         );
+    }
+
+    /// A web call's CDR is linked as `web` right after its start; other starts are not.
+    #[test]
+    fn a_web_call_start_is_followed_by_its_channel() {
+        let start = |channel| {
+            switch::CdrEvent::Start(switch::CdrStart {
+                call_id: "c1".into(),
+                caller: "web-1".into(),
+                caller_name: None,
+                callee: "1588".into(),
+                callee_name: None,
+                started_at: chrono::DateTime::UNIX_EPOCH,
+                channel,
+            })
+        };
+        match channel_link(&start(switch::Channel::Web)) {
+            Some(crm::CdrEvent::Link(l)) => {
+                assert_eq!(l.call_id, "c1");
+                assert_eq!(l.channel, Some(crm::CallChannel::Web));
+                assert_eq!((l.queue, l.agent, l.customer_id), (None, None, None));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(channel_link(&start(switch::Channel::Voice)).is_none());
     }
 }

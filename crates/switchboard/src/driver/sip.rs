@@ -15,6 +15,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
+mod monitor;
 mod relay;
 
 /// What the socket tasks hand to the driver.
@@ -41,6 +42,14 @@ pub enum Inbound {
     TcpDown {
         addr: SocketAddr,
     },
+}
+
+/// What a monitoring request asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonitorChange {
+    Start(crate::switch::MonitorMode),
+    Mode(crate::switch::MonitorMode),
+    Stop,
 }
 
 /// Requests to the driver from the rest of the switch (reload, CRM answers).
@@ -98,6 +107,16 @@ pub enum Control {
         number: String,
         reply: tokio::sync::oneshot::Sender<Result<String, crate::switch::ClickToDialError>>,
     },
+    /// Monitoring from the HTTP API (switch/monitor.rs): start (rings the account's phone),
+    /// change mode, stop.
+    Monitor {
+        account: String,
+        agent: String,
+        change: MonitorChange,
+        reply: tokio::sync::oneshot::Sender<Result<(), crate::switch::MonitorError>>,
+    },
+    /// Which agents each supervisor may monitor, from the QA teams (`http/monitor.rs`).
+    SupervisorTeams(Option<crate::switch::SupervisorTeams>),
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -403,6 +422,24 @@ impl Driver {
                             .map(|call| switch.cdr_id_of(call).unwrap_or_default());
                         let _ = reply.send(result);
                     }
+                    Control::Monitor {
+                        account,
+                        agent,
+                        change,
+                        reply,
+                    } => {
+                        let now = Instant::now();
+                        let switch = &mut self.switch;
+                        let result = match change {
+                            MonitorChange::Start(mode) => {
+                                switch.start_monitor(now, &account, &agent, mode).map(|_| ())
+                            }
+                            MonitorChange::Mode(mode) => switch.set_monitor_mode(now, &agent, mode),
+                            MonitorChange::Stop => switch.stop_monitor(now, &agent),
+                        };
+                        let _ = reply.send(result);
+                    }
+                    Control::SupervisorTeams(teams) => self.switch.set_supervisor_teams(teams),
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
                     }
@@ -590,6 +627,11 @@ impl Driver {
             | Action::StartRecording { .. }
             | Action::RecordMessage { .. }
             | Action::PauseRecording { .. }) => self.relay_action(action).await,
+            action @ (Action::AttachListener { .. }
+            | Action::ListenerRemote { .. }
+            | Action::ListenerMode { .. }
+            | Action::RemoveListener { .. }
+            | Action::Monitor(_)) => self.monitor_action(action),
             Action::LookupCaller { call, number } => {
                 let crm = self.crm.clone();
                 let reply = self.control_tx.clone();
@@ -599,9 +641,12 @@ impl Driver {
                 });
             }
             Action::Cdr(ev) => {
+                let channel = crate::driver::call_records::channel_link(&ev);
                 let ev = crate::driver::call_records::cdr(ev);
-                if let Err(e) = self.cdrs.send(ev) {
-                    tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
+                for ev in std::iter::once(ev).chain(channel) {
+                    if let Err(e) = self.cdrs.send(ev) {
+                        tracing::error!(call_id = e.0.call_id(), "CDR writer gone; CDR event lost");
+                    }
                 }
             }
             Action::ScreenPop(pop) => {

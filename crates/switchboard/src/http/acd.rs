@@ -1,18 +1,18 @@
 //! The ACD over HTTP: the live view of queues and agents, agent login/logout/pause through the
-//! API, a server-sent event stream of queue and agent events for wallboards, reports computed
-//! from the stored events, and the Prometheus `/metrics` endpoint. docs/api.md lists them.
+//! API, a server-sent event stream of queue and agent events for wallboards, and the Prometheus
+//! `/metrics` endpoint (reports are in `reports`). docs/api.md lists them.
 
 use crate::driver::sip::Control;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::routing::Routes;
 use crate::http::{ask_switch, App};
 use crate::switch::{AcdSnapshot, AgentCommand};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::fmt::Write;
@@ -27,8 +27,6 @@ pub(crate) fn routes() -> Routes {
         .get("/api/agents", agents)
         .post("/api/agents/{id}/{action}", agent_action)
         .get("/api/events", events)
-        .get("/api/reports/queues", queue_report)
-        .get("/api/reports/agents", agent_report)
         .get("/metrics", metrics)
 }
 
@@ -108,85 +106,6 @@ async fn events(State(app): State<App>) -> impl IntoResponse {
         Some(Ok::<Event, Infallible>(event.data(live.json.as_ref())))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReportParams {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    queue: Option<String>,
-    agent: Option<String>,
-    /// 15m, 30m, hour, day, weekday, month, total (default).
-    interval: Option<String>,
-    tz_offset_minutes: Option<i32>,
-    service_level_s: Option<u64>,
-    short_abandon_s: Option<u64>,
-    /// answered_and_abandoned (default), offered, answered.
-    sl_variant: Option<String>,
-}
-
-/// What is wrong with a report window, if anything.
-fn check_window(p: &ReportParams) -> Result<(), ApiError> {
-    let problem = if p.to <= p.from {
-        "`to` must be after `from`"
-    } else if p.to - p.from > chrono::Duration::days(400) {
-        "window longer than 400 days"
-    } else if p.tz_offset_minutes.is_some_and(|m| m.abs() > 14 * 60) {
-        "tz_offset_minutes out of range"
-    } else {
-        return Ok(());
-    };
-    Err(ApiError::bad_request(problem))
-}
-
-async fn queue_report(State(app): State<App>, Query(p): Query<ReportParams>) -> ApiResult {
-    check_window(&p)?;
-    let interval = match p.interval.as_deref().unwrap_or("total") {
-        "15m" => crm::Interval::Min15,
-        "30m" => crm::Interval::Min30,
-        "hour" => crm::Interval::Hour,
-        "day" => crm::Interval::Day,
-        "weekday" => crm::Interval::Weekday,
-        "month" => crm::Interval::Month,
-        "total" => crm::Interval::Total,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "interval `{other}`: 15m, 30m, hour, day, weekday, month or total"
-            )))
-        }
-    };
-    let sl_variant = match p.sl_variant.as_deref().unwrap_or("answered_and_abandoned") {
-        "answered_and_abandoned" => crm::SlVariant::AnsweredAndAbandoned,
-        "offered" => crm::SlVariant::Offered,
-        "answered" => crm::SlVariant::Answered,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "sl_variant `{other}`: answered_and_abandoned, offered or answered"
-            )))
-        }
-    };
-    let mut q = crm::ReportQuery::new(p.from, p.to);
-    q.queue = p.queue;
-    q.interval = interval;
-    q.tz_offset_minutes = p.tz_offset_minutes.unwrap_or(0);
-    if let Some(s) = p.service_level_s {
-        q.service_level = Duration::from_secs(s);
-    }
-    if let Some(s) = p.short_abandon_s {
-        q.short_abandon = Duration::from_secs(s);
-    }
-    q.sl_variant = sl_variant;
-    Ok(Json(app.crm.queue_report(&q).await?).into_response())
-}
-
-async fn agent_report(State(app): State<App>, Query(p): Query<ReportParams>) -> ApiResult {
-    check_window(&p)?;
-    let rows = app
-        .crm
-        .agent_report(p.from, p.to, Utc::now(), p.agent.as_deref())
-        .await?;
-    Ok(Json(rows).into_response())
 }
 
 /// Prometheus text exposition: the switch's counters, the live ACD view, and today's queue

@@ -6,7 +6,7 @@
 //! by their variants.
 
 use crate::config::queue_definition::FieldError;
-use crate::switch::{AgentCommandError, ClickToDialError, QueueChangeError};
+use crate::switch::{AgentCommandError, ClickToDialError, MonitorError, QueueChangeError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -250,6 +250,20 @@ impl From<ClickToDialError> for ApiError {
             _ => (ErrorKind::Conflict, "other"),
         };
         ApiError::with_reason(kind, reason, e.to_string())
+    }
+}
+
+impl From<MonitorError> for ApiError {
+    fn from(e: MonitorError) -> Self {
+        let kind = match &e {
+            MonitorError::UnknownAgent(_) => ErrorKind::NotFound,
+            MonitorError::NotSupervisor(_) | MonitorError::OutsideTeams { .. } => {
+                ErrorKind::Forbidden
+            }
+            // The agent's, the call's or the phone's state, not the request (409).
+            _ => ErrorKind::Conflict,
+        };
+        ApiError::with_reason(kind, e.reason(), e.to_string())
     }
 }
 

@@ -1,27 +1,34 @@
 //! The HTTP API: one axum router over the route modules, behind access control ([`auth`]).
 //! Health, live status, CDRs and the dialplan reload are here; the rest by resource:
-//! [`acd`] (live ACD view, agent actions, events, reports, metrics), [`queue_admin`], [`trunks`],
-//! [`customers`], [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`]
-//! (click-to-dial), [`staffing`], [`qa`] (the QA-review loop), the [`pages`] and [`web`]
-//! (visitors' web calls: widget, demo page, WebSocket).
+//! [`acd`] (live ACD view, agent actions, events, metrics), [`reports`] (tables, CSV, charts
+//! drawn with [`chart`], the `queue_log` export), [`queue_admin`], [`trunks`], [`customers`],
+//! [`recordings`], [`audio`], [`peaks`], [`messages`], [`desk`], [`dial`] (click-to-dial),
+//! [`staffing`], [`qa`] (the QA-review loop), the [`pages`] and [`web`] (visitors' web calls:
+//! widget, demo page, WebSocket).
 
 pub mod account_admin;
 pub mod acd;
 pub mod agent_admin;
 pub mod audio;
 pub mod auth;
+pub mod chart;
+pub mod csv;
 pub mod customers;
 pub mod desk;
 pub mod dial;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod monitor;
 pub mod openapi;
 pub mod pages;
 pub mod peaks;
 pub mod qa;
 pub mod queue_admin;
+pub mod queue_log;
 pub mod recordings;
+pub mod report_charts;
+pub mod reports;
 pub mod routing;
 pub mod server_paths;
 pub mod staffing;
@@ -83,6 +90,8 @@ pub async fn serve(
         // The API still runs on the accounts stored before; the log says why logins fail.
         Err(e) => tracing::error!(error = %e, "cannot write the configured HTTP accounts"),
     }
+    // Monitoring follows the QA teams (issue 12): the switch learns them now and at each change.
+    crate::http::monitor::push_supervisor_teams(&crm, &control).await;
     if config.accounts.is_empty() {
         tracing::warn!("no [[accounts]] configured: the HTTP API refuses every request");
     }
@@ -130,6 +139,7 @@ fn routes() -> Routes {
         .post("/api/dialplans/reload", reload)
         .merge(acd::routes())
         .merge(staffing::routes())
+        .merge(reports::routes())
         .merge(queue_admin::routes())
         .merge(trunks::routes())
         .merge(user_admin::routes())
@@ -140,6 +150,7 @@ fn routes() -> Routes {
         .merge(messages::routes())
         .merge(desk::routes())
         .merge(dial::routes())
+        .merge(monitor::routes())
         .merge(audio::routes())
         .merge(peaks::routes())
         .merge(auth::routes::routes())

@@ -1,9 +1,9 @@
 //! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
-//! the supervisors' live view, `/staffing` the week's staffing plan, `/admin` the
-//! administration of extensions, queues, agents, dialplans and accounts, and `/review` (QA tasks, `?task=`, `?cdr=`) the
-//! QA review of a call's recording. Every page shares one layout, script and style sheet
-//! (`app.js`, `app.css`: header, navigation by role, login, language, formats) and the message
-//! files
+//! the supervisors' live view, `/reports` the reports (tables, charts, CSV), `/staffing` the
+//! week's staffing plan, `/admin` the administration of extensions, queues, agents, dialplans
+//! and accounts, and `/review` the QA tasks and the review of a call's recording (`?task=`,
+//! `?cdr=`). Every page shares one layout, script and style sheet (`app.js`, `app.css`:
+//! header, navigation by role, login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
 //! nothing from other sites). The pages log in through the API and use its session cookie, so
 //! the files themselves need no login (see `auth::roles::is_open`). Every answer forbids other
@@ -24,7 +24,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 29] = [
+const ASSETS: [(&str, &str, &str); 31] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -35,6 +35,8 @@ const ASSETS: [(&str, &str, &str); 29] = [
         JS,
         include_str!("../../web/staffing-chart.js"),
     ),
+    ("/reports", HTML, include_str!("../../web/reports.html")),
+    ("/reports.js", JS, include_str!("../../web/reports.js")),
     ("/app.js", JS, include_str!("../../web/app.js")),
     ("/app.css", CSS, include_str!("../../web/app.css")),
     ("/agent.js", JS, include_str!("../../web/agent.js")),
@@ -195,6 +197,7 @@ mod tests {
             ("/wallboard", "/wallboard.js"),
             ("/admin", "/admin.js"),
             ("/review", "/review.js"),
+            ("/reports", "/reports.js"),
         ] {
             let html = body(page);
             assert!(html.contains(&format!(r#"<script type="module" src="{script}""#)));

@@ -48,6 +48,10 @@ impl Driver {
             media::MediaEvent::PlaybackDone { label: call } => {
                 self.switch.playback_done(now, call);
             }
+            media::MediaEvent::ListenerDtmf { label: call, digit } => {
+                tracing::debug!(call, %digit, "supervisor's DTMF");
+                self.switch.listener_dtmf(now, call, digit);
+            }
             _ => {}
         }
     }
@@ -177,7 +181,7 @@ impl Driver {
     }
 }
 
-fn media_side(side: Side) -> media::Side {
+pub(super) fn media_side(side: Side) -> media::Side {
     match side {
         Side::A => media::Side::A,
         Side::B => media::Side::B,

@@ -64,6 +64,10 @@ static RULES: &[Rule] = {
         (Method::GET, "/api/agents/*/queues", &[A, S], Any),
         (Method::GET, "/api/audit", &[A, S], Any),
         (Method::GET, "/api/status", &[A, S], Any),
+        // Monitoring: agents reach the handler only to be refused and audited (403).
+        (Method::POST, "/api/agents/*/monitor", &[A, S, G], Any),
+        (Method::PATCH, "/api/agents/*/monitor", &[A, S, G], Any),
+        (Method::DELETE, "/api/agents/*/monitor", &[A, S, G], Any),
         (Method::POST, "/api/dialplans/reload", &[A, S], Any),
         // The list is filtered to the agent's own calls by its handler.
         (Method::GET, "/api/cdrs", &[A, S, Q, G], Any),
@@ -139,6 +143,20 @@ static RULES: &[Rule] = {
         (Method::GET, "/api/reports/queues", &[A, S, Q], Any),
         (Method::GET, "/api/reports/agents", &[A, S, Q], Any),
         (Method::GET, "/api/staffing", &[A, S], Any),
+        (
+            Method::GET,
+            "/api/reports/queues/chart.svg",
+            &[A, S, Q],
+            Any,
+        ),
+        (
+            Method::GET,
+            "/api/reports/agents/chart.svg",
+            &[A, S, Q],
+            Any,
+        ),
+        // Raw queue and agent history for an outside reporting tool: supervisors and admins.
+        (Method::GET, "/api/reports/queue_log", &[A, S], Any),
         (Method::GET, "/metrics", &[A, S], Any),
         (Method::GET, "/api/customers", &[A, S, Q, G], Any),
         (Method::POST, "/api/customers", &[A, S, G], Any),
@@ -287,6 +305,34 @@ mod tests {
         );
         assert_eq!(decide(Role::Qa, &Method::GET, path), Deny);
         assert_eq!(decide(Role::Agent, &Method::GET, path), Deny);
+    }
+
+    /// Issue 13: reports (tables, CSV, charts) for supervisors, admins and QA; the raw
+    /// queue_log history for supervisors and admins only; nothing for agents.
+    #[test]
+    fn reports_and_queue_log() {
+        for path in [
+            "/api/reports/queues",
+            "/api/reports/agents",
+            "/api/reports/queues/chart.svg",
+            "/api/reports/agents/chart.svg",
+            "/api/reports/queue_log",
+        ] {
+            for role in [Role::Admin, Role::Supervisor] {
+                assert_eq!(
+                    decide(role, &Method::GET, path),
+                    Allow(Scope::Any),
+                    "{path}"
+                );
+            }
+            assert_eq!(decide(Role::Agent, &Method::GET, path), Deny, "{path}");
+            let qa = if path.ends_with("queue_log") {
+                Deny
+            } else {
+                Allow(Scope::Any)
+            };
+            assert_eq!(decide(Role::Qa, &Method::GET, path), qa, "{path}");
+        }
     }
 
     /// Issue 16: trunks carry a carrier's credentials; only admins see or change them.

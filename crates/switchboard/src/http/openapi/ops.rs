@@ -9,12 +9,33 @@ const REPORT_QUERY: &[&str] = &[
     "from*",
     "to*",
     "queue",
+    "queues",
+    "channel",
     "agent",
     "interval",
     "tz_offset_minutes",
     "service_level_s",
     "short_abandon_s",
     "sl_variant",
+    "format",
+];
+
+/// The report charts' parameters: the report's, the chart and its language.
+const CHART_QUERY: &[&str] = &[
+    "from*",
+    "to*",
+    "queue",
+    "queues",
+    "channel",
+    "agent",
+    "interval",
+    "tz_offset_minutes",
+    "service_level_s",
+    "short_abandon_s",
+    "sl_variant",
+    "chart",
+    "sl_target_pct",
+    "lang",
 ];
 
 /// Query parameters of the staffing plan (the what-ifs override the history's figures).
@@ -80,6 +101,9 @@ pub(super) static OPS: &[Op] = &[
     op("GET", "/api/agents", "acd", "List the agents with their live state.", None, &[]),
     op("POST", "/api/agents/{id}/dial", "acd", "Click-to-dial: ring the agent's phone, then the number.", Json, &[]),
     op("POST", "/api/agents/{id}/{action}", "acd", "Agent state: `login`, `logout`, `pause`, `unpause`, `ready`.", Json, &[]),
+    op("POST", "/api/agents/{id}/monitor", "acd", "A supervisor listens to, whispers to or barges into the agent's call: rings the supervisor's phone.", Json, &[]),
+    op("PATCH", "/api/agents/{id}/monitor", "acd", "Switch the monitoring's mode (listen, whisper, barge).", Json, &[]),
+    op("DELETE", "/api/agents/{id}/monitor", "acd", "Stop monitoring the agent's call.", None, &[]),
     op("GET", "/api/agents/{id}/screen", "desk", "The agent's screen pops (server-sent events).", None, &[]),
     op("GET", "/api/agents/{id}/screen/last", "desk", "The agent's last screen pop.", None, &[]),
     op("GET", "/api/wrap-up-codes", "desk", "The configured wrap-up codes.", None, &[]),
@@ -135,8 +159,11 @@ pub(super) static OPS: &[Op] = &[
     op("GET", "/api/web/{entry}", "web", "What the widget shows before a call: the entry's message, or that it is closed.", None, &[]),
     op("GET", "/api/web/{entry}/ws", "web", "The call's WebSocket (JSON signalling: offer/answer, states, keys, mute, hang-up; docs/webcall.md).", None, &[]),
     // Reports
-    op("GET", "/api/reports/queues", "reports", "Queue report: offered, answered, abandoned, service level, ASA, AHT by interval.", None, REPORT_QUERY),
-    op("GET", "/api/reports/agents", "reports", "Agent report: calls, talk, hold, wrap-up, pauses by interval.", None, REPORT_QUERY),
+    op("GET", "/api/reports/queues", "reports", "Queue report: offered, answered, abandoned, service level, ASA, AHT by interval (JSON or `format=csv`).", None, REPORT_QUERY),
+    op("GET", "/api/reports/agents", "reports", "Agent report: calls, talk, hold, wrap-up, pauses by reason, missed offers, occupancy (JSON or `format=csv`).", None, REPORT_QUERY),
+    op("GET", "/api/reports/queues/chart.svg", "reports", "A queue report chart as SVG: `calls`, `service_level` or `times`.", None, CHART_QUERY),
+    op("GET", "/api/reports/agents/chart.svg", "reports", "An agent report chart as SVG: `occupancy` or `states`.", None, CHART_QUERY),
+    op("GET", "/api/reports/queue_log", "reports", "The queue and agent events in Asterisk's queue_log format (docs/reports.md).", None, &["from*", "to*"]),
     op("GET", "/api/staffing", "reports", "A week's staffing plan from the queues' history: forecast calls, agents needed (Erlang C and A) and logged in per interval, with what-ifs; JSON or CSV (docs/staffing.md).", None, STAFFING_QUERY),
 ];
 

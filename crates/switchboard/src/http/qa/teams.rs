@@ -24,13 +24,16 @@ pub(super) fn routes() -> Routes {
         .put(
             "/api/qa/teams/{name}",
             |State(app): State<App>, caller: Caller, Path(name): Path<String>, b: Bytes| async move {
-                ApiResult::Ok(Json(put(&app.qa, &caller, &name, &b).await?).into_response())
+                let team = put(&app.qa, &caller, &name, &b).await?;
+                crate::http::monitor::push_supervisor_teams(&app.crm, &app.control).await;
+                ApiResult::Ok(Json(team).into_response())
             },
         )
         .delete(
             "/api/qa/teams/{name}",
             |State(app): State<App>, caller: Caller, Path(name): Path<String>| async move {
                 remove(&app.qa, &caller, &name).await?;
+                crate::http::monitor::push_supervisor_teams(&app.crm, &app.control).await;
                 ApiResult::Ok(axum::http::StatusCode::NO_CONTENT.into_response())
             },
         )

@@ -1,0 +1,63 @@
+//! Who may monitor whom (issue 12): admins every agent; a supervisor the agents of the teams
+//! they lead once teams are set up, and every agent before any team exists. Outside one's
+//! teams is refused before anything about the agent's calls is told.
+
+use super::harness::TestSwitch;
+use std::collections::{HashMap, HashSet};
+use switch::{MonitorError, MonitorMode};
+
+fn teams(entries: &[(&str, &[&str])]) -> HashMap<String, HashSet<String>> {
+    entries
+        .iter()
+        .map(|(sup, agents)| {
+            let agents = agents.iter().map(|a| a.to_string()).collect();
+            (sup.to_string(), agents)
+        })
+        .collect()
+}
+
+fn switch_with_supervisor_phone() -> TestSwitch {
+    let mut cfg = super::harness::config();
+    cfg.supervisor_phones
+        .insert("1003".to_string(), "kim".to_string());
+    TestSwitch::with(cfg)
+}
+
+#[test]
+fn before_any_team_every_supervisor_may_monitor_every_agent() {
+    let ts = switch_with_supervisor_phone();
+    assert!(ts.sw.may_monitor("kim", "alice"));
+    assert!(ts.sw.may_monitor("admin", "alice"));
+}
+
+#[test]
+fn a_supervisor_may_monitor_only_the_agents_of_the_teams_they_lead() {
+    let mut ts = switch_with_supervisor_phone();
+    ts.sw
+        .set_supervisor_teams(Some(teams(&[("kim", &["bob"]), ("lee", &[])])));
+    assert!(ts.sw.may_monitor("kim", "bob"));
+    assert!(!ts.sw.may_monitor("kim", "alice"));
+    assert!(!ts.sw.may_monitor("lee", "bob"), "a supervisor of no agent");
+    assert!(
+        ts.sw.may_monitor("admin", "alice"),
+        "admins are not in the map"
+    );
+    // Outside the teams is the refusal, before "no such agent" or "not on a call".
+    let now = ts.now;
+    let refused = ts
+        .sw
+        .start_monitor(now, "kim", "alice", MonitorMode::Listen);
+    assert_eq!(
+        refused.err().map(|e| e.reason()),
+        Some("outside_teams"),
+        "kim may not monitor alice"
+    );
+    let inside = ts.sw.start_monitor(now, "kim", "bob", MonitorMode::Listen);
+    assert!(
+        !matches!(inside, Err(MonitorError::OutsideTeams { .. })),
+        "{inside:?}"
+    );
+    // Teams removed again: back to everyone.
+    ts.sw.set_supervisor_teams(None);
+    assert!(ts.sw.may_monitor("kim", "alice"));
+}
