@@ -10,8 +10,10 @@
 //   4. the agent logs in: "My reviews" lists the submitted review; open it, the comment seeks
 //      the player; acknowledge; axe in Korean; screenshot;
 //   5. the supervisor samples SB_NEXT_MONTH through the API; the reviewer opens the follow-up
-//      task, which lists the point; "Improved" closes it; screenshot; "PASSED". (That
-//      month's calls are rows without audio: their player's 404s are expected.)
+//      task, which lists the point; "Improved" closes it; screenshot (that month's calls are
+//      rows without audio: their player's 404s are expected);
+//   6. the supervisor's /qa-reports: bob's and team red's months, the CSV link, the SVG chart
+//      with bob's score; axe in English and Korean; the admin's overdue list (empty); "PASSED".
 import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text, waitAt } from './lib.mjs';
 
 const url = env('SB_URL');
@@ -21,6 +23,8 @@ const supervisor = env('SB_SUPERVISOR');
 const supervisorPassword = env('SB_SUPERVISOR_PASSWORD');
 const agent = env('SB_AGENT');
 const agentPassword = env('SB_AGENT_PASSWORD');
+const admin = env('SB_ADMIN');
+const adminPassword = env('SB_ADMIN_PASSWORD');
 const month = env('SB_MONTH');
 const nextMonth = env('SB_NEXT_MONTH');
 const step = stepper('qa_console.mjs');
@@ -178,6 +182,37 @@ await run('qa_console', async (browser, state) => {
   check((await text(page, '#rechecks .qa-note')) === `(${m['qa.point_improved']})`, 'the point is not shown improved');
   await checkAccessibility(page, 'follow-up (en)');
   await screenshot(page, 'qa-follow-up-en');
+  await logOut(page);
+
+  step('the supervisor\'s QA reports: the table, the CSV link and the SVG chart show it');
+  await logIn(page, supervisor, supervisorPassword);
+  await page.goto(`${url}/qa-reports?from=${month}&to=${nextMonth}`);
+  await page.waitForSelector(`#qr-agents tr[data-name="${agent}"][data-month="${month}"]`);
+  const line = await page.$$eval(`#qr-agents tr[data-name="${agent}"][data-month="${month}"] > *`, (cs) => cs.map((c) => c.textContent));
+  // Agent, team, month, due, done, average, change, opened, improved, carried, disputes.
+  check(line[1] === 'red' && line[3] === '1' && line[4] === '1' && line[5] === '81.25' && line[7] === '1', `bob's ${month}: ${line}`);
+  const improved = await page.$$eval(`#qr-agents tr[data-name="${agent}"] > td:nth-child(9)`, (cs) => cs.reduce((n, c) => n + Number(c.textContent), 0));
+  check(improved === 1, `points improved over the months: ${improved}`);
+  check((await page.$$('#qr-teams tr[data-name="red"]')).length === 2, 'the team\'s months');
+  check((await page.getAttribute('#qr-csv', 'href')) === `/api/qa/reports.csv?from=${month}&to=${nextMonth}`, 'the CSV link');
+  await page.waitForFunction(() => document.getElementById('qr-chart').complete && document.getElementById('qr-chart').naturalWidth > 0);
+  const chart = await page.evaluate(async () => (await fetch(document.getElementById('qr-chart').src)).text());
+  check(chart.startsWith('<svg') && chart.includes(agent) && chart.includes('Team red'), 'the chart does not draw bob and team red');
+  check(chart.includes('81.2'), 'the chart does not carry bob\'s score');
+  check((await page.$$('#qr-overdue-card:not([hidden])')).length === 0, 'a supervisor is shown the overdue list');
+  await checkAccessibility(page, 'QA reports (en)');
+  await screenshot(page, 'qa-reports-en');
+  await page.selectOption('#lang-select', 'ko');
+  await page.waitForFunction((w) => document.querySelector('#qr-agents th').textContent === w, ko['qa.col_agent']);
+  await checkAccessibility(page, 'QA reports (ko)');
+  await screenshot(page, 'qa-reports-ko');
+  await page.selectOption('#lang-select', 'en');
+  await logOut(page);
+
+  step('the admin sees the overdue follow-ups (none: the point improved)');
+  await logIn(page, admin, adminPassword);
+  await page.waitForSelector('#qr-overdue-card:not([hidden])');
+  await page.waitForSelector('#qr-overdue-empty:not([hidden])');
   // The next month's calls were seeded as rows without audio files: their player's 404s.
   forgetRefusal(problems, 404);
 });

@@ -7,15 +7,17 @@
 //! and a summary, reloads and finds the draft kept by the server, submits; bob ("My reviews")
 //! opens it, seeks by the comment and acknowledges. Then the following month — two calls of
 //! bob seeded for it, the month a parameter, nothing sleeps — is sampled, the follow-up task
-//! lists the point and the reviewer closes it as improved. Checked here afterwards: the stored
-//! review and score, the follow-up's state, the report and the audit log.
+//! lists the point and the reviewer closes it as improved; the supervisor's QA reports page
+//! shows the months, the CSV link and the SVG score chart; the admin's overdue list. Checked
+//! here afterwards: the stored review and score, the follow-up's state, the report, the chart
+//! over HTTP and the audit log.
 
 use chrono::{Datelike, Duration as Days, TimeZone, Utc};
 use std::time::Duration;
 use switchboard_e2e::browser::{json, missing_tools, Script};
 use switchboard_e2e::http_client::Session;
 use switchboard_e2e::recorded_call::{two_tone_call, RECORD_ALL};
-use switchboard_e2e::{seed, Options, Switch};
+use switchboard_e2e::{seed, Options, Switch, ADMIN_PASSWORD, ADMIN_USER};
 
 const REVIEWER: (&str, &str) = ("quinn", "quinn-reviews-calls");
 const SUPERVISOR: (&str, &str) = ("sam", "sam-supervises-red");
@@ -157,6 +159,8 @@ fn the_monthly_review_loop_in_the_qa_console_in_headless_chromium() {
             ("SB_AGENT_PASSWORD", AGENT.1.to_string()),
             ("SB_MONTH", month.clone()),
             ("SB_NEXT_MONTH", next.clone()),
+            ("SB_ADMIN", ADMIN_USER.to_string()),
+            ("SB_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
         ],
     );
     script.passed(&sw, Duration::from_secs(180));
@@ -239,6 +243,28 @@ fn the_monthly_review_loop_in_the_qa_console_in_headless_chromium() {
         .filter_map(|m| line(m)["points_improved"].as_u64())
         .sum();
     assert_eq!(improved, 1, "{report:#}");
+
+    // The chart: an SVG line per agent and team; bad language refused; not for reviewers.
+    let (code, svg) = sw
+        .http(
+            "GET",
+            &format!("/api/qa/reports/chart.svg?from={month}&to={next}&lang=ko"),
+        )
+        .expect("chart");
+    assert_eq!(code, 200, "{svg}");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("팀 red") && svg.contains("bob"),
+        "{svg}"
+    );
+    let (code, _) = sw
+        .http("GET", "/api/qa/reports/chart.svg?lang=fr")
+        .expect("chart");
+    assert_eq!(code, 400);
+    let quinn = Session::login(&sw, REVIEWER.0, REVIEWER.1).expect("quinn logs in");
+    let r = quinn
+        .send(&sw, "GET", "/api/qa/reports/chart.svg", "")
+        .expect("chart");
+    assert_eq!(r.status, 403, "{}", r.body);
 
     // Every step under its account in the audit log.
     let (_, body) = sw.http("GET", "/api/audit").expect("audit");

@@ -2,7 +2,7 @@
 //! the supervisors' live view, `/reports` the reports (tables, charts, CSV), `/staffing` the
 //! week's staffing plan, `/admin` the administration of extensions, queues, agents, dialplans
 //! and accounts, and `/review` the QA tasks and the review of a call's recording (`?task=`,
-//! `?cdr=`). Every page shares one layout, script and style sheet (`app.js`, `app.css`:
+//! `?cdr=`), `/qa-reports` the QA reports. Every page shares one layout, script and style sheet (`app.js`, `app.css`:
 //! header, navigation by role, login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
 //! nothing from other sites). The pages log in through the API and use its session cookie, so
@@ -24,7 +24,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 31] = [
+const ASSETS: [(&str, &str, &str); 33] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -88,6 +88,16 @@ const ASSETS: [(&str, &str, &str); 31] = [
         "/review-tasks.js",
         JS,
         include_str!("../../web/review-tasks.js"),
+    ),
+    (
+        "/qa-reports",
+        HTML,
+        include_str!("../../web/qa-reports.html"),
+    ),
+    (
+        "/qa-reports.js",
+        JS,
+        include_str!("../../web/qa-reports.js"),
     ),
     ("/player.js", JS, include_str!("../../web/player.js")),
     ("/qa-form.js", JS, include_str!("../../web/qa-form.js")),
@@ -197,6 +207,7 @@ mod tests {
             ("/wallboard", "/wallboard.js"),
             ("/admin", "/admin.js"),
             ("/review", "/review.js"),
+            ("/qa-reports", "/qa-reports.js"),
             ("/reports", "/reports.js"),
         ] {
             let html = body(page);
