@@ -12,7 +12,9 @@
 //   5. the supervisor samples SB_NEXT_MONTH through the API; the reviewer opens the follow-up
 //      task, which lists the point; "Improved" closes it; screenshot (that month's calls are
 //      rows without audio: their player's 404s are expected);
-//   6. the supervisor's /qa-reports: bob's and team red's months, the CSV link, the SVG chart
+//   6. the next month's other task reviewed, disputed by the agent (an empty comment refused),
+//      settled by the supervisor with changed answers and a reason;
+//   7. the supervisor's /qa-reports: bob's and team red's months, the CSV link, the SVG chart
 //      with bob's score; axe in English and Korean; the admin's overdue list (empty); "PASSED".
 import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text, waitAt } from './lib.mjs';
 
@@ -32,6 +34,7 @@ const m = messagesOf('en');
 const ko = messagesOf('ko');
 const POINT = 'Let the customer finish before answering';
 const SUMMARY = 'Friendly call; one habit to work on.';
+const fill = (template, vars) => template.replace(/\{(\w+)\}/g, (_, k) => vars[k]);
 
 const currentTime = (page) => page.evaluate(() => document.getElementById('player-audio').currentTime);
 const rows = (page) => page.$$eval('#task-rows tr', (trs) => trs.map((tr) => tr.querySelector('a').getAttribute('href')));
@@ -182,10 +185,46 @@ await run('qa_console', async (browser, state) => {
   check((await text(page, '#rechecks .qa-note')) === `(${m['qa.point_improved']})`, 'the point is not shown improved');
   await checkAccessibility(page, 'follow-up (en)');
   await screenshot(page, 'qa-follow-up-en');
+
+  step('a second review disputed by the agent and settled by the supervisor with a new score');
+  await page.goto(`${url}/review?month=${nextMonth}`);
+  await page.waitForSelector('#task-table:not([hidden])');
+  const regular = await page.$$eval('#task-rows tr', (trs) => trs
+    .filter((tr) => !tr.querySelector('.qa-note'))
+    .map((tr) => tr.querySelector('a').getAttribute('href')));
+  check(regular.length === 1, `regular rows: ${regular}`);
+  await page.goto(`${url}${regular[0]}`);
+  await page.waitForSelector('#task-submit');
+  await page.click('label[for="q-greet-no"]');
+  await page.click('label[for="q-tone-scale-2"]');
+  await page.click('#task-submit');
+  await waitSaid(page, m['qa.submitted'].replace('{score}', '18.75').replace('{count}', '0'));
   await logOut(page);
+  await logIn(page, agent, agentPassword);
+  await page.waitForSelector('#dispute-form');
+  await page.click('#dispute-form button[type="submit"]');
+  await page.waitForSelector('#dispute-form-error', { state: 'visible' });
+  check((await text(page, '#dispute-form-error')) === m['qa.write_reason'], 'an empty dispute is not refused');
+  await page.fill('#dispute-form-text', 'I did greet the customer by name');
+  await page.click('#dispute-form button[type="submit"]');
+  await waitSaid(page, m['qa.disputed']);
+  check((await text(page, '#dispute-comment')) === 'I did greet the customer by name', 'the dispute comment');
+  await logOut(page);
+  await logIn(page, supervisor, supervisorPassword);
+  await page.waitForSelector('#settle-form');
+  check(await page.isDisabled('#q-greet-yes'), 'the form is open before "change the score"');
+  await page.click('label[for="settle-changed"]');
+  await page.click('label[for="q-greet-yes"]');
+  check((await text(page, '#score-total')) === '43.75', `the changed answers score ${await text(page, '#score-total')}`);
+  await page.fill('#settle-form-text', 'The greeting is on the recording');
+  await checkAccessibility(page, 'settle a dispute (en)');
+  await screenshot(page, 'qa-settle-en');
+  await page.click('#settle-form button[type="submit"]');
+  await waitSaid(page, m['qa.settled']);
+  check((await text(page, '#task-state strong')) === m['qa.status.settled'], 'not settled');
+  check((await text(page, '#settlement')) === m['qa.settled_changed'].replace('{who}', supervisor).replace('{score}', '43.75'), 'the settlement line');
 
   step('the supervisor\'s QA reports: the table, the CSV link and the SVG chart show it');
-  await logIn(page, supervisor, supervisorPassword);
   await page.goto(`${url}/qa-reports?from=${month}&to=${nextMonth}`);
   await page.waitForSelector(`#qr-agents tr[data-name="${agent}"][data-month="${month}"]`);
   const line = await page.$$eval(`#qr-agents tr[data-name="${agent}"][data-month="${month}"] > *`, (cs) => cs.map((c) => c.textContent));
@@ -194,6 +233,8 @@ await run('qa_console', async (browser, state) => {
   const improved = await page.$$eval(`#qr-agents tr[data-name="${agent}"] > td:nth-child(9)`, (cs) => cs.reduce((n, c) => n + Number(c.textContent), 0));
   check(improved === 1, `points improved over the months: ${improved}`);
   check((await page.$$('#qr-teams tr[data-name="red"]')).length === 2, 'the team\'s months');
+  const later = await page.$$eval(`#qr-agents tr[data-name="${agent}"][data-month="${nextMonth}"] > *`, (cs) => cs.map((c) => c.textContent));
+  check(later[4] === '1' && later[5] === '43.75' && later[10] === fill(m['qa.disputes_cell'], { n: 1, kept: 0, changed: 1 }), `bob's ${nextMonth}: ${later}`);
   check((await page.getAttribute('#qr-csv', 'href')) === `/api/qa/reports.csv?from=${month}&to=${nextMonth}`, 'the CSV link');
   await page.waitForFunction(() => document.getElementById('qr-chart').complete && document.getElementById('qr-chart').naturalWidth > 0);
   const chart = await page.evaluate(async () => (await fetch(document.getElementById('qr-chart').src)).text());

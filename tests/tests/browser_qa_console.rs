@@ -7,7 +7,8 @@
 //! and a summary, reloads and finds the draft kept by the server, submits; bob ("My reviews")
 //! opens it, seeks by the comment and acknowledges. Then the following month — two calls of
 //! bob seeded for it, the month a parameter, nothing sleeps — is sampled, the follow-up task
-//! lists the point and the reviewer closes it as improved; the supervisor's QA reports page
+//! lists the point and the reviewer closes it as improved; that month's other review is
+//! disputed by bob and settled by sam with a changed score; the supervisor's QA reports page
 //! shows the months, the CSV link and the SVG score chart; the admin's overdue list. Checked
 //! here afterwards: the stored review and score, the follow-up's state, the report, the chart
 //! over HTTP and the audit log.
@@ -275,6 +276,8 @@ fn the_monthly_review_loop_in_the_qa_console_in_headless_chromium() {
         (AGENT.0, "review.acknowledge"),
         (SUPERVISOR.0, "qa.sample"),
         (REVIEWER.0, "follow_up.check"),
+        (AGENT.0, "review.dispute"),
+        (SUPERVISOR.0, "review.settle"),
     ] {
         assert!(
             audit
