@@ -6,7 +6,8 @@
 //   2. play (currentTime advances); a comment at 00:02 is posted and seeks when clicked; one
 //      past the end is refused;
 //   3. the form answered (greet yes, tone 4: 81.25), an improvement point and a summary; the
-//      draft is saved on the server: reload, all of it is back; axe; screenshot; submit;
+//      draft is saved on the server: the switch restarts (RESTART on stdout, the test answers
+//      with the file SB_RESTARTED), reload, all of it is back; axe; screenshot; submit;
 //   4. the agent logs in: "My reviews" lists the submitted review; open it, the comment seeks
 //      the player; acknowledge; axe in Korean; screenshot;
 //   5. the supervisor samples SB_NEXT_MONTH through the API; the reviewer opens the follow-up
@@ -16,7 +17,8 @@
 //      settled by the supervisor with changed answers and a reason;
 //   7. the supervisor's /qa-reports: bob's and team red's months, the CSV link, the SVG chart
 //      with bob's score; axe in English and Korean; the admin's overdue list (empty); "PASSED".
-import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text, waitAt } from './lib.mjs';
+import { existsSync } from 'node:fs';
+import { check, checkAccessibility, env, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, signal, stepper, text, waitAt } from './lib.mjs';
 
 const url = env('SB_URL');
 const reviewer = env('SB_REVIEWER');
@@ -27,6 +29,7 @@ const agent = env('SB_AGENT');
 const agentPassword = env('SB_AGENT_PASSWORD');
 const admin = env('SB_ADMIN');
 const adminPassword = env('SB_ADMIN_PASSWORD');
+const restarted = env('SB_RESTARTED');
 const month = env('SB_MONTH');
 const nextMonth = env('SB_NEXT_MONTH');
 const step = stepper('qa_console.mjs');
@@ -101,7 +104,7 @@ await run('qa_console', async (browser, state) => {
   check((await page.$$('#comments li')).length === 1, 'a comment past the end was kept');
   await page.click('#comment-cancel');
 
-  step('answers, a point and a summary, saved on the server as typed; reload finds them');
+  step('answers, a point and a summary, saved on the server as typed; the switch restarts; reload finds them');
   await page.click('label[for="q-greet-yes"]');
   await page.click('label[for="q-tone-scale-4"]');
   check((await text(page, '#score-total')) === '81.25', `the page scores ${await text(page, '#score-total')}`);
@@ -111,7 +114,15 @@ await run('qa_console', async (browser, state) => {
   await page.fill('#summary', SUMMARY);
   await page.waitForFunction((prefix) => document.getElementById('draft-status').textContent.startsWith(prefix),
     m['qa.draft_saved'].split('{')[0]);
+  // The switch restarts under the page (the test does it on this line, then writes the file).
+  signal('RESTART');
+  for (let i = 0; !existsSync(restarted); i += 1) {
+    check(i < 900, 'the switch did not come back');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await page.reload();
+  await page.waitForFunction(() => !document.getElementById('login-panel').hidden || !document.getElementById('page').hidden);
+  if (await page.isVisible('#login-form')) await logIn(page, reviewer, reviewerPassword);
   await page.waitForSelector('#comments li');
   await page.waitForSelector('#score-total');
   check((await text(page, '#score-total')) === '81.25', 'the answers were lost');

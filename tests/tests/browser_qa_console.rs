@@ -4,8 +4,9 @@
 //! supervisor sam and the sampling settings through the API, and sam samples the call's month
 //! (`POST /api/qa/sampling`). The reviewer finds the task in the list (filters checked), plays
 //! and seeks it, comments (the server keeps it), answers the form, adds an improvement point
-//! and a summary, reloads and finds the draft kept by the server, submits; bob ("My reviews")
-//! opens it, seeks by the comment and acknowledges. Then the following month — two calls of
+//! and a summary; the switch is killed and restarted; a reload finds the draft kept by the
+//! server; the reviewer submits; bob ("My reviews") opens it, seeks by the comment and
+//! acknowledges. Then the following month — two calls of
 //! bob seeded for it, the month a parameter, nothing sleeps — is sampled, the follow-up task
 //! lists the point and the reviewer closes it as improved; that month's other review is
 //! disputed by bob and settled by sam with a changed score; the supervisor's QA reports page
@@ -94,7 +95,7 @@ fn the_monthly_review_loop_in_the_qa_console_in_headless_chromium() {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
-    let sw = Switch::start(Options {
+    let mut sw = Switch::start(Options {
         extra_toml: config(),
         ..Default::default()
     })
@@ -147,7 +148,8 @@ fn the_monthly_review_loop_in_the_qa_console_in_headless_chromium() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(json(&r.body)["tasks"], 1, "{}", r.body);
 
-    let script = Script::start(
+    let restarted = sw.dir.path().join("restarted");
+    let mut script = Script::start(
         &sw,
         "qa_console",
         "qa_console",
@@ -162,8 +164,18 @@ fn the_monthly_review_loop_in_the_qa_console_in_headless_chromium() {
             ("SB_NEXT_MONTH", next.clone()),
             ("SB_ADMIN", ADMIN_USER.to_string()),
             ("SB_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
+            ("SB_RESTARTED", restarted.display().to_string()),
         ],
     );
+    // Mid-review, once the draft is saved: the switch is killed and started again.
+    script.expect(
+        &sw,
+        "RESTART",
+        Duration::from_secs(120),
+        "the script did not reach the restart",
+    );
+    sw.restart().expect("the switch restarts");
+    std::fs::write(&restarted, "").expect("restart marker");
     script.passed(&sw, Duration::from_secs(180));
 
     // The review the page submitted, as stored: its answers, point, summary and score.
