@@ -179,3 +179,9 @@ export async function expectSaid(page, want) {
   const said = await text(page, '#message');
   check(said === want, `the page says "${said}", expected "${want}"`);
 }
+
+/** Waits until the player's position is within 0.15 s of `want` and not seeking. */
+export const waitAt = (page, want) => page.waitForFunction((w) => {
+  const a = document.getElementById('player-audio');
+  return !a.seeking && Math.abs(a.currentTime - w) <= 0.15;
+}, want);

@@ -77,7 +77,8 @@ await run('pages', async (browser, state) => {
     const since = await text(page, '#agent-since');
     check(/\d/.test(since) && since.includes(lang === 'ko' ? '초' : 'sec'), `time in state "${since}" in ${lang}`);
     const nav = await page.$$eval('#nav-list a', (as) => as.map((a) => a.getAttribute('href')));
-    check(nav.join() === '/agent', `an agent's navigation: ${nav}`);
+    // The desk and "My reviews" (their own QA reviews).
+    check(nav.join() === '/agent,/review', `an agent's navigation: ${nav}`);
     const reasons = await page.$$eval('#pause-reason option', (os) => os.map((o) => o.textContent));
     check(reasons.includes(m['reason.lunch']), `pause reasons' human names: ${reasons}`);
     await checkAccessibility(page, `agent desk (${lang})`);

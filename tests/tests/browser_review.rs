@@ -4,9 +4,10 @@
 //! a wrap-up; a QA reviewer picks it from the page's list, plays it (the audio element really
 //! plays), seeks by a time-stamped comment, changes speed and mutes the agent (the analysed
 //! output keeps the caller's tone only), skips past both ends, scores the default form as
-//! `qa::score` does (the shared fixture), adds an improvement point, reloads and finds the
-//! draft; axe-clean in English and Korean. The waveform endpoint is checked over HTTP here
-//! too: both channels' tones, bounds on `n`, and the audit rows of what the reviewer played.
+//! `qa::score` does (the shared fixture), adds an improvement point, reloads and finds nothing
+//! kept (ad-hoc listening saves nothing); axe-clean in English and Korean. The waveform
+//! endpoint is checked over HTTP here too: both channels' tones, bounds on `n`, and the audit
+//! rows of what the reviewer played. The review of a QA task is `browser_qa_console.rs`.
 
 use std::path::Path;
 use std::time::Duration;

@@ -16,6 +16,8 @@ const PAGES = [
   { href: '/reports', key: 'nav.reports', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/admin', key: 'nav.admin', for: (who) => ['admin', 'supervisor'].includes(who.role) },
   { href: '/review', key: 'review.nav', for: (who) => ['admin', 'supervisor', 'qa'].includes(who.role) },
+  { href: '/review', key: 'qa.my_reviews', for: (who) => who.role === 'agent' },
+  { href: '/qa-reports', key: 'qa.reports_nav', for: (who) => ['admin', 'supervisor'].includes(who.role) },
 ];
 
 /** Names of the languages in themselves, for the switch. */

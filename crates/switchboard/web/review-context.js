@@ -58,9 +58,11 @@ export function showContext({ cdr, customer, contacts }) {
   $('ctx-code').textContent = own && own.wrap_up_code ? human('code', own.wrap_up_code) : '—';
   $('ctx-notes').textContent = (own && own.notes) || '—';
   const vars = Object.entries(cdr.vars || {});
-  $('ctx-ivr').replaceChildren(...(vars.length === 0
-    ? [el('dd', { text: t('pop.no_ivr') })]
-    : vars.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })])));
+  // A list holds only name/value pairs: no choices is said beside it.
+  $('ctx-ivr-none').hidden = vars.length > 0;
+  $('ctx-ivr-none').textContent = t('pop.no_ivr');
+  $('ctx-ivr').hidden = vars.length === 0;
+  $('ctx-ivr').replaceChildren(...vars.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })]));
   const others = contacts.filter((c) => c.call_id !== cdr.call_id);
   $('ctx-history-empty').hidden = others.length > 0;
   $('ctx-history').hidden = others.length === 0;

@@ -1,66 +1,52 @@
-// The QA review page (`/review?cdr=<call id>`, for QA reviewers, supervisors and admins): the
-// call's recording in the player (player.js), its context beside it (review-context.js),
-// time-stamped comments that seek the player when clicked, improvement points, and the
-// evaluation form (qa-form.js) scored as the reviewer answers. Without `?cdr=` it lists recent
-// answered calls to pick from.
-//
-// Until the QA API lands, the form is the default shipped with the page
-// (/qa-default-form.json) and the draft lives in this browser's localStorage under
-// `switchboard.review.draft.<call id>`: see `saveDraft` / `loadDraft`, the one place to switch
-// to `GET`/`PUT /api/qa/tasks/{id}/draft`.
+// The QA review page (`/review`): without a parameter, the caller's QA tasks (review-tasks.js)
+// and, for reviewers, recent answered calls to listen to; `/review?task=<id>` reviews a task
+// over the QA API (review-task.js: the draft saved on the server as it is typed, comments,
+// submit, and the agent's / supervisor's steps); `/review?cdr=<call id>` listens to any call
+// ad hoc with the default form (/qa-default-form.json) and saves nothing. Either way the
+// call's recording plays in the player (player.js), its context beside it
+// (review-context.js), time-stamped comments seek the player when clicked, and the evaluation
+// form (qa-form.js) is scored as the reviewer answers.
 'use strict';
 
-import { $, api, el, explain, say, startPage } from '/app.js';
-import { t, clock as wallClock } from '/i18n.js';
+import { $, api, el, explain, say, session, startPage } from '/app.js';
+import { t } from '/i18n.js';
 import { Player, clock, parseClock } from '/player.js';
 import { renderForm, score, explainScore } from '/qa-form.js';
 import { loadContext, showCalls, showContext } from '/review-context.js';
+import { DraftSaver, drawActions, editable, loadTask, postComment, taskContext } from '/review-task.js';
+import { relabelTasks, showTasks, wireTaskFilters } from '/review-tasks.js';
 
 const REVIEWERS = ['qa', 'supervisor', 'admin'];
-const DRAFT_PREFIX = 'switchboard.review.draft.';
 
 const review = {
+  /** 'task' (a QA task over the API) or 'cdr' (ad-hoc listening, nothing saved). */
+  mode: null,
   cdrId: null,
+  /** The task's detail from `GET /api/qa/tasks/{id}` (task mode). */
+  task: null,
+  /** Whether the signed-in account may change the review (the task's reviewer, before submission). */
+  editable: false,
+  saver: null,
+  /** What the task's steps call back (review-task.js `drawActions`). */
+  hooks: null,
   rec: null,
   player: null,
   context: null,
   form: null,
   formView: null,
   /**
-   * The draft: answers (question id → answer), comments [{at_ms, text}], points [text], and
-   * the improvement point being typed (`typing`), kept as it is typed.
+   * The review: answers (question id → answer), comments [{at_ms, text}], points [text],
+   * and the summary.
    */
-  draft: { answers: {}, comments: [], points: [], typing: '' },
+  draft: { answers: {}, comments: [], points: [], summary: '' },
 };
 
-// ---- the draft (QA API: replace these two with GET / PUT /api/qa/tasks/{id}/draft) ----
-
-function loadDraft(cdrId) {
-  try {
-    const stored = JSON.parse(localStorage.getItem(DRAFT_PREFIX + cdrId) || 'null');
-    if (stored && typeof stored === 'object') {
-      return {
-        answers: stored.answers && typeof stored.answers === 'object' ? stored.answers : {},
-        comments: Array.isArray(stored.comments) ? stored.comments : [],
-        points: Array.isArray(stored.points) ? stored.points : [],
-        typing: typeof stored.typing === 'string' ? stored.typing : '',
-      };
-    }
-  } catch (_) {
-    // Unreadable or refused storage: start empty.
-  }
-  return { answers: {}, comments: [], points: [], typing: '' };
-}
+// ---- the draft: on the server for a task, nowhere for ad-hoc listening ----
 
 function saveDraft() {
-  const d = review.draft;
-  const body = { form: { id: review.form.id, version: review.form.version }, ...d, saved_at: new Date().toISOString() };
-  try {
-    localStorage.setItem(DRAFT_PREFIX + review.cdrId, JSON.stringify(body));
-    $('draft-status').textContent = t('review.draft_saved', { time: wallClock(new Date()) });
-  } catch (_) {
-    $('draft-status').textContent = t('review.draft_not_saved');
-  }
+  if (review.mode !== 'task' || !review.editable) return;
+  const { answers, points, summary } = review.draft;
+  review.saver.schedule({ answers, points, summary });
 }
 
 // ---- comments ----
@@ -94,7 +80,7 @@ function commentProblem(atText, text) {
   return null;
 }
 
-function saveComment(event) {
+async function saveComment(event) {
   event.preventDefault();
   const problem = commentProblem($('comment-at').value, $('comment-text').value);
   for (const id of ['comment-at', 'comment-text']) $(id).removeAttribute('aria-invalid');
@@ -107,9 +93,22 @@ function saveComment(event) {
     return;
   }
   const atMs = parseClock($('comment-at').value) * 1000;
-  review.draft.comments.push({ at_ms: atMs, text: $('comment-text').value.trim() });
+  let comment = { at_ms: atMs, text: $('comment-text').value.trim() };
+  if (review.mode === 'task') {
+    try {
+      comment = await postComment(review.task.task.id, comment.at_ms, comment.text);
+    } catch (e) {
+      // The server's refusal (past the recording's end, too long, not yours) beside the field.
+      $('comment-error').textContent = explain(e);
+      $('comment-error').hidden = false;
+      const field = e.data && e.data.field === 'text' ? 'comment-text' : 'comment-at';
+      $(field).setAttribute('aria-invalid', 'true');
+      $(field).focus();
+      return;
+    }
+  }
+  review.draft.comments.push(comment);
   review.draft.comments.sort((a, b) => a.at_ms - b.at_ms);
-  saveDraft();
   showComments();
   closeComment();
 }
@@ -125,6 +124,8 @@ function showComments() {
       el('span', { className: 'comment-time', text: at }), ' ', el('span', { text: c.text }));
     seek.dataset.atMs = String(c.at_ms);
     seek.addEventListener('click', () => review.player.seekTo(c.at_ms / 1000));
+    // Comments on a task are kept as posted (the API has no removal).
+    if (review.mode === 'task') return el('li', {}, seek);
     const remove = el('button', { type: 'button', className: 'quiet danger', text: t('review.remove') });
     remove.setAttribute('aria-label', t('review.comment_remove', { at }));
     remove.addEventListener('click', () => {
@@ -152,7 +153,6 @@ function addPoint(event) {
   $('point-error').hidden = true;
   $('point-text').removeAttribute('aria-invalid');
   review.draft.points.push(text);
-  review.draft.typing = '';
   $('point-text').value = '';
   saveDraft();
   showPoints();
@@ -170,7 +170,9 @@ function showPoints() {
       showPoints();
       $('point-text').focus();
     });
-    return el('li', {}, el('span', { text: p }), remove);
+    return review.mode === 'task' && !review.editable
+      ? el('li', {}, el('span', { text: p }))
+      : el('li', {}, el('span', { text: p }), remove);
   }));
 }
 
@@ -207,55 +209,115 @@ function sectionTitle(i) {
 
 // ---- the page ----
 
-async function open() {
-  const params = new URLSearchParams(location.search);
-  review.cdrId = params.get('cdr');
-  if (!review.cdrId) {
-    $('pick').hidden = false;
-    await showCalls().catch((e) => say(explain(e), 'error'));
-    return;
-  }
-  try {
-    const [cdr, recordings, form] = await Promise.all([
-      api('GET', `/api/cdrs/${encodeURIComponent(review.cdrId)}`),
-      api('GET', `/api/cdrs/${encodeURIComponent(review.cdrId)}/recordings`),
-      api('GET', '/qa-default-form.json'),
-    ]);
-    review.form = form;
-    review.draft = loadDraft(review.cdrId);
-    const d = review.draft;
-    $('point-text').value = d.typing;
-    if (Object.keys(d.answers).length || d.comments.length || d.points.length || d.typing) {
-      $('draft-status').textContent = t('review.draft_restored');
-    }
-    $('review').hidden = false;
-    review.context = await loadContext(cdr);
-    showContext(review.context);
-    review.rec = (recordings || []).find((r) => r.status !== 'recording' && r.status !== 'deleted') || null;
-    if (!review.rec) {
-      $('no-recording').hidden = false;
-      $('comments-card').hidden = true;
-    } else {
-      review.player = new Player($('player'), review.rec);
-    }
-    review.formView = renderForm($('qa-form'), review.form, review.draft.answers, (answers) => {
-      review.draft.answers = answers;
-      saveDraft();
-      showScore();
-    });
+/** Shows the call, its recording and the form with `review.draft` (both modes). */
+function showReview(recording) {
+  $('review').hidden = false;
+  showContext(review.context);
+  review.rec = recording;
+  $('no-recording').hidden = Boolean(recording);
+  $('comments-card').hidden = !recording;
+  if (recording) review.player = new Player($('player'), recording);
+  review.formView = renderForm($('qa-form'), review.form, review.draft.answers, (answers) => {
+    review.draft.answers = answers;
+    saveDraft();
     showScore();
-    showComments();
-    showPoints();
-    $('review-heading').textContent = t('review.title_call', { caller: cdr.caller });
+  });
+  showScore();
+  showComments();
+  showPoints();
+  $('review-heading').textContent = t('review.title_call', { caller: review.context.cdr.caller });
+}
+
+/** Locks what the account may not change (a submitted review, an agent's view). */
+function lock() {
+  const locked = review.mode === 'task' && !review.editable;
+  for (const input of $('qa-form').querySelectorAll('input')) input.disabled = locked;
+  $('point-form').hidden = locked;
+  $('comment-new').hidden = review.mode === 'task' && !review.editable;
+  $('summary').readOnly = locked;
+}
+
+async function openTask(id, who) {
+  const detail = await loadTask(id);
+  review.mode = 'task';
+  review.task = detail;
+  review.editable = editable(detail, who);
+  review.saver = new DraftSaver(detail.task.id);
+  review.form = detail.form;
+  const stored = detail.review || {};
+  review.draft = {
+    answers: stored.answers && typeof stored.answers === 'object' ? stored.answers : {},
+    comments: detail.comments,
+    points: Array.isArray(stored.points) ? stored.points : [],
+    summary: typeof stored.summary === 'string' ? stored.summary : '',
+  };
+  $('summary').value = review.draft.summary;
+  $('summary-card').hidden = false;
+  $('task-card').hidden = false;
+  if (review.editable && detail.review) $('draft-status').textContent = t('qa.draft_restored');
+  review.context = taskContext(detail);
+  const rec = detail.call.recording;
+  showReview(rec ? { ...rec, status: 'complete' } : null);
+  lock();
+  review.hooks = {
+    draft: () => ({ answers: review.draft.answers, points: review.draft.points, summary: review.draft.summary }),
+    flush: () => review.saver.flush(),
+    answers: () => review.draft.answers,
+    settleChanged: (open) => {
+      for (const input of $('qa-form').querySelectorAll('input')) input.disabled = !open;
+    },
+    done: async (message) => {
+      close();
+      await openTask(id, who);
+      say(message, 'ok');
+      $('task-state').focus();
+    },
+    fail: (e) => say(explain(e), 'error'),
+  };
+  drawActions(detail, who, review.hooks);
+}
+
+async function openCall(cdrId) {
+  review.mode = 'cdr';
+  review.cdrId = cdrId;
+  const [cdr, recordings, form] = await Promise.all([
+    api('GET', `/api/cdrs/${encodeURIComponent(cdrId)}`),
+    api('GET', `/api/cdrs/${encodeURIComponent(cdrId)}/recordings`),
+    api('GET', '/qa-default-form.json'),
+  ]);
+  review.form = form;
+  review.draft = { answers: {}, comments: [], points: [], summary: '' };
+  $('adhoc-note').hidden = false;
+  review.context = await loadContext(cdr);
+  showReview((recordings || []).find((r) => r.status !== 'recording' && r.status !== 'deleted') || null);
+}
+
+async function open(who) {
+  const params = new URLSearchParams(location.search);
+  try {
+    if (params.get('task')) {
+      await openTask(params.get('task'), who);
+    } else if (params.get('cdr') && REVIEWERS.includes(who.role)) {
+      await openCall(params.get('cdr'));
+    } else {
+      await showTasks();
+      if (REVIEWERS.includes(who.role)) {
+        $('pick').hidden = false;
+        await showCalls();
+      }
+    }
   } catch (e) {
     say(explain(e), 'error');
   }
 }
 
 function relabel() {
+  relabelTasks();
+  if (review.task && session.who) drawActions(review.task, session.who, review.hooks);
   if (review.context) showContext(review.context);
   if (review.player) review.player.relabel();
   if (review.formView) review.formView.relabel();
+  lock();
   if (review.form) {
     showScore();
     showComments();
@@ -266,9 +328,10 @@ function relabel() {
 
 function close() {
   if (review.player) review.player.close();
-  Object.assign(review, { player: null, context: null, form: null, formView: null });
-  $('review').hidden = true;
-  $('pick').hidden = true;
+  if (review.saver) review.saver.flush();
+  Object.assign(review, { mode: null, task: null, editable: false, saver: null, hooks: null, player: null, context: null, form: null, formView: null });
+  for (const id of ['review', 'pick', 'tasks', 'task-card', 'summary-card', 'adhoc-note']) $(id).hidden = true;
+  $('draft-status').textContent = '';
 }
 
 $('comment-new').addEventListener('click', openComment);
@@ -279,11 +342,16 @@ $('comment-form').addEventListener('keydown', (event) => {
 });
 $('point-form').addEventListener('submit', addPoint);
 $('player').addEventListener('player-error', (event) => say(t('player.cannot_play', { detail: event.detail.message }), 'error'));
-$('point-text').addEventListener('input', () => {
+$('summary').addEventListener('input', () => {
   if (!review.form) return;
-  review.draft.typing = $('point-text').value;
+  review.draft.summary = $('summary').value;
   saveDraft();
 });
+// Whatever is still waiting for the pause in typing goes now.
+addEventListener('pagehide', () => {
+  if (review.saver) review.saver.flush();
+});
+wireTaskFilters((e) => say(explain(e), 'error'));
 
 /** For tests and the console: the page's player and scorer. */
 window.switchboardReview = { review, score };
@@ -291,7 +359,8 @@ window.switchboardReview = { review, score };
 startPage({
   titleKey: 'review.title',
   loginKey: 'review.login_title',
-  allows: (who) => REVIEWERS.includes(who.role),
+  // Agents see their own submitted reviews here.
+  allows: (who) => REVIEWERS.includes(who.role) || who.role === 'agent',
   open,
   close,
   relabel,

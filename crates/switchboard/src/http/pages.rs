@@ -1,9 +1,9 @@
 //! The web console: `GET /` redirects to `/agent`; `/agent` is the agent desk, `/wallboard`
 //! the supervisors' live view, `/reports` the reports (tables, charts, CSV), `/staffing` the
 //! week's staffing plan, `/admin` the administration of extensions, queues, agents, dialplans
-//! and accounts, and `/review?cdr=` the QA review of a call's recording. Every page shares one
-//! layout, script and style sheet (`app.js`, `app.css`: header, navigation by role, login,
-//! language, formats) and the message files
+//! and accounts, and `/review` the QA tasks and the review of a call's recording (`?task=`,
+//! `?cdr=`), `/qa-reports` the QA reports. Every page shares one layout, script and style sheet (`app.js`, `app.css`:
+//! header, navigation by role, login, language, formats) and the message files
 //! `/i18n/en.json` and `/i18n/ko.json`; all are compiled into the binary (no build step,
 //! nothing from other sites). The pages log in through the API and use its session cookie, so
 //! the files themselves need no login (see `auth::roles::is_open`). Every answer forbids other
@@ -24,7 +24,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 29] = [
+const ASSETS: [(&str, &str, &str); 33] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -78,6 +78,26 @@ const ASSETS: [(&str, &str, &str); 29] = [
         "/review-context.js",
         JS,
         include_str!("../../web/review-context.js"),
+    ),
+    (
+        "/review-task.js",
+        JS,
+        include_str!("../../web/review-task.js"),
+    ),
+    (
+        "/review-tasks.js",
+        JS,
+        include_str!("../../web/review-tasks.js"),
+    ),
+    (
+        "/qa-reports",
+        HTML,
+        include_str!("../../web/qa-reports.html"),
+    ),
+    (
+        "/qa-reports.js",
+        JS,
+        include_str!("../../web/qa-reports.js"),
     ),
     ("/player.js", JS, include_str!("../../web/player.js")),
     ("/qa-form.js", JS, include_str!("../../web/qa-form.js")),
@@ -187,6 +207,7 @@ mod tests {
             ("/wallboard", "/wallboard.js"),
             ("/admin", "/admin.js"),
             ("/review", "/review.js"),
+            ("/qa-reports", "/qa-reports.js"),
             ("/reports", "/reports.js"),
         ] {
             let html = body(page);

@@ -67,7 +67,8 @@ impl Lang {
     }
 }
 
-fn svg(chart: &Chart) -> Response {
+/// The chart as an SVG answer, never cached (drawn from live data; the QA score chart too).
+pub(crate) fn svg(chart: &Chart) -> Response {
     let mut r = chart.to_svg().into_response();
     let h = r.headers_mut();
     h.insert(

@@ -194,6 +194,7 @@ static RULES: &[Rule] = {
         (Method::POST, "/api/qa/follow-ups/*/check", &[A, S, Q], Any),
         (Method::GET, "/api/qa/reports", &[A, S], Any),
         (Method::GET, "/api/qa/reports.csv", &[A, S], Any),
+        (Method::GET, "/api/qa/reports/chart.svg", &[A, S], Any),
     ]
 };
 
@@ -571,6 +572,7 @@ mod tests {
             (Method::POST, "/api/qa/follow-ups/p1/check", [true, false]),
             (Method::GET, "/api/qa/reports", [false, false]),
             (Method::GET, "/api/qa/reports.csv", [false, false]),
+            (Method::GET, "/api/qa/reports/chart.svg", [false, false]),
         ];
         for (m, path, [qa, agent]) in cases {
             for (role, allowed) in [(Q, *qa), (G, *agent)] {

@@ -152,6 +152,7 @@ pub(super) static OPS: &[Op] = &[
     op("POST", "/api/qa/follow-ups/{id}/check", "qa", "Mark a point improved or not, citing calls.", Json, &[]),
     op("GET", "/api/qa/reports", "qa", "Scores, points and disputes per agent, team and month.", None, &["from", "to"]),
     op("GET", "/api/qa/reports.csv", "qa", "The same as CSV (formula cells neutralised).", None, &["from", "to"]),
+    op("GET", "/api/qa/reports/chart.svg", "qa", "Each agent's and team's average score by month as an SVG line chart.", None, &["from", "to", "lang"]),
     // Visitors' web calls (open: guarded by each entry's allowed origins and the call limits)
     op("GET", "/widget.js", "web", "The click-to-call widget's script, for a site's pages.", None, &[]),
     op("GET", "/widget.css", "web", "The widget's style sheet.", None, &[]),

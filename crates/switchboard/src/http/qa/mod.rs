@@ -13,6 +13,7 @@ mod assignment;
 mod coaching;
 mod follow_ups;
 mod forms;
+mod report_chart;
 mod reports;
 mod reviews;
 mod sampling;
@@ -178,4 +179,5 @@ pub(crate) fn routes() -> Routes {
         .merge(coaching::routes())
         .merge(follow_ups::routes())
         .merge(reports::routes())
+        .merge(report_chart::routes())
 }
