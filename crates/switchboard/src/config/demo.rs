@@ -121,7 +121,9 @@ fn build(base: Config, users: DemoUsers, admin_password: String, admin_token: St
         password_hash: None,
         role: Spanned::new(0..0, "admin".into()),
         agent: None,
-        extension: None,
+        // The admin's phone (Carol the supervisor's, 1003) for monitoring agents' calls
+        // (`*96<agent>`; the wallboard's listen/whisper/barge buttons ring it).
+        extension: Some(Spanned::new(0..0, "1003".into())),
         token: Some(Spanned::new(0..0, admin_token)),
         token_hash: None,
     };
@@ -250,6 +252,16 @@ pub fn banner(config: &Resolved) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+    for a in &config.accounts {
+        if let Some(ext) = &a.extension {
+            let _ = writeln!(
+                out,
+                "  *96<agent>             from {ext} (`{}`'s phone): listen to an agent's call \
+                 (e.g. *96alice); then 4 listen, 5 whisper, 6 barge",
+                a.username
+            );
+        }
     }
     if config
         .dialplans_dir

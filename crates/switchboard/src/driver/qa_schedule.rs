@@ -59,6 +59,11 @@ pub async fn tick(qa: &Qa) -> anyhow::Result<Option<qa::ReviewMonth>> {
     if qa.crm.qa_run(month).await?.is_some() {
         return Ok(None);
     }
+    // A center that has not set QA up yet is not an error: say so once per check, quietly.
+    if qa.crm.qa_settings().await?.is_none() {
+        tracing::info!(%month, "QA sampling not set up yet (PUT /api/qa/settings): month not sampled");
+        return Ok(None);
+    }
     match run_sampling(qa, month, None, SCHEDULER).await {
         Ok(done) => {
             tracing::info!(%month, run = done.run_id, tasks = done.tasks, "QA month sampled");
