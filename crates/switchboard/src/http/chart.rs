@@ -479,7 +479,7 @@ impl Chart {
                 x + 19.0,
                 escape(&s.name)
             );
-            x += 30.0 + 7.0 * s.name.chars().count() as f64;
+            x += 30.0 + text_width(&s.name);
         }
         if let Some(t) = &self.target {
             let _ = write!(
@@ -494,6 +494,26 @@ impl Chart {
         }
         out.push_str("</g>");
     }
+}
+
+/// About how wide `text` is at the charts' 12 px sans-serif, for placing legend entries one
+/// after another: Hangul, CJK and full-width characters take about a full em, others about
+/// 7 px (the Korean legends overlapped when every character counted 7 px).
+fn text_width(text: &str) -> f64 {
+    text.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x11FF
+            | 0x2E80..=0x303F
+            | 0x3040..=0x30FF
+            | 0x3130..=0x318F
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFF00..=0xFF60 => 12.5,
+            _ => 7.0,
+        })
+        .sum()
 }
 
 /// Opens a `<g>` holding a point's marker (circle, square, triangle, diamond... by series); the
@@ -603,6 +623,34 @@ mod tests {
         assert_eq!(count(&svg, "<pattern "), 3);
         // Three bars (a zero is a bar of no height) and the legend swatch.
         assert_eq!(count(&svg, r#"fill="url(#chart-p2)""#), 3 + 1);
+    }
+
+    /// Korean legend entries are placed by their width at 12 px: the next entry starts after
+    /// the previous one's text, where counting 7 px a character put it on top of it.
+    #[test]
+    fn korean_legend_entries_do_not_overlap() {
+        assert_eq!(text_width("SL"), 14.0);
+        assert_eq!(text_width("서비스 레벨"), 5.0 * 12.5 + 7.0);
+        let mut c = Chart::new("평균 응답 속도", "구간", "초");
+        c.categories = vec!["a".into()];
+        c.series = vec![
+            Series::line("평균 응답 속도", vec![Some(1.0)]),
+            Series::line("평균 처리 시간", vec![Some(2.0)]),
+        ];
+        let svg = c.to_svg();
+        let legend = &svg[svg.find(r#"<g class="legend">"#).expect("legend")..];
+        let xs: Vec<f64> = legend
+            .match_indices("<text x=\"")
+            .filter_map(|(i, m)| {
+                let rest = &legend[i + m.len()..];
+                rest[..rest.find('"')?].parse().ok()
+            })
+            .collect();
+        assert_eq!(xs.len(), 2, "{legend}");
+        assert!(
+            xs[1] - xs[0] >= text_width("평균 응답 속도"),
+            "the second entry starts inside the first: {xs:?}"
+        );
     }
 
     #[test]
