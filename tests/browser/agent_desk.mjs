@@ -44,6 +44,18 @@ async function wrapUp(page, withCode, withNotes) {
   const said = await text(page, '#message');
   const want = m['wrap.saved'].replace('{code}', m[`code.${withCode}`]);
   check(kind.includes('info') && said === want, `saving the wrap-up says "${said}", expected "${want}"`);
+  // The page says "saved" first and reads the history again after: wait for the saved row
+  // (the checks that follow say what is missing if it never comes).
+  await page
+    .waitForFunction(
+      ([c, n]) =>
+        Array.from(document.querySelectorAll('#history-rows tr')).some(
+          (tr) => tr.cells[5]?.dataset.value === c && (tr.cells[6]?.dataset.value ?? '') === n,
+        ),
+      [withCode, withNotes],
+      { timeout: 10_000 },
+    )
+    .catch(() => {});
 }
 
 await run('agent_desk', async (browser, state) => {
