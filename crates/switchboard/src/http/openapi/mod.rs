@@ -11,7 +11,6 @@ mod ops;
 use std::sync::OnceLock;
 
 use axum::http::Method;
-use axum::Json;
 use crm::Role;
 use serde_json::{json, Map, Value};
 
@@ -44,7 +43,18 @@ pub(crate) struct Op {
 const ROLES: [Role; 4] = [Role::Admin, Role::Supervisor, Role::Qa, Role::Agent];
 
 pub(crate) fn routes() -> Routes {
-    Routes::new().get("/api/openapi.json", || async { Json(document().clone()) })
+    Routes::new().get("/api/openapi.json", || async {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            document_text(),
+        )
+    })
+}
+
+/// The document as served, serialized once (it never changes while the process runs).
+fn document_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| document().to_string())
 }
 
 /// The document, built once.
