@@ -90,6 +90,12 @@ struct Call {
 
 impl Call {
     async fn new(mode: MonitorMode) -> Self {
+        Self::with_agent_on(Side::B, mode).await
+    }
+
+    /// The agent on `agent` (side A in a click-to-dial call, where the switch rings the
+    /// agent first), the customer on the other side.
+    async fn with_agent_on(agent_side: Side, mode: MonitorMode) -> Self {
         let (port_min, port_max) = free_range(12);
         let relay = MediaRelay::new(RelayConfig {
             bind_ip: LO,
@@ -104,15 +110,19 @@ impl Call {
         let mut customer = Phone::new(CUSTOMER, 1).await;
         let mut agent = Phone::new(AGENT, 2).await;
         let mut supervisor = Phone::new(SUPERVISOR, 3).await;
-        session.set_remote(Side::A, customer.addr(), None);
-        session.set_remote(Side::B, agent.addr(), None);
+        let customer_side = match agent_side {
+            Side::A => Side::B,
+            Side::B => Side::A,
+        };
+        session.set_remote(customer_side, customer.addr(), None);
+        session.set_remote(agent_side, agent.addr(), None);
         let port = session
-            .add_listener(Side::B, mode, Codec::Pcmu, Some(101))
+            .add_listener(agent_side, mode, Codec::Pcmu, Some(101))
             .unwrap();
         assert_eq!(relay.ports_in_use(), 6);
         session.set_listener_remote(supervisor.addr(), None);
-        customer.to = SocketAddr::new(LO, session.local_port(Side::A));
-        agent.to = SocketAddr::new(LO, session.local_port(Side::B));
+        customer.to = SocketAddr::new(LO, session.local_port(customer_side));
+        agent.to = SocketAddr::new(LO, session.local_port(agent_side));
         supervisor.to = SocketAddr::new(LO, port);
         Self {
             session,
@@ -231,11 +241,38 @@ async fn the_listener_latches_strictly() {
 
 #[tokio::test]
 async fn recording_keeps_customer_and_agent_and_barge_joins_the_agent_channel() {
-    let dir = std::env::temp_dir().join(format!("sb-monitor-{}", std::process::id()));
+    let (customer, agent) = record_whisper_then_barge(Side::B, "queue").await;
+    // Whisper: nobody's channel has the supervisor (the customer did not hear it).
+    let half = customer.len() / 2;
+    assert!(hears(&customer[800..half - 1600], CUSTOMER));
+    assert!(!hears(&customer[800..half - 1600], SUPERVISOR));
+    assert!(hears(&agent[800..half - 1600], AGENT));
+    assert!(!hears(&agent[800..half - 1600], SUPERVISOR));
+    // Barge: the supervisor is in what the customer hears, the agent's channel.
+    assert!(hears(&agent[half + 1600..], SUPERVISOR) && hears(&agent[half + 1600..], AGENT));
+    assert!(!hears(&customer[half + 1600..], SUPERVISOR));
+}
+
+#[tokio::test]
+async fn with_the_agent_on_side_a_barge_still_joins_the_agent_channel() {
+    let (customer, agent) = record_whisper_then_barge(Side::A, "click").await;
+    let half = customer.len() / 2;
+    assert!(hears(&customer[800..half - 1600], CUSTOMER));
+    assert!(hears(&agent[800..half - 1600], AGENT));
+    assert!(!hears(&agent[800..half - 1600], SUPERVISOR));
+    assert!(hears(&agent[half + 1600..], SUPERVISOR) && hears(&agent[half + 1600..], AGENT));
+    assert!(!hears(&customer[half + 1600..], SUPERVISOR));
+    assert!(hears(&customer[half + 1600..], CUSTOMER));
+}
+
+/// A call with the agent on `agent_side` recorded while the supervisor whispers, then barges;
+/// the recording's channels as (customer's, agent's): side A is the left channel.
+async fn record_whisper_then_barge(agent_side: Side, name: &str) -> (Vec<i16>, Vec<i16>) {
+    let dir = std::env::temp_dir().join(format!("sb-monitor-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path: PathBuf = dir.join("call.wav");
     let _ = std::fs::remove_file(&path);
-    let call = Call::new(MonitorMode::Whisper).await;
+    let call = Call::with_agent_on(agent_side, MonitorMode::Whisper).await;
     call.session
         .start_recording(path.clone(), RecordingOptions::default())
         .await
@@ -252,16 +289,11 @@ async fn recording_keeps_customer_and_agent_and_barge_joins_the_agent_channel() 
     let all: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
     let left: Vec<i16> = all.iter().step_by(2).copied().collect();
     let right: Vec<i16> = all.iter().skip(1).step_by(2).copied().collect();
-    let half = left.len() / 2;
-    // Whisper: nobody's channel has the supervisor (the customer did not hear it).
-    assert!(hears(&left[800..half - 1600], CUSTOMER));
-    assert!(!hears(&left[800..half - 1600], SUPERVISOR));
-    assert!(hears(&right[800..half - 1600], AGENT));
-    assert!(!hears(&right[800..half - 1600], SUPERVISOR));
-    // Barge: the supervisor is in what the customer hears, the agent's channel.
-    assert!(hears(&right[half + 1600..], SUPERVISOR) && hears(&right[half + 1600..], AGENT));
-    assert!(!hears(&left[half + 1600..], SUPERVISOR));
     let _ = std::fs::remove_dir_all(&dir);
+    match agent_side {
+        Side::A => (right, left),
+        Side::B => (left, right),
+    }
 }
 
 #[tokio::test]

@@ -90,6 +90,11 @@ impl Listener {
         self.leg.set_remote(rtp, rtcp);
     }
 
+    /// The index of the session side that faces the agent.
+    pub fn agent_index(&self) -> usize {
+        self.agent.index()
+    }
+
     pub fn set_mode(&mut self, mode: MonitorMode) {
         self.mixer.set_mode(mode);
     }

@@ -373,8 +373,9 @@ impl RelaySession {
     /// agent, `codec` what the supervisor's phone receives, `telephone_event_pt` the payload
     /// type of its RFC 4733 keys ([`MediaEvent::ListenerDtmf`]). Until
     /// [`RelaySession::set_listener_remote`] nothing latches and nothing goes to it. One
-    /// listener per session: a second replaces the first. The recording is untouched: it
-    /// keeps what side A sends and hears (with barge, the supervisor in what A hears).
+    /// listener per session: a second replaces the first. The recording keeps its two
+    /// channels (side A left): the customer's side as sent, the agent's side as the customer
+    /// hears it (with barge, the supervisor on the agent's channel).
     pub fn add_listener(
         &self,
         agent: Side,

@@ -314,11 +314,24 @@ impl SessionTask {
                 stats.dropped_zrtp += 1;
                 continue;
             }
+            // The customer's channel is what the customer says, taken before any mix; the
+            // agent's is what the customer hears, taken after it, so a barging supervisor is
+            // on the agent's channel whichever side the agent is (side A in click-to-dial).
+            // Without a listener, A is recorded as sent and B as relayed, which is the same.
+            let channel = if side == 0 {
+                Channel::Left
+            } else {
+                Channel::Right
+            };
+            let after_mix = match &self.listener {
+                Some(listener) => listener.agent_index() == side,
+                None => side == 1,
+            };
             if !rtcp {
                 self.idle.rtp_since_tick = true;
-                if side == 0 {
+                if !after_mix || self.endpoint.active {
                     if let Some(tap) = &mut self.recorder {
-                        tap.record(Channel::Left, buf.filled(), now);
+                        tap.record(channel, buf.filled(), now);
                     }
                 }
             }
@@ -342,9 +355,9 @@ impl SessionTask {
             let packet = buf.filled();
             match outbound.socket(rtcp).try_send_to(packet, to) {
                 Ok(_) => {
-                    if side == 1 && !rtcp {
+                    if after_mix && !rtcp {
                         if let Some(tap) = &mut self.recorder {
-                            tap.record(Channel::Right, packet, now);
+                            tap.record(channel, packet, now);
                         }
                     }
                     let flow = if rtcp {
