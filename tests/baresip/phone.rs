@@ -102,12 +102,32 @@ impl Phone {
     /// [`Phone::start`] offering `codecs` in this order (baresip's `audio_codecs`, e.g.
     /// `"opus/48000/2,PCMU,PCMA"` to offer opus first as Linphone does: baresip reads a bare
     /// name as name/8000/1; opus loads its module).
+    ///
+    /// The ports are picked free, but baresip binds more than it is told (SIP over TCP and TLS,
+    /// TLS on the next port up), and another test can take one of those between the pick and
+    /// the bind; when baresip exits with "Address already in use" it is started again on new
+    /// ports, a few times.
     pub fn start_offering(
         switch: &Switch,
         ext: &str,
         tone_wav: &Path,
         codecs: &str,
     ) -> anyhow::Result<Phone> {
+        const ATTEMPTS: usize = 4;
+        for attempt in 1..=ATTEMPTS {
+            match Self::launch(switch, ext, tone_wav, codecs) {
+                Err(e)
+                    if attempt < ATTEMPTS && e.to_string().contains("Address already in use") =>
+                {
+                    eprintln!("baresip {ext}: a port was taken under it; starting it again");
+                }
+                other => return other,
+            }
+        }
+        bail!("baresip {ext}: no attempt left")
+    }
+
+    fn launch(switch: &Switch, ext: &str, tone_wav: &Path, codecs: &str) -> anyhow::Result<Phone> {
         let name = USERS
             .iter()
             .find(|u| u.0 == ext)
@@ -178,9 +198,10 @@ impl Phone {
         let mut child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         let ctrl = loop {
+            let exited = matches!(child.as_mut().map(Child::try_wait), Some(Ok(Some(_))));
             match TcpStream::connect(("127.0.0.1", ctrl_port)) {
                 Ok(s) => break s,
-                Err(e) if Instant::now() > deadline => {
+                Err(e) if exited || Instant::now() > deadline => {
                     if let Some(mut c) = child.take() {
                         let _ = c.kill();
                         let _ = c.wait();
