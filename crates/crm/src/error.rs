@@ -59,6 +59,9 @@ pub enum CrmError {
     /// The account comes from the configuration's `[[accounts]]`: change it there.
     #[error("account {0:?} is defined in the configuration file: change it there")]
     AccountFromFile(String),
+    /// The extension is another account's monitoring phone already.
+    #[error("extension {extension:?} is the monitoring phone of account {account:?} already")]
+    ExtensionTaken { extension: String, account: String },
     /// A QA object (team, form version, task, follow-up...) named by the request does not exist.
     #[error("no QA {what} {id:?}")]
     QaNotFound { what: &'static str, id: String },

@@ -30,6 +30,7 @@ fn account(name: &str, role: Role, agent: Option<&str>, pw: &str) -> NewAccount 
         token_hash: None,
         role,
         agent_id: agent.map(Into::into),
+        extension: None,
     }
 }
 

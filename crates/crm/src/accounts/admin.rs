@@ -3,9 +3,14 @@
 //! (`managed_by = 'api'`) change here; the configuration's `[[accounts]]` stay the file's (the
 //! start-up sync rewrites them). Disabling or a new password ends the account's sessions in the
 //! same transaction, so no request after the answer still gets through on an old cookie.
+//! A supervisor's or admin's monitoring extension is one account's only: another account's
+//! (file or API, enabled or not) is refused with [`CrmError::ExtensionTaken`]; changing the
+//! role away from supervisor or admin while the account keeps its extension is refused (clear
+//! it in the same change).
 
 use chrono::{DateTime, Utc};
 
+use crate::accounts::conn::AccountConn;
 use crate::accounts::sql;
 use crate::db::{in_transaction, DbTime};
 use crate::{Account, Crm, CrmError, NewAccount, Role};
@@ -18,6 +23,8 @@ pub struct AccountChange {
     pub disabled: Option<bool>,
     /// A new argon2id PHC string.
     pub password_hash: Option<String>,
+    /// The monitoring extension: `Some(None)` clears it.
+    pub extension: Option<Option<String>>,
 }
 
 /// The account after a change, and how many of its sessions ended.
@@ -59,12 +66,14 @@ impl Crm {
             if taken {
                 return Err(CrmError::AccountExists(a.username.clone()));
             }
+            conn.refuse_taken_extension(a.extension.as_deref()).await?;
             sqlx::query(sql::INSERT_API_ACCOUNT)
                 .bind(&a.username)
                 .bind(&a.password_hash)
                 .bind(a.role.as_str())
                 .bind(&a.agent_id)
                 .bind(DbTime(now))
+                .bind(&a.extension)
                 .execute(&mut *conn)
                 .await?;
         });
@@ -100,11 +109,19 @@ impl Crm {
             token_hash: None,
             role,
             agent_id,
+            extension: change
+                .extension
+                .clone()
+                .unwrap_or_else(|| old.extension.clone()),
         };
         next.validate()?;
+        let new_extension = (next.extension != old.extension)
+            .then_some(next.extension.as_deref())
+            .flatten();
         let disabled = change.disabled.unwrap_or(old.disabled);
         let end_sessions = (disabled && !old.disabled) || next.password_hash != old.password_hash;
         let sessions_ended = in_transaction!(self, |conn| {
+            conn.refuse_taken_extension(new_extension).await?;
             sqlx::query(sql::UPDATE_API_ACCOUNT)
                 .bind(old.id)
                 .bind(&next.password_hash)
@@ -112,6 +129,7 @@ impl Crm {
                 .bind(&next.agent_id)
                 .bind(disabled)
                 .bind(DbTime(now))
+                .bind(&next.extension)
                 .execute(&mut *conn)
                 .await?;
             if end_sessions {

@@ -16,6 +16,8 @@ pub(crate) trait AccountConn {
     async fn account_by_username(&mut self, username: &str) -> Result<Option<Account>, CrmError>;
     async fn account_by_token(&mut self, token_hash: &str) -> Result<Option<Account>, CrmError>;
     async fn touch_token(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<(), CrmError>;
+    /// [`CrmError::ExtensionTaken`] when `extension` is some account's monitoring phone.
+    async fn refuse_taken_extension(&mut self, extension: Option<&str>) -> Result<(), CrmError>;
     /// Runs inside the caller's transaction.
     async fn sync_accounts(
         &mut self,
@@ -85,6 +87,26 @@ for_each_backend! {
             Ok(())
         }
 
+        async fn refuse_taken_extension(
+            &mut self,
+            extension: Option<&str>,
+        ) -> Result<(), CrmError> {
+            let Some(ext) = extension else {
+                return Ok(());
+            };
+            let holder: Option<String> = sqlx::query_scalar(sql::ACCOUNT_OF_EXTENSION)
+                .bind(ext)
+                .fetch_optional(self)
+                .await?;
+            match holder {
+                Some(account) => Err(CrmError::ExtensionTaken {
+                    extension: ext.to_owned(),
+                    account,
+                }),
+                None => Ok(()),
+            }
+        }
+
         async fn sync_accounts(
             &mut self,
             accounts: &[NewAccount],
@@ -92,7 +114,17 @@ for_each_backend! {
         ) -> Result<AccountSync, CrmError> {
             let before = self.all_accounts().await?;
             sqlx::query(sql::CLEAR_TOKENS).execute(&mut *self).await?;
+            sqlx::query(sql::CLEAR_FILE_EXTENSIONS)
+                .execute(&mut *self)
+                .await?;
             let mut report = AccountSync::default();
+            for ext in accounts.iter().filter_map(|a| a.extension.as_ref()) {
+                let taken = sqlx::query(sql::TAKE_EXTENSION_FROM_API)
+                    .bind(ext)
+                    .execute(&mut *self)
+                    .await?;
+                report.extensions_taken += taken.rows_affected();
+            }
             for a in accounts {
                 sqlx::query(sql::UPSERT_ACCOUNT)
                     .bind(&a.username)
@@ -101,6 +133,7 @@ for_each_backend! {
                     .bind(a.role.as_str())
                     .bind(&a.agent_id)
                     .bind(DbTime(now))
+                    .bind(&a.extension)
                     .execute(&mut *self)
                     .await?;
                 report.upserted += 1;
@@ -252,6 +285,7 @@ for_each_backend! {
             token_hash: row.col("token_hash")?,
             role: Role::from_stored(&row.col::<String>("role")?)?,
             agent_id: row.col("agent_id")?,
+            extension: row.col("extension")?,
             disabled: row.col("disabled")?,
             managed_by_api: row.col::<String>("managed_by")? == "api",
             created_at: row.time("created_at")?,

@@ -15,7 +15,7 @@ pub use store::SessionLimits;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::CrmError;
+use crate::{CrmError, MAX_EXTENSION_CHARS};
 
 /// Longest username.
 pub const MAX_USERNAME_CHARS: usize = 64;
@@ -86,6 +86,9 @@ pub struct NewAccount {
     pub role: Role,
     /// The ACD agent id: required for [`Role::Agent`], refused for other roles.
     pub agent_id: Option<String>,
+    /// The phone a supervisor or admin monitors agents from (`*96<agent>`, the wallboard's
+    /// buttons): refused for other roles; one account per extension.
+    pub extension: Option<String>,
 }
 
 impl NewAccount {
@@ -104,6 +107,20 @@ impl NewAccount {
             if !is_sha256_hex(t) {
                 return invalid("token_hash", "must be 64 lowercase hex digits");
             }
+        }
+        match (&self.role, &self.extension) {
+            (Role::Admin | Role::Supervisor, Some(e))
+                if e.is_empty() || e.chars().count() > MAX_EXTENSION_CHARS =>
+            {
+                return invalid("extension", "must be 1 to 64 characters");
+            }
+            (Role::Qa | Role::Agent, Some(_)) => {
+                return invalid(
+                    "extension",
+                    "only for role supervisor or admin (the phone they monitor from)",
+                );
+            }
+            _ => {}
         }
         match (&self.role, &self.agent_id) {
             (Role::Agent, None) => invalid("agent_id", "an agent account must name its agent"),
@@ -151,6 +168,8 @@ pub struct Account {
     pub token_hash: Option<String>,
     pub role: Role,
     pub agent_id: Option<String>,
+    /// The phone this supervisor or admin monitors agents from (see [`NewAccount::extension`]).
+    pub extension: Option<String>,
     /// No longer configured, or disabled through the API: cannot log in, its sessions and
     /// token are refused.
     pub disabled: bool,
@@ -173,6 +192,9 @@ pub struct AccountSync {
     pub disabled: u64,
     /// Sessions ended because their account's password changed or it was disabled.
     pub sessions_ended: u64,
+    /// API accounts that lost their monitoring extension because the file now gives it to
+    /// one of its accounts (the file wins, as for usernames).
+    pub extensions_taken: u64,
 }
 
 /// A new browser session (the cookie's token is hashed by the caller).

@@ -4,7 +4,7 @@
 
 /// Account columns, table alias `a`.
 const ACCOUNT: &str = "a.id, a.username, a.password_hash, a.token_hash, a.role, a.agent_id,
-     a.disabled, a.managed_by, a.created_at, a.updated_at, a.token_last_used_at";
+     a.extension, a.disabled, a.managed_by, a.created_at, a.updated_at, a.token_last_used_at";
 
 pub(crate) fn all_accounts() -> String {
     format!("SELECT {ACCOUNT} FROM accounts a ORDER BY a.username")
@@ -24,25 +24,41 @@ pub(crate) fn account_by_token() -> String {
 pub(crate) const CLEAR_TOKENS: &str =
     "UPDATE accounts SET token_hash = NULL WHERE token_hash IS NOT NULL";
 
-/// `$1` username, `$2` password_hash, `$3` token_hash, `$4` role, `$5` agent_id, `$6` now.
+/// The file's monitoring extensions are cleared before the configured ones are written, so an
+/// extension moving from one file account to another does not trip the unique index, and an
+/// account leaving the file leaves its phone.
+pub(crate) const CLEAR_FILE_EXTENSIONS: &str =
+    "UPDATE accounts SET extension = NULL WHERE extension IS NOT NULL AND managed_by = 'file'";
+
+/// `$1` extension the file gives one of its accounts: an API account holding it loses it.
+pub(crate) const TAKE_EXTENSION_FROM_API: &str =
+    "UPDATE accounts SET extension = NULL WHERE extension = $1 AND managed_by = 'api'";
+
+/// `$1` extension: the account whose monitoring phone it is.
+pub(crate) const ACCOUNT_OF_EXTENSION: &str = "SELECT username FROM accounts WHERE extension = $1";
+
+/// `$1` username, `$2` password_hash, `$3` token_hash, `$4` role, `$5` agent_id, `$6` now,
+/// `$7` extension.
 pub(crate) const UPSERT_ACCOUNT: &str =
-    "INSERT INTO accounts (username, password_hash, token_hash, role, agent_id, disabled,
-                           created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, FALSE, $6, $6)
+    "INSERT INTO accounts (username, password_hash, token_hash, role, agent_id, extension,
+                           disabled, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $7, FALSE, $6, $6)
      ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash,
          token_hash = excluded.token_hash, role = excluded.role, agent_id = excluded.agent_id,
-         disabled = FALSE, managed_by = 'file', updated_at = excluded.updated_at";
+         extension = excluded.extension, disabled = FALSE, managed_by = 'file',
+         updated_at = excluded.updated_at";
 
-/// `$1` username, `$2` password_hash, `$3` role, `$4` agent_id, `$5` now.
+/// `$1` username, `$2` password_hash, `$3` role, `$4` agent_id, `$5` now, `$6` extension.
 pub(crate) const INSERT_API_ACCOUNT: &str =
-    "INSERT INTO accounts (username, password_hash, token_hash, role, agent_id, disabled,
-                           managed_by, created_at, updated_at)
-     VALUES ($1, $2, NULL, $3, $4, FALSE, 'api', $5, $5)";
+    "INSERT INTO accounts (username, password_hash, token_hash, role, agent_id, extension,
+                           disabled, managed_by, created_at, updated_at)
+     VALUES ($1, $2, NULL, $3, $4, $6, FALSE, 'api', $5, $5)";
 
-/// `$1` id, `$2` password_hash, `$3` role, `$4` agent_id, `$5` disabled, `$6` now.
+/// `$1` id, `$2` password_hash, `$3` role, `$4` agent_id, `$5` disabled, `$6` now,
+/// `$7` extension.
 pub(crate) const UPDATE_API_ACCOUNT: &str =
     "UPDATE accounts SET password_hash = $2, role = $3, agent_id = $4, disabled = $5,
-         updated_at = $6 WHERE id = $1 AND managed_by = 'api'";
+         extension = $7, updated_at = $6 WHERE id = $1 AND managed_by = 'api'";
 
 /// `$1` token_hash, `$2` now. Never moves the time backwards.
 pub(crate) const TOUCH_TOKEN: &str = "UPDATE accounts SET token_last_used_at = $2

@@ -56,6 +56,12 @@ impl Crm {
                     reason: format!("{:?} is listed twice", a.username),
                 });
             }
+            if a.extension.is_some() && accounts[..i].iter().any(|b| b.extension == a.extension) {
+                return Err(CrmError::InvalidField {
+                    field: "extension",
+                    reason: format!("{:?} is given to two accounts", a.extension),
+                });
+            }
         }
         Ok(in_transaction!(self, |conn| conn
             .sync_accounts(accounts, now)
