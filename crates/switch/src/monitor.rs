@@ -2,7 +2,8 @@
 //!
 //! A supervisor's phone dials `*96<agent>`. The switch checks that the phone is a
 //! supervisor's or an admin's (`SwitchConfig::supervisor_phones`, from `[[accounts]]
-//! extension`), that the agent is on a connected call, and that nobody monitors it yet; a
+//! extension` and the API's accounts, replaced while running by
+//! [`Switch::set_supervisor_phones`]), that the agent is on a connected call, and that nobody monitors it yet; a
 //! refusal plays the feature codes' three low beeps. Otherwise the supervisor's call gets no
 //! media of its own: the driver adds a listener to the agent's call's relay session
 //! ([`Action::AttachListener`], `media::mix`), the switch answers the supervisor with the
@@ -118,6 +119,15 @@ impl Switch {
             Some(agents) => agents.contains(agent),
             None => true,
         }
+    }
+
+    /// Replaces the monitoring phones (extension → account, as
+    /// [`SwitchConfig::supervisor_phones`](crate::SwitchConfig::supervisor_phones)): the binary
+    /// sends them at start and after every account change, so a phone given or taken through
+    /// the API counts from the next `*96` or wallboard request. A monitoring in progress is
+    /// left alone.
+    pub fn set_supervisor_phones(&mut self, phones: std::collections::HashMap<String, String>) {
+        self.cfg.supervisor_phones = phones;
     }
 
     /// The supervisors' teams (`None`: no team set up, nobody restricted). The binary sends

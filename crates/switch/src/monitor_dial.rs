@@ -106,7 +106,7 @@ impl Switch {
         Ok(id)
     }
 
-    /// The account's phone, as `[[accounts]] extension` gives it.
+    /// The account's phone, as `[[accounts]] extension` or the API gives it.
     fn phone_of(&self, account: &str) -> Option<String> {
         self.cfg
             .supervisor_phones

@@ -61,3 +61,23 @@ fn a_supervisor_may_monitor_only_the_agents_of_the_teams_they_lead() {
     ts.sw.set_supervisor_teams(None);
     assert!(ts.sw.may_monitor("kim", "alice"));
 }
+
+#[test]
+fn monitoring_phones_are_replaced_while_running() {
+    let mut ts = switch_with_supervisor_phone();
+    let now = ts.now;
+    let reason = |ts: &mut TestSwitch, account: &str| {
+        let r = ts
+            .sw
+            .start_monitor(now, account, "alice", MonitorMode::Listen);
+        r.err().map(|e| e.reason())
+    };
+    assert_eq!(reason(&mut ts, "sue"), Some("no_phone"));
+    // An account given a phone through the API: sue's 1004 counts at once, kim's is gone.
+    let phones = HashMap::from([("1004".to_string(), "sue".to_string())]);
+    ts.sw.set_supervisor_phones(phones);
+    assert_ne!(reason(&mut ts, "sue"), Some("no_phone"));
+    assert_eq!(reason(&mut ts, "kim"), Some("no_phone"));
+    ts.sw.set_supervisor_phones(HashMap::new());
+    assert_eq!(reason(&mut ts, "sue"), Some("no_phone"));
+}
