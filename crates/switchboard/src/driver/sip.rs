@@ -117,6 +117,9 @@ pub enum Control {
     },
     /// Which agents each supervisor may monitor, from the QA teams (`http/monitor.rs`).
     SupervisorTeams(Option<crate::switch::SupervisorTeams>),
+    /// The monitoring phones (extension → account) of the file's and the API's enabled
+    /// supervisors and admins (`http/monitor.rs`): replaces the switch's map.
+    SupervisorPhones(std::collections::HashMap<String, String>),
     /// The live view of queues and agents.
     AcdSnapshot {
         reply: tokio::sync::oneshot::Sender<crate::switch::AcdSnapshot>,
@@ -440,6 +443,7 @@ impl Driver {
                         let _ = reply.send(result);
                     }
                     Control::SupervisorTeams(teams) => self.switch.set_supervisor_teams(teams),
+                    Control::SupervisorPhones(phones) => self.switch.set_supervisor_phones(phones),
                     Control::AcdSnapshot { reply } => {
                         let _ = reply.send(self.switch.acd_snapshot(Instant::now()));
                     }

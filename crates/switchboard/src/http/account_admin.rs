@@ -6,6 +6,12 @@
 //! request is a 401) and its event streams within `streams::CHECK_EVERY`. Accounts of the
 //! configuration's `[[accounts]]` are the file's: the API lists them but refuses to change
 //! them (409), since the next start would undo it. Every change is audited.
+//!
+//! A supervisor or admin may have a monitoring `extension` (docs/acd.md, "Monitoring"): an
+//! extension of the directory (400 otherwise), nobody else's, file or API account, enabled or
+//! not (409), and only for those two roles (400, as the configuration's check; a change of
+//! role away from them must clear it in the same request, `"extension": null`). The switch
+//! learns the phones after every change ([`crate::http::monitor::push_monitoring`]).
 
 use crate::config::accounts::MIN_PASSWORD_CHARS;
 use crate::config::queue_definition::FieldError;
@@ -44,9 +50,9 @@ fn refused(e: CrmError) -> ApiError {
             let f = if f == "agent_id" { "agent" } else { f };
             field(f, reason)
         }
-        CrmError::AccountExists(_) | CrmError::AccountFromFile(_) => {
-            ApiError::conflict(e.to_string())
-        }
+        CrmError::AccountExists(_)
+        | CrmError::AccountFromFile(_)
+        | CrmError::ExtensionTaken { .. } => ApiError::conflict(e.to_string()),
         other => ApiError::database(other),
     }
 }
@@ -78,8 +84,35 @@ async fn hashed(password: String) -> ApiResult<String> {
 fn shown(a: &crm::Account) -> Value {
     json!({
         "username": a.username, "role": a.role, "agent": a.agent_id, "disabled": a.disabled,
-        "managed_by": if a.managed_by_api { "api" } else { "file" },
+        "extension": a.extension, "managed_by": if a.managed_by_api { "api" } else { "file" },
     })
+}
+
+/// A monitoring extension as given: blank is none; otherwise it must be one of the
+/// directory's extensions (the phone must exist to ring it).
+async fn extension_of(app: &App, given: Option<String>) -> ApiResult<Option<String>> {
+    let Some(ext) = given
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+    else {
+        return Ok(None);
+    };
+    if !crate::http::user_admin::extensions(app)
+        .await?
+        .contains(&ext)
+    {
+        return Err(field(
+            "extension",
+            format!("no extension {ext} in the directory"),
+        ));
+    }
+    Ok(Some(ext))
+}
+
+/// The switch learns the accounts' phones (and the supervisors' teams) after a change.
+async fn tell_switch(app: &App) {
+    let file = &app.reloader.config().accounts;
+    crate::http::monitor::push_monitoring(&app.crm, file, &app.control).await;
 }
 
 #[derive(Deserialize)]
@@ -89,10 +122,13 @@ struct NewAccountBody {
     role: String,
     #[serde(default)]
     agent: Option<String>,
+    /// A supervisor's or admin's monitoring phone.
+    #[serde(default)]
+    extension: Option<String>,
     password: String,
 }
 
-/// `POST /api/accounts` with `{"username", "role", "agent"?, "password"}` (201).
+/// `POST /api/accounts` with `{"username", "role", "agent"?, "extension"?, "password"}` (201).
 async fn create(
     State(app): State<App>,
     Extension(who): Extension<Principal>,
@@ -103,21 +139,34 @@ async fn create(
     let username = b.username.trim().to_ascii_lowercase();
     crm::validate_username(&username).map_err(refused)?;
     let role = role_of(&b.role)?;
+    let extension = extension_of(&app, b.extension).await?;
     let new = crm::NewAccount {
         username,
         password_hash: hashed(b.password).await?,
         token_hash: None,
         role,
         agent_id: b.agent.filter(|a| !a.is_empty()),
+        extension,
     };
     let account = app
         .crm
         .create_account(&new, chrono::Utc::now())
         .await
         .map_err(refused)?;
-    let detail = json!({ "role": account.role, "agent": account.agent_id }).to_string();
+    tell_switch(&app).await;
+    let detail = json!({
+        "role": account.role, "agent": account.agent_id, "extension": account.extension,
+    });
     let action = crm::AuditAction::AccountCreate;
-    audit(&app, &who, remote, action, &account.username, detail).await?;
+    audit(
+        &app,
+        &who,
+        remote,
+        action,
+        &account.username,
+        detail.to_string(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(shown(&account))).into_response())
 }
 
@@ -138,6 +187,7 @@ async fn changed(
         .await
         .map_err(refused)?
         .ok_or_else(|| ApiError::not_found(format!("no account {username}")))?;
+    tell_switch(app).await;
     if let Value::Object(map) = &mut detail {
         map.insert("sessions_ended".into(), json!(done.sessions_ended));
     }
@@ -155,9 +205,12 @@ struct ChangeBody {
     agent: Option<String>,
     #[serde(default)]
     disabled: Option<bool>,
+    /// The monitoring phone; `null` (or `""`) clears it.
+    #[serde(default, deserialize_with = "crate::http::customers::present")]
+    extension: Option<Option<String>>,
 }
 
-/// `PATCH /api/accounts/{username}` with any of `{"role", "agent", "disabled"}`. An admin
+/// `PATCH /api/accounts/{username}` with any of `{"role", "agent", "disabled", "extension"}`. An admin
 /// cannot disable or demote their own account (the last way in could go).
 async fn change(
     State(app): State<App>,
@@ -178,12 +231,20 @@ async fn change(
             "you cannot disable or demote your own account",
         ));
     }
+    let extension = match b.extension {
+        Some(given) => Some(extension_of(&app, given).await?),
+        None => None,
+    };
     let change = AccountChange {
         role: role.map(|r| (r, b.agent.clone().filter(|a| !a.is_empty()))),
         disabled: b.disabled,
         password_hash: None,
+        extension: extension.clone(),
     };
-    let detail = json!({ "role": b.role, "agent": b.agent, "disabled": b.disabled });
+    let mut detail = json!({ "role": b.role, "agent": b.agent, "disabled": b.disabled });
+    if let (Some(ext), Value::Object(map)) = (extension, &mut detail) {
+        map.insert("extension".into(), json!(ext));
+    }
     let action = crm::AuditAction::AccountUpdate;
     changed(&app, &who, remote, &username, &change, action, detail).await
 }

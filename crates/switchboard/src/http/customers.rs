@@ -186,7 +186,7 @@ struct PatchBody {
 }
 
 /// Tells a key given as `null` (`Some(None)`) from an absent one (`None`, via `default`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,

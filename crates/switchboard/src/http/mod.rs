@@ -81,17 +81,26 @@ pub async fn serve(
 ) {
     let config = reloader.config().clone();
     match crate::http::auth::accounts::sync(&crm, &config.accounts).await {
-        Ok(s) => tracing::info!(
-            accounts = s.upserted,
-            disabled = s.disabled,
-            sessions_ended = s.sessions_ended,
-            "HTTP accounts ready"
-        ),
+        Ok(s) => {
+            tracing::info!(
+                accounts = s.upserted,
+                disabled = s.disabled,
+                sessions_ended = s.sessions_ended,
+                "HTTP accounts ready"
+            );
+            if s.extensions_taken > 0 {
+                tracing::warn!(
+                    accounts = s.extensions_taken,
+                    "accounts made through the API lost their monitoring extension to [[accounts]] of the file"
+                );
+            }
+        }
         // The API still runs on the accounts stored before; the log says why logins fail.
         Err(e) => tracing::error!(error = %e, "cannot write the configured HTTP accounts"),
     }
-    // Monitoring follows the QA teams (issue 12): the switch learns them now and at each change.
-    crate::http::monitor::push_supervisor_teams(&crm, &control).await;
+    // Monitoring follows the QA teams and the accounts' phones (issue 12): the switch learns
+    // them now and at each change.
+    crate::http::monitor::push_monitoring(&crm, &config.accounts, &control).await;
     if config.accounts.is_empty() {
         tracing::warn!("no [[accounts]] configured: the HTTP API refuses every request");
     }

@@ -6,6 +6,7 @@
 //! written to the audit log (`monitor.refused`), as are the switch's refusals; the monitoring's
 //! start, modes and stop are audited by the switch itself.
 
+use crate::config::accounts::AccountSpec;
 use crate::driver::sip::{Control, MonitorChange};
 use crate::http::auth::Principal;
 use crate::http::error::{ApiError, ApiResult};
@@ -19,6 +20,7 @@ use axum::{Extension, Json};
 use crm::Role;
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 
 pub(crate) fn routes() -> Routes {
@@ -156,6 +158,45 @@ pub(crate) async fn push_supervisor_teams(
     }
 }
 
+/// The monitoring phones (extension → account): the file's `[[accounts]] extension`, then
+/// the enabled API accounts' (an extension the file gives is the file's, as at the start-up
+/// sync). Disabled accounts have none.
+pub(crate) async fn supervisor_phones(
+    crm: &crm::Crm,
+    file: &[AccountSpec],
+) -> Result<HashMap<String, String>, crm::CrmError> {
+    let mut phones: HashMap<String, String> = file
+        .iter()
+        .filter_map(|a| Some((a.extension.clone()?, a.username.clone())))
+        .collect();
+    for a in crm.accounts().await? {
+        let monitors = matches!(a.role, Role::Admin | Role::Supervisor);
+        if !a.managed_by_api || a.disabled || !monitors {
+            continue;
+        }
+        if let Some(ext) = a.extension {
+            phones.entry(ext).or_insert(a.username);
+        }
+    }
+    Ok(phones)
+}
+
+/// Tells the switch the monitoring phones and the supervisors' teams: at start and after an
+/// account changes (a new supervisor joins the teams' map too).
+pub(crate) async fn push_monitoring(
+    crm: &crm::Crm,
+    file: &[AccountSpec],
+    control: &tokio::sync::mpsc::Sender<Control>,
+) {
+    match supervisor_phones(crm, file).await {
+        Ok(phones) => {
+            let _ = control.send(Control::SupervisorPhones(phones)).await;
+        }
+        Err(e) => tracing::error!(error = %e, "cannot read the accounts' monitoring phones"),
+    }
+    push_supervisor_teams(crm, control).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +209,7 @@ mod tests {
             token_hash: None,
             role,
             agent_id: (role == Role::Agent).then(|| name.to_string()),
+            extension: None,
         }
     }
 
@@ -211,6 +253,40 @@ mod tests {
             "a supervisor without a team monitors nobody"
         );
         assert!(!map.contains_key("root"), "admins are not restricted");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn phones_are_the_files_and_the_enabled_api_accounts() -> anyhow::Result<()> {
+        let crm = crm::Crm::connect("sqlite::memory:").await?;
+        let at = chrono::DateTime::UNIX_EPOCH;
+        let mut carol = account("carol", Role::Supervisor);
+        carol.extension = Some("2003".into());
+        crm.sync_accounts(std::slice::from_ref(&carol), at).await?;
+        let file = [AccountSpec {
+            username: "carol".into(),
+            secret: crate::config::accounts::Secret::Plain("carol-password".into()),
+            role: Role::Supervisor,
+            agent: None,
+            extension: Some("2003".into()),
+            token_hash: None,
+        }];
+        for (name, ext) in [("sue", "2004"), ("root", "2005")] {
+            let mut a = account(name, Role::Supervisor);
+            a.extension = Some(ext.into());
+            crm.create_account(&a, at).await?;
+        }
+        let off = crm::AccountChange {
+            disabled: Some(true),
+            ..crm::AccountChange::default()
+        };
+        crm.change_account("root", &off, at).await?;
+        let phones = supervisor_phones(&crm, &file).await?;
+        let want = HashMap::from([
+            ("2003".to_string(), "carol".to_string()),
+            ("2004".to_string(), "sue".to_string()),
+        ]);
+        assert_eq!(phones, want, "root is disabled: no phone");
         Ok(())
     }
 }

@@ -35,6 +35,7 @@ pub async fn sync(crm: &Crm, specs: &[AccountSpec]) -> anyhow::Result<crm::Accou
             token_hash: spec.token_hash.clone(),
             role: spec.role,
             agent_id: spec.agent.clone(),
+            extension: spec.extension.clone(),
         });
     }
     Ok(crm.sync_accounts(&accounts, Utc::now()).await?)

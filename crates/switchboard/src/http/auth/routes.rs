@@ -173,6 +173,7 @@ async fn accounts(State(app): State<App>) -> ApiResult {
                     "username": a.username,
                     "role": a.role,
                     "agent": a.agent_id,
+                    "extension": a.extension,
                     "disabled": a.disabled,
                     "bearer_token": a.token_hash.is_some(),
                     "token_last_used_at": a.token_last_used_at,

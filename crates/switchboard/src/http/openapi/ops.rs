@@ -67,7 +67,7 @@ pub(super) static OPS: &[Op] = &[
     // Accounts, extensions, agents (administration)
     op("GET", "/api/accounts", "admin", "List the console accounts.", None, &[]),
     op("POST", "/api/accounts", "admin", "Create an account.", Json, &[]),
-    op("PATCH", "/api/accounts/{username}", "admin", "Change an account's role, agent or disabled flag.", Json, &[]),
+    op("PATCH", "/api/accounts/{username}", "admin", "Change an account's role, agent, monitoring extension or disabled flag.", Json, &[]),
     op("POST", "/api/accounts/{username}/password", "admin", "Set an account's password.", Json, &[]),
     op("GET", "/api/users", "admin", "List the SIP extensions.", None, &[]),
     op("POST", "/api/users", "admin", "Create an extension.", Json, &[]),

@@ -89,6 +89,7 @@ async fn people(crm: &Crm, at: DateTime<Utc>) -> anyhow::Result<People> {
                 token_hash: None,
                 role: c.who.role,
                 agent_id: c.who.agent.clone(),
+                extension: None,
             },
             at,
         )
@@ -846,6 +847,7 @@ async fn a_reviewer_who_leaves(crm: &Crm) -> anyhow::Result<()> {
         role: None,
         disabled: Some(true),
         password_hash: None,
+        extension: None,
     };
     qa.crm.change_account("rev1", &change, qa.now()).await?;
     let moved = assignment::reassign(&qa, &p.sup).await?;
