@@ -1,7 +1,8 @@
 // The admin page's accounts: listed (roles by name, where each is defined), created with a
 // role and a first password, given another role, disabled or enabled, or a new password,
-// through /api/accounts. Accounts of the configuration file are shown but changed there.
-// Administrators only.
+// through /api/accounts. Supervisors and admins may have a monitoring phone (an extension of
+// the directory; set at creation or on the row, empty clears it). Accounts of the
+// configuration file are shown but changed there. Administrators only.
 'use strict';
 
 import { $, api, explain, say, session, el } from '/app.js';
@@ -9,7 +10,8 @@ import { t, human } from '/i18n.js';
 import { clearErrors, showErrors } from '/admin-form.js';
 
 const ROLES = ['admin', 'supervisor', 'qa', 'agent'];
-const FIELDS = ['username', 'role', 'agent', 'password'];
+const FIELDS = ['username', 'role', 'agent', 'extension', 'password'];
+const MONITORS = ['admin', 'supervisor'];
 const accounts = { list: null, resetting: null, reload: async () => {} };
 
 /** Read the accounts (administrators only). */
@@ -52,6 +54,7 @@ function row(a) {
       apply.addEventListener('click', () => change(a.username, { role: select.value }, 'admin.account_role_saved'));
       actions.append(select, apply);
     }
+    if (MONITORS.includes(a.role)) actions.append(...phoneEditor(a));
     const toggle = el('button', { type: 'button', className: a.disabled ? '' : 'danger',
       text: t(a.disabled ? 'admin.account_enable' : 'admin.account_disable') });
     toggle.setAttribute('aria-label', t(a.disabled ? 'admin.account_enable_of' : 'admin.account_disable_of', { user: a.username }));
@@ -69,10 +72,25 @@ function row(a) {
     el('th', { scope: 'row', text: a.username }),
     el('td', { text: human('role', a.role) }),
     el('td', { text: a.agent || '—' }),
+    el('td', { text: a.extension || '—' }),
     el('td', { text: t(a.disabled ? 'admin.disabled' : 'admin.active') }),
     el('td', { text: t(a.bearer_token ? 'admin.token_yes' : 'admin.token_no') }),
     el('td', { text: t(fromApi ? 'admin.source_api' : 'admin.source_file') }),
     el('td', {}, actions));
+}
+
+/** The row's monitoring phone: an input and a button that sets it (empty clears it). */
+function phoneEditor(a) {
+  const input = el('input', { className: 'phone-input', value: a.extension || '', size: 6 });
+  input.setAttribute('inputmode', 'numeric');
+  input.setAttribute('aria-label', t('accounts.monitor_of', { user: a.username }));
+  const set = el('button', { type: 'button', text: t('accounts.monitor_set') });
+  set.setAttribute('aria-label', t('accounts.monitor_set_of', { user: a.username }));
+  set.addEventListener('click', () => {
+    const extension = input.value.trim() || null;
+    change(a.username, { extension }, extension ? 'accounts.monitor_saved' : 'accounts.monitor_cleared');
+  });
+  return [input, set];
 }
 
 async function change(username, body, doneKey) {
@@ -132,6 +150,7 @@ async function create(event) {
     username: $('ac-username').value.trim(),
     role: $('ac-role').value,
     agent: $('ac-agent').value.trim() || null,
+    extension: $('ac-extension').value.trim() || null,
     password: $('ac-password').value,
   };
   $('account-save').disabled = true;
