@@ -9,6 +9,8 @@
 //   5. add extension SB_EXTENSION (first with a weak SIP password: the error is shown next to
 //      the field), then agent SB_NEW_AGENT at that extension with a skill, a PIN and the new
 //      queue with weight 2; the forms are checked by axe-core in English, then again in Korean;
+//   6. create supervisor sue with a monitoring phone: first one the directory lacks (the
+//      field's error), then SB_EXTENSION, shown on sue's row; cleared on the row;
 //      print "PASSED" (the test then registers a phone as SB_EXTENSION, logs SB_NEW_AGENT in
 //      and calls SB_NUMBER: the new agent's phone rings, no restart).
 import { check, checkAccessibility, env, expectSaid, forgetRefusal, logIn, messagesOf, openPage, run, screenshot, stepper, text } from './lib.mjs';
@@ -143,6 +145,29 @@ await run('admin', async (browser, state) => {
   await page.click('#agent-save');
   await expectSaid(page, m['admin.agent_created'].replace('{agent}', newAgent));
   await page.waitForSelector(`#agent-list form[data-agent="${newAgent}"] input[value="${queue}"]:checked`);
+
+  step(`creating supervisor sue with monitoring phone ${extension}`);
+  await page.click('#account-new');
+  await page.fill('#ac-username', 'sue');
+  await page.selectOption('#ac-role', 'supervisor');
+  await page.fill('#ac-extension', '2999');
+  await page.fill('#ac-password', 'sue-first-pass');
+  await page.click('#account-save');
+  await page.waitForSelector('#ac-extension-error', { state: 'visible' });
+  check((await page.getAttribute('#ac-extension', 'aria-invalid')) === 'true', 'the phone is marked');
+  forgetRefusal(problems, 400);
+  await checkAccessibility(page, 'admin account form with an error (en)');
+  await page.fill('#ac-extension', extension);
+  await page.click('#account-save');
+  await expectSaid(page, m['admin.account_created'].replace('{user}', 'sue'));
+  const sueRow = `#account-list tbody tr[data-key="sue"]`;
+  await page.waitForSelector(sueRow);
+  const sueCells = await page.$$eval(`${sueRow} > *`, (cs) => cs.map((c) => c.textContent));
+  check(sueCells[3] === extension, `sue's row shows the phone: ${sueCells}`);
+  await page.fill(`${sueRow} .phone-input`, '');
+  await page.click(`${sueRow} .phone-input + button`);
+  await expectSaid(page, m['accounts.monitor_cleared'].replace('{user}', 'sue'));
+  await page.waitForFunction((sel) => document.querySelector(`${sel} > td:nth-of-type(3)`)?.textContent === '—', sueRow);
 
   step('the same page in Korean');
   const ko = messagesOf('ko');
