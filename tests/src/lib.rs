@@ -679,6 +679,9 @@ pub mod baresip;
 #[path = "../baresip/tone.rs"]
 pub mod tone;
 
+/// A test phone's media (a tone out, what it hears kept) beside SIPp's signalling.
+pub mod tone_phone;
+
 /// Tone captures (RTP in pcap) for SIPp's `play_pcap_audio`.
 pub mod pcap;
 

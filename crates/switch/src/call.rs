@@ -170,6 +170,9 @@ pub enum Route {
     /// `*96<agent>` accepted: a supervisor on this agent's call (`switch/monitor.rs`). The
     /// call has no relay session of its own; its media is a listener on the agent's call.
     Monitor(String),
+    /// A consultation's third party, rung for this agent (`switch/consult.rs`); like a
+    /// monitoring call, its media is a listener on the agent's call.
+    Consult(String),
 }
 
 impl Route {

@@ -18,6 +18,7 @@ fn route(route: &Route) -> (&'static str, Option<String>) {
         Route::Dialplan(session) => ("dialplan", session.position()),
         Route::AgentPin(_) => ("agent-pin", None),
         Route::Monitor(agent) => ("monitor", Some(agent.clone())),
+        Route::Consult(agent) => ("consult", Some(agent.clone())),
     }
 }
 

@@ -15,6 +15,7 @@ impl Switch {
         side: Option<HangupSide>,
     ) {
         self.monitor_call_ended(now, id);
+        self.consult_call_ended(now, id);
         if let Some(contact) = self.contact_of(now, id, disposition) {
             self.actions
                 .push_back(Action::Contact { call: id, contact });

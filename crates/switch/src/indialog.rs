@@ -360,6 +360,9 @@ impl Switch {
         by: Option<(Side, HangupSide)>,
         cause: &str,
     ) {
+        if self.consult_agent_left(now, id, by) {
+            return;
+        }
         let state = self.calls.get(&id).map(|c| (c.phase, c.a.final_sent));
         match state {
             Some((Phase::Answered, _)) => {}

@@ -362,6 +362,9 @@ impl Switch {
             ClientPurpose::MonitorInvite => {
                 self.on_monitor_invite_response(now, call, tx, code, resp.ok())
             }
+            ClientPurpose::ConsultInvite => {
+                self.on_consult_invite_response(now, call, tx, code, resp.ok())
+            }
             ClientPurpose::Bye => {}
             ClientPurpose::Forward(f) => {
                 self.on_forward_response(now, call, tx, f, code, resp.ok())

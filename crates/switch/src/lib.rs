@@ -35,6 +35,7 @@ mod callback;
 mod callback_records;
 mod cdr;
 mod click_to_dial;
+mod consult;
 mod dialog;
 mod dialplan;
 mod extension_calls;
@@ -69,6 +70,7 @@ pub use acd_view::{AcdSnapshot, AgentView, EventView, MonitorView, QueueView};
 pub use agents::AgentCommandError;
 pub use call::{CallId, Side};
 pub use click_to_dial::ClickToDialError;
+pub use consult::{ConsultError, ConsultStarted, ConsultState, ConsultStatus};
 pub use dialog::Me;
 pub use limits::Limits;
 pub use monitor::{MonitorError, MonitorEvent, MonitorMode, MonitorRecord, SupervisorTeams};
@@ -247,6 +249,12 @@ pub enum Action {
     },
     /// A monitoring step for the audit log.
     Monitor(MonitorRecord),
+    /// Wire `call`'s listener straight to `side` (a consultation's third party talks with
+    /// that side only), or mix again as its mode says (`None`; `consult.rs`).
+    ListenerPaired {
+        call: CallId,
+        side: Option<Side>,
+    },
 }
 
 /// What the CRM keeps of callbacks ([`CallbackRequest`]), written in this order.
@@ -328,6 +336,8 @@ pub struct Switch {
     monitors: HashMap<CallId, monitor::Monitoring>,
     /// Which agents each supervisor may monitor (`None`: no teams set up).
     supervisor_teams: Option<monitor::SupervisorTeams>,
+    /// Agents' consultations of a third party, by the third party's call (`consult.rs`).
+    consults: consult::Consults,
 }
 
 /// Why we opened a client transaction.
@@ -339,6 +349,8 @@ enum ClientPurpose {
     /// The INVITE to a supervisor's phone for monitoring asked for over the API
     /// (switch/monitor_dial.rs).
     MonitorInvite,
+    /// The INVITE to a consultation's third party (switch/consult.rs).
+    ConsultInvite,
     Bye,
     Forward(Box<call::Forwarded>),
 }
@@ -385,6 +397,7 @@ impl Switch {
             web_calls: HashMap::new(),
             monitors: HashMap::new(),
             supervisor_teams: None,
+            consults: Default::default(),
         }
     }
 

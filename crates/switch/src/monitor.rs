@@ -153,7 +153,12 @@ impl Switch {
             .calls
             .iter()
             .filter(|(_, c)| c.phase == Phase::Answered && c.relay.is_some())
-            .filter(|(_, c)| !matches!(c.route, Route::Feature(_) | Route::Monitor(_)))
+            .filter(|(_, c)| {
+                !matches!(
+                    c.route,
+                    Route::Feature(_) | Route::Monitor(_) | Route::Consult(_)
+                )
+            })
             .filter_map(|(&id, c)| {
                 let answered = c.answered_branch.and_then(|i| c.branches.get(i));
                 let side = if c.callback.as_ref().is_some_and(|cb| &cb.extension == ext)
@@ -195,7 +200,10 @@ impl Switch {
                     });
                 }
                 let (call, side) = self.agent_call(agent)?;
-                if self.monitors.values().any(|m| m.monitored == call) {
+                // One listener per call: a consultation's third party is one too.
+                if self.monitors.values().any(|m| m.monitored == call)
+                    || self.consults.on_call(call)
+                {
                     return Err(MonitorError::AlreadyMonitored(agent.to_string()));
                 }
                 Ok((account, call, side))
@@ -261,6 +269,10 @@ impl Switch {
         id: CallId,
         result: Result<(std::net::IpAddr, u16), String>,
     ) {
+        if self.consults.is_third(id) {
+            self.consult_attached(now, id, result);
+            return;
+        }
         let (ip, port) = match result {
             Ok(at) => at,
             Err(reason) => {

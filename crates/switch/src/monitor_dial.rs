@@ -16,13 +16,19 @@ use sip::transaction::ClientTxId;
 use std::net::IpAddr;
 use std::time::Instant;
 
-/// The offer the supervisor's phone gets: PCMU (what the listener sends) and RFC 4733 keys.
-fn offer(ip: IpAddr, port: u16, session: u64) -> Vec<u8> {
+/// The offer a phone rung onto a listener gets: `codec` (PCMU for a supervisor, what the
+/// listener sends; the call's own codec for a consultation's third party, whose RTP is relayed
+/// as it comes) and RFC 4733 keys.
+fn offer(ip: IpAddr, port: u16, session: u64, codec: media::g711::Codec) -> Vec<u8> {
     let family = if ip.is_ipv4() { "IP4" } else { "IP6" };
+    let (pt, name) = match codec {
+        media::g711::Codec::Pcma => (8, "PCMA"),
+        _ => (0, "PCMU"),
+    };
     format!(
         "v=0\r\no=switchboard {session} {session} IN {family} {ip}\r\ns=switchboard\r\n\
-         c=IN {family} {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP 0 101\r\n\
-         a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n\
+         c=IN {family} {ip}\r\nt=0 0\r\nm=audio {port} RTP/AVP {pt} 101\r\n\
+         a=rtpmap:{pt} {name}/8000\r\na=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n\
          a=sendrecv\r\n"
     )
     .into_bytes()
@@ -136,7 +142,9 @@ impl Switch {
             });
         }
         let (monitored, side) = self.agent_call(agent)?;
-        if self.monitors.values().any(|m| m.monitored == monitored) {
+        if self.monitors.values().any(|m| m.monitored == monitored)
+            || self.consults.on_call(monitored)
+        {
             return Err(MonitorError::AlreadyMonitored(agent.to_string()));
         }
         let binding = self
@@ -147,6 +155,19 @@ impl Switch {
 
     /// The listener of a monitoring started over the API is ready: ring the phone.
     pub(super) fn monitor_invite(&mut self, now: Instant, id: CallId, ip: IpAddr, port: u16) {
+        let (codec, purpose) = (media::g711::Codec::Pcmu, ClientPurpose::MonitorInvite);
+        self.listener_invite(now, id, (ip, port), codec, purpose);
+    }
+
+    /// Ring originated call `id`'s phone with an offer of the listener at `ip:port`.
+    pub(super) fn listener_invite(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        (ip, port): (IpAddr, u16),
+        codec: media::g711::Codec,
+        purpose: ClientPurpose,
+    ) {
         let me = self.cfg.me.clone();
         let ring_timeout = self.cfg.ring_timeout;
         let Some(call) = self.calls.get_mut(&id) else {
@@ -158,10 +179,10 @@ impl Switch {
             b_port: port,
         });
         let session = u64::from(port) << 16 | (id & 0xffff);
-        let sdp = offer(ip, port, session);
+        let sdp = offer(ip, port, session, codec);
         call.caller_media = CallerMedia::Switch {
             sdp: sdp.clone(),
-            codec: media::g711::Codec::Pcmu,
+            codec,
         };
         let mut invite = call
             .a
@@ -175,7 +196,7 @@ impl Switch {
         let tx = match self.tx.send_request(now, peer, invite) {
             Ok(tx) => tx,
             Err(e) => {
-                tracing::warn!(call = id, error = %e, "monitoring INVITE not sent");
+                tracing::warn!(call = id, error = %e, "INVITE to a listener's phone not sent");
                 self.fail_call(now, id, 503, "Service Unavailable", "INVITE not sent");
                 return;
             }
@@ -187,8 +208,7 @@ impl Switch {
             best_failure: None,
         };
         self.arm(deadline, CoreTimer::RingTimeout(id));
-        self.client_txs
-            .insert(tx, (id, ClientPurpose::MonitorInvite));
+        self.client_txs.insert(tx, (id, purpose));
     }
 
     /// The supervisor's phone answered the monitoring INVITE (`code`), or not.
@@ -200,61 +220,17 @@ impl Switch {
         code: u16,
         resp: Option<Response>,
     ) {
-        if !(200..300).contains(&code) {
-            let disposition = match code {
-                486 | 600 => Disposition::Busy,
-                603 => Disposition::Declined,
-                408 | 480 | 487 => Disposition::NoAnswer,
-                _ => Disposition::Failed,
-            };
-            self.finish_unanswered(
-                now,
-                id,
-                code,
-                "",
-                disposition,
-                "supervisor's phone did not answer",
-                None,
-            );
-            return;
-        }
-        let Some(resp) = resp else {
-            return;
-        };
-        let me = self.cfg.me.clone();
         let wanted = self.monitors.contains_key(&id);
-        let Some(call) = self.calls.get_mut(&id) else {
+        let who = "supervisor's phone";
+        let Some(resp) = self.listener_phone_answered(now, (id, tx), code, resp, wanted, who)
+        else {
             return;
         };
-        super::invite::learn_remote(&mut call.a.dialog, &resp);
-        let seq = sip_fields::cseq(&call.a.invite).map_or(1, |(s, _)| s);
-        let ack = call.a.dialog.request_with_cseq(Method::Ack, seq, &me, None);
-        let peer = call.a.dialog.peer;
-        let _ = self.tx.ack_2xx(now, tx, peer, ack);
-        if call.phase == Phase::Ended {
-            // It rang out meanwhile: take the late answer and hang it up.
-            let bye = call.a.dialog.request(Method::Bye, &me, None);
-            if let Ok(btx) = self.tx.send_request(now, peer, bye) {
-                call.open_client_txs += 1;
-                self.client_txs.insert(btx, (id, ClientPurpose::Bye));
-            }
-            return;
-        }
-        call.a.final_sent = true;
-        call.answered = Some(now);
-        call.phase = Phase::Answered;
-        let cdr_id = call.cdr_id.clone();
-        let ext = call.caller.number.clone();
-        self.stats.calls_answered += 1;
-        self.actions.push_back(Action::Cdr(CdrEvent::Answer {
-            call_id: cdr_id,
-            at: self.wall(now),
-        }));
-        if !wanted {
-            // Stopped while ringing: hang the answer up.
-            self.hang_up(now, id, None, "monitoring no longer wanted");
-            return;
-        }
+        let ext = self
+            .calls
+            .get(&id)
+            .map(|c| c.caller.number.clone())
+            .unwrap_or_default();
         let target = super::sdp::parse_sdp(&resp.body)
             .ok()
             .and_then(|s| s.audio_target());
@@ -286,6 +262,64 @@ impl Switch {
         );
     }
 
+    /// A phone rung onto a listener (a supervisor's, a consultation's third party) answered
+    /// `code`: a failure ends its call unanswered (`who` did not answer); a 2xx is ACKed and
+    /// the call answered, or hung up when it rang out meanwhile or is no longer `wanted`.
+    /// The answer, when the call goes on.
+    pub(super) fn listener_phone_answered(
+        &mut self,
+        now: Instant,
+        (id, tx): (CallId, ClientTxId),
+        code: u16,
+        resp: Option<Response>,
+        wanted: bool,
+        who: &str,
+    ) -> Option<Response> {
+        if !(200..300).contains(&code) {
+            let disposition = match code {
+                486 | 600 => Disposition::Busy,
+                603 => Disposition::Declined,
+                408 | 480 | 487 => Disposition::NoAnswer,
+                _ => Disposition::Failed,
+            };
+            let cause = format!("{who} did not answer");
+            self.finish_unanswered(now, id, code, "", disposition, &cause, None);
+            return None;
+        }
+        let resp = resp?;
+        let me = self.cfg.me.clone();
+        let call = self.calls.get_mut(&id)?;
+        super::invite::learn_remote(&mut call.a.dialog, &resp);
+        let seq = sip_fields::cseq(&call.a.invite).map_or(1, |(s, _)| s);
+        let ack = call.a.dialog.request_with_cseq(Method::Ack, seq, &me, None);
+        let peer = call.a.dialog.peer;
+        let _ = self.tx.ack_2xx(now, tx, peer, ack);
+        if call.phase == Phase::Ended {
+            // It rang out meanwhile: take the late answer and hang it up.
+            let bye = call.a.dialog.request(Method::Bye, &me, None);
+            if let Ok(btx) = self.tx.send_request(now, peer, bye) {
+                call.open_client_txs += 1;
+                self.client_txs.insert(btx, (id, ClientPurpose::Bye));
+            }
+            return None;
+        }
+        call.a.final_sent = true;
+        call.answered = Some(now);
+        call.phase = Phase::Answered;
+        let cdr_id = call.cdr_id.clone();
+        self.stats.calls_answered += 1;
+        self.actions.push_back(Action::Cdr(CdrEvent::Answer {
+            call_id: cdr_id,
+            at: self.wall(now),
+        }));
+        if !wanted {
+            // Stopped while ringing: hang the answer up.
+            self.hang_up(now, id, None, "no longer wanted");
+            return None;
+        }
+        Some(resp)
+    }
+
     /// The supervisor's phone rang out: cancel the INVITE, end the call.
     pub(super) fn monitor_ring_timeout(&mut self, now: Instant, id: CallId) -> bool {
         let ringing = self.calls.get(&id).is_some_and(|c| {
@@ -299,7 +333,13 @@ impl Switch {
         let pending: Vec<ClientTxId> = self
             .client_txs
             .iter()
-            .filter(|(_, (c, p))| *c == id && matches!(p, ClientPurpose::MonitorInvite))
+            .filter(|(_, (c, p))| {
+                *c == id
+                    && matches!(
+                        p,
+                        ClientPurpose::MonitorInvite | ClientPurpose::ConsultInvite
+                    )
+            })
             .map(|(tx, _)| *tx)
             .collect();
         for tx in pending {
@@ -311,7 +351,7 @@ impl Switch {
             408,
             "Request Timeout",
             Disposition::NoAnswer,
-            "supervisor's phone did not answer",
+            "the phone did not answer",
             None,
         );
         true

@@ -81,7 +81,7 @@ impl Switch {
                 return;
             }
             // Only set once media is ready (feature.rs); never seen here.
-            Route::Extension | Route::AgentPin(_) | Route::Monitor(_) => {}
+            Route::Extension | Route::AgentPin(_) | Route::Monitor(_) | Route::Consult(_) => {}
         }
         let callee = call.callee.number.clone();
         let ring_timeout = self.cfg.ring_timeout;

@@ -13,8 +13,19 @@ use rsip::{Header, Method, Request};
 use sip::transaction::ServerTxId;
 use std::time::Instant;
 
+/// How the callee leg leaves a call ([`Switch::release_agent_leg`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AgentLeg {
+    /// It sent REFER: NOTIFY the outcome, then BYE.
+    Referred,
+    /// The switch drops it: BYE.
+    Bye,
+    /// It hung up already.
+    Gone,
+}
+
 /// Where a transfer goes.
-enum Target {
+pub(super) enum Target {
     Queue(String),
     Extension(String),
 }
@@ -69,44 +80,48 @@ impl Switch {
             return;
         };
         self.reply(now, tx, &req, 202, "Accepted");
+        if self.release_agent_leg(now, id, AgentLeg::Referred) {
+            self.hold_and_send(now, id, &user, target);
+        }
+    }
+
+    /// Take the answered callee (agent) leg off call `id`: a referrer is told the transfer
+    /// went through (NOTIFY) and hung up, a leg the switch drops is hung up, a leg that hung
+    /// up itself is only forgotten. Late requests on the old leg no longer touch the call.
+    /// False if the call has no answered callee.
+    pub(super) fn release_agent_leg(&mut self, now: Instant, id: CallId, how: AgentLeg) -> bool {
         let me = self.cfg.me.clone();
         let Some(call) = self.calls.get_mut(&id) else {
-            return;
+            return false;
         };
         let Some(i) = call.answered_branch.take() else {
-            return;
+            return false;
         };
         let Some(b) = call.branches.get_mut(i) else {
-            return;
+            return false;
         };
-        let sipfrag = b"SIP/2.0 200 OK\r\n".to_vec();
-        let mut notify = b.dialog.request(
-            Method::Notify,
-            &me,
-            Some(("message/sipfrag;version=2.0", sipfrag)),
-        );
-        notify.headers.push(Header::Event("refer".into()));
-        notify.headers.push(Header::SubscriptionState(
-            "terminated;reason=noresource".into(),
-        ));
-        let bye = b.dialog.request(Method::Bye, &me, None);
+        let mut requests = Vec::new();
+        if how == AgentLeg::Referred {
+            let sipfrag = b"SIP/2.0 200 OK\r\n".to_vec();
+            let mut notify = b.dialog.request(
+                Method::Notify,
+                &me,
+                Some(("message/sipfrag;version=2.0", sipfrag)),
+            );
+            notify.headers.push(Header::Event("refer".into()));
+            notify.headers.push(Header::SubscriptionState(
+                "terminated;reason=noresource".into(),
+            ));
+            requests.push(notify);
+        }
+        if how != AgentLeg::Gone {
+            requests.push(b.dialog.request(Method::Bye, &me, None));
+        }
         let peer = b.dialog.peer;
         b.ended = Some(now);
         b.state = BranchState::Cancelled;
         let old_dialog = (b.dialog.call_id.clone(), read_tag(&b.dialog.local));
-        call.phase = Phase::Held;
-        call.vars.insert("transferred_to".into(), user.clone());
-        // The switch holds the caller now: its side of the relay becomes an endpoint again.
-        let mut endpoint = None;
-        if !call.caller_media.is_switch() {
-            if let Some((sdp, codec, te)) = endpoint_sdp(call) {
-                call.caller_media = CallerMedia::Switch { sdp, codec };
-                endpoint = Some(te);
-            }
-        } else {
-            endpoint = Some(None);
-        }
-        for request in [notify, bye] {
+        for request in requests {
             match self.tx.send_request(now, peer, request) {
                 Ok(t) => {
                     if let Some(call) = self.calls.get_mut(&id) {
@@ -117,9 +132,29 @@ impl Switch {
                 Err(e) => tracing::warn!(call = id, error = %e, "transfer request not sent"),
             }
         }
-        // Late requests on the old leg must not touch the call any more.
         if let (cid, Some(tag)) = old_dialog {
             self.dialogs.remove(&(cid, tag));
+        }
+        true
+    }
+
+    /// The caller of call `id`, whose callee left, waits on hold (music or ringback) while the
+    /// call goes to `target` (`user` as dialled).
+    pub(super) fn hold_and_send(&mut self, now: Instant, id: CallId, user: &str, target: Target) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        call.phase = Phase::Held;
+        call.vars.insert("transferred_to".into(), user.to_string());
+        // The switch holds the caller now: its side of the relay becomes an endpoint again.
+        let mut endpoint = None;
+        if !call.caller_media.is_switch() {
+            if let Some((sdp, codec, te)) = endpoint_sdp(call) {
+                call.caller_media = CallerMedia::Switch { sdp, codec };
+                endpoint = Some(te);
+            }
+        } else {
+            endpoint = Some(None);
         }
         if let Some(te) = endpoint {
             self.actions.push_back(Action::Endpoint {

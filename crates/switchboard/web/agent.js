@@ -7,6 +7,7 @@
 import { $, api, explain, say, showMyState, stateBadge, startPage, endSession, el } from '/app.js';
 import { t, human, duration, dateTime, currentLanguage } from '/i18n.js';
 import { callButton, isMyDial, openDial, relabelDial } from '/agent-dial.js';
+import { openConsult, relabelConsult } from '/agent-consult.js';
 
 const POLL_MS = 1500;
 
@@ -49,6 +50,7 @@ async function openDesk(who) {
   showPop(null);
   showHistory([]);
   openDial(agentPath);
+  openConsult(agentPath);
   await loadChoices();
   await refreshState();
   listenForPops();
@@ -70,6 +72,7 @@ function relabel() {
   showPop(desk.pop);
   showHistory(desk.history);
   relabelDial();
+  relabelConsult();
 }
 
 function fillSelect(id, values, kind) {
@@ -275,6 +278,12 @@ function showPop(pop) {
   text('customer-language', c && languageName(c.preferred_language));
   text('customer-notes', c && c.notes);
   text('queue', pop.queue);
+  // A transferred call says who sent it and why (issue 12).
+  const by = pop.vars && pop.vars.transferred_by;
+  const why = pop.vars && pop.vars.transfer_reason;
+  $('transferred').textContent = by ? (why ? t('pop.transferred_why', { agent: by, reason: why }) : by) : '';
+  $('transferred').hidden = !by;
+  $('transferred-term').hidden = !by;
   $('dialled').textContent = pop.dialled ? t('pop.dialled', { number: pop.dialled }) : '';
   // Both waits, named (issue 9); a call the agent placed waited for nothing: neither shown.
   const total = pop.waited_total_s ?? pop.waited_s;

@@ -4,6 +4,12 @@
 //! Without a listener the loop does one `Option` check per packet and nothing else; with one,
 //! each call packet is decoded for the supervisor's mix and, only when the mode says its
 //! receiver hears the supervisor, re-encoded in place with the supervisor's latest frame.
+//!
+//! The same leg carries the third party of an agent's consultation (`switch/consult.rs`): then
+//! it is *paired* with one side ([`Listener::set_paired`]): that side's RTP goes to the third
+//! party as it came and the third party's RTP goes to that side as it came (no mixing, no
+//! re-encoding; the third party's phone was offered the call's codec), while the other side is
+//! not relayed (it hears the switch's hold music, or nobody once the agent has left).
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -47,11 +53,35 @@ pub(super) struct Events<'a> {
     pub now: std::time::Instant,
 }
 
+/// The session's legs and recorder, for a paired leg's packets going straight to a side.
+pub(super) struct Outbound<'a> {
+    pub legs: &'a [Leg; 2],
+    pub recorder: Option<&'a mut crate::record::Tap>,
+}
+
+impl Outbound<'_> {
+    /// Send the third party's RTP out of `side`; what goes to side A (the customer) is on the
+    /// recording's right channel, as everything the customer hears.
+    fn send(&mut self, side: Side, datagram: &[u8], now: std::time::Instant) {
+        let leg = &self.legs[side.index()];
+        let Some(to) = leg.destination(false) else {
+            return;
+        };
+        if leg.rtp.try_send_to(datagram, to).is_ok() && side == Side::A {
+            if let Some(tap) = self.recorder.as_deref_mut() {
+                tap.record(crate::record::Channel::Right, datagram, now);
+            }
+        }
+    }
+}
+
 pub(super) struct Listener {
     leg: Leg,
     mixer: Mixer,
     /// The session's side that faces the agent; the other faces the customer.
     agent: Side,
+    /// The session side this leg is wired straight to, instead of mixing (a consultation).
+    paired: Option<Side>,
     /// Keys the supervisor presses (RFC 4733 only: in-band detection on a voice that talks
     /// into the call would mistake speech for digits), reported as
     /// [`MediaEvent::ListenerDtmf`].
@@ -77,6 +107,7 @@ impl Listener {
             leg: Leg::new(pair, mode)?,
             mixer: Mixer::new(monitor, codec, r as u32, (r >> 32) as u16, (r >> 48) as u32),
             agent,
+            paired: None,
             dtmf: telephone_event_pt
                 .map(|pt| (Rfc4733Detector::new(pt, 8000), Deduplicator::new())),
             out: Box::new([0; MAX_OUT_PACKET]),
@@ -97,6 +128,27 @@ impl Listener {
 
     pub fn set_mode(&mut self, mode: MonitorMode) {
         self.mixer.set_mode(mode);
+    }
+
+    /// Wire the leg straight to session side `side` (`None`: mix as the mode says).
+    pub fn set_paired(&mut self, side: Option<Side>) {
+        self.paired = side;
+    }
+
+    /// The index of the session side the leg is wired straight to, if any.
+    #[inline]
+    pub fn paired_index(&self) -> Option<usize> {
+        self.paired.map(Side::index)
+    }
+
+    /// RTP from the paired side, sent to the third party as it came.
+    #[inline]
+    pub fn forward_from_call(&mut self, datagram: &[u8]) {
+        let sent = match self.leg.destination(false) {
+            Some(to) => self.leg.rtp.try_send_to(datagram, to).is_ok(),
+            None => false,
+        };
+        self.send_failed += u64::from(!sent);
     }
 
     /// RTP that arrived on session side `side` and is about to be relayed: mixed in place if
@@ -120,10 +172,16 @@ impl Listener {
 
     /// Take what the supervisor's phone sent (RTP to the mixer, RTCP latched and absorbed);
     /// true if the budget ran out with packets left.
-    pub fn drain(&mut self, cx: &mut Context<'_>, buf: &mut [u8], ev: &Events<'_>) -> bool {
+    pub fn drain(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        ev: &Events<'_>,
+        out: &mut Outbound<'_>,
+    ) -> bool {
         let mut more = false;
         for rtcp in [false, true] {
-            more |= self.drain_socket(cx, buf, rtcp, ev);
+            more |= self.drain_socket(cx, buf, rtcp, ev, out);
         }
         more
     }
@@ -134,6 +192,7 @@ impl Listener {
         buf: &mut [u8],
         rtcp: bool,
         ev: &Events<'_>,
+        out: &mut Outbound<'_>,
     ) -> bool {
         for _ in 0..BUDGET {
             let mut read = ReadBuf::new(buf);
@@ -157,7 +216,10 @@ impl Listener {
             }
             if !rtcp {
                 self.received += 1;
-                self.mixer.on_supervisor_packet(read.filled());
+                match self.paired {
+                    Some(side) => out.send(side, read.filled(), ev.now),
+                    None => self.mixer.on_supervisor_packet(read.filled()),
+                }
                 self.detect_dtmf(read.filled(), ev);
             }
         }

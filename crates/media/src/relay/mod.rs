@@ -413,6 +413,13 @@ impl RelaySession {
         let _ = self.control.send(Control::ListenerMode(mode));
     }
 
+    /// Wire the listener straight to `side` (a consultation's third party talks with that
+    /// side only, as sent; the other side is not relayed) or, with `None`, mix again as its
+    /// mode says (a conference is [`MonitorMode::Barge`]). From the next packet on.
+    pub fn set_listener_paired(&self, side: Option<Side>) {
+        let _ = self.control.send(Control::ListenerPaired(side));
+    }
+
     /// The supervisor leaves: plain forwarding again, the listener's ports freed.
     pub fn remove_listener(&self) {
         let _ = self.control.send(Control::RemoveListener);

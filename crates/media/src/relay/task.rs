@@ -84,6 +84,7 @@ pub(crate) enum Control {
         rtcp: Option<SocketAddr>,
     },
     ListenerMode(MonitorMode),
+    ListenerPaired(Option<Side>),
     RemoveListener,
 }
 
@@ -261,7 +262,11 @@ impl SessionTask {
                 events: &self.events,
                 now,
             };
-            more |= listener.drain(cx, &mut self.buf[..], &ev);
+            let mut out = super::listener::Outbound {
+                legs: &self.legs,
+                recorder: self.recorder.as_mut(),
+            };
+            more |= listener.drain(cx, &mut self.buf[..], &ev, &mut out);
         }
         if more {
             // Budget spent with packets left: come back after the other tasks had their turn.
@@ -333,6 +338,23 @@ impl SessionTask {
                     if let Some(tap) = &mut self.recorder {
                         tap.record(channel, buf.filled(), now);
                     }
+                }
+            }
+            // A consultation's third party wired straight to one side (`listener.rs`): that
+            // side talks with it only; the other side is not relayed (hold music from the
+            // endpoint, or nobody). RTCP across the rewiring is absorbed.
+            if let Some(paired) = self.listener.as_ref().and_then(|l| l.paired_index()) {
+                if rtcp {
+                    continue;
+                }
+                if paired == side {
+                    if let Some(listener) = &mut self.listener {
+                        listener.forward_from_call(buf.filled());
+                    }
+                    continue;
+                }
+                if !self.endpoint.active {
+                    continue;
                 }
             }
             if self.endpoint.active {
@@ -438,6 +460,11 @@ impl SessionTask {
             Control::ListenerMode(mode) => {
                 if let Some(listener) = &mut self.listener {
                     listener.set_mode(mode);
+                }
+            }
+            Control::ListenerPaired(side) => {
+                if let Some(listener) = &mut self.listener {
+                    listener.set_paired(side);
                 }
             }
             Control::RemoveListener => self.listener = None,

@@ -9,6 +9,7 @@ mod call_basic;
 mod call_edges;
 mod callback;
 mod click_to_dial;
+mod consult;
 mod directory_admin;
 mod documented;
 mod failures;

@@ -44,6 +44,16 @@ pub enum Inbound {
     },
 }
 
+/// What an agent page asks of the agent's consultation (switch/consult.rs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsultChange {
+    Start { target: String, reason: String },
+    Complete,
+    Cancel,
+    Conference,
+    Status,
+}
+
 /// What a monitoring request asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MonitorChange {
@@ -114,6 +124,15 @@ pub enum Control {
         agent: String,
         change: MonitorChange,
         reply: tokio::sync::oneshot::Sender<Result<(), crate::switch::MonitorError>>,
+    },
+    /// An agent's consultation from the HTTP API (switch/consult.rs); answered with where it
+    /// stands after the change.
+    Consult {
+        agent: String,
+        change: ConsultChange,
+        reply: tokio::sync::oneshot::Sender<
+            Result<crate::switch::ConsultStatus, crate::switch::ConsultError>,
+        >,
     },
     /// Which agents each supervisor may monitor, from the QA teams (`http/monitor.rs`).
     SupervisorTeams(Option<crate::switch::SupervisorTeams>),
@@ -442,6 +461,24 @@ impl Driver {
                         };
                         let _ = reply.send(result);
                     }
+                    Control::Consult {
+                        agent,
+                        change,
+                        reply,
+                    } => {
+                        let now = Instant::now();
+                        let switch = &mut self.switch;
+                        let result = match change {
+                            ConsultChange::Start { target, reason } => switch
+                                .start_consult(now, &agent, &target, &reason)
+                                .map(|_| ()),
+                            ConsultChange::Complete => switch.complete_consult(now, &agent),
+                            ConsultChange::Cancel => switch.cancel_consult(now, &agent),
+                            ConsultChange::Conference => switch.conference_consult(now, &agent),
+                            ConsultChange::Status => Ok(()),
+                        };
+                        let _ = reply.send(result.map(|()| switch.consult_status(&agent)));
+                    }
                     Control::SupervisorTeams(teams) => self.switch.set_supervisor_teams(teams),
                     Control::SupervisorPhones(phones) => self.switch.set_supervisor_phones(phones),
                     Control::AcdSnapshot { reply } => {
@@ -636,6 +673,7 @@ impl Driver {
             | Action::ListenerRemote { .. }
             | Action::ListenerMode { .. }
             | Action::RemoveListener { .. }
+            | Action::ListenerPaired { .. }
             | Action::Monitor(_)) => self.monitor_action(action),
             Action::LookupCaller { call, number } => {
                 let crm = self.crm.clone();

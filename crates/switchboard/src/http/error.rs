@@ -253,6 +253,19 @@ impl From<ClickToDialError> for ApiError {
     }
 }
 
+impl From<crate::switch::ConsultError> for ApiError {
+    fn from(e: crate::switch::ConsultError) -> Self {
+        use crate::switch::ConsultError as C;
+        let kind = match &e {
+            C::UnknownAgent(_) => ErrorKind::NotFound,
+            C::EmptyTarget | C::UnknownTarget(_) | C::OwnPhone(_) => ErrorKind::BadRequest,
+            // The agent's, the call's or the target's state, not the request (409).
+            _ => ErrorKind::Conflict,
+        };
+        ApiError::with_reason(kind, e.reason(), e.to_string())
+    }
+}
+
 impl From<MonitorError> for ApiError {
     fn from(e: MonitorError) -> Self {
         let kind = match &e {

@@ -12,6 +12,7 @@ pub mod agent_admin;
 pub mod audio;
 pub mod auth;
 pub mod chart;
+pub mod consult;
 pub mod csv;
 pub mod customers;
 pub mod desk;
@@ -160,6 +161,7 @@ fn routes() -> Routes {
         .merge(desk::routes())
         .merge(dial::routes())
         .merge(monitor::routes())
+        .merge(consult::routes())
         .merge(audio::routes())
         .merge(peaks::routes())
         .merge(auth::routes::routes())

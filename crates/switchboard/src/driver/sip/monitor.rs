@@ -39,6 +39,11 @@ impl Driver {
                     s.set_listener_mode(mode);
                 }
             }
+            Action::ListenerPaired { call, side } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.set_listener_paired(side.map(media_side));
+                }
+            }
             Action::RemoveListener { call } => {
                 if let Some(s) = self.sessions.get(&call) {
                     s.remove_listener();

@@ -126,6 +126,19 @@ static RULES: &[Rule] = {
         (Method::GET, "/api/agents", &[A, S, G], Any),
         // login, logout, pause, unpause, ready and dial (click-to-dial) as oneself.
         (Method::POST, "/api/agents/*/*", &[A, S, G], OwnAgent(2)),
+        // Consult, complete, cancel, conference: agents on their own calls.
+        (
+            Method::POST,
+            "/api/agents/*/consult/*",
+            &[A, S, G],
+            OwnAgent(2),
+        ),
+        (
+            Method::GET,
+            "/api/agents/*/consult",
+            &[A, S, G],
+            OwnAgent(2),
+        ),
         (Method::GET, "/api/agents/*/screen", &[A, S, G], OwnAgent(2)),
         (
             Method::GET,
