@@ -317,6 +317,8 @@ impl Switch {
             "attended transfer",
             Some(HangupSide::Caller),
         );
+        // Closing C2 freed the colleague's phone for the ACD; the colleague is still talking.
+        self.agent_phone_busy(now, &target);
         // For the queue the agent's call is complete: wrap-up follows as after any call.
         self.queue_call_ended(now, keep, Some(HangupSide::Callee));
         self.resume_from_hold(keep);

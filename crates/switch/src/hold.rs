@@ -41,7 +41,7 @@ pub(super) fn is_hold(offer: &SessionDescription) -> bool {
         .is_none_or(|t| t.direction != Direction::SendRecv)
 }
 
-/// What the switch plays while the callee holds and no music is configured: a soft chime
+/// What the switch plays while the callee holds and no music is configured: a chime
 /// (C5, E5, G5, then a pause), so the caller knows the line is alive.
 fn chime() -> Vec<ivr::Prompt> {
     let note = |hz| ivr::Prompt::Tone {
