@@ -682,6 +682,12 @@ pub mod tone;
 /// Tone captures (RTP in pcap) for SIPp's `play_pcap_audio`.
 pub mod pcap;
 
+/// A phone's media played by the test's own socket, heard by frequency.
+pub mod media_phone;
+
+/// `linphonec` as a test phone.
+pub mod linphone;
+
 /// HTTP requests with a body and headers, for the JSON API suites.
 pub mod http_client;
 
