@@ -164,3 +164,17 @@ pub fn scenario_at(switch: &Switch, src: &Path, name: &str, from: &str, to: &str
     std::fs::write(&path, xml.replace(from, to)).expect("write scenario");
     path
 }
+
+/// Whether `peer`'s SIPp message log shows `text` yet.
+pub fn sipp_logged(peer: &Sipp, text: &str) -> bool {
+    std::fs::read_dir(&peer.dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("_messages.log"))
+        .any(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap_or_default()
+                .contains(text)
+        })
+}

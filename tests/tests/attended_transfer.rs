@@ -8,7 +8,7 @@
 
 use media::g711::Codec;
 use std::time::{Duration, Instant};
-use switchboard_e2e::media_phone::{hears, quiet, relay_port, talk, Phone};
+use switchboard_e2e::media_phone::{hears, quiet, relay_port, sipp_logged as seen, talk, Phone};
 use switchboard_e2e::{
     callee_with, caller_running, password, scenario, wait_for_cdrs, Options, Sipp, Switch,
 };
@@ -33,20 +33,6 @@ fn scenario_with(
     let path = switch.dir.path().join(out);
     std::fs::write(&path, xml).expect("write scenario");
     path
-}
-
-/// Whether `peer`'s SIPp message log shows `text` yet.
-fn seen(peer: &Sipp, text: &str) -> bool {
-    std::fs::read_dir(&peer.dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with("_messages.log"))
-        .any(|e| {
-            std::fs::read_to_string(e.path())
-                .unwrap_or_default()
-                .contains(text)
-        })
 }
 
 /// Keep the phones talking until `peer` has seen `text` (bounded).

@@ -11,7 +11,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use switchboard_e2e::browser::{missing_tools, Script};
 use switchboard_e2e::http_client::Session;
-use switchboard_e2e::media_phone::{hears, quiet, relay_port, scenario_at, talk, Phone};
+use switchboard_e2e::media_phone::{
+    hears, quiet, relay_port, scenario_at, sipp_logged, talk, Phone,
+};
 use switchboard_e2e::{
     callee_with, caller_running, caller_scenario, scenario, wait_for_cdrs, CallerPlan, Options,
     Sipp, Switch,
@@ -266,16 +268,7 @@ fn supervisor_listens_whispers_and_barges_from_a_phone() {
 }
 
 fn bob_done(bob: &Sipp) -> bool {
-    std::fs::read_dir(&bob.dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with("_messages.log"))
-        .any(|e| {
-            std::fs::read_to_string(e.path())
-                .unwrap_or_default()
-                .contains("CSeq: 1 BYE")
-        })
+    sipp_logged(bob, "CSeq: 1 BYE")
 }
 
 #[test]
