@@ -685,6 +685,9 @@ pub mod tone_phone;
 /// Tone captures (RTP in pcap) for SIPp's `play_pcap_audio`.
 pub mod pcap;
 
+/// `linphonec` as a test phone.
+pub mod linphone;
+
 /// HTTP requests with a body and headers, for the JSON API suites.
 pub mod http_client;
 

@@ -1,6 +1,7 @@
 //! The media side of a test phone whose signalling is SIPp's: the test's own UDP socket plays
-//! a tone as G.711 RTP to the relay and keeps what it hears, so a suite checks who hears whom
-//! by frequency (`monitor.rs`, `consult.rs`).
+//! a tone as G.711 RTP to the relay port the switch gave the phone's SIPp (read from SIPp's
+//! message log) and keeps what it hears, so a suite checks who hears whom by frequency
+//! (Goertzel): monitoring, consult, attended transfer.
 
 use crate::{Sipp, Switch};
 use media::g711::Codec;
@@ -162,4 +163,18 @@ pub fn scenario_at(switch: &Switch, src: &Path, name: &str, from: &str, to: &str
     let path = switch.dir.path().join(name);
     std::fs::write(&path, xml.replace(from, to)).expect("write scenario");
     path
+}
+
+/// Whether `peer`'s SIPp message log shows `text` yet.
+pub fn sipp_logged(peer: &Sipp, text: &str) -> bool {
+    std::fs::read_dir(&peer.dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("_messages.log"))
+        .any(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap_or_default()
+                .contains(text)
+        })
 }

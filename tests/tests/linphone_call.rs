@@ -5,113 +5,14 @@
 //! `complete` with each side's tone on its channel: the offer was narrowed to G.711 and ZRTP
 //! did not encrypt the media. About 7 s.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
+use switchboard_e2e::linphone::{logs, needs_linphonec, Linphone};
 use switchboard_e2e::tone::{blocks_with_tone, write_tone_wav, Wav};
-use switchboard_e2e::{free_port, password, wait_for_cdrs, Options, Switch};
+use switchboard_e2e::{password, wait_for_cdrs, Options, Switch};
 
 const CALLER_HZ: f64 = 1000.0;
 const CALLEE_HZ: f64 = 440.0;
 const BLOCK: usize = 400;
-
-/// One `linphonec` driven through its stdin; what it prints goes to `out.log` in its home.
-struct Linphone {
-    ext: String,
-    home: PathBuf,
-    child: Child,
-    stdin: ChildStdin,
-}
-
-impl Linphone {
-    /// Start `linphonec` for `ext` with its own home (the data directory must exist, or it
-    /// exits at start), SIP and RTP ports, opus first and optional ZRTP.
-    fn start(root: &Path, ext: &str) -> anyhow::Result<Linphone> {
-        let home = root.join(format!("linphone-{ext}"));
-        std::fs::create_dir_all(home.join(".local/share/linphone"))?;
-        let rc = home.join("linphonerc");
-        std::fs::write(
-            &rc,
-            format!(
-                "[sip]\nsip_port={}\nsip_tcp_port=-1\nmedia_encryption=zrtp\nmedia_encryption_mandatory=0\n\
-                 [rtp]\naudio_rtp_port={}\n[sound]\necho_cancellation=0\n",
-                free_port(),
-                switchboard_e2e::free_media_port(),
-            ),
-        )?;
-        let out = std::fs::File::create(home.join("out.log"))?;
-        let mut child = Command::new("linphonec")
-            .arg("-c")
-            .arg(&rc)
-            .env("HOME", &home)
-            .current_dir(&home)
-            .stdin(Stdio::piped())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()?;
-        let stdin = child.stdin.take().expect("piped stdin");
-        Ok(Linphone {
-            ext: ext.into(),
-            home,
-            child,
-            stdin,
-        })
-    }
-
-    fn send(&mut self, command: &str) {
-        let _ = writeln!(self.stdin, "{command}");
-        let _ = self.stdin.flush();
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(self.home.join("out.log")).unwrap_or_default()
-    }
-
-    /// Wait until the output holds `text`, at most until `deadline`.
-    fn wait_for(&self, text: &str, deadline: Instant) -> bool {
-        while Instant::now() < deadline {
-            if self.log_text().contains(text) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-impl Drop for Linphone {
-    fn drop(&mut self) {
-        self.send("quit");
-        let stop = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < stop {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn needs_linphonec() -> bool {
-    match Command::new("linphonec").arg("--version").output() {
-        Ok(_) => true,
-        Err(e) => {
-            testkit::cannot_run("linphone", &format!("linphonec: {e}"));
-            false
-        }
-    }
-}
-
-fn logs(switch: &Switch, phones: &[&Linphone]) -> String {
-    let mut out = format!("--- switch\n{}", switch.log_text());
-    for p in phones {
-        out.push_str(&format!("--- linphonec {}\n{}", p.ext, p.log_text()));
-    }
-    out
-}
 
 #[test]
 fn two_linphones_offering_opus_and_zrtp_are_recorded_in_clear_g711() {
@@ -144,15 +45,7 @@ fn two_linphones_offering_opus_and_zrtp_are_recorded_in_clear_g711() {
             password(&ext)
         ));
     }
-    // linphonec prints nothing when it registers: ask until it says so.
-    let registered = |p: &mut Linphone| {
-        (0..50).any(|_| {
-            p.send("status register");
-            std::thread::sleep(Duration::from_millis(200));
-            p.log_text().contains("registered, identity")
-        })
-    };
-    let both = registered(&mut a) && registered(&mut b);
+    let both = a.registered() && b.registered();
     assert!(both, "not registered\n{}", logs(&switch, &[&a, &b]));
     b.send("autoanswer enable");
     a.send(&format!("call sip:2002@127.0.0.1:{}", switch.sip_port));

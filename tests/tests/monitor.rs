@@ -251,16 +251,7 @@ fn supervisor_listens_whispers_and_barges_from_a_phone() {
 }
 
 fn bob_done(bob: &Sipp) -> bool {
-    std::fs::read_dir(&bob.dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with("_messages.log"))
-        .any(|e| {
-            std::fs::read_to_string(e.path())
-                .unwrap_or_default()
-                .contains("CSeq: 1 BYE")
-        })
+    sipp_logged(bob, "CSeq: 1 BYE")
 }
 
 #[test]

@@ -18,7 +18,9 @@ impl Switch {
             sip_fields::to_tag(&req).unwrap_or_default(),
         );
         let Some(&(id, side)) = self.dialogs.get(&key) else {
-            self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist");
+            if !self.on_transferred_leg(now, tx, &req, &key) {
+                self.reply(now, tx, &req, 481, "Call/Transaction Does Not Exist");
+            }
             return;
         };
         let state = self.calls.get(&id).map(|c| c.phase);
@@ -30,6 +32,11 @@ impl Switch {
             return;
         }
         match (req.method, state) {
+            (Method::Refer, Some(Phase::Answered))
+                if super::attended::replaces_in_refer(&req).is_some() =>
+            {
+                self.attended_transfer(now, id, side, tx, req)
+            }
             (Method::Refer, Some(Phase::Answered)) if side == Side::B => {
                 self.blind_transfer(now, id, tx, req)
             }
@@ -154,6 +161,9 @@ impl Switch {
                     }
                     if is_invite {
                         self.hold_check(now, id, &offer);
+                        if side == Side::B && self.hold_by_switch(id, tx, &req, &offer, now) {
+                            return;
+                        }
                     }
                     self.relay_sdp(id, side, &req.headers, &req.body)
                         .map(|b| ("application/sdp".to_string(), b))

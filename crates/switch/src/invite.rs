@@ -369,6 +369,7 @@ impl Switch {
             ClientPurpose::Forward(f) => {
                 self.on_forward_response(now, call, tx, f, code, resp.ok())
             }
+            ClientPurpose::Join(j) => self.on_join_response(now, call, tx, j, code, resp.ok()),
         }
         self.reap(call);
     }

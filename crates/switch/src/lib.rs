@@ -28,6 +28,7 @@ mod acd_view;
 mod agent_admin;
 mod agent_phones;
 mod agents;
+mod attended;
 mod branch;
 mod call;
 mod call_log;
@@ -40,6 +41,7 @@ mod dialog;
 mod dialplan;
 mod extension_calls;
 mod feature;
+mod hold;
 mod indialog;
 mod invite;
 mod limits;
@@ -338,6 +340,10 @@ pub struct Switch {
     supervisor_teams: Option<monitor::SupervisorTeams>,
     /// Agents' consultations of a third party, by the third party's call (`consult.rs`).
     consults: consult::Consults,
+    /// Calls whose callee holds them while the switch plays the caller music (`hold.rs`).
+    holds: hold::SwitchHolds,
+    /// Agents' legs an attended transfer hung up, for the phone's crossing BYE (`attended.rs`).
+    transferred_legs: attended::TransferredLegs,
 }
 
 /// Why we opened a client transaction.
@@ -353,6 +359,8 @@ enum ClientPurpose {
     ConsultInvite,
     Bye,
     Forward(Box<call::Forwarded>),
+    /// The re-INVITE that joins an attended transfer's target to the customer (`attended.rs`).
+    Join(attended::Join),
 }
 
 impl Switch {
@@ -398,6 +406,8 @@ impl Switch {
             monitors: HashMap::new(),
             supervisor_teams: None,
             consults: Default::default(),
+            holds: Default::default(),
+            transferred_legs: Default::default(),
         }
     }
 
@@ -649,12 +659,21 @@ impl Switch {
             return;
         }
         self.release_trunk_channels(call);
+        self.holds.forget(call);
         if let Some(c) = self.calls.remove(&call) {
             self.dialogs
                 .remove(&(c.a.dialog.call_id.clone(), c.a.local_tag.clone()));
             for b in &c.branches {
                 if let Some(tag) = read_tag(&b.dialog.local) {
-                    self.dialogs.remove(&(b.dialog.call_id.clone(), tag));
+                    let key = (b.dialog.call_id.clone(), tag);
+                    // An attended transfer may have moved the dialog on to another call.
+                    if self
+                        .dialogs
+                        .get(&key)
+                        .is_some_and(|&(owner, _)| owner == call)
+                    {
+                        self.dialogs.remove(&key);
+                    }
                 }
             }
             if let Some(tx) = c.a.invite_tx {

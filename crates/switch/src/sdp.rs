@@ -34,17 +34,7 @@ impl Switch {
             }
         };
         if let Some(t) = sdp.audio_target() {
-            self.actions.push_back(Action::SetRemote {
-                call: id,
-                side: from,
-                rtp: t.rtp,
-                rtcp: t.rtcp,
-            });
-            self.actions.push_back(Action::SignalSource {
-                call: id,
-                side: from,
-                ip: signal,
-            });
+            self.point_relay(id, from, t, signal);
         }
         let out = sdp.rewrite_for_relay(relay.ip, relay.port(from.other()));
         if from == Side::A {
@@ -53,6 +43,29 @@ impl Switch {
             }
         }
         Some(out.into_bytes())
+    }
+}
+
+impl Switch {
+    /// Send `side` of the relay to `target`, latching only to `signal`'s IP when known.
+    pub(super) fn point_relay(
+        &mut self,
+        id: CallId,
+        side: Side,
+        target: media::sdp::MediaTarget,
+        signal: Option<std::net::IpAddr>,
+    ) {
+        self.actions.push_back(Action::SetRemote {
+            call: id,
+            side,
+            rtp: target.rtp,
+            rtcp: target.rtcp,
+        });
+        self.actions.push_back(Action::SignalSource {
+            call: id,
+            side,
+            ip: signal,
+        });
     }
 }
 
@@ -124,57 +137,86 @@ pub(super) fn parse_sdp(body: &[u8]) -> Result<SessionDescription, String> {
 pub(super) fn endpoint_sdp(
     call: &super::call::Call,
 ) -> Option<(Vec<u8>, media::g711::Codec, Option<u8>)> {
-    use media::g711::Codec;
     let relay = call.relay?;
     let (codec, te) = match &call.a_sdp {
-        Some(offer) => {
-            let audio = offer.media().iter().find(|m| m.media == "audio")?;
-            let codec = audio.formats.iter().find_map(|f| match f.as_str() {
-                "0" => Some(Codec::Pcmu),
-                "8" => Some(Codec::Pcma),
-                _ => None,
-            })?;
-            let te = audio
-                .rtpmaps
-                .iter()
-                .find(|r| {
-                    r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000
-                })
-                .map(|r| r.payload_type);
-            (codec, te)
-        }
-        None => (Codec::Pcmu, Some(101)),
+        Some(offer) => codec_of(offer)?,
+        None => (media::g711::Codec::Pcmu, Some(101)),
     };
-    let family = if relay.ip.is_ipv4() { "IP4" } else { "IP6" };
-    let ip = relay.ip;
-    let port = relay.a_port;
-    // Any number unique per call will do for o= (RFC 4566); take it from the CDR's UUID.
-    let hex: String = call
-        .cdr_id
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .take(12)
-        .collect();
-    let session = u64::from_str_radix(&hex, 16).unwrap_or(1);
-    let mut formats = vec![codec.payload_type().to_string()];
-    let mut lines = vec![match codec {
-        Codec::Pcmu => "a=rtpmap:0 PCMU/8000".to_string(),
-        Codec::Pcma => "a=rtpmap:8 PCMA/8000".to_string(),
-    }];
-    if call.a_sdp.is_none() {
-        formats.push("8".into());
-        lines.push("a=rtpmap:8 PCMA/8000".into());
+    let own = OwnSdp {
+        port: relay.a_port,
+        codec,
+        telephone_event: te,
+        both_laws: call.a_sdp.is_none(),
+        direction: "sendrecv",
+    };
+    Some((own.render(call)?, codec, te))
+}
+
+/// The first G.711 law of an SDP's audio stream and its telephone-event/8000 payload type.
+pub(super) fn codec_of(sdp: &SessionDescription) -> Option<(media::g711::Codec, Option<u8>)> {
+    use media::g711::Codec;
+    let audio = sdp.media().iter().find(|m| m.media == "audio")?;
+    let codec = audio.formats.iter().find_map(|f| match f.as_str() {
+        "0" => Some(Codec::Pcmu),
+        "8" => Some(Codec::Pcma),
+        _ => None,
+    })?;
+    let te = audio
+        .rtpmaps
+        .iter()
+        .find(|r| r.encoding.eq_ignore_ascii_case("telephone-event") && r.clock_rate == 8000)
+        .map(|r| r.payload_type);
+    Some((codec, te))
+}
+
+/// SDP of the switch's own on one of a call's relay ports: its IVR answer, its answer to a
+/// phone holding a call (`hold.rs`), its offer to a transfer target (`attended.rs`).
+pub(super) struct OwnSdp {
+    pub port: u16,
+    pub codec: media::g711::Codec,
+    pub telephone_event: Option<u8>,
+    /// Offer PCMA after `codec` too (an offer made without knowing the other side's law).
+    pub both_laws: bool,
+    /// `sendrecv`, `recvonly`, `sendonly` or `inactive`.
+    pub direction: &'static str,
+}
+
+impl OwnSdp {
+    pub fn render(&self, call: &super::call::Call) -> Option<Vec<u8>> {
+        use media::g711::Codec;
+        let relay = call.relay?;
+        let family = if relay.ip.is_ipv4() { "IP4" } else { "IP6" };
+        let ip = relay.ip;
+        let port = self.port;
+        // Any number unique per call will do for o= (RFC 4566); take it from the CDR's UUID.
+        let hex: String = call
+            .cdr_id
+            .chars()
+            .filter(char::is_ascii_hexdigit)
+            .take(12)
+            .collect();
+        let session = u64::from_str_radix(&hex, 16).unwrap_or(1);
+        let mut formats = vec![self.codec.payload_type().to_string()];
+        let mut lines = vec![match self.codec {
+            Codec::Pcmu => "a=rtpmap:0 PCMU/8000".to_string(),
+            Codec::Pcma => "a=rtpmap:8 PCMA/8000".to_string(),
+        }];
+        if self.both_laws {
+            formats.push("8".into());
+            lines.push("a=rtpmap:8 PCMA/8000".into());
+        }
+        if let Some(pt) = self.telephone_event {
+            formats.push(pt.to_string());
+            lines.push(format!("a=rtpmap:{pt} telephone-event/8000"));
+            lines.push(format!("a=fmtp:{pt} 0-16"));
+        }
+        let sdp = format!(
+            "v=0\r\no=switchboard {session} 1 IN {family} {ip}\r\ns=switchboard\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
+             m=audio {port} RTP/AVP {}\r\n{}\r\na=ptime:20\r\na={}\r\n",
+            formats.join(" "),
+            lines.join("\r\n"),
+            self.direction,
+        );
+        Some(sdp.into_bytes())
     }
-    if let Some(pt) = te {
-        formats.push(pt.to_string());
-        lines.push(format!("a=rtpmap:{pt} telephone-event/8000"));
-        lines.push(format!("a=fmtp:{pt} 0-16"));
-    }
-    let sdp = format!(
-        "v=0\r\no=switchboard {session} 1 IN {family} {ip}\r\ns=switchboard\r\nc=IN {family} {ip}\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP {}\r\n{}\r\na=ptime:20\r\na=sendrecv\r\n",
-        formats.join(" "),
-        lines.join("\r\n"),
-    );
-    Some((sdp.into_bytes(), codec, te))
 }

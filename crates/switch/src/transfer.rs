@@ -6,6 +6,7 @@
 //! a dialplan's dial). A REFER from the caller's side is passed through to the other party.
 
 use super::call::{BranchState, CallerMedia, Phase};
+use super::dialog::{Dialog, Me};
 use super::sdp::endpoint_sdp;
 use super::{read_tag, Action, CallId, ClientPurpose, Switch};
 use crate::records::HangupSide;
@@ -30,16 +31,21 @@ pub(super) enum Target {
     Extension(String),
 }
 
-/// The user part of the Refer-To URI: `<sip:7001@host;transport=udp>` gives `7001`.
-pub(super) fn refer_to_user(req: &Request) -> Option<String> {
-    let value = req.headers.iter().find_map(|h| match h {
+/// The Refer-To header's value, as written.
+pub(super) fn refer_to(req: &Request) -> Option<String> {
+    req.headers.iter().find_map(|h| match h {
         Header::Other(name, value)
             if name.eq_ignore_ascii_case("Refer-To") || name.eq_ignore_ascii_case("r") =>
         {
             Some(value.clone())
         }
         _ => None,
-    })?;
+    })
+}
+
+/// The user part of the Refer-To URI: `<sip:7001@host;transport=udp>` gives `7001`.
+pub(super) fn refer_to_user(req: &Request) -> Option<String> {
+    let value = refer_to(req)?;
     let inner = match (value.find('<'), value.find('>')) {
         (Some(a), Some(b)) if a < b => value.get(a + 1..b).unwrap_or_default(),
         _ => value.as_str(),
@@ -54,6 +60,22 @@ pub(super) fn refer_to_user(req: &Request) -> Option<String> {
         .take_while(|c| !matches!(c, '@' | ';' | '?' | '>'))
         .collect();
     (!user.is_empty()).then_some(user)
+}
+
+/// The NOTIFY that tells a referrer how its REFER ended (RFC 3515 §2.4.5): `status` as a
+/// sipfrag status line (`200 OK`), the implicit subscription terminated with it.
+pub(super) fn refer_notify(dialog: &mut Dialog, me: &Me, status: &str) -> Request {
+    let sipfrag = format!("SIP/2.0 {status}\r\n").into_bytes();
+    let mut notify = dialog.request(
+        Method::Notify,
+        me,
+        Some(("message/sipfrag;version=2.0", sipfrag)),
+    );
+    notify.headers.push(Header::Event("refer".into()));
+    notify.headers.push(Header::SubscriptionState(
+        "terminated;reason=noresource".into(),
+    ));
+    notify
 }
 
 impl Switch {
@@ -102,17 +124,7 @@ impl Switch {
         };
         let mut requests = Vec::new();
         if how == AgentLeg::Referred {
-            let sipfrag = b"SIP/2.0 200 OK\r\n".to_vec();
-            let mut notify = b.dialog.request(
-                Method::Notify,
-                &me,
-                Some(("message/sipfrag;version=2.0", sipfrag)),
-            );
-            notify.headers.push(Header::Event("refer".into()));
-            notify.headers.push(Header::SubscriptionState(
-                "terminated;reason=noresource".into(),
-            ));
-            requests.push(notify);
+            requests.push(refer_notify(&mut b.dialog, &me, "200 OK"));
         }
         if how != AgentLeg::Gone {
             requests.push(b.dialog.request(Method::Bye, &me, None));
@@ -212,10 +224,11 @@ impl Switch {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn refer(value: &str) -> Request {
+    /// A REFER with `Refer-To: value`.
+    pub(crate) fn refer(value: &str) -> Request {
         let text = format!(
             "REFER sip:x@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\n\
              To: <sip:b@h>;tag=2\r\nCall-ID: c\r\nCSeq: 3 REFER\r\nRefer-To: {value}\r\n\

@@ -3,6 +3,7 @@
 //! relay and the CDR events.
 
 mod agent_phone;
+mod attended;
 mod auth_guessing;
 mod bad_input;
 mod call_basic;

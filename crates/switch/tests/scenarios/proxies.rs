@@ -106,9 +106,9 @@ fn a_caller_behind_a_proxy_gets_its_route_back_and_our_requests_follow_it() {
     let first_hop = hop("192.0.2.50:5080");
     ts.drain(&b);
 
-    // B puts A on hold: the re-INVITE goes to A's first route, with the route set as Route.
+    // B re-INVITEs (a session refresh): it goes to A's first route, with the route set as Route.
     let mut bd = Dlg::uas(&b_invite, "bt");
-    let hold = b.sdp("sendonly");
+    let hold = b.sdp("sendrecv");
     let reinvite = b.request(&mut bd, "INVITE", &[], Some(("application/sdp", &hold)));
     ts.send(b.peer, &reinvite);
     let fwd = ts.expect_request(&first_hop, "INVITE");
@@ -116,7 +116,7 @@ fn a_caller_behind_a_proxy_gets_its_route_back_and_our_requests_follow_it() {
     assert_eq!(routes(&fwd), A_ROUTE);
     ts.assert_quiet(&proxy);
     ts.assert_quiet(&a);
-    let answer = a.sdp("recvonly");
+    let answer = a.sdp("sendrecv");
     ts.send(
         first_hop.peer,
         &a.respond(&fwd, 200, "OK", None, Some(&answer)),

@@ -9,7 +9,7 @@ use acd::QueueEventKind;
 use switch::{AcdEvent, Action, AgentCommand, AgentSetup, QueueSetup};
 
 /// Queues `support` (a1003 at 1003, number 7000) and `loans` (a1004 at 1004, number 7001).
-fn two_queues() -> TestSwitch {
+pub(super) fn two_queues() -> TestSwitch {
     let mut cfg = config();
     let mut setup = support_queue();
     setup.queues.push(QueueSetup {
@@ -37,7 +37,7 @@ fn two_queues() -> TestSwitch {
 }
 
 /// A caller on 7000 talking to agent 1003: (caller's dialog, agent's dialog).
-fn connected(ts: &mut TestSwitch, a: &mut Phone, agent: &Phone) -> (Dlg, Dlg) {
+pub(super) fn connected(ts: &mut TestSwitch, a: &mut Phone, agent: &Phone) -> (Dlg, Dlg) {
     let sdp = a.sdp("sendrecv");
     let mut ad = ts.invite(a, "7000", Some(&sdp));
     ts.expect_status(a, 100);
@@ -70,7 +70,7 @@ fn refer(ts: &mut TestSwitch, agent: &mut Phone, bd: &mut Dlg, target: &str) {
     ts.send(agent.peer, &agent.respond(&bye, 200, "OK", None, None));
 }
 
-fn kinds(events: &[AcdEvent]) -> Vec<String> {
+pub(super) fn kinds(events: &[AcdEvent]) -> Vec<String> {
     events
         .iter()
         .filter_map(|e| match e {
