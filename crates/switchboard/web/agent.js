@@ -7,6 +7,7 @@
 import { $, api, explain, say, showMyState, stateBadge, startPage, endSession, el } from '/app.js';
 import { t, human, duration, dateTime, currentLanguage } from '/i18n.js';
 import { callButton, isMyDial, openDial, relabelDial } from '/agent-dial.js';
+import { openPhone, closePhone, relabelPhone } from '/agent-phone.js';
 
 const POLL_MS = 1500;
 
@@ -49,6 +50,7 @@ async function openDesk(who) {
   showPop(null);
   showHistory([]);
   openDial(agentPath);
+  openPhone();
   await loadChoices();
   await refreshState();
   listenForPops();
@@ -56,6 +58,7 @@ async function openDesk(who) {
 }
 
 function closeDesk() {
+  closePhone();
   if (desk.events) desk.events.close();
   if (desk.poll) clearInterval(desk.poll);
   Object.assign(desk, { agent: null, me: null, events: null, poll: null, pop: null, popDialled: false, history: [] });
@@ -70,6 +73,7 @@ function relabel() {
   showPop(desk.pop);
   showHistory(desk.history);
   relabelDial();
+  relabelPhone();
 }
 
 function fillSelect(id, values, kind) {
