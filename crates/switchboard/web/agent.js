@@ -8,6 +8,7 @@ import { $, api, explain, say, showMyState, stateBadge, startPage, endSession, e
 import { t, human, duration, dateTime, currentLanguage } from '/i18n.js';
 import { callButton, isMyDial, openDial, relabelDial } from '/agent-dial.js';
 import { openConsult, relabelConsult } from '/agent-consult.js';
+import { openPhone, closePhone, relabelPhone } from '/agent-phone.js';
 
 const POLL_MS = 1500;
 
@@ -51,6 +52,7 @@ async function openDesk(who) {
   showHistory([]);
   openDial(agentPath);
   openConsult(agentPath);
+  openPhone();
   await loadChoices();
   await refreshState();
   listenForPops();
@@ -58,6 +60,7 @@ async function openDesk(who) {
 }
 
 function closeDesk() {
+  closePhone();
   if (desk.events) desk.events.close();
   if (desk.poll) clearInterval(desk.poll);
   Object.assign(desk, { agent: null, me: null, events: null, poll: null, pop: null, popDialled: false, history: [] });
@@ -73,6 +76,7 @@ function relabel() {
   showHistory(desk.history);
   relabelDial();
   relabelConsult();
+  relabelPhone();
 }
 
 function fillSelect(id, values, kind) {

@@ -14,7 +14,7 @@
 //!
 //! Beside the media: [`signal`], the JSON messages a visitor's page and the switch exchange
 //! and the check of a site's signed customer id; [`admission`], the cap on web calls and the
-//! per-address rate. Both are plain values with the clock passed in.
+//! per-address rate; [`phone_signal`], the agent's browser phone's messages. All are plain values with the clock passed in.
 //!
 //! The WebRTC stack is `webrtc` 0.21.1 with the settings DESIGN.md records as proven against
 //! Chromium: ICE-lite, mDNS off, loopback candidates when bound to loopback, and the offer's
@@ -26,6 +26,7 @@ mod config;
 mod error;
 mod leg;
 mod packets;
+pub mod phone_signal;
 mod ports;
 pub mod sdp;
 pub mod signal;

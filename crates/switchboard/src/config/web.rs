@@ -27,8 +27,11 @@ pub struct WebSection {
     /// ICE's "disconnected" after this, "failed" (the end) as long again later.
     pub silence_timeout_s: u64,
     /// UDP ports reserved for browsers' media (one per call) at the top of the `[media]` range;
-    /// the relay keeps the rest. Used only when there are entries.
+    /// the relay keeps the rest. Used only when there are entries or agent phones.
     pub ports: u16,
+    /// Let agents answer in the agent page ("Answer in the browser", docs/webcall.md): the
+    /// browser phones' media takes `ports` too.
+    pub agent_phones: bool,
     /// Serve the demo bank page at `/demo`, calling this entry.
     pub demo_page: Option<Spanned<String>>,
     pub entries: Vec<Spanned<WebEntrySection>>,
@@ -42,6 +45,7 @@ impl Default for WebSection {
             connect_timeout_s: 10,
             silence_timeout_s: 5,
             ports: 200,
+            agent_phones: false,
             demo_page: None,
             entries: Vec::new(),
         }
@@ -105,6 +109,8 @@ pub struct WebSettings {
     pub entries: Vec<WebEntry>,
     /// The entry `/demo` calls, if the demo page is served.
     pub demo_page: Option<String>,
+    /// Whether agents may answer in the agent page (`/api/agents/me/phone/ws`).
+    pub agent_phones: bool,
 }
 
 impl WebSettings {
@@ -224,10 +230,11 @@ pub fn resolve(
             "web.connect_timeout_s and web.silence_timeout_s must be more than zero".into(),
         );
     }
-    // Ports are reserved only when browsers can call at all.
-    let reserved = if entries.is_empty() { 0 } else { section.ports };
+    // Ports are reserved only when browsers can call or answer at all.
+    let browsers = !entries.is_empty() || section.agent_phones;
+    let reserved = if browsers { section.ports } else { 0 };
     let relay_ports = u32::from(port_max.saturating_sub(port_min)) + 1;
-    if !entries.is_empty() && (reserved == 0 || u32::from(reserved) + 4 > relay_ports) {
+    if browsers && (reserved == 0 || u32::from(reserved) + 4 > relay_ports) {
         problem(
             0..0,
             format!(
@@ -258,6 +265,7 @@ pub fn resolve(
             media,
             entries,
             demo_page,
+            agent_phones: section.agent_phones,
         },
         relay_max,
     )

@@ -24,6 +24,7 @@ pub mod monitor;
 pub mod openapi;
 pub mod pages;
 pub mod peaks;
+pub mod phone;
 pub mod qa;
 pub mod queue_admin;
 pub mod queue_log;
@@ -168,6 +169,7 @@ fn routes() -> Routes {
         .merge(pages::routes())
         .merge(openapi::routes())
         .merge(web::routes())
+        .merge(phone::routes())
         .merge(qa::routes())
 }
 

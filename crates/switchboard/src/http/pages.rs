@@ -24,7 +24,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// (path, content type, body) of every file of the console.
-const ASSETS: [(&str, &str, &str); 34] = [
+const ASSETS: [(&str, &str, &str); 35] = [
     ("/agent", HTML, include_str!("../../web/agent.html")),
     ("/wallboard", HTML, include_str!("../../web/wallboard.html")),
     ("/admin", HTML, include_str!("../../web/admin.html")),
@@ -49,6 +49,11 @@ const ASSETS: [(&str, &str, &str); 34] = [
         "/agent-consult.js",
         JS,
         include_str!("../../web/agent-consult.js"),
+    ),
+    (
+        "/agent-phone.js",
+        JS,
+        include_str!("../../web/agent-phone.js"),
     ),
     ("/wallboard.js", JS, include_str!("../../web/wallboard.js")),
     ("/admin.js", JS, include_str!("../../web/admin.js")),

@@ -6,8 +6,14 @@
 //! ([`sip_leg`]; the core's side is `switch::web_in`). The driver hands the core's messages
 //! for a call to its task through [`WebPeers`]. When any of the three ends, the task ends the
 //! others, waits for the leg to free its ports, and gives back its admission.
+//!
+//! The agent's browser phone ([`phone`]) uses the same pieces the other way round: its task
+//! registers the agent page as the agent's extension on the internal transport and answers
+//! the calls the core offers it ([`phone_sip`]).
 
 pub mod call;
+pub mod phone;
+pub mod phone_sip;
 pub mod sip_leg;
 
 use crate::config::web::WebSettings;
@@ -61,9 +67,12 @@ impl WebPeers {
 
     /// The core sent `bytes` to the call at `to` (dropped if the call is gone).
     pub fn deliver(&self, to: SocketAddr, bytes: &[u8]) {
-        let Ok(msg) = sip::parse::parse(bytes) else {
-            tracing::warn!(%to, "the core sent a web call a message that does not parse");
-            return;
+        let msg = match sip::parse::parse(bytes) {
+            Ok(msg) => msg,
+            Err(error) => {
+                tracing::warn!(%to, %error, "the core sent a web call a message that does not parse");
+                return;
+            }
         };
         let sender = self.calls.lock().ok().and_then(|c| c.get(&to).cloned());
         if let Some(sender) = sender {
@@ -153,6 +162,19 @@ impl WebGateway {
             .await
             .ok()?;
         rx.await.ok().flatten()
+    }
+
+    /// The extension agent `agent` answers at (its configured one).
+    async fn agent_extension(&self, agent: &str) -> Option<String> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.control
+            .send(Control::AgentSetup {
+                id: agent.to_string(),
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok().flatten()?.extension
     }
 
     /// The number and name the CRM knows a verified customer id by.

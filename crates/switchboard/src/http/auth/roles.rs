@@ -140,6 +140,8 @@ static RULES: &[Rule] = {
             OwnAgent(2),
         ),
         (Method::GET, "/api/agents/*/screen", &[A, S, G], OwnAgent(2)),
+        // The browser phone: always the session's own agent (the handler refuses others).
+        (Method::GET, "/api/agents/me/phone/ws", &[A, S, G], Any),
         (
             Method::GET,
             "/api/agents/*/screen/last",

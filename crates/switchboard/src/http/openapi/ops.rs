@@ -163,6 +163,7 @@ pub(super) static OPS: &[Op] = &[
     op("GET", "/widget.css", "web", "The widget's style sheet.", None, &[]),
     op("GET", "/demo", "web", "The demo bank page with a \"Call us\" button (with `[web] demo_page`).", None, &[]),
     op("GET", "/api/web/{entry}", "web", "What the widget shows before a call: the entry's message, or that it is closed.", None, &[]),
+    op("GET", "/api/agents/me/phone/ws", "web", "The agent's browser phone's WebSocket: the page rings for the agent's calls while it is open (JSON signalling; docs/webcall.md).", None, &[]),
     op("GET", "/api/web/{entry}/ws", "web", "The call's WebSocket (JSON signalling: offer/answer, states, keys, mute, hang-up; docs/webcall.md).", None, &[]),
     // Reports
     op("GET", "/api/reports/queues", "reports", "Queue report: offered, answered, abandoned, service level, ASA, AHT by interval (JSON or `format=csv`).", None, REPORT_QUERY),
