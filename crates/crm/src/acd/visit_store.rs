@@ -40,11 +40,13 @@ const VISIT_COLUMNS: usize = 13;
 /// Followed by `VALUES (idx, agent, completed_at, completed_at + lookahead), ...` and
 /// [`WRAP_TAIL`]: per completion, the change that left on_call (`left_at`, `to_state`) and the
 /// agent's next change off on_call or wrap_up (`ended_at`), both before the lookahead ends.
-/// The `(agent, at)` index of 0004 finds both.
+/// The `(agent, at)` index of 0004 finds both: each look-up is bounded to the agent's changes
+/// of one day (`n.at >= l.at` spelled out, as the `OR` alone hid the bound and scanned the
+/// agent's whole history).
 const WRAP_HEAD: &str = "SELECT w.idx, l.at AS left_at, l.to_state,
     (SELECT n.at FROM agent_events n
      WHERE n.agent = l.agent AND n.kind = 'state' AND n.from_state IN ('on_call', 'wrap_up')
-       AND (n.at > l.at OR (n.at = l.at AND n.id > l.id)) AND n.at < w.until
+       AND n.at >= l.at AND n.at < w.until AND (n.at > l.at OR n.id > l.id)
      ORDER BY n.at, n.id LIMIT 1) AS ended_at
   FROM (SELECT v.column1 AS idx, v.column4 AS until,
           (SELECT a.id FROM agent_events a
