@@ -2,7 +2,8 @@
 //! PostgreSQL. The history is generated in bulk by SQL (`INSERT ... SELECT` over a series):
 //! calls spread evenly over M months in 4 queues, 80 % answered by one of 50 agents (enter,
 //! connect, complete; the agent's ringing → on_call → wrap_up → available changes) and 20 %
-//! abandoned; one CDR per call, 10 % of them web calls. Then, timed: the queue report of the
+//! abandoned; one CDR per call, 10 % of them web calls; then the queue visits the reports read,
+//! computed from those events by the CDR writer's code ([`Crm::rebuild_queue_visits`]). Then, timed: the queue report of the
 //! last full month by day and by quarter hour, the same for the web channel, and the agent
 //! report of the month. Prints one JSON line per backend and report.
 //!
@@ -153,17 +154,21 @@ fn last_month(months: u32) -> (DateTime<Utc>, DateTime<Utc>) {
     (first(month0), first(month0 + 1))
 }
 
+/// Generates the history by SQL, then its queue visits through the CDR writer's code
+/// ([`Crm::rebuild_queue_visits`]), then ANALYZE. Returns how long each of the first two took.
 async fn generate(
     backend: &str,
     url: &str,
     schema: Option<&str>,
     a: &Args,
-) -> anyhow::Result<Duration> {
+    crm: &Crm,
+) -> anyhow::Result<(Duration, Duration)> {
     let started = Instant::now();
     let statements = match backend {
         "sqlite" => history(&SQLITE, a.calls, a.months),
         _ => history(&POSTGRES, a.calls, a.months),
     };
+    let events;
     if backend == "sqlite" {
         let mut conn = sqlx::SqliteConnection::connect(url).await?;
         let mut tx = conn.begin().await?;
@@ -171,6 +176,8 @@ async fn generate(
             sqlx::query(s).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        events = started.elapsed();
+        crm.rebuild_queue_visits().await?;
         sqlx::query("ANALYZE").execute(&mut conn).await?;
         conn.close().await?;
     } else {
@@ -180,10 +187,14 @@ async fn generate(
         for s in &statements {
             sqlx::query(s).execute(&mut conn).await?;
         }
+        events = started.elapsed();
+        // The visits' wrap-up look-ups need the agent events' statistics.
+        sqlx::query("ANALYZE").execute(&mut conn).await?;
+        crm.rebuild_queue_visits().await?;
         sqlx::query("ANALYZE").execute(&mut conn).await?;
         conn.close().await?;
     }
-    Ok(started.elapsed())
+    Ok((events, started.elapsed() - events))
 }
 
 async fn measure(backend: &str, crm: &Crm, a: &Args) -> anyhow::Result<()> {
@@ -248,11 +259,12 @@ async fn main() -> anyhow::Result<()> {
             let dir = tempfile_dir()?;
             let url = format!("sqlite://{}/bench.db", dir.display());
             let crm = Crm::connect(&url).await?;
-            let took = generate(backend, &url, None, &a).await?;
+            let (events, visits) = generate(backend, &url, None, &a, &crm).await?;
             eprintln!(
-                "sqlite: generated {} calls in {:.1} s",
+                "sqlite: generated {} calls in {:.1} s, their visits in {:.1} s",
                 a.calls,
-                took.as_secs_f64()
+                events.as_secs_f64(),
+                visits.as_secs_f64()
             );
             measure(backend, &crm, &a).await?;
             crm.close().await;
@@ -262,11 +274,12 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| crm::testing::DEFAULT_PG_URL.to_owned());
             let (crm, schema) = crm::testing::connect_isolated_postgres(&url).await?;
             let result = async {
-                let took = generate(backend, &url, Some(&schema), &a).await?;
+                let (events, visits) = generate(backend, &url, Some(&schema), &a, &crm).await?;
                 eprintln!(
-                    "postgres: generated {} calls in {:.1} s",
+                    "postgres: generated {} calls in {:.1} s, their visits in {:.1} s",
                     a.calls,
-                    took.as_secs_f64()
+                    events.as_secs_f64(),
+                    visits.as_secs_f64()
                 );
                 measure(backend, &crm, &a).await
             }

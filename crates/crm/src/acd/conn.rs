@@ -7,9 +7,10 @@ use sqlx::QueryBuilder;
 use crate::acd::agent_report::AgentCallTotals;
 use crate::acd::rows::{AgentEventRow, QueueEventRow};
 use crate::acd::sql;
+use crate::acd::visit_store;
 use crate::cdr::plan::{rows_per_statement, unknown_calls, Plan};
 use crate::db::{for_each_backend, DbTime, RowExt};
-use crate::{AgentEventRecord, CallChannel, CrmError, QueueEventRecord};
+use crate::{AgentEventRecord, CrmError, QueueEventRecord};
 
 /// The ACD statements a backend's connection runs.
 pub(crate) trait AcdConn {
@@ -26,22 +27,11 @@ pub(crate) trait AcdConn {
         to: DateTime<Utc>,
         queue: Option<&str>,
     ) -> Result<Vec<QueueEventRecord>, CrmError>;
-    /// Every event of the calls that entered (or were refused by) one of `queues` (any if
-    /// empty) in `[from, to)`, of `channel` if given (see
-    /// [`sql::queue_events_of_calls_entering`]).
-    async fn queue_events_of_calls_entering(
+    /// Every event but rings of these calls, in order (what their visits are folded from).
+    async fn queue_events_of_calls(
         &mut self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        queues: &[String],
-        channel: Option<CallChannel>,
+        call_ids: &[&str],
     ) -> Result<Vec<QueueEventRecord>, CrmError>;
-    /// Changes off on_call or wrap_up in `[from, to)` (see [`sql::wrap_changes_between`]).
-    async fn wrap_changes(
-        &mut self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<AgentEventRecord>, CrmError>;
     /// Per agent: (completed calls, their hold, offers not answered) in `[from, to)`.
     async fn agent_call_totals(
         &mut self,
@@ -131,6 +121,7 @@ for_each_backend! {
                 q.push(sql::EVENT_CONFLICT);
                 q.build().execute(&mut *self).await?;
             }
+            visit_store::after_events(self, plan).await?;
             Ok(unknown)
         }
 
@@ -158,31 +149,23 @@ for_each_backend! {
             rows.iter().map(queue_event).collect()
         }
 
-        async fn queue_events_of_calls_entering(
+        async fn queue_events_of_calls(
             &mut self,
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-            queues: &[String],
-            channel: Option<CallChannel>,
+            call_ids: &[&str],
         ) -> Result<Vec<QueueEventRecord>, CrmError> {
-            let text = sql::queue_events_of_calls_entering(queues.len(), channel.is_some());
-            let mut q = sqlx::query(&text).bind(DbTime(from)).bind(DbTime(to));
-            for queue in queues {
-                q = q.bind(queue.as_str());
+            let mut out = Vec::new();
+            for chunk in call_ids.chunks(rows_per_statement(1)) {
+                let mut q = QueryBuilder::<Engine>::new(sql::queue_events_of_calls_head());
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(sql::QUEUE_EVENTS_OF_CALLS_TAIL);
+                for row in q.build().fetch_all(&mut *self).await? {
+                    out.push(queue_event(&row)?);
+                }
             }
-            if let Some(channel) = channel {
-                q = q.bind(channel.as_str());
-            }
-            q.fetch_all(self).await?.iter().map(queue_event).collect()
-        }
-
-        async fn wrap_changes(
-            &mut self,
-            from: DateTime<Utc>,
-            to: DateTime<Utc>,
-        ) -> Result<Vec<AgentEventRecord>, CrmError> {
-            let rows = fetch(self, &sql::wrap_changes_between(), &[from, to], None).await?;
-            rows.iter().map(agent_event).collect()
+            Ok(out)
         }
 
         async fn agent_call_totals(

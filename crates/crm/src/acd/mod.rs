@@ -16,6 +16,8 @@ pub(crate) mod rows;
 pub(crate) mod sql;
 pub(crate) mod staffing_history;
 mod store;
+pub(crate) mod visit_store;
+pub(crate) mod visits;
 
 use std::time::Duration;
 

@@ -1,19 +1,13 @@
-//! The queue report: stored queue events folded into visits (one call's stay in one queue),
-//! then counted per queue and bucket. Pure functions over fetched rows, so both backends give
-//! the same numbers. Definitions: `docs/metrics.md`.
+//! The queue report: stored visits (one call's stay in one queue, see [`crate::acd::visits`])
+//! counted per queue and bucket. Pure functions over fetched rows, so both backends give the
+//! same numbers. Definitions: `docs/metrics.md`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use crate::acd::report::{bucket, Bucket, ReportQuery, SlVariant, ALL_QUEUES};
-use crate::{
-    AgentEventKind, AgentEventRecord, AgentStateName, CrmError, QueueEventKind, QueueEventRecord,
-};
-
-/// How far after a call's completion the report looks for the end of the agent's wrap-up.
-pub(crate) const WRAP_LOOKAHEAD: chrono::TimeDelta = chrono::TimeDelta::days(1);
+use crate::acd::visits::{Outcome, QueueVisit};
+use crate::CrmError;
 
 /// One queue and bucket of [`crate::Crm::queue_report`]. A call counts in the bucket in which it
 /// entered the queue, whenever its outcome came.
@@ -59,135 +53,6 @@ pub struct QueueReportRow {
     pub avg_abandon_wait_secs: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Outcome {
-    Waiting,
-    Answered(Duration),
-    Abandoned(Duration),
-    Overflowed(Duration),
-    Exited(Duration),
-    /// Moved to another queue while waiting, after this long here.
-    TransferredWaiting(Duration),
-}
-
-#[derive(Debug)]
-struct Visit<'a> {
-    queue: &'a str,
-    entered: DateTime<Utc>,
-    /// False for a call refused on arrival (overflow without enter).
-    offered: bool,
-    outcome: Outcome,
-    transferred: bool,
-    callback: bool,
-    /// Talk, and when and by whom the conversation ended.
-    /// Talk, hold, when it ended, the agent.
-    completed: Option<(Duration, Duration, DateTime<Utc>, &'a str)>,
-}
-
-impl<'a> Visit<'a> {
-    fn new(queue: &'a str, entered: DateTime<Utc>, offered: bool) -> Self {
-        Visit {
-            queue,
-            entered,
-            offered,
-            outcome: Outcome::Waiting,
-            transferred: false,
-            callback: false,
-            completed: None,
-        }
-    }
-}
-
-/// Folds events (ordered by time, then insertion) into visits.
-fn visits(events: &[QueueEventRecord]) -> Vec<Visit<'_>> {
-    let mut out: Vec<Visit<'_>> = Vec::new();
-    let mut open: HashMap<(&str, &str), usize> = HashMap::new();
-    for e in events {
-        let key = (e.call_id.as_str(), e.queue.as_str());
-        if let QueueEventKind::Enter { .. } = e.kind {
-            open.insert(key, out.len());
-            out.push(Visit::new(&e.queue, e.at, true));
-            continue;
-        }
-        let current = open.get(&key).copied();
-        if let QueueEventKind::Overflow { wait, .. } = e.kind {
-            match current.filter(|&i| out[i].outcome == Outcome::Waiting) {
-                Some(i) => out[i].outcome = Outcome::Overflowed(wait),
-                None => {
-                    let mut v = Visit::new(&e.queue, e.at, false);
-                    v.outcome = Outcome::Overflowed(wait);
-                    open.insert(key, out.len());
-                    out.push(v);
-                }
-            }
-            continue;
-        }
-        // Anything else belongs to the call's last visit of this queue; without one (it
-        // entered before the rows fetched) it is ignored.
-        let Some(v) = current.map(|i| &mut out[i]) else {
-            continue;
-        };
-        match &e.kind {
-            QueueEventKind::Connect { wait, .. } => v.outcome = Outcome::Answered(*wait),
-            QueueEventKind::Abandon { wait, .. } => v.outcome = Outcome::Abandoned(*wait),
-            QueueEventKind::ExitKey { wait, .. } => v.outcome = Outcome::Exited(*wait),
-            QueueEventKind::Callback { .. } => v.callback = true,
-            QueueEventKind::Transfer { .. } => {
-                v.transferred = true;
-                if v.outcome == Outcome::Waiting {
-                    let here = (e.at - v.entered).to_std().unwrap_or_default();
-                    v.outcome = Outcome::TransferredWaiting(here);
-                }
-            }
-            QueueEventKind::Complete {
-                agent, talk, hold, ..
-            } => {
-                v.completed = Some((*talk, *hold, e.at, agent.as_str()));
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// Agents' state changes, per agent in time order, for finding wrap-ups.
-struct StateLog<'a>(HashMap<&'a str, Vec<StateChange>>);
-
-/// When, from which state, to which state.
-type StateChange = (DateTime<Utc>, AgentStateName, AgentStateName);
-
-impl<'a> StateLog<'a> {
-    fn new(events: &'a [AgentEventRecord]) -> Self {
-        let mut by_agent: HashMap<&str, Vec<_>> = HashMap::new();
-        for e in events {
-            if let AgentEventKind::State { from, to } = e.kind {
-                by_agent.entry(&e.agent).or_default().push((e.at, from, to));
-            }
-        }
-        StateLog(by_agent)
-    }
-
-    /// The wrap-up that followed a conversation `agent` ended at `at`: the length of the
-    /// wrap_up state the agent entered on leaving on_call (zero if the agent went elsewhere);
-    /// `None` if the change or the end of the wrap-up is not among the rows.
-    fn wrap_after(&self, agent: &str, at: DateTime<Utc>) -> Option<Duration> {
-        let log = self.0.get(agent)?;
-        // The log is in time order: skip to `at` by bisection (a scan from the start made a
-        // month's report quadratic in each agent's calls), then find the change off on_call.
-        let first = log.partition_point(|&(t, _, _)| t < at);
-        let i = first
-            + log[first..]
-                .iter()
-                .position(|&(_, from, _)| from == AgentStateName::OnCall)?;
-        let (started, _, to) = log[i];
-        if to != AgentStateName::WrapUp {
-            return Some(Duration::ZERO);
-        }
-        let (ended, _, _) = log.get(i + 1)?;
-        (*ended - started).to_std().ok()
-    }
-}
-
 #[derive(Debug, Default)]
 struct Acc {
     row: Counts,
@@ -223,15 +88,12 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
-/// Computes the report from the queue events of the calls that entered in the window (all but
-/// rings, ordered by time, then insertion) and the agents' state changes off on_call or
-/// wrap_up from the first completion until [`WRAP_LOOKAHEAD`] after the last.
+/// Computes the report from the visits that entered in the window (others are skipped).
 pub(crate) fn compute(
     q: &ReportQuery,
-    events: &[QueueEventRecord],
-    states: &[AgentEventRecord],
+    visits: &[QueueVisit],
 ) -> Result<Vec<QueueReportRow>, CrmError> {
-    Ok(compute_keyed(q, events, states)?
+    Ok(compute_keyed(q, visits)?
         .into_iter()
         .map(|(_, row)| row)
         .collect())
@@ -241,23 +103,21 @@ pub(crate) fn compute(
 /// seconds since 1970-01-01T00:00 local), so callers need not parse labels back.
 pub(crate) fn compute_keyed(
     q: &ReportQuery,
-    events: &[QueueEventRecord],
-    states: &[AgentEventRecord],
+    visits: &[QueueVisit],
 ) -> Result<Vec<(i64, QueueReportRow)>, CrmError> {
     let tz = q.offset()?;
-    let log = StateLog::new(states);
     let mut acc: BTreeMap<(&str, Bucket), Acc> = BTreeMap::new();
-    for v in visits(events) {
+    for v in visits {
         if v.entered < q.from
             || v.entered >= q.to
-            || !(q.queues.is_empty() || q.queues.iter().any(|x| x == v.queue))
+            || !(q.queues.is_empty() || q.queues.contains(&v.queue))
         {
             continue;
         }
         let queue = if q.combine_queues {
             ALL_QUEUES
         } else {
-            v.queue
+            v.queue.as_str()
         };
         let a = acc
             .entry((queue, bucket(q.interval, tz, v.entered)))
@@ -291,13 +151,13 @@ pub(crate) fn compute_keyed(
             Outcome::TransferredWaiting(w) => Some(w),
         };
         a.max_wait = a.max_wait.max(wait);
-        if let Some((talk, hold, ended, agent)) = v.completed {
-            a.talk += talk;
-            a.hold += hold;
+        if let Some(done) = &v.completed {
+            a.talk += done.talk;
+            a.hold += done.hold;
             a.completed += 1;
-            if let Some(wrap) = log.wrap_after(agent, ended) {
+            if let Some(wrap) = done.wrap {
                 a.wrap += wrap;
-                a.handle += talk + wrap;
+                a.handle += done.talk + wrap;
                 a.wrap_known += 1;
             }
         }

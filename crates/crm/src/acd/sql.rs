@@ -44,36 +44,13 @@ pub(crate) fn queue_events_between(by_queue: bool) -> String {
     format!("{QUEUE_EVENT_SELECT} WHERE at >= $1 AND at < $2{queue} ORDER BY at, id")
 }
 
-/// Every event the queue report reads (all but rings, which it does not count) of the calls
-/// that entered a queue (or were refused by one: an overflow without an enter) in
-/// `$1 <= at < $2`, in one of the `queues` queues bound after the times (any
-/// queue if 0), of the channel bound last if `by_channel` (calls whose CDR has that channel);
-/// including their events after `$2`, because a call counts where it entered.
-pub(crate) fn queue_events_of_calls_entering(queues: usize, by_channel: bool) -> String {
-    let queue = if queues == 0 {
-        String::new()
-    } else {
-        let list: Vec<String> = (0..queues).map(|i| format!("${}", i + 3)).collect();
-        format!(" AND e.queue IN ({})", list.join(", "))
-    };
-    let channel = if by_channel {
-        // Looked up per entering call by the primary key: a list of the channel's calls would
-        // scan every CDR ever written.
-        format!(
-            " AND EXISTS (SELECT 1 FROM cdrs c WHERE c.call_id = e.call_id AND c.channel = ${})",
-            queues + 3
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "{QUEUE_EVENT_SELECT} WHERE call_id IN (
-            SELECT e.call_id FROM queue_events e
-            WHERE e.kind IN ('enter', 'overflow') AND e.at >= $1 AND e.at < $2{queue}{channel})
-           AND kind NOT IN ('ring', 'ring_no_answer')
-         ORDER BY at, id"
-    )
+/// Followed by the bound list of call ids and [`QUEUE_EVENTS_OF_CALLS_TAIL`]: every event the
+/// visits are folded from (all but rings, which they do not count) of these calls, in order.
+pub(crate) fn queue_events_of_calls_head() -> String {
+    format!("{QUEUE_EVENT_SELECT} WHERE call_id IN (")
 }
+pub(crate) const QUEUE_EVENTS_OF_CALLS_TAIL: &str =
+    ") AND kind NOT IN ('ring', 'ring_no_answer') ORDER BY at, id";
 
 /// Per agent and kind, the `complete` and `ring_no_answer` events with `$1 <= at < $2` (of
 /// agent `$3` if `by_agent`): how many, and their hold time in milliseconds.
@@ -85,16 +62,6 @@ pub(crate) fn agent_call_totals(by_agent: bool) -> String {
          WHERE kind IN ('complete', 'ring_no_answer') AND at >= $1 AND at < $2{agent}
            AND agent IS NOT NULL
          GROUP BY agent, kind"
-    )
-}
-
-/// The state changes off on_call or wrap_up with `$1 <= at < $2`: all the queue report needs to
-/// find each call's wrap-up (the change off on_call after it, and if that went to wrap_up, the
-/// agent's next change, which leaves wrap_up).
-pub(crate) fn wrap_changes_between() -> String {
-    format!(
-        "{AGENT_EVENT_SELECT} WHERE at >= $1 AND at < $2 AND kind = 'state'
-           AND from_state IN ('on_call', 'wrap_up') ORDER BY at, id"
     )
 }
 

@@ -1,7 +1,7 @@
 //! The history staffing is planned from: per interval (15, 30 or 60 minutes) of past weeks,
 //! the calls offered to a set of queues, answered and abandoned, their handle time and waits,
 //! and how many agents were logged in. The call figures are the queue report's (one
-//! computation: the chosen queues' events go through [`queue_report::compute_keyed`] as one
+//! computation: the chosen queues' visits go through [`queue_report::compute_keyed`] as one
 //! queue); the logged-in agents are the agent report's logged-in time per interval (the same
 //! [`agent_report::compute`] run over each interval) divided by the interval's length.
 
@@ -92,18 +92,18 @@ impl Crm {
 
         // Calls: the chosen queues' events, as one queue, through the queue report.
         let queues = q.queues.clone().unwrap_or_default();
-        let (mut events, states) = self.report_inputs(q.from, q.to, &queues, None).await?;
+        let mut visits = self.report_inputs(q.from, q.to, &queues, None).await?;
         if let Some(queues) = &q.queues {
             let chosen: BTreeSet<&str> = queues.iter().map(String::as_str).collect();
-            events.retain(|e| chosen.contains(e.queue.as_str()));
+            visits.retain(|v| chosen.contains(v.queue.as_str()));
         }
-        for e in &mut events {
-            "chosen".clone_into(&mut e.queue);
+        for v in &mut visits {
+            "chosen".clone_into(&mut v.queue);
         }
         let mut report = ReportQuery::new(q.from, q.to);
         report.interval = q.interval;
         report.tz_offset_minutes = q.tz_offset_minutes;
-        for (order, row) in queue_report::compute_keyed(&report, &events, &states)? {
+        for (order, row) in queue_report::compute_keyed(&report, &visits)? {
             let h = out.entry(order).or_insert_with(|| empty(order));
             h.offered = row.offered;
             h.answered = row.answered;

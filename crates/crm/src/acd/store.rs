@@ -4,14 +4,15 @@
 use chrono::{DateTime, Utc};
 
 use crate::acd::conn::AcdConn;
-use crate::acd::queue_report::WRAP_LOOKAHEAD;
 use crate::acd::report::check_window;
+use crate::acd::visit_store::VisitConn;
+use crate::acd::visits::QueueVisit;
 use crate::acd::{agent_report, queue_report};
 use crate::cdr::plan::Plan;
 use crate::db::{in_transaction, with_conn};
 use crate::{
     AgentEventKind, AgentEventRecord, AgentReportRow, AgentStateName, CallChannel, CdrLink, Crm,
-    CrmError, QueueEventKind, QueueEventRecord, QueueReportRow, ReportQuery,
+    CrmError, QueueEventRecord, QueueReportRow, ReportQuery,
 };
 
 /// Both backends' connections, so one function can read through either.
@@ -77,39 +78,25 @@ impl Crm {
     pub async fn queue_report(&self, q: &ReportQuery) -> Result<Vec<QueueReportRow>, CrmError> {
         check_window(q.from, q.to)?;
         q.offset()?;
-        let (events, states) = self
+        let visits = self
             .report_inputs(q.from, q.to, &q.queues, q.channel)
             .await?;
-        queue_report::compute(q, &events, &states)
+        queue_report::compute(q, &visits)
     }
 
-    /// What a queue report over `[from, to)` is computed from, read in one snapshot: every
-    /// event of the calls that entered one of `queues` (none: any queue) in the window, of a
-    /// channel or all, and the agents' events from their first completion until
-    /// [`WRAP_LOOKAHEAD`] after the last.
+    /// What a queue report over `[from, to)` is computed from: the stored visits (written by
+    /// the CDR writer, see [`crate::acd::visit_store`]) that entered one of `queues` (none:
+    /// any queue) in the window, of a channel or all.
     pub(crate) async fn report_inputs(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         queues: &[String],
         channel: Option<CallChannel>,
-    ) -> Result<(Vec<QueueEventRecord>, Vec<AgentEventRecord>), CrmError> {
-        Ok(in_transaction!(snapshot self, |conn| {
-            let events = conn
-                .queue_events_of_calls_entering(from, to, queues, channel)
-                .await?;
-            let completions = events
-                .iter()
-                .filter(|e| matches!(e.kind, QueueEventKind::Complete { .. }))
-                .map(|e| e.at);
-            let states = match (completions.clone().min(), completions.max()) {
-                (Some(first), Some(last)) => {
-                    conn.wrap_changes(first, last + WRAP_LOOKAHEAD).await?
-                }
-                _ => Vec::new(),
-            };
-            (events, states)
-        }))
+    ) -> Result<Vec<QueueVisit>, CrmError> {
+        with_conn!(self, |conn| conn
+            .visits_entering(from, to, queues, channel)
+            .await)
     }
 
     /// Time in each state per agent inside `[from, to)` (spans crossing the edges are clipped),

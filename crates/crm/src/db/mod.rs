@@ -223,7 +223,8 @@ pub(crate) trait RowExt: Row {
 impl<R: Row> RowExt for R {}
 
 impl Crm {
-    /// Connects and runs the embedded migrations.
+    /// Connects and runs the embedded migrations (and, once, the backfill of the queue visits
+    /// of migration 0023 from the events already stored).
     ///
     /// `sqlite://path/to/file.db` creates the file and its parent directories if missing and uses
     /// WAL with `synchronous=NORMAL` (durable across process crashes, fast enough for thousands
@@ -279,10 +280,12 @@ impl Crm {
                 .await?
         };
         SQLITE_MIGRATOR.run(&pool).await?;
-        Ok(Crm {
+        let crm = Crm {
             db: Db::Sqlite(pool),
             default_cc: None,
-        })
+        };
+        crm.backfill_queue_visits().await?;
+        Ok(crm)
     }
 
     /// Connects to PostgreSQL with prepared options (used for per-test schemas) and migrates.
@@ -293,10 +296,12 @@ impl Crm {
             .connect_with(opts)
             .await?;
         POSTGRES_MIGRATOR.run(&pool).await?;
-        Ok(Crm {
+        let crm = Crm {
             db: Db::Postgres(pool),
             default_cc: None,
-        })
+        };
+        crm.backfill_queue_visits().await?;
+        Ok(crm)
     }
 
     /// The engine behind this handle, for logs.
