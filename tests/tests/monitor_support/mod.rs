@@ -14,7 +14,6 @@ pub const CUSTOMER_HZ: f64 = 1000.0;
 pub const AGENT_HZ: f64 = 440.0;
 pub const SUPERVISOR_HZ: f64 = 770.0;
 
-
 pub fn caller(switch: &Switch, ext: &str, number: &str, file: &Path, extra: &[&str]) -> Sipp {
     caller_running(switch, ext, number, file, extra).expect("sipp starts")
 }
