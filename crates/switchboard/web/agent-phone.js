@@ -277,6 +277,10 @@ function endCall() {
 
 /** Wires the panel once; turns the phone on again if it was on in this browser. */
 export function openPhone() {
+  // Off on this switch ([web] agent_phones): no panel, nothing asked of the browser.
+  const offered = Boolean(session.who && session.who.browser_phone);
+  $('phone').hidden = !offered;
+  if (!offered) return;
   if (!$('phone').dataset.wired) {
     $('phone').dataset.wired = 'yes';
     $('phone-toggle').addEventListener('change', (e) => (e.target.checked ? turnOn() : turnOff()));

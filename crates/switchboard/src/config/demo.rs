@@ -183,6 +183,8 @@ fn demo_web(listen: &str) -> crate::config::web::WebSection {
     let text = format!(
         r#"
 demo_page = "loans"
+# Agents may answer in the agent page ("Answer in the browser").
+agent_phones = true
 # A demo has a few visitors at most: a small reserve leaves a narrowed media range room.
 ports = 50
 [[entries]]

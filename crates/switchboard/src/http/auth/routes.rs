@@ -124,6 +124,7 @@ async fn login(
         "role": account.role,
         "agent": account.agent_id,
         "csrf_token": csrf,
+        "browser_phone": app.web.settings.agent_phones,
     }))
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
@@ -146,7 +147,9 @@ async fn logout(State(app): State<App>, Extension(who): Extension<Principal>) ->
 
 /// Who is logged in, and the CSRF token again (a page reloaded after login needs it); without
 /// a live session, `{"logged_in": false}` with 200, so a page's first look logs no error.
-async fn session(who: Option<Extension<Principal>>) -> Response {
+/// Who is logged in, and whether the agent page may offer the browser phone
+/// (`[web] agent_phones`).
+async fn session(State(app): State<App>, who: Option<Extension<Principal>>) -> Response {
     let Some(Extension(who)) = who else {
         return Json(serde_json::json!({ "logged_in": false })).into_response();
     };
@@ -160,6 +163,7 @@ async fn session(who: Option<Extension<Principal>>) -> Response {
         "role": who.role,
         "agent": who.agent,
         "csrf_token": csrf,
+        "browser_phone": app.web.settings.agent_phones,
     }))
     .into_response()
 }
