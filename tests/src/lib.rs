@@ -706,6 +706,9 @@ pub mod kamailio;
 /// The console's browser scripts (tests/browser/) run from the Rust tests.
 pub mod browser;
 
+/// The Chromium-shaped offer of the web signalling tests and the click-to-ringing bench.
+pub mod web_offer;
+
 /// Callers and callees: SIPp scenarios for the usual call plans.
 mod calls;
 pub use calls::*;
