@@ -131,3 +131,65 @@ fn wait_for_line(lines: &mpsc::Receiver<String>, want: &str, within: Duration) -
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
+
+/// A browser script driven step by step: commands written to its stdin, its stdout lines
+/// waited for by prefix. Killed when dropped.
+pub struct Driven {
+    pub child: Child,
+    name: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Driven {
+    /// Spawn `command` (its stdin and stdout are piped here); `name` names it in failures.
+    pub fn spawn(mut command: Command, name: &str) -> Driven {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Driven {
+            child,
+            name: name.to_string(),
+            lines,
+        }
+    }
+
+    pub fn tell(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{line}").expect("tell the script");
+    }
+
+    /// The next line starting with `prefix` (lines before it are skipped).
+    pub fn expect(&mut self, sw: &Switch, prefix: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "no {prefix} from {} within {within:?}\n--- switch log ---\n{}",
+                    self.name,
+                    sw.log_text()
+                ),
+            }
+        }
+    }
+}
+
+impl Drop for Driven {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

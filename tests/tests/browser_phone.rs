@@ -8,11 +8,10 @@
 //! binding goes (the agent's phone is offline, no call is offered to the page) and the web
 //! ports and relay ports are all free.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use switchboard_e2e::browser::Driven;
 use switchboard_e2e::browser_tools::{browser_dir, missing_browser_tools, CHROMIUM};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::recorded_call::RECORD_ALL;
@@ -46,41 +45,6 @@ agent = "a2002"
 /// The web gateway's ports: the top of the media range, known once the switch has started.
 const WEB: &str = "\n[web]\nports = 20\nconnect_timeout_s = 10\nagent_phones = true\n";
 
-/// The browser script, fed commands on stdin, its stdout lines on a channel.
-struct Script {
-    child: std::process::Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Script {
-    fn tell(&mut self, line: &str) {
-        let stdin = self.child.stdin.as_mut().expect("stdin");
-        writeln!(stdin, "{line}").expect("tell the script");
-    }
-
-    fn expect(&mut self, sw: &Switch, prefix: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return line,
-                Ok(_) => {}
-                Err(_) => panic!(
-                    "no {prefix} from agent_phone.mjs within {within:?}\n--- switch log ---\n{}",
-                    sw.log_text()
-                ),
-            }
-        }
-    }
-}
-
-impl Drop for Script {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn an_agent_answers_a_queue_call_in_the_browser_and_the_phone_goes_with_the_tab() {
     if let Some(why) = missing_browser_tools(&["playwright-core", "axe-core"]) {
@@ -101,27 +65,16 @@ fn an_agent_answers_a_queue_call_in_the_browser_and_the_phone_goes_with_the_tab(
     let wav = dir.join("tone-440.wav");
     write_tone_wav(&wav, 440.0, 12_000, 2, 48_000).expect("tone WAV");
 
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg(browser_dir().join("agent_phone.mjs"))
         .env("SB_URL", format!("http://127.0.0.1:{}", sw.http_port))
         .env("SB_USER", "bob")
         .env("SB_PASSWORD", "bob-password-2002")
         .env("SB_TONE_WAV", &wav)
         .env("SB_EXPECT_HZ", "1000")
-        .env("SB_CHROMIUM", CHROMIUM)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut script = Script { child, lines };
+        .env("SB_CHROMIUM", CHROMIUM);
+    let mut script = Driven::spawn(command, "agent_phone.mjs");
     script.expect(&sw, "REGISTERED", Duration::from_secs(40));
     assert_eq!(
         sw.status_field("registered_contacts"),

@@ -10,11 +10,10 @@
 //!   valid one makes the call the CRM customer's (their number and name in the CDR).
 //! - The widget in Korean with the microphone refused: the visitor is told, nothing is called.
 
-use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use switchboard_e2e::browser::Driven;
 use switchboard_e2e::browser_tools::{browser_dir, missing_browser_tools, CHROMIUM};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::tone::{blocks_with_tone, write_tone_wav, Wav};
@@ -84,34 +83,6 @@ fn web_switch(extra_entries: &str) -> (Switch, tempfile::TempDir) {
     (sw, plans)
 }
 
-/// The browser script, fed commands on stdin, its stdout lines on a channel.
-struct Script {
-    child: std::process::Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Script {
-    fn tell(&mut self, line: &str) {
-        let stdin = self.child.stdin.as_mut().expect("stdin");
-        writeln!(stdin, "{line}").expect("tell the script");
-    }
-
-    fn expect(&mut self, sw: &Switch, prefix: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return line,
-                Ok(_) => {}
-                Err(_) => panic!(
-                    "no {prefix} from web_widget.mjs within {within:?}\n--- switch log ---\n{}",
-                    sw.log_text()
-                ),
-            }
-        }
-    }
-}
-
 #[test]
 fn a_visitor_calls_from_the_demo_page_through_the_ivr_to_an_agent_and_leaves() {
     if let Some(why) = missing_browser_tools(&["playwright-core"]) {
@@ -132,24 +103,13 @@ fn a_visitor_calls_from_the_demo_page_through_the_ivr_to_an_agent_and_leaves() {
     let agent = callee_with(&sw, "2002", &uas, &[]).expect("agent phone");
     switchboard_e2e::acd::login(&sw, "kim").expect("agent logs in");
 
-    let mut child = Command::new("node")
+    let mut command = Command::new("node");
+    command
         .arg(browser_dir().join("web_widget.mjs"))
         .env("SB_URL", format!("http://127.0.0.1:{}/demo", sw.http_port))
         .env("SB_TONE_WAV", &wav)
-        .env("SB_CHROMIUM", CHROMIUM)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut script = Script { child, lines };
+        .env("SB_CHROMIUM", CHROMIUM);
+    let mut script = Driven::spawn(command, "web_widget.mjs");
 
     let started = Instant::now();
     script.expect(&sw, "IVR", Duration::from_secs(30));
