@@ -7,7 +7,7 @@
 // Lines on stdout: REGISTERED, RINGING, CONNECTED, PEAK <hz>, HEARD, HUNG_UP, WRAP_UP,
 // TAB_CLOSED, PASSED. Stdin: `hangup`, `close`, `done`.
 import { check, checkAccessibility, env, logIn, signal, stepper, Failure } from './lib.mjs';
-import { launchWithMicrophone, stdinCommands, waitFor } from './call_lib.mjs';
+import { launchWithMicrophone, stdinCommands, waitFor, waitToHear } from './call_lib.mjs';
 
 const step = stepper('agent_phone');
 const url = env('SB_URL');
@@ -70,26 +70,7 @@ try {
 
   step(`wait until the page hears ${want} Hz`);
   await waitFor('the remote audio', 10000, () => page.evaluate(() => Boolean(document.getElementById('phone-audio').srcObject)));
-  await page.evaluate(() => {
-    const remote = document.getElementById('phone-audio').srcObject;
-    const ctx = new AudioContext();
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 8192;
-    ctx.createMediaStreamSource(remote).connect(analyser);
-    window.testPeak = () => {
-      const bins = new Float32Array(analyser.frequencyBinCount);
-      analyser.getFloatFrequencyData(bins);
-      let best = 1;
-      for (let i = 2; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
-      return { hz: (best * ctx.sampleRate) / analyser.fftSize, db: bins[best] };
-    };
-  });
-  let peak = null;
-  await waitFor(`${want} Hz in the remote audio`, 15000, async () => {
-    peak = await page.evaluate(() => window.testPeak());
-    // ±30 Hz, as web_widget.mjs: headless playout lands a few % low.
-    return peak && peak.db > -80 && Math.abs(peak.hz - want) < 30;
-  }).catch((e) => { throw new Failure(`${e.message} (last peak: ${JSON.stringify(peak)})`); });
+  const peak = await waitToHear(page, '#phone-audio', want);
   signal(`PEAK ${peak.hz.toFixed(1)}`);
   signal('HEARD');
 

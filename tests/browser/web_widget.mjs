@@ -6,7 +6,7 @@
 // Lines on stdout: IVR, CONNECTED, PEAK <hz>, HEARD, TAB_CLOSED, PASSED. Stdin: `keys <digits>`,
 // `close` (close the tab now), `done`.
 import { check, checkAccessibility, env, signal, stepper, Failure } from './lib.mjs';
-import { launchWithMicrophone, stdinCommands, waitFor } from './call_lib.mjs';
+import { launchWithMicrophone, stdinCommands, waitFor, waitToHear } from './call_lib.mjs';
 
 const step = stepper('web_widget');
 const url = env('SB_URL');
@@ -59,26 +59,7 @@ try {
   check(await page.getByRole('button', { name: 'Hang up' }).isVisible(), 'a Hang up button');
   check(await page.getByRole('button', { name: 'Mute' }).isVisible(), 'a Mute button');
   step(`wait until the page hears ${want} Hz`);
-  await page.evaluate(() => {
-    const remote = document.querySelector('.sbw-audio').srcObject;
-    const ctx = new AudioContext();
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 8192;
-    ctx.createMediaStreamSource(remote).connect(analyser);
-    window.testPeak = () => {
-      const bins = new Float32Array(analyser.frequencyBinCount);
-      analyser.getFloatFrequencyData(bins);
-      let best = 1;
-      for (let i = 2; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
-      return { hz: (best * ctx.sampleRate) / analyser.fftSize, db: bins[best] };
-    };
-  });
-  let peak = null;
-  await waitFor(`${want} Hz in the remote audio`, 15000, async () => {
-    peak = await page.evaluate(() => window.testPeak());
-    // ±30 Hz, as tests/browser/webcall.mjs: headless playout lands a few % low.
-    return peak && peak.db > -80 && Math.abs(peak.hz - want) < 30;
-  }).catch((e) => { throw new Failure(`${e.message} (last peak: ${JSON.stringify(peak)})`); });
+  const peak = await waitToHear(page, '.sbw-audio', want);
   signal(`PEAK ${peak.hz.toFixed(1)}`);
   signal('HEARD');
   await command('close');
