@@ -76,11 +76,11 @@ fn an_agent_answers_a_queue_call_in_the_browser_and_the_phone_goes_with_the_tab(
         .env("SB_CHROMIUM", CHROMIUM);
     let mut script = Driven::spawn(command, "agent_phone.mjs");
     script.expect(&sw, "REGISTERED", Duration::from_secs(40));
-    assert_eq!(
-        sw.status_field("registered_contacts"),
-        1,
-        "the page's binding"
-    );
+    // The status snapshot is refreshed twice a second: the binding shows within one refresh.
+    wait_until(Duration::from_secs(3), "the page's binding", || {
+        (sw.status_field("registered_contacts") == 1).then_some(())
+    })
+    .unwrap_or_else(|e| panic!("{e}\n--- switch log ---\n{}", sw.log_text()));
 
     // The caller: 2001 dials the queue, plays 1 kHz and waits for the switch's BYE.
     let pcap = dir.join("caller-1000.pcap");
