@@ -15,6 +15,8 @@
 //! - C2 ends for the record (CDR closed with `attended_transfer_into` = C1's CDR id) and its
 //!   relay is released. C1's CDR gets `transfer=attended`, `transferred_by`, `transferred_to`
 //!   and `transferred_at`; a queue call ends for its agent as a normal end (wrap-up follows).
+//!   A colleague who answered C2 through a queue keeps that queue call, moved onto C1: on a
+//!   call for the ACD until C1 ends (`move_queue_leg`).
 //! - The REFER may come on C1 (Replaces naming C2) or on C2 (naming C1): the same join.
 //! - Refused with a NOTIFY failure sipfrag, the calls left as they were: a Replaces that names
 //!   no call of the switch (481), C2 still ringing (early attended transfer is not offered:
@@ -309,6 +311,10 @@ impl Switch {
         if let Some(m) = self.calls.get_mut(&moved) {
             self.extension_calls.end(m);
         }
+        // For the queue the agent's call is complete: wrap-up follows as after any call.
+        self.queue_call_ended(now, keep, Some(HangupSide::Callee));
+        // A colleague who took C2 through a queue stays on that queue call until C1 ends.
+        self.move_queue_leg(moved, keep);
         self.close_cdr(
             now,
             moved,
@@ -319,8 +325,6 @@ impl Switch {
         );
         // Closing C2 freed the colleague's phone for the ACD; the colleague is still talking.
         self.agent_phone_busy(now, &target);
-        // For the queue the agent's call is complete: wrap-up follows as after any call.
-        self.queue_call_ended(now, keep, Some(HangupSide::Callee));
         self.resume_from_hold(keep);
         tracing::info!(call = keep, from = moved, %agent, to = %target, "attended transfer");
 
@@ -338,6 +342,33 @@ impl Switch {
             None => self.hang_up(now, keep, None, "transfer target lost"),
         }
         self.reap(moved);
+    }
+
+    /// C2 reached the colleague through a queue (the agent dialled a queue's number): its
+    /// place in the ACD moves to C1 with the colleague, so the colleague stays on a call for
+    /// the ACD (no new offers, no wrap-up) until the customer's call ends, and that queue's
+    /// visit completes then, its talk time the colleague's whole conversation (docs/acd.md).
+    fn move_queue_leg(&mut self, from: CallId, to: CallId) {
+        let Some(leg) = self
+            .calls
+            .get_mut(&from)
+            .and_then(|c| c.queue.take_if(|q| q.agent.is_some()))
+        else {
+            return;
+        };
+        self.acd.exits.remove(&from);
+        let Some(keep) = self.calls.get_mut(&to) else {
+            // C1 is gone: C2's visit ends with C2, as it would have.
+            if let Some(c) = self.calls.get_mut(&from) {
+                c.queue = Some(leg);
+            }
+            return;
+        };
+        if let Some(b) = keep.answered_branch.and_then(|i| keep.branches.get_mut(i)) {
+            b.agent = leg.agent.clone();
+        }
+        self.acd.calls.insert(leg.key.clone(), to);
+        keep.queue = Some(leg);
     }
 
     /// The switch's offer to the colleague: C1's relay port B, in the customer's G.711 law.

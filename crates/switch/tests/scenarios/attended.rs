@@ -6,6 +6,7 @@
 
 use super::harness::{cdr_end, phone, TestSwitch};
 use super::phone::{tag_of, Dlg, Msg, Phone};
+use super::queue_calls::agent_state;
 use super::transfer::{connected, kinds, two_queues};
 use switch::{Action, CallId, CdrEvent, Side};
 
@@ -51,10 +52,105 @@ fn agent_reinvite(ts: &mut TestSwitch, agent: &mut Phone, c1: &mut Dlg, dir: &st
 }
 
 fn consult(ring_only: bool) -> (Consult, Option<Msg>) {
-    let mut ts = two_queues();
-    let (mut customer, mut agent, mut colleague) = (phone(1001), phone(1003), phone(1002));
-    ts.register(&mut agent, 3600);
+    let (mut ts, customer, cd, mut agent, c1, call1) = held_customer();
+    let mut colleague = phone(1002);
     ts.register(&mut colleague, 3600);
+    let sdp = agent.sdp("sendrecv");
+    let mut c2 = ts.invite(&mut agent, "1002", Some(&sdp));
+    ts.expect_status(&agent, 100);
+    let inv = ts.expect_request(&colleague, "INVITE");
+    let call2 = media_of(&mut ts);
+    if ring_only {
+        ts.send(
+            colleague.peer,
+            &colleague.respond(&inv, 180, "Ringing", Some("col"), None),
+        );
+        let ringing = ts.expect_status(&agent, 180);
+        c2.learn(&ringing);
+    } else {
+        colleague_answers(&mut ts, &colleague, &inv);
+        let ok = ts.expect_status(&agent, 200);
+        c2.learn(&ok);
+        ts.send(agent.peer, &agent.ack_2xx(&c2));
+    }
+    ts.take_actions();
+    ts.take_acd_events();
+    let held = (ts, customer, cd, agent, c1, call1);
+    let c = Consult::new(held, colleague, c2, Dlg::uas(&inv, "col"), call2);
+    (c, ring_only.then_some(inv))
+}
+
+/// [`consult`] through a queue: the agent dials `loans` (7001), whose agent a1004 (at 1004)
+/// answers the ACD's offer.
+fn consult_through_a_queue() -> Consult {
+    let (mut ts, customer, cd, mut agent, c1, call1) = held_customer();
+    let mut colleague = phone(1004);
+    ts.register(&mut colleague, 3600);
+    let sdp = agent.sdp("sendrecv");
+    let mut c2 = ts.invite(&mut agent, "7001", Some(&sdp));
+    ts.expect_status(&agent, 100);
+    let ok = ts.expect_status(&agent, 200);
+    c2.learn(&ok);
+    ts.send(agent.peer, &agent.ack_2xx(&c2));
+    let call2 = media_of(&mut ts);
+    let inv = ts.expect_request(&colleague, "INVITE");
+    colleague_answers(&mut ts, &colleague, &inv);
+    ts.take_actions();
+    assert_eq!(
+        kinds(&ts.take_acd_events()),
+        ["loans>enter", "loans>ring:a1004", "loans>connect:a1004"]
+    );
+    assert_eq!(agent_state(&ts, "a1004"), "on_call");
+    let held = (ts, customer, cd, agent, c1, call1);
+    Consult::new(held, colleague, c2, Dlg::uas(&inv, "col"), call2)
+}
+
+/// The colleague answers C2's INVITE `inv` (tag `col`) and gets the switch's ACK.
+fn colleague_answers(ts: &mut TestSwitch, colleague: &Phone, inv: &Msg) {
+    let sdp = colleague.sdp("sendrecv");
+    let ok = colleague.respond(inv, 200, "OK", Some("col"), Some(&sdp));
+    ts.send(colleague.peer, &ok);
+    ts.expect_request(colleague, "ACK");
+}
+
+/// The call the switch just gave media to.
+fn media_of(ts: &mut TestSwitch) -> CallId {
+    ts.take_actions()
+        .iter()
+        .find_map(|a| match a {
+            Action::AllocateMedia { call } => Some(*call),
+            _ => None,
+        })
+        .expect("C2 gets media")
+}
+
+/// The customer (1001) on a `support` call with agent 1003, who put it on hold: the switch,
+/// the customer and their dialog, the agent and their dialog of C1, and C1.
+type Held = (TestSwitch, Phone, Dlg, Phone, Dlg, CallId);
+
+impl Consult {
+    fn new(held: Held, colleague: Phone, c2: Dlg, kd: Dlg, call2: CallId) -> Consult {
+        let (ts, customer, cd, agent, c1, call1) = held;
+        Consult {
+            ts,
+            customer,
+            cd,
+            agent,
+            c1,
+            c2,
+            colleague,
+            kd,
+            call1,
+            call2,
+        }
+    }
+}
+
+/// See [`Held`].
+fn held_customer() -> Held {
+    let mut ts = two_queues();
+    let (mut customer, mut agent) = (phone(1001), phone(1003));
+    ts.register(&mut agent, 3600);
     let (cd, mut c1) = connected(&mut ts, &mut customer, &agent);
     let held = agent_reinvite(&mut ts, &mut agent, &mut c1, "sendonly");
     let call1 = held
@@ -74,56 +170,7 @@ fn consult(ring_only: bool) -> (Consult, Option<Msg>) {
         "{held:?}"
     );
     ts.assert_quiet(&customer);
-
-    let sdp = agent.sdp("sendrecv");
-    let mut c2 = ts.invite(&mut agent, "1002", Some(&sdp));
-    ts.expect_status(&agent, 100);
-    let inv = ts.expect_request(&colleague, "INVITE");
-    let call2 = ts
-        .take_actions()
-        .iter()
-        .find_map(|a| match a {
-            Action::AllocateMedia { call } => Some(*call),
-            _ => None,
-        })
-        .expect("C2 gets media");
-    if ring_only {
-        ts.send(
-            colleague.peer,
-            &colleague.respond(&inv, 180, "Ringing", Some("col"), None),
-        );
-        let ringing = ts.expect_status(&agent, 180);
-        c2.learn(&ringing);
-    } else {
-        let ok = colleague.respond(
-            &inv,
-            200,
-            "OK",
-            Some("col"),
-            Some(&colleague.sdp("sendrecv")),
-        );
-        ts.send(colleague.peer, &ok);
-        ts.expect_request(&colleague, "ACK");
-        let ok = ts.expect_status(&agent, 200);
-        c2.learn(&ok);
-        ts.send(agent.peer, &agent.ack_2xx(&c2));
-    }
-    ts.take_actions();
-    ts.take_acd_events();
-    let kd = Dlg::uas(&inv, "col");
-    let c = Consult {
-        ts,
-        customer,
-        cd,
-        agent,
-        c1,
-        c2,
-        colleague,
-        kd,
-        call1,
-        call2,
-    };
-    (c, ring_only.then_some(inv))
+    (ts, customer, cd, agent, c1, call1)
 }
 
 /// `Refer-To` naming `target` with Replaces of the agent's dialog `d` (RFC 5589 §7: to-tag
@@ -223,8 +270,14 @@ fn check_join(c: &mut Consult, actions: &[Action]) {
     );
 }
 
-/// The customer and the colleague talk; the customer hangs up: C1's CDR tells the transfer.
+/// [`hang_up_customer`], then nothing is left.
 fn customer_hangs_up(c: &mut Consult) {
+    hang_up_customer(c);
+    c.ts.finish();
+}
+
+/// The customer and the colleague talk; the customer hangs up: C1's CDR tells the transfer.
+fn hang_up_customer(c: &mut Consult) {
     let ts = &mut c.ts;
     let bye = c.customer.request(&mut c.cd, "BYE", &[], None);
     ts.send(c.customer.peer, &bye);
@@ -239,11 +292,10 @@ fn customer_hangs_up(c: &mut Consult) {
     let var = |k: &str| end.vars.get(k).map(String::as_str);
     assert_eq!(var("transfer"), Some("attended"));
     assert_eq!(var("transferred_by"), Some("1003"));
-    assert_eq!(var("transferred_to"), Some("1002"));
+    assert_eq!(var("transferred_to"), Some(c.colleague.user.as_str()));
     assert!(var("transferred_at").is_some());
     let exts: Vec<&str> = end.legs.iter().map(|l| l.extension.as_str()).collect();
-    assert_eq!(exts, ["1001", "1003", "1002"]);
-    ts.finish();
+    assert_eq!(exts, ["1001", "1003", c.colleague.user.as_str()]);
 }
 
 #[test]
@@ -261,6 +313,47 @@ fn refer_on_the_customers_call_with_replaces_of_the_consultation_joins_them() {
     let actions = joined(&mut c);
     check_join(&mut c, &actions);
     customer_hangs_up(&mut c);
+}
+
+#[test]
+fn a_colleague_reached_through_a_queue_stays_on_call_until_the_customer_hangs_up() {
+    let mut c = consult_through_a_queue();
+    let refer = refer_to("7001", &c.c2);
+    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
+    c.ts.send(c.agent.peer, &req);
+    refer_answered(&mut c.ts, &c.agent, "SIP/2.0 200");
+    let actions = joined(&mut c);
+    // Only the transferring agent's visit completes; the colleague's goes on with C1.
+    check_join(&mut c, &actions);
+    let c2_contact = actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Contact { call, contact } if *call == c.call2 => Some(contact),
+            _ => None,
+        })
+        .expect("C2's contact row");
+    assert_eq!(c2_contact.outcome, "answered");
+    assert_eq!(c2_contact.agent.as_deref(), Some("a1004"));
+    // `support` has no wrap-up time: the transferring agent is free at once.
+    assert_eq!(agent_state(&c.ts, "a1003"), "available");
+    assert_eq!(
+        agent_state(&c.ts, "a1004"),
+        "on_call",
+        "talking to the customer"
+    );
+    // Minutes later: still on the call for the ACD, so no other caller is offered to a1004.
+    c.ts.advance(std::time::Duration::from_secs(120));
+    assert_eq!(agent_state(&c.ts, "a1004"), "on_call");
+    assert!(c.ts.take_acd_events().is_empty());
+    hang_up_customer(&mut c);
+    let events = c.ts.take_acd_events();
+    assert_eq!(kinds(&events), ["loans>complete:a1004"], "{events:?}");
+    assert_eq!(
+        agent_state(&c.ts, "a1004"),
+        "available",
+        "no wrap-up in loans"
+    );
+    c.ts.finish();
 }
 
 #[test]
@@ -369,15 +462,7 @@ fn a_refer_while_the_colleague_still_rings_is_refused_and_the_ringing_goes_on() 
     refer_answered(&mut c.ts, &c.agent, "SIP/2.0 491");
     c.ts.assert_quiet(&c.colleague);
     // The colleague answers after all; the agent transfers then.
-    let ok = c.colleague.respond(
-        &inv,
-        200,
-        "OK",
-        Some("col"),
-        Some(&c.colleague.sdp("sendrecv")),
-    );
-    c.ts.send(c.colleague.peer, &ok);
-    c.ts.expect_request(&c.colleague, "ACK");
+    colleague_answers(&mut c.ts, &c.colleague, &inv);
     let ok = c.ts.expect_status(&c.agent, 200);
     c.c2.learn(&ok);
     c.ts.send(c.agent.peer, &c.agent.ack_2xx(&c.c2));

@@ -32,7 +32,7 @@ fn queue_kinds(events: &[AcdEvent]) -> Vec<String> {
         .collect()
 }
 
-fn agent_state(ts: &TestSwitch, agent: &str) -> &'static str {
+pub(super) fn agent_state(ts: &TestSwitch, agent: &str) -> &'static str {
     ts.sw
         .acd_snapshot(ts.now)
         .agents
