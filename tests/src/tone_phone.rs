@@ -178,3 +178,120 @@ pub fn sipp_logged(peer: &Sipp, text: &str) -> bool {
                 .contains(text)
         })
 }
+
+/// A phone at `ext` (one of the harness's users) that answers the switch's INVITE with media at
+/// `phone`'s socket and waits for the switch's BYE.
+pub fn answering(switch: &Switch, ext: &str, phone: &Phone) -> Sipp {
+    let uas = scenario_at(
+        switch,
+        &crate::scenario("uas_answer.xml"),
+        &format!("answer-{ext}.xml"),
+        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
+        &format!(
+            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
+            phone.port()
+        ),
+    );
+    crate::callee_with(switch, ext, &uas, &[]).expect("the phone answers")
+}
+
+/// `from` calls `to` with media at `phone`'s socket, waiting for the switch's BYE once answered.
+pub fn calling(switch: &Switch, from: &str, to: &str, phone: &Phone) -> Sipp {
+    let plan = crate::CallerPlan::AnswerThenExpectBye;
+    let uac = crate::caller_scenario(switch.dir.path(), plan).expect("uac");
+    let uac = scenario_at(
+        switch,
+        &uac,
+        &format!("caller-{from}.xml"),
+        "m=audio [media_port] RTP/AVP 0",
+        &format!("m=audio {} RTP/AVP 0", phone.port()),
+    );
+    crate::caller_running(switch, from, to, &uac, &[]).expect("sipp starts")
+}
+
+/// Two phones talk: after `talk`ing a moment, each hears the other's tone (`hz`, in order).
+pub fn expect_talking(phones: [&mut Phone; 2], hz: [f64; 2], what: &str, switch: &Switch) {
+    let mut two = phones;
+    talk(&mut two, 300);
+    let heard = talk(&mut two, 1000);
+    assert!(
+        hears(&heard[0], hz[1]) && hears(&heard[1], hz[0]),
+        "{what}\n{}",
+        switch.log_text()
+    );
+}
+
+/// The customer, the agent and the third party of a consultation with their tones `hz` (in
+/// that order): who hears whom at each step (tests/tests/consult.rs, browser_consult.rs).
+pub struct Consultation<'a> {
+    pub phones: [&'a mut Phone; 3],
+    pub hz: [f64; 3],
+}
+
+impl Consultation<'_> {
+    /// What each heard in 1.5 s, after `settle_ms` for the switch's change to take.
+    fn heard(&mut self, settle_ms: u64) -> Vec<Vec<i16>> {
+        talk(&mut self.phones, settle_ms);
+        talk(&mut self.phones, 1500)
+    }
+
+    /// Agent and third party talk; the customer (on hold) hears neither's voice but the hold
+    /// music may have anything in it, so only the third party is checked there.
+    pub fn expect_consulting(&mut self, switch: &Switch) {
+        let [customer, agent, third] = self.hz;
+        let heard = self.heard(400);
+        let log = switch.log_text();
+        assert!(
+            hears(&heard[1], third),
+            "the agent hears the third party\n{log}"
+        );
+        assert!(
+            hears(&heard[2], agent),
+            "the third party hears the agent\n{log}"
+        );
+        assert!(
+            quiet(&heard[1], customer),
+            "the agent no longer hears the customer"
+        );
+        assert!(
+            quiet(&heard[2], customer),
+            "the third party does not hear the customer"
+        );
+        assert!(
+            quiet(&heard[0], third),
+            "the customer does not hear the third party"
+        );
+    }
+
+    /// All three hear each other.
+    pub fn expect_conference(&mut self, switch: &Switch) {
+        let hz = self.hz;
+        let heard = self.heard(300);
+        for (i, got) in heard.iter().enumerate() {
+            for (j, &f) in hz.iter().enumerate() {
+                assert!(
+                    i == j || hears(got, f),
+                    "in conference phone {i} hears phone {j}\n{}",
+                    switch.log_text()
+                );
+            }
+        }
+    }
+
+    /// Customer and third party talk; the agent is gone.
+    pub fn expect_transferred(&mut self, switch: &Switch) {
+        let [customer, agent, third] = self.hz;
+        let heard = self.heard(300);
+        let log = switch.log_text();
+        assert!(
+            hears(&heard[0], third),
+            "the customer hears the third party\n{log}"
+        );
+        assert!(
+            hears(&heard[2], customer),
+            "the third party hears the customer"
+        );
+        assert!(quiet(&heard[0], agent), "the agent is gone");
+        assert!(quiet(&heard[2], agent), "the agent is gone");
+    }
+}

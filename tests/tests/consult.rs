@@ -6,9 +6,9 @@
 use media::g711::Codec;
 use std::time::Duration;
 use switchboard_e2e::http_client::Session;
-use switchboard_e2e::tone_phone::{hears, quiet, relay_port, scenario_at, talk, Phone};
-use switchboard_e2e::{callee_with, caller_running, caller_scenario, scenario, CallerPlan};
-use switchboard_e2e::{Options, Sipp, Switch};
+use switchboard_e2e::tone_phone::{answering, calling, expect_talking, relay_port};
+use switchboard_e2e::tone_phone::{Consultation, Phone};
+use switchboard_e2e::{Options, Switch};
 
 const CUSTOMER_HZ: f64 = 1000.0;
 const AGENT_HZ: f64 = 440.0;
@@ -29,35 +29,6 @@ password = "bob-password"
 role = "agent"
 agent = "bob"
 "#;
-
-/// A phone at `ext` that answers the switch's INVITE with media at `phone`'s socket and waits
-/// for the switch's BYE.
-fn answering(switch: &Switch, ext: &str, phone: &Phone) -> Sipp {
-    let uas = scenario_at(
-        switch,
-        &scenario("uas_answer.xml"),
-        &format!("answer-{ext}.xml"),
-        "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
-        &format!(
-            "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
-            phone.port()
-        ),
-    );
-    callee_with(switch, ext, &uas, &[]).expect("the phone answers")
-}
-
-/// The customer (2001) calls bob (2002), who answers.
-fn customer_calls(switch: &Switch, customer: &Phone) -> Sipp {
-    let uac = caller_scenario(switch.dir.path(), CallerPlan::AnswerThenExpectBye).expect("uac");
-    let uac = scenario_at(
-        switch,
-        &uac,
-        "customer.xml",
-        "m=audio [media_port] RTP/AVP 0",
-        &format!("m=audio {} RTP/AVP 0", customer.port()),
-    );
-    caller_running(switch, "2001", "2002", &uac, &[]).expect("sipp starts")
-}
 
 #[test]
 fn consult_conference_and_complete_rewire_who_hears_whom() {
@@ -84,63 +55,33 @@ fn consult_conference_and_complete_rewire_who_hears_whom() {
     let mut third = Phone::new(THIRD_HZ, Codec::Pcmu);
     let bob_phone = answering(&switch, "2002", &agent);
     let third_phone = answering(&switch, "2003", &third);
-    let customer_sipp = customer_calls(&switch, &customer);
+    let customer_sipp = calling(&switch, "2001", "2002", &customer);
     customer.relay = Some(relay_port(&customer_sipp, customer.port(), &switch));
     agent.relay = Some(relay_port(&bob_phone, agent.port(), &switch));
-    {
-        let mut two = [&mut customer, &mut agent];
-        talk(&mut two, 300);
-        let heard = talk(&mut two, 1000);
-        assert!(
-            hears(&heard[0], AGENT_HZ) && hears(&heard[1], CUSTOMER_HZ),
-            "customer and bob talk\n{}",
-            switch.log_text()
-        );
-    }
+    let both = [&mut customer, &mut agent];
+    expect_talking(
+        both,
+        [CUSTOMER_HZ, AGENT_HZ],
+        "customer and bob talk",
+        &switch,
+    );
 
-    // Consult: bob and 2003 talk, the customer hears neither.
+    // Consult: bob and 2003 talk, the customer hears music, not 2003.
     let r = post("consult", r#"{"target":"2003","reason":"billing"}"#);
     assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
     third.relay = Some(relay_port(&third_phone, third.port(), &switch));
-    let mut all = [&mut customer, &mut agent, &mut third];
-    talk(&mut all, 400);
-    let heard = talk(&mut all, 1500);
-    let log = switch.log_text();
-    assert!(hears(&heard[1], THIRD_HZ), "bob hears 2003\n{log}");
-    assert!(hears(&heard[2], AGENT_HZ), "2003 hears bob\n{log}");
-    assert!(
-        quiet(&heard[1], CUSTOMER_HZ),
-        "bob no longer hears the customer"
-    );
-    assert!(
-        quiet(&heard[2], CUSTOMER_HZ),
-        "2003 does not hear the customer"
-    );
-    assert!(
-        quiet(&heard[0], THIRD_HZ),
-        "the customer does not hear 2003"
-    );
+    let mut all = Consultation {
+        phones: [&mut customer, &mut agent, &mut third],
+        hz: [CUSTOMER_HZ, AGENT_HZ, THIRD_HZ],
+    };
+    all.expect_consulting(&switch);
     let r = post("consult", r#"{"target":"2003"}"#);
     assert_eq!(r.status, 409, "{}", r.body);
 
     // Conference: everybody hears everybody.
     let r = post("consult/conference", "");
     assert_eq!(r.status, 200, "{}", r.body);
-    talk(&mut all, 300);
-    let heard = talk(&mut all, 1500);
-    let log = switch.log_text();
-    assert!(
-        hears(&heard[0], AGENT_HZ) && hears(&heard[0], THIRD_HZ),
-        "the customer hears both\n{log}"
-    );
-    assert!(
-        hears(&heard[1], CUSTOMER_HZ) && hears(&heard[1], THIRD_HZ),
-        "bob hears both"
-    );
-    assert!(
-        hears(&heard[2], CUSTOMER_HZ) && hears(&heard[2], AGENT_HZ),
-        "2003 hears both"
-    );
+    all.expect_conference(&switch);
 
     // Complete: bob's phone gets the switch's BYE; customer and 2003 talk.
     let r = post("consult/complete", "");
@@ -148,13 +89,7 @@ fn consult_conference_and_complete_rewire_who_hears_whom() {
     bob_phone
         .wait(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("bob's phone gets the switch's BYE: {e}"));
-    talk(&mut all, 300);
-    let heard = talk(&mut all, 1500);
-    let log = switch.log_text();
-    assert!(hears(&heard[0], THIRD_HZ), "the customer hears 2003\n{log}");
-    assert!(hears(&heard[2], CUSTOMER_HZ), "2003 hears the customer");
-    assert!(quiet(&heard[0], AGENT_HZ), "bob is gone");
-    assert!(quiet(&heard[2], AGENT_HZ), "bob is gone");
+    all.expect_transferred(&switch);
     let status = bob
         .send(&switch, "GET", "/api/agents/bob/consult", "")
         .expect("status");

@@ -236,6 +236,17 @@ async function judge(pop) {
   $('pop-announcer').textContent = t('pop.announce', { caller: pop.caller, customer: who });
 }
 
+/**
+ * The call's variables the switch keeps for its own records (who answered, the queue, the
+ * consult and transfer steps; docs/acd.md): shown above where they matter, not as the
+ * caller's IVR choices.
+ */
+const SWITCH_VARS = new Set([
+  'agent', 'queue', 'transfer', 'transferred_by', 'transfer_reason', 'transferred_to', 'transferred_at',
+  'consult_to', 'consult_reason', 'consult_started_at', 'consult_s', 'conference_at',
+  'monitored_by', 'monitor_modes',
+]);
+
 function setStatus(status, vars) {
   desk.status = status;
   desk.statusVars = vars || null;
@@ -297,12 +308,10 @@ function showPop(pop) {
   text('waited-total', duration(total));
   for (const id of ['waited-in-queue', 'waited-in-queue-term']) $(id).hidden = !showWaits || inQueue === undefined;
   for (const id of ['waited-total', 'waited-total-term']) $(id).hidden = !showWaits;
-  const vars = Object.entries(pop.vars || {});
-  $('ivr-vars').replaceChildren(
-    ...(vars.length === 0
-      ? [el('dd', { text: t('pop.no_ivr') })]
-      : vars.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })])),
-  );
+  const vars = Object.entries(pop.vars || {}).filter(([name]) => !SWITCH_VARS.has(name));
+  $('ivr-none').hidden = vars.length > 0;
+  $('ivr-vars').hidden = vars.length === 0;
+  $('ivr-vars').replaceChildren(...vars.flatMap(([name, value]) => [el('dt', { text: name }), el('dd', { text: value })]));
 }
 
 /** A click-to-dial pop: nobody waited (the switch sends both waits as 0). */
