@@ -81,8 +81,8 @@ fn consult(ring_only: bool) -> (Consult, Option<Msg>) {
 }
 
 /// [`consult`] through a queue: the agent dials `loans` (7001), whose agent a1004 (at 1004)
-/// answers the ACD's offer.
-fn consult_through_a_queue() -> Consult {
+/// answers the ACD's offer (or, `ring_only`, lets it ring: its INVITE is returned).
+fn consult_through_a_queue(ring_only: bool) -> (Consult, Msg) {
     let (mut ts, customer, cd, mut agent, c1, call1) = held_customer();
     let mut colleague = phone(1004);
     ts.register(&mut colleague, 3600);
@@ -94,15 +94,23 @@ fn consult_through_a_queue() -> Consult {
     ts.send(agent.peer, &agent.ack_2xx(&c2));
     let call2 = media_of(&mut ts);
     let inv = ts.expect_request(&colleague, "INVITE");
-    colleague_answers(&mut ts, &colleague, &inv);
+    let (events, state) = if ring_only {
+        let ringing = colleague.respond(&inv, 180, "Ringing", Some("col"), None);
+        ts.send(colleague.peer, &ringing);
+        (&["loans>enter", "loans>ring:a1004"][..], "ringing")
+    } else {
+        colleague_answers(&mut ts, &colleague, &inv);
+        (
+            &["loans>enter", "loans>ring:a1004", "loans>connect:a1004"][..],
+            "on_call",
+        )
+    };
     ts.take_actions();
-    assert_eq!(
-        kinds(&ts.take_acd_events()),
-        ["loans>enter", "loans>ring:a1004", "loans>connect:a1004"]
-    );
-    assert_eq!(agent_state(&ts, "a1004"), "on_call");
+    assert_eq!(kinds(&ts.take_acd_events()), events);
+    assert_eq!(agent_state(&ts, "a1004"), state);
     let held = (ts, customer, cd, agent, c1, call1);
-    Consult::new(held, colleague, c2, Dlg::uas(&inv, "col"), call2)
+    let kd = Dlg::uas(&inv, "col");
+    (Consult::new(held, colleague, c2, kd, call2), inv)
 }
 
 /// The colleague answers C2's INVITE `inv` (tag `col`) and gets the switch's ACK.
@@ -192,6 +200,14 @@ fn refer_answered(ts: &mut TestSwitch, agent: &Phone, sipfrag: &str) -> Msg {
     assert!(notify.body().starts_with(sipfrag), "{}", notify.text);
     ts.send(agent.peer, &agent.respond(&notify, 200, "OK", None, None));
     notify
+}
+
+/// The agent REFERs C1 to `target` with Replaces naming C2; the NOTIFY says `sipfrag`.
+fn refer_c1(c: &mut Consult, target: &str, sipfrag: &str) -> Msg {
+    let refer = refer_to(target, &c.c2);
+    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
+    c.ts.send(c.agent.peer, &req);
+    refer_answered(&mut c.ts, &c.agent, sipfrag)
 }
 
 /// After the REFER: the agent's two legs are hung up, the colleague is re-INVITEd onto C1's
@@ -301,10 +317,7 @@ fn hang_up_customer(c: &mut Consult) {
 #[test]
 fn refer_on_the_customers_call_with_replaces_of_the_consultation_joins_them() {
     let (mut c, _) = consult(false);
-    let refer = refer_to("1002", &c.c2);
-    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
-    c.ts.send(c.agent.peer, &req);
-    let notify = refer_answered(&mut c.ts, &c.agent, "SIP/2.0 200");
+    let notify = refer_c1(&mut c, "1002", "SIP/2.0 200");
     assert_eq!(
         notify.call_id(),
         c.c1.call_id,
@@ -317,11 +330,8 @@ fn refer_on_the_customers_call_with_replaces_of_the_consultation_joins_them() {
 
 #[test]
 fn a_colleague_reached_through_a_queue_stays_on_call_until_the_customer_hangs_up() {
-    let mut c = consult_through_a_queue();
-    let refer = refer_to("7001", &c.c2);
-    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
-    c.ts.send(c.agent.peer, &req);
-    refer_answered(&mut c.ts, &c.agent, "SIP/2.0 200");
+    let (mut c, _) = consult_through_a_queue(false);
+    refer_c1(&mut c, "7001", "SIP/2.0 200");
     let actions = joined(&mut c);
     // Only the transferring agent's visit completes; the colleague's goes on with C1.
     check_join(&mut c, &actions);
@@ -357,6 +367,23 @@ fn a_colleague_reached_through_a_queue_stays_on_call_until_the_customer_hangs_up
 }
 
 #[test]
+fn a_refer_while_the_queue_still_rings_the_colleague_is_refused_until_they_answer() {
+    let (mut c, inv) = consult_through_a_queue(true);
+    // The switch answered C2 with the queue's music, but no agent has taken it yet.
+    refer_c1(&mut c, "7001", "SIP/2.0 491");
+    c.ts.assert_quiet(&c.colleague);
+    c.ts.assert_quiet(&c.customer);
+    colleague_answers(&mut c.ts, &c.colleague, &inv);
+    c.ts.take_actions();
+    assert_eq!(kinds(&c.ts.take_acd_events()), ["loans>connect:a1004"]);
+    refer_c1(&mut c, "7001", "SIP/2.0 200");
+    let actions = joined(&mut c);
+    check_join(&mut c, &actions);
+    assert_eq!(agent_state(&c.ts, "a1004"), "on_call");
+    customer_hangs_up(&mut c);
+}
+
+#[test]
 fn refer_on_the_consultation_with_replaces_of_the_customers_call_joins_them_too() {
     let (mut c, _) = consult(false);
     let refer = refer_to("1001", &c.c1);
@@ -372,10 +399,7 @@ fn refer_on_the_consultation_with_replaces_of_the_customers_call_joins_them_too(
 #[test]
 fn the_agents_own_bye_after_the_transfer_is_answered_not_refused() {
     let (mut c, _) = consult(false);
-    let refer = refer_to("1002", &c.c2);
-    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
-    c.ts.send(c.agent.peer, &req);
-    refer_answered(&mut c.ts, &c.agent, "SIP/2.0 200");
+    refer_c1(&mut c, "1002", "SIP/2.0 200");
     // RFC 5589: the transferor may BYE both calls itself; these cross the switch's BYEs.
     for d in [&mut c.c1, &mut c.c2] {
         let bye = c.agent.request(d, "BYE", &[], None);
@@ -456,10 +480,7 @@ fn cancelling_the_consultation_brings_the_agent_back_to_the_customer() {
 fn a_refer_while_the_colleague_still_rings_is_refused_and_the_ringing_goes_on() {
     let (mut c, inv) = consult(true);
     let inv = inv.expect("ringing INVITE");
-    let refer = refer_to("1002", &c.c2);
-    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
-    c.ts.send(c.agent.peer, &req);
-    refer_answered(&mut c.ts, &c.agent, "SIP/2.0 491");
+    refer_c1(&mut c, "1002", "SIP/2.0 491");
     c.ts.assert_quiet(&c.colleague);
     // The colleague answers after all; the agent transfers then.
     colleague_answers(&mut c.ts, &c.colleague, &inv);
@@ -467,10 +488,7 @@ fn a_refer_while_the_colleague_still_rings_is_refused_and_the_ringing_goes_on() 
     c.c2.learn(&ok);
     c.ts.send(c.agent.peer, &c.agent.ack_2xx(&c.c2));
     c.ts.take_actions();
-    let refer = refer_to("1002", &c.c2);
-    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
-    c.ts.send(c.agent.peer, &req);
-    refer_answered(&mut c.ts, &c.agent, "SIP/2.0 200");
+    refer_c1(&mut c, "1002", "SIP/2.0 200");
     let actions = joined(&mut c);
     check_join(&mut c, &actions);
     customer_hangs_up(&mut c);
@@ -479,10 +497,7 @@ fn a_refer_while_the_colleague_still_rings_is_refused_and_the_ringing_goes_on() 
 #[test]
 fn the_colleague_hanging_up_during_the_join_ends_the_customers_call_cleanly() {
     let (mut c, _) = consult(false);
-    let refer = refer_to("1002", &c.c2);
-    let req = c.agent.request(&mut c.c1, "REFER", &[refer], None);
-    c.ts.send(c.agent.peer, &req);
-    refer_answered(&mut c.ts, &c.agent, "SIP/2.0 200");
+    refer_c1(&mut c, "1002", "SIP/2.0 200");
     for _ in 0..2 {
         let bye = c.ts.expect_request(&c.agent, "BYE");
         c.ts.send(c.agent.peer, &c.agent.respond(&bye, 200, "OK", None, None));
