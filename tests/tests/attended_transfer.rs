@@ -5,12 +5,14 @@
 //! colleague 2003 (770 Hz), then REFERs the customer's call with Replaces naming the
 //! consultation. Afterwards customer and colleague hear each other, the agent is gone (its
 //! scenario ends after the NOTIFY and two BYEs) and the customer's CDR names the transfer.
+//! The same through queues (customer to `support`, consultation to `billing`): the colleague
+//! agent stays on the call for the ACD after the join, and wraps up when the customer hangs up.
 
 use media::g711::Codec;
 use std::time::{Duration, Instant};
 use switchboard_e2e::tone_phone::{hears, quiet, relay_port, sipp_logged as seen, talk, Phone};
 use switchboard_e2e::{
-    callee_with, caller_running, password, scenario, wait_for_cdrs, Options, Sipp, Switch,
+    acd, callee_with, caller_running, password, scenario, wait_for_cdrs, Options, Sipp, Switch,
 };
 
 const CUSTOMER_HZ: f64 = 1000.0;
@@ -50,17 +52,90 @@ fn talk_until(phones: &mut [&mut Phone], peer: &Sipp, text: &str, switch: &Switc
     }
 }
 
+/// Agent bob (2002) takes `support` (7000) calls, agent carol (2003) `billing` (7001) ones.
+const QUEUES: &str = r#"
+[[queues]]
+name = "support"
+number = "7000"
+
+[[queues]]
+name = "billing"
+number = "7001"
+wrap_up_s = 60
+
+[[agents]]
+id = "bob"
+extension = "2002"
+queues = ["support"]
+
+[[agents]]
+id = "carol"
+extension = "2003"
+queues = ["billing"]
+"#;
+
+/// Who dials what: the customer calls `customer_dials` (the agent's extension or queue), the
+/// agent consults `consults` (the colleague's extension or queue).
+struct Shape {
+    customer_dials: &'static str,
+    consults: &'static str,
+    /// Whether the customer on hold hears the switch's chime (a queue call hears the queue's
+    /// music instead).
+    chime: bool,
+}
+
 #[test]
 fn a_phone_transfers_the_customer_to_a_colleague_after_talking_to_them() {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
     let switch = Switch::start(Options::default()).expect("switch starts");
+    let shape = Shape {
+        customer_dials: "2002",
+        consults: "2003",
+        chime: true,
+    };
+    transfer(&switch, &shape, || {});
+}
+
+/// Both calls through queues: the customer reaches bob through `support`, bob's consultation
+/// reaches carol through `billing`. After the join carol stays on the call for the ACD (she is
+/// talking to the customer); her wrap-up starts when the customer hangs up.
+#[test]
+fn a_colleague_reached_through_a_queue_stays_on_call_after_the_transfer() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let switch = Switch::start(Options {
+        extra_toml: QUEUES.to_string(),
+        ..Options::default()
+    })
+    .expect("switch starts");
+    for agent in ["bob", "carol"] {
+        acd::login(&switch, agent).expect("agent signs in");
+    }
+    let shape = Shape {
+        customer_dials: "7000",
+        consults: "7001",
+        chime: false,
+    };
+    transfer(&switch, &shape, || {
+        let carol = acd::agent_view(&switch, "carol").expect("carol");
+        assert_eq!(carol["state"], "on_call", "after the join: {carol}");
+    });
+    acd::wait_for_agent_state(&switch, "carol", "wrap_up", Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The customer calls, the agent's phone holds, consults and REFERs; after the join (and
+/// `joined()`, while customer and colleague talk on) the two hear each other, then the customer
+/// hangs up and the CDRs tell the transfer.
+fn transfer(switch: &Switch, shape: &Shape, joined: impl FnOnce()) {
     let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
     let mut colleague = Phone::new(COLLEAGUE_HZ, Codec::Pcmu);
 
     let target = scenario_with(
-        &switch,
+        switch,
         "uas_answer_reinvite.xml",
         "colleague.xml",
         &[(
@@ -68,22 +143,22 @@ fn a_phone_transfers_the_customer_to_a_colleague_after_talking_to_them() {
             format!("m=audio {} RTP/AVP", colleague.port()),
         )],
     );
-    let colleague_sipp = callee_with(&switch, "2003", &target, &[]).expect("colleague's phone");
+    let colleague_sipp = callee_with(switch, "2003", &target, &[]).expect("colleague's phone");
     let agent_xml = scenario_with(
-        &switch,
+        switch,
         "uas_attended_transfer.xml",
         "agent.xml",
         &[("AGENT_EXT", "2002".to_string())],
     );
     let agent = callee_with(
-        &switch,
+        switch,
         "2002",
         &agent_xml,
-        &["-au", "2002", "-ap", password("2002"), "-s", "2003"],
+        &["-au", "2002", "-ap", password("2002"), "-s", shape.consults],
     )
     .expect("agent's phone");
     let customer_xml = scenario_with(
-        &switch,
+        switch,
         "uac_hangup_after.xml",
         "customer.xml",
         &[(
@@ -94,31 +169,32 @@ fn a_phone_transfers_the_customer_to_a_colleague_after_talking_to_them() {
             ),
         )],
     );
-    let customer_sipp = caller_running(&switch, "2001", "2002", &customer_xml, &["-d", "16000"])
+    let dials = shape.customer_dials;
+    let customer_sipp = caller_running(switch, "2001", dials, &customer_xml, &["-d", "16000"])
         .expect("customer's phone");
-    customer.relay = Some(relay_port(&customer_sipp, customer.port(), &switch));
+    customer.relay = Some(relay_port(&customer_sipp, customer.port(), switch));
 
     // The agent holds: the switch answers the hold itself and the customer hears its chime.
-    talk_until(&mut [&mut customer], &agent, "a=recvonly", &switch);
+    talk_until(&mut [&mut customer], &agent, "a=recvonly", switch);
     let held = talk(&mut [&mut customer], 3000).remove(0);
     let chimes = held
         .chunks(3200)
         .filter(|block| CHIME_HZ.iter().any(|&f| hears(block, f)))
         .count();
     assert!(
-        chimes >= 2,
+        chimes >= 2 || !shape.chime,
         "the customer hears hold music: {chimes} blocks\n{}",
         switch.log_text()
     );
 
     // The colleague's phone answers the consultation; its media is the test's socket.
-    colleague.relay = Some(relay_port(&colleague_sipp, colleague.port(), &switch));
+    colleague.relay = Some(relay_port(&colleague_sipp, colleague.port(), switch));
     // The agent REFERs; after the NOTIFY and the join the two hear each other.
     talk_until(
         &mut [&mut customer, &mut colleague],
         &agent,
         "NOTIFY",
-        &switch,
+        switch,
     );
     // The join's re-INVITE tells the colleague the customer's relay port: send there now.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -154,6 +230,7 @@ fn a_phone_transfers_the_customer_to_a_colleague_after_talking_to_them() {
     agent
         .wait(Duration::from_secs(15))
         .unwrap_or_else(|e| panic!("the agent's phone: {e}\n{}", switch.log_text()));
+    joined();
 
     // Keep talking until the customer hangs up; the colleague's phone gets the BYE.
     let until = Instant::now() + Duration::from_secs(25);
