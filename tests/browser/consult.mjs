@@ -17,6 +17,8 @@
 //                              (and not list the transfer's variables as IVR choices):
 //                              POP USER
 //   axe USER LABEL             axe-core on the page: AXE USER
+//   lang USER CODE             switch the page to language CODE (en, ko); the texts the
+//                              commands expect are then that language's: LANG USER CODE
 //   done                       PASSED (no script error or console error on any page)
 // Screenshots (consult-*.png) go to SB_SHOTS.
 import { check, checkAccessibility, env, logIn, messagesOf, openPage, run, screenshot, signal, stepper, text, waitState } from './lib.mjs';
@@ -25,7 +27,10 @@ import { stdinCommands } from './call_lib.mjs';
 const url = env('SB_URL');
 const TIMEOUT_MS = 20000;
 const step = stepper('consult.mjs');
-const en = messagesOf('en');
+const messages = { en: messagesOf('en'), ko: messagesOf('ko') };
+/** Each page's language: the texts its panel should show. */
+const langs = new Map();
+const textsOf = (user) => messages[langs.get(user) ?? 'en'];
 const command = stdinCommands();
 const fill = (template, vars) => template.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 
@@ -95,7 +100,7 @@ await run('consult', async (browser, state) => {
     } else if (name === 'state') {
       const [want, target] = rest;
       const page = pageOf(user);
-      const said = fill(en[`consult.state.${want}`], { target: target ?? '' });
+      const said = fill(textsOf(user)[`consult.state.${want}`], { target: target ?? '' });
       const p = await waitPanel(page, `${want} saying "${said}"`, (p) => p.state === want && p.said === said);
       const buttons = want === 'transferred' ? [] : ['consult-complete', 'consult-conference', 'consult-cancel'];
       check(p.buttons.join() === buttons.join(), `buttons while ${want}: ${p.buttons}`);
@@ -107,10 +112,10 @@ await run('consult', async (browser, state) => {
     } else if (name === 'last') {
       const [outcome] = rest;
       const page = pageOf(user);
-      const said = en[`consult.last.${outcome}`];
+      const said = textsOf(user)[`consult.last.${outcome}`];
       check(said, `no message consult.last.${outcome}`);
-      const p = await waitPanel(page, `the end "${said}"`, (p) => p.state === 'none' && p.lineState === outcome);
-      check(p.said === said && !p.error, `the panel says "${p.said}" (error: ${p.error}), expected "${said}"`);
+      const p = await waitPanel(page, `the end "${said}"`, (p) => p.state === 'none' && p.lineState === outcome && p.said === said);
+      check(!p.error, `the end is shown as an error: ${JSON.stringify(p)}`);
       check(p.buttons.join() === 'consult-start', `buttons after the end: ${p.buttons}`);
       await screenshot(page, `consult-${user}-${outcome}`);
       signal(`LAST ${user} ${outcome}`);
@@ -125,7 +130,7 @@ await run('consult', async (browser, state) => {
     } else if (name === 'pop') {
       const [by, ...why] = rest;
       const page = pageOf(user);
-      const said = fill(en['pop.transferred_why'], { agent: by, reason: why.join(' ') });
+      const said = fill(textsOf(user)['pop.transferred_why'], { agent: by, reason: why.join(' ') });
       await page.waitForFunction(
         (w) => {
           const dd = document.getElementById('transferred');
@@ -135,12 +140,19 @@ await run('consult', async (browser, state) => {
         { timeout: TIMEOUT_MS },
       );
       check(!(await page.isHidden('#transferred-term')), 'the pop names no "Transferred by"');
-      check((await text(page, '#transferred-term')) === en['pop.transferred'], 'the term reads otherwise');
+      const term = await text(page, '#transferred-term');
+      check(term === textsOf(user)['pop.transferred'], `the term reads ${term}`);
       // The transfer's bookkeeping is not passed off as the caller's IVR choices.
       const ivr = await page.$$eval('#ivr-vars dt', (dts) => dts.map((d) => d.textContent));
       check(!ivr.some((n) => /^(consult|transfer)/.test(n)), `the pop lists as IVR choices: ${ivr}`);
       await screenshot(page, `consult-${user}-pop`);
       signal(`POP ${user}`);
+    } else if (name === 'lang') {
+      const [code] = rest;
+      check(messages[code], `no messages for ${code}`);
+      await pageOf(user).selectOption('#lang-select', code);
+      langs.set(user, code);
+      signal(`LANG ${user} ${code}`);
     } else if (name === 'axe') {
       await checkAccessibility(pageOf(user), rest.join(' '));
       signal(`AXE ${user}`);

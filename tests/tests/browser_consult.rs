@@ -18,12 +18,17 @@ const THIRD_HZ: f64 = 770.0;
 const ALICE_HZ: f64 = 600.0;
 const WAIT: Duration = Duration::from_secs(40);
 
-/// 2005 is a phone that is always busy.
+/// 2005 is a phone that is always busy, 2006 one whose user declines.
 const CONFIG: &str = r#"
 [[users]]
 extension = "2005"
 password = "pw-2005-secret"
 name = "Busy"
+
+[[users]]
+extension = "2006"
+password = "pw-2006-secret"
+name = "Declines"
 
 [[queues]]
 name = "support"
@@ -90,6 +95,15 @@ fn start(test: &str, users: &[&str]) -> Option<(Switch, Driven)> {
 fn step(pages: &mut Driven, switch: &Switch, line: &str, want: &str) {
     pages.tell(line);
     pages.expect(switch, want, WAIT);
+}
+
+/// A phone at `ext` (password `pw-<ext>-secret`) that rings, then answers `status`.
+fn refusing(switch: &Switch, ext: &str, status: &str) -> Sipp {
+    let file = format!("refuse-{ext}.xml");
+    let replace = [("STATUS", status)];
+    let xml = switchboard_e2e::carriers::scenario_with(switch, "uas_reject.xml", &file, &replace)
+        .expect("scenario");
+    callee_as(switch, ext, &format!("pw-{ext}-secret"), &xml, &[]).expect("the phone registers")
 }
 
 /// The customer calls the queue and bob's phone answers: both talking, bob's page on the call.
@@ -166,7 +180,7 @@ fn the_agent_page_consults_conferences_and_completes_a_transfer() {
 }
 
 #[test]
-fn the_agent_page_shows_a_busy_line_cancels_and_transfers_to_a_queue_with_the_reason() {
+fn the_agent_page_says_busy_and_declined_cancels_and_transfers_to_a_queue_with_the_reason() {
     let Some((switch, mut pages)) = start("browser_consult_queue", &["bob", "alice"]) else {
         return;
     };
@@ -175,22 +189,18 @@ fn the_agent_page_shows_a_busy_line_cancels_and_transfers_to_a_queue_with_the_re
     let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
     let third = Phone::new(THIRD_HZ, Codec::Pcmu);
     let mut alice = Phone::new(ALICE_HZ, Codec::Pcmu);
-    let busy = switchboard_e2e::carriers::scenario_with(
-        s,
-        "uas_reject.xml",
-        "busy.xml",
-        &[("STATUS", "486 Busy Here")],
-    )
-    .expect("scenario");
-    let _busy_phone = callee_as(s, "2005", "pw-2005-secret", &busy, &[]).expect("2005");
+    let _busy_phone = refusing(s, "2005", "486 Busy Here");
+    let _declining_phone = refusing(s, "2006", "603 Decline");
     let third_phone = answering(s, "2003", &third);
     let alice_phone = answering(s, "2004", &alice);
     let (_customer_sipp, bob_phone) =
         customer_reaches_bob(s, &mut pages, &mut customer, &mut agent);
 
-    // A busy line: the page says so and bob is back with the customer.
+    // A busy line, a declined call: the page says so and bob is back with the customer.
     step(&mut pages, s, "consult bob 2005 refund", "CONSULTED");
     step(&mut pages, s, "last bob busy", "LAST bob busy");
+    step(&mut pages, s, "consult bob 2006 refund", "CONSULTED");
+    step(&mut pages, s, "last bob declined", "LAST bob declined");
 
     // Consult 2003, then back to the customer.
     step(&mut pages, s, "consult bob 2003 refund", "CONSULTED");
@@ -204,7 +214,7 @@ fn the_agent_page_shows_a_busy_line_cancels_and_transfers_to_a_queue_with_the_re
     expect_talking(both, [CUSTOMER_HZ, AGENT_HZ], "back to the customer", s);
 
     // To the billing queue: transferred at once; alice's phone answers, her pop says who
-    // sent the customer and why; bob is done.
+    // sent the customer and why (in English, then in Korean); bob is done.
     step(
         &mut pages,
         s,
@@ -221,6 +231,16 @@ fn the_agent_page_shows_a_busy_line_cancels_and_transfers_to_a_queue_with_the_re
     step(&mut pages, s, "pop alice bob refund request", "POP alice");
     step(&mut pages, s, "on_call alice", "ON_CALL alice");
     step(&mut pages, s, "axe alice transferred pop", "AXE alice");
+    // In Korean: both pages say the same in ko.json's words.
+    step(&mut pages, s, "lang bob ko", "LANG bob");
+    step(
+        &mut pages,
+        s,
+        "last bob transferred",
+        "LAST bob transferred",
+    );
+    step(&mut pages, s, "lang alice ko", "LANG alice");
+    step(&mut pages, s, "pop alice bob refund request", "POP alice");
     bob_phone
         .wait(Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("bob's phone gets the switch's BYE: {e}"));
