@@ -247,3 +247,9 @@ macro_rules! on_both_backends {
         }
     )+};
 }
+
+/// Makes the CDR writer leave the agents' quarter hours (migration 0028) alone, or keep them
+/// again: only for the benchmark that measures what their upkeep costs the writer. Process-wide.
+pub fn skip_agent_buckets(skip: bool) {
+    crate::acd::agent_buckets::SKIP_UPKEEP.store(skip, std::sync::atomic::Ordering::Relaxed);
+}
