@@ -4,9 +4,10 @@
 //! the report benchmark's agents (`month_report.rs`): 50 agents taking calls in turn, one every
 //! 31 s, each call ringing → on_call → wrap_up → available, in time order.
 //!
-//! Two ways of arriving: `bulk`, all sent at once (the writer takes batches of up to
-//! [`crm::MAX_BATCH`] events, about ten per agent), and `single`, each event written as a batch
-//! of its own (a quiet switch: one event per transaction, the upkeep's worst case).
+//! Two ways of arriving: `bulk`, all sent at once to a [`CdrWriter`] (it takes batches of up to
+//! [`crm::MAX_BATCH`] events, about ten per agent), and `single`, each event committed as a
+//! batch of its own (`crm::testing::write_batch`: the writer's transaction without its 20 ms
+//! wait for more events; a quiet switch, the upkeep's worst case).
 //!
 //! Run: `cargo bench -p switchboard-crm --bench agent_writer -- [--events N] [--single N]
 //! [--rounds R] [--backend sqlite|postgres|both]` (defaults: 30,000 bulk, 1,500 single, 3
@@ -101,9 +102,8 @@ async fn write(crm: &Crm, events: Vec<CdrEvent>, single: bool) -> anyhow::Result
     let started = Instant::now();
     if single {
         for e in events {
-            let (sender, task) = CdrWriter::spawn(crm.clone());
-            sender.send(e)?;
-            task.shutdown().await?;
+            let written = crm::testing::write_batch(crm, std::slice::from_ref(&e)).await?;
+            anyhow::ensure!(written == 1, "{e:?} not written");
         }
     } else {
         let (sender, task) = CdrWriter::spawn(crm.clone());

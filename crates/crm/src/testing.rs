@@ -253,3 +253,10 @@ macro_rules! on_both_backends {
 pub fn skip_agent_buckets(skip: bool) {
     crate::acd::agent_buckets::SKIP_UPKEEP.store(skip, std::sync::atomic::Ordering::Relaxed);
 }
+
+/// Writes `events` in one transaction, as one batch of the CDR writer (without its wait for
+/// more events and its retries): for benchmarks of the writer's statements. Returns how many
+/// were applied.
+pub async fn write_batch(crm: &Crm, events: &[crate::CdrEvent]) -> Result<u64, CrmError> {
+    Ok(crm.apply_batch(events).await?.applied)
+}

@@ -1,5 +1,10 @@
 //! The agent report: time in each state from the agents' state changes, clipped to the window.
 //! Pure functions over fetched rows. Definitions: `docs/metrics.md`.
+//!
+//! The replay ([`Replay`]) counts slices of time into [`Tally`]s of whole microseconds, so the
+//! tallies of adjacent slices add up to the tally of the whole exactly: the report sums the
+//! stored quarter hours of [`crate::acd::agent_buckets`] with replayed edges, and [`rows`]
+//! turns the sum into the report's rows, whichever way it was added up.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
