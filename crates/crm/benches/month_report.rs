@@ -2,10 +2,13 @@
 //! PostgreSQL. The history is generated in bulk by SQL (`INSERT ... SELECT` over a series):
 //! calls spread evenly over M months in 4 queues, 80 % answered by one of 50 agents (enter,
 //! connect, complete; the agent's ringing → on_call → wrap_up → available changes) and 20 %
-//! abandoned; one CDR per call, 10 % of them web calls; then the queue visits the reports read,
-//! computed from those events by the CDR writer's code ([`Crm::rebuild_queue_visits`]). Then, timed: the queue report of the
-//! last full month by day and by quarter hour, the same for the web channel, and the agent
-//! report of the month. Prints one JSON line per backend and report.
+//! abandoned; one CDR per call, 10 % of them web calls; then the queue visits and the agents'
+//! quarter hours the reports read, computed from those events by the CDR writer's code
+//! ([`Crm::rebuild_queue_visits`], [`Crm::rebuild_agent_buckets`]). Then, timed: the queue
+//! report of the last full month by day and by quarter hour, the same for the web channel, the
+//! agent report of the month, and the same agent report replayed from the raw events (the
+//! computation before migration 0028, which it must equal). Prints one JSON line per backend and
+//! report.
 //!
 //! Run: `cargo bench -p switchboard-crm --bench month_report -- [--calls N] [--months M]
 //! [--backend sqlite|postgres|both] [--rounds R]` (defaults: 1,000,000 calls, 12 months, both,
@@ -154,21 +157,21 @@ fn last_month(months: u32) -> (DateTime<Utc>, DateTime<Utc>) {
     (first(month0), first(month0 + 1))
 }
 
-/// Generates the history by SQL, then its queue visits through the CDR writer's code
-/// ([`Crm::rebuild_queue_visits`]), then ANALYZE. Returns how long each of the first two took.
+/// Generates the history by SQL, then its queue visits and agent quarter hours through the CDR
+/// writer's code, then ANALYZE. Returns how long each of the three took.
 async fn generate(
     backend: &str,
     url: &str,
     schema: Option<&str>,
     a: &Args,
     crm: &Crm,
-) -> anyhow::Result<(Duration, Duration)> {
+) -> anyhow::Result<[Duration; 3]> {
     let started = Instant::now();
     let statements = match backend {
         "sqlite" => history(&SQLITE, a.calls, a.months),
         _ => history(&POSTGRES, a.calls, a.months),
     };
-    let events;
+    let (events, visits);
     if backend == "sqlite" {
         let mut conn = sqlx::SqliteConnection::connect(url).await?;
         let mut tx = conn.begin().await?;
@@ -178,6 +181,8 @@ async fn generate(
         tx.commit().await?;
         events = started.elapsed();
         crm.rebuild_queue_visits().await?;
+        visits = started.elapsed();
+        crm.rebuild_agent_buckets().await?;
         sqlx::query("ANALYZE").execute(&mut conn).await?;
         conn.close().await?;
     } else {
@@ -191,10 +196,12 @@ async fn generate(
         // The visits' wrap-up look-ups need the agent events' statistics.
         sqlx::query("ANALYZE").execute(&mut conn).await?;
         crm.rebuild_queue_visits().await?;
+        visits = started.elapsed();
+        crm.rebuild_agent_buckets().await?;
         sqlx::query("ANALYZE").execute(&mut conn).await?;
         conn.close().await?;
     }
-    Ok((events, started.elapsed() - events))
+    Ok([events, visits - events, started.elapsed() - visits])
 }
 
 async fn measure(backend: &str, crm: &Crm, a: &Args) -> anyhow::Result<()> {
@@ -232,6 +239,18 @@ async fn measure(backend: &str, crm: &Crm, a: &Args) -> anyhow::Result<()> {
         agents = rows.len() as u64;
     }
     print_line(backend, "agents", a, agents, &times);
+    let summed = crm.agent_report(from, to, to, None).await?;
+    let mut times = Vec::new();
+    for _ in 0..a.rounds {
+        let t = Instant::now();
+        let replayed = crm.agent_report_from_events(from, to, to, None).await?;
+        times.push(t.elapsed().as_secs_f64());
+        anyhow::ensure!(
+            replayed == summed,
+            "the quarter hours and the events disagree"
+        );
+    }
+    print_line(backend, "agents_from_events", a, agents, &times);
     Ok(())
 }
 
@@ -259,13 +278,8 @@ async fn main() -> anyhow::Result<()> {
             let dir = tempfile_dir()?;
             let url = format!("sqlite://{}/bench.db", dir.display());
             let crm = Crm::connect(&url).await?;
-            let (events, visits) = generate(backend, &url, None, &a, &crm).await?;
-            eprintln!(
-                "sqlite: generated {} calls in {:.1} s, their visits in {:.1} s",
-                a.calls,
-                events.as_secs_f64(),
-                visits.as_secs_f64()
-            );
+            let took = generate(backend, &url, None, &a, &crm).await?;
+            generated(backend, &a, took);
             measure(backend, &crm, &a).await?;
             crm.close().await;
             std::fs::remove_dir_all(&dir)?;
@@ -274,13 +288,8 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| crm::testing::DEFAULT_PG_URL.to_owned());
             let (crm, schema) = crm::testing::connect_isolated_postgres(&url).await?;
             let result = async {
-                let (events, visits) = generate(backend, &url, Some(&schema), &a, &crm).await?;
-                eprintln!(
-                    "postgres: generated {} calls in {:.1} s, their visits in {:.1} s",
-                    a.calls,
-                    events.as_secs_f64(),
-                    visits.as_secs_f64()
-                );
+                let took = generate(backend, &url, Some(&schema), &a, &crm).await?;
+                generated(backend, &a, took);
                 measure(backend, &crm, &a).await
             }
             .await;
@@ -290,6 +299,17 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn generated(backend: &str, a: &Args, [events, visits, buckets]: [Duration; 3]) {
+    eprintln!(
+        "{backend}: generated {} calls in {:.1} s, their visits in {:.1} s, the agents' quarter \
+         hours in {:.1} s",
+        a.calls,
+        events.as_secs_f64(),
+        visits.as_secs_f64(),
+        buckets.as_secs_f64()
+    );
 }
 
 /// A fresh directory under the system's temporary directory.

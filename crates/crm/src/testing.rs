@@ -247,3 +247,16 @@ macro_rules! on_both_backends {
         }
     )+};
 }
+
+/// Makes the CDR writer leave the agents' quarter hours (migration 0028) alone, or keep them
+/// again: only for the benchmark that measures what their upkeep costs the writer. Process-wide.
+pub fn skip_agent_buckets(skip: bool) {
+    crate::acd::agent_buckets::SKIP_UPKEEP.store(skip, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Writes `events` in one transaction, as one batch of the CDR writer (without its wait for
+/// more events and its retries): for benchmarks of the writer's statements. Returns how many
+/// were applied.
+pub async fn write_batch(crm: &Crm, events: &[crate::CdrEvent]) -> Result<u64, CrmError> {
+    Ok(crm.apply_batch(events).await?.applied)
+}

@@ -5,14 +5,11 @@
 
 mod common;
 
-use std::str::FromStr;
-
 use common::acd::{secs, t, History};
 use crm::{
     AgentStateName, CallChannel, CdrEvent, CdrWriter, Crm, Interval, OverflowReason,
     QueueEventKind, QueueReportRow, ReportQuery,
 };
-use sqlx::ConnectOptions;
 
 on_both_backends!(visits_written_piecemeal_equal_visits_from_all_events);
 
@@ -277,16 +274,7 @@ async fn visits_of_events_written_before_0023_are_computed_at_start() -> anyhow:
         crm.close().await;
 
         // As before 0023: no visits; the migration leaves the backfill pending.
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&url)?
-            .connect()
-            .await?;
-        sqlx::query("DELETE FROM queue_visits")
-            .execute(&mut conn)
-            .await?;
-        sqlx::query("INSERT INTO queue_visits_backfill (pending) VALUES (1)")
-            .execute(&mut conn)
-            .await?;
-        drop(conn);
+        common::as_before_migration(&url, &["queue_visits"], "queue_visits_backfill").await?;
 
         let crm = Crm::connect(&url).await?;
         assert_eq!(crm.queue_report(&query).await?, before);

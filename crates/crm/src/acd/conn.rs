@@ -7,7 +7,7 @@ use sqlx::QueryBuilder;
 use crate::acd::agent_report::AgentCallTotals;
 use crate::acd::rows::{AgentEventRow, QueueEventRow};
 use crate::acd::sql;
-use crate::acd::visit_store;
+use crate::acd::{agent_buckets, visit_store};
 use crate::cdr::plan::{rows_per_statement, unknown_calls, Plan};
 use crate::db::{for_each_backend, DbTime, RowExt};
 use crate::{AgentEventRecord, CrmError, QueueEventRecord};
@@ -57,6 +57,12 @@ pub(crate) trait AcdConn {
         &mut self,
         at: DateTime<Utc>,
         agent: Option<&str>,
+    ) -> Result<Vec<AgentEventRecord>, CrmError>;
+    /// The state and pause events of `agent` at or after `from`, in order.
+    async fn agent_spans_from(
+        &mut self,
+        agent: &str,
+        from: DateTime<Utc>,
     ) -> Result<Vec<AgentEventRecord>, CrmError>;
 }
 
@@ -122,6 +128,7 @@ for_each_backend! {
                 q.build().execute(&mut *self).await?;
             }
             visit_store::after_events(self, plan).await?;
+            agent_buckets::after_events(self, plan).await?;
             Ok(unknown)
         }
 
@@ -248,6 +255,21 @@ for_each_backend! {
             let text = sql::last_states_before(agent.is_some());
             let rows = fetch(self, &text, &[at], agent).await?;
             rows.iter().map(agent_event).collect()
+        }
+
+        async fn agent_spans_from(
+            &mut self,
+            agent: &str,
+            from: DateTime<Utc>,
+        ) -> Result<Vec<AgentEventRecord>, CrmError> {
+            sqlx::query(&sql::agent_spans_from())
+                .bind(agent)
+                .bind(DbTime(from))
+                .fetch_all(self)
+                .await?
+                .iter()
+                .map(agent_event)
+                .collect()
         }
     }
 

@@ -8,6 +8,7 @@
 //! record with a given id and ignores later ones, so a writer retry or replay never duplicates
 //! an event.
 
+pub(crate) mod agent_buckets;
 pub(crate) mod agent_report;
 pub(crate) mod conn;
 pub(crate) mod queue_report;

@@ -80,6 +80,15 @@ pub(crate) fn agent_events_between(by_agent: bool) -> String {
     format!("{AGENT_EVENT_SELECT} WHERE at >= $1 AND at < $2{agent} ORDER BY at, id")
 }
 
+/// The state and pause events of agent `$1` with `at >= $2`, in order: what an agent's
+/// quarter hours are recomputed from (`acd::agent_buckets`).
+pub(crate) fn agent_spans_from() -> String {
+    format!(
+        "{AGENT_EVENT_SELECT} WHERE agent = $1 AND at >= $2 AND kind IN ('state', 'pause')
+         ORDER BY at, id"
+    )
+}
+
 /// The last state change before `$1` of every agent (of agent `$2` if `by_agent`): the state
 /// each agent was in when a report window opens, however long ago it began. Agents are
 /// enumerated with a recursive skip over the `(agent, at)` index (a loose index scan), so the

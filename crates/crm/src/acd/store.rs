@@ -7,12 +7,12 @@ use crate::acd::conn::AcdConn;
 use crate::acd::report::check_window;
 use crate::acd::visit_store::VisitConn;
 use crate::acd::visits::QueueVisit;
-use crate::acd::{agent_report, queue_report};
+use crate::acd::{agent_buckets, agent_report, queue_report};
 use crate::cdr::plan::Plan;
 use crate::db::{in_transaction, with_conn};
 use crate::{
-    AgentEventKind, AgentEventRecord, AgentReportRow, AgentStateName, CallChannel, CdrLink, Crm,
-    CrmError, QueueEventRecord, QueueReportRow, ReportQuery,
+    AgentEventRecord, AgentReportRow, CallChannel, CdrLink, Crm, CrmError, QueueEventRecord,
+    QueueReportRow, ReportQuery,
 };
 
 /// Both backends' connections, so one function can read through either.
@@ -111,29 +111,48 @@ impl Crm {
         now: DateTime<Utc>,
         agent: Option<&str>,
     ) -> Result<Vec<AgentReportRow>, CrmError> {
+        self.agent_rows(from, to, now, agent, false).await
+    }
+
+    /// [`Crm::agent_report`] replayed from the raw agent events of the whole window, as it was
+    /// computed before migration 0028: the oracle the stored quarter hours are tested against.
+    #[cfg(feature = "testing")]
+    #[doc(hidden)]
+    pub async fn agent_report_from_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+        agent: Option<&str>,
+    ) -> Result<Vec<AgentReportRow>, CrmError> {
+        self.agent_rows(from, to, now, agent, true).await
+    }
+
+    /// The agent report from the stored quarter hours, or with `from_events` from the raw
+    /// events alone.
+    async fn agent_rows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+        agent: Option<&str>,
+        from_events: bool,
+    ) -> Result<Vec<AgentReportRow>, CrmError> {
         check_window(from, to)?;
         let to = to.min(now);
         if to <= from {
             return Ok(Vec::new());
         }
-        let (before, inside, calls) = in_transaction!(snapshot self, |conn| {
-            let mut before = conn.last_states_before(from, agent).await?;
-            // The reason of each pause running when the window opens.
-            let paused: Vec<String> = before
-                .iter()
-                .filter(|e| {
-                    matches!(e.kind, AgentEventKind::State { to: AgentStateName::Paused, .. })
-                })
-                .map(|e| e.agent.clone())
-                .collect();
-            for agent in paused {
-                before.extend(conn.last_pause_before(from, &agent).await?);
-            }
-            let inside = conn.agent_events(from, to, agent).await?;
+        let (tallies, calls) = in_transaction!(snapshot self, |conn| {
+            let tallies = if from_events {
+                agent_buckets::event_tallies(conn, from, to, agent).await?
+            } else {
+                agent_buckets::window_tallies(conn, from, to, agent).await?
+            };
             let calls = conn.agent_call_totals(from, to, agent).await?;
-            (before, inside, calls)
+            (tallies, calls)
         });
-        Ok(agent_report::compute(from, to, &before, &inside, &calls))
+        Ok(agent_report::rows(&tallies, &calls))
     }
 
     /// What an agent report over `[from, to)` is computed from, read in one snapshot: each

@@ -223,8 +223,9 @@ pub(crate) trait RowExt: Row {
 impl<R: Row> RowExt for R {}
 
 impl Crm {
-    /// Connects and runs the embedded migrations (and, once, the backfill of the queue visits
-    /// of migration 0023 from the events already stored).
+    /// Connects and runs the embedded migrations (and, once each, the backfills of the queue
+    /// visits of migration 0023 and the agent quarter hours of 0028 from the events already
+    /// stored).
     ///
     /// `sqlite://path/to/file.db` creates the file and its parent directories if missing and uses
     /// WAL with `synchronous=NORMAL` (durable across process crashes, fast enough for thousands
@@ -285,6 +286,7 @@ impl Crm {
             default_cc: None,
         };
         crm.backfill_queue_visits().await?;
+        crm.backfill_agent_buckets().await?;
         Ok(crm)
     }
 
@@ -301,6 +303,7 @@ impl Crm {
             default_cc: None,
         };
         crm.backfill_queue_visits().await?;
+        crm.backfill_agent_buckets().await?;
         Ok(crm)
     }
 

@@ -60,3 +60,27 @@ pub fn answered_end(call_id: &str, answered: i64, ended: i64) -> CdrEnd {
         vars: Default::default(),
     }
 }
+
+/// Makes the SQLite database at `url` look as if its events had been written before the
+/// migration that added the derived tables `derived`: empties them and marks the migration's
+/// backfill (`backfill`, a one-row table) pending again.
+pub async fn as_before_migration(
+    url: &str,
+    derived: &[&str],
+    backfill: &str,
+) -> anyhow::Result<()> {
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+        .connect()
+        .await?;
+    for table in derived {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut conn)
+            .await?;
+    }
+    sqlx::query(&format!("INSERT INTO {backfill} (pending) VALUES (1)"))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
