@@ -140,6 +140,11 @@ impl Switch {
             // The caller asked to be called back (switch/callback.rs).
             (None, None, _) if call.vars.contains_key("callback") => "callback_requested",
             (Some(q), _, _) if q.agent.is_none() => "abandoned",
+            // An agent handed the customer on (blind, attended or after a consultation): the
+            // row notes it; the CDR's variables say by whom, to whom and when.
+            (_, _, Disposition::Answered) if call.vars.contains_key("transferred_to") => {
+                "transferred"
+            }
             (_, Some(_), _) => "answered",
             // Nobody took an agent's own call out: what the far end said.
             (None, None, d) if dialled_out.is_some() => d.as_str(),

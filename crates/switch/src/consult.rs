@@ -32,6 +32,7 @@
 //! agent is side A, is refused ([`ConsultError::AgentIsCaller`]).
 
 use super::call::{Party, Phase, Route, Side};
+use super::consult_events::Step;
 use super::monitor::{MonitorError, MonitorMode};
 use super::transfer::{AgentLeg, Target};
 use super::{Action, CallId, ClientPurpose, Switch};
@@ -40,7 +41,7 @@ use rsip::Response;
 use sip::transaction::ClientTxId;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Why a consultation could not start or change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,6 +158,14 @@ pub(crate) struct Consult {
 pub(crate) struct Consults {
     by_third: HashMap<CallId, Consult>,
     last: HashMap<String, &'static str>,
+}
+
+impl Consult {
+    /// How long agent and third party have talked (zero before the answer).
+    fn talked(&self, now: Instant) -> Duration {
+        self.talking_since
+            .map_or(Duration::ZERO, |since| now.saturating_duration_since(since))
+    }
 }
 
 impl Consults {
@@ -318,6 +327,7 @@ impl Switch {
                 outcome: None,
             },
         );
+        self.consult_event(now, customer, agent, target, Step::Start);
         let started_at = self.wall(now).to_rfc3339();
         if let Some(call) = self.calls.get_mut(&customer) {
             call.vars.insert("consult_to".into(), target.to_string());
@@ -382,7 +392,8 @@ impl Switch {
             return Ok(());
         }
         c.state = ConsultState::Conference;
-        let customer = c.customer;
+        let (customer, target) = (c.customer, c.target.clone());
+        self.consult_event(now, customer, agent, &target, Step::Conference);
         self.actions.extend([
             Action::ListenerMode {
                 call: customer,
@@ -467,6 +478,8 @@ impl Switch {
             .map(|t| t.caller.number.clone())
             .unwrap_or_else(|| c.target.clone());
         self.note_transfer(now, c.customer, &c.agent, &target, &c.reason);
+        let talked = c.talked(now);
+        self.consult_event(now, c.customer, &c.agent, &c.target, Step::Transfer(talked));
         // For the queue the agent's call is complete: wrap-up, then the next call.
         self.queue_call_ended(now, c.customer, Some(HangupSide::Callee));
         self.release_agent_leg(now, c.customer, how);
@@ -610,6 +623,8 @@ impl Switch {
             if c.state != ConsultState::Transferred {
                 self.consults.last.insert(c.agent.clone(), outcome);
                 self.note_talk(now, &c);
+                let step = Step::End(c.talked(now));
+                self.consult_event(now, c.customer, &c.agent, &c.target, step);
             }
             tracing::info!(call = c.customer, consult = id, agent = %c.agent, %outcome, "consultation ended");
             if c.state == ConsultState::Transferred {
@@ -624,11 +639,14 @@ impl Switch {
             return;
         }
         while let Some((third, c)) = self.consults.of_customer(id) {
-            let agent = c.agent.clone();
-            let transferred = c.state == ConsultState::Transferred;
+            let c = c.clone();
             self.consults.by_third.remove(&third);
-            if !transferred {
-                self.consults.last.insert(agent, "customer_hung_up");
+            if c.state != ConsultState::Transferred {
+                self.consults
+                    .last
+                    .insert(c.agent.clone(), "customer_hung_up");
+                let step = Step::End(c.talked(now));
+                self.consult_event(now, id, &c.agent, &c.target, step);
             }
             self.end_third(now, third);
         }

@@ -405,3 +405,113 @@ fn a_queue_as_target_transfers_the_call_with_who_and_why_for_the_next_screen_pop
     );
     assert_eq!(s.ts.sw.consult_status("a1003").last, Some("transferred"));
 }
+
+/// The queue events of the customer's call, as `kind:agent>target` words (consultation steps
+/// with the seconds talked), ring and enter left out.
+fn journey(ts: &mut TestSwitch) -> Vec<String> {
+    use acd::QueueEventKind as K;
+    ts.take_acd_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            switch::AcdEvent::Queue(q) => Some(q.kind),
+            _ => None,
+        })
+        .filter_map(|k| {
+            Some(match k {
+                K::ConsultStart { agent, target } => format!("consult:{agent}>{target}"),
+                K::ConsultEnd {
+                    agent,
+                    target,
+                    consult,
+                } => format!("end:{agent}>{target}:{}", consult.as_secs()),
+                K::AttendedTransfer {
+                    agent,
+                    target,
+                    consult,
+                } => format!("transfer:{agent}>{target}:{}", consult.as_secs()),
+                K::Conference { agent, target } => format!("conference:{agent}>{target}"),
+                K::Complete { agent, .. } => format!("complete:{agent}"),
+                _ => return None,
+            })
+        })
+        .collect()
+}
+
+/// The contact-history row among the actions taken.
+fn contact_of(actions: Vec<Action>) -> switch::Contact {
+    actions
+        .into_iter()
+        .find_map(|a| match a {
+            Action::Contact { contact, .. } => Some(contact),
+            _ => None,
+        })
+        .expect("a contact row")
+}
+
+#[test]
+fn each_step_is_a_queue_event_and_the_contact_notes_the_transfer() {
+    let mut s = connected();
+    // A first consultation the agent cancels after 5 s of talk.
+    let (_third, inv) = consult(&mut s);
+    let _td = third_answers(&mut s, &inv);
+    s.ts.advance(Duration::from_secs(5));
+    let now = s.ts.now;
+    assert_eq!(s.ts.sw.cancel_consult(now, "a1003"), Ok(()));
+    s.ts.pump();
+    is_hung_up(&mut s.ts, &s.third);
+    // A second one, unanswered (busy).
+    let (_third, inv) = consult(&mut s);
+    s.ts.send(
+        s.third.peer,
+        &s.third.respond(&inv, 486, "Busy Here", Some("b"), None),
+    );
+    s.ts.expect_request(&s.third, "ACK");
+    // A third: conference after 7 s, then the agent leaves 3 s later.
+    let (_third, inv) = consult(&mut s);
+    let mut td = third_answers(&mut s, &inv);
+    s.ts.advance(Duration::from_secs(7));
+    let now = s.ts.now;
+    assert_eq!(s.ts.sw.conference_consult(now, "a1003"), Ok(()));
+    s.ts.advance(Duration::from_secs(3));
+    let now = s.ts.now;
+    assert_eq!(s.ts.sw.complete_consult(now, "a1003"), Ok(()));
+    s.ts.pump();
+    is_hung_up(&mut s.ts, &s.agent);
+    assert_eq!(
+        journey(&mut s.ts),
+        [
+            "consult:a1003>1002",
+            "end:a1003>1002:5",
+            "consult:a1003>1002",
+            "end:a1003>1002:0",
+            "consult:a1003>1002",
+            "conference:a1003>1002",
+            "transfer:a1003>1002:10",
+            "complete:a1003",
+        ]
+    );
+    s.ts.take_actions();
+    hangs_up(&mut s.ts, &mut s.third, &mut td);
+    is_hung_up(&mut s.ts, &s.customer);
+    let contact = contact_of(s.ts.take_actions());
+    assert_eq!(contact.outcome, "transferred");
+    assert_eq!(contact.agent.as_deref(), Some("a1003"));
+    s.ts.finish();
+}
+
+#[test]
+fn a_customer_leaving_mid_consultation_ends_it_in_the_events_and_the_row_is_answered() {
+    let mut s = connected();
+    let (_third, inv) = consult(&mut s);
+    let _td = third_answers(&mut s, &inv);
+    s.ts.advance(Duration::from_secs(4));
+    hangs_up(&mut s.ts, &mut s.customer, &mut s.ad);
+    is_hung_up(&mut s.ts, &s.agent);
+    is_hung_up(&mut s.ts, &s.third);
+    assert_eq!(
+        journey(&mut s.ts),
+        ["consult:a1003>1002", "end:a1003>1002:4", "complete:a1003"]
+    );
+    assert_eq!(contact_of(s.ts.take_actions()).outcome, "answered");
+    s.ts.finish();
+}
