@@ -5,10 +5,12 @@
 
 use media::g711::Codec;
 use std::time::Duration;
-use switchboard_e2e::http_client::Session;
+use switchboard_e2e::carriers::{carrier_ip, carrier_uas, scenario_with};
+use switchboard_e2e::http_client::{HttpResponse, Session};
+use switchboard_e2e::tone_phone::sipp_logged;
 use switchboard_e2e::tone_phone::{hears, quiet, relay_port, scenario_at, talk, Phone};
 use switchboard_e2e::{callee_with, caller_running, caller_scenario, scenario, CallerPlan};
-use switchboard_e2e::{Options, Sipp, Switch};
+use switchboard_e2e::{free_port, Options, Sipp, Switch};
 
 const CUSTOMER_HZ: f64 = 1000.0;
 const AGENT_HZ: f64 = 440.0;
@@ -59,21 +61,99 @@ fn customer_calls(switch: &Switch, customer: &Phone) -> Sipp {
     caller_running(switch, "2001", "2002", &uac, &[]).expect("sipp starts")
 }
 
+/// The customer calls bob, who answers; both phones' relay ports learnt and their talk
+/// checked. Returns bob's phone and the customer's SIPp.
+fn customer_talks_with_bob(
+    switch: &Switch,
+    customer: &mut Phone,
+    agent: &mut Phone,
+) -> (Sipp, Sipp) {
+    let bob_phone = answering(switch, "2002", agent);
+    let customer_sipp = customer_calls(switch, customer);
+    customer.relay = Some(relay_port(&customer_sipp, customer.port(), switch));
+    agent.relay = Some(relay_port(&bob_phone, agent.port(), switch));
+    let mut two = [customer, agent];
+    talk(&mut two, 300);
+    let heard = talk(&mut two, 1000);
+    assert!(
+        hears(&heard[0], AGENT_HZ) && hears(&heard[1], CUSTOMER_HZ),
+        "customer and bob talk\n{}",
+        switch.log_text()
+    );
+    (bob_phone, customer_sipp)
+}
+
+/// The switch with [`CONFIG`] (and more in `extra_toml`), bob logged in to its API.
+fn switch_with_bob(extra_toml: String) -> (Switch, Session) {
+    let switch = Switch::start(Options {
+        extra_toml,
+        ..Options::default()
+    })
+    .expect("switch starts");
+    let bob = Session::login(&switch, "bob", "bob-password").expect("bob logs in");
+    (switch, bob)
+}
+
+/// Bob's `POST /api/agents/bob/{path}`.
+fn bob_posts(switch: &Switch, bob: &Session, path: &str, body: &str) -> HttpResponse {
+    bob.send(switch, "POST", &format!("/api/agents/bob/{path}"), body)
+        .expect("request")
+}
+
+/// `(phone index in all, frequency, what it means)`.
+type Heard = (usize, f64, &'static str);
+
+/// Everyone talks for a moment; then each of `hear` hears its frequency and each of `silent`
+/// does not.
+fn check_heard(all: &mut [&mut Phone; 3], switch: &Switch, hear: &[Heard], silent: &[Heard]) {
+    talk(all, 400);
+    let heard = talk(all, 1500);
+    for &(i, hz, what) in hear {
+        assert!(hears(&heard[i], hz), "{what}\n{}", switch.log_text());
+    }
+    for &(i, hz, what) in silent {
+        assert!(quiet(&heard[i], hz), "{what}");
+    }
+}
+
+/// While bob consults: bob and the third party (`all[2]`) hear each other, the customer
+/// (`all[0]`) hears neither and neither hears the customer.
+fn bob_consults_privately(all: &mut [&mut Phone; 3], switch: &Switch) {
+    let hear = [
+        (1, THIRD_HZ, "bob hears the third party"),
+        (2, AGENT_HZ, "the third party hears bob"),
+    ];
+    let silent = [
+        (1, CUSTOMER_HZ, "bob no longer hears the customer"),
+        (2, CUSTOMER_HZ, "the third party does not hear the customer"),
+        (0, THIRD_HZ, "the customer does not hear the third party"),
+    ];
+    check_heard(all, switch, &hear, &silent);
+}
+
+/// Bob completes the transfer: his phone gets the switch's BYE; then the customer and the
+/// third party hear each other and bob is gone.
+fn bob_completes(switch: &Switch, bob: &Session, bob_phone: Sipp, all: &mut [&mut Phone; 3]) {
+    let r = bob_posts(switch, bob, "consult/complete", "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    bob_phone
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("bob's phone gets the switch's BYE: {e}"));
+    let hear = [
+        (0, THIRD_HZ, "the customer hears the third party"),
+        (2, CUSTOMER_HZ, "the third party hears the customer"),
+    ];
+    let silent = [(0, AGENT_HZ, "bob is gone"), (2, AGENT_HZ, "bob is gone")];
+    check_heard(all, switch, &hear, &silent);
+}
+
 #[test]
 fn consult_conference_and_complete_rewire_who_hears_whom() {
     if !switchboard_e2e::needs_sipp() {
         return;
     }
-    let switch = Switch::start(Options {
-        extra_toml: CONFIG.to_string(),
-        ..Options::default()
-    })
-    .expect("switch starts");
-    let bob = Session::login(&switch, "bob", "bob-password").expect("bob logs in");
-    let post = |path: &str, body: &str| {
-        bob.send(&switch, "POST", &format!("/api/agents/bob/{path}"), body)
-            .expect("request")
-    };
+    let (switch, bob) = switch_with_bob(CONFIG.to_string());
+    let post = |path: &str, body: &str| bob_posts(&switch, &bob, path, body);
 
     let r = post("consult", r#"{"target":"2003","reason":"billing"}"#);
     assert_eq!(r.status, 409, "not on a call yet: {}", r.body);
@@ -82,83 +162,95 @@ fn consult_conference_and_complete_rewire_who_hears_whom() {
     let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
     let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
     let mut third = Phone::new(THIRD_HZ, Codec::Pcmu);
-    let bob_phone = answering(&switch, "2002", &agent);
     let third_phone = answering(&switch, "2003", &third);
-    let customer_sipp = customer_calls(&switch, &customer);
-    customer.relay = Some(relay_port(&customer_sipp, customer.port(), &switch));
-    agent.relay = Some(relay_port(&bob_phone, agent.port(), &switch));
-    {
-        let mut two = [&mut customer, &mut agent];
-        talk(&mut two, 300);
-        let heard = talk(&mut two, 1000);
-        assert!(
-            hears(&heard[0], AGENT_HZ) && hears(&heard[1], CUSTOMER_HZ),
-            "customer and bob talk\n{}",
-            switch.log_text()
-        );
-    }
+    let (bob_phone, customer_sipp) = customer_talks_with_bob(&switch, &mut customer, &mut agent);
 
     // Consult: bob and 2003 talk, the customer hears neither.
     let r = post("consult", r#"{"target":"2003","reason":"billing"}"#);
     assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
     third.relay = Some(relay_port(&third_phone, third.port(), &switch));
     let mut all = [&mut customer, &mut agent, &mut third];
-    talk(&mut all, 400);
-    let heard = talk(&mut all, 1500);
-    let log = switch.log_text();
-    assert!(hears(&heard[1], THIRD_HZ), "bob hears 2003\n{log}");
-    assert!(hears(&heard[2], AGENT_HZ), "2003 hears bob\n{log}");
-    assert!(
-        quiet(&heard[1], CUSTOMER_HZ),
-        "bob no longer hears the customer"
-    );
-    assert!(
-        quiet(&heard[2], CUSTOMER_HZ),
-        "2003 does not hear the customer"
-    );
-    assert!(
-        quiet(&heard[0], THIRD_HZ),
-        "the customer does not hear 2003"
-    );
+    bob_consults_privately(&mut all, &switch);
     let r = post("consult", r#"{"target":"2003"}"#);
     assert_eq!(r.status, 409, "{}", r.body);
 
     // Conference: everybody hears everybody.
     let r = post("consult/conference", "");
     assert_eq!(r.status, 200, "{}", r.body);
-    talk(&mut all, 300);
-    let heard = talk(&mut all, 1500);
-    let log = switch.log_text();
-    assert!(
-        hears(&heard[0], AGENT_HZ) && hears(&heard[0], THIRD_HZ),
-        "the customer hears both\n{log}"
-    );
-    assert!(
-        hears(&heard[1], CUSTOMER_HZ) && hears(&heard[1], THIRD_HZ),
-        "bob hears both"
-    );
-    assert!(
-        hears(&heard[2], CUSTOMER_HZ) && hears(&heard[2], AGENT_HZ),
-        "2003 hears both"
-    );
+    let hear = [
+        (0, AGENT_HZ, "the customer hears bob"),
+        (0, THIRD_HZ, "the customer hears 2003"),
+        (1, CUSTOMER_HZ, "bob hears the customer"),
+        (1, THIRD_HZ, "bob hears 2003"),
+        (2, CUSTOMER_HZ, "2003 hears the customer"),
+        (2, AGENT_HZ, "2003 hears bob"),
+    ];
+    check_heard(&mut all, &switch, &hear, &[]);
 
     // Complete: bob's phone gets the switch's BYE; customer and 2003 talk.
-    let r = post("consult/complete", "");
-    assert_eq!(r.status, 200, "{}", r.body);
-    bob_phone
-        .wait(Duration::from_secs(10))
-        .unwrap_or_else(|e| panic!("bob's phone gets the switch's BYE: {e}"));
-    talk(&mut all, 300);
-    let heard = talk(&mut all, 1500);
-    let log = switch.log_text();
-    assert!(hears(&heard[0], THIRD_HZ), "the customer hears 2003\n{log}");
-    assert!(hears(&heard[2], CUSTOMER_HZ), "2003 hears the customer");
-    assert!(quiet(&heard[0], AGENT_HZ), "bob is gone");
-    assert!(quiet(&heard[2], AGENT_HZ), "bob is gone");
+    bob_completes(&switch, &bob, bob_phone, &mut all);
     let status = bob
         .send(&switch, "GET", "/api/agents/bob/consult", "")
         .expect("status");
     assert!(status.body.contains("\"completed\""), "{}", status.body);
     drop(third_phone);
+    drop(customer_sipp);
+}
+
+/// An outside number (issue 12): bob types it as click-to-dial takes it; the switch calls it
+/// over the trunk (SIPp plays the carrier on 127.0.0.9, its media the test's 770 Hz socket);
+/// bob and the carrier's party talk while the customer hears neither; on complete the customer
+/// and the carrier's party hear each other and bob is gone.
+#[test]
+fn consulting_an_outside_number_goes_over_the_trunk_and_complete_leaves_the_customer_with_it() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let port = free_port();
+    let trunk = format!(
+        "{CONFIG}\n[[trunks]]\nname = \"carrier-x\"\nhost = \"127.0.0.9\"\nport = {port}\n"
+    );
+    let (switch, bob) = switch_with_bob(trunk);
+    let post = |path: &str, body: &str| bob_posts(&switch, &bob, path, body);
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let mut outside = Phone::new(THIRD_HZ, Codec::Pcmu);
+    // The carrier answers with media at the test's socket on the phones' address.
+    let media = format!(
+        "m=audio {} RTP/AVP 0 101\na=rtpmap:0 PCMU/8000",
+        outside.port()
+    );
+    let script = scenario_with(
+        &switch,
+        "uas_answer.xml",
+        "carrier_consult.xml",
+        &[
+            ("c=IN IP[media_ip_type] [media_ip]", "c=IN IP4 127.0.0.1"),
+            (
+                "m=audio [media_port] RTP/AVP 8 101\na=rtpmap:8 PCMA/8000",
+                &media,
+            ),
+        ],
+    )
+    .expect("carrier scenario");
+    let carrier = carrier_uas(&switch, carrier_ip(9), port, &script, 1, &[]).expect("carrier");
+    let (bob_phone, customer_sipp) = customer_talks_with_bob(&switch, &mut customer, &mut agent);
+
+    let r = post("consult", r#"{"target":"112","reason":"x"}"#);
+    assert_eq!(r.status, 403, "emergency is denied: {}", r.body);
+    assert!(r.body.contains("number_denied"), "{}", r.body);
+    let r = post("consult", r#"{"target":"010-5555 1234","reason":"lender"}"#);
+    assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
+    outside.relay = Some(relay_port(&carrier, outside.port(), &switch));
+    assert!(
+        sipp_logged(&carrier, "1055551234@"),
+        "the carrier is asked for the number\n{}",
+        carrier.logs()
+    );
+    let mut all = [&mut customer, &mut agent, &mut outside];
+    bob_consults_privately(&mut all, &switch);
+
+    bob_completes(&switch, &bob, bob_phone, &mut all);
+    drop(carrier);
     drop(customer_sipp);
 }

@@ -105,6 +105,11 @@ impl Switch {
             return self.click_to_dial_contact(now, id, disposition);
         }
         let call = self.calls.get(&id)?;
+        // A consultation's third party (even at an outside number) is no customer: the
+        // customer's call keeps the row.
+        if matches!(call.route, super::call::Route::Consult(_)) {
+            return None;
+        }
         let queue = call.vars.get("queue").cloned();
         // An extension calling through the dialplans (the default plan dials extensions) is an
         // internal call unless the plan's CRM lookup knew the number as a customer's.

@@ -31,12 +31,13 @@
 //! Only an agent who answered the call (side B) may consult: a click-to-dial call, where the
 //! agent is side A, is refused ([`ConsultError::AgentIsCaller`]).
 
-use super::call::{Party, Phase, Route, Side};
+use super::call::{Phase, Side};
 use super::consult_events::Step;
+use super::consult_target::{Placing, Third};
 use super::monitor::{MonitorError, MonitorMode};
 use super::transfer::{AgentLeg, Target};
 use super::{Action, CallId, ClientPurpose, Switch};
-use crate::records::{CdrEvent, CdrStart, HangupSide};
+use crate::records::HangupSide;
 use rsip::Response;
 use sip::transaction::ClientTxId;
 use std::collections::HashMap;
@@ -65,9 +66,15 @@ pub enum ConsultError {
     NotAnswered,
     #[error("the target is empty")]
     EmptyTarget,
-    /// Not a queue, agent or extension (outside numbers are not reachable from here yet).
-    #[error("no queue, agent or extension {0}")]
+    /// Not a queue, agent, extension or phone number.
+    #[error("no queue, agent, extension or number {0}")]
     UnknownTarget(String),
+    /// An outside number starting with one of the plan's deny prefixes.
+    #[error("calls to {number} are not allowed (denied prefix {prefix})")]
+    NumberDenied { number: String, prefix: String },
+    /// An outside number no trunk can carry now (none configured, or all down or full).
+    #[error("no trunk can carry a call to {0} now")]
+    NoTrunk(String),
     #[error("{0} is the agent's own phone")]
     OwnPhone(String),
     /// The target agent is logged out, or the extension has no registered phone.
@@ -88,6 +95,8 @@ impl ConsultError {
             Self::NotAnswered => "not_answered",
             Self::EmptyTarget => "empty_target",
             Self::UnknownTarget(_) => "unknown_target",
+            Self::NumberDenied { .. } => "number_denied",
+            Self::NoTrunk(_) => "no_trunk",
             Self::OwnPhone(_) => "own_phone",
             Self::TargetOffline(_) => "target_offline",
         }
@@ -237,17 +246,13 @@ impl Switch {
             self.process(now);
             return Ok(ConsultStarted::QueueTransfer(queue));
         }
-        let ext = match self.acd.agents.get(target) {
-            Some(setup) => self
-                .acd
-                .logged_in
-                .get(target)
-                .or(setup.extension.as_ref())
-                .cloned()
-                .ok_or_else(|| ConsultError::TargetOffline(target.to_string()))?,
-            None if self.cfg.users.contains_key(target) => target.to_string(),
-            None => return Err(ConsultError::UnknownTarget(target.to_string())),
+        let third = self.consult_target(target)?;
+        // An outside number is kept as it is dialled (separators gone).
+        let target = match &third {
+            Third::Outside(number) => number.clone(),
+            Third::Extension(_) => target.to_string(),
         };
+        let target = target.as_str();
         let Some(call) = self.calls.get(&customer) else {
             return Err(ConsultError::NotOnCall(agent.to_string()));
         };
@@ -256,64 +261,24 @@ impl Switch {
             .and_then(|i| call.branches.get(i))
             .map(|b| b.extension.clone())
             .unwrap_or_default();
-        if ext == agent_ext {
-            return Err(ConsultError::OwnPhone(ext));
+        if matches!(&third, Third::Extension(ext) if *ext == agent_ext) {
+            return Err(ConsultError::OwnPhone(agent_ext));
         }
-        let binding = self
-            .agent_binding(now, &ext)
-            .ok_or_else(|| ConsultError::TargetOffline(ext.clone()))?;
         let codec = call.caller_media.codec();
-        let customer_cdr = call.cdr_id.clone();
         let queue = call.vars.get("queue").cloned();
-        let agent_name = self.acd.agents.get(agent).and_then(|a| a.name.clone());
-
-        let id = self.next_call;
-        self.next_call += 1;
-        let domain = self.cfg.domain.clone();
-        let local_tag = sip::message::new_tag();
-        let display = format!("{} (consult)", agent_name.as_deref().unwrap_or(agent))
-            .replace(['"', '\\'], "");
-        let dialog = binding.dialog(
-            sip::message::new_call_id(&domain),
-            format!("\"{display}\" <sip:{agent_ext}@{domain}>;tag={local_tag}"),
-            format!("<sip:{ext}@{domain}>"),
-            agent_ext.clone(),
-        );
-        let parties = (
-            Party {
-                number: ext.clone(),
-                name: None,
-            },
-            Party {
-                number: agent_ext.clone(),
-                name: agent_name,
-            },
-        );
-        let mut third = self.originated_call(
-            now,
-            dialog,
-            local_tag,
-            parties,
-            Route::Consult(agent.to_string()),
-        );
-        third.vars.insert("consult_by".into(), agent.to_string());
-        third.vars.insert("consult_for".into(), customer_cdr);
-        if !reason.is_empty() {
-            third
+        let from = Placing {
+            agent,
+            agent_name: self.acd.agents.get(agent).and_then(|a| a.name.clone()),
+            agent_ext: &agent_ext,
+            customer_cdr: call.cdr_id.clone(),
+            caller_id: call
                 .vars
-                .insert("consult_reason".into(), reason.to_string());
-        }
-        self.actions
-            .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
-                call_id: third.cdr_id.clone(),
-                caller: agent_ext,
-                caller_name: None,
-                callee: ext.clone(),
-                callee_name: None,
-                started_at: self.wall(now),
-                channel: third.channel,
-            })));
-        self.store_originated(id, third);
+                .get("caller_id")
+                .filter(|v| !v.is_empty())
+                .cloned(),
+            reason,
+        };
+        let id = self.place_third(now, third, from)?;
         self.consults.by_third.insert(
             id,
             Consult {
@@ -355,7 +320,7 @@ impl Switch {
             call: customer,
             side: Some(Side::B),
         });
-        tracing::info!(call = customer, consult = id, %agent, to = %ext, "consultation: ringing the third party");
+        tracing::info!(call = customer, consult = id, %agent, to = %target, "consultation: ringing the third party");
         Ok(ConsultStarted::Ringing)
     }
 
@@ -573,6 +538,14 @@ impl Switch {
         resp: Option<Response>,
     ) {
         let wanted = self.consults.is_third(id);
+        // A carrier's challenge is answered once with the trunk's credentials.
+        if wanted && matches!(code, 401 | 407) {
+            if let Some(r) = resp.as_ref() {
+                if self.consult_trunk_challenge(now, id, r) {
+                    return;
+                }
+            }
+        }
         if let Some(c) = self.consults.by_third.get_mut(&id) {
             if !(200..300).contains(&code) && c.outcome.is_none() {
                 c.outcome = Some(match code {

@@ -10,21 +10,25 @@ use std::time::Duration;
 use switch::{Action, CallId, ConsultError, ConsultStarted, ConsultState, Side};
 
 /// The listener's RTP port the fake relay hands out.
-const LISTENER_PORT: u16 = 40010;
+pub(super) const LISTENER_PORT: u16 = 40010;
 
-struct Setup {
-    ts: TestSwitch,
-    customer: Phone,
-    agent: Phone,
-    third: Phone,
-    call: CallId,
-    ad: Dlg,
-    bd: Dlg,
+pub(super) struct Setup {
+    pub ts: TestSwitch,
+    pub customer: Phone,
+    pub agent: Phone,
+    pub third: Phone,
+    pub call: CallId,
+    pub ad: Dlg,
+    pub bd: Dlg,
 }
 
 /// 1001 calls the queue (7000), a1003 answers on 1003; 1002 is registered.
 fn connected() -> Setup {
-    let mut ts = ivr_switch();
+    connected_on(ivr_switch())
+}
+
+/// [`connected`] on the switch `ts` (with the support queue and a1003 logged in at 1003).
+pub(super) fn connected_on(mut ts: TestSwitch) -> Setup {
     let (mut customer, mut agent, mut third) = (phone(1001), phone(1003), phone(1002));
     ts.register(&mut agent, 3600);
     ts.register(&mut third, 3600);
@@ -57,7 +61,7 @@ fn connected() -> Setup {
 }
 
 /// The third party's call the switch placed (from the `AttachListener` among `actions`).
-fn third_call(actions: &[Action]) -> CallId {
+pub(super) fn third_call(actions: &[Action]) -> CallId {
     actions
         .iter()
         .find_map(|a| match a {
@@ -132,14 +136,14 @@ fn third_answers(s: &mut Setup, inv: &Msg) -> Dlg {
 }
 
 /// `p` hangs up dialog `d`; its BYE is answered.
-fn hangs_up(ts: &mut TestSwitch, p: &mut Phone, d: &mut Dlg) {
+pub(super) fn hangs_up(ts: &mut TestSwitch, p: &mut Phone, d: &mut Dlg) {
     let bye = p.request(d, "BYE", &[], None);
     ts.send(p.peer, &bye);
     ts.expect_status(p, 200);
 }
 
 /// The switch hangs `p` up: answer its BYE.
-fn is_hung_up(ts: &mut TestSwitch, p: &Phone) {
+pub(super) fn is_hung_up(ts: &mut TestSwitch, p: &Phone) {
     let bye = ts.expect_request(p, "BYE");
     ts.send(p.peer, &p.respond(&bye, 200, "OK", None, None));
 }
@@ -342,9 +346,14 @@ fn refusals_are_typed() {
         Err(ConsultError::EmptyTarget)
     );
     assert!(matches!(
-        sw.start_consult(now, "a1003", "9999", ""),
+        sw.start_consult(now, "a1003", "nobody-here", ""),
         Err(ConsultError::UnknownTarget(_))
     ));
+    // A number that is no extension goes out over the trunks; this switch has none.
+    assert_eq!(
+        sw.start_consult(now, "a1003", "9999", ""),
+        Err(ConsultError::NoTrunk("9999".into()))
+    );
     assert!(matches!(
         sw.start_consult(now, "a1003", "1003", ""),
         Err(ConsultError::OwnPhone(_))
@@ -406,9 +415,17 @@ fn a_queue_as_target_transfers_the_call_with_who_and_why_for_the_next_screen_pop
     assert_eq!(s.ts.sw.consult_status("a1003").last, Some("transferred"));
 }
 
+/// a1003 completes the transfer: its phone gets the switch's BYE.
+pub(super) fn completes(s: &mut Setup) {
+    let now = s.ts.now;
+    assert_eq!(s.ts.sw.complete_consult(now, "a1003"), Ok(()));
+    s.ts.pump();
+    is_hung_up(&mut s.ts, &s.agent);
+}
+
 /// The queue events of the customer's call, as `kind:agent>target` words (consultation steps
 /// with the seconds talked), ring and enter left out.
-fn journey(ts: &mut TestSwitch) -> Vec<String> {
+pub(super) fn journey(ts: &mut TestSwitch) -> Vec<String> {
     use acd::QueueEventKind as K;
     ts.take_acd_events()
         .into_iter()
@@ -438,7 +455,7 @@ fn journey(ts: &mut TestSwitch) -> Vec<String> {
 }
 
 /// The contact-history row among the actions taken.
-fn contact_of(actions: Vec<Action>) -> switch::Contact {
+pub(super) fn contact_of(actions: Vec<Action>) -> switch::Contact {
     actions
         .into_iter()
         .find_map(|a| match a {
@@ -473,10 +490,7 @@ fn each_step_is_a_queue_event_and_the_contact_notes_the_transfer() {
     let now = s.ts.now;
     assert_eq!(s.ts.sw.conference_consult(now, "a1003"), Ok(()));
     s.ts.advance(Duration::from_secs(3));
-    let now = s.ts.now;
-    assert_eq!(s.ts.sw.complete_consult(now, "a1003"), Ok(()));
-    s.ts.pump();
-    is_hung_up(&mut s.ts, &s.agent);
+    completes(&mut s);
     assert_eq!(
         journey(&mut s.ts),
         [
