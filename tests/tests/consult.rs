@@ -254,3 +254,47 @@ fn consulting_an_outside_number_goes_over_the_trunk_and_complete_leaves_the_cust
     drop(carrier);
     drop(customer_sipp);
 }
+
+/// A click-to-dial call (issue 12): bob clicks to dial 2001, so his phone is the call's first
+/// leg (side A) and the customer the second; consulting 2003 pairs the third party with
+/// bob's side (the customer hears neither, silence rather than music: the relay plays only to
+/// side A), and complete hangs up bob's own leg and leaves the customer with 2003.
+#[test]
+fn consulting_from_a_click_to_dial_call_works_with_the_sides_swapped() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (switch, bob) = switch_with_bob(CONFIG.to_string());
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let mut third = Phone::new(THIRD_HZ, Codec::Pcmu);
+    let bob_phone = answering(&switch, "2002", &agent);
+    let customer_phone = answering(&switch, "2001", &customer);
+    let third_phone = answering(&switch, "2003", &third);
+    let r = bob_posts(&switch, &bob, "dial", r#"{"number":"2001"}"#);
+    assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
+    agent.relay = Some(relay_port(&bob_phone, agent.port(), &switch));
+    customer.relay = Some(relay_port(&customer_phone, customer.port(), &switch));
+    let mut all = [&mut customer, &mut agent, &mut third];
+    let hear = [
+        (0, AGENT_HZ, "the customer hears bob"),
+        (1, CUSTOMER_HZ, "bob hears the customer"),
+    ];
+    check_heard(&mut all, &switch, &hear, &[]);
+
+    let r = bob_posts(&switch, &bob, "consult", r#"{"target":"support"}"#);
+    assert_eq!(r.status, 409, "a placed call goes to no queue: {}", r.body);
+    assert!(r.body.contains("queue_from_placed_call"), "{}", r.body);
+    let r = bob_posts(
+        &switch,
+        &bob,
+        "consult",
+        r#"{"target":"2003","reason":"tax"}"#,
+    );
+    assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
+    all[2].relay = Some(relay_port(&third_phone, all[2].port(), &switch));
+    bob_consults_privately(&mut all, &switch);
+    bob_completes(&switch, &bob, bob_phone, &mut all);
+    drop(third_phone);
+    drop(customer_phone);
+}

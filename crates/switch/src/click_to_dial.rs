@@ -277,6 +277,8 @@ impl Switch {
             .and_then(|i| call.branches.get(i))
             .and_then(|b| b.answered);
         let outcome = match customer_answered {
+            // The agent consulted and handed the customer on (`consult.rs`).
+            Some(_) if call.vars.contains_key("transferred_to") => "transferred",
             Some(_) => "answered",
             None => disposition.as_str(),
         };

@@ -28,8 +28,11 @@
 //! third party's call has a CDR of its own (caller the agent's extension), with `consult_by`,
 //! `consult_for` (the customer's CDR id) and `consult_reason`.
 //!
-//! Only an agent who answered the call (side B) may consult: a click-to-dial call, where the
-//! agent is side A, is refused ([`ConsultError::AgentIsCaller`]).
+//! The agent may be either side of the call: side B when they answered it (a queue call, a
+//! direct call), side A when they placed it by click-to-dial. On a click-to-dial call the
+//! customer is side B, where the relay cannot play music: the customer hears silence while
+//! the agent consults; complete hangs up the agent's own leg (side A) and the call goes on
+//! between the customer and the third party (`consult_leg.rs`).
 
 use super::call::{Phase, Side};
 use super::consult_events::Step;
@@ -52,9 +55,14 @@ pub enum ConsultError {
     UnknownAgent(String),
     #[error("agent {0} is not on a connected call")]
     NotOnCall(String),
-    /// A click-to-dial call: the agent is the calling side, which the switch cannot drop.
-    #[error("agent {0} placed this call; consulting works on calls the agent answered")]
+    /// A call the agent dialled from the phone (not by click-to-dial): the switch cannot drop
+    /// its calling side.
+    #[error("agent {0} placed this call from the phone; consulting works on calls answered or placed by click-to-dial")]
     AgentIsCaller(String),
+    /// A queue as the target of a click-to-dial call (the queue takes callers, and there the
+    /// customer is the called side).
+    #[error("agent {0} placed this call: it cannot go to a queue; consult an agent instead")]
+    QueueFromPlacedCall(String),
     #[error("agent {0}'s call is being monitored")]
     Monitored(String),
     #[error("agent {0} is consulting already")]
@@ -89,6 +97,7 @@ impl ConsultError {
             Self::UnknownAgent(_) => "unknown_agent",
             Self::NotOnCall(_) => "not_on_call",
             Self::AgentIsCaller(_) => "agent_is_caller",
+            Self::QueueFromPlacedCall(_) => "queue_from_placed_call",
             Self::Monitored(_) => "monitored",
             Self::AlreadyConsulting(_) => "already_consulting",
             Self::NotConsulting(_) => "not_consulting",
@@ -101,6 +110,19 @@ impl ConsultError {
             Self::TargetOffline(_) => "target_offline",
         }
     }
+}
+
+/// The agent's extension on the customer's call, the agent being `side` of it: the answered
+/// branch's (B), or a click-to-dial's agent leg (A).
+fn agent_extension(call: &super::call::Call, side: Side) -> String {
+    match side {
+        Side::B => call
+            .answered_branch
+            .and_then(|i| call.branches.get(i))
+            .map(|b| b.extension.clone()),
+        Side::A => call.callback.as_ref().map(|cb| cb.extension.clone()),
+    }
+    .unwrap_or_default()
 }
 
 /// Where a consultation stands.
@@ -155,6 +177,8 @@ pub(crate) struct Consult {
     target: String,
     reason: String,
     codec: media::g711::Codec,
+    /// The side of the customer's call that is the agent's (A for a click-to-dial).
+    agent_side: Side,
     state: ConsultState,
     /// When the third party answered.
     talking_since: Option<Instant>,
@@ -216,7 +240,8 @@ impl Switch {
             MonitorError::UnknownAgent(a) => ConsultError::UnknownAgent(a),
             _ => ConsultError::NotOnCall(agent.to_string()),
         })?;
-        if side == Side::A {
+        let placed = side == Side::A;
+        if placed && !self.is_click_to_dial(customer) {
             return Err(ConsultError::AgentIsCaller(agent.to_string()));
         }
         if self.consults.on_call(customer) {
@@ -236,6 +261,9 @@ impl Switch {
                 .contains_key(target)
                 .then(|| target.to_string())
         });
+        if let (Some(_), true) = (&queue, placed) {
+            return Err(ConsultError::QueueFromPlacedCall(agent.to_string()));
+        }
         if let Some(queue) = queue {
             self.note_transfer(now, customer, agent, target, reason);
             if self.release_agent_leg(now, customer, AgentLeg::Bye) {
@@ -256,11 +284,7 @@ impl Switch {
         let Some(call) = self.calls.get(&customer) else {
             return Err(ConsultError::NotOnCall(agent.to_string()));
         };
-        let agent_ext = call
-            .answered_branch
-            .and_then(|i| call.branches.get(i))
-            .map(|b| b.extension.clone())
-            .unwrap_or_default();
+        let agent_ext = agent_extension(call, side);
         if matches!(&third, Third::Extension(ext) if *ext == agent_ext) {
             return Err(ConsultError::OwnPhone(agent_ext));
         }
@@ -287,6 +311,7 @@ impl Switch {
                 target: target.to_string(),
                 reason: reason.to_string(),
                 codec,
+                agent_side: side,
                 state: ConsultState::Ringing,
                 talking_since: None,
                 outcome: None,
@@ -302,23 +327,26 @@ impl Switch {
                     .insert("consult_reason".into(), reason.to_string());
             }
         }
-        // The customer hears the queue's music (or the call's, or ringback) from now on.
-        let music = match queue {
-            Some(q) => self.queue_music(customer, &q),
-            None => self.calls.get(&customer).and_then(|c| c.moh.clone()),
-        };
-        self.play_waiting(customer, music);
+        // The customer (side A) hears the queue's music (or the call's, or ringback) from
+        // now on; a click-to-dial's customer (side B) hears nothing.
+        if side == Side::B {
+            let music = match queue {
+                Some(q) => self.queue_music(customer, &q),
+                None => self.calls.get(&customer).and_then(|c| c.moh.clone()),
+            };
+            self.play_waiting(customer, music);
+        }
         self.actions.push_back(Action::AttachListener {
             call: customer,
             listener: id,
-            agent_side: Side::B,
+            agent_side: side,
             mode: MonitorMode::Listen,
             codec,
             telephone_event_pt: Some(101),
         });
         self.actions.push_back(Action::ListenerPaired {
             call: customer,
-            side: Some(Side::B),
+            side: Some(side),
         });
         tracing::info!(call = customer, consult = id, %agent, to = %target, "consultation: ringing the third party");
         Ok(ConsultStarted::Ringing)
@@ -447,11 +475,15 @@ impl Switch {
         self.consult_event(now, c.customer, &c.agent, &c.target, Step::Transfer(talked));
         // For the queue the agent's call is complete: wrap-up, then the next call.
         self.queue_call_ended(now, c.customer, Some(HangupSide::Callee));
-        self.release_agent_leg(now, c.customer, how);
+        if c.agent_side == Side::B {
+            self.release_agent_leg(now, c.customer, how);
+        } else {
+            self.release_caller_agent(now, c.customer, &target, how);
+        }
         self.actions.extend([
             Action::ListenerPaired {
                 call: c.customer,
-                side: Some(Side::A),
+                side: Some(c.agent_side.other()),
             },
             Action::Bridge { call: c.customer },
         ]);
@@ -634,12 +666,13 @@ impl Switch {
         id: CallId,
         by: Option<(Side, HangupSide)>,
     ) -> bool {
-        if !matches!(by, Some((Side::B, _))) {
+        let Some((side, _)) = by else {
             return false;
-        }
+        };
         let third = match self.consults.of_customer(id) {
             Some((third, c))
-                if matches!(c.state, ConsultState::Talking | ConsultState::Conference) =>
+                if c.agent_side == side
+                    && matches!(c.state, ConsultState::Talking | ConsultState::Conference) =>
             {
                 third
             }

@@ -38,6 +38,7 @@ mod cdr;
 mod click_to_dial;
 mod consult;
 mod consult_events;
+mod consult_leg;
 mod consult_target;
 mod dialog;
 mod dialplan;

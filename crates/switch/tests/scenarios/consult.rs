@@ -40,13 +40,7 @@ pub(super) fn connected_on(mut ts: TestSwitch) -> Setup {
     let ack = customer.ack_2xx(&ad);
     ts.send(customer.peer, &ack);
     let call = call_of(ts.actions());
-    let inv = ts.expect_request(&agent, "INVITE");
-    let answer = agent.sdp("sendrecv");
-    ts.send(
-        agent.peer,
-        &agent.respond(&inv, 200, "OK", Some("agtag"), Some(&answer)),
-    );
-    ts.expect_request(&agent, "ACK");
+    let (_, bd) = picks_up(&mut ts, &agent, "agtag");
     ts.take_actions();
     ts.take_acd_events();
     Setup {
@@ -56,8 +50,22 @@ pub(super) fn connected_on(mut ts: TestSwitch) -> Setup {
         third,
         call,
         ad,
-        bd: Dlg::uas(&inv, "agtag"),
+        bd,
     }
+}
+
+/// `p` answers the switch's INVITE (dialog tag `tag`) and gets the ACK: the INVITE and `p`'s
+/// dialog.
+pub(super) fn picks_up(ts: &mut TestSwitch, p: &Phone, tag: &str) -> (Msg, Dlg) {
+    let inv = ts.expect_request(p, "INVITE");
+    let answer = p.sdp("sendrecv");
+    ts.send(
+        p.peer,
+        &p.respond(&inv, 200, "OK", Some(tag), Some(&answer)),
+    );
+    ts.expect_request(p, "ACK");
+    let d = Dlg::uas(&inv, tag);
+    (inv, d)
 }
 
 /// The third party's call the switch placed (from the `AttachListener` among `actions`).
@@ -142,6 +150,15 @@ pub(super) fn hangs_up(ts: &mut TestSwitch, p: &mut Phone, d: &mut Dlg) {
     ts.expect_status(p, 200);
 }
 
+/// The customer hung up mid-consultation: the agent and the third party are hung up, the
+/// status says why, and no call is left.
+pub(super) fn all_hung_up(ts: &mut TestSwitch, agent: &Phone, third: &Phone) {
+    is_hung_up(ts, agent);
+    is_hung_up(ts, third);
+    assert_eq!(ts.sw.consult_status("a1003").last, Some("customer_hung_up"));
+    ts.finish();
+}
+
 /// The switch hangs `p` up: answer its BYE.
 pub(super) fn is_hung_up(ts: &mut TestSwitch, p: &Phone) {
     let bye = ts.expect_request(p, "BYE");
@@ -154,24 +171,8 @@ fn consult_then_complete_joins_customer_and_third_party_and_the_agent_leaves() {
     let (_third, inv) = consult(&mut s);
     let mut td = third_answers(&mut s, &inv);
     s.ts.advance(Duration::from_secs(30));
-    let now = s.ts.now;
-    assert_eq!(
-        s.ts.sw.complete_consult(now, "a1003"),
-        Ok(()),
-        "complete after talking"
-    );
-    s.ts.pump();
-    is_hung_up(&mut s.ts, &s.agent);
-    let actions = s.ts.take_actions();
-    let call = s.call;
-    assert!(actions.contains(&Action::ListenerPaired {
-        call,
-        side: Some(Side::A)
-    }));
-    assert!(actions.contains(&Action::Bridge { call }));
-    let status = s.ts.sw.consult_status("a1003");
-    assert_eq!(status.state, None);
-    assert_eq!(status.last, Some("completed"));
+    completes(&mut s);
+    assert_eq!(s.ts.sw.consult_status("a1003").state, None);
     // The agent is free again (no wrap-up configured) while the customer talks on.
     s.ts.advance(Duration::from_secs(60));
     s.ts.assert_quiet(&s.customer);
@@ -278,13 +279,7 @@ fn the_customer_hanging_up_during_a_consultation_ends_all_legs() {
     let (_third, inv) = consult(&mut s);
     let _td = third_answers(&mut s, &inv);
     hangs_up(&mut s.ts, &mut s.customer, &mut s.ad);
-    is_hung_up(&mut s.ts, &s.agent);
-    is_hung_up(&mut s.ts, &s.third);
-    assert_eq!(
-        s.ts.sw.consult_status("a1003").last,
-        Some("customer_hung_up")
-    );
-    s.ts.finish();
+    all_hung_up(&mut s.ts, &s.agent, &s.third);
 }
 
 #[test]
@@ -417,10 +412,24 @@ fn a_queue_as_target_transfers_the_call_with_who_and_why_for_the_next_screen_pop
 
 /// a1003 completes the transfer: its phone gets the switch's BYE.
 pub(super) fn completes(s: &mut Setup) {
-    let now = s.ts.now;
-    assert_eq!(s.ts.sw.complete_consult(now, "a1003"), Ok(()));
-    s.ts.pump();
-    is_hung_up(&mut s.ts, &s.agent);
+    agent_completes(&mut s.ts, &s.agent, s.call, Side::A);
+}
+
+/// a1003 completes the transfer on `call`: `agent`'s phone gets the switch's BYE, the third
+/// party is paired with the customer's side `customer`, the relay bridges, and the agent's
+/// status says so.
+pub(super) fn agent_completes(ts: &mut TestSwitch, agent: &Phone, call: CallId, customer: Side) {
+    let now = ts.now;
+    assert_eq!(ts.sw.complete_consult(now, "a1003"), Ok(()));
+    ts.pump();
+    is_hung_up(ts, agent);
+    let actions = ts.take_actions();
+    assert!(actions.contains(&Action::ListenerPaired {
+        call,
+        side: Some(customer)
+    }));
+    assert!(actions.contains(&Action::Bridge { call }));
+    assert_eq!(ts.sw.consult_status("a1003").last, Some("completed"));
 }
 
 /// The queue events of the customer's call, as `kind:agent>target` words (consultation steps
@@ -452,6 +461,13 @@ pub(super) fn journey(ts: &mut TestSwitch) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// The customer's contact row, among the actions taken, says a1003 transferred the call.
+pub(super) fn transferred_row(ts: &mut TestSwitch) {
+    let contact = contact_of(ts.take_actions());
+    assert_eq!(contact.outcome, "transferred");
+    assert_eq!(contact.agent.as_deref(), Some("a1003"));
 }
 
 /// The contact-history row among the actions taken.
@@ -507,9 +523,7 @@ fn each_step_is_a_queue_event_and_the_contact_notes_the_transfer() {
     s.ts.take_actions();
     hangs_up(&mut s.ts, &mut s.third, &mut td);
     is_hung_up(&mut s.ts, &s.customer);
-    let contact = contact_of(s.ts.take_actions());
-    assert_eq!(contact.outcome, "transferred");
-    assert_eq!(contact.agent.as_deref(), Some("a1003"));
+    transferred_row(&mut s.ts);
     s.ts.finish();
 }
 
