@@ -298,3 +298,78 @@ fn consulting_from_a_click_to_dial_call_works_with_the_sides_swapped() {
     drop(third_phone);
     drop(customer_phone);
 }
+
+/// Recording (issue 12): on a recorded call the consultation is recorded apart, a recording of
+/// the third party's CDR (found through the recordings API) with bob on the left channel and
+/// 2003 on the right, and nobody else in it.
+#[test]
+fn a_recorded_calls_consultation_has_its_own_recording_agent_left_third_party_right() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let rec = tempfile::tempdir().expect("temp dir");
+    let dir = rec.path().join("recordings");
+    let config = format!(
+        "{CONFIG}\n[recording]\nrecord = \"all\"\ndir = \"{}\"\n",
+        dir.display()
+    );
+    let (switch, bob) = switch_with_bob(config);
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let mut third = Phone::new(THIRD_HZ, Codec::Pcmu);
+    let third_phone = answering(&switch, "2003", &third);
+    let (bob_phone, customer_sipp) = customer_talks_with_bob(&switch, &mut customer, &mut agent);
+    let r = bob_posts(&switch, &bob, "consult", r#"{"target":"2003"}"#);
+    assert_eq!(r.status, 202, "{}", r.body);
+    third.relay = Some(relay_port(&third_phone, third.port(), &switch));
+    let mut all = [&mut customer, &mut agent, &mut third];
+    bob_consults_privately(&mut all, &switch);
+    bob_completes(&switch, &bob, bob_phone, &mut all);
+
+    let cdrs = switchboard_e2e::wait_for_cdrs(&switch.database_url, |c| {
+        c.iter().any(|c| c.caller == "2002" && c.callee == "2003")
+    })
+    .expect("CDRs");
+    let consult_cdr = cdrs
+        .iter()
+        .find(|c| c.caller == "2002" && c.callee == "2003")
+        .map(|c| c.call_id.clone())
+        .unwrap_or_else(|| panic!("the consultation's CDR in {cdrs:#?}"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let row = loop {
+        let (code, body) = switch
+            .http("GET", &format!("/api/cdrs/{consult_cdr}/recordings"))
+            .expect("recordings");
+        let list: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let done = list.as_array().and_then(|l| {
+            l.iter()
+                .find(|r| r["status"] == "complete" || r["status"] == "failed")
+                .cloned()
+        });
+        if let Some(row) = done {
+            break row;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no finished recording of {consult_cdr}: {code} {body}\n{}",
+            switch.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(row["status"], "complete", "{row}");
+    let file = dir.join(row["file"].as_str().unwrap_or_default());
+    let wav = hound::WavReader::open(&file).expect("the recording's file");
+    assert_eq!(wav.spec().channels, 2);
+    let samples: Vec<i16> = wav.into_samples::<i16>().map(|s| s.unwrap_or(0)).collect();
+    let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
+    let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
+    assert!(hears(&left, AGENT_HZ), "bob on the left");
+    assert!(hears(&right, THIRD_HZ), "2003 on the right");
+    assert!(quiet(&left, THIRD_HZ) && quiet(&right, AGENT_HZ), "apart");
+    assert!(
+        quiet(&left, CUSTOMER_HZ) && quiet(&right, CUSTOMER_HZ),
+        "the customer is not in it"
+    );
+    drop(third_phone);
+    drop(customer_sipp);
+}

@@ -184,6 +184,8 @@ pub(crate) struct Consult {
     talking_since: Option<Instant>,
     /// How it ended, when the switch knows better than the state (busy, cancelled).
     outcome: Option<&'static str>,
+    /// The talk with the third party is being recorded (the customer's call is).
+    recording: bool,
 }
 
 /// The consultations in progress, by the third party's call, and each agent's last outcome.
@@ -315,6 +317,7 @@ impl Switch {
                 state: ConsultState::Ringing,
                 talking_since: None,
                 outcome: None,
+                recording: false,
             },
         );
         self.consult_event(now, customer, agent, target, Step::Start);
@@ -386,6 +389,7 @@ impl Switch {
         }
         c.state = ConsultState::Conference;
         let (customer, target) = (c.customer, c.target.clone());
+        self.stop_consult_recording(third);
         self.consult_event(now, customer, agent, &target, Step::Conference);
         self.actions.extend([
             Action::ListenerMode {
@@ -463,6 +467,7 @@ impl Switch {
         };
         c.state = ConsultState::Transferred;
         let c = c.clone();
+        self.stop_consult_recording(third);
         self.consults.last.insert(c.agent.clone(), "completed");
         self.note_talk(now, &c);
         let target = self
@@ -488,6 +493,42 @@ impl Switch {
             Action::Bridge { call: c.customer },
         ]);
         tracing::info!(call = c.customer, agent = %c.agent, "consultation: transferred");
+    }
+
+    /// The third party answered: record the consultation when the customer's call is
+    /// recorded (docs/acd.md, "Record").
+    fn record_consult(&mut self, third: CallId) {
+        let Some(c) = self.consults.by_third.get(&third) else {
+            return;
+        };
+        let customer = c.customer;
+        let recorded = self.calls.get(&customer).is_some_and(|k| k.recording);
+        let Some(cdr_id) = self.cdr_id_of(third).filter(|_| recorded) else {
+            return;
+        };
+        if let Some(c) = self.consults.by_third.get_mut(&third) {
+            c.recording = true;
+        }
+        self.actions.push_back(Action::StartConsultRecording {
+            call: customer,
+            cdr_id,
+        });
+    }
+
+    /// The consultation's recording, if any, ends (talk over, conference or transfer).
+    fn stop_consult_recording(&mut self, third: CallId) {
+        let Some(c) = self
+            .consults
+            .by_third
+            .get_mut(&third)
+            .filter(|c| c.recording)
+        else {
+            return;
+        };
+        c.recording = false;
+        let call = c.customer;
+        self.actions
+            .push_back(Action::StopConsultRecording { call });
     }
 
     /// The seconds agent and third party talked, on the customer's call.
@@ -612,6 +653,7 @@ impl Switch {
             rtp: t.rtp,
             rtcp: t.rtcp,
         });
+        self.record_consult(id);
         tracing::info!(call = customer, consult = id, "consultation: talking");
     }
 
@@ -619,6 +661,7 @@ impl Switch {
     /// agent back with the customer, or, once transferred, the customer's call ends too); a
     /// customer's call ends its third party's.
     pub(super) fn consult_call_ended(&mut self, now: Instant, id: CallId) {
+        self.stop_consult_recording(id);
         if let Some(c) = self.consults.by_third.remove(&id) {
             let outcome = c.outcome.unwrap_or(match c.state {
                 ConsultState::Ringing => "no_answer",
@@ -645,6 +688,7 @@ impl Switch {
         }
         while let Some((third, c)) = self.consults.of_customer(id) {
             let c = c.clone();
+            self.stop_consult_recording(third);
             self.consults.by_third.remove(&third);
             if c.state != ConsultState::Transferred {
                 self.consults

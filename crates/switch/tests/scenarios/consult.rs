@@ -58,14 +58,16 @@ pub(super) fn connected_on(mut ts: TestSwitch) -> Setup {
 /// dialog.
 pub(super) fn picks_up(ts: &mut TestSwitch, p: &Phone, tag: &str) -> (Msg, Dlg) {
     let inv = ts.expect_request(p, "INVITE");
-    let answer = p.sdp("sendrecv");
-    ts.send(
-        p.peer,
-        &p.respond(&inv, 200, "OK", Some(tag), Some(&answer)),
-    );
-    ts.expect_request(p, "ACK");
-    let d = Dlg::uas(&inv, tag);
+    let d = answer_invite(ts, p, &inv, tag);
     (inv, d)
+}
+
+/// `p` answers `inv` 200 with its SDP (dialog tag `tag`) and gets the ACK: `p`'s dialog.
+fn answer_invite(ts: &mut TestSwitch, p: &Phone, inv: &Msg, tag: &str) -> Dlg {
+    let answer = p.sdp("sendrecv");
+    ts.send(p.peer, &p.respond(inv, 200, "OK", Some(tag), Some(&answer)));
+    ts.expect_request(p, "ACK");
+    Dlg::uas(inv, tag)
 }
 
 /// The third party's call the switch placed (from the `AttachListener` among `actions`).
@@ -121,13 +123,7 @@ fn consult(s: &mut Setup) -> (CallId, Msg) {
 
 /// 1002 answers the consultation: ACKed, the relay learns where 1002 receives.
 fn third_answers(s: &mut Setup, inv: &Msg) -> Dlg {
-    let answer = s.third.sdp("sendrecv");
-    s.ts.send(
-        s.third.peer,
-        &s.third
-            .respond(inv, 200, "OK", Some("thtag"), Some(&answer)),
-    );
-    s.ts.expect_request(&s.third, "ACK");
+    let d = answer_invite(&mut s.ts, &s.third, inv, "thtag");
     let actions = s.ts.take_actions();
     let call = s.call;
     assert!(
@@ -140,7 +136,17 @@ fn third_answers(s: &mut Setup, inv: &Msg) -> Dlg {
         s.ts.sw.consult_status("a1003").state,
         Some(ConsultState::Talking)
     );
-    Dlg::uas(inv, "thtag")
+    d
+}
+
+/// a1003 consults 1002, which answers; then a1003 cancels and 1002 is hung up.
+fn talks_then_cancels(s: &mut Setup) {
+    let (_third, inv) = consult(s);
+    let _td = third_answers(s, &inv);
+    let now = s.ts.now;
+    assert_eq!(s.ts.sw.cancel_consult(now, "a1003"), Ok(()));
+    s.ts.pump();
+    is_hung_up(&mut s.ts, &s.third);
 }
 
 /// `p` hangs up dialog `d`; its BYE is answered.
@@ -205,12 +211,7 @@ fn consult_then_complete_joins_customer_and_third_party_and_the_agent_leaves() {
 #[test]
 fn cancel_hangs_up_the_third_party_and_the_agent_is_back_with_the_customer() {
     let mut s = connected();
-    let (_third, inv) = consult(&mut s);
-    let _td = third_answers(&mut s, &inv);
-    let now = s.ts.now;
-    assert_eq!(s.ts.sw.cancel_consult(now, "a1003"), Ok(()));
-    s.ts.pump();
-    is_hung_up(&mut s.ts, &s.third);
+    talks_then_cancels(&mut s);
     let actions = s.ts.take_actions();
     let call = s.call;
     assert!(actions.contains(&Action::RemoveListener { call }));
@@ -542,4 +543,74 @@ fn a_customer_leaving_mid_consultation_ends_it_in_the_events_and_the_row_is_answ
     );
     assert_eq!(contact_of(s.ts.take_actions()).outcome, "answered");
     s.ts.finish();
+}
+
+/// [`connected`] on a switch recording every call.
+fn connected_recorded() -> Setup {
+    let mut cfg = super::harness::config();
+    cfg.acd = super::ivr_support::support_queue();
+    cfg.recording.mode = switch::RecordMode::All;
+    let mut ts = TestSwitch::with_plans(cfg, None);
+    let now = ts.now;
+    ts.sw
+        .agent_command(
+            now,
+            "a1003",
+            switch::AgentCommand::Login { extension: None },
+        )
+        .expect("agent logs in");
+    ts.pump();
+    ts.take_acd_events();
+    connected_on(ts)
+}
+
+#[test]
+fn a_recorded_calls_consultation_is_recorded_apart_under_the_third_partys_cdr() {
+    let mut s = connected_recorded();
+    let (third, inv) = consult(&mut s);
+    let third_cdr = s.ts.sw.cdr_id_of(third).expect("the third party's CDR");
+    answer_invite(&mut s.ts, &s.third, &inv, "thtag");
+    let call = s.call;
+    let started = Action::StartConsultRecording {
+        call,
+        cdr_id: third_cdr,
+    };
+    assert!(s.ts.actions().contains(&started), "{:?}", s.ts.actions());
+    // The recording ends before the third party is wired to the customer.
+    let now = s.ts.now;
+    assert_eq!(s.ts.sw.complete_consult(now, "a1003"), Ok(()));
+    s.ts.pump();
+    let actions = s.ts.take_actions();
+    let stop = actions
+        .iter()
+        .position(|a| *a == Action::StopConsultRecording { call });
+    let repair = actions.iter().position(|a| {
+        *a == Action::ListenerPaired {
+            call,
+            side: Some(Side::A),
+        }
+    });
+    assert!(
+        matches!((stop, repair), (Some(s), Some(r)) if s < r),
+        "{actions:?}"
+    );
+    is_hung_up(&mut s.ts, &s.agent);
+}
+
+#[test]
+fn an_unrecorded_calls_consultation_is_not_recorded_and_a_cancel_stops_one() {
+    let mut s = connected();
+    talks_then_cancels(&mut s);
+    assert!(!s.ts.take_actions().iter().any(|a| matches!(
+        a,
+        Action::StartConsultRecording { .. } | Action::StopConsultRecording { .. }
+    )));
+
+    let mut s = connected_recorded();
+    talks_then_cancels(&mut s);
+    let call = s.call;
+    assert!(s
+        .ts
+        .take_actions()
+        .contains(&Action::StopConsultRecording { call }));
 }
