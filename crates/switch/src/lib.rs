@@ -37,6 +37,7 @@ mod callback_records;
 mod cdr;
 mod click_to_dial;
 mod consult;
+mod consult_error;
 mod consult_events;
 mod consult_leg;
 mod consult_target;
