@@ -103,6 +103,26 @@ pub enum QueueEventKind {
     CallbackRequested { number: String },
     /// The call moved to another queue.
     Transfer { to_queue: String },
+    /// The agent put the caller on hold to call `target` (an agent, an extension or an outside
+    /// number). The ACD itself never emits the consult kinds: the switch does (issue 12).
+    ConsultStart { agent: String, target: String },
+    /// The consultation ended without a transfer (cancelled, or the third party hung up,
+    /// declined or did not answer): the agent is back with the caller. `consult` is how long
+    /// agent and third party talked (zero if it never answered).
+    ConsultEnd {
+        agent: String,
+        target: String,
+        consult: Duration,
+    },
+    /// The agent left the caller talking with `target` after consulting it for `consult`
+    /// (the `Complete` for the agent follows).
+    AttendedTransfer {
+        agent: String,
+        target: String,
+        consult: Duration,
+    },
+    /// Caller, agent and `target` hear each other.
+    Conference { agent: String, target: String },
 }
 
 /// An agent event: login, logout, pause, unpause and every state change.

@@ -11,7 +11,10 @@ use crm::{
     QueueEventKind, QueueReportRow, ReportQuery,
 };
 
-on_both_backends!(visits_written_piecemeal_equal_visits_from_all_events);
+on_both_backends!(
+    visits_written_piecemeal_equal_visits_from_all_events,
+    consultations_change_no_counts,
+);
 
 /// A mixed Saturday morning, "support" unless noted:
 ///
@@ -252,6 +255,89 @@ async fn visits_written_piecemeal_equal_visits_from_all_events(crm: &Crm) -> any
             web[0].callbacks
         ),
         (2, 1, 1, 1)
+    );
+    Ok(())
+}
+
+/// Two calls alike, one in "plain", the other in "consulted" where the agent consults twice
+/// (once back to the caller, once ending in a conference and an attended transfer): the
+/// consult events are stored and read back as written, and both queues' report rows are the
+/// same but for the queue's name.
+async fn consultations_change_no_counts(crm: &Crm) -> anyhow::Result<()> {
+    let mut h = History::default();
+    let at = t(3, 10, 0, 0);
+    for (queue, call, agent) in [("plain", "P", "ann"), ("consulted", "Q", "cat")] {
+        h.cdr(at, call, None);
+        h.answered(at, queue, call, agent, 10, 100, 20);
+    }
+    let q = "consulted";
+    let consult = |agent: &str, target: &str| QueueEventKind::ConsultStart {
+        agent: agent.into(),
+        target: target.into(),
+    };
+    let steps = [
+        (30, consult("cat", "bob")),
+        (
+            50,
+            QueueEventKind::ConsultEnd {
+                agent: "cat".into(),
+                target: "bob".into(),
+                consult: secs(15),
+            },
+        ),
+        (60, consult("cat", "+4930123")),
+        (
+            70,
+            QueueEventKind::Conference {
+                agent: "cat".into(),
+                target: "+4930123".into(),
+            },
+        ),
+        (
+            110,
+            QueueEventKind::AttendedTransfer {
+                agent: "cat".into(),
+                target: "+4930123".into(),
+                consult: secs(45),
+            },
+        ),
+    ];
+    let mut written = Vec::new();
+    for (s, kind) in steps {
+        h.q(at + secs(s), q, "Q", kind);
+        if let Some(CdrEvent::Queue(e)) = h.0.last() {
+            written.push(e.clone());
+        }
+    }
+    h.write(crm).await?;
+
+    let stored = crm.queue_events("Q").await?;
+    let consults: Vec<_> = stored
+        .into_iter()
+        .filter(|e| written.iter().any(|w| w.event_id == e.event_id))
+        .collect();
+    assert_eq!(consults, written);
+
+    let rows = crm
+        .queue_report(&ReportQuery::new(t(3, 0, 0, 0), t(4, 0, 0, 0)))
+        .await?;
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.queue == name)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no {name} row in {rows:#?}"))
+    };
+    let (plain, consulted) = (row("plain")?, row(q)?);
+    assert_eq!(
+        (consulted.offered, consulted.answered, consulted.transferred),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        QueueReportRow {
+            queue: plain.queue.clone(),
+            ..consulted
+        },
+        plain
     );
     Ok(())
 }

@@ -23,6 +23,10 @@
 //!   (extension = the new queue, context `queue`; the `Complete` that follows is not written)
 //! - `Transfer` while waiting → `EXITWITHTIMEOUT|position|origposition|waittime` (as Asterisk
 //!   logs a caller its dialplan moves on to another queue)
+//! - `AttendedTransfer` while connected → `ATTENDEDTRANSFER|BRIDGE|target|holdtime|calltime|
+//!   origposition` (Asterisk 12's shape; the "bridge" is the party the caller was left with;
+//!   the `Complete` that follows is not written), not connected → none
+//! - `ConsultStart`, `ConsultEnd`, `Conference` → none (Asterisk logs no consultation)
 //! - `Callback` → none (the caller keeps the place)
 //! - `Login` / `Logout` → `AGENTLOGIN|agent` / `AGENTLOGOFF|agent|logintime`, queue and call
 //!   `NONE`
@@ -94,6 +98,24 @@ pub enum QueueEventKind {
     },
     Transfer {
         to_queue: String,
+    },
+    ConsultStart {
+        agent: String,
+        target: String,
+    },
+    ConsultEnd {
+        agent: String,
+        target: String,
+        consult: Duration,
+    },
+    AttendedTransfer {
+        agent: String,
+        target: String,
+        consult: Duration,
+    },
+    Conference {
+        agent: String,
+        target: String,
     },
 }
 
@@ -379,7 +401,22 @@ impl QueueLogExport {
                     vec![key.to_string(), orig.clone(), orig, secs(*wait)],
                 )
             }
-            K::Callback { .. } => return None,
+            K::Callback { .. }
+            | K::ConsultStart { .. }
+            | K::ConsultEnd { .. }
+            | K::Conference { .. } => return None,
+            K::AttendedTransfer { agent, target, .. } => {
+                let (wait, since) = seen.connected?;
+                seen.transferred = true;
+                let data = vec![
+                    "BRIDGE".to_owned(),
+                    target.clone(),
+                    secs(wait),
+                    secs_between(since, e.at),
+                    orig,
+                ];
+                (Some(agent), "ATTENDEDTRANSFER", data)
+            }
             K::Transfer { to_queue } => match seen.connected {
                 Some((wait, since)) => {
                     seen.transferred = true;

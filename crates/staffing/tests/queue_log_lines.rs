@@ -285,6 +285,90 @@ fn transfers_waiting_and_connected() {
     );
 }
 
+/// A connected call: the agent consults a colleague (back to the caller), then an outside
+/// number, conferences, and leaves the caller with it. Only the transfer writes a line, the
+/// agent's completion after it none; a consultation on a call not connected writes nothing.
+#[test]
+fn consultations_and_an_attended_transfer() {
+    let consult = |target: &str| K::ConsultStart {
+        agent: "ben".into(),
+        target: target.into(),
+    };
+    let events = [
+        q(
+            0,
+            "c10",
+            K::Enter {
+                position: 1,
+                caller: None,
+            },
+        ),
+        q(
+            4,
+            "c10",
+            K::Connect {
+                agent: "ben".into(),
+                wait: s(4.0),
+            },
+        ),
+        q(20, "c10", consult("ann")),
+        q(
+            40,
+            "c10",
+            K::ConsultEnd {
+                agent: "ben".into(),
+                target: "ann".into(),
+                consult: s(12.0),
+            },
+        ),
+        q(50, "c10", consult("+4930123")),
+        q(
+            60,
+            "c10",
+            K::Conference {
+                agent: "ben".into(),
+                target: "+4930123".into(),
+            },
+        ),
+        q(
+            94,
+            "c10",
+            K::AttendedTransfer {
+                agent: "ben".into(),
+                target: "+4930123".into(),
+                consult: s(40.0),
+            },
+        ),
+        q(
+            94,
+            "c10",
+            K::Complete {
+                agent: "ben".into(),
+                talk: s(90.0),
+                hold: s(44.0),
+                ended_by: EndedBy::Agent,
+            },
+        ),
+        q(
+            100,
+            "c11",
+            K::AttendedTransfer {
+                agent: "ben".into(),
+                target: "ann".into(),
+                consult: s(1.0),
+            },
+        ),
+    ];
+    assert_eq!(
+        export(&events),
+        [
+            "1366720340|c10|sales|NONE|ENTERQUEUE|||1",
+            "1366720344|c10|sales|ben|CONNECT|4||0",
+            "1366720434|c10|sales|ben|ATTENDEDTRANSFER|BRIDGE|+4930123|4|90|1",
+        ]
+    );
+}
+
 #[test]
 fn agent_sessions() {
     let events = [

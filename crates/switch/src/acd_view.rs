@@ -236,6 +236,30 @@ impl EventView {
                         ("callback", None, json!({ "number": number }))
                     }
                     Q::Transfer { to_queue } => ("transfer", None, json!({ "to": to_queue })),
+                    Q::ConsultStart { agent, target } => {
+                        ("consult_start", Some(agent), json!({ "target": target }))
+                    }
+                    Q::ConsultEnd {
+                        agent,
+                        target,
+                        consult,
+                    } => (
+                        "consult_end",
+                        Some(agent),
+                        json!({ "target": target, "consult_ms": ms(consult) }),
+                    ),
+                    Q::AttendedTransfer {
+                        agent,
+                        target,
+                        consult,
+                    } => (
+                        "attended_transfer",
+                        Some(agent),
+                        json!({ "target": target, "consult_ms": ms(consult) }),
+                    ),
+                    Q::Conference { agent, target } => {
+                        ("conference", Some(agent), json!({ "target": target }))
+                    }
                     _ => ("other", None, json!({})),
                 };
                 EventView {

@@ -126,6 +126,9 @@ pub struct CallerLeg {
     /// Our To-tag on this leg.
     pub local_tag: String,
     pub final_sent: bool,
+    /// The switch hung this leg up and the call goes on without it: the agent who placed a
+    /// click-to-dial call and handed the customer on after a consultation (`consult.rs`).
+    pub gone: bool,
 }
 
 /// An in-dialog request we forwarded to the other leg, waiting for its final response.
@@ -320,7 +323,7 @@ impl Call {
 
     pub fn answered_dialog_mut(&mut self, side: Side) -> Option<&mut Dialog> {
         match side {
-            Side::A => Some(&mut self.a.dialog),
+            Side::A => (!self.a.gone).then_some(&mut self.a.dialog),
             Side::B => {
                 let i = self.answered_branch?;
                 self.branches.get_mut(i).map(|b| &mut b.dialog)

@@ -220,6 +220,7 @@ impl Switch {
                 dialog,
                 local_tag,
                 final_sent: false,
+                gone: false,
             },
             branches: Vec::new(),
             answered_branch: None,

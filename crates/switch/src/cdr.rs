@@ -105,6 +105,11 @@ impl Switch {
             return self.click_to_dial_contact(now, id, disposition);
         }
         let call = self.calls.get(&id)?;
+        // A consultation's third party (even at an outside number) is no customer: the
+        // customer's call keeps the row.
+        if matches!(call.route, super::call::Route::Consult(_)) {
+            return None;
+        }
         let queue = call.vars.get("queue").cloned();
         // An extension calling through the dialplans (the default plan dials extensions) is an
         // internal call unless the plan's CRM lookup knew the number as a customer's.
@@ -140,6 +145,11 @@ impl Switch {
             // The caller asked to be called back (switch/callback.rs).
             (None, None, _) if call.vars.contains_key("callback") => "callback_requested",
             (Some(q), _, _) if q.agent.is_none() => "abandoned",
+            // An agent handed the customer on (blind, attended or after a consultation): the
+            // row notes it; the CDR's variables say by whom, to whom and when.
+            (_, _, Disposition::Answered) if call.vars.contains_key("transferred_to") => {
+                "transferred"
+            }
             (_, Some(_), _) => "answered",
             // Nobody took an agent's own call out: what the far end said.
             (None, None, d) if dialled_out.is_some() => d.as_str(),

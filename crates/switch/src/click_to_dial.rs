@@ -59,7 +59,7 @@ const MAX_DIGITS: usize = 20;
 
 /// The number as the switch dials it: an extension as written, else digits with an optional
 /// leading `+`, the separators people write (spaces, `-`, `.`, parentheses) removed.
-fn dialable(number: &str, is_extension: impl Fn(&str) -> bool) -> Option<String> {
+pub(super) fn dialable(number: &str, is_extension: impl Fn(&str) -> bool) -> Option<String> {
     let trimmed = number.trim();
     if is_extension(trimmed) {
         return Some(trimmed.to_string());
@@ -277,6 +277,8 @@ impl Switch {
             .and_then(|i| call.branches.get(i))
             .and_then(|b| b.answered);
         let outcome = match customer_answered {
+            // The agent consulted and handed the customer on (`consult.rs`).
+            Some(_) if call.vars.contains_key("transferred_to") => "transferred",
             Some(_) => "answered",
             None => disposition.as_str(),
         };

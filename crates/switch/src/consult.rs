@@ -28,69 +28,37 @@
 //! third party's call has a CDR of its own (caller the agent's extension), with `consult_by`,
 //! `consult_for` (the customer's CDR id) and `consult_reason`.
 //!
-//! Only an agent who answered the call (side B) may consult: a click-to-dial call, where the
-//! agent is side A, is refused ([`ConsultError::AgentIsCaller`]).
+//! The agent may be either side of the call: side B when they answered it (a queue call, a
+//! direct call), side A when they placed it by click-to-dial. On a click-to-dial call the
+//! customer is side B, where the relay cannot play music: the customer hears silence while
+//! the agent consults; complete hangs up the agent's own leg (side A) and the call goes on
+//! between the customer and the third party (`consult_leg.rs`).
 
-use super::call::{Party, Phase, Route, Side};
+use super::call::{Phase, Side};
+pub use super::consult_error::ConsultError;
+use super::consult_events::Step;
+use super::consult_target::{Placing, Third};
 use super::monitor::{MonitorError, MonitorMode};
 use super::transfer::{AgentLeg, Target};
 use super::{Action, CallId, ClientPurpose, Switch};
-use crate::records::{CdrEvent, CdrStart, HangupSide};
+use crate::records::HangupSide;
 use rsip::Response;
 use sip::transaction::ClientTxId;
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Why a consultation could not start or change.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConsultError {
-    #[error("no agent {0}")]
-    UnknownAgent(String),
-    #[error("agent {0} is not on a connected call")]
-    NotOnCall(String),
-    /// A click-to-dial call: the agent is the calling side, which the switch cannot drop.
-    #[error("agent {0} placed this call; consulting works on calls the agent answered")]
-    AgentIsCaller(String),
-    #[error("agent {0}'s call is being monitored")]
-    Monitored(String),
-    #[error("agent {0} is consulting already")]
-    AlreadyConsulting(String),
-    #[error("agent {0} is not consulting")]
-    NotConsulting(String),
-    /// Complete or conference while the third party's phone still rings.
-    #[error("the third party has not answered yet")]
-    NotAnswered,
-    #[error("the target is empty")]
-    EmptyTarget,
-    /// Not a queue, agent or extension (outside numbers are not reachable from here yet).
-    #[error("no queue, agent or extension {0}")]
-    UnknownTarget(String),
-    #[error("{0} is the agent's own phone")]
-    OwnPhone(String),
-    /// The target agent is logged out, or the extension has no registered phone.
-    #[error("{0} has no registered phone")]
-    TargetOffline(String),
-}
-
-impl ConsultError {
-    /// A short stable name for the API's error body and the page's messages.
-    pub fn reason(&self) -> &'static str {
-        match self {
-            Self::UnknownAgent(_) => "unknown_agent",
-            Self::NotOnCall(_) => "not_on_call",
-            Self::AgentIsCaller(_) => "agent_is_caller",
-            Self::Monitored(_) => "monitored",
-            Self::AlreadyConsulting(_) => "already_consulting",
-            Self::NotConsulting(_) => "not_consulting",
-            Self::NotAnswered => "not_answered",
-            Self::EmptyTarget => "empty_target",
-            Self::UnknownTarget(_) => "unknown_target",
-            Self::OwnPhone(_) => "own_phone",
-            Self::TargetOffline(_) => "target_offline",
-        }
+/// The agent's extension on the customer's call, the agent being `side` of it: the answered
+/// branch's (B), or a click-to-dial's agent leg (A).
+fn agent_extension(call: &super::call::Call, side: Side) -> String {
+    match side {
+        Side::B => call
+            .answered_branch
+            .and_then(|i| call.branches.get(i))
+            .map(|b| b.extension.clone()),
+        Side::A => call.callback.as_ref().map(|cb| cb.extension.clone()),
     }
+    .unwrap_or_default()
 }
 
 /// Where a consultation stands.
@@ -145,11 +113,15 @@ pub(crate) struct Consult {
     target: String,
     reason: String,
     codec: media::g711::Codec,
+    /// The side of the customer's call that is the agent's (A for a click-to-dial).
+    agent_side: Side,
     state: ConsultState,
     /// When the third party answered.
     talking_since: Option<Instant>,
     /// How it ended, when the switch knows better than the state (busy, cancelled).
     outcome: Option<&'static str>,
+    /// The talk with the third party is being recorded (the customer's call is).
+    recording: bool,
 }
 
 /// The consultations in progress, by the third party's call, and each agent's last outcome.
@@ -157,6 +129,14 @@ pub(crate) struct Consult {
 pub(crate) struct Consults {
     by_third: HashMap<CallId, Consult>,
     last: HashMap<String, &'static str>,
+}
+
+impl Consult {
+    /// How long agent and third party have talked (zero before the answer).
+    fn talked(&self, now: Instant) -> Duration {
+        self.talking_since
+            .map_or(Duration::ZERO, |since| now.saturating_duration_since(since))
+    }
 }
 
 impl Consults {
@@ -198,7 +178,8 @@ impl Switch {
             MonitorError::UnknownAgent(a) => ConsultError::UnknownAgent(a),
             _ => ConsultError::NotOnCall(agent.to_string()),
         })?;
-        if side == Side::A {
+        let placed = side == Side::A;
+        if placed && !self.is_click_to_dial(customer) {
             return Err(ConsultError::AgentIsCaller(agent.to_string()));
         }
         if self.consults.on_call(customer) {
@@ -218,6 +199,9 @@ impl Switch {
                 .contains_key(target)
                 .then(|| target.to_string())
         });
+        if let (Some(_), true) = (&queue, placed) {
+            return Err(ConsultError::QueueFromPlacedCall(agent.to_string()));
+        }
         if let Some(queue) = queue {
             self.note_transfer(now, customer, agent, target, reason);
             if self.release_agent_leg(now, customer, AgentLeg::Bye) {
@@ -228,83 +212,35 @@ impl Switch {
             self.process(now);
             return Ok(ConsultStarted::QueueTransfer(queue));
         }
-        let ext = match self.acd.agents.get(target) {
-            Some(setup) => self
-                .acd
-                .logged_in
-                .get(target)
-                .or(setup.extension.as_ref())
-                .cloned()
-                .ok_or_else(|| ConsultError::TargetOffline(target.to_string()))?,
-            None if self.cfg.users.contains_key(target) => target.to_string(),
-            None => return Err(ConsultError::UnknownTarget(target.to_string())),
+        let third = self.consult_target(target)?;
+        // An outside number is kept as it is dialled (separators gone).
+        let target = match &third {
+            Third::Outside(number) => number.clone(),
+            Third::Extension(_) => target.to_string(),
         };
+        let target = target.as_str();
         let Some(call) = self.calls.get(&customer) else {
             return Err(ConsultError::NotOnCall(agent.to_string()));
         };
-        let agent_ext = call
-            .answered_branch
-            .and_then(|i| call.branches.get(i))
-            .map(|b| b.extension.clone())
-            .unwrap_or_default();
-        if ext == agent_ext {
-            return Err(ConsultError::OwnPhone(ext));
+        let agent_ext = agent_extension(call, side);
+        if matches!(&third, Third::Extension(ext) if *ext == agent_ext) {
+            return Err(ConsultError::OwnPhone(agent_ext));
         }
-        let binding = self
-            .agent_binding(now, &ext)
-            .ok_or_else(|| ConsultError::TargetOffline(ext.clone()))?;
         let codec = call.caller_media.codec();
-        let customer_cdr = call.cdr_id.clone();
         let queue = call.vars.get("queue").cloned();
-        let agent_name = self.acd.agents.get(agent).and_then(|a| a.name.clone());
-
-        let id = self.next_call;
-        self.next_call += 1;
-        let domain = self.cfg.domain.clone();
-        let local_tag = sip::message::new_tag();
-        let display = format!("{} (consult)", agent_name.as_deref().unwrap_or(agent))
-            .replace(['"', '\\'], "");
-        let dialog = binding.dialog(
-            sip::message::new_call_id(&domain),
-            format!("\"{display}\" <sip:{agent_ext}@{domain}>;tag={local_tag}"),
-            format!("<sip:{ext}@{domain}>"),
-            agent_ext.clone(),
-        );
-        let parties = (
-            Party {
-                number: ext.clone(),
-                name: None,
-            },
-            Party {
-                number: agent_ext.clone(),
-                name: agent_name,
-            },
-        );
-        let mut third = self.originated_call(
-            now,
-            dialog,
-            local_tag,
-            parties,
-            Route::Consult(agent.to_string()),
-        );
-        third.vars.insert("consult_by".into(), agent.to_string());
-        third.vars.insert("consult_for".into(), customer_cdr);
-        if !reason.is_empty() {
-            third
+        let from = Placing {
+            agent,
+            agent_name: self.acd.agents.get(agent).and_then(|a| a.name.clone()),
+            agent_ext: &agent_ext,
+            customer_cdr: call.cdr_id.clone(),
+            caller_id: call
                 .vars
-                .insert("consult_reason".into(), reason.to_string());
-        }
-        self.actions
-            .push_back(Action::Cdr(CdrEvent::Start(CdrStart {
-                call_id: third.cdr_id.clone(),
-                caller: agent_ext,
-                caller_name: None,
-                callee: ext.clone(),
-                callee_name: None,
-                started_at: self.wall(now),
-                channel: third.channel,
-            })));
-        self.store_originated(id, third);
+                .get("caller_id")
+                .filter(|v| !v.is_empty())
+                .cloned(),
+            reason,
+        };
+        let id = self.place_third(now, third, from)?;
         self.consults.by_third.insert(
             id,
             Consult {
@@ -313,11 +249,14 @@ impl Switch {
                 target: target.to_string(),
                 reason: reason.to_string(),
                 codec,
+                agent_side: side,
                 state: ConsultState::Ringing,
                 talking_since: None,
                 outcome: None,
+                recording: false,
             },
         );
+        self.consult_event(now, customer, agent, target, Step::Start);
         let started_at = self.wall(now).to_rfc3339();
         if let Some(call) = self.calls.get_mut(&customer) {
             call.vars.insert("consult_to".into(), target.to_string());
@@ -327,25 +266,28 @@ impl Switch {
                     .insert("consult_reason".into(), reason.to_string());
             }
         }
-        // The customer hears the queue's music (or the call's, or ringback) from now on.
-        let music = match queue {
-            Some(q) => self.queue_music(customer, &q),
-            None => self.calls.get(&customer).and_then(|c| c.moh.clone()),
-        };
-        self.play_waiting(customer, music);
+        // The customer (side A) hears the queue's music (or the call's, or ringback) from
+        // now on; a click-to-dial's customer (side B) hears nothing.
+        if side == Side::B {
+            let music = match queue {
+                Some(q) => self.queue_music(customer, &q),
+                None => self.calls.get(&customer).and_then(|c| c.moh.clone()),
+            };
+            self.play_waiting(customer, music);
+        }
         self.actions.push_back(Action::AttachListener {
             call: customer,
             listener: id,
-            agent_side: Side::B,
+            agent_side: side,
             mode: MonitorMode::Listen,
             codec,
             telephone_event_pt: Some(101),
         });
         self.actions.push_back(Action::ListenerPaired {
             call: customer,
-            side: Some(Side::B),
+            side: Some(side),
         });
-        tracing::info!(call = customer, consult = id, %agent, to = %ext, "consultation: ringing the third party");
+        tracing::info!(call = customer, consult = id, %agent, to = %target, "consultation: ringing the third party");
         Ok(ConsultStarted::Ringing)
     }
 
@@ -382,7 +324,9 @@ impl Switch {
             return Ok(());
         }
         c.state = ConsultState::Conference;
-        let customer = c.customer;
+        let (customer, target) = (c.customer, c.target.clone());
+        self.stop_consult_recording(third);
+        self.consult_event(now, customer, agent, &target, Step::Conference);
         self.actions.extend([
             Action::ListenerMode {
                 call: customer,
@@ -459,6 +403,7 @@ impl Switch {
         };
         c.state = ConsultState::Transferred;
         let c = c.clone();
+        self.stop_consult_recording(third);
         self.consults.last.insert(c.agent.clone(), "completed");
         self.note_talk(now, &c);
         let target = self
@@ -467,17 +412,59 @@ impl Switch {
             .map(|t| t.caller.number.clone())
             .unwrap_or_else(|| c.target.clone());
         self.note_transfer(now, c.customer, &c.agent, &target, &c.reason);
+        let talked = c.talked(now);
+        self.consult_event(now, c.customer, &c.agent, &c.target, Step::Transfer(talked));
         // For the queue the agent's call is complete: wrap-up, then the next call.
         self.queue_call_ended(now, c.customer, Some(HangupSide::Callee));
-        self.release_agent_leg(now, c.customer, how);
+        if c.agent_side == Side::B {
+            self.release_agent_leg(now, c.customer, how);
+        } else {
+            self.release_caller_agent(now, c.customer, &target, how);
+        }
         self.actions.extend([
             Action::ListenerPaired {
                 call: c.customer,
-                side: Some(Side::A),
+                side: Some(c.agent_side.other()),
             },
             Action::Bridge { call: c.customer },
         ]);
         tracing::info!(call = c.customer, agent = %c.agent, "consultation: transferred");
+    }
+
+    /// The third party answered: record the consultation when the customer's call is
+    /// recorded (docs/acd.md, "Record").
+    fn record_consult(&mut self, third: CallId) {
+        let Some(c) = self.consults.by_third.get(&third) else {
+            return;
+        };
+        let customer = c.customer;
+        let recorded = self.calls.get(&customer).is_some_and(|k| k.recording);
+        let Some(cdr_id) = self.cdr_id_of(third).filter(|_| recorded) else {
+            return;
+        };
+        if let Some(c) = self.consults.by_third.get_mut(&third) {
+            c.recording = true;
+        }
+        self.actions.push_back(Action::StartConsultRecording {
+            call: customer,
+            cdr_id,
+        });
+    }
+
+    /// The consultation's recording, if any, ends (talk over, conference or transfer).
+    fn stop_consult_recording(&mut self, third: CallId) {
+        let Some(c) = self
+            .consults
+            .by_third
+            .get_mut(&third)
+            .filter(|c| c.recording)
+        else {
+            return;
+        };
+        c.recording = false;
+        let call = c.customer;
+        self.actions
+            .push_back(Action::StopConsultRecording { call });
     }
 
     /// The seconds agent and third party talked, on the customer's call.
@@ -560,6 +547,14 @@ impl Switch {
         resp: Option<Response>,
     ) {
         let wanted = self.consults.is_third(id);
+        // A carrier's challenge is answered once with the trunk's credentials.
+        if wanted && matches!(code, 401 | 407) {
+            if let Some(r) = resp.as_ref() {
+                if self.consult_trunk_challenge(now, id, r) {
+                    return;
+                }
+            }
+        }
         if let Some(c) = self.consults.by_third.get_mut(&id) {
             if !(200..300).contains(&code) && c.outcome.is_none() {
                 c.outcome = Some(match code {
@@ -594,6 +589,7 @@ impl Switch {
             rtp: t.rtp,
             rtcp: t.rtcp,
         });
+        self.record_consult(id);
         tracing::info!(call = customer, consult = id, "consultation: talking");
     }
 
@@ -601,6 +597,7 @@ impl Switch {
     /// agent back with the customer, or, once transferred, the customer's call ends too); a
     /// customer's call ends its third party's.
     pub(super) fn consult_call_ended(&mut self, now: Instant, id: CallId) {
+        self.stop_consult_recording(id);
         if let Some(c) = self.consults.by_third.remove(&id) {
             let outcome = c.outcome.unwrap_or(match c.state {
                 ConsultState::Ringing => "no_answer",
@@ -610,6 +607,8 @@ impl Switch {
             if c.state != ConsultState::Transferred {
                 self.consults.last.insert(c.agent.clone(), outcome);
                 self.note_talk(now, &c);
+                let step = Step::End(c.talked(now));
+                self.consult_event(now, c.customer, &c.agent, &c.target, step);
             }
             tracing::info!(call = c.customer, consult = id, agent = %c.agent, %outcome, "consultation ended");
             if c.state == ConsultState::Transferred {
@@ -624,11 +623,15 @@ impl Switch {
             return;
         }
         while let Some((third, c)) = self.consults.of_customer(id) {
-            let agent = c.agent.clone();
-            let transferred = c.state == ConsultState::Transferred;
+            let c = c.clone();
+            self.stop_consult_recording(third);
             self.consults.by_third.remove(&third);
-            if !transferred {
-                self.consults.last.insert(agent, "customer_hung_up");
+            if c.state != ConsultState::Transferred {
+                self.consults
+                    .last
+                    .insert(c.agent.clone(), "customer_hung_up");
+                let step = Step::End(c.talked(now));
+                self.consult_event(now, id, &c.agent, &c.target, step);
             }
             self.end_third(now, third);
         }
@@ -643,12 +646,13 @@ impl Switch {
         id: CallId,
         by: Option<(Side, HangupSide)>,
     ) -> bool {
-        if !matches!(by, Some((Side::B, _))) {
+        let Some((side, _)) = by else {
             return false;
-        }
+        };
         let third = match self.consults.of_customer(id) {
             Some((third, c))
-                if matches!(c.state, ConsultState::Talking | ConsultState::Conference) =>
+                if c.agent_side == side
+                    && matches!(c.state, ConsultState::Talking | ConsultState::Conference) =>
             {
                 third
             }

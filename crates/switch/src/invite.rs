@@ -205,6 +205,7 @@ impl Switch {
                 dialog,
                 local_tag: local_tag.clone(),
                 final_sent: false,
+                gone: false,
             },
             branches: Vec::new(),
             answered_branch: None,

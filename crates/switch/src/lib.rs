@@ -37,6 +37,10 @@ mod callback_records;
 mod cdr;
 mod click_to_dial;
 mod consult;
+mod consult_error;
+mod consult_events;
+mod consult_leg;
+mod consult_target;
 mod dialog;
 mod dialplan;
 mod extension_calls;
@@ -208,6 +212,16 @@ pub enum Action {
     PauseRecording {
         call: CallId,
         paused: bool,
+    },
+    /// Record the consultation on `call` (the customer's, which is recorded): the agent's
+    /// side left, the third party right, in a recording of its own under the third party's
+    /// CDR (`cdr_id`), until [`Action::StopConsultRecording`] or the media's release.
+    StartConsultRecording {
+        call: CallId,
+        cdr_id: String,
+    },
+    StopConsultRecording {
+        call: CallId,
     },
     /// Record the caller's message for a queue (stop any recording of the call first); the
     /// recording runs until the media is released.

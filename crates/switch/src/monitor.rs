@@ -161,7 +161,9 @@ impl Switch {
             })
             .filter_map(|(&id, c)| {
                 let answered = c.answered_branch.and_then(|i| c.branches.get(i));
-                let side = if c.callback.as_ref().is_some_and(|cb| &cb.extension == ext)
+                // A click-to-dial's agent who handed the customer on is on it no more.
+                let side = if (c.callback.as_ref().is_some_and(|cb| &cb.extension == ext)
+                    && !c.a.gone)
                     || (c.callback.is_none() && &c.caller.number == ext)
                 {
                     Side::A

@@ -191,6 +191,10 @@ impl Switch {
         invite
             .headers
             .push(Header::Allow(super::dialog::ALLOW.into()));
+        // A consultation's third party over a trunk: the carrier gets our identity headers.
+        if let Some(a) = call.trunk_out.as_ref().and_then(|d| d.attempt.as_ref()) {
+            invite.headers.extend(a.identity.clone());
+        }
         let peer = call.a.dialog.peer;
         call.a.invite = invite.clone();
         let tx = match self.tx.send_request(now, peer, invite) {

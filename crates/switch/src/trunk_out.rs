@@ -84,6 +84,9 @@ pub(super) struct Attempt {
     pub identity: Vec<Header>,
 }
 
+/// [`Attempt::branch`] of a consultation's leg to a carrier: the call's A leg, no branch.
+const CONSULT_LEG: usize = usize::MAX;
+
 /// Whether a failure moves on to the next trunk: the carrier's trouble, not the callee's.
 fn fails_over(code: u16) -> bool {
     code == 408 || (500..600).contains(&code)
@@ -93,6 +96,109 @@ fn fails_over(code: u16) -> bool {
 /// or overloaded (RFC 3263 §4.3), another of the carrier's may take the call.
 fn tries_next_address(code: u16) -> bool {
     code == 408 || code == 503
+}
+
+/// Who the carrier is told calls: `wanted` (a number, or `anonymous`), withheld or not;
+/// `fallback` is asserted when `wanted` is `anonymous` and the trunk has no caller ID.
+pub(super) struct Presented {
+    pub wanted: String,
+    pub withheld: bool,
+    pub fallback: String,
+}
+
+/// The dialog of an INVITE to a carrier, with its identity headers.
+pub(super) struct CarrierLeg {
+    pub dialog: Dialog,
+    pub local_tag: String,
+    /// `P-Asserted-Identity` (and `Privacy: id` when withheld).
+    pub identity: Vec<Header>,
+    /// The number presented, for the CDR (`None`: withheld).
+    pub caller_id: Option<String>,
+}
+
+/// The dialog towards `setup` at `peer` for `dialled` (already in the trunk's form): From and
+/// `P-Asserted-Identity` as [`Presented`] says (RFC 3325), From's host the carrier's for a
+/// registering trunk, else our domain.
+pub(super) fn carrier_leg(
+    setup: &trunk::TrunkSetup,
+    peer: sip::Peer,
+    dialled: &str,
+    p: Presented,
+    domain: &str,
+) -> CarrierLeg {
+    let asserted = if p.wanted.eq_ignore_ascii_case("anonymous") {
+        setup.caller_id.clone().unwrap_or(p.fallback)
+    } else {
+        p.wanted.clone()
+    };
+    let from_host = if setup.register.is_some() {
+        Trunks::host_port(setup)
+    } else {
+        domain.to_string()
+    };
+    let uri = format!("sip:{dialled}@{}", Trunks::host_port(setup));
+    let local_tag = sip::message::new_tag();
+    let local = if p.withheld {
+        format!("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag={local_tag}")
+    } else {
+        format!("<sip:{}@{from_host}>;tag={local_tag}", p.wanted)
+    };
+    let dialog = Dialog {
+        call_id: sip::message::new_call_id(domain),
+        local,
+        remote: format!("<{uri}>"),
+        remote_target: uri,
+        local_cseq: 0,
+        peer,
+        contact_user: if p.withheld {
+            "anonymous".into()
+        } else {
+            p.wanted.clone()
+        },
+        // Learnt from the carrier's 18x/2xx Record-Route (`route_set.rs`).
+        route_set: Vec::new(),
+    };
+    let mut identity = vec![Header::Other(
+        "P-Asserted-Identity".into(),
+        format!("<sip:{asserted}@{from_host}>"),
+    )];
+    if p.withheld {
+        identity.push(Header::Other("Privacy".into(), "id".into()));
+    }
+    CarrierLeg {
+        dialog,
+        local_tag,
+        identity,
+        caller_id: (!p.withheld).then_some(p.wanted),
+    }
+}
+
+/// The INVITE of `dialog` again after a carrier's challenge: built afresh on the same dialog
+/// (next CSeq, new branch), with the first INVITE's identity headers and the answer to the
+/// challenge with the trunk's credentials.
+fn authorized_invite(
+    dialog: &mut Dialog,
+    me: &super::dialog::Me,
+    body: Option<Vec<u8>>,
+    identity: Vec<Header>,
+    (challenge, creds): (&Challenge, &trunk::Credentials),
+) -> rsip::Request {
+    let uri = dialog.remote_target.clone();
+    let mut invite = dialog.request(Method::Invite, me, body.map(|b| ("application/sdp", b)));
+    invite
+        .headers
+        .push(Header::Allow(super::dialog::ALLOW.into()));
+    invite.headers.extend(identity);
+    let cnonce = sip::message::new_tag();
+    invite.headers.push(challenge.answer(
+        &creds.username,
+        &creds.password,
+        "INVITE",
+        &uri,
+        &cnonce,
+        1,
+    ));
+    invite
 }
 
 impl Switch {
@@ -262,43 +368,18 @@ impl Switch {
             matches!(h, Header::Other(n, v) if n.eq_ignore_ascii_case("Privacy")
                 && v.split(';').any(|p| p.trim().eq_ignore_ascii_case("id")))
         });
-        let withheld = privacy_asked || wanted.eq_ignore_ascii_case("anonymous");
-        let asserted = if wanted.eq_ignore_ascii_case("anonymous") {
-            setup
-                .caller_id
-                .clone()
-                .unwrap_or_else(|| call.caller.number.clone())
-        } else {
-            wanted.clone()
+        let presented = Presented {
+            withheld: privacy_asked || wanted.eq_ignore_ascii_case("anonymous"),
+            wanted,
+            fallback: call.caller.number.clone(),
         };
-        let from_host = if setup.register.is_some() {
-            Trunks::host_port(setup)
-        } else {
-            domain.clone()
-        };
-        let uri = format!("sip:{dialled}@{}", Trunks::host_port(setup));
-        let local_tag = sip::message::new_tag();
-        let b_call_id = sip::message::new_call_id(&domain);
-        let local = if withheld {
-            format!("\"Anonymous\" <sip:anonymous@anonymous.invalid>;tag={local_tag}")
-        } else {
-            format!("<sip:{wanted}@{from_host}>;tag={local_tag}")
-        };
-        let mut dialog = Dialog {
-            call_id: b_call_id.clone(),
-            local,
-            remote: format!("<{uri}>"),
-            remote_target: uri,
-            local_cseq: 0,
-            peer,
-            contact_user: if withheld {
-                "anonymous".into()
-            } else {
-                wanted.clone()
-            },
-            // Learnt from the carrier's 18x/2xx Record-Route (`route_set.rs`).
-            route_set: Vec::new(),
-        };
+        let CarrierLeg {
+            mut dialog,
+            local_tag,
+            identity,
+            caller_id,
+        } = carrier_leg(setup, peer, &dialled, presented, &domain);
+        let b_call_id = dialog.call_id.clone();
         let mut invite = dialog.request(
             Method::Invite,
             &self.cfg.me,
@@ -307,13 +388,6 @@ impl Switch {
         invite
             .headers
             .push(Header::Allow(super::dialog::ALLOW.into()));
-        let mut identity = vec![Header::Other(
-            "P-Asserted-Identity".into(),
-            format!("<sip:{asserted}@{from_host}>"),
-        )];
-        if withheld {
-            identity.push(Header::Other("Privacy".into(), "id".into()));
-        }
         invite.headers.extend(identity.clone());
         let tx = match self.tx.send_request(now, peer, invite) {
             Ok(tx) => tx,
@@ -343,7 +417,7 @@ impl Switch {
             direction: Direction::Outbound,
             trunk: setup.name.clone(),
             did: None,
-            caller_id: (!withheld).then_some(wanted),
+            caller_id,
             dialled: Some(dialled),
         };
         self.client_txs
@@ -455,41 +529,17 @@ impl Switch {
             return false;
         };
         let body = call.trunk_out.as_ref().and_then(|d| d.body.clone());
-        let Some(branch) = call.branches.get_mut(i) else {
-            return false;
-        };
-        // Built afresh on the same dialog (next CSeq, new branch), with the first INVITE's
-        // identity headers.
-        let uri = branch.dialog.remote_target.clone();
-        let mut invite =
-            branch
-                .dialog
-                .request(Method::Invite, &me, body.map(|b| ("application/sdp", b)));
-        invite
-            .headers
-            .push(Header::Allow(super::dialog::ALLOW.into()));
         let identity = call
             .trunk_out
             .as_ref()
             .and_then(|d| d.attempt.as_ref())
             .map(|a| a.identity.clone())
             .unwrap_or_default();
-        invite.headers.extend(identity);
-        let cnonce = sip::message::new_tag();
-        invite.headers.push(challenge.answer(
-            &creds.username,
-            &creds.password,
-            "INVITE",
-            &uri,
-            &cnonce,
-            1,
-        ));
-        let Some(call) = self.calls.get_mut(&id) else {
-            return false;
-        };
         let Some(branch) = call.branches.get_mut(i) else {
             return false;
         };
+        let answer = (&challenge, &creds);
+        let invite = authorized_invite(&mut branch.dialog, &me, body, identity, answer);
         let peer = branch.dialog.peer;
         let tx = match self.tx.send_request(now, peer, invite) {
             Ok(tx) => tx,
@@ -538,6 +588,130 @@ impl Switch {
         if !self.fail_over(now, id, 408) {
             self.branch_failed(now, id, i, 408);
         }
+    }
+
+    /// A consultation's third party at an outside `number` (`consult_target.rs`): the first
+    /// trunk in plan order that can take a call now (up, an address known, a channel and a
+    /// call-rate token free, both taken here), and the dialog to its first address presenting
+    /// `presented` (the customer's call's `caller_id` variable), else the trunk's caller ID,
+    /// else `fallback` (the agent's extension). The carrier is the call's own A leg, not a branch, and there is no
+    /// failover: a failure puts the agent back with the customer. The returned [`TrunkDial`]
+    /// holds the channel, given back when the call ends. `None`: no trunk can.
+    pub(super) fn consult_over_trunk(
+        &mut self,
+        now: Instant,
+        number: &str,
+        presented: Option<String>,
+        fallback: &str,
+    ) -> Option<(CarrierLeg, Box<TrunkDial>, CdrTrunk)> {
+        let cc = self.trunks.plan.country_code.clone();
+        let setups: Vec<trunk::TrunkSetup> = self.trunks.plan.trunks.clone();
+        for setup in setups {
+            if !self.trunks.can_try(&setup) {
+                continue;
+            }
+            let Some(peer) = self.trunks.peer(&setup) else {
+                continue;
+            };
+            let Some(runtime) = self.trunks.state.get_mut(&setup.name) else {
+                continue;
+            };
+            if !runtime.limits.take_outbound(now) {
+                runtime.refused_full += 1;
+                continue;
+            }
+            runtime.calls_out += 1;
+            let dialled = trunk::rewrite(number, &setup, &cc);
+            let wanted = presented
+                .clone()
+                .or_else(|| setup.caller_id.clone())
+                .unwrap_or_else(|| fallback.to_string());
+            let p = Presented {
+                withheld: wanted.eq_ignore_ascii_case("anonymous"),
+                wanted,
+                fallback: fallback.to_string(),
+            };
+            let leg = carrier_leg(&setup, peer, &dialled, p, &self.cfg.domain);
+            let cdr = CdrTrunk {
+                call_id: String::new(),
+                direction: Direction::Outbound,
+                trunk: setup.name.clone(),
+                did: None,
+                caller_id: leg.caller_id.clone(),
+                dialled: Some(dialled),
+            };
+            let dial = Box::new(TrunkDial {
+                trunks: vec![setup.name.clone()],
+                next: 1,
+                number: number.to_string(),
+                body: None,
+                spare: Vec::new(),
+                attempt: Some(Attempt {
+                    trunk: setup.name.clone(),
+                    branch: CONSULT_LEG,
+                    challenged: false,
+                    heard: false,
+                    channel: true,
+                    started: now,
+                    answer_timeout: setup.answer_timeout,
+                    identity: leg.identity.clone(),
+                }),
+            });
+            tracing::info!(trunk = %setup.name, %number, "consultation over a trunk");
+            return Some((leg, dial, cdr));
+        }
+        None
+    }
+
+    /// A carrier challenged (401/407) the INVITE of consultation leg `id`: send it again with
+    /// the trunk's credentials, once. False: not a trunk leg, challenged already, or no
+    /// credentials for this challenge.
+    pub(super) fn consult_trunk_challenge(
+        &mut self,
+        now: Instant,
+        id: CallId,
+        resp: &Response,
+    ) -> bool {
+        let Some(attempt) = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.trunk_out.as_ref())
+            .and_then(|d| d.attempt.as_ref())
+            .filter(|a| a.branch == CONSULT_LEG && !a.challenged)
+        else {
+            return false;
+        };
+        let identity = attempt.identity.clone();
+        let Some(creds) = self
+            .trunks
+            .plan
+            .trunk(&attempt.trunk)
+            .and_then(|t| t.credentials.clone())
+        else {
+            return false;
+        };
+        let Ok(challenge) = Challenge::from_response(resp, creds.realm.as_deref()) else {
+            return false;
+        };
+        let me = self.cfg.me.clone();
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        let body = call.caller_media.sdp().cloned();
+        let answer = (&challenge, &creds);
+        let invite = authorized_invite(&mut call.a.dialog, &me, body, identity, answer);
+        call.a.invite = invite.clone();
+        let peer = call.a.dialog.peer;
+        let Ok(tx) = self.tx.send_request(now, peer, invite) else {
+            return false;
+        };
+        call.open_client_txs += 1;
+        if let Some(a) = call.trunk_out.as_mut().and_then(|d| d.attempt.as_mut()) {
+            a.challenged = true;
+        }
+        self.client_txs
+            .insert(tx, (id, ClientPurpose::ConsultInvite));
+        true
     }
 
     /// For the contact row of an outbound trunk call: the number dialled.

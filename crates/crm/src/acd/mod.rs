@@ -80,6 +80,22 @@ pub enum QueueEventKind {
     Callback { number: String },
     /// The call moved to another queue (an `Enter` there follows).
     Transfer { to_queue: String },
+    /// The agent put the caller on hold to consult `target` (an agent, extension or number).
+    ConsultStart { agent: String, target: String },
+    /// The consultation ended without a transfer; `consult`: agent and target's talk.
+    ConsultEnd {
+        agent: String,
+        target: String,
+        consult: Duration,
+    },
+    /// The agent left the caller with `target` after consulting it (a `Complete` follows).
+    AttendedTransfer {
+        agent: String,
+        target: String,
+        consult: Duration,
+    },
+    /// Caller, agent and `target` in a conference.
+    Conference { agent: String, target: String },
 }
 
 /// Who ended a conversation.
@@ -229,6 +245,10 @@ impl QueueEventKind {
             QueueEventKind::ExitKey { .. } => "exit_key",
             QueueEventKind::Callback { .. } => "callback",
             QueueEventKind::Transfer { .. } => "transfer",
+            QueueEventKind::ConsultStart { .. } => "consult_start",
+            QueueEventKind::ConsultEnd { .. } => "consult_end",
+            QueueEventKind::AttendedTransfer { .. } => "attended_transfer",
+            QueueEventKind::Conference { .. } => "conference",
         }
     }
 
@@ -238,7 +258,11 @@ impl QueueEventKind {
             QueueEventKind::Ring { agent }
             | QueueEventKind::RingNoAnswer { agent, .. }
             | QueueEventKind::Connect { agent, .. }
-            | QueueEventKind::Complete { agent, .. } => Some(agent),
+            | QueueEventKind::Complete { agent, .. }
+            | QueueEventKind::ConsultStart { agent, .. }
+            | QueueEventKind::ConsultEnd { agent, .. }
+            | QueueEventKind::AttendedTransfer { agent, .. }
+            | QueueEventKind::Conference { agent, .. } => Some(agent),
             _ => None,
         }
     }

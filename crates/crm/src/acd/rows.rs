@@ -112,6 +112,22 @@ impl QueueEventKind {
                 target: Some(to_queue),
                 ..c
             },
+            QueueEventKind::ConsultStart { target, .. }
+            | QueueEventKind::Conference { target, .. } => QueueEventColumns {
+                target: Some(target),
+                ..c
+            },
+            // The consultation's talk goes in `talk_ms`.
+            QueueEventKind::ConsultEnd {
+                target, consult, ..
+            }
+            | QueueEventKind::AttendedTransfer {
+                target, consult, ..
+            } => QueueEventColumns {
+                target: Some(target),
+                talk_ms: Some(millis(*consult)),
+                ..c
+            },
         }
     }
 }
@@ -197,6 +213,24 @@ impl QueueEventRow {
             },
             "transfer" => QueueEventKind::Transfer {
                 to_queue: required("target", self.target.clone())?,
+            },
+            "consult_start" => QueueEventKind::ConsultStart {
+                agent: agent()?,
+                target: required("target", self.target.clone())?,
+            },
+            "consult_end" => QueueEventKind::ConsultEnd {
+                agent: agent()?,
+                target: required("target", self.target.clone())?,
+                consult: duration("talk_ms", self.talk_ms)?,
+            },
+            "attended_transfer" => QueueEventKind::AttendedTransfer {
+                agent: agent()?,
+                target: required("target", self.target.clone())?,
+                consult: duration("talk_ms", self.talk_ms)?,
+            },
+            "conference" => QueueEventKind::Conference {
+                agent: agent()?,
+                target: required("target", self.target.clone())?,
             },
             other => {
                 return Err(CrmError::CorruptValue {
@@ -330,6 +364,24 @@ mod tests {
             },
             QueueEventKind::Transfer {
                 to_queue: "sales".into(),
+            },
+            QueueEventKind::ConsultStart {
+                agent: "a".into(),
+                target: "1003".into(),
+            },
+            QueueEventKind::ConsultEnd {
+                agent: "a".into(),
+                target: "b".into(),
+                consult: s(9_000),
+            },
+            QueueEventKind::AttendedTransfer {
+                agent: "a".into(),
+                target: "+4930123".into(),
+                consult: s(0),
+            },
+            QueueEventKind::Conference {
+                agent: "a".into(),
+                target: "b".into(),
             },
         ];
         for k in kinds {

@@ -153,6 +153,12 @@ pub(crate) fn fold(events: &[QueueEventRecord]) -> Vec<QueueVisit> {
                     wrap: None,
                 });
             }
+            // A consultation changes none of the visit's counts: the call stays answered by
+            // its agent, whose `Complete` follows an attended transfer as after any call.
+            QueueEventKind::ConsultStart { .. }
+            | QueueEventKind::ConsultEnd { .. }
+            | QueueEventKind::AttendedTransfer { .. }
+            | QueueEventKind::Conference { .. } => {}
             _ => {}
         }
     }

@@ -57,12 +57,17 @@ pub(super) struct Events<'a> {
 pub(super) struct Outbound<'a> {
     pub legs: &'a [Leg; 2],
     pub recorder: Option<&'a mut crate::record::Tap>,
+    /// A consultation's own recording: the third party's RTP goes on its right channel.
+    pub consult: Option<&'a mut crate::record::Tap>,
 }
 
 impl Outbound<'_> {
     /// Send the third party's RTP out of `side`; what goes to side A (the customer) is on the
     /// recording's right channel, as everything the customer hears.
     fn send(&mut self, side: Side, datagram: &[u8], now: std::time::Instant) {
+        if let Some(tap) = self.consult.as_deref_mut() {
+            tap.record(crate::record::Channel::Right, datagram, now);
+        }
         let leg = &self.legs[side.index()];
         let Some(to) = leg.destination(false) else {
             return;

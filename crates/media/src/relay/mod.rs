@@ -328,10 +328,28 @@ impl RelaySession {
         path: PathBuf,
         opts: RecordingOptions,
     ) -> Result<(), RecordError> {
+        self.start_tap(path, opts, false).await
+    }
+
+    /// Open the file and hand its recorder to the session: the call's recorder, or with
+    /// `consult` the consultation's.
+    async fn start_tap(
+        &self,
+        path: PathBuf,
+        opts: RecordingOptions,
+        consult: bool,
+    ) -> Result<(), RecordError> {
         let parts = record::start(path, opts).await?;
         let (reply, answer) = oneshot::channel();
-        if let Err(rejected) = self.control.send(Control::StartRecording { parts, reply }) {
-            if let Control::StartRecording { parts, .. } = rejected.0 {
+        let control = if consult {
+            Control::StartConsultRecording { parts, reply }
+        } else {
+            Control::StartRecording { parts, reply }
+        };
+        if let Err(rejected) = self.control.send(control) {
+            if let Control::StartRecording { parts, .. }
+            | Control::StartConsultRecording { parts, .. } = rejected.0
+            {
                 parts.discard();
             }
             return Err(RecordError::SessionClosed);
@@ -343,6 +361,34 @@ impl RelaySession {
                 Err(RecordError::AlreadyRecording)
             }
             Err(_) => Err(RecordError::SessionClosed),
+        }
+    }
+
+    /// Start recording a consultation (the listener paired with the agent's side,
+    /// `listener.rs`) to a new stereo WAV file at `path`: the agent's side on the left, the
+    /// third party on the right, apart from the call's own recording. Returns once the file
+    /// exists.
+    pub async fn start_consult_recording(
+        &self,
+        path: PathBuf,
+        opts: RecordingOptions,
+    ) -> Result<(), RecordError> {
+        self.start_tap(path, opts, true).await
+    }
+
+    /// Finish the consultation's recording (asked at once; the future, which does not borrow
+    /// the session, gives its summary once written); `None` if none was running.
+    pub fn stop_consult_recording(
+        &self,
+    ) -> impl std::future::Future<Output = Option<RecordingSummary>> + Send + 'static {
+        let (tx, rx) = oneshot::channel();
+        let sent = self.control.send(Control::StopConsultRecording(tx)).is_ok();
+        async move {
+            if sent {
+                rx.await.ok()
+            } else {
+                None
+            }
         }
     }
 

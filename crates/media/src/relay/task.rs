@@ -77,6 +77,13 @@ pub(crate) enum Control {
     /// `true` pauses, `false` resumes, as of that instant.
     PauseRecording(std::time::Instant, bool),
     StopRecording(oneshot::Sender<crate::record::RecordingSummary>),
+    /// Record a consultation (`listener.rs`): the paired side's RTP left, the third party's
+    /// right. Answered `Err(parts)` when one is already running.
+    StartConsultRecording {
+        parts: TapParts,
+        reply: oneshot::Sender<Result<(), TapParts>>,
+    },
+    StopConsultRecording(oneshot::Sender<crate::record::RecordingSummary>),
     /// A supervisor joins (replacing any other).
     AddListener(Box<Listener>),
     ListenerRemote {
@@ -169,6 +176,8 @@ pub(crate) struct SessionTask {
     idle: Idle,
     endpoint: Endpoint,
     recorder: Option<Tap>,
+    /// A consultation's own recording (agent left, third party right), while one runs.
+    consult_recorder: Option<Tap>,
     /// A supervisor monitoring the call (`listener.rs`).
     listener: Option<Box<Listener>>,
     /// Relay ZRTP packets rather than drop them (`zrtp.rs`).
@@ -210,6 +219,7 @@ impl SessionTask {
             },
             endpoint,
             recorder: None,
+            consult_recorder: None,
             listener: None,
             pass_zrtp: false,
             recording_dropped: 0,
@@ -265,6 +275,7 @@ impl SessionTask {
             let mut out = super::listener::Outbound {
                 legs: &self.legs,
                 recorder: self.recorder.as_mut(),
+                consult: self.consult_recorder.as_mut(),
             };
             more |= listener.drain(cx, &mut self.buf[..], &ev, &mut out);
         }
@@ -351,6 +362,9 @@ impl SessionTask {
                     if let Some(listener) = &mut self.listener {
                         listener.forward_from_call(buf.filled());
                     }
+                    if let Some(tap) = &mut self.consult_recorder {
+                        tap.record(Channel::Left, buf.filled(), now);
+                    }
                     continue;
                 }
                 if !self.endpoint.active {
@@ -423,18 +437,11 @@ impl SessionTask {
             Control::Stats(reply) => {
                 let _ = reply.send(self.stats());
             }
+            // Should start_recording() have been cancelled meanwhile, the recording still
+            // runs and is reported when the session ends.
             Control::StartRecording { parts, reply } => {
-                if self.recorder.is_some() {
-                    if let Err(Err(parts)) = reply.send(Err(parts)) {
-                        parts.discard();
-                    }
-                } else {
-                    let tap = Tap::new(parts, self.label, self.events.clone());
-                    self.recorder = Some(tap);
-                    // Should start_recording() have been cancelled meanwhile, the recording
-                    // still runs and is reported when the session ends.
-                    let _ = reply.send(Ok(()));
-                }
+                let (label, events) = (self.label, self.events.clone());
+                install(&mut self.recorder, parts, reply, label, events);
             }
             Control::PauseRecording(at, pause) => {
                 if let Some(tap) = &mut self.recorder {
@@ -447,6 +454,16 @@ impl SessionTask {
             }
             Control::StopRecording(reply) => {
                 if let Some(tap) = self.recorder.take() {
+                    self.recording_dropped += tap.dropped();
+                    tap.stop(Some(reply));
+                }
+            }
+            Control::StartConsultRecording { parts, reply } => {
+                let (label, events) = (self.label, self.events.clone());
+                install(&mut self.consult_recorder, parts, reply, label, events);
+            }
+            Control::StopConsultRecording(reply) => {
+                if let Some(tap) = self.consult_recorder.take() {
                     self.recording_dropped += tap.dropped();
                     tap.stop(Some(reply));
                 }
@@ -514,5 +531,23 @@ impl SessionTask {
                 + self.recorder.as_ref().map_or(0, Tap::dropped),
             listener: self.listener.as_ref().map(|l| l.stats()),
         }
+    }
+}
+
+/// A recorder for `slot`, unless one runs there already (then the parts go back).
+fn install(
+    slot: &mut Option<Tap>,
+    parts: TapParts,
+    reply: oneshot::Sender<Result<(), TapParts>>,
+    label: SessionLabel,
+    events: mpsc::UnboundedSender<MediaEvent>,
+) {
+    if slot.is_some() {
+        if let Err(Err(parts)) = reply.send(Err(parts)) {
+            parts.discard();
+        }
+    } else {
+        *slot = Some(Tap::new(parts, label, events));
+        let _ = reply.send(Ok(()));
     }
 }

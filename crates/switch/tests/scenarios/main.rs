@@ -11,6 +11,8 @@ mod call_edges;
 mod callback;
 mod click_to_dial;
 mod consult;
+mod consult_c2d;
+mod consult_out;
 mod directory_admin;
 mod documented;
 mod failures;

@@ -146,3 +146,15 @@ pub fn channels(ts: &TestSwitch, name: &str) -> u32 {
         .map(|s| s.channels)
         .expect("trunk in status")
 }
+
+/// The carrier's 407 to `inv` (dialog tag `tag`), with a Digest challenge of realm `carrier`.
+pub fn challenge_407(ca: &Phone, inv: &Msg, tag: &str) -> String {
+    let challenge =
+        "Proxy-Authenticate: Digest realm=\"carrier\", nonce=\"n1\", qop=\"auth\", algorithm=MD5";
+    ca.respond(inv, 407, "Proxy Authentication Required", Some(tag), None)
+        .replacen(
+            "Content-Length",
+            &format!("{challenge}\r\nContent-Length"),
+            1,
+        )
+}

@@ -118,21 +118,7 @@ fn carrier_407_is_answered_once() {
     let ca = carrier("x", CARRIER_A);
     dial_out(&mut ts, &mut a, "901012345678");
     let first = ts.expect_request(&ca, "INVITE");
-    let challenge =
-        "Proxy-Authenticate: Digest realm=\"carrier\", nonce=\"n1\", qop=\"auth\", algorithm=MD5";
-    let resp = ca
-        .respond(
-            &first,
-            407,
-            "Proxy Authentication Required",
-            Some("c1"),
-            None,
-        )
-        .replacen(
-            "Content-Length",
-            &format!("{challenge}\r\nContent-Length"),
-            1,
-        );
+    let resp = challenge_407(&ca, &first, "c1");
     ts.send(ca.peer, &resp);
     ts.expect_request(&ca, "ACK");
     let second = ts.expect_request(&ca, "INVITE");
@@ -146,19 +132,7 @@ fn carrier_407_is_answered_once() {
     );
     assert!(second.header("P-Asserted-Identity").is_some());
     // A second challenge fails the attempt: not a carrier fault, so no failover; 480 to A.
-    let resp = ca
-        .respond(
-            &second,
-            407,
-            "Proxy Authentication Required",
-            Some("c1"),
-            None,
-        )
-        .replacen(
-            "Content-Length",
-            &format!("{challenge}\r\nContent-Length"),
-            1,
-        );
+    let resp = challenge_407(&ca, &second, "c1");
     ts.send(ca.peer, &resp);
     ts.expect_request(&ca, "ACK");
     ts.expect_status(&a, 480);

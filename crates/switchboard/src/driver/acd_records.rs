@@ -84,6 +84,30 @@ pub fn to_crm(record: AcdRecord) -> Vec<CdrEvent> {
                 acd::QueueEventKind::ExitWithKey { key, wait } => CQ::ExitKey { key, wait },
                 acd::QueueEventKind::CallbackRequested { number } => CQ::Callback { number },
                 acd::QueueEventKind::Transfer { to_queue } => CQ::Transfer { to_queue },
+                acd::QueueEventKind::ConsultStart { agent, target } => {
+                    CQ::ConsultStart { agent, target }
+                }
+                acd::QueueEventKind::ConsultEnd {
+                    agent,
+                    target,
+                    consult,
+                } => CQ::ConsultEnd {
+                    agent,
+                    target,
+                    consult,
+                },
+                acd::QueueEventKind::AttendedTransfer {
+                    agent,
+                    target,
+                    consult,
+                } => CQ::AttendedTransfer {
+                    agent,
+                    target,
+                    consult,
+                },
+                acd::QueueEventKind::Conference { agent, target } => {
+                    CQ::Conference { agent, target }
+                }
                 other => {
                     tracing::warn!(?other, "queue event kind not stored");
                     return out;

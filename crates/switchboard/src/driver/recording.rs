@@ -191,6 +191,8 @@ pub struct Active {
     pub two_way: bool,
     /// The task writing the row's start; the end waits for it.
     pub started: tokio::task::JoinHandle<()>,
+    /// A consultation's recording (the session's second recorder), not the call's.
+    pub consult: bool,
 }
 
 /// Start recording `session` for the call with CDR id `cdr_id`.
@@ -200,7 +202,18 @@ pub async fn start(
     session: &media::RelaySession,
     cdr_id: String,
 ) -> Option<Active> {
-    start_with(crm, dir, session, cdr_id, None).await
+    start_with(crm, dir, session, cdr_id, None, false).await
+}
+
+/// Start recording the consultation on `session` (the agent's side and the third party,
+/// apart from the call's recording) under the third party's CDR id `cdr_id`.
+pub async fn start_consult(
+    crm: &crm::Crm,
+    dir: &Path,
+    session: &media::RelaySession,
+    cdr_id: String,
+) -> Option<Active> {
+    start_with(crm, dir, session, cdr_id, None, true).await
 }
 
 /// Record a caller's message for a queue on `session`: any recording of the call so far is
@@ -217,7 +230,7 @@ pub async fn start_message(
         finish(crm, session, active).await;
     }
     let cdr_id = message.cdr_id.clone();
-    start_with(crm, dir, session, cdr_id, Some(message)).await
+    start_with(crm, dir, session, cdr_id, Some(message), false).await
 }
 
 async fn start_with(
@@ -226,6 +239,7 @@ async fn start_with(
     session: &media::RelaySession,
     cdr_id: String,
     message: Option<crate::switch::QueueMessage>,
+    consult: bool,
 ) -> Option<Active> {
     let id = uuid::Uuid::new_v4().to_string();
     let at = Utc::now();
@@ -237,10 +251,13 @@ async fn start_with(
             return None;
         }
     }
-    if let Err(e) = session
-        .start_recording(path.clone(), media::record::RecordingOptions::default())
-        .await
-    {
+    let opts = media::record::RecordingOptions::default();
+    let started = if consult {
+        session.start_consult_recording(path.clone(), opts).await
+    } else {
+        session.start_recording(path.clone(), opts).await
+    };
+    if let Err(e) = started {
         tracing::error!(error = %e, call_id = %cdr_id, "recording did not start");
         return None;
     }
@@ -276,13 +293,28 @@ async fn start_with(
         call_id: cdr_id,
         two_way,
         started,
+        consult,
     })
 }
 
 /// Stop the recording of `session` and complete its row.
 pub async fn finish(crm: &crm::Crm, session: &media::RelaySession, active: Active) {
+    let summary = if active.consult {
+        session.stop_consult_recording().await
+    } else {
+        session.stop_recording().await
+    };
+    complete(crm, active, summary).await;
+}
+
+/// Complete the row of a recording stopped with `summary` (`None`: the relay had none).
+pub async fn complete(
+    crm: &crm::Crm,
+    active: Active,
+    summary: Option<media::record::RecordingSummary>,
+) {
     let _ = active.started.await;
-    let Some(summary) = session.stop_recording().await else {
+    let Some(summary) = summary else {
         tracing::warn!(recording = %active.id, "the relay had no recording to stop");
         return;
     };

@@ -246,6 +246,8 @@ pub struct Driver {
     screens: Arc<crate::driver::screens::Screens>,
     /// Recordings in progress, by call.
     recordings: HashMap<CallId, crate::driver::recording::Active>,
+    /// Consultations being recorded, by the customer's call (`Action::StartConsultRecording`).
+    consult_recordings: HashMap<CallId, crate::driver::recording::Active>,
     /// Limits of TCP connections, ours to peers as well as theirs to us.
     tcp_limits: crate::config::limits::TcpLimits,
     /// Callback requests and their ends, written one after the other (a request's row must
@@ -352,6 +354,7 @@ impl Driver {
             recordings_dir,
             screens,
             recordings: HashMap::new(),
+            consult_recordings: HashMap::new(),
             tcp_limits: Default::default(),
             trunk_plan,
             trunk_log: Default::default(),
@@ -667,6 +670,8 @@ impl Driver {
             | Action::StopPlayback { .. }
             | Action::Bridge { .. }
             | Action::StartRecording { .. }
+            | Action::StartConsultRecording { .. }
+            | Action::StopConsultRecording { .. }
             | Action::RecordMessage { .. }
             | Action::PauseRecording { .. }) => self.relay_action(action).await,
             action @ (Action::AttachListener { .. }

@@ -259,6 +259,8 @@ impl From<crate::switch::ConsultError> for ApiError {
         let kind = match &e {
             C::UnknownAgent(_) => ErrorKind::NotFound,
             C::EmptyTarget | C::UnknownTarget(_) | C::OwnPhone(_) => ErrorKind::BadRequest,
+            C::NumberDenied { .. } => ErrorKind::Forbidden,
+            C::NoTrunk(_) => ErrorKind::Unavailable,
             // The agent's, the call's or the target's state, not the request (409).
             _ => ErrorKind::Conflict,
         };

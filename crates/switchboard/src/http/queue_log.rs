@@ -157,6 +157,32 @@ fn queue_event(e: &crm::QueueEventRecord, caller: Option<String>) -> ql::QueueEv
         C::Transfer { to_queue } => K::Transfer {
             to_queue: to_queue.clone(),
         },
+        C::ConsultStart { agent, target } => K::ConsultStart {
+            agent: agent.clone(),
+            target: target.clone(),
+        },
+        C::ConsultEnd {
+            agent,
+            target,
+            consult,
+        } => K::ConsultEnd {
+            agent: agent.clone(),
+            target: target.clone(),
+            consult: *consult,
+        },
+        C::AttendedTransfer {
+            agent,
+            target,
+            consult,
+        } => K::AttendedTransfer {
+            agent: agent.clone(),
+            target: target.clone(),
+            consult: *consult,
+        },
+        C::Conference { agent, target } => K::Conference {
+            agent: agent.clone(),
+            target: target.clone(),
+        },
         // A kind added to the CRM later writes no line until it is mapped (a ring writes none).
         _ => K::Ring {
             agent: String::new(),

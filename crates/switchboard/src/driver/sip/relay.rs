@@ -94,9 +94,10 @@ impl Driver {
                 if let Some(s) = self.sessions.remove(&call) {
                     let totals = self.media_totals.clone();
                     let recording = self.recordings.remove(&call);
+                    let consult = self.consult_recordings.remove(&call);
                     let crm = self.crm.clone();
                     tokio::spawn(async move {
-                        if let Some(active) = recording {
+                        for active in consult.into_iter().chain(recording) {
                             crate::driver::recording::finish(&crm, &s, active).await;
                         }
                         let stats = s.close().await;
@@ -157,6 +158,26 @@ impl Driver {
                     {
                         self.recordings.insert(call, active);
                     }
+                }
+            }
+            Action::StartConsultRecording { call, cdr_id } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    let dir = self.recordings_dir.clone();
+                    let started =
+                        crate::driver::recording::start_consult(&self.crm, &dir, s, cdr_id).await;
+                    if let Some(active) = started {
+                        self.consult_recordings.insert(call, active);
+                    }
+                }
+            }
+            Action::StopConsultRecording { call } => {
+                let active = self.consult_recordings.remove(&call);
+                if let (Some(s), Some(active)) = (self.sessions.get(&call), active) {
+                    let stopped = s.stop_consult_recording();
+                    let crm = self.crm.clone();
+                    tokio::spawn(async move {
+                        crate::driver::recording::complete(&crm, active, stopped.await).await;
+                    });
                 }
             }
             Action::RecordMessage { call, message } => {

@@ -106,7 +106,7 @@ pub(super) static OPS: &[Op] = &[
     op("DELETE", "/api/agents/{id}/monitor", "acd", "Stop monitoring the agent's call.", None, &[]),
     op("GET", "/api/agents/{id}/screen", "desk", "The agent's screen pops (server-sent events).", None, &[]),
     op("GET", "/api/agents/{id}/screen/last", "desk", "The agent's last screen pop.", None, &[]),
-    op("POST", "/api/agents/{id}/consult", "desk", "Consult a third party (extension, agent or queue) on the agent's call: the customer hears music; a queue target transfers the call at once.", Json, &[]),
+    op("POST", "/api/agents/{id}/consult", "desk", "Consult a third party (extension, agent, queue, or an outside number over the trunks) on the agent's call: the customer hears music; a queue target transfers the call at once.", Json, &[]),
     op("GET", "/api/agents/{id}/consult", "desk", "The agent's consultation: its state and how the last one ended.", None, &[]),
     op("POST", "/api/agents/{id}/consult/complete", "desk", "Complete the transfer: customer and third party talk, the agent leaves.", None, &[]),
     op("POST", "/api/agents/{id}/consult/cancel", "desk", "Cancel the consultation: the third party is hung up, the agent is back with the customer.", None, &[]),
