@@ -25,6 +25,7 @@
 //!   (click-to-dial) or the callee of C2.
 
 use super::call::{Branch, BranchState, Phase, Side};
+use super::consult_events::Step;
 use super::sdp::{codec_of, OwnSdp};
 use super::{read_tag, sip_fields, Action, CallId, ClientPurpose, Switch};
 use crate::records::{Disposition, HangupSide};
@@ -251,6 +252,9 @@ impl Switch {
         colleague.final_status = mb.final_status;
         colleague.invite_pending = false;
         let colleague_key = (mb.dialog.call_id.clone(), read_tag(&mb.dialog.local));
+        let consulted = mb
+            .answered
+            .map_or(Duration::ZERO, |a| now.saturating_duration_since(a));
         m.vars.insert("transfer".into(), "attended".into());
         let keep_cdr = self.calls.get(&keep).map(|k| k.cdr_id.clone());
         if let (Some(m), Some(cdr)) = (self.calls.get_mut(&moved), keep_cdr) {
@@ -311,6 +315,12 @@ impl Switch {
         if let Some(m) = self.calls.get_mut(&moved) {
             self.extension_calls.end(m);
         }
+        // The queue's events follow the customer: the agent handed the call on after talking
+        // with the colleague this long (as a consultation from the agent page does).
+        let by = (self.calls.get(&keep))
+            .and_then(|k| k.queue.as_ref()?.agent.clone())
+            .unwrap_or_else(|| agent.clone());
+        self.consult_event(now, keep, &by, &target, Step::Transfer(consulted));
         // For the queue the agent's call is complete: wrap-up follows as after any call.
         self.queue_call_ended(now, keep, Some(HangupSide::Callee));
         // A colleague who took C2 through a queue stays on that queue call until C1 ends.

@@ -281,8 +281,11 @@ fn check_join(c: &mut Consult, actions: &[Action]) {
     assert!(c2_end.vars.contains_key("attended_transfer_into"));
     assert_eq!(
         kinds(&c.ts.take_acd_events()),
-        ["support>complete:a1003"],
-        "the agent's part ends: wrap-up as after any call"
+        [
+            format!("support>attended:a1003>{}", c.colleague.user),
+            "support>complete:a1003".to_string()
+        ],
+        "the transfer is a queue event; the agent's part ends: wrap-up as after any call"
     );
 }
 

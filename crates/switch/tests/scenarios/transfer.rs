@@ -80,6 +80,9 @@ pub(super) fn kinds(events: &[AcdEvent]) -> Vec<String> {
                 QueueEventKind::Enter { .. } => format!("{}>enter", q.queue),
                 QueueEventKind::Ring { agent } => format!("{}>ring:{agent}", q.queue),
                 QueueEventKind::Connect { agent, .. } => format!("{}>connect:{agent}", q.queue),
+                QueueEventKind::AttendedTransfer { agent, target, .. } => {
+                    format!("{}>attended:{agent}>{target}", q.queue)
+                }
                 other => format!("{}>{other:?}", q.queue),
             }),
             _ => None,
