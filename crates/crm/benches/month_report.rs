@@ -7,7 +7,9 @@
 //! ([`Crm::rebuild_queue_visits`], [`Crm::rebuild_agent_buckets`]). Then, timed: the queue
 //! report of the last full month by day and by quarter hour, the same for the web channel, the
 //! agent report of the month, and the same agent report replayed from the raw events (the
-//! computation before migration 0028, which it must equal). Prints one JSON line per backend and
+//! computation before migration 0028, which it must equal); then the staffing history of the
+//! 8 weeks up to the end of that month per quarter hour, and the same with its logged-in agents
+//! replayed from the raw events (which it must equal), for all queues and for the agents alone. Prints one JSON line per backend and
 //! report.
 //!
 //! Run: `cargo bench -p switchboard-crm --bench month_report -- [--calls N] [--months M]
@@ -20,7 +22,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
-use crm::{CallChannel, Crm, Interval, ReportQuery};
+use crm::{CallChannel, Crm, Interval, ReportQuery, StaffingHistoryQuery};
 use sqlx::Connection;
 
 /// The first generated call: 2025-01-01 00:00 UTC.
@@ -251,6 +253,55 @@ async fn measure(backend: &str, crm: &Crm, a: &Args) -> anyhow::Result<()> {
         );
     }
     print_line(backend, "agents_from_events", a, agents, &times);
+    staffing(backend, crm, a, to).await
+}
+
+/// The staffing history of the 8 weeks up to `to`, all agents, per quarter hour: its
+/// logged-in agents from the quarter hours, then replayed from the raw events (which must give
+/// the same rows); for all queues (`staffing_8_weeks`), then for a queue without calls
+/// (`staffing_8_weeks_agents`: the logged-in agents alone, without the calls' queue report).
+async fn staffing(backend: &str, crm: &Crm, a: &Args, to: DateTime<Utc>) -> anyhow::Result<()> {
+    let q = |queues| StaffingHistoryQuery {
+        from: to - chrono::Duration::weeks(8),
+        to,
+        now: to,
+        queues,
+        agents: None,
+        interval: Interval::Min15,
+        tz_offset_minutes: 0,
+    };
+    let runs = [
+        ("staffing_8_weeks", q(None)),
+        ("staffing_8_weeks_agents", q(Some(vec!["no calls".into()]))),
+    ];
+    for (name, q) in &runs {
+        let mut summed = Vec::new();
+        let mut times = Vec::new();
+        for _ in 0..a.rounds {
+            let t = Instant::now();
+            summed = crm.staffing_history(q).await?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+        let intervals = summed.len() as u64;
+        print_line(backend, name, a, intervals, &times);
+        let mut times = Vec::new();
+        for _ in 0..a.rounds {
+            let t = Instant::now();
+            let replayed = crm.staffing_history_from_events(q).await?;
+            times.push(t.elapsed().as_secs_f64());
+            anyhow::ensure!(
+                replayed == summed,
+                "the staffing history's quarter hours and events disagree"
+            );
+        }
+        print_line(
+            backend,
+            &format!("{name}_from_events"),
+            a,
+            intervals,
+            &times,
+        );
+    }
     Ok(())
 }
 

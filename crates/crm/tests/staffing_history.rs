@@ -1,14 +1,18 @@
 //! The staffing history (calls and logged-in agents per interval) over a hand-built Monday
-//! morning, on both backends. The expected values are worked out in the comments.
+//! morning, on both backends. The expected values are worked out in the comments. And its
+//! logged-in agents from the stored quarter hours against the replay of the raw events, for
+//! random histories, windows, intervals and offsets.
 
 mod common;
 
 use common::acd::{secs, t, History};
+use common::random_history::{history_of, window, write_shuffled, Rng, AGENTS};
 use crm::{AgentStateName, Crm, Interval, IntervalHistory, QueueEventKind, StaffingHistoryQuery};
 
 on_both_backends!(
     staffing_history_per_half_hour,
     staffing_history_every_queue_and_agent_up_to_now,
+    staffing_history_from_quarter_hours_is_the_replay_of_the_events,
 );
 
 /// Monday 2025-03-03, queues support and sales chosen, "other" not:
@@ -152,5 +156,57 @@ async fn staffing_history_every_queue_and_agent_up_to_now(crm: &Crm) -> anyhow::
     assert_eq!(nine.aht_secs, Some(90.0)); // (150 + 60 + 60) / 3
     assert!(close(nine.agents_logged_in, 3.0));
     assert!(close(at(&rows, 10, 0).agents_logged_in, 5.0 / 30.0));
+    Ok(())
+}
+
+/// Offsets on UTC quarter hours (read from the quarter hours), and two that are not (replayed
+/// from the events: the fallback, which must be what the oracle gives too).
+const OFFSETS: [i32; 8] = [0, 60, 540, -300, 345, -210, 20, -7];
+const INTERVALS: [Interval; 3] = [Interval::Min15, Interval::Min30, Interval::Hour];
+
+/// A random query over the history written so far: a random window (`now` sometimes inside
+/// it), interval and offset, and every agent or a few (of any seed, or none).
+fn random_query(rng: &mut Rng) -> StaffingHistoryQuery {
+    let (from, to, now) = window(rng);
+    let agents = match rng.below(3) {
+        0 => None,
+        _ => Some(
+            (0..rng.below(4))
+                .map(|_| format!("{}{}", AGENTS[rng.below(4) as usize], 1 + rng.below(3)))
+                .collect(),
+        ),
+    };
+    StaffingHistoryQuery {
+        from,
+        to,
+        now,
+        queues: None,
+        agents,
+        interval: INTERVALS[rng.below(3) as usize],
+        tz_offset_minutes: OFFSETS[rng.below(OFFSETS.len() as u64) as usize],
+    }
+}
+
+async fn staffing_history_from_quarter_hours_is_the_replay_of_the_events(
+    crm: &Crm,
+) -> anyhow::Result<()> {
+    let mut staffed = 0;
+    for seed in [1, 2, 3] {
+        let mut rng = Rng::seeded(seed);
+        let events = history_of(&mut rng, seed);
+        write_shuffled(crm, &mut rng, events).await?;
+        for i in 0..60 {
+            let q = random_query(&mut rng);
+            let summed = crm.staffing_history(&q).await?;
+            let replayed = crm.staffing_history_from_events(&q).await?;
+            assert_eq!(summed, replayed, "seed {seed}, query {i}: {q:?}");
+            staffed += usize::from(summed.iter().any(|r| r.agents_logged_in > 0.0));
+        }
+    }
+    // The queries did see agents logged in, not just empty histories.
+    assert!(
+        staffed > 60,
+        "{staffed} of 180 queries had agents logged in"
+    );
     Ok(())
 }

@@ -16,7 +16,9 @@
 //!
 //! The report over `[from, to)` sums the whole quarter hours inside the window in SQL, counts
 //! each agent's tail on from its last event up to the last whole quarter hour, and replays the
-//! raw events only for the two partial quarter hours at the edges ([`window_tallies`]).
+//! raw events only for the two partial quarter hours at the edges ([`window_tallies`]). The
+//! staffing history's logged-in agents per interval are read the same way, the quarter hours
+//! summed per bucket ([`BucketConn::logged_in_by_bucket`]) and the tails cut per interval.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -131,35 +133,93 @@ pub(crate) fn slice(
     (out, replay.current.into_values().next())
 }
 
+/// How a window `[from, to)` (`to` not after now) is read: the partial buckets at its edges
+/// (`edges`, replayed from the raw events; the whole window when it lies inside one bucket)
+/// and the whole buckets between them (`whole`, `[first, last)`, if any), summed from the
+/// stored buckets and the agents' tails ([`tail_pieces`]).
+pub(crate) struct Split {
+    pub edges: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    pub whole: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+pub(crate) fn split(from: DateTime<Utc>, to: DateTime<Utc>) -> Split {
+    let (first, last) = (ceil(from), time(bucket_of(to)));
+    if first > last {
+        return Split {
+            edges: vec![(from, to)],
+            whole: None,
+        };
+    }
+    Split {
+        edges: [(from, first), (last, to)]
+            .into_iter()
+            .filter(|(a, b)| a < b)
+            .collect(),
+        whole: (first < last).then_some((first, last)),
+    }
+}
+
 /// The report's tallies over `[from, to)` (`to` not after now) from the stored buckets: the
 /// whole buckets inside the window summed by the database, each agent's tail (its state since
 /// its last event) up to the last whole bucket, and the raw events of the partial buckets at
-/// the edges. A window inside one or two buckets is replayed from the events alone.
+/// the edges ([`split`]).
 pub(crate) async fn window_tallies<C: AcdConn + BucketConn>(
     conn: &mut C,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     agent: Option<&str>,
 ) -> Result<Tallies, CrmError> {
-    let (first, last) = (ceil(from), time(bucket_of(to)));
-    if first >= last {
-        return event_tallies(conn, from, to, agent).await;
-    }
+    let split = split(from, to);
     let mut out = Tallies::new();
-    if from < first {
-        out = event_tallies(conn, from, first, agent).await?;
+    for (a, b) in split.edges {
+        merge(&mut out, &event_tallies(conn, a, b, agent).await?);
     }
-    merge(&mut out, &conn.bucket_sums(first, last, agent).await?);
-    let mut tails = Replay::default();
-    for (name, mut c) in conn.bucket_tails(agent).await? {
-        if c.since < last {
-            c.since = c.since.max(first);
-            tails.current.insert(name, c);
+    if let Some((first, last)) = split.whole {
+        merge(&mut out, &conn.bucket_sums(first, last, agent).await?);
+        for (_, t) in tail_pieces(conn, first, last, agent, &[]).await? {
+            merge(&mut out, &t);
         }
     }
-    merge(&mut out, &tails.cut(last));
-    if last < to {
-        merge(&mut out, &event_tallies(conn, last, to, agent).await?);
+    Ok(out)
+}
+
+/// Each agent's (or one's) tail, the state it has been in since its last event, counted over
+/// the whole buckets `[first, last)` cut at `cuts` (bucket boundaries, in order): the
+/// non-empty tallies of each piece, by the piece's start.
+pub(crate) async fn tail_pieces<C: BucketConn>(
+    conn: &mut C,
+    first: DateTime<Utc>,
+    last: DateTime<Utc>,
+    agent: Option<&str>,
+    cuts: &[DateTime<Utc>],
+) -> Result<Vec<(DateTime<Utc>, Tallies)>, CrmError> {
+    // Latest first: each joins the replay at the first cut after its start.
+    let mut waiting: Vec<(String, Current)> = conn
+        .bucket_tails(agent)
+        .await?
+        .into_iter()
+        .filter(|(_, c)| c.since < last)
+        .map(|(name, mut c)| {
+            c.since = c.since.max(first);
+            (name, c)
+        })
+        .collect();
+    waiting.sort_by_key(|(_, c)| std::cmp::Reverse(c.since));
+    let mut tails = Replay::default();
+    let mut out = Vec::new();
+    let mut start = first;
+    let ends = cuts.iter().copied().filter(|&c| first < c && c < last);
+    for end in ends.chain([last]) {
+        while let Some((name, c)) = waiting.pop_if(|(_, c)| c.since < end) {
+            tails.current.insert(name, c);
+        }
+        if !tails.current.is_empty() {
+            let t = tails.cut(end);
+            if t.values().any(|t| !t.is_empty()) {
+                out.push((start, t));
+            }
+        }
+        start = end;
     }
     Ok(out)
 }
@@ -302,6 +362,14 @@ pub(crate) trait BucketConn {
         to: DateTime<Utc>,
         agent: Option<&str>,
     ) -> Result<Tallies, CrmError>;
+    /// Per bucket in `[from, to)`, the logged-in time (every state but logged out) of all
+    /// agents, or of those in `agents`, microseconds.
+    async fn logged_in_by_bucket(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        agents: Option<&[String]>,
+    ) -> Result<Vec<(i64, i64)>, CrmError>;
     /// Every agent's (or one's) tail.
     async fn bucket_tails(
         &mut self,
@@ -414,6 +482,35 @@ for_each_backend! {
                 t.paused_by_reason.insert(row.col("reason")?, row.col("paused_us")?);
             }
             Ok(out)
+        }
+
+        async fn logged_in_by_bucket(
+            &mut self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            agents: Option<&[String]>,
+        ) -> Result<Vec<(i64, i64)>, CrmError> {
+            let mut q = QueryBuilder::<Engine>::new(
+                "SELECT bucket, CAST(SUM(available_us + ringing_us + on_call_us + wrap_up_us
+                   + paused_us) AS BIGINT) AS us FROM agent_buckets WHERE bucket >= ",
+            );
+            q.push_bind(from.timestamp()).push(" AND bucket < ").push_bind(to.timestamp());
+            if let Some(agents) = agents {
+                if agents.is_empty() {
+                    return Ok(Vec::new());
+                }
+                q.push(" AND agent IN (");
+                let mut list = q.separated(", ");
+                for agent in agents {
+                    list.push_bind(agent);
+                }
+                q.push(")");
+            }
+            q.push(" GROUP BY bucket");
+            let rows = q.build().fetch_all(&mut *self).await?;
+            rows.iter()
+                .map(|r| Ok((r.col("bucket")?, r.col("us")?)))
+                .collect()
         }
 
         async fn bucket_tails(

@@ -63,6 +63,11 @@ impl Tally {
         }
     }
 
+    /// Time in any state but logged_out, microseconds.
+    pub fn logged_in_us(&self) -> i64 {
+        self.us[1..].iter().sum()
+    }
+
     /// Nothing but logged-out time.
     pub fn is_empty(&self) -> bool {
         self.us[1..].iter().all(|&us| us == 0) && self.calls_answered == 0
@@ -189,23 +194,10 @@ pub(crate) fn slot(s: AgentStateName) -> usize {
     }
 }
 
-/// Computes the report for `[from, to)` from each agent's last state change before `from`
-/// and, for agents paused then, their last pause before `from` (`before`), the agent events
-/// inside the window (`inside`, ordered by time, then insertion) and the agents' queue call
-/// totals inside it (empty where only states matter: the staffing history). An agent with no
-/// change before the window starts it logged out. Agents who were logged out for the whole
-/// window are left out.
-pub(crate) fn compute<'a>(
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    before: impl IntoIterator<Item = &'a AgentEventRecord>,
-    inside: impl IntoIterator<Item = &'a AgentEventRecord>,
-    calls: &[AgentCallTotals],
-) -> Vec<AgentReportRow> {
-    rows(&tally(from, to, before, inside), calls)
-}
-
-/// [`compute`]'s tallies: the events replayed over `[from, to)`.
+/// The tallies of `[from, to)` replayed from each agent's last state change before `from`
+/// and, for agents paused then, their last pause before `from` (`before`), and the agent
+/// events inside the window (`inside`, ordered by time, then insertion). An agent with no
+/// change before the window starts it logged out.
 pub(crate) fn tally<'a>(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -233,7 +225,7 @@ pub(crate) fn rows(tallies: &Tallies, calls: &[AgentCallTotals]) -> Vec<AgentRep
         .filter(|(_, t)| !t.is_empty())
         .map(|(agent, t)| {
             let [_, available, ringing, on_call, wrap_up, paused] = t.us;
-            let logged_in = secs(available + ringing + on_call + wrap_up + paused);
+            let logged_in = secs(t.logged_in_us());
             let busy = secs(on_call + wrap_up);
             let staffed = secs(on_call + wrap_up + available + ringing);
             let calls = calls.get(agent.as_str());

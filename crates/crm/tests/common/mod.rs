@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod acd;
+pub mod random_history;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm::{CdrEnd, CdrStart, Disposition, Leg, LegRole, Side};
