@@ -12,6 +12,20 @@ use std::time::{Duration, Instant};
 
 pub use crate::browser_tools::{browser_dir, CHROMIUM};
 
+/// Agent Bob's account (agent `a2002`) for the browser phone's tests, to add to their
+/// configuration with the agent itself.
+pub const BOB_ACCOUNT: &str = r#"
+[[accounts]]
+username = "bob"
+password = "bob-password-2002"
+role = "agent"
+agent = "a2002"
+"#;
+
+/// `[web]` with the agent's browser phone on. Its ports are the top of the media range, known
+/// once the switch has started: add it with `Switch::restart_with_config`.
+pub const AGENT_PHONES: &str = "\n[web]\nports = 20\nconnect_timeout_s = 10\nagent_phones = true\n";
+
 /// Where a test's screenshots stay after the run: `<target>/browser-artifacts/<test>/`.
 pub fn artifacts_dir(test: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")

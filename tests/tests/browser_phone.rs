@@ -11,7 +11,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use switchboard_e2e::browser::Driven;
+use switchboard_e2e::browser::{Driven, AGENT_PHONES, BOB_ACCOUNT};
 use switchboard_e2e::browser_tools::{browser_dir, missing_browser_tools, CHROMIUM};
 use switchboard_e2e::pcap::{tone_scenario, write_tone_pcap, ToneStream};
 use switchboard_e2e::recorded_call::RECORD_ALL;
@@ -34,16 +34,7 @@ id = "a2002"
 name = "Bob Agent"
 extension = "2002"
 queues = ["support"]
-
-[[accounts]]
-username = "bob"
-password = "bob-password-2002"
-role = "agent"
-agent = "a2002"
 "#;
-
-/// The web gateway's ports: the top of the media range, known once the switch has started.
-const WEB: &str = "\n[web]\nports = 20\nconnect_timeout_s = 10\nagent_phones = true\n";
 
 #[test]
 fn an_agent_answers_a_queue_call_in_the_browser_and_the_phone_goes_with_the_tab() {
@@ -55,11 +46,11 @@ fn an_agent_answers_a_queue_call_in_the_browser_and_the_phone_goes_with_the_tab(
         return;
     }
     let mut sw = Switch::start(Options {
-        extra_toml: format!("{CONFIG}\n{RECORD_ALL}"),
+        extra_toml: format!("{CONFIG}{BOB_ACCOUNT}\n{RECORD_ALL}"),
         ..Options::default()
     })
     .expect("switch starts");
-    sw.restart_with_config(|text| text + WEB)
+    sw.restart_with_config(|text| text + AGENT_PHONES)
         .expect("restarts with [web]");
     let dir = sw.dir.path().to_path_buf();
     let wav = dir.join("tone-440.wav");

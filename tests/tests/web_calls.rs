@@ -8,6 +8,7 @@
 //!   an unknown entry, bad JSON, a forged signature, a closed entry and too many calls from one
 //!   address each get their clear answer; an expired signature is downgraded to unverified, a
 //!   valid one makes the call the CRM customer's (their number and name in the CDR).
+//! - A visitor waiting in the queue sees `ringing` pushed the moment an agent is offered it.
 //! - The widget in Korean with the microphone refused: the visitor is told, nothing is called.
 
 use std::process::{Command, Stdio};
@@ -457,6 +458,66 @@ fn bad_pages_and_too_many_calls_get_clear_refusals_and_leave_nothing_behind() {
         callers.contains(&("+821055501234", Some("Lee Seo-yeon"))),
         "{callers:?}"
     );
+}
+
+/// The visitor's state is pushed by the core, not polled: a visitor waiting in the queue (the
+/// only agent is signed in but their phone is not registered, so nobody is offered the call)
+/// sees `ringing` as soon as the agent's phone registers and the ACD offers it the call, well
+/// inside the gateway's 10 s fallback read (`REFRESH_EVERY` in driver/web/call.rs).
+#[test]
+fn a_waiting_visitor_sees_ringing_as_soon_as_an_agent_is_offered_the_call() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (sw, _plans) = web_switch(
+        "[[web.entries]]\nname = \"direct\"\nqueue = \"loans\"\n\
+         allowed_origins = [\"https://bank.example\"]\n",
+    );
+    switchboard_e2e::acd::login(&sw, "kim").expect("Kim signs in");
+    let url = format!("ws://127.0.0.1:{}/api/web/direct/ws", sw.http_port);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut socket = rt.block_on(async {
+        let mut socket = client::open(&url, "https://bank.example")
+            .await
+            .expect("opens");
+        client::send(&mut socket, offer("", "", 0)).await;
+        loop {
+            let msg = client::next(&mut socket).await.expect("a state");
+            assert_ne!(msg["state"], "ringing", "no phone to ring yet: {msg}");
+            if msg["state"] == "queued" {
+                assert_eq!(msg["position"], 1, "{msg}");
+                return socket;
+            }
+        }
+    });
+    // Kim's phone comes online: the ACD offers it the waiting call at once.
+    let phone = callee_with(&sw, "2002", &switchboard_e2e::scenario("uas_ring.xml"), &[])
+        .expect("Kim's phone");
+    rt.block_on(async {
+        let pushed = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let msg = client::next(&mut socket).await.expect("a state");
+                if msg["state"] == "ringing" {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(
+            pushed.is_ok(),
+            "ringing was not pushed\n--- switch log ---\n{}",
+            sw.log_text()
+        );
+        client::send(&mut socket, serde_json::json!({"type": "hangup"})).await;
+        while client::next(&mut socket).await.is_some() {}
+    });
+    phone
+        .wait(Duration::from_secs(15))
+        .unwrap_or_else(|e| panic!("Kim's phone: {e}\n--- switch log ---\n{}", sw.log_text()));
+    all_freed(&sw);
 }
 
 fn offer(customer: &str, signature: &str, expires: i64) -> serde_json::Value {

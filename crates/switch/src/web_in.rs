@@ -7,7 +7,8 @@
 //!
 //! [`WebInvite`] is the one place that writes and reads what such an INVITE carries (the
 //! entry, the target, the visitor); [`Switch::web_progress`] tells the gateway what to show
-//! the visitor (in the IVR, queued with position and estimated wait, ringing, connected).
+//! the visitor (in the IVR, queued with position and estimated wait, ringing, connected), and
+//! [`Switch::web_progress_of`] the same for many calls at once (the driver pushes changes).
 
 use super::call::Route;
 use super::{CallId, Switch};
@@ -15,6 +16,7 @@ use rsip::headers::UntypedHeader;
 use rsip::{Header, Request};
 use sip::transaction::ServerTxId;
 use sip::Peer;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 const ENTRY: &str = "X-Web-Entry";
@@ -225,6 +227,29 @@ impl Switch {
     /// (the one the wallboard shows); `None` once the call is gone.
     pub fn web_progress(&self, now: Instant, sip_call_id: &str) -> Option<WebProgress> {
         let id: CallId = *self.web_calls.get(sip_call_id)?;
+        self.progress_of(now, id, &mut HashMap::new())
+    }
+
+    /// [`Switch::web_progress`] of each of `sip_call_ids`, reading each queue's waiting list
+    /// once: the driver asks it after every step of the core to push changes to the visitors.
+    pub fn web_progress_of(&self, now: Instant, sip_call_ids: &[&str]) -> Vec<Option<WebProgress>> {
+        let mut queues = HashMap::new();
+        sip_call_ids
+            .iter()
+            .map(|c| {
+                let id = *self.web_calls.get(*c)?;
+                self.progress_of(now, id, &mut queues)
+            })
+            .collect()
+    }
+
+    /// Call `id`'s progress; `queues` keeps the waiting lists read so far.
+    fn progress_of(
+        &self,
+        now: Instant,
+        id: CallId,
+        queues: &mut HashMap<String, Vec<acd::WaitingStatus>>,
+    ) -> Option<WebProgress> {
         let call = self.calls.get(&id)?;
         if call.answered_branch.is_some() {
             return Some(WebProgress::Connected);
@@ -233,7 +258,9 @@ impl Switch {
             if q.agent.is_some() {
                 return Some(WebProgress::Connected);
             }
-            let waiting = self.acd.core.waiting(&q.queue, now);
+            let waiting = queues
+                .entry(q.queue.clone())
+                .or_insert_with(|| self.acd.core.waiting(&q.queue, now));
             let me = waiting.iter().find(|w| w.call == q.key)?;
             if !me.ringing.is_empty() {
                 return Some(WebProgress::Ringing);

@@ -2,7 +2,8 @@
 // agent's phone. It opens /api/agents/me/phone/ws (its first message carries the session's
 // CSRF token), the switch registers it as the agent's extension, and queue calls offered to
 // the agent ring here: Answer (the microphone, a WebRTC offer, the switch's answer) or
-// Decline; in a call Hang up, Hold, Mute and a timer. The choice is kept in this browser
+// Decline; in a call Hang up, Hold (the switch plays the caller the queue's music, as for a desk
+// phone's hold), Mute and a timer. The choice is kept in this browser
 // (localStorage). The screen pop, wrap-up and history stay agent.js's: the phone only carries
 // the audio. No SIP in the page (docs/webcall.md, "The agent's browser phone").
 'use strict';
@@ -26,7 +27,10 @@ const phone = {
   pc: null,
   stream: null,
   muted: false,
+  /** Held as the switch confirmed it (its `held` event): the caller hears the queue's music. */
   held: false,
+  /** A Hold or Resume click the switch has not confirmed yet. */
+  holding: false,
   since: null,
   timer: null,
 };
@@ -41,6 +45,7 @@ function show(state, key, vars) {
   if (key) phone.status = { key, vars: vars || {} };
   const box = $('phone');
   box.dataset.state = state;
+  box.dataset.held = String(phone.held);
   $('phone-status').textContent = t(phone.status.key, phone.status.vars);
   $('phone-ringing').hidden = state !== 'ringing';
   $('phone-call').hidden = state !== 'talking' && state !== 'answering';
@@ -48,6 +53,7 @@ function show(state, key, vars) {
   $('phone-mute').setAttribute('aria-pressed', String(phone.muted));
   $('phone-mute').textContent = t(phone.muted ? 'phone.unmute' : 'phone.mute');
   $('phone-hold').setAttribute('aria-pressed', String(phone.held));
+  $('phone-hold').disabled = phone.holding;
   $('phone-hold').textContent = t(phone.held ? 'phone.resume' : 'phone.hold');
   showTimer();
 }
@@ -173,6 +179,12 @@ function onEvent(m) {
       show('talking', 'phone.talking', { caller: phone.caller ? callerText(phone.caller) : '' });
       $('phone-hangup').focus();
       break;
+    case 'held':
+      phone.held = Boolean(m.held);
+      phone.holding = false;
+      $('phone-audio').muted = phone.held;
+      show(phone.state, phone.held ? 'phone.on_hold' : 'phone.talking', { caller: phone.caller ? callerText(phone.caller) : '' });
+      break;
     case 'ended':
       endCall();
       show('registered', `phone.ended.${['hangup', 'remote', 'cancelled', 'declined', 'media'].includes(m.reason) ? m.reason : 'other'}`);
@@ -257,11 +269,13 @@ function toggleMute() {
   show(phone.state);
 }
 
+/** Asks the switch to hold (the caller hears the queue's music) or resume; the page shows
+ * the change when the switch confirms it (`held`). */
 function toggleHold() {
-  phone.held = !phone.held;
-  $('phone-audio').muted = phone.held;
-  send({ type: 'hold', held: phone.held });
-  show(phone.state, phone.held ? 'phone.on_hold' : 'phone.talking', { caller: phone.caller ? callerText(phone.caller) : '' });
+  if (phone.holding) return;
+  phone.holding = true;
+  send({ type: 'hold', held: !phone.held });
+  show(phone.state);
 }
 
 /** Frees the call's microphone and connection; the phone stays registered. */
@@ -272,7 +286,7 @@ function endCall() {
   clearInterval(phone.timer);
   $('phone-audio').srcObject = null;
   $('phone-audio').muted = false;
-  Object.assign(phone, { pc: null, stream: null, caller: null, muted: false, held: false, since: null, timer: null });
+  Object.assign(phone, { pc: null, stream: null, caller: null, muted: false, held: false, holding: false, since: null, timer: null });
 }
 
 /** Wires the panel once; turns the phone on again if it was on in this browser. */

@@ -7,7 +7,7 @@
 //! Page → switch ([`PhoneRequest`]): `register {csrf}` once, first; then `accept {sdp}` or
 //! `decline` while a call rings; `hangup`, `hold {held}`, `mute {muted}`, `dtmf {digit}` in a
 //! call. Switch → page ([`PhoneEvent`]): `registered {extension}`, `incoming {caller,
-//! caller_name}`, `answer {sdp}`, `connected`, `ended {reason}`, `error {code, message}` (then
+//! caller_name}`, `answer {sdp}`, `connected`, `held {held}`, `ended {reason}`, `error {code, message}` (then
 //! the socket closes).
 
 use crate::signal::{dtmf_digit, SignalError, MAX_MESSAGE_BYTES};
@@ -28,7 +28,8 @@ pub enum PhoneRequest {
     /// Refuse the ringing call (the queue offers it to someone else).
     Decline,
     Hangup,
-    /// Hold: neither side hears the other until released.
+    /// Hold: the switch plays the caller the queue's music (or a chime) until released; the
+    /// agent hears nothing meanwhile. The switch confirms with `held`.
     Hold {
         held: bool,
     },
@@ -53,6 +54,9 @@ pub enum PhoneEvent {
     Answer { sdp: String },
     /// The call is up.
     Connected,
+    /// The switch put the call on hold (`held: true`: the caller hears music) or took it off
+    /// (`false`), after the page's `hold` or when a hold could not be done.
+    Held { held: bool },
     /// The call is over; the phone stays registered. `reason`: `hangup` (the agent),
     /// `remote` (the caller or the switch), `cancelled` (the offer was withdrawn before the
     /// agent answered), `declined`, `media` (the browser's audio was lost).
@@ -151,6 +155,10 @@ mod tests {
         assert_eq!(
             event_text(&PhoneEvent::Connected),
             r#"{"type":"connected"}"#
+        );
+        assert_eq!(
+            event_text(&PhoneEvent::Held { held: true }),
+            r#"{"type":"held","held":true}"#
         );
     }
 }

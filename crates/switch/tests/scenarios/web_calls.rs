@@ -57,8 +57,13 @@ fn place(ts: &mut TestSwitch, gw: &mut Phone, invite: &WebInvite) -> Dlg {
     d
 }
 
+/// The call's progress; the driver's batch read (`web_progress_of`, pushed to the visitor)
+/// must say the same, for an unknown call too.
 fn progress(ts: &TestSwitch) -> Option<WebProgress> {
-    ts.sw.web_progress(ts.now, CALL_ID)
+    let one = ts.sw.web_progress(ts.now, CALL_ID);
+    let many = ts.sw.web_progress_of(ts.now, &[CALL_ID, "unknown@web"]);
+    assert_eq!(many, vec![one, None]);
+    one
 }
 
 fn contact_channel(actions: &[Action]) -> Option<Channel> {

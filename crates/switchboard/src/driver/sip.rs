@@ -150,6 +150,12 @@ pub enum Control {
             Result<Vec<crate::switch::UserView>, crate::switch::QueueChangeError>,
         >,
     },
+    /// Push a web call's progress to its task from now on (`driver/web/progress.rs`), by the
+    /// call's SIP Call-ID.
+    WatchWebProgress {
+        sip_call_id: String,
+        reply: tokio::sync::oneshot::Sender<crate::driver::web::progress::ProgressWatch>,
+    },
     /// What a web call's visitor should see (`driver/web`), by the call's SIP Call-ID.
     WebProgress {
         sip_call_id: String,
@@ -258,6 +264,8 @@ pub struct Driver {
     trunk_log: crate::driver::trunks::StateLog,
     /// The web calls' ends of the internal transport (`driver/web`).
     web_peers: Arc<crate::driver::web::WebPeers>,
+    /// Web calls' progress, pushed to their tasks after every step (`driver/web/progress.rs`).
+    web_progress: crate::driver::web::progress::ProgressWatchers,
 }
 
 /// Writes callback records in order; a failed write is logged (the callback itself goes on).
@@ -359,6 +367,7 @@ impl Driver {
             trunk_plan,
             trunk_log: Default::default(),
             web_peers: Arc::default(),
+            web_progress: Default::default(),
         }
     }
 
@@ -491,6 +500,9 @@ impl Driver {
                         let changed = change.map_or(Ok(()), |c| self.switch.change_users(c));
                         let _ = reply.send(changed.map(|()| self.switch.users(Instant::now())));
                     }
+                    Control::WatchWebProgress { sip_call_id, reply } => {
+                        let _ = reply.send(self.web_progress.watch(sip_call_id));
+                    }
                     Control::WebProgress { sip_call_id, reply } => {
                         let _ = reply.send(self.switch.web_progress(Instant::now(), &sip_call_id));
                     }
@@ -508,6 +520,11 @@ impl Driver {
                 _ = tick.tick() => {}
             }
             self.flush().await;
+            if !self.web_progress.is_empty() {
+                let switch = &self.switch;
+                self.web_progress
+                    .publish(Instant::now(), |now, ids| switch.web_progress_of(now, ids));
+            }
         }
         self.switch.shutdown(Instant::now());
         self.flush().await;

@@ -76,6 +76,10 @@ async fn connection(
     limits: HttpLimits,
     shutdown: CancellationToken,
 ) {
+    // Small writes go at once: a WebSocket's events (a web call's `ringing`, the browser
+    // phone's `incoming`) otherwise wait for the peer's delayed ACK of the previous one, 40 ms
+    // on Linux (docs/benchmarks.md, "Click to ringing").
+    let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
         req.extensions_mut().insert(ConnectInfo(addr));
         router.clone().oneshot(req)

@@ -1,10 +1,11 @@
 //! One web call, from the WebSocket's first message to the last freed port: the visitor's
 //! offer, the admission, the leg, the INVITE into the core, then the call's life (the
 //! visitor's keypad, mute and hang-up; the core's answer and BYE; the leg's end; the progress
-//! shown to the visitor) until one side ends it. Whatever ends it, the task ends the rest:
+//! the core pushes, shown to the visitor) until one side ends it. Whatever ends it, the task ends the rest:
 //! BYE (or CANCEL) to the core, the leg closed (its sockets and tasks freed), the WebSocket
 //! closed, the admission given back (`Ticket`).
 
+use super::progress::ProgressWatch;
 use super::sip_leg::{self, Dialog};
 use super::{PeerGuard, Ticket, WebGateway};
 use crate::config::web::{WebEntry, WebTarget};
@@ -20,8 +21,9 @@ use webcall::{LegEvent, WebLeg};
 const OFFER_WAIT: Duration = Duration::from_secs(15);
 /// How long the core may take to answer the INVITE (it answers at once, or refuses).
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
-/// How often the visitor's view is refreshed from the core.
-const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+/// How often the visitor's view is read from the core besides the pushed changes
+/// (`progress.rs`): a slow fallback that only matters for the estimated wait.
+const REFRESH_EVERY: Duration = Duration::from_secs(10);
 /// A ping keeps the WebSocket (and its HTTP idle timeout) alive through a quiet call.
 const PING_EVERY: Duration = Duration::from_secs(15);
 
@@ -93,6 +95,7 @@ pub async fn run(gw: Arc<WebGateway>, entry: WebEntry, ip: IpAddr, mut socket: W
         peer,
         sip,
         dialog: None,
+        progress: None,
         shown: None,
         _ticket: ticket,
     };
@@ -192,6 +195,8 @@ struct Call {
     sip: tokio::sync::mpsc::UnboundedReceiver<rsip::SipMessage>,
     /// The dialog with the core (answered once `to` is known).
     dialog: Option<Dialog>,
+    /// The core's changes of the call's progress, pushed (`progress.rs`).
+    progress: Option<ProgressWatch>,
     /// The last state the visitor was shown.
     shown: Option<CallState>,
     _ticket: Ticket,
@@ -218,6 +223,8 @@ impl Call {
             self.gw.settings.media.telephone_event_pt,
         );
         let bytes = invite.to_bytes(&call_id, &tag, &self.gw.domain, &sdp);
+        // Watched before the core has the call, so no change is missed.
+        self.progress = self.gw.watch_progress(&call_id).await;
         self.dialog = match sip::parse::parse(&bytes) {
             Ok(rsip::SipMessage::Request(r)) => Dialog::of_invite(&r),
             _ => None,
@@ -234,7 +241,7 @@ impl Call {
     /// Until something ends the call.
     async fn life(&mut self, call_id: &str) -> End {
         let answer_by = tokio::time::Instant::now() + ANSWER_WAIT;
-        let mut progress = tokio::time::interval(PROGRESS_EVERY);
+        let mut refresh = tokio::time::interval(REFRESH_EVERY);
         let mut ping = tokio::time::interval(PING_EVERY);
         loop {
             let answered = self.dialog.as_ref().is_some_and(|d| d.to.is_some());
@@ -272,7 +279,13 @@ impl Call {
                 _ = tokio::time::sleep_until(answer_by), if !answered => {
                     return End::Switch("the switch did not answer".into());
                 }
-                _ = progress.tick(), if answered => {
+                pushed = pushed(&mut self.progress), if answered => match pushed {
+                    Some(Some(p)) => self.show(state_of(p)).await,
+                    Some(None) => return End::Switch("the call ended".into()),
+                    // The driver stopped pushing: the refresh goes on alone.
+                    None => self.progress = None,
+                },
+                _ = refresh.tick(), if answered => {
                     match self.gw.progress(call_id).await {
                         Some(p) => self.show(state_of(p)).await,
                         None => return End::Switch("the call ended".into()),
@@ -345,8 +358,15 @@ impl Call {
                 if let Some(ack) = ack {
                     self.gw.to_core(self.peer.peer, &ack).await;
                 }
-                if let Some(p) = self.gw.progress(call_id).await {
-                    self.show(state_of(p)).await;
+                // The driver pushed the state before the answer left it: shown at once.
+                let now = self.progress.as_mut().and_then(|w| *w.borrow_and_update());
+                match now {
+                    Some(p) => self.show(state_of(p)).await,
+                    None => {
+                        if let Some(p) = self.gw.progress(call_id).await {
+                            self.show(state_of(p)).await;
+                        }
+                    }
                 }
                 None
             }
@@ -414,6 +434,17 @@ impl Call {
         send(&mut self.socket, &last).await;
         let _ = self.socket.send(Message::Close(None)).await;
     }
+}
+
+/// The next progress the core pushes (`Some(None)`: the core forgot the call); `None` when
+/// nothing pushes any more; never without a channel.
+async fn pushed(watch: &mut Option<ProgressWatch>) -> Option<Option<WebProgress>> {
+    let Some(w) = watch else {
+        return std::future::pending().await;
+    };
+    w.changed().await.ok()?;
+    let now = *w.borrow_and_update();
+    Some(now)
 }
 
 fn state_of(p: WebProgress) -> CallState {

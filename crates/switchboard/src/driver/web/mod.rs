@@ -14,6 +14,7 @@
 pub mod call;
 pub mod phone;
 pub mod phone_sip;
+pub mod progress;
 pub mod sip_leg;
 
 use crate::config::web::WebSettings;
@@ -162,6 +163,19 @@ impl WebGateway {
             .await
             .ok()?;
         rx.await.ok().flatten()
+    }
+
+    /// A channel the core's changes of the call's progress are pushed on (`progress.rs`).
+    async fn watch_progress(&self, sip_call_id: &str) -> Option<progress::ProgressWatch> {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        self.control
+            .send(Control::WatchWebProgress {
+                sip_call_id: sip_call_id.to_string(),
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok()
     }
 
     /// The extension agent `agent` answers at (its configured one).

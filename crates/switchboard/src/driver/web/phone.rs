@@ -4,7 +4,10 @@
 //! is the callee's side of the core's INVITE: 180 and `incoming` to the page; the page's
 //! `accept` carries its WebRTC offer, answered by a [`WebLeg`] bridged to the relay address
 //! of the core's offer, and the core gets 200 with the leg's plain RTP socket. Hang-up,
-//! decline, hold, mute and DTMF follow; the core's CANCEL, BYE and re-INVITEs are answered.
+//! decline, mute and DTMF follow; hold is a desk phone's: a re-INVITE offering `sendonly`
+//! (`sendrecv` to resume), so the core plays the caller the queue's music and counts the hold
+//! (`switch::hold`), and the page hears `held` once the core agreed. The core's CANCEL, BYE
+//! and re-INVITEs are answered.
 //!
 //! When the socket goes (tab closed, page left, network lost), the task answers a ringing
 //! offer 480 (the queue offers the call to someone else), ends a call in progress with BYE,
@@ -72,6 +75,8 @@ pub async fn run(gw: Arc<WebGateway>, agent: String, csrf: Option<String>, mut s
         registered: false,
         muted: false,
         held: false,
+        held_by_core: false,
+        reinvite: None,
     };
     phone.run().await;
 }
@@ -137,6 +142,18 @@ struct Phone {
     line: Line,
     registered: bool,
     muted: bool,
+    /// The page wants the call held.
+    held: bool,
+    /// The core has the call on hold (it answered our sendonly re-INVITE).
+    held_by_core: bool,
+    /// Our hold or resume re-INVITE the core has not answered yet.
+    reinvite: Option<Reinvite>,
+}
+
+/// A hold (`held`) or resume re-INVITE in flight: what its ACK needs.
+struct Reinvite {
+    cseq: u32,
+    branch: String,
     held: bool,
 }
 
@@ -200,25 +217,29 @@ impl Phone {
                 },
                 msg = self.sip.recv() => match msg {
                     Some(SipMessage::Request(req)) => self.on_core_request(req).await,
-                    Some(SipMessage::Response(resp)) => {
-                        if resp.status_code.code() >= 300 {
-                            let reason = sip::message::status_reason(&resp.status_code).to_string();
-                            return Stop::Core(format!("{} {reason}", resp.status_code.code()));
-                        }
-                        let is_register = matches!(sip::message::cseq(&resp), Some((_, Method::Register)));
-                        if is_register && resp.status_code.code() >= 200 {
-                            awaiting = false;
-                            let granted = phone_sip::granted(&resp).unwrap_or(EXPIRES_S);
-                            refresh_at = tokio::time::Instant::now()
-                                + Duration::from_secs(u64::from(granted.max(2) / 2));
-                            if !self.registered {
-                                self.registered = true;
-                                tracing::info!(agent = %self.agent, extension = %self.extension, "browser phone registered");
-                                let extension = self.extension.clone();
-                                send(&mut self.socket, &PhoneEvent::Registered { extension }).await;
+                    Some(SipMessage::Response(resp)) => match sip::message::cseq(&resp) {
+                        Some((_, Method::Register)) => {
+                            if resp.status_code.code() >= 300 {
+                                let reason = sip::message::status_reason(&resp.status_code).to_string();
+                                return Stop::Core(format!("{} {reason}", resp.status_code.code()));
+                            }
+                            if resp.status_code.code() >= 200 {
+                                awaiting = false;
+                                let granted = phone_sip::granted(&resp).unwrap_or(EXPIRES_S);
+                                refresh_at = tokio::time::Instant::now()
+                                    + Duration::from_secs(u64::from(granted.max(2) / 2));
+                                if !self.registered {
+                                    self.registered = true;
+                                    tracing::info!(agent = %self.agent, extension = %self.extension, "browser phone registered");
+                                    let extension = self.extension.clone();
+                                    send(&mut self.socket, &PhoneEvent::Registered { extension }).await;
+                                }
                             }
                         }
-                    }
+                        Some((cseq, Method::Invite)) => self.on_reinvite_answer(cseq, &resp).await,
+                        // The answer to our BYE: the call is over either way.
+                        _ => {}
+                    },
                     None => return Stop::Core("the switch stopped".into()),
                 },
                 event = leg_event(&mut self.line) => {
@@ -270,6 +291,7 @@ impl Phone {
             (PhoneRequest::Hold { held }, _) => {
                 self.held = held;
                 self.silence();
+                self.sync_hold().await;
             }
             (PhoneRequest::Dtmf { digit }, Line::Talking { leg, .. }) => {
                 if let Ok(d) = webcall::signal::dtmf_digit(&digit) {
@@ -343,6 +365,8 @@ impl Phone {
         tracing::info!(agent = %self.agent, call = %call.call_id(), "browser phone answered");
         send(&mut self.socket, &PhoneEvent::Connected).await;
         self.line = Line::Talking { call, leg };
+        // Hold clicked while answering: the core's dialog is up now.
+        self.sync_hold().await;
     }
 
     /// The ringing call refused with `code`; the page told `reason`.
@@ -362,7 +386,71 @@ impl Phone {
             leg.close().await;
             send(&mut self.socket, &ended(reason)).await;
         }
+        self.call_over();
+    }
+
+    /// The call is gone: nothing held, nothing in flight.
+    fn call_over(&mut self) {
         self.held = false;
+        self.held_by_core = false;
+        self.reinvite = None;
+    }
+
+    /// Asks the core for what the page wants: a re-INVITE offering `sendonly` (hold: the core
+    /// plays the caller the queue's music, `switch::hold`) or `sendrecv` (resume), one at a
+    /// time; a click while one is in flight is sent when it is answered.
+    async fn sync_hold(&mut self) {
+        if self.reinvite.is_some() || self.held == self.held_by_core {
+            return;
+        }
+        let te = self.gw.settings.media.telephone_event_pt;
+        let Line::Talking { call, leg } = &mut self.line else {
+            return;
+        };
+        let direction = if self.held { "sendonly" } else { "sendrecv" };
+        let sdp = super::sip_leg::sdp_with_direction(leg.rtp_addr(), te, direction);
+        let Some((bytes, cseq, branch)) = call.reinvite(&sdp) else {
+            return;
+        };
+        self.reinvite = Some(Reinvite {
+            cseq,
+            branch,
+            held: self.held,
+        });
+        tracing::info!(agent = %self.agent, call = %call.call_id(), held = self.held, "browser phone holds");
+        self.to_core(&bytes).await;
+    }
+
+    /// The core answered our hold or resume re-INVITE `cseq`: ACK it, tell the page where the
+    /// hold stands, then send what the page asked for meanwhile.
+    async fn on_reinvite_answer(&mut self, cseq: u32, resp: &rsip::Response) {
+        let code = resp.status_code.code();
+        if code < 200 || self.reinvite.as_ref().is_none_or(|r| r.cseq != cseq) {
+            return;
+        }
+        let Some(sent) = self.reinvite.take() else {
+            return;
+        };
+        let Line::Talking { call, leg } = &self.line else {
+            return;
+        };
+        if let Some(ack) = call.ack(sent.cseq, &sent.branch, code < 300) {
+            self.to_core(&ack).await;
+        }
+        if code < 300 {
+            if let Some(relay) = super::sip_leg::relay_of(resp) {
+                leg.bridge(relay);
+            }
+            self.held_by_core = sent.held;
+        } else {
+            // Refused (491 glare, or the call is going): the page learns it is as it was.
+            tracing::warn!(agent = %self.agent, code, "the switch refused the browser phone's hold");
+            self.held = self.held_by_core;
+            self.silence();
+        }
+        let held = self.held_by_core;
+        send(&mut self.socket, &PhoneEvent::Held { held }).await;
+        self.sync_hold().await;
     }
 
     /// A request of the core: an offer, or one in a call's dialog.
@@ -436,7 +524,7 @@ impl Phone {
                 if let Line::Talking { leg, .. } = std::mem::replace(&mut self.line, Line::Idle) {
                     leg.close().await;
                 }
-                self.held = false;
+                self.call_over();
                 send(&mut self.socket, &ended("remote")).await;
             }
             _ => {

@@ -125,7 +125,30 @@ impl Offered {
 
     /// BYE from our side of the answered dialog.
     pub fn bye(&mut self) -> Option<Vec<u8>> {
-        let target = self.remote_target.clone()?;
+        self.cseq += 1;
+        let branch = sip::message::new_branch();
+        self.request("BYE", self.cseq, &branch, None)
+    }
+
+    /// A re-INVITE from our side of the answered dialog offering `sdp` (a hold or a resume);
+    /// its CSeq number and branch, which its ACK needs.
+    pub fn reinvite(&mut self, sdp: &str) -> Option<(Vec<u8>, u32, String)> {
+        self.cseq += 1;
+        let branch = sip::message::new_branch();
+        let bytes = self.request("INVITE", self.cseq, &branch, Some(sdp))?;
+        Some((bytes, self.cseq, branch))
+    }
+
+    /// The ACK of our re-INVITE `cseq`'s final response: a new branch for a 2xx (its own
+    /// transaction), the INVITE's `branch` for a refusal (RFC 3261 §17.1.1.3).
+    pub fn ack(&self, cseq: u32, branch: &str, ok: bool) -> Option<Vec<u8>> {
+        let own = sip::message::new_branch();
+        self.request("ACK", cseq, if ok { &own } else { branch }, None)
+    }
+
+    /// A request from our side of the dialog (we are its callee: From and To swap).
+    fn request(&self, method: &str, cseq: u32, branch: &str, sdp: Option<&str>) -> Option<Vec<u8>> {
+        let target = self.remote_target.as_deref()?;
         let value = |want: fn(&Header) -> Option<String>| self.invite.headers.iter().find_map(want);
         let from = value(|h| match h {
             Header::From(f) => Some(f.value().to_string()),
@@ -135,21 +158,30 @@ impl Offered {
             Header::To(t) => Some(t.value().to_string()),
             _ => None,
         })?;
-        self.cseq += 1;
+        let (contact, body) = match sdp {
+            Some(sdp) => (
+                format!(
+                    "Contact: <{}>\r\nContent-Type: application/sdp\r\n",
+                    self.contact
+                ),
+                sdp,
+            ),
+            None => (String::new(), ""),
+        };
         Some(
             format!(
-                "BYE {target} SIP/2.0\r\n\
+                "{method} {target} SIP/2.0\r\n\
                  Via: SIP/2.0/TCP {HOST};branch={branch}\r\n\
                  Max-Forwards: 70\r\n\
                  From: {to};tag={tag}\r\n\
                  To: {from}\r\n\
                  Call-ID: {call_id}\r\n\
-                 CSeq: {cseq} BYE\r\n\
-                 Content-Length: 0\r\n\r\n",
-                branch = sip::message::new_branch(),
+                 CSeq: {cseq} {method}\r\n\
+                 {contact}\
+                 Content-Length: {len}\r\n\r\n{body}",
                 tag = self.tag,
                 call_id = self.call_id(),
-                cseq = self.cseq,
+                len = body.len(),
             )
             .into_bytes(),
         )
@@ -240,5 +272,30 @@ mod tests {
         assert_eq!(sip::message::from_tag(&bye), Some(call.tag.clone()));
         assert_eq!(sip::message::to_tag(&bye).as_deref(), Some("coretag"));
         assert_eq!(sip::message::call_id(&bye), Some("b-leg@switchboard.local"));
+
+        // A hold: a re-INVITE in the same dialog with the next CSeq and our SDP, then its ACK.
+        let sdp = "v=0\r\na=sendonly\r\n";
+        let (bytes, cseq, branch) = call.reinvite(sdp).expect("re-INVITE");
+        let hold = request(&bytes);
+        assert_eq!(hold.method, rsip::Method::Invite);
+        assert_eq!(cseq, 2);
+        assert_eq!(sip::message::cseq(&hold).map(|c| c.0), Some(2));
+        assert_eq!(sip::message::from_tag(&hold), Some(call.tag.clone()));
+        assert_eq!(sip::message::to_tag(&hold).as_deref(), Some("coretag"));
+        assert_eq!(hold.body, sdp.as_bytes());
+        assert_eq!(sip::message::contacts(&hold).map(|c| c.len()), Some(1));
+        let ack = request(&call.ack(cseq, &branch, true).expect("ACK"));
+        assert_eq!(ack.method, rsip::Method::Ack);
+        assert_eq!(sip::message::cseq(&ack), Some((2, rsip::Method::Ack)));
+        let text = |r: &Request| r.to_string();
+        assert!(
+            !text(&ack).contains(&branch),
+            "a 2xx's ACK is a transaction of its own"
+        );
+        let refused = request(&call.ack(cseq, &branch, false).expect("ACK"));
+        assert!(
+            text(&refused).contains(&branch),
+            "a refusal's ACK has the INVITE's branch"
+        );
     }
 }

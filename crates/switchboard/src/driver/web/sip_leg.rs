@@ -6,8 +6,15 @@ use rsip::headers::UntypedHeader;
 use rsip::{Header, Request, Response};
 use std::net::SocketAddr;
 
-/// The payload type of telephone-events on the plain side (the leg's configuration).
+/// The gateway's SDP for its plain RTP socket `rtp`, sending and receiving;
+/// `telephone_event_pt` is the payload type of telephone-events on the plain side (the leg's
+/// configuration).
 pub fn offer_sdp(rtp: SocketAddr, telephone_event_pt: u8) -> String {
+    sdp_with_direction(rtp, telephone_event_pt, "sendrecv")
+}
+
+/// [`offer_sdp`] with another `direction` attribute (`sendonly` puts the call on hold).
+pub fn sdp_with_direction(rtp: SocketAddr, telephone_event_pt: u8, direction: &str) -> String {
     let family = if rtp.is_ipv4() { "IP4" } else { "IP6" };
     let ip = rtp.ip();
     format!(
@@ -20,7 +27,7 @@ pub fn offer_sdp(rtp: SocketAddr, telephone_event_pt: u8) -> String {
          a=rtpmap:0 PCMU/8000\r\n\
          a=rtpmap:{te} telephone-event/8000\r\n\
          a=fmtp:{te} 0-16\r\n\
-         a=sendrecv\r\n",
+         a={direction}\r\n",
         port = rtp.port(),
         te = telephone_event_pt,
     )
