@@ -8,7 +8,7 @@ use std::time::Duration;
 use switchboard_e2e::carriers::{carrier_ip, carrier_uas, scenario_with};
 use switchboard_e2e::http_client::{HttpResponse, Session};
 use switchboard_e2e::tone_phone::{answering, calling, expect_talking, sipp_logged};
-use switchboard_e2e::tone_phone::{hears, quiet, relay_port, Consultation, Phone};
+use switchboard_e2e::tone_phone::{hears, quiet, relay_port, talk, Consultation, Phone};
 use switchboard_e2e::{free_port, Options, Sipp, Switch};
 
 const CUSTOMER_HZ: f64 = 1000.0;
@@ -188,8 +188,8 @@ fn consulting_an_outside_number_goes_over_the_trunk_and_complete_leaves_the_cust
 
 /// A click-to-dial call (issue 12): bob clicks to dial 2001, so his phone is the call's first
 /// leg (side A) and the customer the second; consulting 2003 pairs the third party with
-/// bob's side (the customer hears neither, silence rather than music: the relay plays only to
-/// side A), and complete hangs up bob's own leg and leaves the customer with 2003.
+/// bob's side (the customer hears neither, but the switch's music: the relay plays to side B
+/// for it), and complete hangs up bob's own leg and leaves the customer with 2003.
 #[test]
 fn consulting_from_a_click_to_dial_call_works_with_the_sides_swapped() {
     if !switchboard_e2e::needs_sipp() {
@@ -230,6 +230,14 @@ fn consulting_from_a_click_to_dial_call_works_with_the_sides_swapped() {
         hz: [CUSTOMER_HZ, AGENT_HZ, THIRD_HZ],
     };
     all.expect_consulting(&switch);
+    // The customer (side B) hears what the switch plays while bob consults: no music is set
+    // for this call, so the ringback (440+480 Hz, 2 s on, 4 s off): some 400 ms has it.
+    let heard = talk(&mut all.phones, 6500);
+    assert!(
+        heard[0].chunks(3200).any(|block| hears(block, 480.0)),
+        "the customer hears the switch's ringback\n{}",
+        switch.log_text()
+    );
     bob_completes(&switch, &bob, bob_phone, &mut all);
     drop(third_phone);
     drop(customer_phone);

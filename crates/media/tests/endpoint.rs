@@ -297,6 +297,46 @@ async fn barge_in_stops_at_once_and_bridge_relays_again() {
     assert_eq!(recv(&a).await, audio);
 }
 
+/// Music for side B (a click-to-dial's customer): B hears it from B's port, A hears nothing and
+/// B's own media goes nowhere; once bridged the session plays to A again by default.
+#[tokio::test]
+async fn endpoint_mode_plays_to_side_b_when_told_and_back_to_a_after_bridge() {
+    let relay = relay(4);
+    let (events, _rx) = mpsc::unbounded_channel();
+    let s = relay.allocate(5, events).await.unwrap();
+    let (a, b) = (phone().await, phone().await);
+    s.set_remote(Side::A, addr(&a), None);
+    s.set_remote(Side::B, addr(&b), None);
+    s.endpoint_side(Side::B);
+    s.play_looping(vec![Arc::new(Prompt::tone(300.0, 100))], Codec::Pcmu);
+    let mut pcm = Vec::new();
+    for _ in 0..10 {
+        let (bytes, from) = {
+            let mut buf = vec![0u8; 2048];
+            let (n, from) = timeout(WAIT, b.recv_from(&mut buf)).await.unwrap().unwrap();
+            buf.truncate(n);
+            (buf, from)
+        };
+        assert_eq!(from, rtp_addr(&s, Side::B), "sent from B's own port");
+        let p = RtpPacket::parse(&bytes).unwrap();
+        pcm.extend(p.payload().iter().map(|&c| Codec::Pcmu.decode(c)));
+    }
+    assert!(power(300.0, &pcm) > 1e6, "B hears the music");
+    let audio = packet(0, 1, 160, false, &[0xFF; 160]);
+    b.send_to(&audio, rtp_addr(&s, Side::B)).await.unwrap();
+    a.send_to(&audio, rtp_addr(&s, Side::A)).await.unwrap();
+    assert!(quiet_for(&a, 100).await, "A hears neither music nor B");
+
+    s.bridge();
+    s.stats().await;
+    while !quiet_for(&b, 10).await {}
+    a.send_to(&audio, rtp_addr(&s, Side::A)).await.unwrap();
+    assert_eq!(recv(&b).await, audio, "relayed again");
+    s.play(vec![Arc::new(Prompt::tone(1000.0, 100))], Codec::Pcmu);
+    recv(&a).await;
+    assert!(quiet_for(&b, 50).await, "a later prompt goes to A");
+}
+
 #[tokio::test]
 async fn dtmf_flood_and_garbage_do_not_stall_another_session() {
     let relay = relay(8);

@@ -30,8 +30,8 @@
 //!
 //! The agent may be either side of the call: side B when they answered it (a queue call, a
 //! direct call), side A when they placed it by click-to-dial. On a click-to-dial call the
-//! customer is side B, where the relay cannot play music: the customer hears silence while
-//! the agent consults; complete hangs up the agent's own leg (side A) and the call goes on
+//! customer is side B: the relay's endpoint mode is turned to B for the music while the agent
+//! consults (`Action::EndpointSide`); complete hangs up the agent's own leg (side A) and the call goes on
 //! between the customer and the third party (`consult_leg.rs`).
 
 use super::call::{Phase, Side};
@@ -39,6 +39,7 @@ pub use super::consult_error::ConsultError;
 use super::consult_events::Step;
 use super::consult_target::{Placing, Third};
 use super::monitor::{MonitorError, MonitorMode};
+use super::sdp::codec_of;
 use super::transfer::{AgentLeg, Target};
 use super::{Action, CallId, ClientPurpose, Switch};
 use crate::records::HangupSide;
@@ -266,14 +267,24 @@ impl Switch {
                     .insert("consult_reason".into(), reason.to_string());
             }
         }
-        // The customer (side A) hears the queue's music (or the call's, or ringback) from
-        // now on; a click-to-dial's customer (side B) hears nothing.
+        // The customer hears the queue's music (or the call's, or ringback) from now on: side
+        // A of an answered call; side B of a click-to-dial, in the law the phones agreed.
+        let music = match queue {
+            Some(q) => self.queue_music(customer, &q),
+            None => self.calls.get(&customer).and_then(|c| c.moh.clone()),
+        };
         if side == Side::B {
-            let music = match queue {
-                Some(q) => self.queue_music(customer, &q),
-                None => self.calls.get(&customer).and_then(|c| c.moh.clone()),
-            };
             self.play_waiting(customer, music);
+        } else {
+            let codec = (self.calls.get(&customer))
+                .and_then(|c| c.a_sdp.as_ref())
+                .and_then(codec_of)
+                .map_or(media::g711::Codec::Pcmu, |(codec, _)| codec);
+            self.actions.push_back(Action::EndpointSide {
+                call: customer,
+                side: Side::B,
+            });
+            self.play_waiting_in(customer, music, codec);
         }
         self.actions.push_back(Action::AttachListener {
             call: customer,

@@ -177,6 +177,12 @@ pub enum Action {
         call: CallId,
         telephone_event_pt: Option<u8>,
     },
+    /// Endpoint mode plays to and listens to `side` from now on (A unless told; `Bridge` turns
+    /// it back to A): music for a click-to-dial's customer, who is side B.
+    EndpointSide {
+        call: CallId,
+        side: Side,
+    },
     /// Play prompts to the caller; answer with `Switch::playback_done` when they end.
     Play {
         call: CallId,

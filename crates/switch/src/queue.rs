@@ -317,6 +317,17 @@ impl Switch {
         let Some(call) = self.calls.get(&id) else {
             return;
         };
+        let codec = call.caller_media.codec();
+        self.play_waiting_in(id, music, codec);
+    }
+
+    /// [`Switch::play_waiting`] in `codec`, to whichever side the relay plays to.
+    pub(super) fn play_waiting_in(
+        &mut self,
+        id: CallId,
+        music: Option<ivr::Prompt>,
+        codec: media::g711::Codec,
+    ) {
         let prompts = match music {
             Some(p) => vec![p],
             None => vec![
@@ -327,7 +338,6 @@ impl Switch {
                 ivr::Prompt::Silence(Duration::from_secs(4)),
             ],
         };
-        let codec = call.caller_media.codec();
         self.actions.push_back(Action::Play {
             call: id,
             prompts,

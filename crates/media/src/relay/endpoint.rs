@@ -1,5 +1,6 @@
-//! Endpoint mode of a relay session: the switch itself is the far end of side A (the IVR).
-//! Prompts go out of A's RTP socket on the player's 20 ms grid, paced by one timer reset to
+//! Endpoint mode of a relay session: the switch itself is the far end of side A (the IVR), or
+//! of side B when told (music for a click-to-dial's customer). Prompts go out of that side's
+//! RTP socket on the player's 20 ms grid, paced by one timer reset to
 //! the player's next deadline; RTP from A goes to the DTMF detectors instead of to B.
 //! Per packet: a frame copy into a stack buffer and one `sendto`, no allocation.
 
@@ -15,7 +16,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
-use super::{MediaEvent, SessionLabel};
+use super::{MediaEvent, SessionLabel, Side};
 use crate::dtmf::RtpDtmf;
 use crate::g711::Codec;
 use crate::player::{Player, PlayerEvent};
@@ -29,6 +30,9 @@ const OUT_BUFFER: usize = 256;
 pub(crate) struct Endpoint {
     /// False while relaying (the default): everything below is idle then.
     pub active: bool,
+    /// The side played to and listened to: A (the caller) unless told otherwise, e.g. hold
+    /// music for a click-to-dial's customer on B; back to A when bridged.
+    pub side: Side,
     player: Player,
     dtmf: RtpDtmf,
     timer: Pin<Box<Sleep>>,
@@ -43,6 +47,7 @@ impl Endpoint {
         let r = RandomState::new().hash_one((label, port));
         Self {
             active: false,
+            side: Side::A,
             player: Player::new(r as u32, 0, (r >> 32) as u16, (r >> 48) as u32 * 7919),
             dtmf: RtpDtmf::new(None),
             timer: Box::pin(tokio::time::sleep_until(Instant::now())),
@@ -67,6 +72,7 @@ impl Endpoint {
 
     pub fn bridge(&mut self) {
         self.active = false;
+        self.side = Side::A;
         self.player.stop();
     }
 
@@ -107,8 +113,13 @@ impl Endpoint {
                 if let Some(to) = to {
                     match socket.try_send_to(&out[..len], to) {
                         Ok(_) => {
+                            // What the side hears: A hears on the right channel, B the left.
+                            let heard = match self.side {
+                                Side::A => Channel::Right,
+                                Side::B => Channel::Left,
+                            };
                             if let Some(tap) = tap.as_deref_mut() {
-                                tap.record(Channel::Right, &out[..len], now);
+                                tap.record(heard, &out[..len], now);
                             }
                         }
                         Err(_) => self.send_failed += 1,
@@ -128,7 +139,7 @@ impl Endpoint {
         }
     }
 
-    /// RTP that arrived from A while in endpoint mode.
+    /// RTP that arrived from the endpoint's side while in endpoint mode.
     pub fn on_rtp(
         &mut self,
         datagram: &[u8],

@@ -298,6 +298,12 @@ impl RelaySession {
         let _ = self.control.send(Control::StopPlayback);
     }
 
+    /// Make endpoint mode play to and listen to `side` (A until told; [`RelaySession::bridge`]
+    /// turns it back to A). Sent before [`RelaySession::play`] to play to B.
+    pub fn endpoint_side(&self, side: Side) {
+        let _ = self.control.send(Control::EndpointSide(side));
+    }
+
     /// Endpoint mode without playing: listen to A for DTMF.
     pub fn listen(&self) {
         let _ = self.control.send(Control::Listen);

@@ -64,6 +64,8 @@ pub(crate) enum Control {
     },
     StopPlayback,
     Listen,
+    /// The side endpoint mode plays to and listens to from now on (A until told).
+    EndpointSide(Side),
     Bridge,
     TelephoneEvent(Option<u8>),
     PassZrtp(bool),
@@ -252,11 +254,11 @@ impl SessionTask {
         while let Poll::Ready(now) = self.tick.poll_tick(cx) {
             self.on_tick(now);
         }
-        let [a, _] = &self.legs;
+        let leg = &self.legs[self.endpoint.side.index()];
         self.endpoint.pump(
             cx,
-            &a.rtp,
-            a.destination(false),
+            &leg.rtp,
+            leg.destination(false),
             self.label,
             &self.events,
             self.recorder.as_mut(),
@@ -372,8 +374,9 @@ impl SessionTask {
                 }
             }
             if self.endpoint.active {
-                // The switch is A's far end: A's RTP is listened to, nothing is relayed.
-                if side == 0 && !rtcp {
+                // The switch is the far end of its side (A, or B when told): that side's RTP
+                // is listened to, nothing is relayed.
+                if side == self.endpoint.side.index() && !rtcp {
                     self.endpoint
                         .on_rtp(buf.filled(), now, self.label, &self.events);
                 }
@@ -431,6 +434,7 @@ impl SessionTask {
             } => self.endpoint.play(prompts, codec, looping),
             Control::StopPlayback => self.endpoint.stop(),
             Control::Listen => self.endpoint.listen(),
+            Control::EndpointSide(side) => self.endpoint.side = side,
             Control::Bridge => self.endpoint.bridge(),
             Control::PassZrtp(pass) => self.pass_zrtp = pass,
             Control::TelephoneEvent(pt) => self.endpoint.set_telephone_event_pt(pt),

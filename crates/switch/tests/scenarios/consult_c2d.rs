@@ -72,11 +72,19 @@ fn consult_answered(s: &mut C2d) -> Dlg {
         call,
         side: Some(Side::A)
     }));
+    // The customer (side B) hears the music: the endpoint is turned to B before it plays.
+    let to_b = actions.iter().position(|a| {
+        *a == Action::EndpointSide {
+            call,
+            side: Side::B,
+        }
+    });
+    let play = actions
+        .iter()
+        .position(|a| matches!(a, Action::Play { call: c, looping: true, .. } if *c == call));
     assert!(
-        !actions
-            .iter()
-            .any(|a| matches!(a, Action::Play { call: c, .. } if *c == call)),
-        "the relay plays only to side A, the agent's: {actions:?}"
+        matches!((to_b, play), (Some(b), Some(p)) if b < p),
+        "music to side B, the customer's: {actions:?}"
     );
     let third = third_call(&actions);
     s.ts.sw

@@ -682,6 +682,7 @@ impl Driver {
             | Action::MediaTimeout { .. }
             | Action::ReleaseMedia { .. }
             | Action::Endpoint { .. }
+            | Action::EndpointSide { .. }
             | Action::PassZrtp { .. }
             | Action::Play { .. }
             | Action::StopPlayback { .. }

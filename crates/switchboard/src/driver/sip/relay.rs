@@ -125,6 +125,11 @@ impl Driver {
                     s.listen();
                 }
             }
+            Action::EndpointSide { call, side } => {
+                if let Some(s) = self.sessions.get(&call) {
+                    s.endpoint_side(media_side(side));
+                }
+            }
             Action::Play {
                 call,
                 prompts,
