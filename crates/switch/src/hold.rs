@@ -7,8 +7,9 @@
 //! relay's held side, `attended.rs`) needs no renegotiation with it. The resume re-INVITE
 //! (`sendrecv`) is answered by the switch too; the music stops and the relay bridges again.
 //!
-//! Only the callee side is held this way: music can be played only to side A (the relay's
-//! endpoint mode). A hold from the caller's side is passed through as before.
+//! The callee side is held this way, and the caller's side of a click-to-dial call (the agent's
+//! phone, side A; the customer on B hears the music, the relay's endpoint mode turned to B).
+//! Any other hold from the caller's side is passed through as before.
 
 use super::call::{Phase, Side};
 use super::dialog::set_body;
@@ -57,12 +58,13 @@ fn chime() -> Vec<ivr::Prompt> {
 }
 
 impl Switch {
-    /// A re-INVITE with SDP from side B of call `id`: a hold (or a resume of a hold the switch
-    /// is playing music for) is answered here and true returned; anything else is left to be
-    /// passed on (false).
+    /// A re-INVITE with SDP from `side` of call `id` (B, or A on a click-to-dial call): a hold
+    /// (or a resume of a hold the switch is playing music for) is answered here and true
+    /// returned; anything else is left to be passed on (false).
     pub(super) fn hold_by_switch(
         &mut self,
         id: CallId,
+        side: Side,
         tx: ServerTxId,
         req: &Request,
         offer: &SessionDescription,
@@ -79,8 +81,12 @@ impl Switch {
         let (Some(relay), Some((codec, te))) = (call.relay, codec_of(offer)) else {
             return false;
         };
-        let Some(branch) = call.answered_branch.and_then(|i| call.branches.get(i)) else {
-            return false;
+        let dialog = match side {
+            Side::A => &call.a.dialog,
+            Side::B => match call.answered_branch.and_then(|i| call.branches.get(i)) {
+                Some(branch) => &branch.dialog,
+                None => return false,
+            },
         };
         let direction = match offer.audio_target().map(|t| t.direction) {
             Some(Direction::SendOnly) => "recvonly",
@@ -89,7 +95,7 @@ impl Switch {
             _ => "inactive",
         };
         let answer = OwnSdp {
-            port: relay.port(Side::B),
+            port: relay.port(side),
             codec,
             telephone_event: te,
             both_laws: false,
@@ -97,11 +103,8 @@ impl Switch {
         }
         .render(call);
         let mut ok = sip::message::make_response(req, 200, None, None);
-        ok.headers.push(
-            self.cfg
-                .me
-                .contact(&branch.dialog.contact_user, branch.dialog.peer),
-        );
+        ok.headers
+            .push(self.cfg.me.contact(&dialog.contact_user, dialog.peer));
         set_body(
             &mut ok.headers,
             &mut ok.body,
@@ -109,24 +112,34 @@ impl Switch {
         );
         // The caller's codec: the switch's own answer to it, else what the holder offers
         // (the relay passed the two phones' agreed law through).
-        let play_codec = match &call.caller_media {
-            super::call::CallerMedia::Switch { codec, .. } => *codec,
-            super::call::CallerMedia::Relayed => codec,
+        // A click-to-dial's customer (B) talks the law the agent's phone just offered.
+        let play_codec = match (&call.caller_media, side) {
+            (super::call::CallerMedia::Switch { codec, .. }, Side::B) => *codec,
+            _ => codec,
         };
-        let caller_te = call.a_sdp.as_ref().and_then(codec_of).and_then(|(_, t)| t);
-        let signal = super::sdp::signalling_ip(call, Side::B);
+        let caller_te = match side {
+            Side::B => call.a_sdp.as_ref().and_then(codec_of).and_then(|(_, t)| t),
+            Side::A => None,
+        };
+        let signal = super::sdp::signalling_ip(call, side);
         let music = match call.queue.as_ref() {
             Some(q) => self.queue_music(id, &q.queue),
             None => call.moh.clone(),
         };
         self.respond(now, tx, ok);
         if let Some(t) = offer.audio_target() {
-            self.point_relay(id, Side::B, t, signal);
+            self.point_relay(id, side, t, signal);
         }
         match (held, holding) {
             (true, false) => {
                 self.holds.0.insert(id);
-                tracing::info!(call = id, "callee holds: music to the caller");
+                tracing::info!(call = id, ?side, "held: music to the other side");
+                if side == Side::A {
+                    self.actions.push_back(Action::EndpointSide {
+                        call: id,
+                        side: Side::B,
+                    });
+                }
                 self.actions.push_back(Action::Endpoint {
                     call: id,
                     telephone_event_pt: caller_te,

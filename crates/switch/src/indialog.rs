@@ -161,7 +161,8 @@ impl Switch {
                     }
                     if is_invite {
                         self.hold_check(now, id, &offer);
-                        if side == Side::B && self.hold_by_switch(id, tx, &req, &offer, now) {
+                        let ours = side == Side::B || self.is_click_to_dial(id);
+                        if ours && self.hold_by_switch(id, side, tx, &req, &offer, now) {
                             return;
                         }
                     }

@@ -177,3 +177,43 @@ fn cancel_and_the_customer_leaving_mid_consultation_work_with_the_sides_swapped(
     hangs_up(&mut s.ts, &mut s.carrier, &mut s.cd);
     all_hung_up(&mut s.ts, &s.agent, &s.third);
 }
+
+/// The agent's phone holds a click-to-dial call (its side A) and resumes: the switch answers
+/// both re-INVITEs itself, plays the customer (side B) the music meanwhile, and the carrier
+/// is never re-INVITEd; the resume bridges the two again.
+#[test]
+fn the_agents_phone_holding_a_placed_call_gives_the_customer_music_from_the_switch() {
+    let mut s = placed();
+    let call = s.call;
+    for (dir, answer) in [("sendonly", "recvonly"), ("sendrecv", "sendrecv")] {
+        let offer = s.agent.sdp(dir);
+        let req = (s.agent).request(&mut s.ad, "INVITE", &[], Some(("application/sdp", &offer)));
+        s.ts.send(s.agent.peer, &req);
+        let ok = s.ts.expect_status(&s.agent, 200);
+        assert!(ok.body().contains(&format!("a={answer}")), "{}", ok.text);
+        s.ts.send(s.agent.peer, &s.agent.ack_2xx(&s.ad));
+        let actions = s.ts.take_actions();
+        if dir == "sendonly" {
+            let to_b = actions.iter().position(|a| {
+                *a == Action::EndpointSide {
+                    call,
+                    side: Side::B,
+                }
+            });
+            let play = actions.iter().position(
+                |a| matches!(a, Action::Play { call: c, looping: true, .. } if *c == call),
+            );
+            assert!(
+                matches!((to_b, play), (Some(b), Some(p)) if b < p),
+                "music to side B, the customer's: {actions:?}"
+            );
+        } else {
+            assert!(
+                actions.contains(&Action::StopPlayback { call }),
+                "{actions:?}"
+            );
+            assert!(actions.contains(&Action::Bridge { call }), "{actions:?}");
+        }
+        s.ts.assert_quiet(&s.carrier);
+    }
+}
