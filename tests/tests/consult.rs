@@ -7,9 +7,10 @@ use media::g711::Codec;
 use std::time::Duration;
 use switchboard_e2e::carriers::{carrier_ip, carrier_uas, scenario_with};
 use switchboard_e2e::http_client::{HttpResponse, Session};
+use switchboard_e2e::tone_phone::scenario_at;
 use switchboard_e2e::tone_phone::{answering, calling, expect_talking, sipp_logged};
 use switchboard_e2e::tone_phone::{hears, quiet, relay_port, talk, Consultation, Phone};
-use switchboard_e2e::{free_port, Options, Sipp, Switch};
+use switchboard_e2e::{callee_with, free_port, scenario, Options, Sipp, Switch};
 
 const CUSTOMER_HZ: f64 = 1000.0;
 const AGENT_HZ: f64 = 440.0;
@@ -319,4 +320,60 @@ fn a_recorded_calls_consultation_has_its_own_recording_agent_left_third_party_ri
     );
     drop(third_phone);
     drop(customer_sipp);
+}
+
+/// The notes of the switch's hold chime (`crates/switch/src/hold.rs`).
+const CHIME_HZ: [f64; 3] = [523.0, 659.0, 784.0];
+
+/// Hold from the agent's own phone on a click-to-dial call (issue 12): bob's phone is side A
+/// (`uas_hold_resume.xml`: talks 3 s, holds 4 s, resumes, talks 3 s, hangs up) and the
+/// customer side B; the switch answers the hold itself and the customer hears its chime (no
+/// music is set for the call), not bob; after the resume they talk again.
+#[test]
+fn an_agents_phone_holding_a_placed_call_gives_the_customer_the_switchs_chime() {
+    if !switchboard_e2e::needs_sipp() {
+        return;
+    }
+    let (switch, bob) = switch_with_bob(CONFIG.to_string());
+    let mut customer = Phone::new(CUSTOMER_HZ, Codec::Pcmu);
+    let mut agent = Phone::new(AGENT_HZ, Codec::Pcmu);
+    let uas = scenario_at(
+        &switch,
+        &scenario("uas_hold_resume.xml"),
+        "agent-hold.xml",
+        "m=audio [media_port] RTP/AVP 0 101",
+        &format!("m=audio {} RTP/AVP 0 101", agent.port()),
+    );
+    let bob_phone = callee_with(&switch, "2002", &uas, &[]).expect("bob's phone");
+    let customer_phone = answering(&switch, "2001", &customer);
+    let r = bob_posts(&switch, &bob, "dial", r#"{"number":"2001"}"#);
+    assert_eq!(r.status, 202, "{}\n{}", r.body, switch.log_text());
+    agent.relay = Some(relay_port(&bob_phone, agent.port(), &switch));
+    customer.relay = Some(relay_port(&customer_phone, customer.port(), &switch));
+    let heard = talk(&mut [&mut customer, &mut agent], 9000);
+    // Per 400 ms: (the chime, bob).
+    let blocks: Vec<(bool, bool)> = heard[0]
+        .chunks(3200)
+        .map(|b| (CHIME_HZ.iter().any(|&f| hears(b, f)), hears(b, AGENT_HZ)))
+        .collect();
+    let log = switch.log_text();
+    let first = (blocks.iter().position(|b| b.0))
+        .unwrap_or_else(|| panic!("the customer hears the chime: {blocks:?}\n{log}"));
+    let last = blocks.iter().rposition(|b| b.0).unwrap_or(first);
+    assert!(
+        blocks[..first].iter().any(|b| b.1),
+        "bob before the hold: {blocks:?}"
+    );
+    assert!(
+        blocks[first + 1..last].iter().all(|b| !b.1),
+        "not bob while held: {blocks:?}"
+    );
+    assert!(
+        blocks[last + 1..].iter().any(|b| b.1 && !b.0),
+        "bob again after the resume: {blocks:?}"
+    );
+    bob_phone
+        .wait(Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("bob's phone held, resumed and hung up: {e}\n{log}"));
+    drop(customer_phone);
 }
