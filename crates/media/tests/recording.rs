@@ -301,6 +301,53 @@ async fn prompts_played_to_the_caller_are_recorded_on_the_right() {
     assert!(dominant(&right[ms(100)..ms(500)], 440.0, 1000.0));
 }
 
+/// Music played to one side while the other keeps sending (an agent holding, or talking to a
+/// colleague in a consultation): the recording has the side played to and the music it hears,
+/// never the other side's voice mixed into the music's channel; played to A, then to B.
+#[tokio::test]
+async fn music_to_one_side_keeps_the_other_sides_voice_out_of_the_recording() {
+    for played_to in [Side::A, Side::B] {
+        let dir = TempDir::new("hold");
+        let path = dir.file("hold.wav");
+        let call = Call::new().await;
+        call.session
+            .start_recording(path.clone(), RecordingOptions::default())
+            .await
+            .unwrap();
+        call.session.endpoint_side(played_to);
+        call.session
+            .play_looping(vec![Arc::new(Prompt::tone(300.0, 200))], Codec::Pcmu);
+        let a = Stream::new(1000.0, 1000, 11, 0);
+        let b = Stream::new(440.0, 1000, 12, 0);
+        talk(&call, &a, &b, 50, 0..0).await;
+        settle().await;
+        let summary = call.session.stop_recording().await.unwrap();
+        assert!(summary.is_complete(), "{:?}", summary.error);
+        let (left, right) = read_wav(&path);
+        let (voice, music) = match played_to {
+            Side::A => (&left, &right),
+            Side::B => (&right, &left),
+        };
+        let (speaks, silent) = match played_to {
+            Side::A => (1000.0, 440.0),
+            Side::B => (440.0, 1000.0),
+        };
+        assert!(
+            dominant(&voice[ms(100)..ms(800)], speaks, 300.0),
+            "{played_to:?} speaks on its channel"
+        );
+        assert!(
+            dominant(&music[ms(100)..ms(800)], 300.0, silent),
+            "{played_to:?} hears the music and nothing of the other side"
+        );
+        assert!(
+            goertzel::power(silent, &left[ms(100)..ms(800)]) < 1e5
+                && goertzel::power(silent, &right[ms(100)..ms(800)]) < 1e5,
+            "the side not played to is in neither channel"
+        );
+    }
+}
+
 #[tokio::test]
 async fn never_overwrites_and_one_recording_at_a_time() {
     let dir = TempDir::new("overwrite");

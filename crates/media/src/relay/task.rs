@@ -347,7 +347,15 @@ impl SessionTask {
             };
             if !rtcp {
                 self.idle.rtp_since_tick = true;
-                if !after_mix || self.endpoint.active {
+                // In endpoint mode only the side played to is recorded as it speaks: the
+                // other channel is what that side hears, the prompts (`endpoint.rs`), so the
+                // other side's voice (an agent holding, or consulting a colleague) stays out.
+                let record_now = if self.endpoint.active {
+                    side == self.endpoint.side.index()
+                } else {
+                    !after_mix
+                };
+                if record_now {
                     if let Some(tap) = &mut self.recorder {
                         tap.record(channel, buf.filled(), now);
                     }
